@@ -1,0 +1,112 @@
+package org.explain4j.core.method;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.explain4j.core.Attribution;
+import org.explain4j.core.Diagnostics;
+import org.explain4j.core.Explain4jException;
+import org.explain4j.core.Provenance;
+import org.explain4j.core.Target;
+import org.explain4j.core.Tensor;
+import org.explain4j.core.engine.EvaluationEngine;
+import org.explain4j.core.engine.ProgressListener;
+import org.explain4j.core.model.Model;
+
+/**
+ * The bookkeeping every method run shares: input validation, the evaluation engine, the first
+ * forward pass and the explained value of each example, timing, and assembling the result.
+ */
+public final class MethodRun {
+    private final long started = System.nanoTime();
+    private final Model model;
+    private final EvaluationEngine engine;
+    private final Tensor input;
+    private final Tensor output;
+    private final double[][] seeds;
+
+    /**
+     * Validates {@code input}, runs the model on it once and resolves the target against the
+     * output.
+     */
+    public MethodRun(Model model, int batchSize, ProgressListener progress, Tensor input, Target target) {
+        this.model = model;
+        this.engine = new EvaluationEngine(model, batchSize, progress);
+        model.signature().validate(input, "--input");
+        this.input = input;
+        this.output = engine.forward(input);
+        int outputs = output.dim(1);
+        if (model.signature().outputSize() >= 0 && model.signature().outputSize() != outputs) {
+            throw Explain4jException.shape("model", "the model declares " + model.signature().outputSize()
+                    + " outputs but returned " + outputs);
+        }
+        this.seeds = target.seeds(input.batchSize(), outputs);
+    }
+
+    public EvaluationEngine engine() {
+        return engine;
+    }
+
+    public Tensor input() {
+        return input;
+    }
+
+    /** The model's outputs on the input, {@code [N, C]}. */
+    public Tensor output() {
+        return output;
+    }
+
+    /** Seed rows {@code [N][C]} of the target. */
+    public double[][] seeds() {
+        return seeds;
+    }
+
+    /** The explained value of each example on the unperturbed input. */
+    public double[] explained() {
+        int n = output.dim(0);
+        int c = output.dim(1);
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = explained(i, output, i * c, c);
+        }
+        return v;
+    }
+
+    /** The explained value of example {@code n} from an output row. */
+    public double explained(int n, double[] outputs) {
+        double s = 0;
+        double[] w = seeds[n];
+        for (int c = 0; c < w.length; c++) {
+            s += w[c] * outputs[c];
+        }
+        return s;
+    }
+
+    private double explained(int n, Tensor out, int offset, int c) {
+        double s = 0;
+        for (int k = 0; k < c; k++) {
+            s += seeds[n][k] * out.getDouble(offset + k);
+        }
+        return s;
+    }
+
+    /** Assembles the result. */
+    public Attribution finish(String method, Tensor values, Target target, Map<String, Object> options,
+                              OptionalLong seed, Optional<double[]> gap, Optional<double[]> fit) {
+        Diagnostics d = new Diagnostics(engine.evaluations(), Duration.ofNanos(System.nanoTime() - started), gap, fit);
+        return new Attribution(method, values, target, options, seed, d, Provenance.of(model.info()));
+    }
+
+    /** Turns per-example rows of attributions into a tensor of the input's shape (float32). */
+    public Tensor valuesOfInputShape(double[][] perExample) {
+        int d = input.exampleSize();
+        float[] out = new float[perExample.length * d];
+        for (int n = 0; n < perExample.length; n++) {
+            for (int e = 0; e < d; e++) {
+                out[n * d + e] = (float) perExample[n][e];
+            }
+        }
+        return Tensor.ofFloats(out, input.shape());
+    }
+}

@@ -1,0 +1,132 @@
+package org.explain4j.core.method;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Evaluates perturbed copies of the examples of a batch through the engine and reduces each
+ * model output to the explained value at once, so memory stays flat. A perturbation replaces
+ * a set of elements of one example by a reference: each of the baseline's rows (the values are
+ * then averaged over the rows) or one given source row.
+ */
+final class Perturbations {
+    /** A set of element indices of one example, enumerated on demand. */
+    @FunctionalInterface
+    interface ElementSet {
+        void forEach(java.util.function.IntConsumer action);
+
+        /** The elements of the given features. */
+        static ElementSet ofFeatures(int[][] members, int... features) {
+            return action -> {
+                for (int f : features) {
+                    for (int e : members[f]) {
+                        action.accept(e);
+                    }
+                }
+            };
+        }
+    }
+
+    /** The elements of the features that are absent from a coalition ({@code present[f]} false). */
+    static ElementSet absent(int[][] members, boolean[] present) {
+        return action -> {
+            for (int f = 0; f < members.length; f++) {
+                if (!present[f]) {
+                    for (int e : members[f]) {
+                        action.accept(e);
+                    }
+                }
+            }
+        };
+    }
+
+    /** The elements of each feature of a grouping: {@code members[f]} lists feature f's elements. */
+    static int[][] members(org.explain4j.core.FeatureMask.Groups g) {
+        int[] counts = new int[g.count()];
+        int d = g.groupOf().length;
+        for (int e = 0; e < d; e++) {
+            counts[g.group(e)]++;
+        }
+        int[][] m = new int[g.count()][];
+        for (int f = 0; f < m.length; f++) {
+            m[f] = new int[counts[f]];
+        }
+        int[] at = new int[g.count()];
+        for (int e = 0; e < d; e++) {
+            int f = g.group(e);
+            m[f][at[f]++] = e;
+        }
+        return m;
+    }
+
+    private record Job(int example, ElementSet replaced, double[] source) {
+    }
+
+    private final MethodRun run;
+    private final double[][] inputRows;
+    private final double[][][] baselineRows;
+    private final List<Job> jobs = new ArrayList<>();
+
+    Perturbations(MethodRun run, double[][][] baselineRows) {
+        this.run = run;
+        this.baselineRows = baselineRows;
+        int n = run.input().batchSize();
+        int d = run.input().exampleSize();
+        double[] all = run.input().toDoubleArray();
+        inputRows = new double[n][d];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(all, i * d, inputRows[i], 0, d);
+        }
+    }
+
+    /** Example {@code n}'s values, flattened (shared; do not modify). */
+    double[] inputRow(int n) {
+        return inputRows[n];
+    }
+
+    /** Queues example {@code n} with {@code replaced} set to the baseline; returns the job's index. */
+    int add(int n, ElementSet replaced) {
+        jobs.add(new Job(n, replaced, null));
+        return jobs.size() - 1;
+    }
+
+    /** Queues example {@code n} with {@code replaced} taken from {@code source}; returns the job's index. */
+    int add(int n, ElementSet replaced, double[] source) {
+        jobs.add(new Job(n, replaced, source));
+        return jobs.size() - 1;
+    }
+
+    /** Runs every queued job; returns the explained value of each (averaged over baseline rows) and clears the queue. */
+    double[] run(String task) {
+        int count = jobs.size();
+        int[] firstRow = new int[count + 1];
+        for (int j = 0; j < count; j++) {
+            Job job = jobs.get(j);
+            firstRow[j + 1] = firstRow[j] + (job.source != null ? 1 : baselineRows[job.example].length);
+        }
+        int rows = firstRow[count];
+        int[] jobOfRow = new int[rows];
+        for (int j = 0; j < count; j++) {
+            for (int r = firstRow[j]; r < firstRow[j + 1]; r++) {
+                jobOfRow[r] = j;
+            }
+        }
+        double[] values = new double[count];
+        run.engine().evaluate(task, rows, run.input().exampleShape(), (row, dest) -> {
+            Job job = jobs.get(jobOfRow[row]);
+            double[] x = inputRows[job.example];
+            double[] ref = job.source != null ? job.source
+                    : baselineRows[job.example][row - firstRow[jobOfRow[row]]];
+            System.arraycopy(x, 0, dest, 0, dest.length);
+            job.replaced.forEach(e -> dest[e] = ref[e]);
+        }, (row, outputs) -> {
+            int j = jobOfRow[row];
+            values[j] += run.explained(jobs.get(j).example, outputs);
+        });
+        for (int j = 0; j < count; j++) {
+            values[j] /= firstRow[j + 1] - firstRow[j];
+        }
+        jobs.clear();
+        return values;
+    }
+}
