@@ -26,7 +26,7 @@ public record BackwardRequest(RuleSet rules, List<String> captures, Map<String, 
     }
 
     /** The plain input gradient. */
-    public static BackwardRequest inputGradient() {
+    public static BackwardRequest gradientOfInput() {
         return new BackwardRequest(RuleSet.gradient(), List.of(), Map.of(), true);
     }
 
