@@ -1,0 +1,78 @@
+package org.explain4j.cli;
+
+import java.io.PrintWriter;
+import org.explain4j.core.ErrorKind;
+import org.explain4j.core.Explain4jException;
+import org.explain4j.core.Version;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code explain4j} command. */
+@Command(name = "explain4j", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+        description = "Explains deep-learning models: which parts of an input drove a model's output.",
+        subcommands = {AttributeCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: try 'explain4j attribute --help' or 'explain4j demo'");
+    }
+
+    /** Reports the library version. */
+    public static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"explain4j " + Version.get(),
+                    "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"};
+        }
+    }
+
+    /** Builds the command line with explain4j's error handling. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        StringBuilder methods = new StringBuilder("%nMethods:%n");
+        Methods.summaries().forEach((k, v) -> methods.append(String.format("  %-24s %s%%n", k, v)));
+        CommandLine.Model.UsageMessageSpec usage = cl.getSubcommands().get("attribute").getCommandSpec().usageMessage();
+        String[] footer = usage.footer();
+        String[] withMethods = new String[footer.length + 1];
+        withMethods[0] = methods.toString();
+        System.arraycopy(footer, 0, withMethods, 1, footer.length);
+        usage.footer(withMethods);
+        cl.setParameterExceptionHandler((ex, args) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("explain4j: error: " + oneLine(ex.getMessage()) + " (see '"
+                    + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+            return ErrorKind.USAGE.exitCode();
+        });
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            boolean verbose = parseResult.originalArgs().contains("--verbose");
+            if (ex instanceof Explain4jException e) {
+                err.println("explain4j: error: " + oneLine(e.getMessage()));
+                if (verbose) {
+                    e.printStackTrace(err);
+                }
+                return e.kind().exitCode();
+            }
+            err.println("explain4j: internal error: " + oneLine(String.valueOf(ex)) + " (rerun with --verbose for details)");
+            if (verbose) {
+                ex.printStackTrace(err);
+            }
+            return ErrorKind.INTERNAL.exitCode();
+        });
+        return cl;
+    }
+
+    static String oneLine(String s) {
+        if (s == null) {
+            return "unknown error";
+        }
+        return s.replace('\n', ' ').replace('\r', ' ').trim();
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}
