@@ -50,7 +50,11 @@ public final class Main implements Runnable {
             PrintWriter err = commandLine.getErr();
             boolean verbose = parseResult.originalArgs().contains("--verbose");
             if (ex instanceof Explain4jException e) {
-                err.println("explain4j: error: " + oneLine(e.getMessage()));
+                String msg = oneLine(e.getMessage());
+                if (e.argument() != null && !msg.contains(e.argument())) {
+                    msg = e.argument() + ": " + msg;
+                }
+                err.println("explain4j: error: " + msg);
                 if (verbose) {
                     e.printStackTrace(err);
                 }
