@@ -82,46 +82,15 @@ public final class EvaluationEngine {
      * passing each output row to {@code consumer} in row order.
      */
     public void evaluate(String task, int rows, int[] exampleShape, RowFiller filler, OutputConsumer consumer) {
-        int d = (int) Tensor.sizeOf(exampleShape);
         DType type = model.signature().inputType();
         boolean report = rows > batchSize;
         if (report) {
             progress.start(task, rows);
         }
         try {
-            double[] row = new double[d];
             for (int from = 0; from < rows; from += batchSize) {
                 int m = Math.min(rows, from + batchSize) - from;
-                int[] shape = new int[exampleShape.length + 1];
-                shape[0] = m;
-                System.arraycopy(exampleShape, 0, shape, 1, exampleShape.length);
-                Tensor batch;
-                if (type == DType.INT64) {
-                    long[] buf = new long[m * d];
-                    for (int i = 0; i < m; i++) {
-                        filler.fill(from + i, row);
-                        for (int j = 0; j < d; j++) {
-                            buf[i * d + j] = Math.round(row[j]);
-                        }
-                    }
-                    batch = Tensor.ofLongs(buf, shape);
-                } else if (type == DType.FLOAT64) {
-                    double[] buf = new double[m * d];
-                    for (int i = 0; i < m; i++) {
-                        filler.fill(from + i, row);
-                        System.arraycopy(row, 0, buf, i * d, d);
-                    }
-                    batch = Tensor.ofDoubles(buf, shape);
-                } else {
-                    float[] buf = new float[m * d];
-                    for (int i = 0; i < m; i++) {
-                        filler.fill(from + i, row);
-                        for (int j = 0; j < d; j++) {
-                            buf[i * d + j] = (float) row[j];
-                        }
-                    }
-                    batch = Tensor.ofFloats(buf, shape);
-                }
+                Tensor batch = Batches.fill(type, m, exampleShape, from, filler);
                 Tensor out = call(batch);
                 int c = out.dim(1);
                 double[] all = out.toDoubleArray();

@@ -11,6 +11,8 @@ import org.explain4j.core.Provenance;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.engine.EvaluationEngine;
+import org.explain4j.core.engine.GradientEngine;
+import org.explain4j.core.grad.DifferentiableModel;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.model.Model;
 
@@ -25,6 +27,7 @@ public final class MethodRun {
     private final Tensor input;
     private final Tensor output;
     private final double[][] seeds;
+    private final GradientEngine gradients;
 
     /**
      * Validates {@code input}, runs the model on it once and resolves the target against the
@@ -33,6 +36,7 @@ public final class MethodRun {
     public MethodRun(Model model, int batchSize, ProgressListener progress, Tensor input, Target target) {
         this.model = model;
         this.engine = new EvaluationEngine(model, batchSize, progress);
+        this.gradients = model instanceof DifferentiableModel dm ? new GradientEngine(dm, batchSize, progress) : null;
         model.signature().validate(input, "--input");
         this.input = input;
         this.output = engine.forward(input);
@@ -46,6 +50,39 @@ public final class MethodRun {
 
     public EvaluationEngine engine() {
         return engine;
+    }
+
+    /**
+     * The engine for backward passes; refuses a model that cannot run them.
+     *
+     * @param method the method's name, for the error message
+     */
+    public GradientEngine gradients(String method) {
+        if (gradients == null) {
+            throw Explain4jException.unsupported("--method", method + " needs gradients, but the model ("
+                    + model.info().name() + ") cannot run a backward pass; use a perturbation method (occlusion, "
+                    + "feature-ablation, shapley-value-sampling, kernel-shap, lime) or an ONNX model");
+        }
+        return gradients;
+    }
+
+    /** Refuses integer inputs for methods that move the input along a path or add noise to it. */
+    public void requireFloatingInput(String method) {
+        if (!input.dtype().isFloating()) {
+            throw Explain4jException.dtype("--input", method + " changes the input continuously, but the input is "
+                    + input.dtype().label() + " (token ids?); explain an embedding instead, e.g. layer-integrated-gradients "
+                    + "--layer <embedding output>");
+        }
+    }
+
+    /** The seed row of each example as a row filler over example indices. */
+    public EvaluationEngine.RowFiller seedOfExample(java.util.function.IntUnaryOperator exampleOfRow) {
+        return (row, dest) -> System.arraycopy(seeds[exampleOfRow.applyAsInt(row)], 0, dest, 0, dest.length);
+    }
+
+    /** Number of outputs of the model. */
+    public int outputs() {
+        return output.dim(1);
     }
 
     public Tensor input() {
@@ -94,7 +131,8 @@ public final class MethodRun {
     /** Assembles the result. */
     public Attribution finish(String method, Tensor values, Target target, Map<String, Object> options,
                               OptionalLong seed, Optional<double[]> gap, Optional<double[]> fit) {
-        Diagnostics d = new Diagnostics(engine.evaluations(), Duration.ofNanos(System.nanoTime() - started), gap, fit);
+        long evals = engine.evaluations() + (gradients == null ? 0 : gradients.evaluations());
+        Diagnostics d = new Diagnostics(evals, Duration.ofNanos(System.nanoTime() - started), gap, fit);
         return new Attribution(method, values, target, options, seed, d, Provenance.of(model.info()));
     }
 

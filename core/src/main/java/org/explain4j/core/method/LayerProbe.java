@@ -1,0 +1,73 @@
+package org.explain4j.core.method;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntUnaryOperator;
+import org.explain4j.core.Tensor;
+import org.explain4j.core.engine.EvaluationEngine;
+import org.explain4j.core.engine.GradientEngine;
+import org.explain4j.core.grad.BackwardRequest;
+import org.explain4j.core.grad.BackwardResult;
+import org.explain4j.core.grad.RuleSet;
+
+/**
+ * Activations and gradients of one named intermediate tensor (a "layer") over many rows,
+ * streamed batch by batch to a consumer.
+ */
+final class LayerProbe {
+    /** Receives row {@code row}'s layer activation and gradient (flattened, shared buffers). */
+    @FunctionalInterface
+    interface RowConsumer {
+        void accept(int row, double[] activation, double[] gradient);
+    }
+
+    private LayerProbe() {
+    }
+
+    /** The shape of one example's layer tensor, from a backward pass on the first example. */
+    static int[] exampleShape(MethodRun run, String method, String layer) {
+        Tensor first = run.input().example(0);
+        BackwardResult r = run.gradients(method).backward(first, Tensor.zeros(org.explain4j.core.DType.FLOAT32, 1, run.outputs()),
+                new BackwardRequest(RuleSet.gradient(), List.of(layer), Map.of(), false));
+        return r.activations().get(layer).exampleShape();
+    }
+
+    /**
+     * Runs {@code rows} backward passes capturing {@code layer}; row {@code r} has input
+     * {@code points.fill(r)} and the target seed of example {@code exampleOf(r)}; optionally
+     * feeds the layer with {@code feed}.
+     */
+    static void run(MethodRun run, String method, String layer, RuleSet rules, int rows, IntUnaryOperator exampleOf,
+                    EvaluationEngine.RowFiller points, GradientEngine.Feed feed, RowConsumer consumer) {
+        BackwardRequest req = new BackwardRequest(rules, List.of(layer), Map.of(), false);
+        Map<String, GradientEngine.Feed> feeds = feed == null ? Map.of() : Map.of(layer, feed);
+        run.gradients(method).run(method, rows, run.input().exampleShape(), points, run.outputs(),
+                run.seedOfExample(exampleOf), req, feeds, (first, m, result) -> {
+                    Tensor act = result.activations().get(layer);
+                    Tensor grad = result.gradients().get(layer);
+                    int size = act.exampleSize();
+                    double[] a = new double[size];
+                    double[] g = new double[size];
+                    for (int i = 0; i < m; i++) {
+                        for (int e = 0; e < size; e++) {
+                            a[e] = act.getDouble(i * size + e);
+                            g[e] = grad.getDouble(i * size + e);
+                        }
+                        consumer.accept(first + i, a, g);
+                    }
+                });
+    }
+
+    /** Rows of doubles as a tensor of shape {@code (N, exampleShape...)}, float32. */
+    static Tensor tensor(double[][] rows, int[] exampleShape) {
+        int d = (int) Tensor.sizeOf(exampleShape);
+        int[] shape = new int[exampleShape.length + 1];
+        shape[0] = rows.length;
+        System.arraycopy(exampleShape, 0, shape, 1, exampleShape.length);
+        double[] flat = new double[rows.length * d];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(rows[i], 0, flat, i * d, d);
+        }
+        return Tensor.ofDoublesAsFloats(flat, shape);
+    }
+}

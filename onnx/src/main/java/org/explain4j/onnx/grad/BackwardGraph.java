@@ -1,0 +1,31 @@
+package org.explain4j.onnx.grad;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import java.util.Map;
+
+/**
+ * A built backward model and how to use it: its inputs are the model input, the seed and one
+ * input per fed tensor; its outputs are the forward output, the VJPs and the captured activations.
+ *
+ * @param model             the backward model (a new proto; the original is untouched)
+ * @param opset             its default-domain opset
+ * @param inputName         the model input
+ * @param seedName          the seed input, of the output's shape
+ * @param outputName        the forward output
+ * @param outputMeta        the forward output's type and concrete shape
+ * @param gradientOutputs   requested tensor name to the graph output holding its VJP
+ * @param activationOutputs captured tensor name to the graph output holding its value
+ * @param feedInputs        fed tensor name to the graph input that replaces it
+ * @param feedMetas         fed tensor name to its type and concrete shape
+ */
+public record BackwardGraph(ModelProto model, int opset, String inputName, String seedName, String outputName,
+                            TensorMeta outputMeta, Map<String, String> gradientOutputs,
+                            Map<String, String> activationOutputs, Map<String, String> feedInputs,
+                            Map<String, TensorMeta> feedMetas) {
+    public BackwardGraph {
+        gradientOutputs = Map.copyOf(gradientOutputs);
+        activationOutputs = Map.copyOf(activationOutputs);
+        feedInputs = Map.copyOf(feedInputs);
+        feedMetas = Map.copyOf(feedMetas);
+    }
+}

@@ -1,0 +1,527 @@
+package org.explain4j.onnx.grad;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import ai.onnxruntime.OrtEnvironment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.explain4j.core.Explain4jException;
+import org.explain4j.core.Tensor;
+import org.explain4j.core.grad.RuleSet;
+
+/**
+ * Derives the backward pass of an ONNX model as a second ONNX model: vector-Jacobian products
+ * emitted op by op, in reverse topological order, by the {@link OpRule}s of a {@link RuleRegistry}.
+ *
+ * <p>The built model's inputs are the model input, the seed {@value #SEED} (of the explained
+ * output's shape) and one input per fed tensor; its outputs are the forward output, the VJP of
+ * the seed with respect to every requested tensor ({@value #GRAD_PREFIX}{@code <name>}) and the
+ * captured activations ({@value #ACTIVATION_PREFIX}{@code <name>}). Only nodes on a path from a
+ * requested tensor to the output are differentiated; weight gradients are never computed. The
+ * graph is specialised to one input shape, learnt by a probe run of the original model. The
+ * caller's model is never modified.
+ */
+public final class BackwardGraphBuilder {
+    /** The seed input. */
+    public static final String SEED = "explain4j_seed";
+    /** The prefix of VJP outputs. */
+    public static final String GRAD_PREFIX = "explain4j_grad__";
+    /** The prefix of captured activation outputs. */
+    public static final String ACTIVATION_PREFIX = "explain4j_act__";
+    /** The prefix of fed-tensor inputs. */
+    public static final String FEED_PREFIX = "explain4j_feed__";
+    /** The oldest supported default-domain opset. */
+    public static final int MIN_OPSET = 11;
+    /** The newest supported default-domain opset. */
+    public static final int MAX_OPSET = 21;
+
+    private final RuleRegistry registry;
+    private final OrtEnvironment env;
+
+    /** A builder with the default gradient rules. */
+    public BackwardGraphBuilder() {
+        this(RuleRegistry.defaults());
+    }
+
+    public BackwardGraphBuilder(RuleRegistry registry) {
+        this.registry = registry;
+        this.env = OrtEnvironment.getEnvironment();
+    }
+
+    /** Builds the backward model of {@code model} (which is not modified) for {@code spec}. */
+    public BackwardGraph build(ModelProto model, BackwardSpec spec) {
+        return new Build(model, spec).run();
+    }
+
+    /** The model's default-domain opset, refusing those outside {@value #MIN_OPSET}..{@value #MAX_OPSET}. */
+    public static int defaultOpset(ModelProto model) {
+        int opset = -1;
+        for (OperatorSetIdProto o : model.getOpsetImportList()) {
+            if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
+                opset = (int) o.getVersion();
+            }
+        }
+        if (opset < MIN_OPSET || opset > MAX_OPSET) {
+            throw Explain4jException.unsupported("--model", "the model uses ONNX opset " + opset
+                    + "; the backward-graph builder supports opsets " + MIN_OPSET + " to " + MAX_OPSET
+                    + " (convert the model with onnx.version_converter); " + Unsupported.PERTURBATION_HINT);
+        }
+        return opset;
+    }
+
+    private static int irVersionFor(int opset) {
+        return opset <= 11 ? 6 : opset <= 14 ? 7 : opset <= 18 ? 8 : opset <= 20 ? 9 : 10;
+    }
+
+    /** The state of one build. */
+    private final class Build implements RuleContext.Host {
+        private final ModelProto model;
+        private final BackwardSpec spec;
+        private final GraphProto graph;
+        private final int opset;
+        private final Map<String, TensorProto> initializers = new HashMap<>();
+        private final Set<String> producedNames = new LinkedHashSet<>();
+        private final Set<String> taken = new HashSet<>();
+        private final Map<String, TensorMeta> metas = new HashMap<>();
+        private final Map<String, String> feedInputs = new LinkedHashMap<>();
+        private final Set<String> valueDependent = new HashSet<>();
+        private final Set<String> active = new HashSet<>();
+        private final Map<String, List<String>> contributions = new HashMap<>();
+        private final Map<String, String> sums = new HashMap<>();
+        private final Map<NodeProto, Integer> nodeIndex = new IdentityHashMap<>();
+        private List<NodeProto> nodes;
+        private Map<String, long[]> probeLongs;
+        private GraphEmitter emitter;
+
+        Build(ModelProto model, BackwardSpec spec) {
+            this.model = model;
+            this.spec = spec;
+            this.graph = model.getGraph();
+            this.opset = defaultOpset(model);
+        }
+
+        BackwardGraph run() {
+            index();
+            ValueInfoProto input = validate();
+            probe(input);
+            rewriteFeeds();
+            Map<String, String> targets = targets();
+            analyse(targets);
+            List<Integer> relevant = relevantNodes();
+            List<OpRule> rules = chooseRules(relevant);
+            int target = opset;
+            for (OpRule r : rules) {
+                target = Math.max(target, r.minOpset());
+            }
+            emitter = new GraphEmitter(taken, target);
+            emitBackward(relevant, rules);
+            return assemble(input, targets, target);
+        }
+
+        // ---- indexing and validation ----
+
+        private void index() {
+            for (TensorProto t : graph.getInitializerList()) {
+                initializers.put(t.getName(), t);
+                taken.add(t.getName());
+            }
+            graph.getInputList().forEach(v -> taken.add(v.getName()));
+            graph.getOutputList().forEach(v -> taken.add(v.getName()));
+            for (NodeProto n : graph.getNodeList()) {
+                for (String o : n.getOutputList()) {
+                    if (!o.isEmpty()) {
+                        producedNames.add(o);
+                        taken.add(o);
+                    }
+                }
+            }
+            taken.add(SEED);
+        }
+
+        private ValueInfoProto validate() {
+            ValueInfoProto input = graph.getInputList().stream()
+                    .filter(v -> v.getName().equals(spec.inputName()) && !initializers.containsKey(v.getName()))
+                    .findFirst()
+                    .orElseThrow(() -> Explain4jException.usage("--input-name", "the model has no input named '"
+                            + spec.inputName() + "'; its inputs are " + graph.getInputList().stream()
+                            .map(ValueInfoProto::getName).filter(n -> !initializers.containsKey(n)).toList()));
+            if (!producedNames.contains(spec.outputName())) {
+                throw Explain4jException.usage("--output-name", "the model has no output named '" + spec.outputName()
+                        + "'; its outputs are " + graph.getOutputList().stream().map(ValueInfoProto::getName).toList());
+            }
+            if (graph.getNodeList().stream().anyMatch(n -> n.getOutputList().contains(SEED))) {
+                throw Explain4jException.unsupported("--model", "the model already has a tensor named '" + SEED
+                        + "', which the backward graph needs for its seed");
+            }
+            for (String name : spec.gradients()) {
+                requireTensor(name, "gradients", true);
+            }
+            for (String name : spec.captures()) {
+                requireTensor(name, "captures", true);
+            }
+            for (String name : spec.feeds()) {
+                requireTensor(name, "feeds", false);
+            }
+            List<TensorShapeProto.Dimension> dims = input.getType().getTensorType().getShape().getDimList();
+            int[] shape = spec.inputShape();
+            if (input.getType().getTensorType().hasShape() && dims.size() != shape.length) {
+                throw Explain4jException.shape("input", "the input has shape " + Tensor.shapeString(shape)
+                        + " but the model's input '" + spec.inputName() + "' has rank " + dims.size());
+            }
+            for (int i = 0; i < dims.size() && i < shape.length; i++) {
+                if (dims.get(i).hasDimValue() && dims.get(i).getDimValue() > 0 && dims.get(i).getDimValue() != shape[i]) {
+                    throw Explain4jException.shape("input", "the input has shape " + Tensor.shapeString(shape)
+                            + " but dimension " + i + " of the model's input '" + spec.inputName() + "' is "
+                            + dims.get(i).getDimValue());
+                }
+            }
+            return input;
+        }
+
+        private void requireTensor(String name, String what, boolean inputAllowed) {
+            boolean isInput = name.equals(spec.inputName());
+            if (producedNames.contains(name) || initializers.containsKey(name) || (inputAllowed && isInput)) {
+                return;
+            }
+            String hint = isInput ? "the model input cannot be fed; feed an intermediate tensor"
+                    : "tensors of this model include " + producedNames.stream().limit(8)
+                    .map(s -> "'" + s + "'").collect(Collectors.joining(", "))
+                    + (producedNames.size() > 8 ? " (" + producedNames.size() + " in all)" : "");
+            throw Explain4jException.usage("--layer", "the model has no tensor '" + name + "' to use in " + what + "; "
+                    + hint);
+        }
+
+        private void probe(ValueInfoProto input) {
+            int inputType = input.getType().getTensorType().getElemType();
+            ShapeProbe.Result r = ShapeProbe.run(env, model, spec.inputName(), inputType, spec.inputShape());
+            metas.putAll(r.metas());
+            probeLongs = r.longs();
+            long[] shape = java.util.Arrays.stream(spec.inputShape()).asLongStream().toArray();
+            metas.put(spec.inputName(), new TensorMeta(inputType, shape));
+            for (TensorProto t : initializers.values()) {
+                metas.put(t.getName(), new TensorMeta(t.getDataType(),
+                        t.getDimsList().stream().mapToLong(Long::longValue).toArray()));
+            }
+        }
+
+        private void rewriteFeeds() {
+            Map<String, String> renames = new HashMap<>();
+            for (String f : spec.feeds()) {
+                if (!feedInputs.containsKey(f)) {
+                    String in = Names.unique(FEED_PREFIX, f, taken);
+                    feedInputs.put(f, in);
+                    renames.put(f, in);
+                    metas.put(in, meta(f));
+                }
+            }
+            nodes = new ArrayList<>();
+            for (NodeProto n : graph.getNodeList()) {
+                NodeProto r = renames.isEmpty() ? n : Graphs.renameInputs(n, renames);
+                nodeIndex.put(r, nodes.size());
+                nodes.add(r);
+            }
+        }
+
+        /** Requested tensor name to the graph tensor its VJP is taken at (the fed input for a fed tensor). */
+        private Map<String, String> targets() {
+            Map<String, String> t = new LinkedHashMap<>();
+            for (String name : spec.gradients()) {
+                String g = feedInputs.getOrDefault(name, name);
+                TensorMeta m = meta(g);
+                if (!m.isFloating()) {
+                    String fix = name.equals(spec.inputName())
+                            ? "; the input holds " + TensorMeta.typeName(m.elemType()) + " values (e.g. token ids), so ask"
+                            + " for the gradient at a float tensor such as an embedding output (--layer)"
+                            : "; choose a float tensor";
+                    throw Explain4jException.dtype("--layer", "cannot take a gradient with respect to '" + name
+                            + "', which is " + TensorMeta.typeName(m.elemType()) + fix);
+                }
+                t.put(name, g);
+            }
+            return t;
+        }
+
+        // ---- analysis ----
+
+        private void analyse(Map<String, String> targets) {
+            valueDependent.add(spec.inputName());
+            valueDependent.addAll(feedInputs.values());
+            active.addAll(targets.values());
+            for (NodeProto n : nodes) {
+                List<String> ins = Graphs.allInputs(n);
+                boolean shapeOnly = n.getOpType().equals("Shape") || n.getOpType().equals("Size");
+                boolean dependent = !shapeOnly && ins.stream().anyMatch(valueDependent::contains);
+                boolean anyActive = ins.stream().anyMatch(active::contains);
+                for (String o : n.getOutputList()) {
+                    if (o.isEmpty()) {
+                        continue;
+                    }
+                    if (dependent) {
+                        valueDependent.add(o);
+                    }
+                    if (anyActive && metas.containsKey(o) && meta(o).isFloating()) {
+                        active.add(o);
+                    }
+                }
+            }
+        }
+
+        /** Nodes (by index, in forward order) with an active output that reaches the explained output. */
+        private List<Integer> relevantNodes() {
+            Set<String> reach = new HashSet<>();
+            reach.add(spec.outputName());
+            List<Integer> relevant = new ArrayList<>();
+            for (int i = nodes.size() - 1; i >= 0; i--) {
+                NodeProto n = nodes.get(i);
+                boolean reaches = n.getOutputList().stream().anyMatch(reach::contains);
+                if (!reaches) {
+                    continue;
+                }
+                for (String in : Graphs.allInputs(n)) {
+                    if (metas.containsKey(in) && meta(in).isFloating()) {
+                        reach.add(in);
+                    }
+                }
+                if (n.getOutputList().stream().anyMatch(o -> reach.contains(o) && active.contains(o))) {
+                    relevant.add(0, i);
+                }
+            }
+            return relevant;
+        }
+
+        private List<OpRule> chooseRules(List<Integer> relevant) {
+            List<OpRule> rules = new ArrayList<>();
+            for (int i : relevant) {
+                NodeProto n = nodes.get(i);
+                Optional<RuleSet.Override> o = override(n, relevant);
+                String key = RuleRegistry.key(n);
+                if (o.isPresent()) {
+                    String name = o.get().rule();
+                    rules.add(registry.named(name, key).orElseThrow(() -> Explain4jException.unsupported("--rules",
+                            "rule set '" + spec.rules().name() + "' selects rule '" + name + "' for "
+                                    + Unsupported.describe(n, opset) + " but no rule '" + name + "' is registered for "
+                                    + key + " (registered rules: " + registry.ruleNames() + ")")));
+                } else {
+                    rules.add(registry.gradient(key).orElseThrow(() -> Unsupported.noRule(n, opset)));
+                }
+            }
+            return rules;
+        }
+
+        private Optional<RuleSet.Override> override(NodeProto n, List<Integer> relevant) {
+            for (RuleSet.Override o : spec.rules().overrides()) {
+                boolean match;
+                if (o.selector() instanceof RuleSet.Selector.OpType t) {
+                    match = n.getOpType().equals(t.opType());
+                } else if (o.selector() instanceof RuleSet.Selector.FirstLayer f) {
+                    match = relevant.stream().map(nodes::get).filter(m -> f.opTypes().contains(m.getOpType()))
+                            .findFirst().map(m -> m == n).orElse(false);
+                } else {
+                    String tensor = ((RuleSet.Selector.TensorName) o.selector()).tensorName();
+                    match = n.getOutputList().contains(tensor);
+                }
+                if (match) {
+                    return Optional.of(o);
+                }
+            }
+            return Optional.empty();
+        }
+
+        // ---- emission ----
+
+        private void emitBackward(List<Integer> relevant, List<OpRule> rules) {
+            if (active.contains(spec.outputName())) {
+                contributions.computeIfAbsent(spec.outputName(), k -> new ArrayList<>()).add(SEED);
+            }
+            for (int k = relevant.size() - 1; k >= 0; k--) {
+                NodeProto n = nodes.get(relevant.get(k));
+                String[] grads = new String[n.getOutputCount()];
+                boolean any = false;
+                for (int i = 0; i < grads.length; i++) {
+                    grads[i] = n.getOutput(i).isEmpty() ? null : sum(n.getOutput(i));
+                    any |= grads[i] != null;
+                }
+                if (any) {
+                    Map<String, Double> params = override(n, relevant).map(RuleSet.Override::params).orElse(Map.of());
+                    rules.get(k).backward(new RuleContext(this, emitter, n, grads, opset, params));
+                }
+            }
+        }
+
+        /** The accumulated gradient of a tensor (Add of its contributions), or null when none flows. */
+        private String sum(String tensor) {
+            String s = sums.get(tensor);
+            if (s != null) {
+                return s;
+            }
+            List<String> c = contributions.get(tensor);
+            if (c == null || c.isEmpty()) {
+                return null;
+            }
+            String acc = c.get(0);
+            for (int i = 1; i < c.size(); i++) {
+                acc = emitter.op("Add", List.of(acc, c.get(i)));
+            }
+            sums.put(tensor, acc);
+            return acc;
+        }
+
+        @Override
+        public TensorMeta meta(String tensor) {
+            TensorMeta m = metas.get(tensor);
+            if (m == null) {
+                throw Explain4jException.unsupported("--model", "the probe run learnt no shape for tensor '" + tensor
+                        + "' (not a plain tensor?); " + Unsupported.PERTURBATION_HINT);
+            }
+            return m;
+        }
+
+        @Override
+        public boolean isActive(String tensor) {
+            return active.contains(tensor);
+        }
+
+        @Override
+        public void addGrad(String tensor, String grad) {
+            if (sums.containsKey(tensor)) {
+                throw new IllegalStateException("the gradient of '" + tensor + "' was used before all contributions");
+            }
+            contributions.computeIfAbsent(tensor, k -> new ArrayList<>()).add(grad);
+        }
+
+        @Override
+        public long[] constantLongs(String tensor) {
+            TensorProto init = initializers.get(tensor);
+            if (init != null) {
+                return TensorProtos.toLongs(init);
+            }
+            if (valueDependent.contains(tensor)) {
+                return null;
+            }
+            long[] v = probeLongs.get(tensor);
+            return v == null ? null : v.clone();
+        }
+
+        @Override
+        public String forwardOutput(NodeProto node, int index) {
+            int i = nodeIndex.get(node);
+            NodeProto current = nodes.get(i);
+            if (index < current.getOutputCount() && !current.getOutput(index).isEmpty()) {
+                return current.getOutput(index);
+            }
+            NodeProto.Builder b = current.toBuilder();
+            while (b.getOutputCount() <= index) {
+                b.addOutput("");
+            }
+            String name = emitter.fresh(current.getOpType() + "_out" + index);
+            b.setOutput(index, name);
+            nodes.set(i, b.build());
+            return name;
+        }
+
+        // ---- assembly ----
+
+        private BackwardGraph assemble(ValueInfoProto input, Map<String, String> targets, int target) {
+            List<ValueInfoProto> outputs = new ArrayList<>();
+            outputs.add(valueInfo(spec.outputName(), meta(spec.outputName())));
+            Map<String, String> gradOutputs = new LinkedHashMap<>();
+            for (Map.Entry<String, String> e : targets.entrySet()) {
+                TensorMeta m = meta(e.getValue());
+                String g = sum(e.getValue());
+                if (g == null) {
+                    g = emitter.zeros(m.shape(), m.elemType());
+                }
+                String out = Names.unique(GRAD_PREFIX, e.getKey(), taken);
+                emitter.nodes().add(identity(g, out));
+                outputs.add(valueInfo(out, m));
+                gradOutputs.put(e.getKey(), out);
+            }
+            Map<String, String> actOutputs = new LinkedHashMap<>();
+            for (String c : new LinkedHashSet<>(spec.captures())) {
+                String src = feedInputs.getOrDefault(c, c);
+                String out = Names.unique(ACTIVATION_PREFIX, c, taken);
+                emitter.nodes().add(identity(src, out));
+                outputs.add(valueInfo(out, meta(src)));
+                actOutputs.put(c, out);
+            }
+            List<NodeProto> forward = target > opset
+                    ? new OpsetUpgrader(opset, target, emitter, this::meta).upgrade(nodes) : nodes;
+            List<NodeProto> all = new ArrayList<>(forward);
+            all.addAll(emitter.nodes());
+            Set<String> needed = new HashSet<>();
+            outputs.forEach(o -> needed.add(o.getName()));
+            List<NodeProto> kept = new ArrayList<>();
+            for (int i = all.size() - 1; i >= 0; i--) {
+                NodeProto n = all.get(i);
+                if (n.getOutputList().stream().anyMatch(needed::contains)) {
+                    kept.add(0, n);
+                    needed.addAll(Graphs.allInputs(n));
+                }
+            }
+            GraphProto.Builder g = GraphProto.newBuilder().setName(graph.getName() + "_explain4j_backward")
+                    .addAllNode(kept).addAllOutput(outputs);
+            g.addInput(valueInfo(spec.inputName(), meta(spec.inputName())));
+            g.addInput(valueInfo(SEED, meta(spec.outputName())));
+            Map<String, TensorMeta> feedMetas = new LinkedHashMap<>();
+            feedInputs.forEach((t, in) -> {
+                g.addInput(valueInfo(in, meta(in)));
+                feedMetas.put(t, meta(in));
+            });
+            for (ValueInfoProto v : graph.getInputList()) {
+                if (initializers.containsKey(v.getName()) && needed.contains(v.getName())) {
+                    g.addInput(v);
+                }
+            }
+            graph.getInitializerList().stream().filter(t -> needed.contains(t.getName())).forEach(g::addInitializer);
+            emitter.initializers().stream().filter(t -> needed.contains(t.getName())).forEach(g::addInitializer);
+            g.addAllSparseInitializer(graph.getSparseInitializerList());
+            Set<String> declared = new HashSet<>(initializers.keySet());
+            g.getInputList().forEach(v -> declared.add(v.getName()));
+            outputs.forEach(v -> declared.add(v.getName()));
+            for (NodeProto n : kept) {
+                for (String o : n.getOutputList()) {
+                    if (producedNames.contains(o) && !declared.contains(o) && metas.containsKey(o)) {
+                        g.addValueInfo(valueInfo(o, metas.get(o)));
+                    }
+                }
+            }
+            ModelProto.Builder m = model.toBuilder().setGraph(g).clearOpsetImport()
+                    .setIrVersion(Math.max(model.getIrVersion(), irVersionFor(target)));
+            for (OperatorSetIdProto o : model.getOpsetImportList()) {
+                boolean dflt = o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx");
+                m.addOpsetImport(dflt ? o.toBuilder().setVersion(target).build() : o);
+            }
+            return new BackwardGraph(m.build(), target, spec.inputName(), SEED, spec.outputName(),
+                    meta(spec.outputName()), gradOutputs, actOutputs, feedInputs, feedMetas);
+        }
+
+        private NodeProto identity(String from, String to) {
+            return NodeProto.newBuilder().setOpType("Identity").setName(emitter.fresh("output"))
+                    .addInput(from).addOutput(to).build();
+        }
+    }
+
+    static ValueInfoProto valueInfo(String name, TensorMeta meta) {
+        TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
+        for (long d : meta.shape()) {
+            s.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        }
+        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
+                TypeProto.Tensor.newBuilder().setElemType(meta.elemType()).setShape(s))).build();
+    }
+}

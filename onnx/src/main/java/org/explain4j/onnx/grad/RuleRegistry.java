@@ -1,0 +1,83 @@
+package org.explain4j.onnx.grad;
+
+import ai.onnx.proto.OnnxMl.NodeProto;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.explain4j.onnx.grad.rules.DefaultRules;
+
+/**
+ * The backward rules the builder may use: one gradient rule per op type, and the named rules that
+ * a {@link org.explain4j.core.grad.RuleSet}'s overrides select (e.g. {@code guided-relu} for
+ * {@code Relu}). Immutable; {@code with...} returns a new registry. Op types outside the default
+ * ONNX domain are keyed {@code domain.OpType}.
+ */
+public final class RuleRegistry {
+    /** The op-type key of a named rule that applies to any op type. */
+    public static final String ANY_OP = "*";
+
+    private final Map<String, OpRule> gradients;
+    private final Map<String, Map<String, OpRule>> named;
+
+    private RuleRegistry(Map<String, OpRule> gradients, Map<String, Map<String, OpRule>> named) {
+        this.gradients = Map.copyOf(gradients);
+        Map<String, Map<String, OpRule>> n = new HashMap<>();
+        named.forEach((k, v) -> n.put(k, Map.copyOf(v)));
+        this.named = Map.copyOf(n);
+    }
+
+    /** No rules at all. */
+    public static RuleRegistry empty() {
+        return new RuleRegistry(Map.of(), Map.of());
+    }
+
+    /** The plain-gradient rules of every supported ONNX op. */
+    public static RuleRegistry defaults() {
+        return new RuleRegistry(DefaultRules.all(), Map.of());
+    }
+
+    /** A registry with {@code rule} as the gradient rule of {@code opType}. */
+    public RuleRegistry withGradient(String opType, OpRule rule) {
+        Map<String, OpRule> g = new HashMap<>(gradients);
+        g.put(opType, rule);
+        return new RuleRegistry(g, named);
+    }
+
+    /** A registry with {@code rule} registered under {@code ruleName} for {@code opType} (or {@link #ANY_OP}). */
+    public RuleRegistry withRule(String ruleName, String opType, OpRule rule) {
+        Map<String, Map<String, OpRule>> n = new HashMap<>(named);
+        Map<String, OpRule> byOp = new HashMap<>(n.getOrDefault(ruleName, Map.of()));
+        byOp.put(opType, rule);
+        n.put(ruleName, byOp);
+        return new RuleRegistry(gradients, n);
+    }
+
+    /** The gradient rule of an op type key. */
+    public Optional<OpRule> gradient(String opKey) {
+        return Optional.ofNullable(gradients.get(opKey));
+    }
+
+    /** The rule registered under {@code ruleName} for an op type key (or for any op). */
+    public Optional<OpRule> named(String ruleName, String opKey) {
+        Map<String, OpRule> byOp = named.getOrDefault(ruleName, Map.of());
+        return Optional.ofNullable(byOp.getOrDefault(opKey, byOp.get(ANY_OP)));
+    }
+
+    /** The op type keys that have a gradient rule. */
+    public Set<String> gradientOps() {
+        return new TreeSet<>(gradients.keySet());
+    }
+
+    /** The names of the registered named rules. */
+    public Set<String> ruleNames() {
+        return new TreeSet<>(named.keySet());
+    }
+
+    /** The key under which rules for this node's op are registered. */
+    public static String key(NodeProto node) {
+        String d = node.getDomain();
+        return d.isEmpty() || d.equals("ai.onnx") ? node.getOpType() : d + "." + node.getOpType();
+    }
+}

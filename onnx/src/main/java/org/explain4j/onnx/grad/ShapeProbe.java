@@ -1,0 +1,117 @@
+package org.explain4j.onnx.grad;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.explain4j.core.DType;
+import org.explain4j.core.Explain4jException;
+import org.explain4j.core.Tensor;
+import org.explain4j.onnx.OrtTensors;
+
+/**
+ * Runs the original model once on a zero input of the concrete shape, with every intermediate
+ * tensor made a graph output, to learn the type and shape of every tensor (and the values of
+ * small integer tensors, for axes and shapes computed inside the graph).
+ */
+final class ShapeProbe {
+    /** Integer tensors up to this many elements have their values recorded. */
+    private static final long MAX_VALUES = 4096;
+
+    record Result(Map<String, TensorMeta> metas, Map<String, long[]> longs) {
+    }
+
+    private ShapeProbe() {
+    }
+
+    static Result run(OrtEnvironment env, ModelProto model, String inputName, int inputType, int[] shape) {
+        GraphProto g = model.getGraph();
+        Set<String> outputs = new HashSet<>();
+        g.getOutputList().forEach(o -> outputs.add(o.getName()));
+        GraphProto.Builder pg = g.toBuilder();
+        for (NodeProto n : g.getNodeList()) {
+            for (String o : n.getOutputList()) {
+                if (!o.isEmpty() && outputs.add(o)) {
+                    pg.addOutput(ValueInfoProto.newBuilder().setName(o));
+                }
+            }
+        }
+        byte[] bytes = model.toBuilder().setGraph(pg).build().toByteArray();
+        Map<String, TensorMeta> metas = new HashMap<>();
+        Map<String, long[]> longs = new HashMap<>();
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+            try (OrtSession session = env.createSession(bytes, so);
+                 OnnxTensor zero = OrtTensors.toOrt(env, Tensor.zeros(dtypeOf(inputType, inputName), shape));
+                 OrtSession.Result r = session.run(Map.of(inputName, zero))) {
+                for (Map.Entry<String, OnnxValue> e : r) {
+                    if (e.getValue() instanceof OnnxTensor t) {
+                        TensorInfo info = t.getInfo();
+                        TensorMeta m = new TensorMeta(info.onnxType.value, info.getShape());
+                        metas.put(e.getKey(), m);
+                        if (m.size() <= MAX_VALUES) {
+                            long[] v = readLongs(t, m.elemType());
+                            if (v != null) {
+                                longs.put(e.getKey(), v);
+                            }
+                        }
+                    }
+                }
+            }
+        } catch (OrtException e) {
+            throw Explain4jException.model("--model", "ONNX Runtime could not run the model on a zero input of shape "
+                    + Tensor.shapeString(shape) + " to learn its tensor shapes: " + firstLine(e.getMessage())
+                    + "; check that the input shape fits the model", e);
+        }
+        return new Result(metas, longs);
+    }
+
+    private static long[] readLongs(OnnxTensor t, int elemType) {
+        if (elemType == DataType.INT64_VALUE) {
+            LongBuffer b = t.getLongBuffer();
+            long[] v = new long[b.remaining()];
+            b.get(v);
+            return v;
+        }
+        if (elemType == DataType.INT32_VALUE) {
+            IntBuffer b = t.getIntBuffer();
+            long[] v = new long[b.remaining()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = b.get(i);
+            }
+            return v;
+        }
+        return null;
+    }
+
+    static DType dtypeOf(int elemType, String name) {
+        return switch (elemType) {
+            case DataType.FLOAT_VALUE -> DType.FLOAT32;
+            case DataType.DOUBLE_VALUE -> DType.FLOAT64;
+            case DataType.INT64_VALUE -> DType.INT64;
+            default -> throw Explain4jException.unsupported("--model", "the model input '" + name + "' is "
+                    + TensorMeta.typeName(elemType) + "; explain4j supports float32, float64 and int64 inputs");
+        };
+    }
+
+    static String firstLine(String s) {
+        if (s == null) {
+            return "unknown error";
+        }
+        int nl = s.indexOf('\n');
+        return (nl < 0 ? s : s.substring(0, nl)).trim();
+    }
+}
