@@ -10,7 +10,17 @@ import org.explain4j.core.Baseline;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.method.AttributionMethod;
+import org.explain4j.core.grad.DifferentiableModel;
 import org.explain4j.core.method.FeatureAblation;
+import org.explain4j.core.method.GradientShap;
+import org.explain4j.core.method.IntegratedGradients;
+import org.explain4j.core.method.LayerAttribution;
+import org.explain4j.core.method.LayerConductance;
+import org.explain4j.core.method.LayerIntegratedGradients;
+import org.explain4j.core.method.LayerOptions;
+import org.explain4j.core.method.NoiseTunnel;
+import org.explain4j.core.method.Quadrature;
+import org.explain4j.core.method.Saliency;
 import org.explain4j.core.method.FeaturePermutation;
 import org.explain4j.core.method.KernelShap;
 import org.explain4j.core.method.Lime;
@@ -118,7 +128,115 @@ public final class Methods {
                 });
     }
 
+    static {
+        add("saliency", "absolute gradient of the target (gradient; ONNX models)", List.of("--abs"),
+                (m, f, p) -> new Saliency(differentiable(m, "saliency"), Saliency.Options.saliency()
+                        .withAbs(f.abs().orElse(true)).withBatchSize(f.batchSize()), p));
+        add("input-x-gradient", "input times gradient (gradient; ONNX models)", List.of(),
+                (m, f, p) -> new Saliency(differentiable(m, "input-x-gradient"), Saliency.Options.inputXGradient()
+                        .withBatchSize(f.batchSize()), p));
+        add("integrated-gradients", "path integral of gradients from the baseline (gradient; ONNX models)",
+                List.of("--baseline", "--steps", "--integration"), (m, f, p) -> integratedGradients(m, f, p));
+        add("smoothgrad", "noise tunnel over a gradient method: smoothgrad, smoothgrad_sq, vargrad (gradient; ONNX models)",
+                List.of("--inner", "--noise-type", "--samples", "--noise-std", "--seed", "--abs", "--baseline", "--steps",
+                        "--integration"), (m, f, p) -> {
+                    String innerName = f.inner().orElse("saliency");
+                    if (!List.of("saliency", "input-x-gradient", "integrated-gradients").contains(innerName)) {
+                        throw Explain4jException.usage("--inner", "--inner '" + innerName
+                                + "' must be saliency, input-x-gradient or integrated-gradients");
+                    }
+                    Flags innerFlags = f;
+                    AttributionMethod inner = switch (innerName) {
+                        case "input-x-gradient" -> new Saliency(differentiable(m, "smoothgrad"),
+                                Saliency.Options.inputXGradient().withBatchSize(f.batchSize()), p);
+                        case "integrated-gradients" -> integratedGradients(m, innerFlags, p);
+                        default -> new Saliency(differentiable(m, "smoothgrad"), Saliency.Options.saliency()
+                                .withAbs(f.abs().orElse(true)).withBatchSize(f.batchSize()), p);
+                    };
+                    NoiseTunnel.Options o = NoiseTunnel.Options.defaults();
+                    if (f.noiseType().isPresent()) {
+                        o = o.withType(NoiseTunnel.NoiseType.parse(f.noiseType().get()));
+                    }
+                    if (f.samples().isPresent()) {
+                        o = o.withSamples(f.samples().getAsInt());
+                    }
+                    if (f.noiseStd().isPresent()) {
+                        o = o.withNoiseStdDev(f.noiseStd().getAsDouble());
+                    }
+                    if (f.seed().isPresent()) {
+                        o = o.withSeed(f.seed().getAsLong());
+                    }
+                    return new NoiseTunnel(inner, o);
+                });
+        add("gradient-shap", "expected gradients x (input - baseline) over a baseline distribution (gradient; ONNX models)",
+                List.of("--baseline", "--samples", "--noise-std", "--seed"), (m, f, p) -> {
+                    GradientShap.Options o = GradientShap.Options.defaults().withBatchSize(f.batchSize())
+                            .withBaseline(f.baseline().orElse(Baseline.zeros()));
+                    if (f.samples().isPresent()) {
+                        o = o.withSamples(f.samples().getAsInt());
+                    }
+                    if (f.noiseStd().isPresent()) {
+                        o = o.withNoiseStdDev(f.noiseStd().getAsDouble());
+                    }
+                    if (f.seed().isPresent()) {
+                        o = o.withSeed(f.seed().getAsLong());
+                    }
+                    return new GradientShap(differentiable(m, "gradient-shap"), o, p);
+                });
+        add("layer-activation", "the activation of --layer (layer; ONNX models)", List.of("--layer"),
+                (m, f, p) -> new LayerAttribution(differentiable(m, "layer-activation"), LayerAttribution.Kind.ACTIVATION,
+                        layerOptions(f), p));
+        add("layer-gradient-x-activation", "activation times gradient at --layer (layer; ONNX models)", List.of("--layer"),
+                (m, f, p) -> new LayerAttribution(differentiable(m, "layer-gradient-x-activation"),
+                        LayerAttribution.Kind.GRADIENT_X_ACTIVATION, layerOptions(f), p));
+        add("grad-cam", "Grad-CAM map at --layer, (N, 1, h, w) (layer; ONNX models)", List.of("--layer", "--relu"),
+                (m, f, p) -> new LayerAttribution(differentiable(m, "grad-cam"), LayerAttribution.Kind.GRAD_CAM,
+                        layerOptions(f), p));
+        add("layer-integrated-gradients", "integrated gradients at --layer from the layer value of an input-space baseline (layer; ONNX models)",
+                List.of("--layer", "--baseline", "--steps", "--integration"),
+                (m, f, p) -> new LayerIntegratedGradients(differentiable(m, "layer-integrated-gradients"), layerOptions(f), p));
+        add("layer-conductance", "conductance of each unit of --layer along the input path (layer; ONNX models)",
+                List.of("--layer", "--baseline", "--steps", "--integration"),
+                (m, f, p) -> new LayerConductance(differentiable(m, "layer-conductance"), layerOptions(f), p));
+    }
+
     private Methods() {
+    }
+
+    private static AttributionMethod integratedGradients(Model m, Flags f, ProgressListener p) {
+        IntegratedGradients.Options o = IntegratedGradients.Options.defaults().withBatchSize(f.batchSize())
+                .withBaseline(f.baseline().orElse(Baseline.zeros()));
+        if (f.steps().isPresent()) {
+            o = o.withSteps(f.steps().getAsInt());
+        }
+        if (f.integration().isPresent()) {
+            o = o.withIntegration(Quadrature.parse(f.integration().get()));
+        }
+        return new IntegratedGradients(differentiable(m, "integrated-gradients"), o, p);
+    }
+
+    private static LayerOptions layerOptions(Flags f) {
+        LayerOptions o = LayerOptions.of(f.layer().orElseThrow(() -> Explain4jException.usage("--layer",
+                "this method needs --layer NAME, the ONNX name of an intermediate tensor (e.g. /relu2/Relu_output_0)")))
+                .withBatchSize(f.batchSize()).withBaseline(f.baseline().orElse(Baseline.zeros()));
+        if (f.steps().isPresent()) {
+            o = o.withSteps(f.steps().getAsInt());
+        }
+        if (f.integration().isPresent()) {
+            o = o.withIntegration(Quadrature.parse(f.integration().get()));
+        }
+        if (f.relu().isPresent()) {
+            o = o.withRelu(f.relu().get());
+        }
+        return o;
+    }
+
+    private static DifferentiableModel differentiable(Model m, String method) {
+        if (m instanceof DifferentiableModel d) {
+            return d;
+        }
+        throw Explain4jException.unsupported("--method", method + " needs gradients, which this model cannot provide; "
+                + "use a perturbation method (occlusion, feature-ablation, shapley-value-sampling, kernel-shap, lime)");
     }
 
     static void add(String name, String summary, List<String> flags, Factory factory) {

@@ -1,15 +1,65 @@
 package org.explain4j.cli;
 
 import java.nio.file.Path;
-import org.explain4j.core.model.Model;
+import org.explain4j.core.Tensor;
+import org.explain4j.core.grad.BackwardRequest;
+import org.explain4j.core.grad.BackwardResult;
+import org.explain4j.core.grad.DifferentiableModel;
+import org.explain4j.core.model.ModelInfo;
+import org.explain4j.core.model.ModelSignature;
 import org.explain4j.onnx.OnnxModel;
+import org.explain4j.onnx.grad.OnnxDifferentiableModel;
 
-/** Opens the model a command names. */
+/** Opens the model a command names: an ONNX model that can also run backward passes. */
 final class ModelLoader {
     private ModelLoader() {
     }
 
-    static Model load(Path path, int threads, String inputName, String outputName) {
+    /** An ONNX model and its backward-pass wrapper, closed together. */
+    static final class Loaded implements DifferentiableModel {
+        private final OnnxModel onnx;
+        private final OnnxDifferentiableModel differentiable;
+
+        Loaded(OnnxModel onnx) {
+            this.onnx = onnx;
+            this.differentiable = new OnnxDifferentiableModel(onnx);
+        }
+
+        OnnxModel onnx() {
+            return onnx;
+        }
+
+        @Override
+        public Tensor forward(Tensor input) {
+            return onnx.forward(input);
+        }
+
+        @Override
+        public BackwardResult backward(Tensor input, Tensor seed, BackwardRequest request) {
+            return differentiable.backward(input, seed, request);
+        }
+
+        @Override
+        public ModelSignature signature() {
+            return onnx.signature();
+        }
+
+        @Override
+        public ModelInfo info() {
+            return onnx.info();
+        }
+
+        @Override
+        public void close() {
+            try {
+                differentiable.close();
+            } finally {
+                onnx.close();
+            }
+        }
+    }
+
+    static Loaded load(Path path, int threads, String inputName, String outputName) {
         OnnxModel.Options o = OnnxModel.Options.defaults().withThreads(threads);
         if (inputName != null) {
             o = o.withInputName(inputName);
@@ -17,6 +67,6 @@ final class ModelLoader {
         if (outputName != null) {
             o = o.withOutputName(outputName);
         }
-        return OnnxModel.load(path, o);
+        return new Loaded(OnnxModel.load(path, o));
     }
 }

@@ -1,0 +1,140 @@
+package org.explain4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import org.explain4j.core.Attribution;
+import org.explain4j.core.Target;
+import org.explain4j.core.Tensor;
+import org.explain4j.core.engine.ProgressListener;
+import org.explain4j.core.method.IntegratedGradients;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code explain4j bench}: times integrated gradients against the same number of bare forward
+ * passes in ONNX Runtime on one model, and reports the process's peak resident memory.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Times integrated gradients against the same number of bare forward passes.")
+public final class BenchCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "M.onnx", description = "ONNX model (e.g. bench/resnet18.onnx).")
+    Path model;
+
+    @Option(names = "--examples", paramLabel = "N", description = "Examples in the batch (default ${DEFAULT-VALUE}).")
+    int examples = 4;
+
+    @Option(names = "--steps", paramLabel = "N", description = "Integrated-gradients steps (default ${DEFAULT-VALUE}).")
+    int steps = 50;
+
+    @Option(names = "--batch-size", paramLabel = "B", description = "Rows per model call (default ${DEFAULT-VALUE}).")
+    int batchSize = 25;
+
+    @Option(names = "--repeats", paramLabel = "R", description = "Timed repetitions; the best is reported (default ${DEFAULT-VALUE}).")
+    int repeats = 3;
+
+    @Option(names = "--only", paramLabel = "WHAT", description = "forward, ig or both (default ${DEFAULT-VALUE}); run one alone to measure its peak memory.")
+    String only = "both";
+
+    @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime intra-op threads (0: its default).")
+    int threads;
+
+    @Option(names = "--verbose", description = "Stack traces with errors.")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        try (ModelLoader.Loaded m = ModelLoader.load(model, threads, null, null)) {
+            int[] ex = m.signature().exampleShape();
+            int d = (int) Tensor.sizeOf(ex);
+            SplittableRandom rnd = new SplittableRandom(1);
+            float[] data = new float[examples * d];
+            for (int i = 0; i < data.length; i++) {
+                data[i] = (float) (rnd.nextDouble() * 2 - 1);
+            }
+            int[] shape = new int[ex.length + 1];
+            shape[0] = examples;
+            System.arraycopy(ex, 0, shape, 1, ex.length);
+            Tensor x = Tensor.ofFloats(data, shape);
+            int rows = examples * steps;
+            out.printf("model %s, input %s, %d examples x %d steps = %d rows, batch %d, %d threads%n",
+                    model.getFileName(), Tensor.shapeString(shape), examples, steps, rows, batchSize, threads);
+            double forwardMs = Double.NaN;
+            double igMs = Double.NaN;
+            if (!only.equals("ig")) {
+                // Bare forward passes over the same number of rows, in the same batches.
+                Tensor batch = Tensor.concat(Arrays.asList(repeat(x, batchSize)));
+                m.forward(batch);
+                forwardMs = best(() -> {
+                    for (int from = 0; from < rows; from += batchSize) {
+                        int n = Math.min(batchSize, rows - from);
+                        m.forward(n == batchSize ? batch : batch.slice(0, n));
+                    }
+                });
+                out.printf("bare forward: %.1f ms (%d rows)%n", forwardMs, rows);
+            }
+            if (!only.equals("forward")) {
+                IntegratedGradients ig = new IntegratedGradients(m, IntegratedGradients.Options.defaults().withSteps(steps)
+                        .withBatchSize(batchSize), ProgressListener.NONE);
+                Attribution warm = ig.attribute(x, Target.of(0));
+                igMs = best(() -> ig.attribute(x, Target.of(0)));
+                out.printf("integrated gradients: %.1f ms (%d model evaluations, max |gap| %.3g)%n", igMs,
+                        warm.diagnostics().modelEvaluations(), maxAbs(warm.diagnostics().completenessGap().orElse(new double[0])));
+            }
+            if (!Double.isNaN(forwardMs) && !Double.isNaN(igMs)) {
+                out.printf("ratio IG / forward: %.2f%n", igMs / forwardMs);
+            }
+            out.printf("peak RSS: %s%n", peakRss());
+        }
+        return 0;
+    }
+
+    private double best(Runnable r) {
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < Math.max(1, repeats); i++) {
+            long t0 = System.nanoTime();
+            r.run();
+            best = Math.min(best, (System.nanoTime() - t0) / 1e6);
+        }
+        return best;
+    }
+
+    private static Tensor[] repeat(Tensor x, int rows) {
+        Tensor[] parts = new Tensor[rows];
+        for (int i = 0; i < rows; i++) {
+            parts[i] = x.example(i % x.batchSize());
+        }
+        return parts;
+    }
+
+    private static double maxAbs(double[] v) {
+        double m = 0;
+        for (double d : v) {
+            m = Math.max(m, Math.abs(d));
+        }
+        return m;
+    }
+
+    /** VmHWM from /proc/self/status (Linux), or "unknown". */
+    static String peakRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return line.substring("VmHWM:".length()).trim();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+        return "unknown";
+    }
+}
