@@ -18,7 +18,11 @@ public enum Quadrature {
     RIEMANN_RIGHT("riemann_right"),
     /** Midpoint rule: {@code alpha_k = (k + 1/2) / n}. */
     RIEMANN_MIDDLE("riemann_middle"),
-    /** Trapezoid rule over {@code n} equally spaced points including both ends. */
+    /**
+     * Trapezoid rule over {@code n} equally spaced points including both ends, with Captum's
+     * weights: {@code 1/n} each, halved at both ends (they sum to {@code (n - 1)/n}, not 1; kept so
+     * results match Captum number for number).
+     */
     RIEMANN_TRAPEZOID("riemann_trapezoid");
 
     private final String label;
@@ -63,7 +67,7 @@ public enum Quadrature {
         return a;
     }
 
-    /** The weights of an {@code n}-point rule, matching {@link #alphas(int)}; they sum to 1. */
+    /** The weights of an {@code n}-point rule, matching {@link #alphas(int)}; they sum to 1 except for the trapezoid rule. */
     public double[] weights(int n) {
         check(n);
         double[] w = new double[n];
@@ -78,9 +82,9 @@ public enum Quadrature {
                 if (n == 1) {
                     throw Explain4jException.usage("--steps", "riemann_trapezoid needs --steps of at least 2");
                 }
-                java.util.Arrays.fill(w, 1.0 / (n - 1));
-                w[0] = 0.5 / (n - 1);
-                w[n - 1] = 0.5 / (n - 1);
+                java.util.Arrays.fill(w, 1.0 / n);
+                w[0] = 0.5 / n;
+                w[n - 1] = 0.5 / n;
             }
             default -> java.util.Arrays.fill(w, 1.0 / n);
         }

@@ -17,12 +17,10 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Tensor;
-import org.explain4j.core.grad.RuleSet;
 
 /**
  * Derives the backward pass of an ONNX model as a second ONNX model: vector-Jacobian products
@@ -99,8 +97,8 @@ public final class BackwardGraphBuilder {
         private final Set<String> taken = new HashSet<>();
         private final Map<String, TensorMeta> metas = new HashMap<>();
         private final Map<String, String> feedInputs = new LinkedHashMap<>();
-        private final Set<String> valueDependent = new HashSet<>();
-        private final Set<String> active = new HashSet<>();
+        private Set<String> valueDependent;
+        private Set<String> active;
         private final Map<String, List<String>> contributions = new HashMap<>();
         private final Map<String, String> sums = new HashMap<>();
         private final Map<NodeProto, Integer> nodeIndex = new IdentityHashMap<>();
@@ -121,15 +119,19 @@ public final class BackwardGraphBuilder {
             probe(input);
             rewriteFeeds();
             Map<String, String> targets = targets();
-            analyse(targets);
-            List<Integer> relevant = relevantNodes();
-            List<OpRule> rules = chooseRules(relevant);
+            List<String> sources = new ArrayList<>(feedInputs.values());
+            sources.add(spec.inputName());
+            valueDependent = Dataflow.valueDependent(nodes, sources);
+            active = Dataflow.active(nodes, targets.values(), metas);
+            List<Integer> relevant = Dataflow.relevant(nodes, spec.outputName(), active, metas);
+            RuleSelection.Choice choice = RuleSelection.choose(relevant.stream().map(nodes::get).toList(),
+                    spec.rules(), registry, opset);
             int target = opset;
-            for (OpRule r : rules) {
+            for (OpRule r : choice.rules()) {
                 target = Math.max(target, r.minOpset());
             }
             emitter = new GraphEmitter(taken, target);
-            emitBackward(relevant, rules);
+            emitBackward(relevant, choice);
             return assemble(input, targets, target);
         }
 
@@ -256,95 +258,9 @@ public final class BackwardGraphBuilder {
             return t;
         }
 
-        // ---- analysis ----
-
-        private void analyse(Map<String, String> targets) {
-            valueDependent.add(spec.inputName());
-            valueDependent.addAll(feedInputs.values());
-            active.addAll(targets.values());
-            for (NodeProto n : nodes) {
-                List<String> ins = Graphs.allInputs(n);
-                boolean shapeOnly = n.getOpType().equals("Shape") || n.getOpType().equals("Size");
-                boolean dependent = !shapeOnly && ins.stream().anyMatch(valueDependent::contains);
-                boolean anyActive = ins.stream().anyMatch(active::contains);
-                for (String o : n.getOutputList()) {
-                    if (o.isEmpty()) {
-                        continue;
-                    }
-                    if (dependent) {
-                        valueDependent.add(o);
-                    }
-                    if (anyActive && metas.containsKey(o) && meta(o).isFloating()) {
-                        active.add(o);
-                    }
-                }
-            }
-        }
-
-        /** Nodes (by index, in forward order) with an active output that reaches the explained output. */
-        private List<Integer> relevantNodes() {
-            Set<String> reach = new HashSet<>();
-            reach.add(spec.outputName());
-            List<Integer> relevant = new ArrayList<>();
-            for (int i = nodes.size() - 1; i >= 0; i--) {
-                NodeProto n = nodes.get(i);
-                boolean reaches = n.getOutputList().stream().anyMatch(reach::contains);
-                if (!reaches) {
-                    continue;
-                }
-                for (String in : Graphs.allInputs(n)) {
-                    if (metas.containsKey(in) && meta(in).isFloating()) {
-                        reach.add(in);
-                    }
-                }
-                if (n.getOutputList().stream().anyMatch(o -> reach.contains(o) && active.contains(o))) {
-                    relevant.add(0, i);
-                }
-            }
-            return relevant;
-        }
-
-        private List<OpRule> chooseRules(List<Integer> relevant) {
-            List<OpRule> rules = new ArrayList<>();
-            for (int i : relevant) {
-                NodeProto n = nodes.get(i);
-                Optional<RuleSet.Override> o = override(n, relevant);
-                String key = RuleRegistry.key(n);
-                if (o.isPresent()) {
-                    String name = o.get().rule();
-                    rules.add(registry.named(name, key).orElseThrow(() -> Explain4jException.unsupported("--rules",
-                            "rule set '" + spec.rules().name() + "' selects rule '" + name + "' for "
-                                    + Unsupported.describe(n, opset) + " but no rule '" + name + "' is registered for "
-                                    + key + " (registered rules: " + registry.ruleNames() + ")")));
-                } else {
-                    rules.add(registry.gradient(key).orElseThrow(() -> Unsupported.noRule(n, opset)));
-                }
-            }
-            return rules;
-        }
-
-        private Optional<RuleSet.Override> override(NodeProto n, List<Integer> relevant) {
-            for (RuleSet.Override o : spec.rules().overrides()) {
-                boolean match;
-                if (o.selector() instanceof RuleSet.Selector.OpType t) {
-                    match = n.getOpType().equals(t.opType());
-                } else if (o.selector() instanceof RuleSet.Selector.FirstLayer f) {
-                    match = relevant.stream().map(nodes::get).filter(m -> f.opTypes().contains(m.getOpType()))
-                            .findFirst().map(m -> m == n).orElse(false);
-                } else {
-                    String tensor = ((RuleSet.Selector.TensorName) o.selector()).tensorName();
-                    match = n.getOutputList().contains(tensor);
-                }
-                if (match) {
-                    return Optional.of(o);
-                }
-            }
-            return Optional.empty();
-        }
-
         // ---- emission ----
 
-        private void emitBackward(List<Integer> relevant, List<OpRule> rules) {
+        private void emitBackward(List<Integer> relevant, RuleSelection.Choice choice) {
             if (active.contains(spec.outputName())) {
                 contributions.computeIfAbsent(spec.outputName(), k -> new ArrayList<>()).add(SEED);
             }
@@ -357,8 +273,8 @@ public final class BackwardGraphBuilder {
                     any |= grads[i] != null;
                 }
                 if (any) {
-                    Map<String, Double> params = override(n, relevant).map(RuleSet.Override::params).orElse(Map.of());
-                    rules.get(k).backward(new RuleContext(this, emitter, n, grads, opset, params));
+                    choice.rules().get(k).backward(new RuleContext(this, emitter, n, grads, opset,
+                            choice.params().get(k)));
                 }
             }
         }
@@ -465,14 +381,7 @@ public final class BackwardGraphBuilder {
             all.addAll(emitter.nodes());
             Set<String> needed = new HashSet<>();
             outputs.forEach(o -> needed.add(o.getName()));
-            List<NodeProto> kept = new ArrayList<>();
-            for (int i = all.size() - 1; i >= 0; i--) {
-                NodeProto n = all.get(i);
-                if (n.getOutputList().stream().anyMatch(needed::contains)) {
-                    kept.add(0, n);
-                    needed.addAll(Graphs.allInputs(n));
-                }
-            }
+            List<NodeProto> kept = Dataflow.prune(all, needed);
             GraphProto.Builder g = GraphProto.newBuilder().setName(graph.getName() + "_explain4j_backward")
                     .addAllNode(kept).addAllOutput(outputs);
             g.addInput(valueInfo(spec.inputName(), meta(spec.inputName())));

@@ -25,7 +25,7 @@ import org.explain4j.onnx.OrtTensors;
 /**
  * Runs the original model once on a zero input of the concrete shape, with every intermediate
  * tensor made a graph output, to learn the type and shape of every tensor (and the values of
- * small integer tensors, for axes and shapes computed inside the graph).
+ * small integer and boolean tensors, for axes and shapes computed inside the graph).
  */
 final class ShapeProbe {
     /** Integer tensors up to this many elements have their values recorded. */
@@ -60,7 +60,7 @@ final class ShapeProbe {
                 for (Map.Entry<String, OnnxValue> e : r) {
                     if (e.getValue() instanceof OnnxTensor t) {
                         TensorInfo info = t.getInfo();
-                        TensorMeta m = new TensorMeta(info.onnxType.value, info.getShape());
+                        TensorMeta m = new TensorMeta(elemType(info.onnxType), info.getShape());
                         metas.put(e.getKey(), m);
                         if (m.size() <= MAX_VALUES) {
                             long[] v = readLongs(t, m.elemType());
@@ -79,11 +79,29 @@ final class ShapeProbe {
         return new Result(metas, longs);
     }
 
+    /** The ONNX element type number of an ONNX Runtime tensor type (whose own numbering differs). */
+    static int elemType(TensorInfo.OnnxTensorType t) {
+        String name = t.name().substring("ONNX_TENSOR_ELEMENT_DATA_TYPE_".length());
+        try {
+            return DataType.valueOf(name).getNumber();
+        } catch (IllegalArgumentException e) {
+            return DataType.UNDEFINED_VALUE;
+        }
+    }
+
     private static long[] readLongs(OnnxTensor t, int elemType) {
         if (elemType == DataType.INT64_VALUE) {
             LongBuffer b = t.getLongBuffer();
             long[] v = new long[b.remaining()];
             b.get(v);
+            return v;
+        }
+        if (elemType == DataType.BOOL_VALUE) {
+            java.nio.ByteBuffer b = t.getByteBuffer();
+            long[] v = new long[b.remaining()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = b.get(i);
+            }
             return v;
         }
         if (elemType == DataType.INT32_VALUE) {

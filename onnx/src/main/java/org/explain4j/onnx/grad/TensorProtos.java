@@ -55,7 +55,7 @@ final class TensorProtos {
         return t.build();
     }
 
-    /** The values of an integer tensor, or null for other element types or external data. */
+    /** The values of an integer or boolean tensor, or null for other element types. */
     static long[] toLongs(TensorProto t) {
         long n = 1;
         for (long d : t.getDimsList()) {
@@ -74,6 +74,11 @@ final class TensorProtos {
             case DataType.INT32_VALUE -> {
                 for (int i = 0; i < count; i++) {
                     out[i] = hasRaw ? raw.getInt(4 * i) : t.getInt32Data(i);
+                }
+            }
+            case DataType.BOOL_VALUE -> {
+                for (int i = 0; i < count; i++) {
+                    out[i] = hasRaw ? raw.get(i) : t.getInt32Data(i);
                 }
             }
             default -> {

@@ -1,0 +1,90 @@
+package org.explain4j.onnx.grad;
+
+import ai.onnx.proto.OnnxMl.NodeProto;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The forward and backward reachability analyses that decide which nodes the backward graph differentiates. */
+final class Dataflow {
+    private Dataflow() {
+    }
+
+    /**
+     * Tensors that depend on the values of {@code sources} (the input and fed tensors). Shape and
+     * Size outputs depend only on shapes, which the graph is specialised to, so every tensor
+     * outside this set has the value the probe run saw.
+     */
+    static Set<String> valueDependent(List<NodeProto> nodes, Collection<String> sources) {
+        Set<String> dependent = new HashSet<>(sources);
+        for (NodeProto n : nodes) {
+            boolean shapeOnly = n.getOpType().equals("Shape") || n.getOpType().equals("Size");
+            if (!shapeOnly && Graphs.allInputs(n).stream().anyMatch(dependent::contains)) {
+                n.getOutputList().stream().filter(o -> !o.isEmpty()).forEach(dependent::add);
+            }
+        }
+        return dependent;
+    }
+
+    /** Floating tensors that depend on a target: the ones a gradient can flow to a target from. */
+    static Set<String> active(List<NodeProto> nodes, Collection<String> targets, Map<String, TensorMeta> metas) {
+        Set<String> active = new HashSet<>(targets);
+        for (NodeProto n : nodes) {
+            if (Graphs.allInputs(n).stream().anyMatch(active::contains)) {
+                for (String o : n.getOutputList()) {
+                    TensorMeta m = metas.get(o);
+                    if (!o.isEmpty() && m != null && m.isFloating()) {
+                        active.add(o);
+                    }
+                }
+            }
+        }
+        return active;
+    }
+
+    /**
+     * Indices (in forward order) of the nodes on a path from a target to {@code output}: those with
+     * an active output from which a floating path reaches the output.
+     */
+    static List<Integer> relevant(List<NodeProto> nodes, String output, Set<String> active,
+                                  Map<String, TensorMeta> metas) {
+        Set<String> reach = new HashSet<>();
+        reach.add(output);
+        List<Integer> relevant = new ArrayList<>();
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            NodeProto n = nodes.get(i);
+            if (n.getOutputList().stream().noneMatch(reach::contains)) {
+                continue;
+            }
+            for (String in : Graphs.allInputs(n)) {
+                TensorMeta m = metas.get(in);
+                if (m != null && m.isFloating()) {
+                    reach.add(in);
+                }
+            }
+            if (n.getOutputList().stream().anyMatch(o -> reach.contains(o) && active.contains(o))) {
+                relevant.add(i);
+            }
+        }
+        Collections.reverse(relevant);
+        return relevant;
+    }
+
+    /** Keeps the nodes (in order) that some of {@code outputs} need. */
+    static List<NodeProto> prune(List<NodeProto> nodes, Set<String> needed) {
+        List<NodeProto> kept = new ArrayList<>();
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            NodeProto n = nodes.get(i);
+            if (n.getOutputList().stream().anyMatch(needed::contains)) {
+                kept.add(n);
+                needed.addAll(Graphs.allInputs(n));
+            }
+        }
+        Collections.reverse(kept);
+        return kept;
+    }
+}

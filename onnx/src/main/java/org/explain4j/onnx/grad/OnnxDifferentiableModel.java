@@ -1,0 +1,288 @@
+package org.explain4j.onnx.grad;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.explain4j.core.DType;
+import org.explain4j.core.Explain4jException;
+import org.explain4j.core.Tensor;
+import org.explain4j.core.grad.BackwardRequest;
+import org.explain4j.core.grad.BackwardResult;
+import org.explain4j.core.grad.DifferentiableModel;
+import org.explain4j.core.grad.RuleSet;
+import org.explain4j.core.model.ModelInfo;
+import org.explain4j.core.model.ModelSignature;
+import org.explain4j.onnx.OnnxModel;
+import org.explain4j.onnx.OrtTensors;
+
+/**
+ * An {@link OnnxModel} that also runs backward passes: for each (rule set, captures, feeds,
+ * input-gradient flag, input shape) it builds the backward graph once with
+ * {@link BackwardGraphBuilder}, compiles it into an ONNX Runtime session once, and reuses that
+ * session for every later call. Safe to call from several threads.
+ *
+ * <p>{@link #close()} closes only the sessions this object created, never the wrapped model's.
+ */
+public final class OnnxDifferentiableModel implements DifferentiableModel {
+    /** The cache key of a compiled backward model. */
+    record Key(RuleSet rules, List<String> captures, List<String> feeds, boolean inputGradient, List<Integer> shape) {
+    }
+
+    /** A backward model and its session. */
+    record Compiled(BackwardGraph graph, OrtSession session) {
+    }
+
+    private final OnnxModel model;
+    private final BackwardGraphBuilder builder;
+    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final Map<Key, Compiled> compiled = new ConcurrentHashMap<>();
+    private volatile ModelProto proto;
+    private volatile boolean closed;
+    private volatile Consumer<OnnxTensor> tensorListener = t -> { };
+
+    /** Wraps {@code model} with the default gradient rules. */
+    public OnnxDifferentiableModel(OnnxModel model) {
+        this(model, RuleRegistry.defaults());
+    }
+
+    /** Wraps {@code model} with the given rules (e.g. defaults plus propagation rules). */
+    public OnnxDifferentiableModel(OnnxModel model, RuleRegistry rules) {
+        if (model == null || rules == null) {
+            throw new IllegalArgumentException("model and rules are required");
+        }
+        this.model = model;
+        this.builder = new BackwardGraphBuilder(rules);
+    }
+
+    /** The wrapped model. */
+    public OnnxModel model() {
+        return model;
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return model.forward(input);
+    }
+
+    @Override
+    public ModelSignature signature() {
+        return model.signature();
+    }
+
+    @Override
+    public ModelInfo info() {
+        return model.info();
+    }
+
+    /** The backward model for a request at an input shape (built or taken from the cache), for inspection. */
+    public BackwardGraph backwardGraph(BackwardRequest request, int... inputShape) {
+        return compiled(request, inputShape).graph();
+    }
+
+    @Override
+    public BackwardResult backward(Tensor input, Tensor seed, BackwardRequest request) {
+        ModelSignature sig = model.signature();
+        sig.validate(input, "input");
+        Tensor in = input.dtype() == sig.inputType() ? input : input.to(sig.inputType());
+        Compiled c = compiled(request, in.shape());
+        BackwardGraph g = c.graph();
+        Tensor s = checkSeed(seed, g.outputMeta());
+        Map<String, Tensor> feeds = checkFeeds(request.feeds(), g);
+        List<OnnxTensor> created = new ArrayList<>();
+        try {
+            Map<String, OnnxTensor> inputs = new HashMap<>();
+            inputs.put(g.inputName(), track(OrtTensors.toOrt(env, in), created));
+            inputs.put(g.seedName(), track(OrtTensors.toOrt(env, s), created));
+            for (Map.Entry<String, Tensor> f : feeds.entrySet()) {
+                inputs.put(g.feedInputs().get(f.getKey()), track(OrtTensors.toOrt(env, f.getValue()), created));
+            }
+            try (OrtSession.Result r = c.session().run(inputs)) {
+                return result(r, g, in, feeds, request);
+            }
+        } catch (OrtException e) {
+            throw Explain4jException.model("--model", "ONNX Runtime failed on the backward pass of "
+                    + model.info().name() + " with input " + input.describe() + ": "
+                    + ShapeProbe.firstLine(e.getMessage()), e);
+        } finally {
+            OnnxValue.close(created);
+        }
+    }
+
+    private OnnxTensor track(OnnxTensor t, List<OnnxTensor> created) {
+        created.add(t);
+        tensorListener.accept(t);
+        return t;
+    }
+
+    private BackwardResult result(OrtSession.Result r, BackwardGraph g, Tensor in, Map<String, Tensor> feeds,
+                                  BackwardRequest request) {
+        Tensor out = read(r, g.outputName());
+        if (out.rank() == 1) {
+            out = out.reshape(out.dim(0), 1);
+        } else if (out.rank() > 2) {
+            out = out.reshape(out.dim(0), out.exampleSize());
+        }
+        Optional<Tensor> inGrad = Optional.empty();
+        Map<String, Tensor> grads = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : g.gradientOutputs().entrySet()) {
+            Tensor t = read(r, e.getValue());
+            if (request.inputGradient() && e.getKey().equals(g.inputName())) {
+                inGrad = Optional.of(t);
+            }
+            if (request.captures().contains(e.getKey()) || feeds.containsKey(e.getKey())) {
+                grads.put(e.getKey(), t);
+            }
+        }
+        Map<String, Tensor> acts = new LinkedHashMap<>(feeds);
+        for (Map.Entry<String, String> e : g.activationOutputs().entrySet()) {
+            acts.putIfAbsent(e.getKey(), read(r, e.getValue()));
+        }
+        return new BackwardResult(out, inGrad, acts, grads);
+    }
+
+    private static Tensor read(OrtSession.Result r, String name) {
+        OnnxValue v = r.get(name).orElseThrow(() -> new IllegalStateException("backward output missing: " + name));
+        return OrtTensors.fromOrt((OnnxTensor) v);
+    }
+
+    private static Tensor checkSeed(Tensor seed, TensorMeta out) {
+        seed.requireFinite("seed");
+        int[] shape = out.intShape();
+        long n = out.size();
+        boolean same = Arrays.equals(seed.shape(), shape);
+        boolean flat = seed.rank() == 2 && shape.length >= 1 && seed.dim(0) == shape[0] && seed.size() == n;
+        if (!same && !(flat && shape.length != 2)) {
+            throw Explain4jException.shape("seed", "the seed has shape " + Tensor.shapeString(seed.shape())
+                    + " but the model output has shape " + Tensor.shapeString(shape)
+                    + "; pass one seed value per output element");
+        }
+        Tensor s = same ? seed : seed.reshape(shape);
+        return s.dtype() == dtypeOf(out) ? s : s.to(dtypeOf(out));
+    }
+
+    private static Map<String, Tensor> checkFeeds(Map<String, Tensor> feeds, BackwardGraph g) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> f : feeds.entrySet()) {
+            TensorMeta m = g.feedMetas().get(f.getKey());
+            Tensor t = f.getValue();
+            if (!Arrays.equals(t.shape(), m.intShape())) {
+                throw Explain4jException.shape("--layer", "the value fed to '" + f.getKey() + "' has shape "
+                        + Tensor.shapeString(t.shape()) + " but that tensor has shape "
+                        + Tensor.shapeString(m.intShape()) + " for this input");
+            }
+            out.put(f.getKey(), t.dtype() == dtypeOf(m) ? t : t.to(dtypeOf(m)));
+        }
+        return out;
+    }
+
+    private static DType dtypeOf(TensorMeta m) {
+        return ShapeProbe.dtypeOf(m.elemType(), "output");
+    }
+
+    /** The compiled backward model for a request at an input shape, built and cached on first use. */
+    Compiled compiled(BackwardRequest request, int[] inputShape) {
+        if (closed) {
+            throw Explain4jException.usage("model", "this differentiable model is closed");
+        }
+        Key key = new Key(request.rules(), List.copyOf(new TreeSet<>(request.captures())),
+                List.copyOf(new TreeSet<>(request.feeds().keySet())), request.inputGradient(),
+                Arrays.stream(inputShape).boxed().toList());
+        Compiled c = compiled.computeIfAbsent(key, this::compile);
+        if (closed) {
+            closeQuietly(compiled.remove(key));
+            throw Explain4jException.usage("model", "this differentiable model is closed");
+        }
+        return c;
+    }
+
+    private Compiled compile(Key key) {
+        String input = model.signature().inputName();
+        List<String> grads = new ArrayList<>();
+        if (key.inputGradient()) {
+            grads.add(input);
+        }
+        for (String name : key.captures()) {
+            if (!grads.contains(name)) {
+                grads.add(name);
+            }
+        }
+        for (String name : key.feeds()) {
+            if (!grads.contains(name)) {
+                grads.add(name);
+            }
+        }
+        int[] shape = key.shape().stream().mapToInt(Integer::intValue).toArray();
+        BackwardSpec spec = new BackwardSpec(input, model.outputName(), shape, grads, key.captures(), key.feeds(),
+                key.rules());
+        BackwardGraph graph = builder.build(proto(), spec);
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setOptimizationLevel(model.options().optimization());
+            if (model.options().intraOpThreads() > 0) {
+                so.setIntraOpNumThreads(model.options().intraOpThreads());
+            }
+            return new Compiled(graph, env.createSession(graph.model().toByteArray(), so));
+        } catch (OrtException e) {
+            throw Explain4jException.model("--model", "ONNX Runtime rejected the backward graph of "
+                    + model.info().name() + " (opset " + graph.opset() + "): " + ShapeProbe.firstLine(e.getMessage())
+                    + "; this is a bug in explain4j's backward rules, please report it", e);
+        }
+    }
+
+    private ModelProto proto() {
+        ModelProto p = proto;
+        if (p == null) {
+            try {
+                p = ModelProto.parseFrom(model.modelBytes());
+            } catch (InvalidProtocolBufferException e) {
+                throw Explain4jException.model("--model", "cannot parse " + model.info().name()
+                        + " as an ONNX model: " + e.getMessage(), e);
+            }
+            proto = p;
+        }
+        return p;
+    }
+
+    /** Test hook: sees every native tensor this model creates for a backward pass. */
+    void onTensorCreated(Consumer<OnnxTensor> listener) {
+        this.tensorListener = listener;
+    }
+
+    /** Number of compiled backward sessions held. */
+    int compiledCount() {
+        return compiled.size();
+    }
+
+    /** Closes every backward session this model created; the wrapped model stays open. */
+    @Override
+    public void close() {
+        closed = true;
+        for (Key k : List.copyOf(compiled.keySet())) {
+            closeQuietly(compiled.remove(k));
+        }
+    }
+
+    private static void closeQuietly(Compiled c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.session().close();
+        } catch (OrtException e) {
+            // nothing more can be done with a session that fails to close
+        }
+    }
+}

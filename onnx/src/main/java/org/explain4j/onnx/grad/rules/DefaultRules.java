@@ -1,0 +1,69 @@
+package org.explain4j.onnx.grad.rules;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.explain4j.onnx.grad.OpRule;
+
+/** The plain-gradient rule of every ONNX op type explain4j differentiates, keyed by op type. */
+public final class DefaultRules {
+    private DefaultRules() {
+    }
+
+    /** A new map from op type to its gradient rule. */
+    public static Map<String, OpRule> all() {
+        Map<String, OpRule> r = new HashMap<>();
+        r.put("Add", new AddRule(false));
+        r.put("Sub", new AddRule(true));
+        r.put("Sum", new SumRule());
+        r.put("Mul", new MulRule());
+        r.put("Div", new DivRule());
+        r.put("Neg", new NegRule());
+        r.put("Where", new WhereRule());
+        r.put("Expand", new ExpandRule());
+        r.put("MatMul", new MatMulRule());
+        r.put("Gemm", new GemmRule());
+        r.put("Relu", new ReluRule());
+        r.put("LeakyRelu", new LeakyReluRule());
+        r.put("PRelu", new PReluRule());
+        r.put("Sigmoid", new SigmoidRule());
+        r.put("Tanh", new TanhRule());
+        r.put("Softmax", new SoftmaxRule(false));
+        r.put("LogSoftmax", new SoftmaxRule(true));
+        r.put("Exp", new ExpRule());
+        r.put("Log", new LogRule());
+        r.put("Sqrt", new SqrtRule());
+        r.put("Pow", new PowRule());
+        r.put("Erf", new ErfRule());
+        r.put("Abs", new AbsRule());
+        r.put("Reciprocal", new ReciprocalRule());
+        r.put("Softplus", new SoftplusRule());
+        r.put("Clip", new ClipRule());
+        r.put("Conv", new ConvRule());
+        r.put("MaxPool", new MaxPoolRule());
+        r.put("AveragePool", new AveragePoolRule());
+        r.put("GlobalAveragePool", new GlobalAveragePoolRule());
+        r.put("BatchNormalization", new BatchNormalizationRule());
+        r.put("LayerNormalization", new LayerNormalizationRule());
+        ReshapeRule reshape = new ReshapeRule();
+        for (String op : new String[] {"Reshape", "Flatten", "Squeeze", "Unsqueeze"}) {
+            r.put(op, reshape);
+        }
+        r.put("Transpose", new TransposeRule());
+        r.put("Concat", new ConcatRule());
+        r.put("Split", new SplitRule());
+        r.put("Slice", new SliceRule());
+        r.put("Gather", new GatherRule());
+        r.put("ReduceSum", new ReduceRule(false));
+        r.put("ReduceMean", new ReduceRule(true));
+        r.put("Pad", new PadRule());
+        r.put("Identity", new IdentityRule());
+        r.put("Dropout", new DropoutRule());
+        r.put("Cast", new CastRule());
+        NoGradientRule none = new NoGradientRule();
+        for (String op : new String[] {"Constant", "ConstantOfShape", "Shape", "Size", "Range", "Floor", "Ceil",
+                "Round", "Sign"}) {
+            r.put(op, none);
+        }
+        return r;
+    }
+}

@@ -1,0 +1,41 @@
+package org.explain4j.onnx.grad.rules;
+
+import java.util.List;
+import org.explain4j.onnx.grad.Attr;
+import org.explain4j.onnx.grad.OpRule;
+import org.explain4j.onnx.grad.RuleContext;
+
+/**
+ * MaxPool: the forward node is asked for its Indices output (positions in the whole input,
+ * flattened), and the gradient is scatter-added into a zero tensor of the input's size, so that
+ * overlapping windows that pick the same element accumulate. Needs opset 16 (ScatterElements
+ * with reduction "add").
+ */
+final class MaxPoolRule implements OpRule {
+    @Override
+    public int minOpset() {
+        return 16;
+    }
+
+    @Override
+    public void backward(RuleContext c) {
+        if (c.attrInt("storage_order", 0) != 0) {
+            throw c.unsupported("storage_order=1 (column-major indices)");
+        }
+        long[] x = c.inputShape(0);
+        long inSize = 1;
+        for (long d : x) {
+            inSize *= d;
+        }
+        long outSize = 1;
+        for (long d : c.outputShape(0)) {
+            outSize *= d;
+        }
+        String indices = c.reshape(c.forwardOutput(1), new long[] {outSize});
+        String updates = c.reshape(c.grad(0), new long[] {outSize});
+        String zeros = c.zeros(new long[] {inSize}, c.inputType(0));
+        String scattered = c.op("ScatterElements", List.of(zeros, indices, updates),
+                Attr.i("axis", 0), Attr.s("reduction", "add"));
+        c.addGrad(0, c.reshape(scattered, x));
+    }
+}
