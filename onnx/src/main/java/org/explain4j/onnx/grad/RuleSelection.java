@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.explain4j.core.Explain4jException;
+import org.explain4j.core.grad.PropagationRules;
 import org.explain4j.core.grad.RuleSet;
 
 /**
@@ -52,7 +53,7 @@ final class RuleSelection {
         for (RuleSet.Override o : ruleSet.overrides()) {
             boolean match;
             if (o.selector() instanceof RuleSet.Selector.OpType t) {
-                match = n.getOpType().equals(t.opType());
+                match = t.opType().equals(PropagationRules.ANY_OP) || n.getOpType().equals(t.opType());
             } else if (o.selector() instanceof RuleSet.Selector.FirstLayer f) {
                 match = f.opTypes().stream().map(firstOfType::get).filter(m -> m != null)
                         .min(java.util.Comparator.comparing(order::get)).orElse(null) == n;
