@@ -121,6 +121,9 @@ public final class AttributeCommand implements Callable<Integer> {
     @Option(names = "--alpha", paramLabel = "A", description = "LIME surrogate regularisation (default 1 for ridge, 0.01 for lasso).")
     Double alpha;
 
+    @Option(names = "--upsample", paramLabel = "MODE", description = "Guided Grad-CAM: nearest (default, as Captum) or bilinear.")
+    String upsample;
+
     @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime intra-op threads (0: its default).")
     int threads;
 
@@ -181,7 +184,7 @@ public final class AttributeCommand implements Callable<Integer> {
                 Optional.ofNullable(relu).map(r -> Parse.bool("--relu", r)), Optional.ofNullable(composite),
                 opt(epsilon), opt(low), opt(high), Optional.ofNullable(abs).map(v -> Parse.bool("--abs", v)),
                 opt(noiseStd), Optional.ofNullable(noiseType), Optional.ofNullable(inner), Optional.ofNullable(exact),
-                opt(kernelWidth), Optional.ofNullable(surrogate), opt(alpha));
+                opt(kernelWidth), Optional.ofNullable(surrogate), opt(alpha), Optional.ofNullable(upsample));
     }
 
     private static OptionalDouble opt(Double d) {

@@ -19,7 +19,8 @@ public record Flags(Set<String> given, Optional<Baseline> baseline, Optional<Str
                     Optional<Boolean> relu, Optional<String> composite, OptionalDouble epsilon,
                     OptionalDouble low, OptionalDouble high, Optional<Boolean> abs, OptionalDouble noiseStd,
                     Optional<String> noiseType, Optional<String> inner, Optional<String> exact,
-                    OptionalDouble kernelWidth, Optional<String> surrogate, OptionalDouble alpha) {
+                    OptionalDouble kernelWidth, Optional<String> surrogate, OptionalDouble alpha,
+                    Optional<String> upsample) {
     public Flags {
         given = Set.copyOf(given);
     }

@@ -11,7 +11,11 @@ import org.explain4j.core.Explain4jException;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.method.AttributionMethod;
 import org.explain4j.core.grad.DifferentiableModel;
+import org.explain4j.core.grad.PropagationRules;
+import org.explain4j.core.method.DeepLift;
 import org.explain4j.core.method.FeatureAblation;
+import org.explain4j.core.method.GuidedGradCam;
+import org.explain4j.core.method.Lrp;
 import org.explain4j.core.method.GradientShap;
 import org.explain4j.core.method.IntegratedGradients;
 import org.explain4j.core.method.LayerAttribution;
@@ -198,6 +202,45 @@ public final class Methods {
         add("layer-conductance", "conductance of each unit of --layer along the input path (layer; ONNX models)",
                 List.of("--layer", "--baseline", "--steps", "--integration"),
                 (m, f, p) -> new LayerConductance(differentiable(m, "layer-conductance"), layerOptions(f), p));
+    }
+
+    static {
+        add("deeplift", "DeepLIFT rescale rule against a reference, as Captum (propagation; ONNX models)",
+                List.of("--baseline"), (m, f, p) -> new DeepLift(differentiable(m, "deeplift"), DeepLift.Options.defaults()
+                        .withBaseline(f.baseline().orElse(Baseline.zeros())).withBatchSize(Math.max(2, f.batchSize())), p));
+        add("deeplift-shap", "DeepLIFT averaged over a baseline distribution of K rows (propagation; ONNX models)",
+                List.of("--baseline"), (m, f, p) -> new DeepLift(differentiable(m, "deeplift-shap"), DeepLift.Options.defaults()
+                        .withBaseline(f.baseline().orElseThrow(() -> Explain4jException.usage("--baseline",
+                                "deeplift-shap needs --baseline FILE.npy with K reference rows")))
+                        .withBatchSize(Math.max(2, f.batchSize())), p));
+        add("guided-backprop", "guided backpropagation: positive gradients through positive ReLUs (propagation; ONNX models)",
+                List.of(), (m, f, p) -> new Saliency(differentiable(m, "guided-backprop"),
+                        Saliency.Options.backward("guided-backprop", PropagationRules.guidedBackprop()).withBatchSize(f.batchSize()), p));
+        add("deconvolution", "deconvolution: positive gradients through ReLUs (propagation; ONNX models)",
+                List.of(), (m, f, p) -> new Saliency(differentiable(m, "deconvolution"),
+                        Saliency.Options.backward("deconvolution", PropagationRules.deconvolution()).withBatchSize(f.batchSize()), p));
+        add("guided-grad-cam", "guided backprop times the ReLU'd Grad-CAM map of --layer, upsampled (propagation; ONNX CNNs)",
+                List.of("--layer", "--upsample"), (m, f, p) -> {
+                    String up = f.upsample().orElse("nearest");
+                    if (!up.equals("nearest") && !up.equals("bilinear")) {
+                        throw Explain4jException.usage("--upsample", "--upsample '" + up + "' must be nearest or bilinear");
+                    }
+                    return new GuidedGradCam(differentiable(m, "guided-grad-cam"), layerOptions(f), up.equals("bilinear"), p);
+                });
+        add("lrp", "layer-wise relevance propagation with a rule --composite (propagation; ONNX models)",
+                List.of("--composite", "--epsilon", "--low", "--high"), (m, f, p) -> {
+                    Lrp.Options o = Lrp.Options.defaults().withBatchSize(f.batchSize());
+                    if (f.composite().isPresent()) {
+                        o = o.withComposite(f.composite().get());
+                    }
+                    if (f.epsilon().isPresent()) {
+                        o = o.withEpsilon(f.epsilon().getAsDouble());
+                    }
+                    if (f.low().isPresent() || f.high().isPresent()) {
+                        o = o.withBounds(f.low().orElse(o.low()), f.high().orElse(o.high()));
+                    }
+                    return new Lrp(differentiable(m, "lrp"), o, p);
+                });
     }
 
     private Methods() {

@@ -38,12 +38,18 @@ final class InputGradients {
     /** Returns {@code [N][D]} sums, one weight per row and element. */
     static double[][] weightedSum(MethodRun run, String method, RuleSet rules, int rows, IntUnaryOperator exampleOf,
                                   EvaluationEngine.RowFiller points, ElementWeight weight) {
+        return weightedSum(run, method, rules, rows, exampleOf, points, run.seedOfExample(exampleOf), weight);
+    }
+
+    /** Returns {@code [N][D]} sums, with explicit seed rows. */
+    static double[][] weightedSum(MethodRun run, String method, RuleSet rules, int rows, IntUnaryOperator exampleOf,
+                                  EvaluationEngine.RowFiller points, EvaluationEngine.RowFiller seeds, ElementWeight weight) {
         Tensor x = run.input();
         int n = x.batchSize();
         int d = x.exampleSize();
         double[][] sum = new double[n][d];
         BackwardRequest request = BackwardRequest.gradientOfInput().withRules(rules);
-        run.gradients(method).run(method, rows, x.exampleShape(), points, run.outputs(), run.seedOfExample(exampleOf),
+        run.gradients(method).run(method, rows, x.exampleShape(), points, run.outputs(), seeds,
                 request, Map.of(), (first, m, result) -> {
                     Tensor g = result.inputGradient().orElseThrow();
                     for (int i = 0; i < m; i++) {
