@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 /** The {@code explain4j} command. */
 @Command(name = "explain4j", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Explains deep-learning models: which parts of an input drove a model's output.",
-        subcommands = {AttributeCommand.class, DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {AttributeCommand.class, ExplainCommand.class, DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

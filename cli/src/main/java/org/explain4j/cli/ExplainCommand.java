@@ -1,0 +1,164 @@
+package org.explain4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.explain4j.core.Explain4jException;
+import org.explain4j.core.Target;
+import org.explain4j.core.Tensor;
+import org.explain4j.core.io.Npy;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code explain4j explain}: from a model and a real input (an image, an .npy tensor, a CSV row,
+ * token ids) to a folder with one picture per method, the JSON results and a self-contained
+ * {@code report.html}.
+ */
+@Command(name = "explain", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Explains a model's prediction on an input with several methods and writes a report.")
+public final class ExplainCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "M.onnx", description = "ONNX model file.")
+    Path model;
+
+    @Option(names = "--input", required = true, paramLabel = "FILE",
+            description = "An image (.png/.jpg), an .npy batch, a .csv table with a header, or a .txt file of token ids.")
+    Path input;
+
+    @Option(names = "--methods", paramLabel = "A,B", description = "Methods to run (default: a sensible set for the input).")
+    String methods;
+
+    @Option(names = "--target", paramLabel = "T", description = "Class to explain (default: the predicted class of each example).")
+    String target;
+
+    @Option(names = "--labels", paramLabel = "FILE", description = "Class names, one per line.")
+    Path labels;
+
+    @Option(names = "--layer", paramLabel = "NAME", description = "Layer for Grad-CAM and the layer methods (ONNX tensor name).")
+    String layer;
+
+    @Option(names = "--resize", paramLabel = "H,W", description = "Image size (default: the model's input size).")
+    String resize;
+
+    @Option(names = "--mean", paramLabel = "M", description = "Per-channel mean subtracted from images in [0,1], e.g. 0.485,0.456,0.406.")
+    String mean;
+
+    @Option(names = "--std", paramLabel = "S", description = "Per-channel standard deviation images are divided by.")
+    String std;
+
+    @Option(names = "--channels", paramLabel = "ORDER", description = "Image channel order: rgb (default) or bgr.")
+    String channels;
+
+    @Option(names = "--card", paramLabel = "CARD.json", description = "Model card: {\"resize\":[h,w],\"mean\":[..],\"std\":[..],\"channels\":\"rgb\",\"labels\":[..],\"layer\":\"..\"}.")
+    Path card;
+
+    @Option(names = "--vocab", paramLabel = "FILE", description = "Vocabulary (one token per line) for token-id inputs.")
+    Path vocab;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default ${DEFAULT-VALUE}).")
+    Path out = Path.of("explain4j-out", "explain");
+
+    @Option(names = "--batch-size", paramLabel = "B", description = "Most examples per model call (default ${DEFAULT-VALUE}).")
+    int batchSize = 64;
+
+    @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime intra-op threads (0: its default).")
+    int threads;
+
+    @Option(names = "--quiet", description = "No progress bar.")
+    boolean quiet;
+
+    @Option(names = "--verbose", description = "Stack traces with errors.")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter log = spec.commandLine().getOut();
+        var cardJson = ExplainInput.card(card);
+        try (ModelLoader.Loaded m = ModelLoader.load(model, threads, null, null)) {
+            ExplainInput in = ExplainInput.load(input, m.signature(),
+                    ExplainInput.Preprocessing.of(resize, mean, std, channels, cardJson), vocab);
+            Files.createDirectories(out);
+            Path inputNpy = out.resolve("input.npy");
+            Npy.write(in.batch(), inputNpy);
+            List<String> names = labels != null ? readLines(labels) : cardJson.map(ExplainCommand::cardLabels).orElse(List.of());
+            String lay = layer != null ? layer : cardJson.filter(c -> c.has("layer")).map(c -> c.get("layer").asText()).orElse(null);
+            int[] targets = targets(m, in.batch());
+            Target t = Target.of(targets.length == 1 ? new int[] {targets[0]} : targets);
+            List<String> chosen = methods != null ? List.of(methods.split(",")) : defaults(in.kind(), lay, in.batch());
+            for (String name : chosen) {
+                if (!Methods.names().contains(name.trim())) {
+                    throw Explain4jException.usage("--methods", "unknown method '" + name + "'; choose from "
+                            + String.join(", ", Methods.names()));
+                }
+            }
+            List<Explainer.Run> runs = new ArrayList<>();
+            for (String name : chosen) {
+                runs.add(new Explainer.Run(name.trim(), RunSettings.argsFor(name.trim(), in, lay, out, batchSize)));
+            }
+            Explainer ex = new Explainer(m, model, in, inputNpy, names, out, quiet);
+            Path report = ex.explain(runs, t, targets, log);
+            log.println("report: " + report.toAbsolutePath().normalize());
+        }
+        return 0;
+    }
+
+    private int[] targets(ModelLoader.Loaded m, Tensor x) {
+        if (target != null) {
+            int[] t = Parse.ints("--target", target);
+            if (t.length == 1 && x.batchSize() > 1) {
+                int[] all = new int[x.batchSize()];
+                java.util.Arrays.fill(all, t[0]);
+                return all;
+            }
+            return t;
+        }
+        return Explainer.argmax(m.forward(x));
+    }
+
+    /** A sensible set of methods for the kind of input. */
+    static List<String> defaults(ExplainInput.Kind kind, String layer, Tensor x) {
+        List<String> out = new ArrayList<>();
+        switch (kind) {
+            case IMAGE -> {
+                out.addAll(List.of("saliency", "integrated-gradients", "smoothgrad", "deeplift", "guided-backprop", "lrp",
+                        "occlusion"));
+                if (layer != null) {
+                    out.addAll(List.of("grad-cam", "guided-grad-cam"));
+                }
+            }
+            case TABULAR -> out.addAll(List.of("integrated-gradients", "deeplift", "kernel-shap", "feature-ablation", "lime"));
+            default -> {
+                out.addAll(List.of("feature-ablation", "kernel-shap"));
+                if (layer != null) {
+                    out.add("layer-integrated-gradients");
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<String> readLines(Path p) {
+        try {
+            return Files.readAllLines(p, StandardCharsets.UTF_8).stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+        } catch (IOException e) {
+            throw Explain4jException.file("--labels", "--labels " + p + " cannot be read: " + e.getMessage());
+        }
+    }
+
+    private static List<String> cardLabels(com.fasterxml.jackson.databind.JsonNode c) {
+        List<String> out = new ArrayList<>();
+        if (c.has("labels")) {
+            c.get("labels").forEach(l -> out.add(l.asText()));
+        }
+        return out;
+    }
+}

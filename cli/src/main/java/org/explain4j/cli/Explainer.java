@@ -1,0 +1,246 @@
+package org.explain4j.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.explain4j.core.Attribution;
+import org.explain4j.core.Explain4jException;
+import org.explain4j.core.Target;
+import org.explain4j.core.Tensor;
+import org.explain4j.core.engine.ProgressListener;
+import org.explain4j.core.io.AttributionJson;
+import org.explain4j.core.io.Npy;
+import org.explain4j.core.method.AttributionMethod;
+import org.explain4j.viz.BarChartOptions;
+import org.explain4j.viz.ExplanationGrid;
+import org.explain4j.viz.FeatureBarChart;
+import org.explain4j.viz.Figure;
+import org.explain4j.viz.GridOptions;
+import org.explain4j.viz.GridPicture;
+import org.explain4j.viz.HighlightedText;
+import org.explain4j.viz.HtmlReport;
+import org.explain4j.viz.MethodSection;
+import org.explain4j.viz.Prediction;
+import org.explain4j.viz.TextOptions;
+import org.explain4j.viz.TopPredictions;
+import picocli.CommandLine;
+
+/**
+ * What {@code explain} and {@code demo} share: run a list of methods on one model and input,
+ * write each result (.npy, .json, picture), and assemble the self-contained HTML report with the
+ * command that reproduces each result.
+ */
+final class Explainer {
+    /** One method run: its name and its method flags (as on the command line). */
+    record Run(String method, List<String> args) {
+    }
+
+    private final ModelLoader.Loaded model;
+    private final Path modelPath;
+    private final ExplainInput input;
+    private final Path inputFile;
+    private final List<String> labels;
+    private final Path out;
+    private final boolean quiet;
+
+    Explainer(ModelLoader.Loaded model, Path modelPath, ExplainInput input, Path inputFile, List<String> labels, Path out,
+              boolean quiet) {
+        this.model = model;
+        this.modelPath = modelPath;
+        this.input = input;
+        this.inputFile = inputFile;
+        this.labels = labels;
+        this.out = out;
+        this.quiet = quiet;
+    }
+
+    /** The class names, or indices where none are given. */
+    String label(int c) {
+        return c < labels.size() ? labels.get(c) : "class " + c;
+    }
+
+    /** Runs every method, writes the files and the report; prints one line per method. */
+    Path explain(List<Run> runs, Target target, int[] targets, PrintWriter log) {
+        Tensor x = input.batch();
+        Tensor logits = model.forward(x);
+        double[][] probs = probabilities(logits);
+        List<Attribution> done = new ArrayList<>();
+        List<String> commands = new ArrayList<>();
+        Map<String, Figure> figures = new LinkedHashMap<>();
+        List<String> rowLabels = new ArrayList<>();
+        for (int n = 0; n < x.batchSize(); n++) {
+            rowLabels.add("#" + n + " pred: " + label(targets[n]) + String.format(" (p=%.2f)", probs[n][targets[n]]));
+        }
+        log.printf("%-28s %12s %10s %12s%n", "method", "model evals", "ms", "max |gap|");
+        for (Run r : runs) {
+            // 1. Run the method exactly as the command line would.
+            List<String> args = new ArrayList<>(List.of("--model", modelPath.toString(), "--input", inputFile.toString(),
+                    "--method", r.method(), "--output", out.resolve(r.method() + ".npy").toString()));
+            args.addAll(r.args());
+            CommandLine.ParseResult pr = new CommandLine(new AttributeCommand()).parseArgs(args.toArray(String[]::new));
+            AttributeCommand cmd = pr.commandSpec().commandLine().getCommand();
+            cmd.spec = pr.commandSpec();
+            AttributionMethod method = Methods.create(r.method(), model, cmd.flagsFor(x),
+                    quiet ? ProgressListener.NONE : new ConsoleProgress(5_000));
+            Attribution a;
+            try {
+                a = method.attribute(x, target);
+            } catch (Explain4jException e) {
+                log.printf("%-28s skipped: %s%n", r.method(), Main.oneLine(e.getMessage()));
+                continue;
+            }
+            // 2. Write the values, the JSON result and the picture.
+            Npy.write(a.values(), out.resolve(r.method() + ".npy"));
+            AttributionJson.write(a, out.resolve(r.method() + ".json"));
+            Figure fig = picture(a, rowLabels);
+            figures.put(r.method(), fig);
+            done.add(a);
+            commands.add("explain4j attribute " + String.join(" ", quote(args)) + " --target " + join(targets));
+            log.printf("%-28s %12d %10.1f %12s%n", r.method(), a.diagnostics().modelEvaluations(),
+                    a.diagnostics().elapsed().toNanos() / 1e6, a.diagnostics().completenessGap().map(Explainer::maxAbs).orElse("-"));
+        }
+        // 3. The report: overview grid, predictions, one section per method.
+        HtmlReport.Builder report = HtmlReport.builder("explain4j report: " + modelPath.getFileName())
+                .model(model.info().name(), model.info().sha256())
+                .inputSummary(inputFile.getFileName() + ": " + x.describe() + " (" + input.kind().name().toLowerCase()
+                        + "), target " + (target instanceof Target.PerExample ? "the predicted class of each example" : describe(target)));
+        for (int n = 0; n < x.batchSize(); n++) {
+            report.addPredictions(new TopPredictions("#" + n, top(probs[n], 3)));
+        }
+        if (input.kind() == ExplainInput.Kind.IMAGE && !done.isEmpty()) {
+            GridPicture overview = ExplanationGrid.of(input.display(), done, rowLabels,
+                    GridOptions.defaults().withCellSize(x.dim(2) <= 32 ? 128 : 160));
+            overview.writePng(out.resolve("overview.png"));
+            report.overview(Figure.of(overview, "all methods side by side"));
+        }
+        for (int i = 0; i < done.size(); i++) {
+            Attribution a = done.get(i);
+            report.addSection(MethodSection.of(a, MethodDescriptions.of(a.method()), figures.get(a.method()), commands.get(i)));
+        }
+        Path html = out.resolve("report.html");
+        report.build().write(html);
+        return html;
+    }
+
+    private Figure picture(Attribution a, List<String> rowLabels) {
+        String name = a.method();
+        switch (input.kind()) {
+            case IMAGE -> {
+                GridPicture g = ExplanationGrid.of(input.display(), List.of(a), rowLabels,
+                        GridOptions.defaults().withCellSize(input.batch().dim(2) <= 32 ? 128 : 160));
+                g.writePng(out.resolve(name + ".png"));
+                return Figure.of(g, name + " heatmaps");
+            }
+            case TABULAR -> {
+                double[] v = a.values().example(0).toDoubleArray();
+                List<String> names = v.length == input.featureNames().size() ? input.featureNames()
+                        : ExplainInput.class.isInstance(input) ? indexNames(v.length) : indexNames(v.length);
+                FeatureBarChart chart = FeatureBarChart.of(names, v, BarChartOptions.defaults()
+                        .withTitle(name + ", example #0").withTopK(Math.min(20, v.length)));
+                chart.writePng(out.resolve(name + ".png"));
+                chart.writeSvg(out.resolve(name + ".svg"));
+                return Figure.of(chart, name + " feature attributions");
+            }
+            default -> {
+                double[] v = a.values().example(0).toDoubleArray();
+                List<String> tokens = input.tokens().get(0);
+                HighlightedText t = v.length == tokens.size()
+                        ? HighlightedText.of(tokens, v, TextOptions.defaults())
+                        : HighlightedText.of(a, 0, tokens, TextOptions.defaults());
+                t.writeHtml(out.resolve(name + ".html"), name);
+                return Figure.of(t);
+            }
+        }
+    }
+
+    private static List<String> indexNames(int n) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add("x" + i);
+        }
+        return out;
+    }
+
+    private List<Prediction> top(double[] p, int k) {
+        Integer[] idx = new Integer[p.length];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = i;
+        }
+        java.util.Arrays.sort(idx, (a, b) -> Double.compare(p[b], p[a]));
+        List<Prediction> out = new ArrayList<>();
+        for (int i = 0; i < Math.min(k, idx.length); i++) {
+            out.add(new Prediction(label(idx[i]), p[idx[i]]));
+        }
+        return out;
+    }
+
+    /** Rows already summing to 1 in [0, 1] are taken as probabilities; otherwise softmax. */
+    static double[][] probabilities(Tensor logits) {
+        int n = logits.dim(0);
+        int c = logits.dim(1);
+        double[][] p = new double[n][c];
+        for (int i = 0; i < n; i++) {
+            double sum = 0;
+            boolean unit = true;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int k = 0; k < c; k++) {
+                double v = logits.getDouble(i * c + k);
+                unit &= v >= 0 && v <= 1;
+                sum += v;
+                max = Math.max(max, v);
+            }
+            boolean already = unit && Math.abs(sum - 1) < 1e-3 && c > 1;
+            double z = 0;
+            for (int k = 0; k < c; k++) {
+                p[i][k] = already ? logits.getDouble(i * c + k) : Math.exp(logits.getDouble(i * c + k) - max);
+                z += p[i][k];
+            }
+            for (int k = 0; k < c; k++) {
+                p[i][k] /= z;
+            }
+        }
+        return p;
+    }
+
+    /** The predicted class of each example. */
+    static int[] argmax(Tensor logits) {
+        int n = logits.dim(0);
+        int c = logits.dim(1);
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            for (int k = 1; k < c; k++) {
+                if (logits.getDouble(i * c + k) > logits.getDouble(i * c + out[i])) {
+                    out[i] = k;
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String describe(Target t) {
+        return t instanceof Target.ClassIndex c ? "class " + c.index() : t.toString();
+    }
+
+    private static String join(int[] v) {
+        StringBuilder b = new StringBuilder();
+        for (int x : v) {
+            b.append(b.length() == 0 ? "" : ",").append(x);
+        }
+        return b.toString();
+    }
+
+    private static List<String> quote(List<String> args) {
+        return args.stream().map(s -> s.matches("[A-Za-z0-9_./:,=+-]+") ? s : "'" + s.replace("'", "'\\''") + "'").toList();
+    }
+
+    private static String maxAbs(double[] v) {
+        double m = 0;
+        for (double d : v) {
+            m = Math.max(m, Math.abs(d));
+        }
+        return String.format("%.2e", m);
+    }
+}
