@@ -95,7 +95,7 @@ final class Explainer {
             // 2. Write the values, the JSON result and the picture.
             Npy.write(a.values(), out.resolve(r.method() + ".npy"));
             AttributionJson.write(a, out.resolve(r.method() + ".json"));
-            Figure fig = picture(a, rowLabels);
+            Figure fig = picture(r.method(), a, rowLabels);
             figures.put(r.method(), fig);
             done.add(a);
             commands.add("explain4j attribute " + String.join(" ", quote(args)) + " --target " + join(targets));
@@ -116,17 +116,18 @@ final class Explainer {
             overview.writePng(out.resolve("overview.png"));
             report.overview(Figure.of(overview, "all methods side by side"));
         }
+        List<String> names = new ArrayList<>(figures.keySet());
         for (int i = 0; i < done.size(); i++) {
             Attribution a = done.get(i);
-            report.addSection(MethodSection.of(a, MethodDescriptions.of(a.method()), figures.get(a.method()), commands.get(i)));
+            String name = names.get(i);
+            report.addSection(new MethodSection(name, MethodDescriptions.of(name), figures.get(name), a, commands.get(i)));
         }
         Path html = out.resolve("report.html");
         report.build().write(html);
         return html;
     }
 
-    private Figure picture(Attribution a, List<String> rowLabels) {
-        String name = a.method();
+    private Figure picture(String name, Attribution a, List<String> rowLabels) {
         switch (input.kind()) {
             case IMAGE -> {
                 GridPicture g = ExplanationGrid.of(input.display(), List.of(a), rowLabels,

@@ -9,6 +9,7 @@ import org.explain4j.core.model.ModelInfo;
 import org.explain4j.core.model.ModelSignature;
 import org.explain4j.onnx.OnnxModel;
 import org.explain4j.onnx.grad.OnnxDifferentiableModel;
+import org.explain4j.onnx.grad.propagation.PropagationRegistry;
 
 /** Opens the model a command names: an ONNX model that can also run backward passes. */
 final class ModelLoader {
@@ -22,7 +23,7 @@ final class ModelLoader {
 
         Loaded(OnnxModel onnx) {
             this.onnx = onnx;
-            this.differentiable = new OnnxDifferentiableModel(onnx);
+            this.differentiable = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard());
         }
 
         OnnxModel onnx() {

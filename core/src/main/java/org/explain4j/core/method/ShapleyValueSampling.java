@@ -110,7 +110,7 @@ public final class ShapleyValueSampling implements AttributionMethod {
 
     @Override
     public String name() {
-        return "shapley-value-sampling";
+        return options.exact() == Exact.ALWAYS ? "shapley-exact" : "shapley-value-sampling";
     }
 
     @Override

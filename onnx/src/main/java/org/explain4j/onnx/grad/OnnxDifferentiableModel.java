@@ -28,6 +28,7 @@ import org.explain4j.core.model.ModelInfo;
 import org.explain4j.core.model.ModelSignature;
 import org.explain4j.onnx.OnnxModel;
 import org.explain4j.onnx.OrtTensors;
+import org.explain4j.onnx.grad.propagation.Canonizers;
 
 /**
  * An {@link OnnxModel} that also runs backward passes: for each (rule set, captures, feeds,
@@ -51,6 +52,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final Map<Key, Compiled> compiled = new ConcurrentHashMap<>();
     private volatile ModelProto proto;
+    private volatile ModelProto canonical;
     private volatile boolean closed;
     private volatile Consumer<OnnxTensor> tensorListener = t -> { };
 
@@ -228,7 +230,9 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
         int[] shape = key.shape().stream().mapToInt(Integer::intValue).toArray();
         BackwardSpec spec = new BackwardSpec(input, model.outputName(), shape, grads, key.captures(), key.feeds(),
                 key.rules());
-        BackwardGraph graph = builder.build(proto(), spec);
+        // propagation rule sets run on the canonized model (BatchNorm folded into the layer before it)
+        BackwardGraph graph = key.rules().isGradient() ? builder.build(proto(), spec)
+                : Canonizers.build(builder, canonical(), spec);
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setOptimizationLevel(model.options().optimization());
             if (model.options().intraOpThreads() > 0) {
@@ -252,6 +256,16 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
                         + " as an ONNX model: " + e.getMessage(), e);
             }
             proto = p;
+        }
+        return p;
+    }
+
+    /** The model after the canonizers of the propagation rule sets, computed once. */
+    private ModelProto canonical() {
+        ModelProto p = canonical;
+        if (p == null) {
+            p = Canonizers.canonize(proto());
+            canonical = p;
         }
         return p;
     }

@@ -1,0 +1,83 @@
+package org.explain4j.onnx.grad.propagation;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.explain4j.core.grad.PropagationRules;
+import org.explain4j.core.grad.RuleSet;
+
+/**
+ * Adjusts a DeepLIFT rule set so that it computes what Captum (0.6 and later) computes.
+ *
+ * <p>Captum hooks each supported module through tensor hooks on its input and output. Where an
+ * activation's output is directly a MaxPool's input (Conv, ReLU, MaxPool, as in most CNNs), both
+ * hooks sit on the same tensor, and the activation's rule reads the gradient recorded before the
+ * MaxPool's hook replaced it: the MaxPool's ordinary gradient. Where the activation's input
+ * difference is below 1e-10 it reads the replaced one, but there the pooled difference is below
+ * 1e-10 too (|f'| <= 1 for the supported activations), so Captum's MaxPool rule returns the
+ * ordinary gradient as well. Captum's result is therefore exactly the rescale rule after the
+ * MaxPool's ordinary gradient, which this pass selects (by the MaxPool's output tensor) for every
+ * MaxPool that the rule set gives {@code deeplift-maxpool} and whose input is produced by a node
+ * that it gives {@code rescale}. A MaxPool that reads anything else keeps Captum's MaxPool rule.
+ *
+ * <p>For a reference that is constant over each pooling window (a zero or constant baseline) both
+ * forms are complete; otherwise Captum's result, and so this one, does not sum exactly to
+ * {@code f(x) - f(x_ref)}. An override of {@code deeplift-maxpool} with the parameter
+ * {@value #PARAM} = 0 opts out and keeps the (complete) MaxPool rule everywhere.
+ */
+final class CaptumParity {
+    /** The parameter of a {@code deeplift-maxpool} override that turns this adjustment off when 0. */
+    static final String PARAM = "captum_parity";
+
+    private CaptumParity() {
+    }
+
+    static RuleSet adjust(ModelProto model, RuleSet rules) {
+        if (rules.overrides().stream().noneMatch(o -> o.rule().equals("deeplift-maxpool"))) {
+            return rules;
+        }
+        List<NodeProto> nodes = model.getGraph().getNodeList();
+        Map<String, NodeProto> producer = new HashMap<>();
+        nodes.forEach(n -> n.getOutputList().forEach(o -> producer.put(o, n)));
+        List<RuleSet.Override> extra = new ArrayList<>();
+        for (NodeProto n : nodes) {
+            Optional<RuleSet.Override> o = override(n, rules, nodes);
+            if (n.getOutputCount() == 0 || n.getInputCount() == 0 || o.isEmpty()
+                    || !o.get().rule().equals("deeplift-maxpool") || o.get().params().getOrDefault(PARAM, 1.0) == 0) {
+                continue;
+            }
+            NodeProto p = producer.get(n.getInput(0));
+            if (p != null && override(p, rules, nodes).map(RuleSet.Override::rule).equals(Optional.of("rescale"))) {
+                extra.add(new RuleSet.Override(new RuleSet.Selector.TensorName(n.getOutput(0)), "gradient", Map.of()));
+            }
+        }
+        if (extra.isEmpty()) {
+            return rules;
+        }
+        extra.addAll(rules.overrides());
+        return new RuleSet(rules.name(), extra);
+    }
+
+    /** The first override matching {@code n}, as the builder selects it. */
+    private static Optional<RuleSet.Override> override(NodeProto n, RuleSet rules, List<NodeProto> nodes) {
+        for (RuleSet.Override o : rules.overrides()) {
+            boolean match;
+            if (o.selector() instanceof RuleSet.Selector.OpType t) {
+                match = t.opType().equals(PropagationRules.ANY_OP) || t.opType().equals(n.getOpType());
+            } else if (o.selector() instanceof RuleSet.Selector.TensorName t) {
+                match = n.getOutputList().contains(t.tensorName());
+            } else {
+                List<String> types = ((RuleSet.Selector.FirstLayer) o.selector()).opTypes();
+                match = nodes.stream().filter(m -> types.contains(m.getOpType())).findFirst().orElse(null) == n;
+            }
+            if (match) {
+                return Optional.of(o);
+            }
+        }
+        return Optional.empty();
+    }
+}

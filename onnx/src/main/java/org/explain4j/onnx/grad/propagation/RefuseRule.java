@@ -1,0 +1,26 @@
+package org.explain4j.onnx.grad.propagation;
+
+import org.explain4j.onnx.grad.OpRule;
+import org.explain4j.onnx.grad.RuleContext;
+
+/**
+ * The rule of every op a strict rule set (DeepLIFT, LRP) does not model: building the graph fails
+ * with one line naming the op, the node and the opset, and what still works. Never a silent
+ * gradient.
+ */
+final class RefuseRule implements OpRule {
+    static final String ALTERNATIVES = "use a gradient method (saliency, input-x-gradient, integrated-gradients) or a"
+            + " perturbation method (occlusion, feature-ablation, shapley-value-sampling, kernel-shap, lime), which"
+            + " work on this model";
+
+    @Override
+    public void backward(RuleContext c) {
+        String why = "";
+        if (c.opType().equals("BatchNormalization")) {
+            why = " (a BatchNormalization is folded into the Conv or Gemm before it when it is that layer's only"
+                    + " consumer, runs in inference mode and has constant parameters; this one could not be folded)";
+        }
+        throw new Refusal(c.opType() + " node '" + c.nodeName() + "' (opset " + c.opset()
+                + ") has no rule in this rule set" + why + "; " + ALTERNATIVES);
+    }
+}

@@ -1,0 +1,167 @@
+package org.explain4j.onnx.grad.propagation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import java.util.List;
+import java.util.Random;
+import org.explain4j.core.ErrorKind;
+import org.explain4j.core.Explain4jException;
+import org.explain4j.core.Tensor;
+import org.explain4j.core.grad.BackwardRequest;
+import org.explain4j.core.grad.PropagationRules;
+import org.explain4j.core.grad.RuleSet;
+import org.explain4j.onnx.grad.Attr;
+import org.explain4j.onnx.grad.OnnxDifferentiableModel;
+import org.junit.jupiter.api.Test;
+
+/** BatchNorm folding, and the clear refusals of strict rule sets. */
+class CanonizersTest {
+    private final Random rnd = new Random(41);
+
+    private Net batchNorm(Net n, String in, String out, int channels) {
+        return n.random(out + "_scale", rnd, 0.5, 1.5, channels).random(out + "_b", rnd, -0.5, 0.5, channels)
+                .random(out + "_mean", rnd, -0.5, 0.5, channels).random(out + "_var", rnd, 0.2, 2, channels)
+                .node("BatchNormalization", List.of(in, out + "_scale", out + "_b", out + "_mean", out + "_var"), out,
+                        Attr.f("epsilon", 1e-3f));
+    }
+
+    private static long count(ModelProto m, String op) {
+        return m.getGraph().getNodeList().stream().map(NodeProto::getOpType).filter(op::equals).count();
+    }
+
+    /** Asserts the canonized model computes the same outputs as the original. */
+    private static void assertSameOutputs(ModelProto original, ModelProto canonical, Tensor x) {
+        OnnxDifferentiableModel a = Fixtures.load(original);
+        OnnxDifferentiableModel b = Fixtures.load(canonical);
+        try {
+            assertThat(Fixtures.relativeError(b.forward(x).toDoubleArray(), a.forward(x).toDoubleArray()))
+                    .as("canonized vs original outputs").isLessThan(1e-5);
+        } finally {
+            Fixtures.close(a);
+            Fixtures.close(b);
+        }
+    }
+
+    @Test
+    void convAndGemmBatchNorms_foldIntoNewInitializersWithoutTouchingTheCallersModel() {
+        Net n = Net.input(-1, 2, 5, 5).random("K", rnd, -1, 1, 3, 2, 3, 3)
+                .node("Conv", List.of("x", "K"), "c", Attr.ints("pads", 1, 1, 1, 1));
+        batchNorm(n, "c", "bn1", 3).node("Relu", "bn1", "r").node("Flatten", "r", "f")
+                .random("W", rnd, -1, 1, 75, 4).random("C", rnd, -1, 1, 1, 4)
+                .node("Gemm", List.of("f", "W", "C"), "g", Attr.f("alpha", 0.8f), Attr.f("beta", 1.2f));
+        ModelProto original = batchNorm(n, "g", "y", 4).build("y");
+        byte[] before = original.toByteArray();
+        ModelProto canonical = Canonizers.canonize(original);
+        assertThat(original.toByteArray()).as("the caller's model").isEqualTo(before);
+        assertThat(count(canonical, "BatchNormalization")).isZero();
+        assertThat(count(original, "BatchNormalization")).isEqualTo(2);
+        assertThat(canonical.getGraph().getInitializerList()).noneMatch(t -> t.getName().endsWith("_mean"));
+        assertSameOutputs(original, canonical, LrpRulesTest.random(rnd, 2, 2, 5, 5));
+    }
+
+    @Test
+    void residualCnn_foldsAllThreeBatchNormsAndKeepsItsOutputs() {
+        ModelProto original = DeepLiftTest.proto(Fixtures.fixture("residual_cnn.onnx"));
+        ModelProto canonical = Canonizers.canonize(original);
+        assertThat(count(original, "BatchNormalization")).isEqualTo(3);
+        assertThat(count(canonical, "BatchNormalization")).isZero();
+        assertThat(count(canonical, "Add")).as("the residual Add stays explicit").isEqualTo(1);
+        assertSameOutputs(original, canonical, LrpRulesTest.random(rnd, 2, 3, 12, 12));
+        assertThat(Canonizers.canonize(canonical)).as("nothing left to fold").isSameAs(canonical);
+    }
+
+    private ModelProto unfoldable() {
+        // the Conv's output is read by the BatchNormalization and by the Add: it cannot be folded
+        Net n = Net.input(-1, 2, 4, 4).random("K", rnd, -1, 1, 2, 2, 3, 3)
+                .node("Conv", List.of("x", "K"), "c", Attr.ints("pads", 1, 1, 1, 1));
+        return batchNorm(n, "c", "bn", 2).node("Add", List.of("bn", "c"), "s").node("Flatten", "s", "y").build("y");
+    }
+
+    @Test
+    void unfoldableBatchNorm_isRefusedUnderLrpButDifferentiatedUnderGradientAndDeepLift() {
+        ModelProto model = unfoldable();
+        assertThat(Canonizers.canonize(model)).isSameAs(model);
+        OnnxDifferentiableModel m = Fixtures.load(model);
+        try {
+            Tensor x = LrpRulesTest.random(rnd, 2, 2, 4, 4);
+            double[] seed = LrpRulesTest.random(rnd, 2, 32).toDoubleArray();
+            assertThatThrownBy(() -> Fixtures.backward(m, x, seed, new int[] {2, 32},
+                    PropagationRules.lrp("epsilon", 1e-9, 0, 1)))
+                    .isInstanceOfSatisfying(Explain4jException.class, e -> {
+                        assertThat(e.kind()).isEqualTo(ErrorKind.UNSUPPORTED);
+                        assertThat(e.getMessage()).startsWith("lrp-epsilon: BatchNormalization node 'BatchNormalization_1'"
+                                + " (opset 13) has no rule in this rule set").contains("could not be folded")
+                                .doesNotContain("\n");
+                    });
+            assertThat(Fixtures.backward(m, x, seed, new int[] {2, 32}, RuleSet.gradient())).hasSize(64);
+            Tensor batch = Tensor.concat(List.of(x, LrpRulesTest.random(rnd, 2, 2, 4, 4)));
+            assertThat(Fixtures.backward(m, batch, new double[128], new int[] {4, 32}, PropagationRules.deepLift()))
+                    .hasSize(128);
+        } finally {
+            Fixtures.close(m);
+        }
+    }
+
+    @Test
+    void gradientRuleSet_seesTheModelAsWritten() {
+        // the pre-normalisation tensor 'c' disappears when BatchNorm is folded; the plain gradient keeps it
+        Net n = Net.input(-1, 2, 4, 4).random("K", rnd, -1, 1, 2, 2, 3, 3)
+                .node("Conv", List.of("x", "K"), "c", Attr.ints("pads", 1, 1, 1, 1));
+        ModelProto model = batchNorm(n, "c", "bn", 2).node("Flatten", "bn", "y").build("y");
+        OnnxDifferentiableModel m = Fixtures.load(model);
+        try {
+            Tensor x = LrpRulesTest.random(rnd, 1, 2, 4, 4);
+            Tensor seed = LrpRulesTest.random(rnd, 1, 32);
+            BackwardRequest capture = BackwardRequest.gradientOfInput().withCaptures(List.of("c"));
+            assertThat(m.backward(x, seed, capture).gradients()).containsKey("c");
+            assertThatThrownBy(() -> m.backward(x, seed, capture.withRules(PropagationRules.guidedBackprop())))
+                    .isInstanceOf(Explain4jException.class).hasMessageContaining("no tensor 'c'");
+        } finally {
+            Fixtures.close(m);
+        }
+    }
+
+    @Test
+    void opOutsideTheRuleSet_failsWithOneLineNamingRuleSetOpNodeAndOpset() {
+        ModelProto model = Net.input(-1, 4).random("W", rnd, -1, 1, 4, 3).node("MatMul", List.of("x", "W"), "z")
+                .node("Softmax", "z", "y", Attr.i("axis", 1)).build("y");
+        OnnxDifferentiableModel m = Fixtures.load(model);
+        try {
+            Tensor x = LrpRulesTest.random(rnd, 2, 4);
+            for (RuleSet rules : List.of(PropagationRules.lrp("epsilon-plus", 1e-9, 0, 1), PropagationRules.deepLift())) {
+                assertThatThrownBy(() -> Fixtures.backward(m, Tensor.concat(List.of(x, x)), new double[12],
+                        new int[] {4, 3}, rules))
+                        .isInstanceOfSatisfying(Explain4jException.class, e -> {
+                            assertThat(e.kind()).isEqualTo(ErrorKind.UNSUPPORTED);
+                            assertThat(e.getMessage()).isEqualTo(rules.name() + ": Softmax node 'Softmax_1' (opset 13)"
+                                    + " has no rule in this rule set; " + RefuseRule.ALTERNATIVES);
+                        });
+            }
+            assertThat(Fixtures.backward(m, x, new double[6], new int[] {2, 3}, PropagationRules.guidedBackprop()))
+                    .as("guided backprop keeps the gradient of ops it does not name").hasSize(8);
+        } finally {
+            Fixtures.close(m);
+        }
+    }
+
+    @Test
+    void trainingModeDropout_isRefusedUnderLrp() {
+        ModelProto model = Net.input(-1, 4).random("W", rnd, -1, 1, 4, 3).init("ratio", new long[0], 0.5)
+                .bool("training", true).node("MatMul", List.of("x", "W"), "z")
+                .node("Dropout", List.of("z", "ratio", "training"), "y").build("y");
+        OnnxDifferentiableModel m = Fixtures.load(model);
+        try {
+            assertThatThrownBy(() -> Fixtures.backward(m, LrpRulesTest.random(rnd, 2, 4), new double[6], new int[] {2, 3},
+                    PropagationRules.lrp("epsilon", 1e-9, 0, 1)))
+                    .isInstanceOfSatisfying(Explain4jException.class, e -> {
+                        assertThat(e.kind()).isEqualTo(ErrorKind.UNSUPPORTED);
+                        assertThat(e.getMessage()).contains("Dropout", "training mode");
+                    });
+        } finally {
+            Fixtures.close(m);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package org.explain4j.onnx.grad.propagation;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/** Builds tiny float32 ONNX models for the tests and remembers their initializers' values. */
+final class Net {
+    static final int FLOAT = DataType.FLOAT_VALUE;
+
+    private final GraphProto.Builder graph = GraphProto.newBuilder().setName("test");
+    private final Map<String, double[]> values = new HashMap<>();
+    private int nodes;
+
+    /** A model with one float input {@code x} of the given shape (a negative dimension is symbolic). */
+    static Net input(long... dims) {
+        Net n = new Net();
+        n.graph.addInput(info("x", dims));
+        return n;
+    }
+
+    /** A float32 initializer; its values are rounded to float32 and remembered. */
+    Net init(String name, long[] dims, double... v) {
+        double[] rounded = new double[v.length];
+        ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < v.length; i++) {
+            rounded[i] = (float) v[i];
+            b.putFloat((float) v[i]);
+        }
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(FLOAT)
+                .setRawData(ByteString.copyFrom(b.array()));
+        for (long d : dims) {
+            t.addDims(d);
+        }
+        graph.addInitializer(t);
+        values.put(name, rounded);
+        return this;
+    }
+
+    /** An initializer of random values in [lo, hi). */
+    Net random(String name, Random rnd, double lo, double hi, long... dims) {
+        long n = 1;
+        for (long d : dims) {
+            n *= d;
+        }
+        double[] v = new double[(int) n];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = lo + (hi - lo) * rnd.nextDouble();
+        }
+        return init(name, dims, v);
+    }
+
+    /** An int64 initializer. */
+    Net longs(String name, long... v) {
+        ByteBuffer b = ByteBuffer.allocate(8 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (long x : v) {
+            b.putLong(x);
+        }
+        graph.addInitializer(TensorProto.newBuilder().setName(name).setDataType(DataType.INT64_VALUE)
+                .addDims(v.length).setRawData(ByteString.copyFrom(b.array())));
+        return this;
+    }
+
+    /** A boolean scalar initializer. */
+    Net bool(String name, boolean v) {
+        graph.addInitializer(TensorProto.newBuilder().setName(name).setDataType(DataType.BOOL_VALUE)
+                .setRawData(ByteString.copyFrom(new byte[] {(byte) (v ? 1 : 0)})));
+        return this;
+    }
+
+    Net node(String op, List<String> in, String out, AttributeProto... attrs) {
+        graph.addNode(NodeProto.newBuilder().setOpType(op).setName(op + "_" + nodes++).addAllInput(in)
+                .addOutput(out).addAllAttribute(List.of(attrs)));
+        return this;
+    }
+
+    Net node(String op, String in, String out, AttributeProto... attrs) {
+        return node(op, List.of(in), out, attrs);
+    }
+
+    /** The values of an initializer, as float32 holds them. */
+    double[] values(String name) {
+        return values.get(name);
+    }
+
+    ModelProto build(String output) {
+        GraphProto.Builder g = graph.clone().addOutput(ValueInfoProto.newBuilder().setName(output)
+                .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(FLOAT))));
+        return ModelProto.newBuilder().setIrVersion(8).setProducerName("explain4j-test")
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(13)).setGraph(g).build();
+    }
+
+    private static ValueInfoProto info(String name, long... dims) {
+        TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
+        for (long d : dims) {
+            s.addDim(d < 0 ? TensorShapeProto.Dimension.newBuilder().setDimParam("N")
+                    : TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        }
+        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
+                .setTensorType(TypeProto.Tensor.newBuilder().setElemType(FLOAT).setShape(s))).build();
+    }
+}
