@@ -27,8 +27,8 @@ import picocli.CommandLine.Option;
         description = "Explains the bundled digits CNN with every method and writes a report to a folder.")
 public final class DemoCommand implements Callable<Integer> {
     private static final String RESOURCES = "/org/explain4j/cli/demo/";
-    /** The demo model's last convolutional activation, for Grad-CAM and the layer methods. */
-    static final String LAYER = "/relu2/Relu_output_0";
+    /** The demo model's first convolutional activation (8x8), for Grad-CAM and the layer methods: on this small CNN the Grad-CAM map of the last one (4x4) is negative everywhere, so its ReLU'd map is blank. */
+    static final String LAYER = "/relu1/Relu_output_0";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

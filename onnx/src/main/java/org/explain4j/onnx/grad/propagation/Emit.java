@@ -69,8 +69,12 @@ final class Emit {
         return c.op("Concat", List.of(a, b), Attr.i("axis", 0));
     }
 
-    /** Scatter-adds {@code values} (a pooled tensor's shape) at MaxPool's flattened {@code indices} into zeros of {@code inputShape}. */
-    static String unpool(RuleContext c, String values, String indices, long[] inputShape, long[] outputShape, int type) {
+    /**
+     * Scatter-adds {@code values} (the pooled tensor's shape) at MaxPool's flattened {@code indices}
+     * into zeros of {@code inputShape}.
+     */
+    static String unpool(RuleContext c, String values, String indices, long[] inputShape, long[] outputShape,
+                         int type) {
         long in = size(inputShape);
         long out = size(outputShape);
         String scattered = c.op("ScatterElements", List.of(c.zeros(new long[] {in}, type),

@@ -1,20 +1,19 @@
 package org.explain4j.onnx.grad.propagation;
 
 import java.util.List;
-import java.util.Map;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.grad.PropagationRules;
 import org.explain4j.onnx.grad.OpRule;
 import org.explain4j.onnx.grad.RuleRegistry;
-import org.explain4j.onnx.grad.rules.DefaultRules;
 
 /**
  * The rules behind {@link PropagationRules}' rule sets for the ONNX backend: the default gradient
  * rules plus every named propagation rule, registered for the op types it applies to.
  *
  * <ul>
- *   <li>{@code gradient}: the op's default gradient rule; {@code pass}: the gradient goes unchanged
- *       to input 0; {@code refuse}: building fails, naming the rule set, op, node and opset;</li>
+ *   <li>{@code gradient}: the op's default gradient rule ({@code DefaultRules}); {@code pass}: the
+ *       gradient goes unchanged to input 0; {@code refuse}: building fails, naming the rule set, op,
+ *       node and opset;</li>
  *   <li>{@code guided-relu}, {@code deconv-relu} (Relu);</li>
  *   <li>{@code rescale} (Relu, LeakyRelu, Elu, Sigmoid, Tanh, Softplus) and {@code deeplift-maxpool}
  *       (MaxPool): DeepLIFT over a batch of inputs followed by their references;</li>
@@ -42,15 +41,19 @@ public final class PropagationRegistry {
         return addTo(RuleRegistry.defaults());
     }
 
-    /** {@code base} with every propagation rule added. */
+    /**
+     * {@code base} with every propagation rule added; the {@code gradient} rule of an op type is
+     * {@code base}'s gradient rule for it.
+     */
     public static RuleRegistry addTo(RuleRegistry base) {
         RuleRegistry r = base;
-        Map<String, OpRule> gradients = DefaultRules.all();
-        for (Map.Entry<String, OpRule> e : gradients.entrySet()) {
-            r = r.withRule("gradient", e.getKey(), e.getValue());
+        for (String op : base.gradientOps()) {
+            r = r.withRule("gradient", op, base.gradient(op).orElseThrow());
         }
         r = r.withRule("gradient", RuleRegistry.ANY_OP, new NoGradientRule());
-        r = r.withRule("pass", RuleRegistry.ANY_OP, new PassRule(gradients.get("Dropout")));
+        OpRule dropout = base.gradient("Dropout").orElseGet(() -> RuleRegistry.defaults().gradient("Dropout")
+                .orElseThrow());
+        r = r.withRule("pass", RuleRegistry.ANY_OP, new PassRule(dropout));
         r = r.withRule(PropagationRules.REFUSE, RuleRegistry.ANY_OP, new RefuseRule());
         r = r.withRule("guided-relu", "Relu", new GuidedReluRule(false));
         r = r.withRule("deconv-relu", "Relu", new GuidedReluRule(true));

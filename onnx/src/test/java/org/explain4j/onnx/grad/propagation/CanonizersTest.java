@@ -92,9 +92,9 @@ class CanonizersTest {
                     PropagationRules.lrp("epsilon", 1e-9, 0, 1)))
                     .isInstanceOfSatisfying(Explain4jException.class, e -> {
                         assertThat(e.kind()).isEqualTo(ErrorKind.UNSUPPORTED);
-                        assertThat(e.getMessage()).startsWith("lrp-epsilon: BatchNormalization node 'BatchNormalization_1'"
-                                + " (opset 13) has no rule in this rule set").contains("could not be folded")
-                                .doesNotContain("\n");
+                        assertThat(e.getMessage()).startsWith("lrp-epsilon: BatchNormalization node"
+                                + " 'BatchNormalization_1' (opset 13) has no rule in this rule set")
+                                .contains("could not be folded").doesNotContain("\n");
                     });
             assertThat(Fixtures.backward(m, x, seed, new int[] {2, 32}, RuleSet.gradient())).hasSize(64);
             Tensor batch = Tensor.concat(List.of(x, LrpRulesTest.random(rnd, 2, 2, 4, 4)));
@@ -131,7 +131,8 @@ class CanonizersTest {
         OnnxDifferentiableModel m = Fixtures.load(model);
         try {
             Tensor x = LrpRulesTest.random(rnd, 2, 4);
-            for (RuleSet rules : List.of(PropagationRules.lrp("epsilon-plus", 1e-9, 0, 1), PropagationRules.deepLift())) {
+            for (RuleSet rules : List.of(PropagationRules.lrp("epsilon-plus", 1e-9, 0, 1),
+                    PropagationRules.deepLift())) {
                 assertThatThrownBy(() -> Fixtures.backward(m, Tensor.concat(List.of(x, x)), new double[12],
                         new int[] {4, 3}, rules))
                         .isInstanceOfSatisfying(Explain4jException.class, e -> {
@@ -154,7 +155,8 @@ class CanonizersTest {
                 .node("Dropout", List.of("z", "ratio", "training"), "y").build("y");
         OnnxDifferentiableModel m = Fixtures.load(model);
         try {
-            assertThatThrownBy(() -> Fixtures.backward(m, LrpRulesTest.random(rnd, 2, 4), new double[6], new int[] {2, 3},
+            Tensor x = LrpRulesTest.random(rnd, 2, 4);
+            assertThatThrownBy(() -> Fixtures.backward(m, x, new double[6], new int[] {2, 3},
                     PropagationRules.lrp("epsilon", 1e-9, 0, 1)))
                     .isInstanceOfSatisfying(Explain4jException.class, e -> {
                         assertThat(e.kind()).isEqualTo(ErrorKind.UNSUPPORTED);

@@ -51,7 +51,7 @@ class DeepLiftTest {
         int per = x.exampleSize();
         for (int e = 0; e < n; e++) {
             double delta = fx.getDouble(e * classes + targets[e]) - fr.getDouble(e * classes + targets[e]);
-            assertThat(Fixtures.sum(a, e * per, (e + 1) * per)).as("example %d: sum of attributions vs f(x) - f(ref)", e)
+            assertThat(Fixtures.sum(a, e * per, (e + 1) * per)).as("example %d: attribution sum vs f(x) - f(ref)", e)
                     .isCloseTo(delta, Offset.offset(1e-4 * Math.max(1, Math.abs(delta))));
         }
     }

@@ -85,7 +85,8 @@ class NormRuleTest {
                 }
             }
         }
-        double[] expected = LrpRulesTest.perExample(null, x, rel, (xn, rn) -> NaiveLrp.epsilon(pool, null, xn, rn, 1e-3));
+        double[] expected = LrpRulesTest.perExample(null, x, rel,
+                (xn, rn) -> NaiveLrp.epsilon(pool, null, xn, rn, 1e-3));
         assertThat(Fixtures.relativeError(run(m, x, rel), expected)).as("AveragePool norm against the naive form")
                 .isLessThanOrEqualTo(TOL);
     }
@@ -100,7 +101,8 @@ class NormRuleTest {
         for (int k = 0; k < 60; k++) {
             pool[k / 20][k] = 1.0 / 20;
         }
-        double[] expected = LrpRulesTest.perExample(null, x, rel, (xn, rn) -> NaiveLrp.epsilon(pool, null, xn, rn, 1e-3));
+        double[] expected = LrpRulesTest.perExample(null, x, rel,
+                (xn, rn) -> NaiveLrp.epsilon(pool, null, xn, rn, 1e-3));
         assertThat(Fixtures.relativeError(run(m, x, rel), expected)).as("GlobalAveragePool norm against the naive form")
                 .isLessThanOrEqualTo(TOL);
     }

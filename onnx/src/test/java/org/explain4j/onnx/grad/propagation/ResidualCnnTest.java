@@ -26,7 +26,8 @@ class ResidualCnnTest {
     private static final int[] TARGETS = {0, 2, 4};
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"epsilon", "epsilon-plus", "epsilon-plus-flat", "epsilon-gamma-box", "epsilon-alpha2-beta1"})
+    @ValueSource(strings = {"epsilon", "epsilon-plus", "epsilon-plus-flat", "epsilon-gamma-box",
+                            "epsilon-alpha2-beta1"})
     void everyComposite_givesFiniteNonZeroRelevanceOfTheLogitsOrder(String composite) {
         OnnxDifferentiableModel m = Fixtures.load(Fixtures.fixture("residual_cnn.onnx"));
         try {
@@ -40,7 +41,8 @@ class ResidualCnnTest {
                 double logit = out.getDouble(n * out.dim(1) + TARGETS[n]);
                 double sum = Fixtures.sum(rel, n * per, (n + 1) * per);
                 double[] example = Arrays.copyOfRange(rel, n * per, (n + 1) * per);
-                System.out.printf("residual_cnn %s example %d: relevance sum %.4f, logit %.4f%n", composite, n, sum, logit);
+                System.out.printf("residual_cnn %s example %d: relevance sum %.4f, logit %.4f%n", composite, n, sum,
+                        logit);
                 assertThat(Arrays.stream(example).map(Math::abs).max().orElse(0)).as("example %d is not all zero", n)
                         .isGreaterThan(0);
                 // the folded BatchNorms give every layer a bias, which absorbs relevance: same order only
@@ -60,8 +62,9 @@ class ResidualCnnTest {
             double[] tiny = Fixtures.lrp(m, x, TARGETS, PropagationRules.lrp("epsilon", 1e-9, 0, 1));
             double[] large = Fixtures.lrp(m, x, TARGETS, PropagationRules.lrp("epsilon", 10, 0, 1));
             assertThat(Arrays.stream(tiny).allMatch(Double::isFinite)).as("all relevance finite").isTrue();
-            assertThat(Math.abs(Fixtures.sum(large, 0, x.exampleSize())))
-                    .as("a large epsilon absorbs relevance").isLessThan(Math.abs(Fixtures.sum(tiny, 0, x.exampleSize())));
+            int per = x.exampleSize();
+            assertThat(Math.abs(Fixtures.sum(large, 0, per))).as("a large epsilon absorbs relevance")
+                    .isLessThan(Math.abs(Fixtures.sum(tiny, 0, per)));
         } finally {
             Fixtures.close(m);
         }
@@ -72,7 +75,8 @@ class ResidualCnnTest {
         // fold the BatchNorms, then zero every bias: relevance can then only be redistributed
         ModelProto folded = Canonizers.canonize(DeepLiftTest.proto(Fixtures.fixture("residual_cnn.onnx")));
         Set<String> biases = new HashSet<>();
-        folded.getGraph().getNodeList().stream().filter(n -> n.getInputCount() > 2).forEach(n -> biases.add(n.getInput(2)));
+        folded.getGraph().getNodeList().stream().filter(n -> n.getInputCount() > 2)
+                .forEach(n -> biases.add(n.getInput(2)));
         GraphProto.Builder g = folded.getGraph().toBuilder().clearInitializer();
         for (TensorProto t : folded.getGraph().getInitializerList()) {
             g.addInitializer(biases.contains(t.getName())
