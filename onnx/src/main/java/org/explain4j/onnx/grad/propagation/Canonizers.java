@@ -1,10 +1,10 @@
 package org.explain4j.onnx.grad.propagation;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
+import org.explain4j.core.grad.RuleSet;
 import org.explain4j.onnx.grad.BackwardGraph;
 import org.explain4j.onnx.grad.BackwardGraphBuilder;
 import org.explain4j.onnx.grad.BackwardSpec;
-import org.explain4j.core.grad.RuleSet;
 
 /**
  * Graph-to-graph passes that rewrite a model into an equivalent form that the propagation rules

@@ -24,9 +24,9 @@ import org.explain4j.core.grad.RuleSet;
  * MaxPool that the rule set gives {@code deeplift-maxpool} and whose input is produced by a node
  * that it gives {@code rescale}. A MaxPool that reads anything else keeps Captum's MaxPool rule.
  *
- * <p>For a reference that is constant over each pooling window (a zero or constant baseline) both
- * forms are complete; otherwise Captum's result, and so this one, does not sum exactly to
- * {@code f(x) - f(x_ref)}. An override of {@code deeplift-maxpool} with the parameter
+ * <p>Where the reference's activations entering the MaxPool are constant over each window (as for
+ * a zero baseline, whose activations are {@code relu(bias)}) both forms are complete; otherwise
+ * Captum's result, and so this one, does not sum exactly to {@code f(x) - f(x_ref)}. An override of {@code deeplift-maxpool} with the parameter
  * {@value #PARAM} = 0 opts out and keeps the (complete) MaxPool rule everywhere.
  */
 final class CaptumParity {
