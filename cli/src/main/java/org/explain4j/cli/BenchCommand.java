@@ -47,13 +47,24 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime intra-op threads (0: its default).")
     int threads;
 
+    @Option(names = "--optimization", paramLabel = "LEVEL", description = "ONNX Runtime graph optimisation: basic, extended or all (default ${DEFAULT-VALUE}).")
+    String optimization = "all";
+
     @Option(names = "--verbose", description = "Stack traces with errors.")
     boolean verbose;
 
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        try (ModelLoader.Loaded m = ModelLoader.load(model, threads, null, null)) {
+        ai.onnxruntime.OrtSession.SessionOptions.OptLevel level = switch (optimization) {
+            case "basic" -> ai.onnxruntime.OrtSession.SessionOptions.OptLevel.BASIC_OPT;
+            case "extended" -> ai.onnxruntime.OrtSession.SessionOptions.OptLevel.EXTENDED_OPT;
+            case "all" -> ai.onnxruntime.OrtSession.SessionOptions.OptLevel.ALL_OPT;
+            default -> throw org.explain4j.core.Explain4jException.usage("--optimization",
+                    "--optimization '" + optimization + "' must be basic, extended or all");
+        };
+        try (ModelLoader.Loaded m = ModelLoader.load(model, org.explain4j.onnx.OnnxModel.Options.defaults()
+                .withThreads(threads).withOptimization(level), null, null)) {
             int[] ex = m.signature().exampleShape();
             int d = (int) Tensor.sizeOf(ex);
             SplittableRandom rnd = new SplittableRandom(1);
@@ -66,8 +77,8 @@ public final class BenchCommand implements Callable<Integer> {
             System.arraycopy(ex, 0, shape, 1, ex.length);
             Tensor x = Tensor.ofFloats(data, shape);
             int rows = examples * steps;
-            out.printf("model %s, input %s, %d examples x %d steps = %d rows, batch %d, %d threads%n",
-                    model.getFileName(), Tensor.shapeString(shape), examples, steps, rows, batchSize, threads);
+            out.printf("model %s, input %s, %d examples x %d steps = %d rows, batch %d, %d threads, optimisation %s%n",
+                    model.getFileName(), Tensor.shapeString(shape), examples, steps, rows, batchSize, threads, optimization);
             double forwardMs = Double.NaN;
             double igMs = Double.NaN;
             if (!only.equals("ig")) {

@@ -61,7 +61,11 @@ final class ModelLoader {
     }
 
     static Loaded load(Path path, int threads, String inputName, String outputName) {
-        OnnxModel.Options o = OnnxModel.Options.defaults().withThreads(threads);
+        return load(path, OnnxModel.Options.defaults().withThreads(threads), inputName, outputName);
+    }
+
+    static Loaded load(Path path, OnnxModel.Options options, String inputName, String outputName) {
+        OnnxModel.Options o = options;
         if (inputName != null) {
             o = o.withInputName(inputName);
         }
