@@ -64,6 +64,15 @@ public final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--vocab", paramLabel = "FILE", description = "Vocabulary (one token per line) for token-id inputs.")
     Path vocab;
 
+    @Option(names = "--heatmap", paramLabel = "MODE", description = "Heatmap colours: signed (default), absolute, positive or negative.")
+    String heatmap = "signed";
+
+    @Option(names = "--overlay", description = "Blend heatmaps over the input image.")
+    boolean overlay;
+
+    @Option(names = "--shared-scale", description = "One colour scale per method across all examples (default: per image).")
+    boolean sharedScale;
+
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default ${DEFAULT-VALUE}).")
     Path out = Path.of("explain4j-out", "explain");
 
@@ -104,7 +113,7 @@ public final class ExplainCommand implements Callable<Integer> {
             for (String name : chosen) {
                 runs.add(new Explainer.Run(name.trim(), RunSettings.argsFor(name.trim(), in, lay, out, batchSize)));
             }
-            Explainer ex = new Explainer(m, model, in, inputNpy, names, out, quiet);
+            Explainer ex = new Explainer(m, model, in, inputNpy, names, out, quiet).withPictures(heatmap, overlay, sharedScale);
             Path report = ex.explain(runs, t, targets, log);
             log.println("report: " + report.toAbsolutePath().normalize());
         }

@@ -20,7 +20,11 @@ import org.explain4j.viz.FeatureBarChart;
 import org.explain4j.viz.Figure;
 import org.explain4j.viz.GridOptions;
 import org.explain4j.viz.GridPicture;
+import org.explain4j.viz.HeatmapOptions;
 import org.explain4j.viz.HighlightedText;
+import org.explain4j.viz.ScaleSharing;
+import org.explain4j.viz.SignMode;
+import org.explain4j.viz.SubwordScheme;
 import org.explain4j.viz.HtmlReport;
 import org.explain4j.viz.MethodSection;
 import org.explain4j.viz.Prediction;
@@ -45,6 +49,7 @@ final class Explainer {
     private final List<String> labels;
     private final Path out;
     private final boolean quiet;
+    private GridOptions grid;
 
     Explainer(ModelLoader.Loaded model, Path modelPath, ExplainInput input, Path inputFile, List<String> labels, Path out,
               boolean quiet) {
@@ -55,6 +60,23 @@ final class Explainer {
         this.labels = labels;
         this.out = out;
         this.quiet = quiet;
+        this.grid = GridOptions.defaults().withCellSize(input.batch().rank() >= 3 && input.batch().dim(input.batch().rank() - 1) <= 32
+                ? 128 : 160);
+    }
+
+    /** How heatmaps are drawn: colour mode, overlay on the input, scale shared down each method's column. */
+    Explainer withPictures(String mode, boolean overlay, boolean sharedScale) {
+        SignMode m = switch (mode == null ? "signed" : mode) {
+            case "signed" -> SignMode.SIGNED;
+            case "absolute" -> SignMode.ABSOLUTE;
+            case "positive" -> SignMode.POSITIVE;
+            case "negative" -> SignMode.NEGATIVE;
+            default -> throw Explain4jException.usage("--heatmap", "--heatmap '" + mode
+                    + "' must be signed, absolute, positive or negative");
+        };
+        HeatmapOptions h = grid.heatmap().withMode(m).withSharing(sharedScale ? ScaleSharing.SHARED : ScaleSharing.PER_IMAGE);
+        grid = grid.withHeatmap(h).withStyle(overlay ? GridOptions.CellStyle.OVERLAY : GridOptions.CellStyle.HEATMAP);
+        return this;
     }
 
     /** The class names, or indices where none are given. */
@@ -111,8 +133,7 @@ final class Explainer {
             report.addPredictions(new TopPredictions("#" + n, top(probs[n], 3)));
         }
         if (input.kind() == ExplainInput.Kind.IMAGE && !done.isEmpty()) {
-            GridPicture overview = ExplanationGrid.of(input.display(), done, rowLabels,
-                    GridOptions.defaults().withCellSize(x.dim(2) <= 32 ? 128 : 160));
+            GridPicture overview = ExplanationGrid.of(input.display(), done, rowLabels, grid);
             overview.writePng(out.resolve("overview.png"));
             report.overview(Figure.of(overview, "all methods side by side"));
         }
@@ -130,15 +151,13 @@ final class Explainer {
     private Figure picture(String name, Attribution a, List<String> rowLabels) {
         switch (input.kind()) {
             case IMAGE -> {
-                GridPicture g = ExplanationGrid.of(input.display(), List.of(a), rowLabels,
-                        GridOptions.defaults().withCellSize(input.batch().dim(2) <= 32 ? 128 : 160));
+                GridPicture g = ExplanationGrid.of(input.display(), List.of(a), rowLabels, grid);
                 g.writePng(out.resolve(name + ".png"));
                 return Figure.of(g, name + " heatmaps");
             }
             case TABULAR -> {
                 double[] v = a.values().example(0).toDoubleArray();
-                List<String> names = v.length == input.featureNames().size() ? input.featureNames()
-                        : ExplainInput.class.isInstance(input) ? indexNames(v.length) : indexNames(v.length);
+                List<String> names = v.length == input.featureNames().size() ? input.featureNames() : indexNames(v.length);
                 FeatureBarChart chart = FeatureBarChart.of(names, v, BarChartOptions.defaults()
                         .withTitle(name + ", example #0").withTopK(Math.min(20, v.length)));
                 chart.writePng(out.resolve(name + ".png"));
@@ -148,13 +167,25 @@ final class Explainer {
             default -> {
                 double[] v = a.values().example(0).toDoubleArray();
                 List<String> tokens = input.tokens().get(0);
+                TextOptions opts = TextOptions.defaults().withScheme(scheme(tokens));
                 HighlightedText t = v.length == tokens.size()
-                        ? HighlightedText.of(tokens, v, TextOptions.defaults())
-                        : HighlightedText.of(a, 0, tokens, TextOptions.defaults());
+                        ? HighlightedText.of(tokens, v, opts)
+                        : HighlightedText.of(a, 0, tokens, opts);
                 t.writeHtml(out.resolve(name + ".html"), name);
                 return Figure.of(t);
             }
         }
+    }
+
+    /** WordPiece when tokens carry "##" continuations, SentencePiece when they carry the "▁" word mark. */
+    static SubwordScheme scheme(List<String> tokens) {
+        if (tokens.stream().anyMatch(t -> t.startsWith("##"))) {
+            return SubwordScheme.WORDPIECE;
+        }
+        if (tokens.stream().anyMatch(t -> t.startsWith("\u2581"))) {
+            return SubwordScheme.SENTENCEPIECE;
+        }
+        return SubwordScheme.NONE;
     }
 
     private static List<String> indexNames(int n) {

@@ -52,6 +52,7 @@ class ExplainAndDemoTest {
         CliRunner.Run r = CliRunner.run("explain", "--quiet", "--model", DIGITS.resolve("digits_cnn.onnx").toString(),
                 "--input", png.toString(), "--labels", DIGITS.resolve("labels.txt").toString(),
                 "--layer", "/relu2/Relu_output_0", "--methods", "saliency,integrated-gradients,occlusion,grad-cam",
+                "--heatmap", "absolute", "--overlay", "--shared-scale",
                 "--out", out.toString());
         assertThat(r.exitCode()).as(r.err()).isZero();
         String html = Files.readString(out.resolve("report.html"));
@@ -59,6 +60,24 @@ class ExplainAndDemoTest {
         assertThat(Npy.read(out.resolve("input.npy")).shape()).containsExactly(1, 1, 8, 8);
         assertThat(Npy.read(out.resolve("grad-cam.npy")).shape()).containsExactly(1, 1, 4, 4);
         assertThat(out.resolve("saliency.png")).exists();
+        // Absolute mode draws magnitudes in reds only: no blue cells, although IG has negative values.
+        assertThat(java.util.Arrays.stream(Npy.read(out.resolve("integrated-gradients.npy")).toDoubleArray()).min().orElse(0)).isNegative();
+        assertThat(bluePixels(ImageIO.read(out.resolve("integrated-gradients.png").toFile()))).isZero();
+    }
+
+    private static int bluePixels(BufferedImage img) {
+        int count = 0;
+        for (int y = 0; y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                int rgb = img.getRGB(x, y);
+                int r = rgb >> 16 & 255;
+                int b = rgb & 255;
+                if (b > r + 80) {
+                    count++;
+                }
+            }
+        }
+        return count;
     }
 
     @Test
@@ -85,7 +104,7 @@ class ExplainAndDemoTest {
     @Test
     void explain_onTokenIds_highlightsText() throws Exception {
         Path ids = tmp.resolve("ids.txt");
-        Files.writeString(ids, "20 22 47 11 38 0 0\n");
+        Files.writeString(ids, "20 21 47 11 38 0 0\n");
         Path vocab = tmp.resolve("vocab.txt");
         StringBuilder v = new StringBuilder("[PAD]\n");
         for (int i = 1; i < 50; i++) {
@@ -98,7 +117,8 @@ class ExplainAndDemoTest {
                 "--vocab", vocab.toString(), "--layer", "/embedding/Gather_output_0",
                 "--methods", "feature-ablation,layer-integrated-gradients", "--out", out.toString());
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(Files.readString(out.resolve("report.html"))).contains("word20").contains("layer-integrated-gradients");
+        // "##piece21" continues "word20": the two pieces are shown, and attributed, as one word.
+        assertThat(Files.readString(out.resolve("report.html"))).contains("word20piece21").contains("layer-integrated-gradients");
     }
 
     @Test

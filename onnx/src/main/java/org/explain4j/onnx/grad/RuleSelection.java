@@ -37,7 +37,7 @@ final class RuleSelection {
             String key = RuleRegistry.key(n);
             if (o.isPresent()) {
                 String name = o.get().rule();
-                rules.add(registry.named(name, key).orElseThrow(() -> Explain4jException.unsupported("--rules",
+                rules.add(registry.named(name, key).orElseThrow(() -> Explain4jException.unsupported("--method",
                         "rule set '" + ruleSet.name() + "' selects rule '" + name + "' for "
                                 + Unsupported.describe(n, opset) + " but no rule '" + name + "' is registered for "
                                 + key + " (registered rules: " + registry.ruleNames() + ")")));

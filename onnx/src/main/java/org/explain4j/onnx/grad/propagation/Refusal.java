@@ -11,7 +11,7 @@ final class Refusal extends Explain4jException {
     private static final long serialVersionUID = 1L;
 
     Refusal(String message) {
-        super(ErrorKind.UNSUPPORTED, "--rules", message);
+        super(ErrorKind.UNSUPPORTED, "--method", message);
     }
 
     /** The same error with the rule set's name in front: {@code "<rule set>: <message>"}. */
