@@ -23,10 +23,18 @@ import org.explain4j.core.grad.RuleSet;
  * is {@code sum(R) - f_target(x)}, which only absorbed bias and stabilisers make non-zero.
  */
 public final class Lrp implements AttributionMethod {
-    /** Options; see {@link #defaults()}. */
-    public record Options(String composite, double epsilon, double low, double high, int batchSize) {
+    /**
+     * Options; see {@link #defaults()}. {@code custom}, when present, is a rule set of the caller's
+     * own (rules chosen per op type, first layer or tensor name; see {@link PropagationRules} for
+     * the rule names) and replaces the composite.
+     */
+    public record Options(String composite, double epsilon, double low, double high,
+                          java.util.Optional<RuleSet> custom, int batchSize) {
         public Options {
             PropagationRules.lrp(composite, epsilon, low, high);
+            if (custom == null) {
+                throw new IllegalArgumentException("custom must not be null; use Optional.empty()");
+            }
             if (batchSize < 1) {
                 throw Explain4jException.usage("--batch-size", "--batch-size must be at least 1 (got " + batchSize + ")");
             }
@@ -34,28 +42,33 @@ public final class Lrp implements AttributionMethod {
 
         /** The epsilon composite with epsilon 1e-9 (Captum's default); z^B bounds 0 and 1. */
         public static Options defaults() {
-            return new Options("epsilon", 1e-9, 0.0, 1.0, EvaluationEngine.DEFAULT_BATCH_SIZE);
+            return new Options("epsilon", 1e-9, 0.0, 1.0, java.util.Optional.empty(), EvaluationEngine.DEFAULT_BATCH_SIZE);
         }
 
         public Options withComposite(String c) {
-            return new Options(c, epsilon, low, high, batchSize);
+            return new Options(c, epsilon, low, high, custom, batchSize);
         }
 
         public Options withEpsilon(double e) {
-            return new Options(composite, e, low, high, batchSize);
+            return new Options(composite, e, low, high, custom, batchSize);
         }
 
         public Options withBounds(double lo, double hi) {
-            return new Options(composite, epsilon, lo, hi, batchSize);
+            return new Options(composite, epsilon, lo, hi, custom, batchSize);
         }
 
         public Options withBatchSize(int n) {
-            return new Options(composite, epsilon, low, high, n);
+            return new Options(composite, epsilon, low, high, custom, n);
+        }
+
+        /** A rule set of one's own instead of a named composite. */
+        public Options withRules(RuleSet rules) {
+            return new Options(composite, epsilon, low, high, java.util.Optional.of(rules), batchSize);
         }
 
         /** The rule set these options select. */
         public RuleSet rules() {
-            return PropagationRules.lrp(composite, epsilon, low, high);
+            return custom.orElseGet(() -> PropagationRules.lrp(composite, epsilon, low, high));
         }
     }
 
@@ -106,7 +119,7 @@ public final class Lrp implements AttributionMethod {
             gap[n] = s - fx[n];
         }
         Map<String, Object> opts = new LinkedHashMap<>();
-        opts.put("composite", options.composite());
+        opts.put("composite", options.custom().map(RuleSet::name).orElse(options.composite()));
         opts.put("epsilon", options.epsilon());
         if (options.composite().equals("epsilon-gamma-box")) {
             opts.put("low", options.low());

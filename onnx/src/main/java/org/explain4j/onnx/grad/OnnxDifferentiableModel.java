@@ -238,6 +238,11 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
             if (model.options().intraOpThreads() > 0) {
                 so.setIntraOpNumThreads(model.options().intraOpThreads());
             }
+            String profile = System.getenv("EXPLAIN4J_ORT_PROFILE");
+            if (profile != null && !profile.isBlank()) {
+                // performance work only: ONNX Runtime writes a per-op timing trace with this prefix
+                so.enableProfiling(profile);
+            }
             return new Compiled(graph, env.createSession(graph.model().toByteArray(), so));
         } catch (OrtException e) {
             throw Explain4jException.model("--model", "ONNX Runtime rejected the backward graph of "
