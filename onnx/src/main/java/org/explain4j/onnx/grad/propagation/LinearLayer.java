@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.explain4j.onnx.grad.Attr;
 import org.explain4j.onnx.grad.RuleContext;
+import org.explain4j.onnx.grad.rules.Windows;
 
 /**
  * A Gemm, MatMul or Conv node seen as a linear layer {@code z = W x + b} with constant weights,
@@ -24,9 +25,9 @@ final class LinearLayer {
     private final int type;
     private final String weight;
     private final String bias;
-    private final ConvGeometry geometry;
+    private final Windows geometry;
 
-    private LinearLayer(RuleContext c, String op, int data, String weight, String bias, ConvGeometry geometry) {
+    private LinearLayer(RuleContext c, String op, int data, String weight, String bias, Windows geometry) {
         this.c = c;
         this.op = op;
         this.data = data;
@@ -67,7 +68,7 @@ final class LinearLayer {
                 c.requireNoGrad(1);
                 c.requireNoGrad(2);
                 long[] w = c.inputShape(1);
-                ConvGeometry g = new ConvGeometry(c, Arrays.copyOfRange(w, 2, w.length));
+                Windows g = new Windows(c, Arrays.copyOfRange(w, 2, w.length));
                 return new LinearLayer(c, "Conv", 0, c.input(1), c.hasInput(2) ? c.input(2) : null, g);
             }
             default -> throw c.unsupported("the LRP layer rules apply to Gemm, MatMul and Conv only");

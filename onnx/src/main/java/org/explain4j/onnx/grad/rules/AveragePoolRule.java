@@ -11,9 +11,17 @@ import org.explain4j.onnx.grad.RuleContext;
  * count_include_pad=0 or ceil_mode, varies near the borders), spread over its window by a
  * depthwise ConvTranspose with a kernel of ones.
  */
-final class AveragePoolRule implements OpRule {
+public final class AveragePoolRule implements OpRule {
     @Override
     public void backward(RuleContext c) {
+        c.addGrad(0, transpose(c, c.grad(0)));
+    }
+
+    /**
+     * The transpose of the AveragePool node of {@code c} applied to {@code g}: each window's share,
+     * spread over the window by a depthwise ConvTranspose (also the norm rule's redistribution).
+     */
+    public static String transpose(RuleContext c, String g) {
         long[] x = c.inputShape(0);
         long channels = x[1];
         Windows win = new Windows(c, c.attrInts("kernel_shape", null));
@@ -25,38 +33,23 @@ final class AveragePoolRule implements OpRule {
         double[] divisor = {1};
         for (int i = 0; i < n; i++) {
             divShape[i + 2] = win.out[i];
-            divisor = outer(divisor, counts(win, i, includePad));
+            divisor = outer(divisor, win.counts(i, includePad));
         }
         for (int i = 0; i < divisor.length; i++) {
             divisor[i] = 1 / divisor[i];
         }
         int t = c.inputType(0);
-        String scaled = c.op("Mul", c.grad(0), c.constant(t, divShape, divisor));
+        String scaled = c.op("Mul", g, c.constant(t, divShape, divisor));
         long[] kShape = new long[n + 2];
         kShape[0] = channels;
         kShape[1] = 1;
         System.arraycopy(win.kernel, 0, kShape, 2, n);
         double[] ones = new double[Math.toIntExact(channels * Arrays.stream(win.kernel).reduce(1, (a, b) -> a * b))];
         Arrays.fill(ones, 1);
-        String gx = c.op("ConvTranspose", List.of(scaled, c.constant(t, kShape, ones)),
+        return c.op("ConvTranspose", List.of(scaled, c.constant(t, kShape, ones)),
                 Attr.ints("kernel_shape", win.kernel), Attr.ints("strides", win.strides),
                 Attr.ints("dilations", win.dilations), Attr.ints("pads", win.transposePads()),
                 Attr.ints("output_padding", win.outputPadding()), Attr.i("group", channels));
-        c.addGrad(0, gx);
-    }
-
-    /** How many elements each window along axis {@code i} averages (as ONNX Runtime counts them). */
-    private static double[] counts(Windows w, int i, boolean includePad) {
-        double[] counts = new double[Math.toIntExact(w.out[i])];
-        for (int o = 0; o < counts.length; o++) {
-            long start = o * w.strides[i] - w.padBegin[i];
-            for (long k = 0; k < w.kernel[i]; k++) {
-                long p = start + k * w.dilations[i];
-                boolean inside = includePad ? p < w.in[i] + w.padEnd[i] : p >= 0 && p < w.in[i];
-                counts[o] += inside ? 1 : 0;
-            }
-        }
-        return counts;
     }
 
     private static double[] outer(double[] a, double[] b) {

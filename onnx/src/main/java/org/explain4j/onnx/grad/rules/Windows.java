@@ -7,17 +7,17 @@ import org.explain4j.onnx.grad.RuleContext;
  * used (auto_pad resolved from the concrete shapes), and the pads and output_padding of the
  * ConvTranspose that maps an output-sized gradient back onto exactly the input's size.
  */
-final class Windows {
-    final long[] kernel;
-    final long[] strides;
-    final long[] dilations;
-    final long[] padBegin;
-    final long[] padEnd;
-    final long[] in;
-    final long[] out;
+public final class Windows {
+    public final long[] kernel;
+    public final long[] strides;
+    public final long[] dilations;
+    public final long[] padBegin;
+    public final long[] padEnd;
+    public final long[] in;
+    public final long[] out;
 
     /** Reads the window attributes of {@code c.node()} for kernel {@code kernel}. */
-    Windows(RuleContext c, long[] kernel) {
+    public Windows(RuleContext c, long[] kernel) {
         int n = kernel.length;
         this.kernel = kernel;
         this.strides = c.attrInts("strides", ones(n));
@@ -54,12 +54,12 @@ final class Windows {
     }
 
     /** The extent of one dilated window along axis {@code i}. */
-    long span(int i) {
+    public long span(int i) {
         return (kernel[i] - 1) * dilations[i] + 1;
     }
 
     /** ConvTranspose pads (begin..., end...) that crop the transposed result to the input's size. */
-    long[] transposePads() {
+    public long[] transposePads() {
         int n = kernel.length;
         long[] p = new long[2 * n];
         for (int i = 0; i < n; i++) {
@@ -71,7 +71,7 @@ final class Windows {
     }
 
     /** ConvTranspose output_padding that adds the input positions no window reached. */
-    long[] outputPadding() {
+    public long[] outputPadding() {
         int n = kernel.length;
         long[] p = new long[n];
         for (int i = 0; i < n; i++) {
@@ -81,7 +81,21 @@ final class Windows {
         return p;
     }
 
-    static long[] ones(int n) {
+    /** How many input elements each window along axis {@code i} reads (ONNX Runtime's AveragePool divisor). */
+    public double[] counts(int i, boolean includePad) {
+        double[] counts = new double[Math.toIntExact(out[i])];
+        for (int o = 0; o < counts.length; o++) {
+            long start = o * strides[i] - padBegin[i];
+            for (long k = 0; k < kernel[i]; k++) {
+                long p = start + k * dilations[i];
+                boolean inside = includePad ? p < in[i] + padEnd[i] : p >= 0 && p < in[i];
+                counts[o] += inside ? 1 : 0;
+            }
+        }
+        return counts;
+    }
+
+    public static long[] ones(int n) {
         long[] a = new long[n];
         java.util.Arrays.fill(a, 1);
         return a;
