@@ -169,6 +169,8 @@ public final class OnnxModel implements Model {
     static OrtSession createSession(OrtEnvironment env, byte[] model, Options options) throws OrtException {
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setOptimizationLevel(options.optimization());
+            // warnings (e.g. about renaming implicit inputs of Loop bodies) are not the user's concern
+            so.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
             if (options.intraOpThreads() > 0) {
                 so.setIntraOpNumThreads(options.intraOpThreads());
             }

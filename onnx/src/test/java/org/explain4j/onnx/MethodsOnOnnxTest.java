@@ -50,6 +50,19 @@ class MethodsOnOnnxTest {
     }
 
     @Test
+    void layerIntegratedGradients_onAnEmbeddingBagExportedAsALoop_needsNoLoopRule() {
+        try (OnnxModel base = OnnxModel.load(MODELS.resolve("text_embedding_bag_loop.onnx"));
+             OnnxDifferentiableModel m = new OnnxDifferentiableModel(base, PropagationRegistry.standard())) {
+            Tensor ids = Npy.read(MODELS.resolve("text_embedding_bag_loop_x.npy"));
+            // The layer is the Loop's output: only the Gemm after it is differentiated.
+            Attribution a = new LayerIntegratedGradients(m, LayerOptions.of("/emb/Loop_output_0").withSteps(8))
+                    .attribute(ids, Target.of(1));
+            assertThat(a.values().shape()).containsExactly(3, 8);
+            assertThat(maxAbs(a.diagnostics().completenessGap().orElseThrow())).isLessThan(1e-5);
+        }
+    }
+
+    @Test
     void integratedGradients_onTheResidualCnn_convergesWithSteps() {
         try (OnnxModel base = OnnxModel.load(MODELS.resolve("residual_cnn.onnx"));
              OnnxDifferentiableModel m = new OnnxDifferentiableModel(base, PropagationRegistry.standard())) {

@@ -48,7 +48,7 @@ final class Dataflow {
 
     /**
      * Indices (in forward order) of the nodes on a path from a target to {@code output}: those with
-     * an active output from which a floating path reaches the output.
+     * an active input and an active output from which a floating path reaches the output.
      */
     static List<Integer> relevant(List<NodeProto> nodes, String output, Set<String> active,
                                   Map<String, TensorMeta> metas) {
@@ -66,7 +66,11 @@ final class Dataflow {
                     reach.add(in);
                 }
             }
-            if (n.getOutputList().stream().anyMatch(o -> reach.contains(o) && active.contains(o))) {
+            // A node is differentiated when a gradient can flow through it: an input depends on a
+            // target and an output reaches the explained output. The producer of a target whose own
+            // inputs do not depend on any target is not (a captured Loop output needs no Loop rule).
+            if (n.getOutputList().stream().anyMatch(o -> reach.contains(o) && active.contains(o))
+                    && Graphs.allInputs(n).stream().anyMatch(active::contains)) {
                 relevant.add(i);
             }
         }

@@ -235,6 +235,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
                 : Canonizers.build(builder, canonical(), spec);
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setOptimizationLevel(model.options().optimization());
+            so.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
             if (model.options().intraOpThreads() > 0) {
                 so.setIntraOpNumThreads(model.options().intraOpThreads());
             }
