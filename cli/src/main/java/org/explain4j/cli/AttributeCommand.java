@@ -174,7 +174,7 @@ public final class AttributeCommand implements Callable<Integer> {
         boolean distribution = method.equals("deeplift-shap") || method.equals("gradient-shap");
         Optional<Baseline> b = baseline == null ? Optional.empty() : Optional.of(Parse.baseline(baseline, x, distribution));
         FeatureMask mask = featureMask == null ? FeatureMask.elementwise() : FeatureMask.of(Npy.read(featureMask, "--feature-mask"));
-        return new Flags(given, b, Optional.ofNullable(baseline), mask,
+        return new Flags(given, b, mask,
                 Optional.ofNullable(window).map(w -> Parse.ints("--window", w)),
                 Optional.ofNullable(stride).map(s -> Parse.ints("--stride", s)),
                 samples == null ? OptionalInt.empty() : OptionalInt.of(samples),

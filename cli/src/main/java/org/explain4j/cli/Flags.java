@@ -13,7 +13,7 @@ import org.explain4j.core.FeatureMask;
  * leave the method's default in place. {@code given} holds the flag names the user typed, so a
  * flag that does not apply to the chosen method is refused instead of silently ignored.
  */
-public record Flags(Set<String> given, Optional<Baseline> baseline, Optional<String> baselineFile, FeatureMask featureMask,
+public record Flags(Set<String> given, Optional<Baseline> baseline, FeatureMask featureMask,
                     Optional<int[]> window, Optional<int[]> stride, OptionalInt samples, OptionalLong seed,
                     int batchSize, OptionalInt steps, Optional<String> integration, Optional<String> layer,
                     Optional<Boolean> relu, Optional<String> composite, OptionalDouble epsilon,

@@ -78,11 +78,6 @@ public final class Tensor {
         return full(dtype, 0.0, shape);
     }
 
-    /** Takes ownership of {@code data} without copying; for code that has just built the array. */
-    static Tensor wrapFloats(float[] data, int[] shape) {
-        return new Tensor(DType.FLOAT32, checkShape(shape), data, null, null);
-    }
-
     /** A float32 tensor from doubles, rounding each element. */
     public static Tensor ofDoublesAsFloats(double[] data, int... shape) {
         float[] f = new float[data.length];

@@ -1,7 +1,6 @@
 package org.explain4j.onnx;
 
 import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -255,10 +254,5 @@ public final class OnnxModel implements Model {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
-    }
-
-    @SuppressWarnings("unused")
-    private static boolean isFloat(OnnxJavaType t) {
-        return t == OnnxJavaType.FLOAT || t == OnnxJavaType.DOUBLE;
     }
 }
