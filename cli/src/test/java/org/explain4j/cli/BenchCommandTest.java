@@ -1,0 +1,25 @@
+package org.explain4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class BenchCommandTest {
+    @Test
+    void bench_onASmallCnn_reportsBothTimesTheRatioAndPeakMemory() {
+        // 2 examples: 2 forward rows, 2 x 6 path rows, 2 baseline rows = 16 model evaluations.
+        CliRunner.Run r = CliRunner.run("bench", "--model", CliRunner.fixtures().resolve("residual_cnn.onnx").toString(),
+                "--examples", "2", "--steps", "6", "--batch-size", "4", "--repeats", "1");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("bare forward:").contains("integrated gradients:").contains("(16 model evaluations")
+                .contains("ratio IG / forward:").contains("peak RSS:");
+    }
+
+    @Test
+    void bench_badOptimisationLevel_isAUsageError() {
+        CliRunner.Run r = CliRunner.run("bench", "--model", CliRunner.fixtures().resolve("linear.onnx").toString(),
+                "--optimization", "max");
+        assertThat(r.exitCode()).isEqualTo(org.explain4j.core.ErrorKind.USAGE.exitCode());
+        assertThat(r.err()).contains("--optimization");
+    }
+}
