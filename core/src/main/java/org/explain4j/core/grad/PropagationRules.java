@@ -19,6 +19,8 @@ import org.explain4j.core.Explain4jException;
  * {@code norm}.
  */
 public final class PropagationRules {
+    /** The stabiliser of Zennit's non-epsilon rules (z+, gamma, alpha-beta, flat, z^B). */
+    public static final double ZENNIT_STABILIZER = 1e-6;
     /** The rule name a strict rule set gives every op it does not model. */
     public static final String REFUSE = "refuse";
     /** The op-type selector that matches any op. */
@@ -76,6 +78,14 @@ public final class PropagationRules {
         return new RuleSet("deeplift", o);
     }
 
+    /**
+     * The default epsilon of a composite: 1e-9 for {@code epsilon} (Captum's LRP default), 1e-6 for
+     * Zennit's composites (their default).
+     */
+    public static double defaultEpsilon(String composite) {
+        return composite.trim().equalsIgnoreCase("epsilon") ? 1e-9 : ZENNIT_STABILIZER;
+    }
+
     /** The LRP composites by command-line name. */
     public static List<String> composites() {
         return List.of("epsilon", "epsilon-plus", "epsilon-plus-flat", "epsilon-gamma-box", "epsilon-alpha2-beta1");
@@ -108,13 +118,15 @@ public final class PropagationRules {
             throw Explain4jException.usage("--low", "--low must be below --high (got " + low + " and " + high + ")");
         }
         Map<String, Double> eps = Map.of("epsilon", epsilon);
+        // Zennit's other rules keep their own stabiliser (1e-6), separate from the epsilon rule's epsilon.
+        Map<String, Double> stab = Map.of("stabilizer", ZENNIT_STABILIZER);
         List<RuleSet.Override> o = new ArrayList<>();
         // 1. The first linear layer.
         if (c.equals("epsilon-plus-flat")) {
-            o.add(new RuleSet.Override(new RuleSet.Selector.FirstLayer(LINEAR), "flat", eps));
+            o.add(new RuleSet.Override(new RuleSet.Selector.FirstLayer(LINEAR), "flat", stab));
         } else if (c.equals("epsilon-gamma-box")) {
             o.add(new RuleSet.Override(new RuleSet.Selector.FirstLayer(LINEAR), "zbox",
-                    Map.of("low", low, "high", high, "epsilon", epsilon)));
+                    Map.of("low", low, "high", high, "stabilizer", ZENNIT_STABILIZER)));
         }
         // 2. Convolutions and dense layers.
         String convRule = switch (c) {
@@ -124,8 +136,9 @@ public final class PropagationRules {
             default -> "epsilon";
         };
         Map<String, Double> convParams = switch (convRule) {
-            case "gamma" -> Map.of("gamma", 0.25, "epsilon", epsilon);
-            case "alpha-beta" -> Map.of("alpha", 2.0, "beta", 1.0, "epsilon", epsilon);
+            case "gamma" -> Map.of("gamma", 0.25, "stabilizer", ZENNIT_STABILIZER);
+            case "alpha-beta" -> Map.of("alpha", 2.0, "beta", 1.0, "stabilizer", ZENNIT_STABILIZER);
+            case "zplus" -> stab;
             default -> eps;
         };
         for (String conv : CONV) {
@@ -139,7 +152,7 @@ public final class PropagationRules {
             o.add(op(a, "pass"));
         }
         for (String n : List.of("Add", "Sum", "AveragePool", "GlobalAveragePool")) {
-            o.add(new RuleSet.Override(new RuleSet.Selector.OpType(n), "norm", eps));
+            o.add(new RuleSet.Override(new RuleSet.Selector.OpType(n), "norm", c.equals("epsilon") ? eps : stab));
         }
         for (String s : STRUCTURAL) {
             o.add(op(s, "gradient"));

@@ -45,8 +45,9 @@ public final class Lrp implements AttributionMethod {
             return new Options("epsilon", 1e-9, 0.0, 1.0, java.util.Optional.empty(), EvaluationEngine.DEFAULT_BATCH_SIZE);
         }
 
+        /** Another composite, with that composite's default epsilon ({@link PropagationRules#defaultEpsilon}). */
         public Options withComposite(String c) {
-            return new Options(c, epsilon, low, high, custom, batchSize);
+            return new Options(c, PropagationRules.defaultEpsilon(c), low, high, custom, batchSize);
         }
 
         public Options withEpsilon(double e) {
