@@ -173,6 +173,11 @@ public final class OnnxModel implements Model {
             if (options.intraOpThreads() > 0) {
                 so.setIntraOpNumThreads(options.intraOpThreads());
             }
+            String profile = System.getenv("EXPLAIN4J_ORT_PROFILE");
+            if (profile != null && !profile.isBlank()) {
+                // performance work only: ONNX Runtime writes a per-op timing trace with this prefix
+                so.enableProfiling(profile + "_forward");
+            }
             return env.createSession(model, so);
         }
     }
