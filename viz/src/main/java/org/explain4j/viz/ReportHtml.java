@@ -25,7 +25,8 @@ final class ReportHtml {
             th{font-weight:600;color:#444}.kv th{white-space:nowrap}
             .meta,.desc{color:#555}code,pre{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.9em}
             pre{background:#f6f6f6;border:1px solid #e2e2e2;padding:.6em;white-space:pre-wrap;word-break:break-all}
-            figure{margin:1em 0}figure img{max-width:100%;height:auto}
+            figure{margin:1em 0}figure img{max-width:100%;height:auto}\
+            figure.wide{overflow-x:auto}figure.wide img{max-width:none}
             figcaption{color:#555;font-size:.9em}
             .bar{display:inline-block;height:.7em;background:#b2182b;vertical-align:middle;margin-left:.4em}
             .pred{margin-right:1.2em;white-space:nowrap}
@@ -53,7 +54,7 @@ final class ReportHtml {
         predictions();
         report.overview().ifPresent(f -> {
             out.append("<h2>Overview</h2>\n");
-            figure(f);
+            figure(f, true);
         });
         int i = 0;
         for (MethodSection s : report.sections()) {
@@ -121,7 +122,12 @@ final class ReportHtml {
     }
 
     private void figure(Figure f) {
-        out.append("<figure>\n");
+        figure(f, false);
+    }
+
+    /** A wide figure keeps its natural size and scrolls sideways instead of shrinking. */
+    private void figure(Figure f, boolean wide) {
+        out.append(wide ? "<figure class=\"wide\">\n" : "<figure>\n");
         if (f instanceof Figure.Raster r) {
             img(Pictures.pngDataUri(r.image()), r.alt());
         } else if (f instanceof Figure.Svg s) {
