@@ -58,13 +58,12 @@ public final class LayerAttribution implements AttributionMethod {
     public Attribution attribute(Tensor input, Target target) {
         // 1. Validate, run once, learn the layer's shape.
         MethodRun run = new MethodRun(model, options.batchSize(), progress, input, target);
-        int[] shape = LayerProbe.exampleShape(run, name(), options.layer());
         int n = input.batchSize();
         double[][] x = InputGradients.rows(input);
         // 2. One backward pass per example capturing the layer.
         double[][] act = new double[n][];
         double[][] grad = new double[n][];
-        LayerProbe.run(run, name(), options.layer(), RuleSet.gradient(), n, r -> r,
+        int[] shape = LayerProbe.run(run, name(), options.layer(), RuleSet.gradient(), n, r -> r,
                 (r, dest) -> System.arraycopy(x[r], 0, dest, 0, dest.length), null,
                 (r, a, g) -> {
                     act[r] = a.clone();

@@ -43,18 +43,16 @@ public final class LayerConductance implements AttributionMethod {
         MethodRun run = new MethodRun(model, options.batchSize(), progress, input, target);
         run.requireFloatingInput(name());
         String layer = options.layer();
-        int[] shape = LayerProbe.exampleShape(run, name(), layer);
         int n = input.batchSize();
         double[][] x = InputGradients.rows(input);
         double[][] b = IntegratedGradients.firstRows(options.baseline().rowsFor(input));
         int points = options.steps() + 1;
         double[] alpha = options.integration().alphas(points);
-        int size = (int) Tensor.sizeOf(shape);
-        double[][] sum = new double[n][size];
+        double[][] sum = new double[n][];
         double[][] prevAct = new double[n][];
         double[][] prevGrad = new double[n][];
         // 2. Walk each example's path in order, pairing consecutive activations with the earlier gradient.
-        LayerProbe.run(run, name(), layer, RuleSet.gradient(), n * points, r -> r / points, (r, dest) -> {
+        int[] shape = LayerProbe.run(run, name(), layer, RuleSet.gradient(), n * points, r -> r / points, (r, dest) -> {
             double[] xi = x[r / points];
             double[] bi = b[r / points];
             double a = alpha[r % points];
@@ -63,8 +61,11 @@ public final class LayerConductance implements AttributionMethod {
             }
         }, null, (r, act, grad) -> {
             int i = r / points;
+            if (sum[i] == null) {
+                sum[i] = new double[act.length];
+            }
             if (r % points > 0) {
-                for (int e = 0; e < size; e++) {
+                for (int e = 0; e < act.length; e++) {
                     sum[i][e] += (act[e] - prevAct[i][e]) * prevGrad[i][e];
                 }
             }

@@ -46,13 +46,12 @@ public final class LayerIntegratedGradients implements AttributionMethod {
         // 1. Validate, run once; the layer's value on the input and on the baseline.
         MethodRun run = new MethodRun(model, options.batchSize(), progress, input, target);
         String layer = options.layer();
-        int[] shape = LayerProbe.exampleShape(run, name(), layer);
         int n = input.batchSize();
         double[][] x = InputGradients.rows(input);
         double[][] b = IntegratedGradients.firstRows(options.baseline().rowsFor(input));
         double[][] ax = new double[n][];
         double[][] ab = new double[n][];
-        LayerProbe.run(run, name(), layer, RuleSet.gradient(), 2 * n, r -> r % n,
+        int[] shape = LayerProbe.run(run, name(), layer, RuleSet.gradient(), 2 * n, r -> r % n,
                 (r, dest) -> System.arraycopy(r < n ? x[r] : b[r - n], 0, dest, 0, dest.length), null,
                 (r, a, g) -> {
                     if (r < n) {

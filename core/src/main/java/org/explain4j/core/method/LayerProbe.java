@@ -7,7 +7,6 @@ import org.explain4j.core.Tensor;
 import org.explain4j.core.engine.EvaluationEngine;
 import org.explain4j.core.engine.GradientEngine;
 import org.explain4j.core.grad.BackwardRequest;
-import org.explain4j.core.grad.BackwardResult;
 import org.explain4j.core.grad.RuleSet;
 
 /**
@@ -24,27 +23,22 @@ final class LayerProbe {
     private LayerProbe() {
     }
 
-    /** The shape of one example's layer tensor, from a backward pass on the first example. */
-    static int[] exampleShape(MethodRun run, String method, String layer) {
-        Tensor first = run.input().example(0);
-        BackwardResult r = run.gradients(method).backward(first, Tensor.zeros(org.explain4j.core.DType.FLOAT32, 1, run.outputs()),
-                new BackwardRequest(RuleSet.gradient(), List.of(layer), Map.of(), false));
-        return r.activations().get(layer).exampleShape();
-    }
-
     /**
      * Runs {@code rows} backward passes capturing {@code layer}; row {@code r} has input
      * {@code points.fill(r)} and the target seed of example {@code exampleOf(r)}; optionally
-     * feeds the layer with {@code feed}.
+     * feeds the layer with {@code feed}. Returns the shape of one example's layer tensor, as the
+     * backward passes reported it (so no separate probe pass is needed).
      */
-    static void run(MethodRun run, String method, String layer, RuleSet rules, int rows, IntUnaryOperator exampleOf,
+    static int[] run(MethodRun run, String method, String layer, RuleSet rules, int rows, IntUnaryOperator exampleOf,
                     EvaluationEngine.RowFiller points, GradientEngine.Feed feed, RowConsumer consumer) {
         BackwardRequest req = new BackwardRequest(rules, List.of(layer), Map.of(), false);
         Map<String, GradientEngine.Feed> feeds = feed == null ? Map.of() : Map.of(layer, feed);
+        int[][] shape = new int[1][];
         run.gradients(method).run(method, rows, run.input().exampleShape(), points, run.outputs(),
                 run.seedOfExample(exampleOf), req, feeds, (first, m, result) -> {
                     Tensor act = result.activations().get(layer);
                     Tensor grad = result.gradients().get(layer);
+                    shape[0] = act.exampleShape();
                     int size = act.exampleSize();
                     double[] a = new double[size];
                     double[] g = new double[size];
@@ -56,6 +50,7 @@ final class LayerProbe {
                         consumer.accept(first + i, a, g);
                     }
                 });
+        return shape[0];
     }
 
     /** Rows of doubles as a tensor of shape {@code (N, exampleShape...)}, float32. */

@@ -70,13 +70,7 @@ final class Perturbations {
     Perturbations(MethodRun run, double[][][] baselineRows) {
         this.run = run;
         this.baselineRows = baselineRows;
-        int n = run.input().batchSize();
-        int d = run.input().exampleSize();
-        double[] all = run.input().toDoubleArray();
-        inputRows = new double[n][d];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(all, i * d, inputRows[i], 0, d);
-        }
+        this.inputRows = InputGradients.rows(run.input());
     }
 
     /** Example {@code n}'s values, flattened (shared; do not modify). */
