@@ -50,6 +50,7 @@ public final class BackwardGraphBuilder {
 
     private final RuleRegistry registry;
     private final OrtEnvironment env;
+    private final boolean blockedLayout;
 
     /** A builder with the default gradient rules. */
     public BackwardGraphBuilder() {
@@ -57,8 +58,23 @@ public final class BackwardGraphBuilder {
     }
 
     public BackwardGraphBuilder(RuleRegistry registry) {
+        this(registry, true);
+    }
+
+    private BackwardGraphBuilder(RuleRegistry registry, boolean blockedLayout) {
         this.registry = registry;
         this.env = OrtEnvironment.getEnvironment();
+        this.blockedLayout = blockedLayout;
+    }
+
+    /**
+     * The same builder without the formulations that keep a CNN's gradients in ONNX Runtime's
+     * blocked CPU layout (ReLU masks by scaling and Clip, depthwise-convolution scalings): every
+     * rule emits its plain form. The results agree to rounding; the plain graph suits execution
+     * providers without that layout, and serves as the reference in tests.
+     */
+    public BackwardGraphBuilder plainLayout() {
+        return new BackwardGraphBuilder(registry, false);
     }
 
     /** Builds the backward model of {@code model} (which is not modified) for {@code spec}. */
@@ -331,6 +347,11 @@ public final class BackwardGraphBuilder {
             }
             long[] v = probeLongs.get(tensor);
             return v == null ? null : v.clone();
+        }
+
+        @Override
+        public boolean blockedLayout() {
+            return blockedLayout;
         }
 
         @Override

@@ -26,6 +26,9 @@ public final class RuleContext {
 
         /** Makes the forward node produce its optional output {@code index} and returns its name. */
         String forwardOutput(NodeProto node, int index);
+
+        /** Whether rules may use the formulations that keep gradients in ONNX Runtime's blocked CPU layout. */
+        boolean blockedLayout();
     }
 
     private final Host host;
@@ -179,6 +182,11 @@ public final class RuleContext {
     /** Asks the forward node for its optional output {@code index} (e.g. MaxPool's Indices). */
     public String forwardOutput(int index) {
         return host.forwardOutput(node, index);
+    }
+
+    /** Whether this build may use the formulations for ONNX Runtime's blocked CPU layout (on by default). */
+    public boolean blockedLayout() {
+        return host.blockedLayout();
     }
 
     // ---- emitting ----

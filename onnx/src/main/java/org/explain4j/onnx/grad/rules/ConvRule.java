@@ -34,6 +34,11 @@ final class ConvRule implements OpRule {
                     Attr.ints("kernel_shape", win.kernel), Attr.ints("strides", win.strides),
                     Attr.ints("dilations", win.dilations), Attr.ints("pads", win.transposePads()),
                     Attr.ints("output_padding", win.outputPadding()), Attr.i("group", group));
+            if (Blocked.eligible(c, c.meta(c.input(0)))) {
+                // ConvTranspose runs in plain NCHW: an identity depthwise convolution brings the
+                // gradient back into the blocked layout before it meets the sums and masks below
+                gx = Blocked.scale(c, gx, c.inputShape(0)[1], 1.0);
+            }
         }
         c.addGrad(0, gx);
     }

@@ -12,7 +12,14 @@ final class GlobalAveragePoolRule implements OpRule {
         for (int i = 2; i < x.length; i++) {
             spatial *= x[i];
         }
-        String scaled = c.op("Mul", c.grad(0), c.scalar(1.0 / spatial, c.inputType(0)));
+        double scale = 1.0 / spatial;
+        if (Blocked.eligible(c, c.meta(c.input(0)))) {
+            // the same product, as a depthwise convolution after the Expand: the gradient enters the
+            // convolutions below in ONNX Runtime's blocked layout
+            c.addGrad(0, Blocked.scale(c, c.op("Expand", c.grad(0), c.longs(x)), x[1], scale));
+            return;
+        }
+        String scaled = c.op("Mul", c.grad(0), c.scalar(scale, c.inputType(0)));
         c.addGrad(0, c.op("Expand", scaled, c.longs(x)));
     }
 }
