@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * The formulations that keep a CNN's backward pass in ONNX Runtime's blocked layout (float32
  * activations with 16k channels): ReLU masks by per-channel scaling and Clip, the
  * GlobalAveragePool gradient as a depthwise convolution, strided-convolution gradients brought
- * back by an identity depthwise convolution. Narrower tensors (the other rule tests) take the
+ * back by an identity depthwise convolution, MaxPool indices from a second MaxPool. Narrower tensors (the other rule tests) take the
  * plain formulations.
  */
 class BlockedLayoutTest {
@@ -30,7 +30,9 @@ class BlockedLayoutTest {
                 .random("F", FLOAT, rnd, -1, 1, 3, c)
                 .node("Conv", List.of("x", "W1", "B1"), List.of("c1"), Attr.ints("pads", 1, 1, 1, 1))
                 .node("Relu", "c1", "r1")
-                .node("Conv", List.of("r1", "W2"), List.of("c2"), Attr.ints("pads", 1, 1, 1, 1),
+                .node("MaxPool", List.of("r1"), List.of("p1"), Attr.ints("kernel_shape", 3, 3),
+                        Attr.ints("strides", 2, 2), Attr.ints("pads", 1, 1, 1, 1))
+                .node("Conv", List.of("p1", "W2"), List.of("c2"), Attr.ints("pads", 1, 1, 1, 1),
                         Attr.ints("strides", 2, 2))
                 .node("Relu", "c2", "r2")
                 .node("Conv", List.of("r2", "W3"), List.of("c3"), Attr.ints("pads", 1, 1, 1, 1))
@@ -55,7 +57,10 @@ class BlockedLayoutTest {
         assertThat(ops(blocked)).as("ReLU masks by Clip, not Where").doesNotContain("Where")
                 .filteredOn("Clip"::equals).hasSize(3);
         assertThat(ops(blocked)).contains("ConvTranspose");
+        assertThat(ops(blocked)).as("the forward MaxPool and the one for the indices").filteredOn("MaxPool"::equals)
+                .hasSize(2);
         assertThat(ops(plain)).doesNotContain("Clip").filteredOn("Where"::equals).hasSize(3);
+        assertThat(ops(plain)).filteredOn("MaxPool"::equals).hasSize(1);
 
         Tensor x = GradCheck.random(rnd, DType.FLOAT32, -1, 1, 2, 3, 10, 10);
         Tensor seed = GradCheck.random(rnd, DType.FLOAT32, -1, 1, 2, 3);

@@ -1,5 +1,6 @@
 package org.explain4j.onnx.grad.rules;
 
+import ai.onnx.proto.OnnxMl.AttributeProto;
 import java.util.List;
 import org.explain4j.onnx.grad.Attr;
 import org.explain4j.onnx.grad.OpRule;
@@ -31,11 +32,25 @@ final class MaxPoolRule implements OpRule {
         for (long d : c.outputShape(0)) {
             outSize *= d;
         }
-        String indices = c.reshape(c.forwardOutput(1), new long[] {outSize});
+        String indices = c.reshape(indices(c), new long[] {outSize});
         String updates = c.reshape(c.grad(0), new long[] {outSize});
         String zeros = c.zeros(new long[] {inSize}, c.inputType(0));
         String scattered = c.op("ScatterElements", List.of(zeros, indices, updates),
                 Attr.i("axis", 0), Attr.s("reduction", "add"));
         c.addGrad(0, c.reshape(scattered, x));
+    }
+
+    /**
+     * The Indices output. A MaxPool asked for its indices runs ONNX Runtime's plain kernel, not
+     * the blocked one, and its output then drags the ops after it (a ResNet's first residual
+     * stage) out of the blocked layout; for blocked-eligible inputs a second MaxPool computes the
+     * indices and the forward one stays as it is.
+     */
+    private static String indices(RuleContext c) {
+        if (!Blocked.eligible(c, c.meta(c.input(0)))) {
+            return c.forwardOutput(1);
+        }
+        return c.ops("MaxPool", List.of(c.input(0)), 2,
+                c.node().getAttributeList().toArray(new AttributeProto[0])).get(1);
     }
 }
