@@ -50,7 +50,7 @@ public final class BackwardGraphBuilder {
 
     private final RuleRegistry registry;
     private final OrtEnvironment env;
-    private final boolean blockedLayout;
+    private final boolean optimisedForms;
 
     /** A builder with the default gradient rules. */
     public BackwardGraphBuilder() {
@@ -61,19 +61,21 @@ public final class BackwardGraphBuilder {
         this(registry, true);
     }
 
-    private BackwardGraphBuilder(RuleRegistry registry, boolean blockedLayout) {
+    private BackwardGraphBuilder(RuleRegistry registry, boolean optimisedForms) {
         this.registry = registry;
         this.env = OrtEnvironment.getEnvironment();
-        this.blockedLayout = blockedLayout;
+        this.optimisedForms = optimisedForms;
     }
 
     /**
-     * The same builder without the formulations that keep a CNN's gradients in ONNX Runtime's
-     * blocked CPU layout (ReLU masks by scaling and Clip, depthwise-convolution scalings): every
-     * rule emits its plain form. The results agree to rounding; the plain graph suits execution
-     * providers without that layout, and serves as the reference in tests.
+     * The same builder without the faster formulations: those that keep a CNN's gradients in
+     * ONNX Runtime's blocked CPU layout (ReLU masks by scaling and Clip, depthwise-convolution
+     * scalings, a separate MaxPool for the indices) and the ReLU-then-MaxPool shortcut (the mask
+     * applied on the pooled side). Every rule then emits its textbook form. The results agree to
+     * rounding; the plain graph suits execution providers without that layout and serves as the
+     * reference in tests.
      */
-    public BackwardGraphBuilder plainLayout() {
+    public BackwardGraphBuilder plainRules() {
         return new BackwardGraphBuilder(registry, false);
     }
 
@@ -119,6 +121,8 @@ public final class BackwardGraphBuilder {
         private final Map<String, String> sums = new HashMap<>();
         private final Map<NodeProto, Integer> nodeIndex = new IdentityHashMap<>();
         private List<NodeProto> nodes;
+        private Map<String, Integer> producerIndex;
+        private final Map<Integer, OpRule> rulesByNode = new HashMap<>();
         private Map<String, long[]> probeLongs;
         private GraphEmitter emitter;
 
@@ -147,6 +151,9 @@ public final class BackwardGraphBuilder {
                 target = Math.max(target, r.minOpset());
             }
             emitter = new GraphEmitter(taken, target);
+            for (int k = 0; k < relevant.size(); k++) {
+                rulesByNode.put(relevant.get(k), choice.rules().get(k));
+            }
             emitBackward(relevant, choice);
             return assemble(input, targets, target);
         }
@@ -350,8 +357,55 @@ public final class BackwardGraphBuilder {
         }
 
         @Override
-        public boolean blockedLayout() {
-            return blockedLayout;
+        public boolean optimisedForms() {
+            return optimisedForms;
+        }
+
+        @Override
+        public NodeProto producer(String tensor) {
+            Integer i = producers().get(tensor);
+            return i == null ? null : nodes.get(i);
+        }
+
+        @Override
+        public OpRule ruleOf(NodeProto node) {
+            Integer i = producers().get(node.getOutputCount() == 0 ? "" : node.getOutput(0));
+            return i == null ? null : rulesByNode.get(i);
+        }
+
+        @Override
+        public boolean onlyConsumer(String tensor, NodeProto node) {
+            if (spec.gradients().contains(tensor) || spec.captures().contains(tensor) || spec.feeds().contains(tensor)
+                    || graph.getOutputList().stream().anyMatch(v -> v.getName().equals(tensor))) {
+                return false;
+            }
+            int uses = 0;
+            boolean here = false;
+            for (NodeProto n : nodes) {
+                for (String in : n.getInputList()) {
+                    if (in.equals(tensor)) {
+                        uses++;
+                        here |= n.getOutputCount() > 0 && node.getOutputCount() > 0
+                                && n.getOutput(0).equals(node.getOutput(0));
+                    }
+                }
+            }
+            return uses == 1 && here;
+        }
+
+        /** Output name to the index of the node producing it (outputs never change name). */
+        private Map<String, Integer> producers() {
+            if (producerIndex == null) {
+                producerIndex = new HashMap<>();
+                for (int i = 0; i < nodes.size(); i++) {
+                    for (String o : nodes.get(i).getOutputList()) {
+                        if (!o.isEmpty()) {
+                            producerIndex.put(o, i);
+                        }
+                    }
+                }
+            }
+            return producerIndex;
         }
 
         @Override

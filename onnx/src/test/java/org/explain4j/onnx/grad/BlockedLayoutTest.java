@@ -44,6 +44,14 @@ class BlockedLayoutTest {
                 .output("y", FLOAT).build();
     }
 
+    /** The tensors a ReLU mask is computed from: first inputs of depthwise scalings and of Greater. */
+    private static List<String> maskedTensors(BackwardGraph g) {
+        return g.model().getGraph().getNodeList().stream()
+                .filter(n -> n.getOpType().equals("Greater") || n.getOpType().equals("Conv")
+                        && n.getAttributeList().stream().anyMatch(a -> a.getName().equals("group") && a.getI() == 16))
+                .map(n -> n.getInput(0)).toList();
+    }
+
     private static List<String> ops(BackwardGraph g) {
         return g.model().getGraph().getNodeList().stream().map(NodeProto::getOpType).toList();
     }
@@ -53,7 +61,7 @@ class BlockedLayoutTest {
         ModelProto model = residualCnn();
         BackwardSpec spec = BackwardSpec.inputGradient("x", "y", 2, 3, 10, 10);
         BackwardGraph blocked = new BackwardGraphBuilder().build(model, spec);
-        BackwardGraph plain = new BackwardGraphBuilder().plainLayout().build(model, spec);
+        BackwardGraph plain = new BackwardGraphBuilder().plainRules().build(model, spec);
         assertThat(ops(blocked)).as("ReLU masks by Clip, not Where").doesNotContain("Where")
                 .filteredOn("Clip"::equals).hasSize(3);
         assertThat(ops(blocked)).contains("ConvTranspose");
@@ -61,6 +69,9 @@ class BlockedLayoutTest {
                 .hasSize(2);
         assertThat(ops(plain)).doesNotContain("Clip").filteredOn("Where"::equals).hasSize(3);
         assertThat(ops(plain)).filteredOn("MaxPool"::equals).hasSize(1);
+        assertThat(maskedTensors(blocked)).as("ReLU-then-MaxPool: the mask is taken on the pooled side")
+                .contains("p1").doesNotContain("r1");
+        assertThat(maskedTensors(plain)).contains("r1").doesNotContain("p1");
 
         Tensor x = GradCheck.random(rnd, DType.FLOAT32, -1, 1, 2, 3, 10, 10);
         Tensor seed = GradCheck.random(rnd, DType.FLOAT32, -1, 1, 2, 3);

@@ -28,7 +28,7 @@ final class Blocked {
      */
     static boolean eligible(RuleContext c, TensorMeta x) {
         long[] s = x.shape();
-        return c.blockedLayout() && x.elemType() == TensorProto.DataType.FLOAT_VALUE && s.length == 4 && s[1] % 16 == 0 && s[1] > 0;
+        return c.optimisedForms() && x.elemType() == TensorProto.DataType.FLOAT_VALUE && s.length == 4 && s[1] % 16 == 0 && s[1] > 0;
     }
 
     /** {@code factor * x} for x [N, channels, H, W], as a 1x1 depthwise convolution. */

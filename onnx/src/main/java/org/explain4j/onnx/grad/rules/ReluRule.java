@@ -26,16 +26,19 @@ final class ReluRule implements OpRule {
 
     @Override
     public void backward(RuleContext c) {
-        String y = c.output(0);
-        int type = c.inputType(0);
+        c.addGrad(0, whereOutputPositive(c, c.output(0), c.grad(0)));
+    }
+
+    /** {@code g} where the forward tensor {@code y >= 0} is positive, zero elsewhere. */
+    static String whereOutputPositive(RuleContext c, String y, String g) {
+        int type = c.meta(y).elemType();
         String zero = c.scalar(0, type);
         if (Blocked.eligible(c, c.meta(y))) {
             long channels = c.meta(y).shape()[1];
             String scaled = Blocked.scale(c, Blocked.scale(c, y, channels, SCALE_HIGH), channels, SCALE_LOW);
             String mask = c.op("Clip", List.of(scaled, zero, c.scalar(1, type)));
-            c.addGrad(0, c.op("Mul", c.grad(0), mask));
-            return;
+            return c.op("Mul", g, mask);
         }
-        c.addGrad(0, c.op("Where", List.of(c.op("Greater", y, zero), c.grad(0), zero)));
+        return c.op("Where", List.of(c.op("Greater", y, zero), g, zero));
     }
 }
