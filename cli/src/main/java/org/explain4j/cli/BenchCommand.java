@@ -38,7 +38,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch-size", paramLabel = "B", description = "Rows per model call (default ${DEFAULT-VALUE}).")
     int batchSize = 25;
 
-    @Option(names = "--repeats", paramLabel = "R", description = "Timed repetitions; the best is reported (default ${DEFAULT-VALUE}).")
+    @Option(names = "--repeats", paramLabel = "R", description = "Timed repetitions, forward and IG alternately; the best of each is reported (default ${DEFAULT-VALUE}).")
     int repeats = 3;
 
     @Option(names = "--only", paramLabel = "WHAT", description = "forward, ig or both (default ${DEFAULT-VALUE}); run one alone to measure its peak memory.")
@@ -79,44 +79,66 @@ public final class BenchCommand implements Callable<Integer> {
             int rows = examples * steps;
             out.printf("model %s, input %s, %d examples x %d steps = %d rows, batch %d, %d threads, optimisation %s%n",
                     model.getFileName(), Tensor.shapeString(shape), examples, steps, rows, batchSize, threads, optimization);
-            double forwardMs = Double.NaN;
-            double igMs = Double.NaN;
-            if (!only.equals("ig")) {
-                // Bare forward passes over the same number of rows, in the same batches.
-                Tensor batch = Tensor.concat(Arrays.asList(repeat(x, batchSize)));
+            boolean forward = !only.equals("ig");
+            boolean grads = !only.equals("forward");
+            // one batch of rows, made only when the forward passes are timed (--only ig measures IG's memory alone)
+            Tensor batch = forward ? Tensor.concat(Arrays.asList(repeat(x, batchSize))) : null;
+            Runnable forwardPasses = () -> {
+                // bare forward passes over the same number of rows, in the same batches
+                for (int from = 0; from < rows; from += batchSize) {
+                    int n = Math.min(batchSize, rows - from);
+                    m.forward(n == batchSize ? batch : batch.slice(0, n));
+                }
+            };
+            IntegratedGradients ig = new IntegratedGradients(m, IntegratedGradients.Options.defaults().withSteps(steps)
+                    .withBatchSize(batchSize), ProgressListener.NONE);
+            Attribution[] warm = new Attribution[1];
+            Runnable integratedGradients = () -> warm[0] = ig.attribute(x, Target.of(0));
+            // warm-up: sessions compiled, arenas grown
+            if (forward) {
                 m.forward(batch);
-                forwardMs = best(() -> {
-                    for (int from = 0; from < rows; from += batchSize) {
-                        int n = Math.min(batchSize, rows - from);
-                        m.forward(n == batchSize ? batch : batch.slice(0, n));
-                    }
-                });
-                out.printf("bare forward: %.1f ms (%d rows)%n", forwardMs, rows);
             }
-            if (!only.equals("forward")) {
-                IntegratedGradients ig = new IntegratedGradients(m, IntegratedGradients.Options.defaults().withSteps(steps)
-                        .withBatchSize(batchSize), ProgressListener.NONE);
-                Attribution warm = ig.attribute(x, Target.of(0));
-                igMs = best(() -> ig.attribute(x, Target.of(0)));
-                out.printf("integrated gradients: %.1f ms (%d model evaluations, max |gap| %.3g)%n", igMs,
-                        warm.diagnostics().modelEvaluations(), maxAbs(warm.diagnostics().completenessGap().orElse(new double[0])));
+            if (grads) {
+                integratedGradients.run();
             }
-            if (!Double.isNaN(forwardMs) && !Double.isNaN(igMs)) {
-                out.printf("ratio IG / forward: %.2f%n", igMs / forwardMs);
+            // the two are timed alternately, so that a slow spell of a shared machine hits both
+            int r = Math.max(1, repeats);
+            double[] forwardMs = new double[r];
+            double[] igMs = new double[r];
+            for (int i = 0; i < r; i++) {
+                forwardMs[i] = forward ? time(forwardPasses) : Double.NaN;
+                igMs[i] = grads ? time(integratedGradients) : Double.NaN;
+            }
+            if (forward) {
+                out.printf("bare forward: %.1f ms best of %d (%d rows)%n", min(forwardMs), r, rows);
+            }
+            if (grads) {
+                out.printf("integrated gradients: %.1f ms best of %d (%d model evaluations, max |gap| %.3g)%n",
+                        min(igMs), r, warm[0].diagnostics().modelEvaluations(),
+                        maxAbs(warm[0].diagnostics().completenessGap().orElse(new double[0])));
+            }
+            if (forward && grads) {
+                double[] ratios = new double[r];
+                for (int i = 0; i < r; i++) {
+                    ratios[i] = igMs[i] / forwardMs[i];
+                }
+                Arrays.sort(ratios);
+                out.printf("ratio IG / forward: %.2f (best over best); per repetition: median %.2f, range %.2f to %.2f%n",
+                        min(igMs) / min(forwardMs), ratios[r / 2], ratios[0], ratios[r - 1]);
             }
             out.printf("peak RSS: %s%n", peakRss());
         }
         return 0;
     }
 
-    private double best(Runnable r) {
-        double best = Double.MAX_VALUE;
-        for (int i = 0; i < Math.max(1, repeats); i++) {
-            long t0 = System.nanoTime();
-            r.run();
-            best = Math.min(best, (System.nanoTime() - t0) / 1e6);
-        }
-        return best;
+    private static double time(Runnable r) {
+        long t0 = System.nanoTime();
+        r.run();
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    private static double min(double[] v) {
+        return Arrays.stream(v).min().orElse(Double.NaN);
     }
 
     private static Tensor[] repeat(Tensor x, int rows) {
