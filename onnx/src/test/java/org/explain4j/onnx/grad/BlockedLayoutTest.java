@@ -86,6 +86,27 @@ class BlockedLayoutTest {
     }
 
     @Test
+    void reluReadByMaxPoolAndAnotherNode_keepsItsOwnMask() {
+        long c = 16;
+        ModelProto model = TestModels.opset(13).input("x", FLOAT, -1, c, 6, 6)
+                .node("Relu", "x", "r")
+                .node("MaxPool", List.of("r"), List.of("p"), Attr.ints("kernel_shape", 2, 2),
+                        Attr.ints("strides", 2, 2))
+                .node("ReduceMean", List.of("r"), List.of("m"), Attr.ints("axes", 2, 3))
+                .node("ReduceMean", List.of("p"), List.of("s"), Attr.ints("axes", 2, 3))
+                .node("Add", List.of("m", "s"), List.of("a"))
+                .node("Flatten", "a", "y")
+                .output("y", FLOAT).build();
+        BackwardSpec spec = BackwardSpec.inputGradient("x", "y", 2, 16, 6, 6);
+        BackwardGraph blocked = new BackwardGraphBuilder().build(model, spec);
+        assertThat(maskedTensors(blocked)).as("r has two readers: no shortcut").contains("r").doesNotContain("p");
+        Tensor x = GradCheck.random(rnd, DType.FLOAT32, -1, 1, 2, 16, 6, 6);
+        Tensor seed = GradCheck.random(rnd, DType.FLOAT32, -1, 1, 2, 16);
+        GradCheck.assertClose("blocked against plain", Run.inputGradient(blocked, x, seed),
+                Run.inputGradient(new BackwardGraphBuilder().plainRules().build(model, spec), x, seed), 1e-6);
+    }
+
+    @Test
     void reluMaskIsExactForZeroSubnormalHugeAndNegativeValues() {
         double[] values = {0.0, -0.0, Float.MIN_VALUE, 1e-40, Float.MIN_NORMAL, 1e-30, 1e-6, 1, 3e38,
             -Float.MIN_VALUE, -1e-30, -1, -3e38, 2.5, 7e-39, 0.0};
