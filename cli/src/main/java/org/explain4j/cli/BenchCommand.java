@@ -63,6 +63,9 @@ public final class BenchCommand implements Callable<Integer> {
             default -> throw org.explain4j.core.Explain4jException.usage("--optimization",
                     "--optimization '" + optimization + "' must be basic, extended or all");
         };
+        if (!only.equals("both") && !only.equals("forward") && !only.equals("ig")) {
+            throw org.explain4j.core.Explain4jException.usage("--only", "--only '" + only + "' must be forward, ig or both");
+        }
         try (ModelLoader.Loaded m = ModelLoader.load(model, org.explain4j.onnx.OnnxModel.Options.defaults()
                 .withThreads(threads).withOptimization(level), null, null)) {
             int[] ex = m.signature().exampleShape();
@@ -106,8 +109,18 @@ public final class BenchCommand implements Callable<Integer> {
             double[] forwardMs = new double[r];
             double[] igMs = new double[r];
             for (int i = 0; i < r; i++) {
+                // the order swaps every repetition, so that effects of the one run on the next
+                // (garbage collection, caches) do not always fall on the same side
+                if (i % 2 == 1 && grads) {
+                    igMs[i] = time(integratedGradients);
+                }
                 forwardMs[i] = forward ? time(forwardPasses) : Double.NaN;
-                igMs[i] = grads ? time(integratedGradients) : Double.NaN;
+                if (i % 2 == 0 && grads) {
+                    igMs[i] = time(integratedGradients);
+                }
+                if (!grads) {
+                    igMs[i] = Double.NaN;
+                }
             }
             if (forward) {
                 out.printf("bare forward: %.1f ms best of %d (%d rows)%n", min(forwardMs), r, rows);
@@ -123,8 +136,9 @@ public final class BenchCommand implements Callable<Integer> {
                     ratios[i] = igMs[i] / forwardMs[i];
                 }
                 Arrays.sort(ratios);
+                double median = r % 2 == 1 ? ratios[r / 2] : (ratios[r / 2 - 1] + ratios[r / 2]) / 2;
                 out.printf("ratio IG / forward: %.2f (best over best); per repetition: median %.2f, range %.2f to %.2f%n",
-                        min(igMs) / min(forwardMs), ratios[r / 2], ratios[0], ratios[r - 1]);
+                        min(igMs) / min(forwardMs), median, ratios[0], ratios[r - 1]);
             }
             out.printf("peak RSS: %s%n", peakRss());
         }

@@ -22,4 +22,20 @@ class BenchCommandTest {
         assertThat(r.exitCode()).isEqualTo(org.explain4j.core.ErrorKind.USAGE.exitCode());
         assertThat(r.err()).contains("--optimization");
     }
+
+    @Test
+    void bench_badOnly_isAUsageError() {
+        CliRunner.Run r = CliRunner.run("bench", "--model", CliRunner.fixtures().resolve("linear.onnx").toString(),
+                "--only", "IG");
+        assertThat(r.exitCode()).isEqualTo(org.explain4j.core.ErrorKind.USAGE.exitCode());
+        assertThat(r.err()).contains("--only").contains("forward, ig or both");
+    }
+
+    @Test
+    void bench_twoRepeats_reportsBestOfTwoAndTheSpreadOfTheRatios() {
+        CliRunner.Run r = CliRunner.run("bench", "--model", CliRunner.fixtures().resolve("residual_cnn.onnx").toString(),
+                "--examples", "1", "--steps", "4", "--batch-size", "4", "--repeats", "2");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("best of 2").containsPattern("median \\d+\\.\\d\\d, range");
+    }
 }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Random;
 import org.explain4j.core.DType;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.grad.RuleSet;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -83,6 +84,16 @@ class BlockedLayoutTest {
                     GradCheck.numeric(m::forward, x, seed, 1e-3), 2e-2);
             m.model().close();
         }
+    }
+
+    @Test
+    void reluOutputAskedForAsALayer_keepsItsOwnMaskAndGetsItsGradient() {
+        ModelProto model = residualCnn();
+        BackwardSpec spec = new BackwardSpec("x", "y", new int[] {2, 3, 10, 10}, List.of("x", "r1"), List.of(),
+                List.of(), RuleSet.gradient());
+        BackwardGraph blocked = new BackwardGraphBuilder().build(model, spec);
+        assertThat(maskedTensors(blocked)).as("r1 is requested: no shortcut past it").contains("r1");
+        assertThat(blocked.gradientOutputs()).containsKey("r1");
     }
 
     @Test

@@ -15,8 +15,12 @@ import org.explain4j.onnx.grad.RuleContext;
  * value, subnormals included, reaches at least 2, or infinity, and clips to 1), and made only of
  * ops that ONNX Runtime runs in its blocked layout, so the gradient of a CNN stays blocked from
  * one convolution to the next instead of being converted to plain NCHW and back at every ReLU
- * (measured on ResNet-18: the backward pass about 8% faster). The one visible difference from
- * {@code Where}: a negative gradient at a masked position becomes -0.0 rather than 0.0. Other
+ * (measured on ResNet-18: the mask and layout work per backward call fell from about 135 to
+ * 75 ms). It differs from {@code Where} in two ways: a negative gradient at a masked position
+ * comes out as -0.0 instead of 0.0, and an infinite or NaN gradient at a masked position gives
+ * NaN instead of 0 (0 times inf); the latter needs an overflow inside the backward pass, since
+ * inputs and seeds are checked to be finite. The two scalings must stay two convolutions:
+ * folded into one weight (2^150) they would overflow to infinity and turn zeros into NaN. Other
  * tensors use {@code Where(y > 0, g, 0)}.
  */
 final class ReluRule implements OpRule {
