@@ -108,18 +108,20 @@ public final class BenchCommand implements Callable<Integer> {
             int r = Math.max(1, repeats);
             double[] forwardMs = new double[r];
             double[] igMs = new double[r];
+            Arrays.fill(forwardMs, Double.NaN);
+            Arrays.fill(igMs, Double.NaN);
             for (int i = 0; i < r; i++) {
                 // the order swaps every repetition, so that effects of the one run on the next
                 // (garbage collection, caches) do not always fall on the same side
-                if (i % 2 == 1 && grads) {
+                boolean igFirst = i % 2 == 1;
+                if (grads && igFirst) {
                     igMs[i] = time(integratedGradients);
                 }
-                forwardMs[i] = forward ? time(forwardPasses) : Double.NaN;
-                if (i % 2 == 0 && grads) {
-                    igMs[i] = time(integratedGradients);
+                if (forward) {
+                    forwardMs[i] = time(forwardPasses);
                 }
-                if (!grads) {
-                    igMs[i] = Double.NaN;
+                if (grads && !igFirst) {
+                    igMs[i] = time(integratedGradients);
                 }
             }
             if (forward) {
