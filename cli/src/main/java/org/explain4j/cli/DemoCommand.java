@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.explain4j.core.Explain4jException;
+import org.explain4j.core.catalog.MethodCatalog;
+import org.explain4j.core.catalog.MethodSpec;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.io.Npy;
@@ -64,12 +66,11 @@ public final class DemoCommand implements Callable<Integer> {
             // 2. Explain each digit's predicted class with every method.
             int[] predicted = Explainer.argmax(model.forward(x));
             List<Explainer.Run> runs = new ArrayList<>();
-            List<String> names = methods == null ? Methods.names() : List.of(methods.split(","));
+            List<String> names = methods == null ? MethodCatalog.names() : List.of(methods.split(","));
             for (String name : names) {
-                if (!Methods.names().contains(name)) {
-                    throw Explain4jException.usage("--methods", "unknown method '" + name + "'");
-                }
-                runs.add(new Explainer.Run(name, RunSettings.argsFor(name, input, LAYER, out, 64)));
+                MethodSpec spec = MethodCatalog.find(name).orElseThrow(() -> Explain4jException.usage("--methods",
+                        "unknown method '" + name + "'; choose from " + String.join(", ", MethodCatalog.names())));
+                runs.add(new Explainer.Run(spec.name(), RunSettings.argsFor(spec, input, LAYER, out, 64)));
             }
             log.println("explain4j demo: the bundled digits CNN on " + x.batchSize() + " digits, " + runs.size() + " methods");
             Explainer ex = new Explainer(model, modelFile, input, inputFile, labels, out, quiet);

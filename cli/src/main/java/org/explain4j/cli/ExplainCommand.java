@@ -9,6 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.explain4j.core.Explain4jException;
+import org.explain4j.core.catalog.InputKind;
+import org.explain4j.core.catalog.MethodCatalog;
+import org.explain4j.core.catalog.MethodSpec;
+import org.explain4j.core.catalog.Need;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.io.Npy;
@@ -103,15 +107,11 @@ public final class ExplainCommand implements Callable<Integer> {
             int[] targets = targets(m, in.batch());
             Target t = Target.of(targets.length == 1 ? new int[] {targets[0]} : targets);
             List<String> chosen = methods != null ? List.of(methods.split(",")) : defaults(in.kind(), lay, in.batch());
-            for (String name : chosen) {
-                if (!Methods.names().contains(name.trim())) {
-                    throw Explain4jException.usage("--methods", "unknown method '" + name + "'; choose from "
-                            + String.join(", ", Methods.names()));
-                }
-            }
             List<Explainer.Run> runs = new ArrayList<>();
             for (String name : chosen) {
-                runs.add(new Explainer.Run(name.trim(), RunSettings.argsFor(name.trim(), in, lay, out, batchSize)));
+                MethodSpec spec = MethodCatalog.find(name).orElseThrow(() -> Explain4jException.usage("--methods",
+                        "unknown method '" + name.trim() + "'; choose from " + String.join(", ", MethodCatalog.names())));
+                runs.add(new Explainer.Run(spec.name(), RunSettings.argsFor(spec, in, lay, out, batchSize)));
             }
             Explainer ex = new Explainer(m, model, in, inputNpy, names, out, quiet).withPictures(heatmap, overlay, sharedScale);
             Path report = ex.explain(runs, t, targets, log);
@@ -133,26 +133,15 @@ public final class ExplainCommand implements Callable<Integer> {
         return Explainer.argmax(m.forward(x));
     }
 
-    /** A sensible set of methods for the kind of input. */
+    /**
+     * The catalogue's methods suggested for the kind of input, in catalogue order; methods that
+     * need a layer only when one is known.
+     */
     static List<String> defaults(ExplainInput.Kind kind, String layer, Tensor x) {
-        List<String> out = new ArrayList<>();
-        switch (kind) {
-            case IMAGE -> {
-                out.addAll(List.of("saliency", "integrated-gradients", "smoothgrad", "deeplift", "guided-backprop", "lrp",
-                        "occlusion"));
-                if (layer != null) {
-                    out.addAll(List.of("grad-cam", "guided-grad-cam"));
-                }
-            }
-            case TABULAR -> out.addAll(List.of("integrated-gradients", "deeplift", "kernel-shap", "feature-ablation", "lime"));
-            default -> {
-                out.addAll(List.of("feature-ablation", "kernel-shap"));
-                if (layer != null) {
-                    out.add("layer-integrated-gradients");
-                }
-            }
-        }
-        return out;
+        InputKind k = InputKind.valueOf(kind.name());
+        return MethodCatalog.all().stream()
+                .filter(m -> m.suggestedFor().contains(k) && (layer != null || !m.needs().contains(Need.LAYER)))
+                .map(MethodSpec::name).toList();
     }
 
     private static List<String> readLines(Path p) {

@@ -13,6 +13,9 @@ import org.explain4j.core.Tensor;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.io.AttributionJson;
 import org.explain4j.core.io.Npy;
+import org.explain4j.core.catalog.MethodCatalog;
+import org.explain4j.core.catalog.MethodSpec;
+import org.explain4j.core.catalog.Params;
 import org.explain4j.core.method.AttributionMethod;
 import org.explain4j.viz.BarChartOptions;
 import org.explain4j.viz.ExplanationGrid;
@@ -30,7 +33,6 @@ import org.explain4j.viz.MethodSection;
 import org.explain4j.viz.Prediction;
 import org.explain4j.viz.TextOptions;
 import org.explain4j.viz.TopPredictions;
-import picocli.CommandLine;
 
 /**
  * What {@code explain} and {@code demo} share: run a list of methods on one model and input,
@@ -38,8 +40,8 @@ import picocli.CommandLine;
  * command that reproduces each result.
  */
 final class Explainer {
-    /** One method run: its name and its method flags (as on the command line). */
-    record Run(String method, List<String> args) {
+    /** One method run: its name and its parameters as text by catalogue name (flags without the dashes). */
+    record Run(String method, Map<String, String> params) {
     }
 
     private final ModelLoader.Loaded model;
@@ -101,14 +103,12 @@ final class Explainer {
             // 1. Run the method exactly as the command line would.
             List<String> args = new ArrayList<>(List.of("--model", modelPath.toString(), "--input", inputFile.toString(),
                     "--method", r.method(), "--output", out.resolve(r.method() + ".npy").toString()));
-            args.addAll(r.args());
-            CommandLine.ParseResult pr = new CommandLine(new AttributeCommand()).parseArgs(args.toArray(String[]::new));
-            AttributeCommand cmd = pr.commandSpec().commandLine().getCommand();
-            cmd.spec = pr.commandSpec();
-            AttributionMethod method = Methods.create(r.method(), model, cmd.flagsFor(x),
-                    quiet ? ProgressListener.NONE : new ConsoleProgress(5_000));
+            args.addAll(MethodOptions.args(r.params()));
+            MethodSpec spec = MethodCatalog.get(r.method());
             Attribution a;
             try {
+                Params params = spec.bind(MethodOptions.typed(spec, r.params(), x));
+                AttributionMethod method = spec.create(model, params, quiet ? ProgressListener.NONE : new ConsoleProgress(5_000));
                 a = method.attribute(x, target);
             } catch (Explain4jException e) {
                 log.printf("%-28s skipped: %s%n", r.method(), Main.oneLine(e.getMessage()));
@@ -141,7 +141,8 @@ final class Explainer {
         for (int i = 0; i < done.size(); i++) {
             Attribution a = done.get(i);
             String name = names.get(i);
-            report.addSection(new MethodSection(name, MethodDescriptions.of(name), figures.get(name), a, commands.get(i)));
+            report.addSection(new MethodSection(name, MethodCatalog.get(name).description(), figures.get(name), a,
+                    commands.get(i)));
         }
         Path html = out.resolve("report.html");
         report.build().write(html);

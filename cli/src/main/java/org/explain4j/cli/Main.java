@@ -4,13 +4,15 @@ import java.io.PrintWriter;
 import org.explain4j.core.ErrorKind;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Version;
+import org.explain4j.core.catalog.MethodCatalog;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code explain4j} command. */
 @Command(name = "explain4j", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Explains deep-learning models: which parts of an input drove a model's output.",
-        subcommands = {AttributeCommand.class, ExplainCommand.class, DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {AttributeCommand.class, ExplainCommand.class, MethodsCommand.class, DemoCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -32,9 +34,12 @@ public final class Main implements Runnable {
     /** Builds the command line with explain4j's error handling. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
-        StringBuilder methods = new StringBuilder("%nMethods:%n");
-        Methods.summaries().forEach((k, v) -> methods.append(String.format("  %-24s %s%%n", k, v)));
-        CommandLine.Model.UsageMessageSpec usage = cl.getSubcommands().get("attribute").getCommandSpec().usageMessage();
+        StringBuilder methods = new StringBuilder("%nMethods (explain4j methods lists their parameters):%n");
+        MethodCatalog.all().forEach(m -> methods.append(String.format("  %-28s %s%%n", m.name(),
+                m.summary().replace("%", "%%"))));
+        CommandLine.Model.CommandSpec attribute = cl.getSubcommands().get("attribute").getCommandSpec();
+        MethodOptions.addTo(attribute);
+        CommandLine.Model.UsageMessageSpec usage = attribute.usageMessage();
         String[] footer = usage.footer();
         String[] withMethods = new String[footer.length + 1];
         withMethods[0] = methods.toString();
@@ -50,10 +55,7 @@ public final class Main implements Runnable {
             PrintWriter err = commandLine.getErr();
             boolean verbose = parseResult.originalArgs().contains("--verbose");
             if (ex instanceof Explain4jException e) {
-                String msg = oneLine(e.getMessage());
-                if (e.argument() != null && !msg.contains(e.argument())) {
-                    msg = e.argument() + ": " + msg;
-                }
+                String msg = flagMessage(commandLine, e.argument(), oneLine(e.getMessage()));
                 err.println("explain4j: error: " + msg);
                 if (verbose) {
                     e.printStackTrace(err);
@@ -67,6 +69,25 @@ public final class Main implements Runnable {
             return ErrorKind.INTERNAL.exitCode();
         });
         return cl;
+    }
+
+    /**
+     * The library names options as the catalogue does ({@code steps}); on the command line they are
+     * flags ({@code --steps}). A message that starts with the option's name gets the flag there;
+     * any other message is prefixed with the argument (as a flag where it is one).
+     */
+    static String flagMessage(CommandLine commandLine, String argument, String msg) {
+        if (argument == null) {
+            return msg;
+        }
+        String arg = argument;
+        if (!arg.startsWith("-") && commandLine.getCommandSpec().findOption("--" + arg) != null) {
+            arg = "--" + arg;
+        }
+        if (!arg.equals(argument) && msg.startsWith(argument + " ")) {
+            return arg + msg.substring(argument.length());
+        }
+        return msg.contains(arg) ? msg : arg + ": " + msg;
     }
 
     static String oneLine(String s) {

@@ -1,65 +1,70 @@
 package org.explain4j.cli;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.catalog.MethodSpec;
+import org.explain4j.core.catalog.Need;
+import org.explain4j.core.catalog.ParamSpec;
 import org.explain4j.core.io.Npy;
 
-/** Method flags that suit an input, for {@code explain} and {@code demo}; written out so each result can be reproduced. */
+/**
+ * Method parameters that suit an input, for {@code explain} and {@code demo}: derived from each
+ * method's catalogue parameters and suggested values, and written out with each result so that it
+ * can be reproduced on the command line.
+ */
 final class RunSettings {
     private RunSettings() {
     }
 
-    static List<String> argsFor(String method, ExplainInput in, String layer, Path out, int batchSize) {
+    /**
+     * Parameter texts by name for {@code method} on {@code in}: the catalogue's suggested values
+     * (a value ending in {@code %} is that share of the input's value range), the layer, a window of
+     * about an eighth of an image side, square patches as feature groups on images, and a few
+     * constant reference rows where a baseline distribution is needed.
+     */
+    static Map<String, String> argsFor(MethodSpec method, ExplainInput in, String layer, Path out, int batchSize) {
         Tensor x = in.batch();
-        List<String> a = new ArrayList<>(List.of("--batch-size", String.valueOf(batchSize)));
+        Map<String, String> a = new LinkedHashMap<>();
         boolean image = in.kind() == ExplainInput.Kind.IMAGE;
         int h = image ? x.dim(x.rank() - 2) : 1;
-        double range = range(x);
-        switch (method) {
-            case "occlusion" -> {
-                int w = Math.max(1, Math.round(h / 8f));
-                int s = Math.max(1, w / 2);
-                a.addAll(List.of("--window", image ? "1," + w + "," + w : "1", "--stride", image ? "1," + s + "," + s : "1"));
-            }
-            case "feature-ablation", "shapley-exact" -> a.addAll(mask(in, out));
-            case "shapley-value-sampling" -> {
-                a.addAll(mask(in, out));
-                a.addAll(List.of("--samples", "64", "--seed", "7"));
-            }
-            case "kernel-shap" -> {
-                a.addAll(mask(in, out));
-                a.addAll(List.of("--samples", "512", "--seed", "7"));
-            }
-            case "lime" -> {
-                a.addAll(mask(in, out));
-                a.addAll(List.of("--samples", "500", "--seed", "7"));
-            }
-            case "feature-permutation" -> {
-                a.addAll(mask(in, out));
-                a.addAll(List.of("--seed", "7"));
-            }
-            case "integrated-gradients" -> a.addAll(List.of("--steps", "50"));
-            case "smoothgrad" -> a.addAll(List.of("--samples", "25", "--noise-std", fmt(0.15 * range), "--seed", "7"));
-            case "gradient-shap" -> a.addAll(List.of("--baseline", references(x, out).toString(), "--samples", "25",
-                    "--noise-std", fmt(0.05 * range), "--seed", "7"));
-            case "deeplift-shap" -> a.addAll(List.of("--baseline", references(x, out).toString()));
-            case "lrp" -> a.addAll(List.of("--composite", image ? "epsilon-plus-flat" : "epsilon"));
-            case "grad-cam" -> a.addAll(List.of("--layer", layer, "--relu", "true"));
-            case "guided-grad-cam", "layer-activation", "layer-gradient-x-activation" -> a.addAll(List.of("--layer", layer));
-            case "layer-integrated-gradients", "layer-conductance" -> a.addAll(List.of("--layer", layer, "--steps", "50"));
-            default -> {
+        int w = Math.max(1, Math.round(h / 8f));
+        for (ParamSpec p : method.params()) {
+            String suggested = method.suggested().get(p.name());
+            switch (p.name()) {
+                case "batch-size" -> a.put(p.name(), String.valueOf(batchSize));
+                case "layer" -> {
+                    if (layer != null) {
+                        a.put(p.name(), layer);
+                    }
+                }
+                case "window" -> a.put(p.name(), image ? "1," + w + "," + w : "1");
+                case "stride" -> a.put(p.name(), image ? "1," + Math.max(1, w / 2) + "," + Math.max(1, w / 2) : "1");
+                case "feature-mask" -> {
+                    if (image) {
+                        a.put(p.name(), mask(in, out).toString());
+                    }
+                }
+                case "baseline" -> {
+                    if (method.needs().contains(Need.BASELINE_DISTRIBUTION)) {
+                        a.put(p.name(), references(x, out).toString());
+                    }
+                }
+                default -> {
+                    if (suggested != null) {
+                        a.put(p.name(), suggested.endsWith("%")
+                                ? fmt(Double.parseDouble(suggested.substring(0, suggested.length() - 1)) / 100 * range(x))
+                                : suggested);
+                    }
+                }
             }
         }
         return a;
     }
 
     /** Image inputs get a mask of square patches (about 4 x 4 of them); others one feature per element. */
-    private static List<String> mask(ExplainInput in, Path out) {
-        if (in.kind() != ExplainInput.Kind.IMAGE) {
-            return List.of();
-        }
+    private static Path mask(ExplainInput in, Path out) {
         Tensor x = in.batch();
         int h = x.dim(2);
         int w = x.dim(3);
@@ -73,7 +78,7 @@ final class RunSettings {
         }
         Path p = out.resolve("patches.npy");
         Npy.write(Tensor.ofLongs(ids, 1, 1, h, w), p);
-        return List.of("--feature-mask", p.toString());
+        return p;
     }
 
     /** A few constant reference inputs spanning the input's range, for SHAP-style methods. */

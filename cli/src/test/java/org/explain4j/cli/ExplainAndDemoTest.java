@@ -24,7 +24,7 @@ class ExplainAndDemoTest {
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).doesNotContain("skipped").contains("report: ");
         String html = Files.readString(out.resolve("report.html"));
-        for (String method : Methods.names()) {
+        for (String method : org.explain4j.core.catalog.MethodCatalog.names()) {
             assertThat(out.resolve(method + ".npy")).as(method).exists();
             assertThat(out.resolve(method + ".json")).as(method).exists();
             assertThat(out.resolve(method + ".png")).as(method).exists();

@@ -43,7 +43,7 @@ class GoldenCasesTest {
 
     private void runCase(Path golden, JsonNode c) {
         String method = c.get("method").asText();
-        assumeTrue(Methods.names().contains(method), "method " + method + " is not implemented yet");
+        assumeTrue(org.explain4j.core.catalog.MethodCatalog.names().contains(method), "method " + method + " is not implemented yet");
         Path out = tmp.resolve(c.get("id").asText() + ".npy");
         List<String> args = new ArrayList<>(List.of("attribute", "--quiet",
                 "--model", golden.resolve(c.get("model").asText()).toString(),

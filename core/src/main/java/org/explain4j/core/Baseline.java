@@ -16,7 +16,7 @@ public sealed interface Baseline {
     record Constant(double value) implements Baseline {
         public Constant {
             if (!Double.isFinite(value)) {
-                throw new Explain4jException(ErrorKind.NON_FINITE, "--baseline", "--baseline must be a finite number");
+                throw new Explain4jException(ErrorKind.NON_FINITE, "baseline", "baseline must be a finite number");
             }
         }
     }
@@ -27,7 +27,7 @@ public sealed interface Baseline {
      */
     record Fixed(Tensor tensor) implements Baseline {
         public Fixed {
-            tensor.requireFinite("--baseline");
+            tensor.requireFinite("baseline");
         }
     }
 
@@ -38,9 +38,9 @@ public sealed interface Baseline {
      */
     record Distribution(Tensor rows) implements Baseline {
         public Distribution {
-            rows.requireFinite("--baseline");
+            rows.requireFinite("baseline");
             if (rows.rank() < 1 || rows.dim(0) < 1) {
-                throw Explain4jException.shape("--baseline", "a baseline distribution needs at least one row");
+                throw Explain4jException.shape("baseline", "a baseline distribution needs at least one row");
             }
         }
     }
@@ -96,7 +96,7 @@ public sealed interface Baseline {
                     out[i] = new double[][] {Arrays.copyOfRange(all, row * d, (row + 1) * d)};
                 }
             } else {
-                throw Explain4jException.shape("--baseline", "--baseline has shape " + Tensor.shapeString(s)
+                throw Explain4jException.shape("baseline", "baseline has shape " + Tensor.shapeString(s)
                         + " but the input is " + Tensor.shapeString(input.shape()) + "; pass shape (1"
                         + tail(ex) + ") to broadcast or (" + n + tail(ex) + ") for one baseline per example");
             }
@@ -104,7 +104,7 @@ public sealed interface Baseline {
             Tensor t = ((Distribution) this).rows();
             int[] s = t.shape();
             if (s.length != ex.length + 1 || !Arrays.equals(Arrays.copyOfRange(s, 1, s.length), ex)) {
-                throw Explain4jException.shape("--baseline", "baseline distribution has shape " + Tensor.shapeString(s)
+                throw Explain4jException.shape("baseline", "baseline distribution has shape " + Tensor.shapeString(s)
                         + " but examples have shape " + Tensor.shapeString(ex) + "; pass shape (K" + tail(ex) + ")");
             }
             double[] all = t.toDoubleArray();

@@ -42,12 +42,12 @@ public final class FeatureMask {
     public static FeatureMask of(Tensor ids) {
         if (ids.dtype() != DType.INT64) {
             if (ids.firstNonFinite() >= 0) {
-                throw Explain4jException.dtype("--feature-mask", "--feature-mask must hold integer group ids");
+                throw Explain4jException.dtype("feature-mask", "feature-mask must hold integer group ids");
             }
             double[] v = ids.toDoubleArray();
             for (double x : v) {
                 if (x != Math.rint(x)) {
-                    throw Explain4jException.dtype("--feature-mask", "--feature-mask holds " + x
+                    throw Explain4jException.dtype("feature-mask", "feature-mask holds " + x
                             + ", not an integer; save it as int64 group ids");
                 }
             }
@@ -90,7 +90,7 @@ public final class FeatureMask {
                 && (s[0] == 1 || s[0] == n)) {
             rows = s[0];
         } else {
-            throw Explain4jException.shape("--feature-mask", "--feature-mask has shape " + Tensor.shapeString(s)
+            throw Explain4jException.shape("feature-mask", "feature-mask has shape " + Tensor.shapeString(s)
                     + " but each example has shape " + Tensor.shapeString(ex) + "; pass a mask of shape (1"
                     + Arrays.stream(ex).mapToObj(x -> ", " + x).reduce("", String::concat) + ")");
         }

@@ -12,7 +12,7 @@ public sealed interface Target {
     record ClassIndex(int index) implements Target {
         public ClassIndex {
             if (index < 0) {
-                throw Explain4jException.target("--target", "target " + index + " is negative; pass a class index from 0");
+                throw Explain4jException.target("target", "target " + index + " is negative; pass a class index from 0");
             }
         }
     }
@@ -23,7 +23,7 @@ public sealed interface Target {
             indices = indices.clone();
             for (int i : indices) {
                 if (i < 0) {
-                    throw Explain4jException.target("--target", "target " + i + " is negative; pass class indices from 0");
+                    throw Explain4jException.target("target", "target " + i + " is negative; pass class indices from 0");
                 }
             }
         }
@@ -55,7 +55,7 @@ public sealed interface Target {
             weights = weights.clone();
             for (double w : weights) {
                 if (!Double.isFinite(w)) {
-                    throw Explain4jException.target("--target", "target weights must be finite");
+                    throw Explain4jException.target("target", "target weights must be finite");
                 }
             }
         }
@@ -111,7 +111,7 @@ public sealed interface Target {
         } else if (this instanceof PerExample p) {
             int[] idx = p.indices;
             if (idx.length != batch) {
-                throw Explain4jException.target("--target", "--target has " + idx.length
+                throw Explain4jException.target("target", "target has " + idx.length
                         + " class indices but the input batch has " + batch
                         + " examples; pass one index for all or one per example");
             }
@@ -122,7 +122,7 @@ public sealed interface Target {
         } else {
             Weighting w = (Weighting) this;
             if (w.weights.length != outputs) {
-                throw Explain4jException.target("--target", "target weighting has " + w.weights.length
+                throw Explain4jException.target("target", "target weighting has " + w.weights.length
                         + " values but the model has " + outputs + " outputs; pass one weight per output");
             }
             for (double[] row : s) {
@@ -150,7 +150,7 @@ public sealed interface Target {
 
     private static void checkIndex(int index, int outputs) {
         if (index >= outputs) {
-            throw Explain4jException.target("--target", "target " + index + " is out of range: the model has "
+            throw Explain4jException.target("target", "target " + index + " is out of range: the model has "
                     + outputs + " outputs (0.." + (outputs - 1) + "); pass a class index below " + outputs);
         }
     }

@@ -39,9 +39,7 @@ public final class EvaluationEngine {
     private final AtomicLong evaluations = new AtomicLong();
 
     public EvaluationEngine(Model model, int batchSize, ProgressListener progress) {
-        if (batchSize < 1) {
-            throw Explain4jException.usage("--batch-size", "--batch-size must be at least 1 (got " + batchSize + ")");
-        }
+        BatchSize.check(batchSize);
         this.model = model;
         this.batchSize = batchSize;
         this.progress = progress == null ? ProgressListener.NONE : progress;

@@ -36,9 +36,7 @@ public final class GradientEngine {
     private final AtomicLong evaluations = new AtomicLong();
 
     public GradientEngine(DifferentiableModel model, int batchSize, ProgressListener progress) {
-        if (batchSize < 1) {
-            throw Explain4jException.usage("--batch-size", "--batch-size must be at least 1 (got " + batchSize + ")");
-        }
+        BatchSize.check(batchSize);
         this.model = model;
         this.batchSize = batchSize;
         this.progress = progress == null ? ProgressListener.NONE : progress;

@@ -94,7 +94,7 @@ public final class AttributionJson {
             }
             MAPPER.writeValue(path.toFile(), toTree(a));
         } catch (IOException e) {
-            throw Explain4jException.file("--output", "cannot write " + path + ": " + e.getMessage(), e);
+            throw Explain4jException.file("output", "cannot write " + path + ": " + e.getMessage(), e);
         }
     }
 }

@@ -9,6 +9,7 @@ import org.explain4j.core.Baseline;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.engine.BatchSize;
 import org.explain4j.core.engine.EvaluationEngine;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.grad.BackwardRequest;
@@ -34,10 +35,7 @@ public final class DeepLift implements AttributionMethod {
             if (baseline == null) {
                 throw new IllegalArgumentException("baseline is required");
             }
-            if (batchSize < 2) {
-                throw Explain4jException.usage("--batch-size", "--batch-size must be at least 2 for DeepLIFT, which "
-                        + "evaluates each input with its reference (got " + batchSize + ")");
-            }
+            BatchSize.check(batchSize, 2, " for DeepLIFT, which evaluates each input with its reference in one batch");
         }
 
         /** Zero reference. */
@@ -57,8 +55,19 @@ public final class DeepLift implements AttributionMethod {
     private final DifferentiableModel model;
     private final Options options;
     private final ProgressListener progress;
+    private final String name;
 
     public DeepLift(DifferentiableModel model, Options options, ProgressListener progress) {
+        this("deeplift", model, options, progress);
+        if (options.baseline() instanceof Baseline.Distribution) {
+            throw Explain4jException.usage("baseline", "deeplift takes one reference per example, shape (1, ...) or (N, ...); "
+                    + "for a distribution of reference rows use deeplift-shap");
+        }
+    }
+
+    /** DeepLIFT reported as {@code name}; {@link DeepLiftShap} uses it with a distribution of references. */
+    DeepLift(String name, DifferentiableModel model, Options options, ProgressListener progress) {
+        this.name = name;
         this.model = model;
         this.options = options;
         this.progress = progress;
@@ -70,7 +79,7 @@ public final class DeepLift implements AttributionMethod {
 
     @Override
     public String name() {
-        return options.baseline() instanceof Baseline.Distribution ? "deeplift-shap" : "deeplift";
+        return name;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.explain4j.core.method;
 
+import org.explain4j.core.engine.BatchSize;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -28,9 +29,7 @@ public final class FeatureAblation implements AttributionMethod {
             if (baseline == null || featureMask == null) {
                 throw new IllegalArgumentException("baseline and featureMask are required");
             }
-            if (batchSize < 1) {
-                throw Explain4jException.usage("--batch-size", "--batch-size must be at least 1 (got " + batchSize + ")");
-            }
+            BatchSize.check(batchSize);
         }
 
         /** Zero baseline, one feature per element, batches of 64. */

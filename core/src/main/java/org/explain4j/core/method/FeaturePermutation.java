@@ -1,5 +1,6 @@
 package org.explain4j.core.method;
 
+import org.explain4j.core.engine.BatchSize;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -29,11 +30,9 @@ public final class FeaturePermutation implements AttributionMethod {
                 throw new IllegalArgumentException("featureMask is required");
             }
             if (repeats < 1) {
-                throw Explain4jException.usage("--samples", "--samples (permutation repeats) must be at least 1 (got " + repeats + ")");
+                throw Explain4jException.usage("samples", "samples (permutation repeats) must be at least 1 (got " + repeats + ")");
             }
-            if (batchSize < 1) {
-                throw Explain4jException.usage("--batch-size", "--batch-size must be at least 1 (got " + batchSize + ")");
-            }
+            BatchSize.check(batchSize);
         }
 
         /** One feature per element, one permutation per feature, seed 0. */
@@ -81,7 +80,7 @@ public final class FeaturePermutation implements AttributionMethod {
     public Attribution attribute(Tensor input, Target target) {
         // 1. Validate, run once; a permutation needs at least two examples.
         if (input.rank() >= 1 && input.batchSize() < 2) {
-            throw Explain4jException.shape("--input", "feature-permutation shuffles features across the batch, but --input has "
+            throw Explain4jException.shape("input", "feature-permutation shuffles features across the batch, but input has "
                     + input.batchSize() + " example; pass a batch of at least 2 examples");
         }
         MethodRun run = new MethodRun(model, options.batchSize(), progress, input, target);

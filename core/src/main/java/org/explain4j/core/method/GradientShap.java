@@ -1,5 +1,6 @@
 package org.explain4j.core.method;
 
+import org.explain4j.core.engine.BatchSize;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -30,14 +31,12 @@ public final class GradientShap implements AttributionMethod {
                 throw new IllegalArgumentException("baseline is required");
             }
             if (samples < 1) {
-                throw Explain4jException.usage("--samples", "--samples must be at least 1 (got " + samples + ")");
+                throw Explain4jException.usage("samples", "samples must be at least 1 (got " + samples + ")");
             }
             if (!(noiseStdDev >= 0) || Double.isInfinite(noiseStdDev)) {
-                throw Explain4jException.usage("--noise-std", "--noise-std must be zero or positive (got " + noiseStdDev + ")");
+                throw Explain4jException.usage("noise-std", "noise-std must be zero or positive (got " + noiseStdDev + ")");
             }
-            if (batchSize < 1) {
-                throw Explain4jException.usage("--batch-size", "--batch-size must be at least 1 (got " + batchSize + ")");
-            }
+            BatchSize.check(batchSize);
         }
 
         /** Zero baseline, 5 samples, no noise (Captum's defaults), seed 0. */

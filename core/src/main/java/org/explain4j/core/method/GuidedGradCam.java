@@ -10,7 +10,6 @@ import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.grad.DifferentiableModel;
-import org.explain4j.core.grad.PropagationRules;
 
 /**
  * Guided Grad-CAM (Selvaraju et al., 2017, section 3.2): guided backpropagation multiplied,
@@ -42,14 +41,13 @@ public final class GuidedGradCam implements AttributionMethod {
     @Override
     public Attribution attribute(Tensor input, Target target) {
         // 1. Guided backpropagation and the ReLU'd Grad-CAM map.
-        Attribution guided = new Saliency(model, Saliency.Options.backward("guided-backprop", PropagationRules.guidedBackprop())
-                .withBatchSize(options.batchSize()), progress).attribute(input, target);
-        Attribution cam = new LayerAttribution(model, LayerAttribution.Kind.GRAD_CAM, options.withRelu(true), progress)
+        Attribution guided = new GuidedBackprop(model, new GuidedBackprop.Options(options.batchSize()), progress).attribute(input, target);
+        Attribution cam = new GradCam(model, options.withRelu(true), progress)
                 .attribute(input, target);
         int[] s = input.shape();
         int[] m = cam.values().shape();
         if (s.length != m.length || s.length < 3) {
-            throw Explain4jException.shape("--layer", "guided-grad-cam needs an input (N, C, spatial...) and a layer with the "
+            throw Explain4jException.shape("layer", "guided-grad-cam needs an input (N, C, spatial...) and a layer with the "
                     + "same number of spatial dimensions; the input is " + Tensor.shapeString(s) + ", the map "
                     + Tensor.shapeString(m));
         }

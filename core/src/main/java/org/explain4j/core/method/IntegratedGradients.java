@@ -1,5 +1,6 @@
 package org.explain4j.core.method;
 
+import org.explain4j.core.engine.BatchSize;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -29,15 +30,13 @@ public final class IntegratedGradients implements AttributionMethod {
                 throw new IllegalArgumentException("baseline and integration are required");
             }
             if (baseline instanceof Baseline.Distribution) {
-                throw Explain4jException.usage("--baseline", "integrated-gradients takes one baseline per example, "
+                throw Explain4jException.usage("baseline", "integrated-gradients takes one baseline per example, "
                         + "shape (1, ...) or (N, ...); for a baseline distribution use gradient-shap or deeplift-shap");
             }
             if (steps < 1) {
-                throw Explain4jException.usage("--steps", "--steps must be at least 1 (got " + steps + ")");
+                throw Explain4jException.usage("steps", "steps must be at least 1 (got " + steps + ")");
             }
-            if (batchSize < 1) {
-                throw Explain4jException.usage("--batch-size", "--batch-size must be at least 1 (got " + batchSize + ")");
-            }
+            BatchSize.check(batchSize);
         }
 
         /** Zero baseline, 50 Gauss-Legendre steps (Captum's defaults). */

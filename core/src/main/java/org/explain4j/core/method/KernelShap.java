@@ -1,5 +1,6 @@
 package org.explain4j.core.method;
 
+import org.explain4j.core.engine.BatchSize;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,11 +39,9 @@ public final class KernelShap implements AttributionMethod {
                 throw new IllegalArgumentException("baseline and featureMask are required");
             }
             if (samples < 2) {
-                throw Explain4jException.usage("--samples", "--samples must be at least 2 (got " + samples + ")");
+                throw Explain4jException.usage("samples", "samples must be at least 2 (got " + samples + ")");
             }
-            if (batchSize < 1) {
-                throw Explain4jException.usage("--batch-size", "--batch-size must be at least 1 (got " + batchSize + ")");
-            }
+            BatchSize.check(batchSize);
         }
 
         /** Zero baseline, one feature per element, 2048 coalitions, seed 0. */

@@ -1,5 +1,6 @@
 package org.explain4j.core.method;
 
+import org.explain4j.core.engine.BatchSize;
 import org.explain4j.core.Baseline;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.engine.EvaluationEngine;
@@ -12,20 +13,18 @@ public record LayerOptions(String layer, Baseline baseline, int steps, Quadratur
                            int batchSize) {
     public LayerOptions {
         if (layer == null || layer.isBlank()) {
-            throw Explain4jException.usage("--layer", "layer methods need --layer NAME, the ONNX name of an intermediate tensor");
+            throw Explain4jException.usage("layer", "layer methods need layer NAME, the ONNX name of an intermediate tensor");
         }
         if (baseline == null || integration == null) {
             throw new IllegalArgumentException("baseline and integration are required");
         }
         if (baseline instanceof Baseline.Distribution) {
-            throw Explain4jException.usage("--baseline", "layer methods take one baseline per example, shape (1, ...) or (N, ...)");
+            throw Explain4jException.usage("baseline", "layer methods take one baseline per example, shape (1, ...) or (N, ...)");
         }
         if (steps < 1) {
-            throw Explain4jException.usage("--steps", "--steps must be at least 1 (got " + steps + ")");
+            throw Explain4jException.usage("steps", "steps must be at least 1 (got " + steps + ")");
         }
-        if (batchSize < 1) {
-            throw Explain4jException.usage("--batch-size", "--batch-size must be at least 1 (got " + batchSize + ")");
-        }
+        BatchSize.check(batchSize);
     }
 
     /** Zero baseline, 50 Gauss-Legendre steps, no ReLU (Captum's defaults). */

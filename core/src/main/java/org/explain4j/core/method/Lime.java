@@ -1,5 +1,6 @@
 package org.explain4j.core.method;
 
+import org.explain4j.core.engine.BatchSize;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -40,17 +41,15 @@ public final class Lime implements AttributionMethod {
                 throw new IllegalArgumentException("baseline, featureMask and surrogate are required");
             }
             if (samples < 2) {
-                throw Explain4jException.usage("--samples", "--samples must be at least 2 (got " + samples + ")");
+                throw Explain4jException.usage("samples", "samples must be at least 2 (got " + samples + ")");
             }
             if (!(kernelWidth > 0) || Double.isInfinite(kernelWidth)) {
-                throw Explain4jException.usage("--kernel-width", "--kernel-width must be a positive number (got " + kernelWidth + ")");
+                throw Explain4jException.usage("kernel-width", "kernel-width must be a positive number (got " + kernelWidth + ")");
             }
             if (!(alpha >= 0) || Double.isInfinite(alpha)) {
-                throw Explain4jException.usage("--alpha", "--alpha must be zero or positive (got " + alpha + ")");
+                throw Explain4jException.usage("alpha", "alpha must be zero or positive (got " + alpha + ")");
             }
-            if (batchSize < 1) {
-                throw Explain4jException.usage("--batch-size", "--batch-size must be at least 1 (got " + batchSize + ")");
-            }
+            BatchSize.check(batchSize);
         }
 
         /** Zero baseline, one feature per element, 1000 samples, seed 0, width 0.25, ridge with alpha 1. */

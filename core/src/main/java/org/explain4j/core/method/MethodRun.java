@@ -37,7 +37,7 @@ public final class MethodRun {
         this.model = model;
         this.engine = new EvaluationEngine(model, batchSize, progress);
         this.gradients = model instanceof DifferentiableModel dm ? new GradientEngine(dm, batchSize, progress) : null;
-        model.signature().validate(input, "--input");
+        model.signature().validate(input, "input");
         this.input = input;
         this.output = engine.forward(input);
         int outputs = output.dim(1);
@@ -59,7 +59,7 @@ public final class MethodRun {
      */
     public GradientEngine gradients(String method) {
         if (gradients == null) {
-            throw Explain4jException.unsupported("--method", method + " needs gradients, but the model ("
+            throw Explain4jException.unsupported("method", method + " needs gradients, but the model ("
                     + model.info().name() + ") cannot run a backward pass; use a perturbation method (occlusion, "
                     + "feature-ablation, shapley-value-sampling, kernel-shap, lime) or an ONNX model");
         }
@@ -69,9 +69,9 @@ public final class MethodRun {
     /** Refuses integer inputs for methods that move the input along a path or add noise to it. */
     public void requireFloatingInput(String method) {
         if (!input.dtype().isFloating()) {
-            throw Explain4jException.dtype("--input", method + " changes the input continuously, but the input is "
+            throw Explain4jException.dtype("input", method + " changes the input continuously, but the input is "
                     + input.dtype().label() + " (token ids?); explain an embedding instead, e.g. layer-integrated-gradients "
-                    + "--layer <embedding output>");
+                    + "layer <embedding output>");
         }
     }
 

@@ -30,7 +30,7 @@ public final class NoiseTunnel implements AttributionMethod {
             try {
                 return valueOf(s.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
             } catch (IllegalArgumentException e) {
-                throw Explain4jException.usage("--noise-type", "--noise-type '" + s + "' is not one of smoothgrad, smoothgrad_sq, vargrad");
+                throw Explain4jException.usage("noise-type", "noise-type '" + s + "' is not one of smoothgrad, smoothgrad_sq, vargrad");
             }
         }
     }
@@ -42,10 +42,10 @@ public final class NoiseTunnel implements AttributionMethod {
                 throw new IllegalArgumentException("type is required");
             }
             if (samples < 1) {
-                throw Explain4jException.usage("--samples", "--samples must be at least 1 (got " + samples + ")");
+                throw Explain4jException.usage("samples", "samples must be at least 1 (got " + samples + ")");
             }
             if (!(noiseStdDev >= 0) || Double.isInfinite(noiseStdDev)) {
-                throw Explain4jException.usage("--noise-std", "--noise-std must be zero or positive (got " + noiseStdDev + ")");
+                throw Explain4jException.usage("noise-std", "noise-std must be zero or positive (got " + noiseStdDev + ")");
             }
         }
 
@@ -87,7 +87,7 @@ public final class NoiseTunnel implements AttributionMethod {
     @Override
     public Attribution attribute(Tensor input, Target target) {
         if (!input.dtype().isFloating()) {
-            throw Explain4jException.dtype("--input", "smoothgrad adds noise to the input, which is " + input.dtype().label());
+            throw Explain4jException.dtype("input", "smoothgrad adds noise to the input, which is " + input.dtype().label());
         }
         int n = input.batchSize();
         int d = input.exampleSize();
@@ -154,7 +154,7 @@ public final class NoiseTunnel implements AttributionMethod {
         if (t instanceof Target.PerExample p) {
             int[] idx = p.indices();
             if (idx.length != n) {
-                throw Explain4jException.target("--target", "--target has " + idx.length
+                throw Explain4jException.target("target", "target has " + idx.length
                         + " class indices but the input batch has " + n + " examples; pass one index for all or one per example");
             }
             int[] out = new int[n * samples];

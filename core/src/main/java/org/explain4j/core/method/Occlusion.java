@@ -1,5 +1,6 @@
 package org.explain4j.core.method;
 
+import org.explain4j.core.engine.BatchSize;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,17 +33,15 @@ public final class Occlusion implements AttributionMethod {
             window = window.clone();
             stride = stride.clone();
             if (window.length != stride.length) {
-                throw Explain4jException.usage("--stride", "--stride has " + stride.length + " values but --window has "
+                throw Explain4jException.usage("stride", "stride has " + stride.length + " values but window has "
                         + window.length + "; give one per example dimension");
             }
             for (int i = 0; i < window.length; i++) {
                 if (window[i] < 1 || stride[i] < 1) {
-                    throw Explain4jException.usage("--window", "--window and --stride values must be at least 1");
+                    throw Explain4jException.usage("window", "window and stride values must be at least 1");
                 }
             }
-            if (batchSize < 1) {
-                throw Explain4jException.usage("--batch-size", "--batch-size must be at least 1 (got " + batchSize + ")");
-            }
+            BatchSize.check(batchSize);
         }
 
         /** A window with stride 1 everywhere and a zero baseline. */
@@ -102,14 +101,14 @@ public final class Occlusion implements AttributionMethod {
         int[] s = options.stride;
         // 1. Check the window against one example's shape.
         if (w.length != ex.length) {
-            throw Explain4jException.usage("--window", "--window has " + w.length + " values but each example has "
+            throw Explain4jException.usage("window", "window has " + w.length + " values but each example has "
                     + ex.length + " dimensions " + Tensor.shapeString(ex) + "; give one value per dimension");
         }
         int[] positions = new int[ex.length];
         int windows = 1;
         for (int i = 0; i < ex.length; i++) {
             if (w[i] > ex[i]) {
-                throw Explain4jException.usage("--window", "--window " + Arrays.toString(w) + " is larger than the example "
+                throw Explain4jException.usage("window", "window " + Arrays.toString(w) + " is larger than the example "
                         + Tensor.shapeString(ex) + " in dimension " + i);
             }
             positions[i] = (int) Math.ceil((ex[i] - w[i]) / (double) s[i]) + 1;

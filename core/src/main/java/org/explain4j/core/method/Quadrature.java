@@ -44,7 +44,7 @@ public enum Quadrature {
                 return q;
             }
         }
-        throw Explain4jException.usage("--integration", "--integration '" + text + "' is not one of gausslegendre, "
+        throw Explain4jException.usage("integration", "integration '" + text + "' is not one of gausslegendre, "
                 + "riemann_left, riemann_right, riemann_middle, riemann_trapezoid");
     }
 
@@ -80,7 +80,7 @@ public enum Quadrature {
             }
             case RIEMANN_TRAPEZOID -> {
                 if (n == 1) {
-                    throw Explain4jException.usage("--steps", "riemann_trapezoid needs --steps of at least 2");
+                    throw Explain4jException.usage("steps", "riemann_trapezoid needs steps of at least 2");
                 }
                 java.util.Arrays.fill(w, 1.0 / n);
                 w[0] = 0.5 / n;
@@ -93,7 +93,7 @@ public enum Quadrature {
 
     private static void check(int n) {
         if (n < 1) {
-            throw Explain4jException.usage("--steps", "--steps must be at least 1 (got " + n + ")");
+            throw Explain4jException.usage("steps", "steps must be at least 1 (got " + n + ")");
         }
     }
 

@@ -1,5 +1,6 @@
 package org.explain4j.core.method;
 
+import org.explain4j.core.engine.BatchSize;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -52,11 +53,9 @@ public final class ShapleyValueSampling implements AttributionMethod {
                 throw new IllegalArgumentException("baseline, featureMask and exact are required");
             }
             if (samples < 1) {
-                throw Explain4jException.usage("--samples", "--samples must be at least 1 (got " + samples + ")");
+                throw Explain4jException.usage("samples", "samples must be at least 1 (got " + samples + ")");
             }
-            if (batchSize < 1) {
-                throw Explain4jException.usage("--batch-size", "--batch-size must be at least 1 (got " + batchSize + ")");
-            }
+            BatchSize.check(batchSize);
         }
 
         /** Zero baseline, one feature per element, 25 permutations (Captum's default), seed 0, exact when cheaper, antithetic pairs. */
@@ -97,8 +96,15 @@ public final class ShapleyValueSampling implements AttributionMethod {
     private final Model model;
     private final Options options;
     private final ProgressListener progress;
+    private final String name;
 
     public ShapleyValueSampling(Model model, Options options, ProgressListener progress) {
+        this("shapley-value-sampling", model, options, progress);
+    }
+
+    /** Reported as {@code name}; {@link ShapleyExact} uses it with exact enumeration. */
+    ShapleyValueSampling(String name, Model model, Options options, ProgressListener progress) {
+        this.name = name;
         this.model = model;
         this.options = options;
         this.progress = progress;
@@ -110,7 +116,7 @@ public final class ShapleyValueSampling implements AttributionMethod {
 
     @Override
     public String name() {
-        return options.exact() == Exact.ALWAYS ? "shapley-exact" : "shapley-value-sampling";
+        return name;
     }
 
     @Override
@@ -161,8 +167,8 @@ public final class ShapleyValueSampling implements AttributionMethod {
         return switch (options.exact()) {
             case ALWAYS -> {
                 if (m > MAX_EXACT_FEATURES) {
-                    throw Explain4jException.usage("--exact", "exact Shapley values need 2^" + m
-                            + " model evaluations per example; use sampling (--samples) or fewer feature groups (--feature-mask)");
+                    throw Explain4jException.usage("exact", "exact Shapley values need 2^" + m
+                            + " model evaluations per example; use sampling (samples) or fewer feature groups (feature-mask)");
                 }
                 yield true;
             }
@@ -184,7 +190,7 @@ public final class ShapleyValueSampling implements AttributionMethod {
                 }
             }
         }
-        double[] v = p.run("exact-shapley");
+        double[] v = p.run("shapley-exact");
         double[] fb = new double[n];
         for (int i = 0; i < n; i++) {
             int m = members[i].length;

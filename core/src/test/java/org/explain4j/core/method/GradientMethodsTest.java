@@ -85,15 +85,15 @@ class GradientMethodsTest {
     void saliencyAndInputXGradient_matchTheHandDerivedGradient() {
         TanhMlp lin = new TanhMlp(new Random(1), 3, 1, 1);
         Tensor one = Tensor.ofDoubles(new double[] {0.3, -0.2, 0.9}, 1, 3);
-        Attribution sal = new Saliency(lin, Saliency.Options.saliency().withAbs(false)).attribute(one, Target.of(0));
-        Attribution ixg = new Saliency(lin, Saliency.Options.inputXGradient()).attribute(one, Target.of(0));
+        Attribution sal = new Saliency(lin, Saliency.Options.defaults().withAbs(false)).attribute(one, Target.of(0));
+        Attribution ixg = new InputXGradient(lin, InputXGradient.Options.defaults()).attribute(one, Target.of(0));
         double h = Math.tanh(lin.b1[0] + lin.w1[0][0] * 0.3 + lin.w1[0][1] * -0.2 + lin.w1[0][2] * 0.9);
         for (int k = 0; k < 3; k++) {
             double g = lin.w2[0][0] * (1 - h * h) * lin.w1[0][k];
             assertThat(sal.values().getDouble(k)).isCloseTo(g, within(1e-6));
             assertThat(ixg.values().getDouble(k)).isCloseTo(one.getDouble(k) * g, within(1e-6));
         }
-        Attribution abs = new Saliency(lin, Saliency.Options.saliency()).attribute(one, Target.of(0));
+        Attribution abs = new Saliency(lin, Saliency.Options.defaults()).attribute(one, Target.of(0));
         for (int k = 0; k < 3; k++) {
             assertThat(abs.values().getDouble(k)).isEqualTo(Math.abs(sal.values().getDouble(k)));
         }
@@ -101,7 +101,7 @@ class GradientMethodsTest {
 
     @Test
     void smoothGradWithZeroNoise_equalsTheInnerMethod() {
-        Saliency inner = new Saliency(mlp, Saliency.Options.saliency());
+        Saliency inner = new Saliency(mlp, Saliency.Options.defaults());
         Attribution plain = inner.attribute(x, Target.of(0, 2, 1));
         Attribution smooth = new NoiseTunnel(inner, NoiseTunnel.Options.defaults().withNoiseStdDev(0).withSamples(4))
                 .attribute(x, Target.of(0, 2, 1));
@@ -113,7 +113,7 @@ class GradientMethodsTest {
 
     @Test
     void smoothGrad_sameSeedSameResult_otherSeedOtherResult() {
-        Saliency inner = new Saliency(mlp, Saliency.Options.saliency());
+        Saliency inner = new Saliency(mlp, Saliency.Options.defaults());
         NoiseTunnel.Options o = NoiseTunnel.Options.defaults().withNoiseStdDev(0.3).withSeed(9);
         Tensor a = new NoiseTunnel(inner, o).attribute(x, Target.of(1)).values();
         Tensor b = new NoiseTunnel(inner, o).attribute(x, Target.of(1)).values();
@@ -154,9 +154,9 @@ class GradientMethodsTest {
 
     @Test
     void gradCam_onADenseLayer_isActivationTimesGradientSummed() {
-        Attribution cam = new LayerAttribution(mlp, LayerAttribution.Kind.GRAD_CAM, LayerOptions.of(TanhMlp.HIDDEN))
+        Attribution cam = new GradCam(mlp, LayerOptions.of(TanhMlp.HIDDEN))
                 .attribute(x, Target.of(0));
-        Attribution gxa = new LayerAttribution(mlp, LayerAttribution.Kind.GRADIENT_X_ACTIVATION, LayerOptions.of(TanhMlp.HIDDEN))
+        Attribution gxa = new LayerGradientXActivation(mlp, LayerOptions.of(TanhMlp.HIDDEN))
                 .attribute(x, Target.of(0));
         // A (N, K) layer has no spatial dimensions: Grad-CAM is sum_k A_k dF/dA_k as one value per example.
         assertThat(cam.values().shape()).containsExactly(3, 1);
@@ -168,12 +168,12 @@ class GradientMethodsTest {
     @Test
     void perExampleTargets_equalOneByOneRuns() {
         List<AttributionMethod> methods = List.of(
-                new Saliency(mlp, Saliency.Options.saliency()),
+                new Saliency(mlp, Saliency.Options.defaults()),
                 new IntegratedGradients(mlp, IntegratedGradients.Options.defaults().withSteps(9).withBatchSize(4)),
-                new NoiseTunnel(new Saliency(mlp, Saliency.Options.inputXGradient()),
+                new NoiseTunnel(new InputXGradient(mlp, InputXGradient.Options.defaults()),
                         NoiseTunnel.Options.defaults().withNoiseStdDev(0.2)),
                 new GradientShap(mlp, GradientShap.Options.defaults().withSeed(4)),
-                new LayerAttribution(mlp, LayerAttribution.Kind.GRAD_CAM, LayerOptions.of(TanhMlp.HIDDEN)),
+                new GradCam(mlp, LayerOptions.of(TanhMlp.HIDDEN)),
                 new LayerIntegratedGradients(mlp, LayerOptions.of(TanhMlp.HIDDEN).withSteps(5)),
                 new LayerConductance(mlp, LayerOptions.of(TanhMlp.HIDDEN).withSteps(5)));
         int[] t = {2, 0, 1};

@@ -50,7 +50,7 @@ class MethodSpecificsTest {
     void occlusion_windowLargerThanInput_isAUsageError() {
         Tensor x = Tensor.ofDoubles(new double[4], 1, 1, 4);
         assertThatThrownBy(() -> new Occlusion(max4, Occlusion.Options.window(1, 5)).attribute(x, Target.of(0)))
-                .isInstanceOfSatisfying(Explain4jException.class, e -> assertThat(e.argument()).isEqualTo("--window"));
+                .isInstanceOfSatisfying(Explain4jException.class, e -> assertThat(e.argument()).isEqualTo("window"));
         assertThatThrownBy(() -> new Occlusion(max4, Occlusion.Options.window(2)).attribute(x, Target.of(0)))
                 .hasMessageContaining("one value per dimension");
     }
@@ -110,19 +110,19 @@ class MethodSpecificsTest {
     void badInputs_getOneLineErrorsOfTheirKind() {
         Model lin = FunctionModel.linear(new double[][] {{1, 1}, {1, 1}}, new double[] {0, 0}, 2);
         FeatureAblation fa = new FeatureAblation(lin, FeatureAblation.Options.defaults());
-        assertKind(() -> fa.attribute(Tensor.ofDoubles(new double[3], 1, 3), Target.of(0)), ErrorKind.SHAPE, "--input");
-        assertKind(() -> fa.attribute(Tensor.ofDoubles(new double[2], 2), Target.of(0)), ErrorKind.SHAPE, "--input");
-        assertKind(() -> fa.attribute(Tensor.ofLongs(new long[2], 1, 2), Target.of(0)), ErrorKind.DTYPE, "--input");
-        assertKind(() -> fa.attribute(Tensor.ofDoubles(new double[] {0, Double.NaN}, 1, 2), Target.of(0)), ErrorKind.NON_FINITE, "--input");
-        assertKind(() -> fa.attribute(Tensor.ofDoubles(new double[2], 1, 2), Target.of(2)), ErrorKind.TARGET, "--target");
-        assertKind(() -> fa.attribute(Tensor.ofDoubles(new double[4], 2, 2), Target.of(0, 1, 1)), ErrorKind.TARGET, "--target");
-        assertKind(() -> Target.of(-1), ErrorKind.TARGET, "--target");
+        assertKind(() -> fa.attribute(Tensor.ofDoubles(new double[3], 1, 3), Target.of(0)), ErrorKind.SHAPE, "input");
+        assertKind(() -> fa.attribute(Tensor.ofDoubles(new double[2], 2), Target.of(0)), ErrorKind.SHAPE, "input");
+        assertKind(() -> fa.attribute(Tensor.ofLongs(new long[2], 1, 2), Target.of(0)), ErrorKind.DTYPE, "input");
+        assertKind(() -> fa.attribute(Tensor.ofDoubles(new double[] {0, Double.NaN}, 1, 2), Target.of(0)), ErrorKind.NON_FINITE, "input");
+        assertKind(() -> fa.attribute(Tensor.ofDoubles(new double[2], 1, 2), Target.of(2)), ErrorKind.TARGET, "target");
+        assertKind(() -> fa.attribute(Tensor.ofDoubles(new double[4], 2, 2), Target.of(0, 1, 1)), ErrorKind.TARGET, "target");
+        assertKind(() -> Target.of(-1), ErrorKind.TARGET, "target");
         FeatureAblation masked = new FeatureAblation(lin, FeatureAblation.Options.defaults()
                 .withFeatureMask(FeatureMask.of(Tensor.ofLongs(new long[3], 1, 3))));
-        assertKind(() -> masked.attribute(Tensor.ofDoubles(new double[2], 1, 2), Target.of(0)), ErrorKind.SHAPE, "--feature-mask");
+        assertKind(() -> masked.attribute(Tensor.ofDoubles(new double[2], 1, 2), Target.of(0)), ErrorKind.SHAPE, "feature-mask");
         FeatureAblation based = new FeatureAblation(lin, FeatureAblation.Options.defaults()
                 .withBaseline(Baseline.of(Tensor.ofDoubles(new double[6], 3, 2))));
-        assertKind(() -> based.attribute(Tensor.ofDoubles(new double[4], 2, 2), Target.of(0)), ErrorKind.SHAPE, "--baseline");
+        assertKind(() -> based.attribute(Tensor.ofDoubles(new double[4], 2, 2), Target.of(0)), ErrorKind.SHAPE, "baseline");
     }
 
     @Test

@@ -1,0 +1,56 @@
+package org.explain4j.core.method;
+
+import java.util.Map;
+import org.explain4j.core.Attribution;
+import org.explain4j.core.Target;
+import org.explain4j.core.Tensor;
+import org.explain4j.core.engine.BatchSize;
+import org.explain4j.core.engine.EvaluationEngine;
+import org.explain4j.core.engine.ProgressListener;
+import org.explain4j.core.grad.DifferentiableModel;
+import org.explain4j.core.grad.PropagationRules;
+
+/**
+ * Deconvolution (Zeiler and Fergus, 2014, "Visualizing and Understanding Convolutional
+ * Networks"): the gradient in which each ReLU passes only positive gradients, whatever its input.
+ */
+public final class Deconvolution implements AttributionMethod {
+    /** Options: the most examples per backward call. */
+    public record Options(int batchSize) {
+        public Options {
+            BatchSize.check(batchSize);
+        }
+
+        public static Options defaults() {
+            return new Options(EvaluationEngine.DEFAULT_BATCH_SIZE);
+        }
+
+        public Options withBatchSize(int n) {
+            return new Options(n);
+        }
+    }
+
+    private final DifferentiableModel model;
+    private final Options options;
+    private final ProgressListener progress;
+
+    public Deconvolution(DifferentiableModel model, Options options, ProgressListener progress) {
+        this.model = model;
+        this.options = options;
+        this.progress = progress;
+    }
+
+    public Deconvolution(DifferentiableModel model, Options options) {
+        this(model, options, ProgressListener.NONE);
+    }
+
+    @Override
+    public String name() {
+        return "deconvolution";
+    }
+
+    @Override
+    public Attribution attribute(Tensor input, Target target) {
+        return SingleBackward.run(name(), model, PropagationRules.deconvolution(), options.batchSize(), progress, input, target, (x, g) -> g, Map.of());
+    }
+}

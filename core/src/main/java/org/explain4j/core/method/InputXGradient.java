@@ -1,0 +1,56 @@
+package org.explain4j.core.method;
+
+import java.util.Map;
+import org.explain4j.core.Attribution;
+import org.explain4j.core.Target;
+import org.explain4j.core.Tensor;
+import org.explain4j.core.engine.BatchSize;
+import org.explain4j.core.engine.EvaluationEngine;
+import org.explain4j.core.engine.ProgressListener;
+import org.explain4j.core.grad.DifferentiableModel;
+import org.explain4j.core.grad.RuleSet;
+
+/**
+ * Input times gradient (Shrikumar et al., 2016, "Not Just a Black Box"): {@code x * d target / d x},
+ * a first-order estimate of each element's contribution relative to a zero input.
+ */
+public final class InputXGradient implements AttributionMethod {
+    /** Options: the most examples per backward call. */
+    public record Options(int batchSize) {
+        public Options {
+            BatchSize.check(batchSize);
+        }
+
+        public static Options defaults() {
+            return new Options(EvaluationEngine.DEFAULT_BATCH_SIZE);
+        }
+
+        public Options withBatchSize(int n) {
+            return new Options(n);
+        }
+    }
+
+    private final DifferentiableModel model;
+    private final Options options;
+    private final ProgressListener progress;
+
+    public InputXGradient(DifferentiableModel model, Options options, ProgressListener progress) {
+        this.model = model;
+        this.options = options;
+        this.progress = progress;
+    }
+
+    public InputXGradient(DifferentiableModel model, Options options) {
+        this(model, options, ProgressListener.NONE);
+    }
+
+    @Override
+    public String name() {
+        return "input-x-gradient";
+    }
+
+    @Override
+    public Attribution attribute(Tensor input, Target target) {
+        return SingleBackward.run(name(), model, RuleSet.gradient(), options.batchSize(), progress, input, target, (x, g) -> x * g, Map.of());
+    }
+}
