@@ -45,7 +45,8 @@ final class MethodOptions {
         for (Map.Entry<String, ParamSpec> e : all().entrySet()) {
             ParamSpec p = e.getValue();
             List<String> users = methodsTaking(p.name());
-            String help = p.help() + p.defaultText().map(d -> " (default " + d + ")").orElse("")
+            String help = p.help() + (p.choices().isEmpty() ? "" : ": " + String.join(", ", p.choices()))
+                    + p.defaultText().map(d -> " (default " + d + ")").orElse("")
                     + (users.size() == methods ? "" : "; " + String.join(", ", users));
             spec.addOption(CommandLine.Model.OptionSpec.builder("--" + p.name()).paramLabel(label(p)).type(String.class)
                     .description(help.replace("%", "%%")).build());
@@ -57,7 +58,7 @@ final class MethodOptions {
             case INT, LONG -> "N";
             case DOUBLE -> "X";
             case BOOLEAN -> "BOOL";
-            case CHOICE -> String.join("|", p.choices());
+            case CHOICE -> "NAME";
             case INT_LIST -> "A,B,..";
             case STRING -> "NAME";
             case BASELINE -> "zeros|X|B.npy";
