@@ -67,6 +67,8 @@ public final class AttributeCommand implements Callable<Integer> {
         if (!fmt.equals("npy") && !fmt.equals("json")) {
             throw Explain4jException.usage("--format", "--format '" + format + "' must be npy or json");
         }
+        refuseOverwriting(output, "--input", input);
+        refuseOverwriting(output, "--model", model);
         MethodSpec ms = MethodCatalog.get(method);
         Tensor x = Npy.read(input, "--input");
         ProgressListener progress = quiet ? ProgressListener.NONE : new ConsoleProgress(2_000);
@@ -84,6 +86,22 @@ public final class AttributeCommand implements Callable<Integer> {
             spec.commandLine().getOut().println(output);
         }
         return 0;
+    }
+
+    /** Refuses an output path that is the same file as {@code flag}'s, which writing would destroy. */
+    static void refuseOverwriting(Path out, String flag, Path in) {
+        Path a = out.toAbsolutePath().normalize();
+        Path b = in.toAbsolutePath().normalize();
+        boolean same = a.equals(b);
+        try {
+            same = same || (java.nio.file.Files.exists(out) && java.nio.file.Files.isSameFile(out, in));
+        } catch (java.io.IOException e) {
+            // Not the same file if either cannot be resolved; reading or writing reports the real problem.
+        }
+        if (same) {
+            throw Explain4jException.usage("--output", "--output " + out + " is the " + flag + " file; writing the result "
+                    + "there would destroy it: choose another path");
+        }
     }
 
     /** The {@code attribute} command with one flag per catalogue parameter. */

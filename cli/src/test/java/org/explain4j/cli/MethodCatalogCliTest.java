@@ -97,6 +97,24 @@ class MethodCatalogCliTest {
         assertThat(Files.exists(tmp.resolve("o.npy"))).as("no output after an error").isFalse();
     }
 
+    @Test
+    void outputOnTheInputOrModel_isRefusedAndNothingIsOverwritten() throws Exception {
+        Path x = tmp.resolve("x.npy");
+        Npy.write(Tensor.ofFloats(new float[] {1, 2, 3, 4, 5, 6}, 1, 6), x);
+        Path model = tmp.resolve("m.onnx");
+        Files.copy(CliRunner.fixtures().resolve("linear.onnx"), model);
+        byte[] before = Files.readAllBytes(model);
+        CliRunner.Run onInput = CliRunner.run("attribute", "--quiet", "--model", model.toString(), "--input", x.toString(),
+                "--output", tmp.resolve(".").resolve("x.npy").toString(), "--method", "saliency");
+        assertThat(onInput.exitCode()).isEqualTo(ErrorKind.USAGE.exitCode());
+        assertThat(onInput.err()).contains("--output").contains("is the --input file");
+        assertThat(Npy.read(x).toDoubleArray()).containsExactly(1, 2, 3, 4, 5, 6);
+        CliRunner.Run onModel = CliRunner.run("attribute", "--quiet", "--model", model.toString(), "--input", x.toString(),
+                "--output", model.toString(), "--method", "saliency");
+        assertThat(onModel.err()).contains("is the --model file");
+        assertThat(Files.readAllBytes(model)).isEqualTo(before);
+    }
+
     private static JsonNode find(JsonNode root, String name) {
         for (JsonNode m : root.get("methods")) {
             if (m.get("name").asText().equals(name)) {
