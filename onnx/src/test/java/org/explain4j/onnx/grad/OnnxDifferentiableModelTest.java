@@ -45,20 +45,20 @@ class OnnxDifferentiableModelTest {
         try (OnnxDifferentiableModel m = GradCheck.load(model())) {
             BackwardRequest plain = BackwardRequest.gradientOfInput();
             OnnxDifferentiableModel.Compiled first = m.compiled(plain, new int[] {2, 4});
-            assertThat(m.compiled(BackwardRequest.gradientOfInput(), new int[] {2, 4})).isSameAs(first);
+            assertThat(m.compiled(BackwardRequest.gradientOfInput(), new int[] {2, 4})).as("an equal request and shape, expected the cached session").isSameAs(first);
             assertThat(m.compiled(plain, new int[] {2, 4}).session()).isSameAs(first.session());
             // the order of captures does not matter; the shape, the captures and the rules do
             BackwardRequest ab = plain.withCaptures(List.of("a", "y"));
             assertThat(m.compiled(plain.withCaptures(List.of("y", "a")), new int[] {2, 4}))
-                    .isSameAs(m.compiled(ab, new int[] {2, 4}));
-            assertThat(m.compiled(plain, new int[] {3, 4})).isNotSameAs(first);
+                    .as("captures in another order, expected the cached session").isSameAs(m.compiled(ab, new int[] {2, 4}));
+            assertThat(m.compiled(plain, new int[] {3, 4})).as("another batch size, expected a new session").isNotSameAs(first);
             assertThat(m.compiled(plain.withRules(new RuleSet("other", List.of())), new int[] {2, 4}))
-                    .isNotSameAs(first);
-            assertThat(m.compiledCount()).isEqualTo(4);
+                    .as("other rules, expected a new session").isNotSameAs(first);
+            assertThat(m.compiledCount()).as("compiled sessions: (2,4), (2,4)+captures, (3,4), other rules").isEqualTo(4);
             Tensor x = GradCheck.random(rnd, DType.FLOAT32, -1, 1, 2, 4);
             m.backward(x, Tensor.full(DType.FLOAT32, 1, 2, 3), plain);
             m.backward(x, Tensor.full(DType.FLOAT32, 1, 2, 3), plain);
-            assertThat(m.compiledCount()).isEqualTo(4);
+            assertThat(m.compiledCount()).as("backward runs of a compiled request, expected no new session").isEqualTo(4);
             m.model().close();
         }
     }
@@ -78,11 +78,11 @@ class OnnxDifferentiableModelTest {
             Tensor seed = Tensor.full(DType.FLOAT32, 1, 1, 6);
             BackwardResult ok = dm.backward(Tensor.ofLongs(new long[] {1, 4}, 1, 2), seed, req);
             assertThat(ok.gradients()).containsKeys("emb", "table");
-            assertThat(created).hasSize(3).allMatch(OnnxTensor::isClosed);
+            assertThat(created).as("native tensors of a successful run (ids, table feed, seed), expected all closed").hasSize(3).allMatch(OnnxTensor::isClosed);
             created.clear();
             assertThatThrownBy(() -> dm.backward(Tensor.ofLongs(new long[] {1, 9}, 1, 2), seed, req))
                     .isInstanceOfSatisfying(Explain4jException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.MODEL));
-            assertThat(created).hasSize(3).allMatch(OnnxTensor::isClosed);
+            assertThat(created).as("native tensors of a failed run, expected all closed").hasSize(3).allMatch(OnnxTensor::isClosed);
             dm.model().close();
         }
     }
@@ -94,8 +94,8 @@ class OnnxDifferentiableModelTest {
         Tensor x = GradCheck.random(rnd, DType.FLOAT32, -1, 1, 2, 4);
         m.backward(x, Tensor.full(DType.FLOAT32, 1, 2, 3), BackwardRequest.gradientOfInput());
         m.close();
-        assertThat(m.compiledCount()).isZero();
-        assertThat(inner.forward(x).shape()).containsExactly(2, 3);
+        assertThat(m.compiledCount()).as("sessions after close").isZero();
+        assertThat(inner.forward(x).shape()).as("the wrapped model still runs after close").containsExactly(2, 3);
         assertThatThrownBy(() -> m.backward(x, Tensor.full(DType.FLOAT32, 1, 2, 3), BackwardRequest.gradientOfInput()))
                 .isInstanceOf(Explain4jException.class).hasMessageContaining("closed");
         inner.close();
