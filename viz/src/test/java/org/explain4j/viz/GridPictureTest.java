@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.awt.Color;
 import java.awt.Graphics2D;
-import java.awt.GraphicsEnvironment;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,9 +27,56 @@ class GridPictureTest {
         return img;
     }
 
+    /** Pixels darker than mid-grey (drawn text) in a rectangle. */
+    private static int darkPixels(BufferedImage img, int x0, int y0, int x1, int y1) {
+        int n = 0;
+        for (int y = Math.max(0, y0); y < Math.min(img.getHeight(), y1); y++) {
+            for (int x = Math.max(0, x0); x < Math.min(img.getWidth(), x1); x++) {
+                int rgb = img.getRGB(x, y);
+                n += Pixels.r(rgb) + Pixels.g(rgb) + Pixels.b(rgb) < 3 * 128 ? 1 : 0;
+            }
+        }
+        return n;
+    }
+
     @Test
-    void runsHeadless() {
-        assertThat(GraphicsEnvironment.isHeadless()).as("tests run with java.awt.headless=true").isTrue();
+    void headlessRender_drawsEveryTitleAndRowLabel_andABlueToRedLegendBelowTheCells() {
+        // the tests run with java.awt.headless=true (Fixtures): fonts and drawing must still work there
+        List<GridPicture.Row> rows = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            rows.add(new GridPicture.Row("example " + r, List.of(GridPicture.Cell.of(solid(40, 30, 0xffffff)),
+                    GridPicture.Cell.of(solid(40, 30, 0xffffff)))));
+        }
+        GridPicture grid = new GridPicture(List.of("input", "saliency"), rows,
+                Optional.of(ColorBar.renderRelative(SignMode.SIGNED, 200)), List.of());
+        GridPicture.Layout l = grid.layout();
+        BufferedImage img = grid.render();
+        for (int c = 0; c < 2; c++) {
+            assertThat(darkPixels(img, l.cellX(c), 0, l.cellX(c) + l.cellWidth(), l.cellY(0)))
+                    .as("dark text pixels of column title %d above its cell", c).isGreaterThan(10);
+        }
+        for (int r = 0; r < 2; r++) {
+            assertThat(darkPixels(img, 0, l.cellY(r), l.cellX(0), l.cellY(r) + l.cellHeight()))
+                    .as("dark text pixels of row label %d left of its cells", r).isGreaterThan(10);
+        }
+        // the cells themselves are white: nothing was drawn over them
+        assertThat(darkPixels(img, l.cellX(0), l.cellY(0), l.cellX(1) + l.cellWidth(), l.cellY(1) + l.cellHeight()))
+                .as("dark pixels inside the white cells").isZero();
+        int lastBlue = -1;
+        int firstRed = Integer.MAX_VALUE;
+        for (int y = l.legendTop(); y < img.getHeight(); y++) {
+            for (int x = 0; x < img.getWidth(); x++) {
+                if (Pixels.blue(img.getRGB(x, y))) {
+                    lastBlue = Math.max(lastBlue, x);
+                }
+                if (Pixels.red(img.getRGB(x, y))) {
+                    firstRed = Math.min(firstRed, x);
+                }
+            }
+        }
+        assertThat(lastBlue).as("blue (negative end) in the legend below the cells").isNotNegative();
+        assertThat(firstRed).as("red (positive end) in the legend, right of every blue pixel").isGreaterThan(lastBlue)
+                .isLessThan(Integer.MAX_VALUE);
     }
 
     @Test
@@ -107,7 +153,16 @@ class GridPictureTest {
                         .withHeatmap(HeatmapOptions.defaults().withMode(SignMode.ABSOLUTE)));
         assertThat(grid.layout().cellWidth()).isEqualTo(96);
         assertThat(grid.layout().cellHeight()).isEqualTo(48);
-        assertThat(Fixtures.distinctColours(grid.rows().get(0).cells().get(1).image())).isGreaterThan(10);
+        BufferedImage cell = grid.rows().get(0).cells().get(1).image();
+        assertThat(Fixtures.distinctColours(cell)).as("shades in the overlay cell").isGreaterThan(10);
+        // absolute mode draws magnitudes in reds only, although the attribution has negative values
+        int blue = 0;
+        for (int y = 0; y < cell.getHeight(); y++) {
+            for (int xx = 0; xx < cell.getWidth(); xx++) {
+                blue += Pixels.blue(cell.getRGB(xx, y)) ? 1 : 0;
+            }
+        }
+        assertThat(blue).as("blue pixels in an absolute-mode overlay").isZero();
     }
 
     @Test

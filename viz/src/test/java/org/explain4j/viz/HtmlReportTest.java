@@ -58,6 +58,12 @@ class HtmlReportTest {
             images++;
         }
         assertThat(images).as("overview, IG grid and the SVG bar chart").isEqualTo(3);
+        List<Pixels.Embedded> embedded = Pixels.embedded(html);
+        assertThat(embedded).extracting(Pixels.Embedded::type).as("embedded image types")
+                .containsExactly("png", "png", "svg+xml");
+        assertThat(embedded.get(0).png().getWidth()).as("overview PNG decodes to a picture").isGreaterThan(100);
+        assertThat(embedded.get(1).png().getWidth()).as("IG grid PNG decodes to a picture").isGreaterThan(100);
+        assertThat(embedded.get(2).text()).as("embedded SVG").contains("<svg");
         assertThat(Pattern.compile("(?i)\\ssrc\\s*=").matcher(html).results().count()).isEqualTo(3);
     }
 

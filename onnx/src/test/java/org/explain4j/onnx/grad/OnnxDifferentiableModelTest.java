@@ -6,7 +6,13 @@ import static org.explain4j.onnx.grad.TestModels.FLOAT;
 import static org.explain4j.onnx.grad.TestModels.INT64;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnxruntime.OnnxTensor;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,11 +24,15 @@ import org.explain4j.core.Tensor;
 import org.explain4j.core.grad.BackwardRequest;
 import org.explain4j.core.grad.BackwardResult;
 import org.explain4j.core.grad.RuleSet;
+import org.explain4j.core.io.Npy;
 import org.explain4j.onnx.OnnxModel;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** Session caching, native resources and closing. */
+/** Forward and gradient values on the committed fixtures, session caching, native resources and closing. */
 class OnnxDifferentiableModelTest {
+    private static final Path FIXTURES = Path.of("..", "fixtures", "models");
     private final Random rnd = new Random(53);
 
     private ModelProto model() {
@@ -31,30 +41,30 @@ class OnnxDifferentiableModelTest {
     }
 
     @Test
-    void compiledSessionsAreCachedPerRequestAndShape() {
+    void sameRequestAndShape_reuseTheCompiledSession() {
         try (OnnxDifferentiableModel m = GradCheck.load(model())) {
             BackwardRequest plain = BackwardRequest.gradientOfInput();
             OnnxDifferentiableModel.Compiled first = m.compiled(plain, new int[] {2, 4});
-            assertThat(m.compiled(BackwardRequest.gradientOfInput(), new int[] {2, 4})).isSameAs(first);
+            assertThat(m.compiled(BackwardRequest.gradientOfInput(), new int[] {2, 4})).as("an equal request and shape, expected the cached session").isSameAs(first);
             assertThat(m.compiled(plain, new int[] {2, 4}).session()).isSameAs(first.session());
             // the order of captures does not matter; the shape, the captures and the rules do
             BackwardRequest ab = plain.withCaptures(List.of("a", "y"));
             assertThat(m.compiled(plain.withCaptures(List.of("y", "a")), new int[] {2, 4}))
-                    .isSameAs(m.compiled(ab, new int[] {2, 4}));
-            assertThat(m.compiled(plain, new int[] {3, 4})).isNotSameAs(first);
+                    .as("captures in another order, expected the cached session").isSameAs(m.compiled(ab, new int[] {2, 4}));
+            assertThat(m.compiled(plain, new int[] {3, 4})).as("another batch size, expected a new session").isNotSameAs(first);
             assertThat(m.compiled(plain.withRules(new RuleSet("other", List.of())), new int[] {2, 4}))
-                    .isNotSameAs(first);
-            assertThat(m.compiledCount()).isEqualTo(4);
+                    .as("other rules, expected a new session").isNotSameAs(first);
+            assertThat(m.compiledCount()).as("compiled sessions: (2,4), (2,4)+captures, (3,4), other rules").isEqualTo(4);
             Tensor x = GradCheck.random(rnd, DType.FLOAT32, -1, 1, 2, 4);
             m.backward(x, Tensor.full(DType.FLOAT32, 1, 2, 3), plain);
             m.backward(x, Tensor.full(DType.FLOAT32, 1, 2, 3), plain);
-            assertThat(m.compiledCount()).isEqualTo(4);
+            assertThat(m.compiledCount()).as("backward runs of a compiled request, expected no new session").isEqualTo(4);
             m.model().close();
         }
     }
 
     @Test
-    void noNativeTensorIsLeftOpenWhenARunSucceedsOrThrows() {
+    void runThatSucceedsOrThrows_leavesNoNativeTensorOpen() {
         // an embedding lookup: an out-of-range id makes ONNX Runtime fail during the run
         ModelProto m = TestModels.opset(13).input("ids", INT64, -1, 2).random("W", FLOAT, rnd, -1, 1, 5, 3)
                 .node("Identity", "W", "table")
@@ -68,41 +78,104 @@ class OnnxDifferentiableModelTest {
             Tensor seed = Tensor.full(DType.FLOAT32, 1, 1, 6);
             BackwardResult ok = dm.backward(Tensor.ofLongs(new long[] {1, 4}, 1, 2), seed, req);
             assertThat(ok.gradients()).containsKeys("emb", "table");
-            assertThat(created).hasSize(3).allMatch(OnnxTensor::isClosed);
+            assertThat(created).as("native tensors of a successful run (ids, table feed, seed), expected all closed").hasSize(3).allMatch(OnnxTensor::isClosed);
             created.clear();
             assertThatThrownBy(() -> dm.backward(Tensor.ofLongs(new long[] {1, 9}, 1, 2), seed, req))
                     .isInstanceOfSatisfying(Explain4jException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.MODEL));
-            assertThat(created).hasSize(3).allMatch(OnnxTensor::isClosed);
+            assertThat(created).as("native tensors of a failed run, expected all closed").hasSize(3).allMatch(OnnxTensor::isClosed);
             dm.model().close();
         }
     }
 
     @Test
-    void closeReleasesOnlyItsOwnSessions() {
+    void close_releasesOnlyItsOwnSessions() {
         OnnxDifferentiableModel m = GradCheck.load(model());
         OnnxModel inner = m.model();
         Tensor x = GradCheck.random(rnd, DType.FLOAT32, -1, 1, 2, 4);
         m.backward(x, Tensor.full(DType.FLOAT32, 1, 2, 3), BackwardRequest.gradientOfInput());
         m.close();
-        assertThat(m.compiledCount()).isZero();
-        assertThat(inner.forward(x).shape()).containsExactly(2, 3);
+        assertThat(m.compiledCount()).as("sessions after close").isZero();
+        assertThat(inner.forward(x).shape()).as("the wrapped model still runs after close").containsExactly(2, 3);
         assertThatThrownBy(() -> m.backward(x, Tensor.full(DType.FLOAT32, 1, 2, 3), BackwardRequest.gradientOfInput()))
                 .isInstanceOf(Explain4jException.class).hasMessageContaining("closed");
         inner.close();
     }
 
-    @Test
-    void forwardSignatureAndInfoDelegate() {
-        try (OnnxDifferentiableModel m = GradCheck.load(model())) {
-            Tensor x = GradCheck.random(rnd, DType.FLOAT32, -1, 1, 2, 4);
-            assertThat(m.forward(x)).isEqualTo(m.model().forward(x));
-            assertThat(m.signature()).isSameAs(m.model().signature());
-            assertThat(m.info()).isEqualTo(m.model().info());
-            // a float64 input and seed are accepted for a float32 model
-            BackwardResult r = m.backward(x.to(DType.FLOAT64), Tensor.full(DType.FLOAT64, 1, 2, 3),
-                    BackwardRequest.gradientOfInput());
-            assertThat(r.inputGradient().get().dtype()).isEqualTo(DType.FLOAT32);
-            m.model().close();
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"linear", "mlp_softmax", "mlp_opset11", "mlp_opset17", "residual_cnn", "text_embedding_bag",
+                            "text_embedding_bag_loop"})
+    void fixtureModel_forwardAndBackwardOutputMatchPyTorch(String name) {
+        Tensor x = Npy.read(FIXTURES.resolve(name + "_x.npy"));
+        double[] expected = Npy.read(FIXTURES.resolve(name + "_expected.npy")).toDoubleArray();
+        try (OnnxModel onnx = OnnxModel.load(FIXTURES.resolve(name + ".onnx"));
+             OnnxDifferentiableModel m = new OnnxDifferentiableModel(onnx)) {
+            Tensor out = m.forward(x);
+            assertThat(out.shape()).as("%s: output shape, expected PyTorch's", name).containsExactly(3, expected.length / 3);
+            GradCheck.assertClose(name + ": forward output, expected PyTorch's (" + name + "_expected.npy)",
+                    out.toDoubleArray(), expected, 1e-5);
+            assertThat(m.signature()).as("signature delegates to the wrapped model").isSameAs(onnx.signature());
+            assertThat(m.info()).as("info delegates to the wrapped model").isEqualTo(onnx.info());
+            if (x.dtype() == DType.FLOAT32) {
+                // the backward session computes the same forward output
+                BackwardResult r = m.backward(x, Tensor.full(DType.FLOAT32, 1, out.shape()), BackwardRequest.gradientOfInput());
+                GradCheck.assertClose(name + ": output of the backward session, expected PyTorch's",
+                        r.output().toDoubleArray(), expected, 1e-5);
+            }
         }
+    }
+
+    @Test
+    void linearModel_inputGradientIsSeedTimesWeights_forFloat32AndFloat64Inputs() throws Exception {
+        // linear.onnx is Gemm(x, W, b) with y = x W^T + b (transB = 1), W of shape (3, 6):
+        // d sum(seed * y) / dx = seed W
+        Path file = FIXTURES.resolve("linear.onnx");
+        ModelProto proto = ModelProto.parseFrom(Files.readAllBytes(file));
+        NodeProto gemm = proto.getGraph().getNode(0);
+        assertThat(gemm.getOpType()).as("linear.onnx's only node").isEqualTo("Gemm");
+        assertThat(gemm.getAttributeList()).as("Gemm with transB = 1, alpha = 1")
+                .anyMatch(a -> a.getName().equals("transB") && a.getI() == 1)
+                .noneMatch(a -> a.getName().equals("alpha") && a.getF() != 1f);
+        double[] w = initializer(proto, gemm.getInput(1));
+        assertThat(w).as("weights of Linear(6, 3)").hasSize(18);
+        Tensor x = Npy.read(FIXTURES.resolve("linear_x.npy"));
+        double[] seed = {1, 0, 0, 0, 1, 0, 0.5, -2, 3};
+        double[] expected = new double[3 * 6];
+        for (int n = 0; n < 3; n++) {
+            for (int i = 0; i < 6; i++) {
+                for (int j = 0; j < 3; j++) {
+                    expected[n * 6 + i] += seed[n * 3 + j] * w[j * 6 + i];
+                }
+            }
+        }
+        try (OnnxModel onnx = OnnxModel.load(file); OnnxDifferentiableModel m = new OnnxDifferentiableModel(onnx)) {
+            for (DType type : List.of(DType.FLOAT32, DType.FLOAT64)) {
+                // a float64 input and seed are accepted for a float32 model (and computed in float32)
+                BackwardResult r = m.backward(x.to(type), Tensor.ofDoubles(seed, 3, 3).to(type),
+                        BackwardRequest.gradientOfInput());
+                Tensor g = r.inputGradient().orElseThrow();
+                assertThat(g.dtype()).as("gradient type for a %s input: the model's", type).isEqualTo(DType.FLOAT32);
+                assertThat(g.shape()).as("gradient shape, expected the input's").containsExactly(3, 6);
+                GradCheck.assertClose("input gradient for a " + type + " input, expected seed W", g.toDoubleArray(),
+                        expected, 1e-6);
+            }
+            // and the same from central finite differences of the forward pass (exact up to rounding: it is linear)
+            GradCheck.assertClose("seed W, expected equal to central finite differences", expected,
+                    GradCheck.numeric(m::forward, x, Tensor.ofDoublesAsFloats(seed, 3, 3), 1e-2), 1e-4);
+        }
+    }
+
+    private static double[] initializer(ModelProto proto, String name) {
+        TensorProto t = proto.getGraph().getInitializerList().stream().filter(i -> i.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("expected an initializer named " + name));
+        assertThat(t.getDataType()).as("%s: element type, expected float", name).isEqualTo(TensorProto.DataType.FLOAT_VALUE);
+        if (t.getRawData().isEmpty()) {
+            return t.getFloatDataList().stream().mapToDouble(Float::doubleValue).toArray();
+        }
+        FloatBuffer f = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        double[] v = new double[f.remaining()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = f.get(i);
+        }
+        return v;
     }
 }
