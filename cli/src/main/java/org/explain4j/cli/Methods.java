@@ -236,8 +236,12 @@ public final class Methods {
                     if (f.epsilon().isPresent()) {
                         o = o.withEpsilon(f.epsilon().getAsDouble());
                     }
-                    if (f.low().isPresent() || f.high().isPresent()) {
-                        o = o.withBounds(f.low().orElse(o.low()), f.high().orElse(o.high()));
+                    if (f.low().isPresent() && f.high().isPresent()) {
+                        o = o.withBounds(f.low().getAsDouble(), f.high().getAsDouble());
+                    } else if (f.low().isPresent()) {
+                        o = o.withLow(f.low().getAsDouble());
+                    } else if (f.high().isPresent()) {
+                        o = o.withHigh(f.high().getAsDouble());
                     }
                     return new Lrp(differentiable(m, "lrp"), o, p);
                 });

@@ -95,7 +95,7 @@ public final class BackwardGraphBuilder {
         if (opset < MIN_OPSET || opset > MAX_OPSET) {
             throw Explain4jException.unsupported("--model", "the model uses ONNX opset " + opset
                     + "; the backward-graph builder supports opsets " + MIN_OPSET + " to " + MAX_OPSET
-                    + " (convert the model with onnx.version_converter); " + Unsupported.PERTURBATION_HINT);
+                    + " (convert the model with onnx.version_converter); " + Unsupported.perturbationHint());
         }
         return opset;
     }
@@ -325,7 +325,7 @@ public final class BackwardGraphBuilder {
             TensorMeta m = metas.get(tensor);
             if (m == null) {
                 throw Explain4jException.unsupported("--model", "the probe run learnt no shape for tensor '" + tensor
-                        + "' (not a plain tensor?); " + Unsupported.PERTURBATION_HINT);
+                        + "' (not a plain tensor?); " + Unsupported.perturbationHint());
             }
             return m;
         }

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.explain4j.core.grad.Rules;
 import org.explain4j.onnx.grad.rules.DefaultRules;
 
 /**
@@ -15,9 +16,6 @@ import org.explain4j.onnx.grad.rules.DefaultRules;
  * ONNX domain are keyed {@code domain.OpType}.
  */
 public final class RuleRegistry {
-    /** The op-type key of a named rule that applies to any op type. */
-    public static final String ANY_OP = "*";
-
     private final Map<String, OpRule> gradients;
     private final Map<String, Map<String, OpRule>> named;
 
@@ -45,7 +43,7 @@ public final class RuleRegistry {
         return new RuleRegistry(g, named);
     }
 
-    /** A registry with {@code rule} registered under {@code ruleName} for {@code opType} (or {@link #ANY_OP}). */
+    /** A registry with {@code rule} registered under {@code ruleName} for {@code opType} (or {@link Rules#ANY_OP}). */
     public RuleRegistry withRule(String ruleName, String opType, OpRule rule) {
         Map<String, Map<String, OpRule>> n = new HashMap<>(named);
         Map<String, OpRule> byOp = new HashMap<>(n.getOrDefault(ruleName, Map.of()));
@@ -62,7 +60,7 @@ public final class RuleRegistry {
     /** The rule registered under {@code ruleName} for an op type key (or for any op). */
     public Optional<OpRule> named(String ruleName, String opKey) {
         Map<String, OpRule> byOp = named.getOrDefault(ruleName, Map.of());
-        return Optional.ofNullable(byOp.getOrDefault(opKey, byOp.get(ANY_OP)));
+        return Optional.ofNullable(byOp.getOrDefault(opKey, byOp.get(Rules.ANY_OP)));
     }
 
     /** The op type keys that have a gradient rule. */

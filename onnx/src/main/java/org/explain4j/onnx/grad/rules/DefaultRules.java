@@ -24,6 +24,7 @@ public final class DefaultRules {
         r.put("Gemm", new GemmRule());
         r.put("Relu", new ReluRule());
         r.put("LeakyRelu", new LeakyReluRule());
+        r.put("Elu", new EluRule());
         r.put("PRelu", new PReluRule());
         r.put("Sigmoid", new SigmoidRule());
         r.put("Tanh", new TanhRule());
@@ -59,7 +60,7 @@ public final class DefaultRules {
         r.put("Identity", new IdentityRule());
         r.put("Dropout", new DropoutRule());
         r.put("Cast", new CastRule());
-        NoGradientRule none = new NoGradientRule();
+        ZeroGradientRule none = new ZeroGradientRule();
         for (String op : new String[] {"Constant", "ConstantOfShape", "Shape", "Size", "Range", "Floor", "Ceil",
                 "Round", "Sign"}) {
             r.put(op, none);
