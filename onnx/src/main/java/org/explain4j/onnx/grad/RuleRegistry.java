@@ -2,6 +2,7 @@ package org.explain4j.onnx.grad;
 
 import ai.onnx.proto.OnnxMl.NodeProto;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -18,9 +19,12 @@ import org.explain4j.onnx.grad.rules.DefaultRules;
 public final class RuleRegistry {
     private final Map<String, OpRule> gradients;
     private final Map<String, Map<String, OpRule>> named;
+    private final List<FusedPairRule> pairs;
 
-    private RuleRegistry(Map<String, OpRule> gradients, Map<String, Map<String, OpRule>> named) {
+    private RuleRegistry(Map<String, OpRule> gradients, Map<String, Map<String, OpRule>> named,
+                         List<FusedPairRule> pairs) {
         this.gradients = Map.copyOf(gradients);
+        this.pairs = List.copyOf(pairs);
         Map<String, Map<String, OpRule>> n = new HashMap<>();
         named.forEach((k, v) -> n.put(k, Map.copyOf(v)));
         this.named = Map.copyOf(n);
@@ -28,19 +32,19 @@ public final class RuleRegistry {
 
     /** No rules at all. */
     public static RuleRegistry empty() {
-        return new RuleRegistry(Map.of(), Map.of());
+        return new RuleRegistry(Map.of(), Map.of(), List.of());
     }
 
-    /** The plain-gradient rules of every supported ONNX op. */
+    /** The plain-gradient rules of every supported ONNX op, and the fused pairs of {@link DefaultRules#fusedPairs()}. */
     public static RuleRegistry defaults() {
-        return new RuleRegistry(DefaultRules.all(), Map.of());
+        return new RuleRegistry(DefaultRules.all(), Map.of(), DefaultRules.fusedPairs());
     }
 
     /** A registry with {@code rule} as the gradient rule of {@code opType}. */
     public RuleRegistry withGradient(String opType, OpRule rule) {
         Map<String, OpRule> g = new HashMap<>(gradients);
         g.put(opType, rule);
-        return new RuleRegistry(g, named);
+        return new RuleRegistry(g, named, pairs);
     }
 
     /** A registry with {@code rule} registered under {@code ruleName} for {@code opType} (or {@link Rules#ANY_OP}). */
@@ -49,7 +53,19 @@ public final class RuleRegistry {
         Map<String, OpRule> byOp = new HashMap<>(n.getOrDefault(ruleName, Map.of()));
         byOp.put(opType, rule);
         n.put(ruleName, byOp);
-        return new RuleRegistry(gradients, n);
+        return new RuleRegistry(gradients, n, pairs);
+    }
+
+    /** A registry with {@code pair} added to the fused pair rules (tried in order of registration). */
+    public RuleRegistry withFusedPair(FusedPairRule pair) {
+        List<FusedPairRule> p = new java.util.ArrayList<>(pairs);
+        p.add(pair);
+        return new RuleRegistry(gradients, named, p);
+    }
+
+    /** The fused pair rules, in order. */
+    public List<FusedPairRule> fusedPairs() {
+        return pairs;
     }
 
     /** The gradient rule of an op type key. */

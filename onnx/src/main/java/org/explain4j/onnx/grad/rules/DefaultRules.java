@@ -1,12 +1,19 @@
 package org.explain4j.onnx.grad.rules;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import org.explain4j.onnx.grad.FusedPairRule;
 import org.explain4j.onnx.grad.OpRule;
 
 /** The plain-gradient rule of every ONNX op type explain4j differentiates, keyed by op type. */
 public final class DefaultRules {
     private DefaultRules() {
+    }
+
+    /** The fused pair rules of the faster formulations: MaxPool after a ReLU ({@link ReluMaxPoolPair}). */
+    public static List<FusedPairRule> fusedPairs() {
+        return List.of(new ReluMaxPoolPair());
     }
 
     /** A new map from op type to its gradient rule. */
