@@ -98,16 +98,16 @@ class MethodsOnOnnxTest {
             // The mlp ends in Softmax, which LRP composites refuse; explain the logits' producer instead by
             // a custom rule set: z+ on the first Gemm, epsilon on the second, pass through Tanh and Softmax.
             RuleSet custom = new RuleSet("my-lrp", List.of(
-                    new RuleSet.Override(new RuleSet.Selector.FirstLayer(List.of("Gemm")), "zplus", Map.of()),
-                    new RuleSet.Override(new RuleSet.Selector.OpType("Gemm"), "epsilon", Map.of("epsilon", 1e-9)),
-                    new RuleSet.Override(new RuleSet.Selector.OpType("Tanh"), "pass", Map.of()),
-                    new RuleSet.Override(new RuleSet.Selector.OpType("Softmax"), "pass", Map.of()),
-                    new RuleSet.Override(new RuleSet.Selector.OpType(PropagationRules.ANY_OP), PropagationRules.REFUSE, Map.of())));
+                    new RuleSet.Assignment(new RuleSet.Selector.FirstLayer(List.of("Gemm")), "zplus", Map.of()),
+                    new RuleSet.Assignment(new RuleSet.Selector.OpType("Gemm"), "epsilon", Map.of("epsilon", 1e-9)),
+                    new RuleSet.Assignment(new RuleSet.Selector.OpType("Tanh"), "pass", Map.of()),
+                    new RuleSet.Assignment(new RuleSet.Selector.OpType("Softmax"), "pass", Map.of()),
+                    new RuleSet.Assignment(new RuleSet.Selector.OpType(org.explain4j.core.grad.Rules.ANY_OP), org.explain4j.core.grad.Rules.REFUSE, Map.of())));
             Attribution a = new Lrp(m, Lrp.Options.defaults().withRules(custom)).attribute(x, Target.of(0));
             Attribution eps = new Lrp(m, Lrp.Options.defaults().withRules(new RuleSet("all-epsilon", List.of(
-                    new RuleSet.Override(new RuleSet.Selector.OpType("Gemm"), "epsilon", Map.of("epsilon", 1e-9)),
-                    new RuleSet.Override(new RuleSet.Selector.OpType("Tanh"), "pass", Map.of()),
-                    new RuleSet.Override(new RuleSet.Selector.OpType("Softmax"), "pass", Map.of()))))).attribute(x, Target.of(0));
+                    new RuleSet.Assignment(new RuleSet.Selector.OpType("Gemm"), "epsilon", Map.of("epsilon", 1e-9)),
+                    new RuleSet.Assignment(new RuleSet.Selector.OpType("Tanh"), "pass", Map.of()),
+                    new RuleSet.Assignment(new RuleSet.Selector.OpType("Softmax"), "pass", Map.of()))))).attribute(x, Target.of(0));
             assertThat(a.options().get("composite")).isEqualTo("my-lrp");
             assertThat(a.values().shape()).containsExactly(3, 10);
             assertThat(a.values()).isNotEqualTo(eps.values());

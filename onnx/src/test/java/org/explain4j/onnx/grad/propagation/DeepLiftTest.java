@@ -25,8 +25,8 @@ class DeepLiftTest {
 
     /** DeepLIFT whose MaxPool rule is Captum's everywhere (no Captum-parity adjustment). */
     private static final RuleSet DEEPLIFT_POOL_RULE = new RuleSet("deeplift-pool-rule", java.util.stream.Stream.concat(
-            java.util.stream.Stream.of(new RuleSet.Override(new RuleSet.Selector.OpType("MaxPool"), "deeplift-maxpool",
-                    java.util.Map.of(CaptumParity.PARAM, 0.0))), DEEPLIFT.overrides().stream()).toList());
+            java.util.stream.Stream.of(new RuleSet.Assignment(new RuleSet.Selector.OpType("MaxPool"), "deeplift-maxpool",
+                    java.util.Map.of(CaptumParity.PARAM, 0.0))), DEEPLIFT.assignments().stream()).toList());
 
     private static Tensor random(Tensor x, double lo, double hi, long seed) {
         Random rnd = new Random(seed);
@@ -108,10 +108,10 @@ class DeepLiftTest {
         ModelProto digits = proto(Fixtures.golden("digits_cnn.onnx"));
         RuleSet adjusted = CaptumParity.adjust(digits, DEEPLIFT);
         assertThat(adjusted.name()).isEqualTo(DEEPLIFT.name());
-        assertThat(adjusted.overrides().get(0)).isEqualTo(new RuleSet.Override(
+        assertThat(adjusted.assignments().get(0)).isEqualTo(new RuleSet.Assignment(
                 new RuleSet.Selector.TensorName("/pool/MaxPool_output_0"), "gradient", java.util.Map.of()));
-        assertThat(CaptumParity.adjust(digits, PropagationRules.lrp("epsilon", 1e-9, 0, 1)).overrides())
-                .isEqualTo(PropagationRules.lrp("epsilon", 1e-9, 0, 1).overrides());
+        assertThat(CaptumParity.adjust(digits, Fixtures.composite("epsilon", "epsilon", 1e-9)).assignments())
+                .isEqualTo(Fixtures.composite("epsilon", "epsilon", 1e-9).assignments());
     }
 
     @Test

@@ -111,7 +111,7 @@ class LrpRulesTest {
             Tensor out = m.forward(x);
             for (String rule : RULES) {
                 double[] rel = random(rnd, out.shape()).toDoubleArray();
-                RuleSet rs = new RuleSet("test-" + rule, List.of(new RuleSet.Override(
+                RuleSet rs = new RuleSet("test-" + rule, List.of(new RuleSet.Assignment(
                         new RuleSet.Selector.OpType(l.op()), rule, params(rule))));
                 double[] actual = Fixtures.backward(m, x, rel, out.shape(), rs);
                 double[] expected = perExample(l, x, rel, (xn, rn) -> naive(rule, l, xn, rn));
@@ -138,7 +138,7 @@ class LrpRulesTest {
              OnnxDifferentiableModel m = new OnnxDifferentiableModel(onnx, registry)) {
             Tensor out = m.forward(x);
             double[] rel = random(rnd, out.shape()).toDoubleArray();
-            RuleSet rs = new RuleSet("zbox", List.of(new RuleSet.Override(new RuleSet.Selector.OpType("Conv"), "zbox",
+            RuleSet rs = new RuleSet("zbox", List.of(new RuleSet.Assignment(new RuleSet.Selector.OpType("Conv"), "zbox",
                     Map.of("epsilon", 1e-4))));
             double[] actual = Fixtures.backward(m, x, rel, out.shape(), rs);
             int perChannel = 7 * 6;
