@@ -5,13 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.assertj.core.api.SoftAssertions;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.grad.Canonizer;
 import org.explain4j.core.grad.Composite;
 import org.explain4j.core.grad.Composites;
 import org.explain4j.core.grad.RuleSet;
+import org.explain4j.core.grad.Rules;
 import org.explain4j.onnx.grad.Attr;
 import org.explain4j.onnx.grad.OnnxDifferentiableModel;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -224,6 +227,23 @@ class NaiveCompositesTest {
         return new Case(name, net, rules, seed, first, middle, last, relu, other);
     }
 
+    /** docs/PROPAGATION.md's composite built from scratch. */
+    static final Composite ALL_GAMMA = new Composite("all-gamma", "gamma everywhere",
+            Map.of(Composite.Parameter.GAMMA, 0.1), Composite.Seed.OUTPUT, List.of(Canonizer.MERGE_BATCH_NORM),
+            v -> List.of(
+                    RuleSet.Assignment.op("Conv", Rules.GAMMA, Map.of("gamma", v.get(Composite.Parameter.GAMMA))),
+                    RuleSet.Assignment.op("Gemm", Rules.GAMMA, Map.of("gamma", v.get(Composite.Parameter.GAMMA))),
+                    RuleSet.Assignment.op("Relu", Rules.PASS),
+                    RuleSet.Assignment.op("MaxPool", Rules.GRADIENT),
+                    RuleSet.Assignment.op("Flatten", Rules.GRADIENT),
+                    RuleSet.Assignment.op(Rules.ANY_OP, Rules.REFUSE)));
+
+    /** docs/PROPAGATION.md's extended composite: z+ on the layer producing y, the rest as epsilon-plus-flat. */
+    static final Composite MINE = Composites.EPSILON_PLUS_FLAT
+            .withFirst(List.of(new RuleSet.Assignment(new RuleSet.Selector.TensorName("y"),
+                    Rules.ZPLUS, Map.of("stabilizer", 1e-6))))
+            .named("my-composite", "epsilon-plus-flat with z+ on the layer producing y");
+
     static Stream<Case> cases() {
         Lin eps = epsilon(STAB);
         return Stream.of(
@@ -253,6 +273,11 @@ class NaiveCompositesTest {
                         gamma(0.5), eps, PASS, null),
                 of("cnn epsilon-plus-flat epsilon 0.01", "cnn", Fixtures.composite("epsilon-plus-flat", "epsilon", 0.01),
                         FLAT, ZPLUS, epsilon(0.01), PASS, null),
+                new Case("cnn all-gamma (built) gamma 0.3", "cnn",
+                        ALL_GAMMA.rules(Map.of(Composite.Parameter.GAMMA, 0.3)), Composite.Seed.OUTPUT, gamma(0.3),
+                        gamma(0.3), gamma(0.3), PASS, null),
+                new Case("cnn my-composite (extended)", "cnn", MINE.rules(), Composite.Seed.OUTPUT, FLAT, ZPLUS,
+                        ZPLUS, PASS, null),
                 of("cnn deconvolution", "cnn", Fixtures.composite("deconvolution"), GRADIENT, GRADIENT, GRADIENT,
                         (z, y, r) -> NaiveLrp.map(r, NaiveLrp::pos), null));
     }
