@@ -31,7 +31,7 @@ public record Composite(String name, String description, Map<Parameter, Double> 
             throw new IllegalArgumentException("name, description, defaults, seed, canonizers and assigner are required");
         }
         defaults.forEach((p, v) -> p.check(v));
-        defaults = defaults.isEmpty() ? Map.of() : Map.copyOf(new EnumMap<>(defaults));
+        defaults = Map.copyOf(defaults);
         canonizers = List.copyOf(canonizers);
     }
 
