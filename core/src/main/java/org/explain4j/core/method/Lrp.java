@@ -199,7 +199,7 @@ public final class Lrp implements AttributionMethod {
             }
         }
         opts.put("batch_size", options.batchSize());
-        return run.finish(name(), run.valuesOfInputShape(relevance), target, opts, OptionalLong.empty(), byOutput ? Optional.of(gap) : Optional.empty(),
-                Optional.empty());
+        return run.finish(name(), run.valuesOfInputShape(relevance), target, opts, OptionalLong.empty(),
+                byOutput ? Optional.of(gap) : Optional.empty(), Optional.empty());
     }
 }

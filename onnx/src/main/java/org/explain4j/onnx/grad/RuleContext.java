@@ -129,7 +129,7 @@ public final class RuleContext {
         return Attr.find(node, name).isPresent();
     }
 
-    /** A numeric parameter of the rule set's override that chose this rule. */
+    /** A numeric parameter of the rule set's assignment that chose this rule. */
     public double param(String name, double dflt) {
         return params.getOrDefault(name, dflt);
     }

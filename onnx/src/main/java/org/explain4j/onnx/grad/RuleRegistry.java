@@ -12,7 +12,7 @@ import org.explain4j.onnx.grad.rules.DefaultRules;
 
 /**
  * The backward rules the builder may use: one gradient rule per op type, and the named rules that
- * a {@link org.explain4j.core.grad.RuleSet}'s overrides select (e.g. {@code guided-relu} for
+ * a {@link org.explain4j.core.grad.RuleSet}'s assignments select (e.g. {@code guided-relu} for
  * {@code Relu}). Immutable; {@code with...} returns a new registry. Op types outside the default
  * ONNX domain are keyed {@code domain.OpType}.
  */
