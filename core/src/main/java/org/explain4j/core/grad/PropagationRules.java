@@ -13,6 +13,11 @@ public final class PropagationRules {
     private PropagationRules() {
     }
 
+    /** The names of the built-in composites, {@link Composites#names()} (for option choices). */
+    public static List<String> composites() {
+        return Composites.names();
+    }
+
     /** Guided backpropagation (Springenberg et al., 2015): only positive gradients pass ReLUs, where the input was positive. */
     public static RuleSet guidedBackprop() {
         return Composites.GUIDED_BACKPROP.rules();
