@@ -11,7 +11,8 @@ import org.explain4j.core.Explain4jException;
 import org.explain4j.core.engine.EvaluationEngine;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.grad.DifferentiableModel;
-import org.explain4j.core.grad.PropagationRules;
+import org.explain4j.core.grad.Composite;
+import org.explain4j.core.grad.Composites;
 import org.explain4j.core.method.AttributionMethod;
 import org.explain4j.core.method.Deconvolution;
 import org.explain4j.core.method.DeepLift;
@@ -290,20 +291,51 @@ public final class MethodCatalog {
                 .summary("relevance of each input, conserved layer by layer under a rule composite")
                 .description("Layer-wise relevance propagation: the target output's value is redistributed layer by layer "
                         + "to the input under a composite of rules; relevance is approximately conserved.")
-                .params(ParamSpec.choice("composite", "epsilon", PropagationRules.composites(), "LRP rule composite"),
-                        ParamSpec.optionalReal("epsilon", Range.atLeast(0),
-                                "epsilon of the epsilon rule (default 1e-9 for epsilon, 1e-6 in Zennit's composites)"),
-                        ParamSpec.real("low", 0.0, Range.ANY, "z^B lower input bound").when("composite", "epsilon-gamma-box"),
-                        ParamSpec.real("high", 1.0, Range.ANY, "z^B upper input bound").when("composite", "epsilon-gamma-box"))
+                .params(lrpParams())
                 .cost("1 backward").suggestFor(InputKind.IMAGE).suggest("composite", "epsilon-plus-flat")
                 .factory((m, p, pr) -> {
                     Lrp.Options o = Lrp.Options.defaults().withComposite(p.string("composite")).withBatchSize(p.batchSize());
-                    if (p.optionalReal("epsilon").isPresent()) {
-                        o = o.withEpsilon(p.real("epsilon"));
+                    for (Composite.Parameter c : Composite.Parameter.values()) {
+                        if (p.isGiven(c.option())) {
+                            double v = p.real(c.option());
+                            o = switch (c) {
+                                case EPSILON -> o.withEpsilon(v);
+                                case GAMMA -> o.withGamma(v);
+                                case BETA -> o.withBeta(v);
+                                case LOW -> o.withLow(v);
+                                case HIGH -> o.withHigh(v);
+                            };
+                        }
                     }
-                    o = o.withBounds(p.real("low"), p.real("high"));
                     return new Lrp(d(m), o, pr);
                 }));
+    }
+
+    /**
+     * The LRP parameters: the composite, and each composite parameter applying to the composites
+     * that declare it (with their common default, if they share one).
+     */
+    private static ParamSpec[] lrpParams() {
+        List<ParamSpec> out = new java.util.ArrayList<>();
+        out.add(ParamSpec.choice("composite", Composites.EPSILON.name(), Composites.names(),
+                "rule composite (Zennit's composites, Captum's epsilon, and gradient-only ones)"));
+        Map<Composite.Parameter, String> help = Map.of(
+                Composite.Parameter.EPSILON, "epsilon of the epsilon rule (default 1e-9 in epsilon, 1e-6 in Zennit's composites)",
+                Composite.Parameter.GAMMA, "gamma of the gamma rule",
+                Composite.Parameter.BETA, "alpha-beta rule with alpha = 1 + beta (not beta-smooth's sharpness)",
+                Composite.Parameter.LOW, "z^B lower input bound",
+                Composite.Parameter.HIGH, "z^B upper input bound");
+        for (Composite.Parameter c : Composite.Parameter.values()) {
+            List<Composite> users = Composites.all().stream().filter(x -> x.defaults().containsKey(c)).toList();
+            java.util.Set<Double> defaults = new java.util.HashSet<>();
+            users.forEach(u -> defaults.add(u.defaults().get(c)));
+            Range range = c == Composite.Parameter.LOW || c == Composite.Parameter.HIGH ? Range.ANY : Range.atLeast(0);
+            ParamSpec p = defaults.size() == 1
+                    ? ParamSpec.real(c.option(), defaults.iterator().next(), range, help.get(c))
+                    : ParamSpec.optionalReal(c.option(), range, help.get(c));
+            out.add(p.when("composite", users.stream().map(Composite::name).toArray(String[]::new)));
+        }
+        return out.toArray(ParamSpec[]::new);
     }
 
     private static void perturbationMethods0() {

@@ -1,8 +1,10 @@
 package org.explain4j.core.method;
 
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import org.explain4j.core.Attribution;
 import org.explain4j.core.Explain4jException;
@@ -10,8 +12,10 @@ import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.engine.EvaluationEngine;
 import org.explain4j.core.engine.ProgressListener;
+import org.explain4j.core.grad.Composite;
+import org.explain4j.core.grad.Composite.Parameter;
+import org.explain4j.core.grad.Composites;
 import org.explain4j.core.grad.DifferentiableModel;
-import org.explain4j.core.grad.PropagationRules;
 import org.explain4j.core.grad.RuleSet;
 
 /**
@@ -19,57 +23,120 @@ import org.explain4j.core.grad.RuleSet;
  * Non-Linear Classifier Decisions by Layer-Wise Relevance Propagation"; Montavon et al., 2019,
  * "Layer-Wise Relevance Propagation: An Overview"): the relevance of the target output, seeded
  * with the output's value, is propagated back to the input layer by layer under a composite of
- * rules (see {@link PropagationRules#lrp}). The result is the input relevance; the reported gap
- * is {@code sum(R) - f_target(x)}, which only absorbed bias and stabilisers make non-zero.
+ * rules (see {@link Composites}). The result is the input relevance; the reported gap is
+ * {@code sum(R) - f_target(x)}, which only absorbed bias and stabilisers make non-zero. The
+ * modified-gradient composites (guided backprop, deconvolution, beta-smooth) seed 1 instead.
  */
 public final class Lrp implements AttributionMethod {
     /**
-     * Options; see {@link #defaults()}. {@code custom}, when present, is a rule set of the caller's
-     * own (rules chosen per op type, first layer or tensor name; see {@link PropagationRules} for
-     * the rule names) and replaces the composite.
+     * Options; see {@link #defaults()}. The parameters are unset (empty) unless given, and then
+     * take the composite's defaults; a given parameter the composite does not use is a usage error
+     * when the options are made. {@code custom}, when present, is a rule set of the caller's own
+     * (rules chosen per op type, first layer or tensor name; see {@link org.explain4j.core.grad.Rules}
+     * for the rule names) and replaces the composite's rules; it is seeded with the output's value.
      */
-    public record Options(String composite, double epsilon, double low, double high,
-                          java.util.Optional<RuleSet> custom, int batchSize) {
+    public record Options(Composite composite, OptionalDouble epsilon, OptionalDouble gamma, OptionalDouble beta,
+                          OptionalDouble low, OptionalDouble high, Optional<RuleSet> custom, int batchSize) {
         public Options {
-            PropagationRules.lrp(composite, epsilon, low, high);
-            if (custom == null) {
-                throw new IllegalArgumentException("custom must not be null; use Optional.empty()");
+            if (composite == null || epsilon == null || gamma == null || beta == null || low == null || high == null
+                    || custom == null) {
+                throw new IllegalArgumentException("every option is required; use OptionalDouble.empty() or"
+                        + " Optional.empty() for unset ones");
             }
             if (batchSize < 1) {
-                throw Explain4jException.usage("--batch-size", "--batch-size must be at least 1 (got " + batchSize + ")");
+                throw Explain4jException.usage("batch-size", "batch-size must be at least 1 (got " + batchSize + ")");
             }
+            composite.values(given(epsilon, gamma, beta, low, high));
         }
 
-        /** The epsilon composite with epsilon 1e-9 (Captum's default); z^B bounds 0 and 1. */
+        /** The epsilon composite with epsilon 1e-9 (Captum's default). */
         public static Options defaults() {
-            return new Options("epsilon", 1e-9, 0.0, 1.0, java.util.Optional.empty(), EvaluationEngine.DEFAULT_BATCH_SIZE);
+            OptionalDouble unset = OptionalDouble.empty();
+            return new Options(Composites.EPSILON, unset, unset, unset, unset, unset, Optional.empty(),
+                    EvaluationEngine.DEFAULT_BATCH_SIZE);
         }
 
-        /** Another composite, with that composite's default epsilon ({@link PropagationRules#defaultEpsilon}). */
+        /** A built-in composite by name; parameters given so far are kept (and must apply to it). */
         public Options withComposite(String c) {
-            return new Options(c, PropagationRules.defaultEpsilon(c), low, high, custom, batchSize);
+            return withComposite(Composites.byName(c));
+        }
+
+        /** Another composite; parameters given so far are kept (and must apply to it). */
+        public Options withComposite(Composite c) {
+            return new Options(c, epsilon, gamma, beta, low, high, custom, batchSize);
         }
 
         public Options withEpsilon(double e) {
-            return new Options(composite, e, low, high, custom, batchSize);
+            return new Options(composite, OptionalDouble.of(e), gamma, beta, low, high, custom, batchSize);
         }
 
+        /** The gamma of the gamma rule, where the composite uses it. */
+        public Options withGamma(double g) {
+            return new Options(composite, epsilon, OptionalDouble.of(g), beta, low, high, custom, batchSize);
+        }
+
+        /** Alpha-beta with alpha = 1 + b and beta = b, where the composite uses it. */
+        public Options withBeta(double b) {
+            return new Options(composite, epsilon, gamma, OptionalDouble.of(b), low, high, custom, batchSize);
+        }
+
+        public Options withLow(double lo) {
+            return new Options(composite, epsilon, gamma, beta, OptionalDouble.of(lo), high, custom, batchSize);
+        }
+
+        public Options withHigh(double hi) {
+            return new Options(composite, epsilon, gamma, beta, low, OptionalDouble.of(hi), custom, batchSize);
+        }
+
+        /** The z^B bounds, where the composite uses them. */
         public Options withBounds(double lo, double hi) {
-            return new Options(composite, epsilon, lo, hi, custom, batchSize);
+            return new Options(composite, epsilon, gamma, beta, OptionalDouble.of(lo), OptionalDouble.of(hi), custom,
+                    batchSize);
         }
 
         public Options withBatchSize(int n) {
-            return new Options(composite, epsilon, low, high, custom, n);
+            return new Options(composite, epsilon, gamma, beta, low, high, custom, n);
         }
 
-        /** A rule set of one's own instead of a named composite. */
+        /** A rule set of one's own instead of the composite's. */
         public Options withRules(RuleSet rules) {
-            return new Options(composite, epsilon, low, high, java.util.Optional.of(rules), batchSize);
+            return new Options(composite, epsilon, gamma, beta, low, high, Optional.of(rules), batchSize);
+        }
+
+        /** The composite's name. */
+        public String compositeName() {
+            return composite.name();
+        }
+
+        /** The given parameters (those set). */
+        public Map<Parameter, Double> given() {
+            return given(epsilon, gamma, beta, low, high);
+        }
+
+        /** The parameters in effect: the composite's defaults overridden by the given ones. */
+        public Composite.Values values() {
+            return composite.values(given());
         }
 
         /** The rule set these options select. */
         public RuleSet rules() {
-            return custom.orElseGet(() -> PropagationRules.lrp(composite, epsilon, low, high));
+            return custom.orElseGet(() -> composite.rules(given()));
+        }
+
+        /** What the backward pass is seeded with: the composite's seed, or the output for a custom rule set. */
+        public Composite.Seed seed() {
+            return custom.isPresent() ? Composite.Seed.OUTPUT : composite.seed();
+        }
+
+        private static Map<Parameter, Double> given(OptionalDouble epsilon, OptionalDouble gamma, OptionalDouble beta,
+                                                    OptionalDouble low, OptionalDouble high) {
+            Map<Parameter, Double> m = new EnumMap<>(Parameter.class);
+            epsilon.ifPresent(v -> m.put(Parameter.EPSILON, v));
+            gamma.ifPresent(v -> m.put(Parameter.GAMMA, v));
+            beta.ifPresent(v -> m.put(Parameter.BETA, v));
+            low.ifPresent(v -> m.put(Parameter.LOW, v));
+            high.ifPresent(v -> m.put(Parameter.HIGH, v));
+            return m;
         }
     }
 
@@ -94,22 +161,23 @@ public final class Lrp implements AttributionMethod {
 
     @Override
     public Attribution attribute(Tensor input, Target target) {
-        // 1. Validate and run once; the relevance seed is the target weighting times the output.
+        // 1. Validate and run once; the relevance seed is the target weighting times the output (or 1).
         MethodRun run = new MethodRun(model, options.batchSize(), progress, input, target);
         run.requireFloatingInput(name());
         double[][] x = InputGradients.rows(input);
         Tensor out = run.output();
         int c = run.outputs();
         double[][] seeds = run.seeds();
+        boolean byOutput = options.seed() == Composite.Seed.OUTPUT;
         // 2. Propagate the relevance back to the input under the composite's rules.
         double[][] relevance = InputGradients.weightedSum(run, name(), options.rules(), input.batchSize(), r -> r,
                 (r, dest) -> System.arraycopy(x[r], 0, dest, 0, dest.length),
                 (r, dest) -> {
                     for (int k = 0; k < c; k++) {
-                        dest[k] = seeds[r][k] * out.getDouble(r * c + k);
+                        dest[k] = seeds[r][k] * (byOutput ? out.getDouble(r * c + k) : 1.0);
                     }
                 }, (r, e) -> 1.0);
-        // 3. Conservation gap against the explained output.
+        // 3. Conservation gap against the explained output (none for a modified gradient, seeded 1).
         double[] fx = run.explained();
         double[] gap = new double[relevance.length];
         for (int n = 0; n < relevance.length; n++) {
@@ -120,14 +188,18 @@ public final class Lrp implements AttributionMethod {
             gap[n] = s - fx[n];
         }
         Map<String, Object> opts = new LinkedHashMap<>();
-        opts.put("composite", options.custom().map(RuleSet::name).orElse(options.composite()));
-        opts.put("epsilon", options.epsilon());
-        if (options.composite().equals("epsilon-gamma-box")) {
-            opts.put("low", options.low());
-            opts.put("high", options.high());
+        opts.put("composite", options.custom().map(RuleSet::name).orElse(options.compositeName()));
+        if (options.custom().isEmpty()) {
+            // the parameters the composite actually used, defaults included
+            Composite.Values used = options.values();
+            for (Parameter p : Parameter.values()) {
+                if (used.values().containsKey(p)) {
+                    opts.put(p.option(), used.get(p));
+                }
+            }
         }
         opts.put("batch_size", options.batchSize());
-        return run.finish(name(), run.valuesOfInputShape(relevance), target, opts, OptionalLong.empty(), Optional.of(gap),
-                Optional.empty());
+        return run.finish(name(), run.valuesOfInputShape(relevance), target, opts, OptionalLong.empty(),
+                byOutput ? Optional.of(gap) : Optional.empty(), Optional.empty());
     }
 }

@@ -60,8 +60,8 @@ public final class MethodRun {
     public GradientEngine gradients(String method) {
         if (gradients == null) {
             throw Explain4jException.unsupported("method", method + " needs gradients, but the model ("
-                    + model.info().name() + ") cannot run a backward pass; use a perturbation method (occlusion, "
-                    + "feature-ablation, shapley-value-sampling, kernel-shap, lime) or an ONNX model");
+                    + model.info().name() + ") cannot run a backward pass; use a perturbation method ("
+                    + String.join(", ", org.explain4j.core.catalog.MethodCatalog.perturbationMethods()) + ") or an ONNX model");
         }
         return gradients;
     }

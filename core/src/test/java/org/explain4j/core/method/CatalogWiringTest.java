@@ -132,6 +132,26 @@ class CatalogWiringTest {
     }
 
     @Test
+    void lrpParameters_applyToTheCompositesThatDeclareThem() {
+        MethodSpec lrp = MethodCatalog.get("lrp");
+        assertThatThrownBy(() -> lrp.bind(Map.of("composite", "epsilon-plus", "gamma", 0.5)))
+                .hasMessage("gamma does not apply to lrp with composite 'epsilon-plus'; it applies when composite is "
+                        + "epsilon-gamma-box");
+        assertThatThrownBy(() -> lrp.bind(Map.of("beta", 2.0)))
+                .hasMessage("beta does not apply to lrp with composite 'epsilon'; it applies when composite is "
+                        + "epsilon-alpha2-beta1 or epsilon-alpha2-beta1-flat");
+        assertThatThrownBy(() -> lrp.bind(Map.of("composite", "guided-backprop", "epsilon", 0.1)))
+                .hasMessageStartingWith("epsilon does not apply to lrp with composite 'guided-backprop'");
+        assertThat(lrp.param("gamma").orElseThrow().defaultValue()).contains(0.25);
+        assertThat(lrp.param("beta").orElseThrow().defaultValue()).contains(1.0);
+        assertThat(lrp.param("epsilon").orElseThrow().defaultValue()).as("epsilon's default depends on the composite")
+                .isEmpty();
+        assertThat(lrp.param("composite").orElseThrow().choices()).contains("excitation-backprop", "beta-smooth",
+                "epsilon-alpha2-beta1-flat", "guided-backprop", "deconvolution");
+        assertThat(lrp.bind(Map.of("composite", "epsilon-alpha2-beta1", "beta", 2.0)).real("beta")).isEqualTo(2.0);
+    }
+
+    @Test
     void valuesOutOfRange_areRefusedWithTheRange() {
         assertThatThrownBy(() -> MethodCatalog.get("deeplift").bind(Map.of("batch-size", 1)))
                 .hasMessage("batch-size must be at least 2 (got 1)");

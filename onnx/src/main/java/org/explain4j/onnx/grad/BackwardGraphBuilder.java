@@ -95,7 +95,7 @@ public final class BackwardGraphBuilder {
         if (opset < MIN_OPSET || opset > MAX_OPSET) {
             throw Explain4jException.unsupported("--model", "the model uses ONNX opset " + opset
                     + "; the backward-graph builder supports opsets " + MIN_OPSET + " to " + MAX_OPSET
-                    + " (convert the model with onnx.version_converter); " + Unsupported.PERTURBATION_HINT);
+                    + " (convert the model with onnx.version_converter); " + Unsupported.perturbationHint());
         }
         return opset;
     }
@@ -122,7 +122,6 @@ public final class BackwardGraphBuilder {
         private final Map<NodeProto, Integer> nodeIndex = new IdentityHashMap<>();
         private List<NodeProto> nodes;
         private Map<String, Integer> producerIndex;
-        private final Map<Integer, OpRule> rulesByNode = new HashMap<>();
         private Map<String, long[]> probeLongs;
         private GraphEmitter emitter;
 
@@ -150,11 +149,12 @@ public final class BackwardGraphBuilder {
             for (OpRule r : choice.rules()) {
                 target = Math.max(target, r.minOpset());
             }
-            emitter = new GraphEmitter(taken, target);
-            for (int k = 0; k < relevant.size(); k++) {
-                rulesByNode.put(relevant.get(k), choice.rules().get(k));
+            Map<Integer, Fused> fused = optimisedForms ? fusePairs(relevant, choice) : Map.of();
+            for (Fused f : fused.values()) {
+                target = Math.max(target, f.rule().minOpset());
             }
-            emitBackward(relevant, choice);
+            emitter = new GraphEmitter(taken, target);
+            emitBackward(relevant, choice, fused);
             return assemble(input, targets, target);
         }
 
@@ -283,11 +283,61 @@ public final class BackwardGraphBuilder {
 
         // ---- emission ----
 
-        private void emitBackward(List<Integer> relevant, RuleSelection.Choice choice) {
+        /** A fused pair: the pair rule and the position (in {@code relevant}) of the producer. */
+        private record Fused(FusedPairRule rule, int producer) {
+        }
+
+        /**
+         * The pairs of the registry's fused pair rules, keyed by the consumer's position in
+         * {@code relevant}: a producer on the differentiated path whose output only the consumer
+         * reads, and whose own data input needs a gradient.
+         */
+        private Map<Integer, Fused> fusePairs(List<Integer> relevant, RuleSelection.Choice choice) {
+            Map<Integer, Fused> fused = new HashMap<>();
+            if (registry.fusedPairs().isEmpty()) {
+                return fused;
+            }
+            Map<Integer, Integer> position = new HashMap<>();
+            for (int k = 0; k < relevant.size(); k++) {
+                position.put(relevant.get(k), k);
+            }
+            Set<Integer> taken = new HashSet<>();
+            for (int k = 0; k < relevant.size(); k++) {
+                NodeProto consumer = nodes.get(relevant.get(k));
+                if (consumer.getInputCount() == 0 || consumer.getOutputCount() == 0) {
+                    continue;
+                }
+                Integer pi = producers().get(consumer.getInput(0));
+                Integer pk = pi == null ? null : position.get(pi);
+                if (pk == null || taken.contains(pk) || fused.containsKey(pk)) {
+                    continue;
+                }
+                NodeProto producer = nodes.get(pi);
+                if (producer.getOutputCount() != 1 || producer.getInputCount() == 0
+                        || !onlyConsumer(consumer.getInput(0), consumer) || !active.contains(producer.getInput(0))) {
+                    continue;
+                }
+                for (FusedPairRule r : registry.fusedPairs()) {
+                    if (r.matches(producer, choice.rules().get(pk), consumer, choice.rules().get(k))) {
+                        fused.put(k, new Fused(r, pk));
+                        taken.add(pk);
+                        break;
+                    }
+                }
+            }
+            return fused;
+        }
+
+        private void emitBackward(List<Integer> relevant, RuleSelection.Choice choice, Map<Integer, Fused> fused) {
             if (active.contains(spec.outputName())) {
                 contributions.computeIfAbsent(spec.outputName(), k -> new ArrayList<>()).add(SEED);
             }
+            Set<Integer> producers = new HashSet<>();
+            fused.values().forEach(f -> producers.add(f.producer()));
             for (int k = relevant.size() - 1; k >= 0; k--) {
+                if (producers.contains(k)) {
+                    continue; // its backward was emitted with its consumer's
+                }
                 NodeProto n = nodes.get(relevant.get(k));
                 String[] grads = new String[n.getOutputCount()];
                 boolean any = false;
@@ -295,9 +345,17 @@ public final class BackwardGraphBuilder {
                     grads[i] = n.getOutput(i).isEmpty() ? null : sum(n.getOutput(i));
                     any |= grads[i] != null;
                 }
-                if (any) {
-                    choice.rules().get(k).backward(new RuleContext(this, emitter, n, grads, opset,
-                            choice.params().get(k)));
+                if (!any) {
+                    continue;
+                }
+                RuleContext here = new RuleContext(this, emitter, n, grads, opset, choice.params().get(k));
+                Fused f = fused.get(k);
+                if (f == null) {
+                    choice.rules().get(k).backward(here);
+                } else {
+                    NodeProto p = nodes.get(relevant.get(f.producer()));
+                    f.rule().backward(new RuleContext(this, emitter, p, new String[p.getOutputCount()], opset,
+                            choice.params().get(f.producer())), here);
                 }
             }
         }
@@ -325,7 +383,7 @@ public final class BackwardGraphBuilder {
             TensorMeta m = metas.get(tensor);
             if (m == null) {
                 throw Explain4jException.unsupported("--model", "the probe run learnt no shape for tensor '" + tensor
-                        + "' (not a plain tensor?); " + Unsupported.PERTURBATION_HINT);
+                        + "' (not a plain tensor?); " + Unsupported.perturbationHint());
             }
             return m;
         }
@@ -361,20 +419,8 @@ public final class BackwardGraphBuilder {
             return optimisedForms;
         }
 
-        @Override
-        public NodeProto producer(String tensor) {
-            Integer i = producers().get(tensor);
-            return i == null ? null : nodes.get(i);
-        }
-
-        @Override
-        public OpRule ruleOf(NodeProto node) {
-            Integer i = producers().get(node.getOutputCount() == 0 ? "" : node.getOutput(0));
-            return i == null ? null : rulesByNode.get(i);
-        }
-
-        @Override
-        public boolean onlyConsumer(String tensor, NodeProto node) {
+        /** Whether {@code node} is the only reader of {@code tensor}, which is neither a graph output nor requested. */
+        private boolean onlyConsumer(String tensor, NodeProto node) {
             if (spec.gradients().contains(tensor) || spec.captures().contains(tensor) || spec.feeds().contains(tensor)
                     || graph.getOutputList().stream().anyMatch(v -> v.getName().equals(tensor))) {
                 return false;

@@ -28,6 +28,7 @@ import org.explain4j.core.model.ModelInfo;
 import org.explain4j.core.model.ModelSignature;
 import org.explain4j.onnx.OnnxModel;
 import org.explain4j.onnx.OrtTensors;
+import org.explain4j.core.grad.Canonizer;
 import org.explain4j.onnx.grad.propagation.Canonizers;
 
 /**
@@ -52,7 +53,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final Map<Key, Compiled> compiled = new ConcurrentHashMap<>();
     private volatile ModelProto proto;
-    private volatile ModelProto canonical;
+    private final Map<List<Canonizer>, ModelProto> canonical = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private volatile Consumer<OnnxTensor> tensorListener = t -> { };
 
@@ -230,9 +231,9 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
         int[] shape = key.shape().stream().mapToInt(Integer::intValue).toArray();
         BackwardSpec spec = new BackwardSpec(input, model.outputName(), shape, grads, key.captures(), key.feeds(),
                 key.rules());
-        // propagation rule sets run on the canonized model (BatchNorm folded into the layer before it)
+        // propagation rule sets run on the model after the canonizers they ask for (BatchNorm merging)
         BackwardGraph graph = key.rules().isGradient() ? builder.build(proto(), spec)
-                : Canonizers.build(builder, canonical(), spec);
+                : Canonizers.build(builder, canonical(key.rules().canonizers()), spec);
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setOptimizationLevel(model.options().optimization());
             so.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
@@ -266,14 +267,10 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
         return p;
     }
 
-    /** The model after the canonizers of the propagation rule sets, computed once. */
-    private ModelProto canonical() {
-        ModelProto p = canonical;
-        if (p == null) {
-            p = Canonizers.canonize(proto());
-            canonical = p;
-        }
-        return p;
+    /** The model after the given canonizers, computed once per list. */
+    private ModelProto canonical(List<Canonizer> canonizers) {
+        return canonizers.isEmpty() ? proto() : canonical.computeIfAbsent(canonizers,
+                c -> Canonizers.canonize(proto(), c));
     }
 
     /** Test hook: sees every native tensor this model creates for a backward pass. */

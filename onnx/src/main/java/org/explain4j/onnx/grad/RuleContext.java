@@ -29,15 +29,6 @@ public final class RuleContext {
 
         /** Whether rules may use the faster formulations (see {@link BackwardGraphBuilder#plainRules()}). */
         boolean optimisedForms();
-
-        /** The node producing {@code tensor}, or null for graph inputs and initializers. */
-        NodeProto producer(String tensor);
-
-        /** The rule chosen for a node on the differentiated path, or null. */
-        OpRule ruleOf(NodeProto node);
-
-        /** Whether {@code node} is the only reader of {@code tensor}, which is neither a graph output nor requested. */
-        boolean onlyConsumer(String tensor, NodeProto node);
     }
 
     private final Host host;
@@ -138,7 +129,7 @@ public final class RuleContext {
         return Attr.find(node, name).isPresent();
     }
 
-    /** A numeric parameter of the rule set's override that chose this rule. */
+    /** A numeric parameter of the rule set's assignment that chose this rule. */
     public double param(String name, double dflt) {
         return params.getOrDefault(name, dflt);
     }
@@ -196,38 +187,6 @@ public final class RuleContext {
     /** Whether this build may use the faster formulations (on by default; see {@link BackwardGraphBuilder#plainRules()}). */
     public boolean optimisedForms() {
         return host.optimisedForms();
-    }
-
-    /** The node producing input {@code i}, or null for a graph input or initializer. */
-    public NodeProto producerOfInput(int i) {
-        return host.producer(input(i));
-    }
-
-    /** The rule chosen for another node on the differentiated path, or null. */
-    public OpRule ruleOf(NodeProto other) {
-        return host.ruleOf(other);
-    }
-
-    /** Whether this node is the only reader of its input {@code i}, which is neither a graph output nor requested. */
-    public boolean onlyConsumerOfInput(int i) {
-        return host.onlyConsumer(input(i), node);
-    }
-
-    /** Whether a gradient is wanted at {@code tensor} (it depends on a requested tensor and leads to the output). */
-    public boolean gradientFlowsTo(String tensor) {
-        return host.isActive(tensor);
-    }
-
-    /**
-     * Adds a contribution to the gradient of a tensor further up than this node's inputs: for
-     * rules that fold the node producing their input into their own backward pass (that node then
-     * receives no gradient and emits nothing).
-     */
-    public void addGradTo(String tensor, String grad) {
-        if (!host.isActive(tensor)) {
-            throw new IllegalStateException("no gradient flows to '" + tensor + "'");
-        }
-        host.addGrad(tensor, grad);
     }
 
     // ---- emitting ----

@@ -2,13 +2,19 @@ package org.explain4j.onnx.grad;
 
 import ai.onnx.proto.OnnxMl.NodeProto;
 import org.explain4j.core.Explain4jException;
+import org.explain4j.core.catalog.MethodCatalog;
 
 /** The one-line errors for operations the backward graph cannot handle. */
-final class Unsupported {
-    static final String PERTURBATION_HINT = "the perturbation methods (occlusion, feature-ablation, "
-            + "shapley-value-sampling, kernel-shap, lime) still work on this model";
-
+public final class Unsupported {
     private Unsupported() {
+    }
+
+    /**
+     * The one sentence every "cannot differentiate this" message ends with: the perturbation
+     * methods that still work on the model.
+     */
+    public static String perturbationHint() {
+        return "the perturbation methods (" + String.join(", ", MethodCatalog.perturbationMethods()) + ") still work on this model";
     }
 
     static String describe(NodeProto node, int opset) {
@@ -21,12 +27,12 @@ final class Unsupported {
     static Explain4jException noRule(NodeProto node, int opset) {
         return Explain4jException.unsupported("--model", "explain4j has no backward rule for " + describe(node, opset)
                 + ", which lies on the gradient path, so gradient methods cannot run on this model; "
-                + PERTURBATION_HINT);
+                + perturbationHint());
     }
 
     /** The rule exists but cannot handle this use of the op. */
     static Explain4jException error(NodeProto node, int opset, String why) {
         return Explain4jException.unsupported("--model", "the backward rule for " + describe(node, opset)
-                + " cannot handle it: " + why + "; " + PERTURBATION_HINT);
+                + " cannot handle it: " + why + "; " + perturbationHint());
     }
 }

@@ -149,7 +149,7 @@ class BackwardGraphBuilderTest {
 
     @Test
     void anOverrideWithoutARegisteredRuleFailsClearly() {
-        RuleSet guided = new RuleSet("guided-backprop", List.of(new RuleSet.Override(
+        RuleSet guided = new RuleSet("guided-backprop", List.of(new RuleSet.Assignment(
                 new RuleSet.Selector.OpType("Relu"), "guided-relu", Map.of())));
         assertThatThrownBy(() -> builder.build(mlp(13), new BackwardSpec("x", "y", new int[] {2, 4}, List.of("x"),
                 List.of(), List.of(), guided)))
@@ -172,7 +172,7 @@ class BackwardGraphBuilderTest {
                 new RuleSet.Selector.FirstLayer(List.of("Relu")), new double[] {0, 3},
                 new RuleSet.Selector.TensorName("y"), new double[] {0, 3});
         for (Map.Entry<RuleSet.Selector, double[]> e : expected.entrySet()) {
-            RuleSet rules = new RuleSet("scaled", List.of(new RuleSet.Override(e.getKey(), "scaled",
+            RuleSet rules = new RuleSet("scaled", List.of(new RuleSet.Assignment(e.getKey(), "scaled",
                     Map.of("factor", 3.0))));
             BackwardGraph g = new BackwardGraphBuilder(registry).build(m, new BackwardSpec("x", "y", new int[] {1, 2},
                     List.of("x"), List.of(), List.of(), rules));

@@ -21,6 +21,8 @@ class UnaryRulesTest {
         return Stream.of(
                 Arguments.of("Relu", DOUBLE, -1.0, 1.0, List.of()),
                 Arguments.of("LeakyRelu", FLOAT, -1.0, 1.0, List.of(Attr.f("alpha", 0.2f))),
+                Arguments.of("Elu", FLOAT, -2.0, 2.0, List.of(Attr.f("alpha", 0.7f))),
+                Arguments.of("Elu", FLOAT, -2.0, 2.0, List.of()),
                 Arguments.of("Sigmoid", DOUBLE, -2.0, 2.0, List.of()),
                 Arguments.of("Tanh", DOUBLE, -2.0, 2.0, List.of()),
                 Arguments.of("Exp", DOUBLE, -1.0, 1.0, List.of()),

@@ -1,6 +1,8 @@
 package org.explain4j.onnx.grad.propagation;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
+import java.util.List;
+import org.explain4j.core.grad.Canonizer;
 import org.explain4j.core.grad.RuleSet;
 import org.explain4j.onnx.grad.BackwardGraph;
 import org.explain4j.onnx.grad.BackwardGraphBuilder;
@@ -8,8 +10,10 @@ import org.explain4j.onnx.grad.BackwardSpec;
 
 /**
  * Graph-to-graph passes that rewrite a model into an equivalent form that the propagation rules
- * handle (Zennit's canonizers), applied before the rules of every rule set other than the plain
- * gradient. The caller's model is never modified: a pass returns a new proto.
+ * handle (Zennit's canonizers), applied before the rules of a rule set that asks for them
+ * ({@link RuleSet#canonizers()}: the LRP composites and DeepLIFT merge BatchNorm; guided backprop,
+ * deconvolution and beta-smooth, modified gradients, ask for none). The caller's model is never
+ * modified: a pass returns a new proto.
  *
  * <ul>
  *   <li>BatchNormalization in inference mode is folded into the Conv or Gemm before it when it is
@@ -25,9 +29,15 @@ public final class Canonizers {
     private Canonizers() {
     }
 
-    /** The canonical form of {@code model}: {@code model} itself when no pass changes anything. */
-    public static ModelProto canonize(ModelProto model) {
-        return BatchNormFolding.apply(model);
+    /** {@code model} after the given canonizers, in order: {@code model} itself when none changes anything. */
+    public static ModelProto canonize(ModelProto model, List<Canonizer> canonizers) {
+        ModelProto m = model;
+        for (Canonizer c : canonizers) {
+            m = switch (c) {
+                case MERGE_BATCH_NORM -> BatchNormFolding.apply(m);
+            };
+        }
+        return m;
     }
 
     /**
@@ -39,7 +49,7 @@ public final class Canonizers {
      */
     public static BackwardGraph build(BackwardGraphBuilder builder, ModelProto canonical, BackwardSpec spec) {
         RuleSet rules = CaptumParity.adjust(canonical, spec.rules());
-        BackwardSpec s = rules == spec.rules() ? spec : new BackwardSpec(spec.inputName(), spec.outputName(),
+        BackwardSpec s = rules.equals(spec.rules()) ? spec : new BackwardSpec(spec.inputName(), spec.outputName(),
                 spec.inputShape(), spec.gradients(), spec.captures(), spec.feeds(), rules);
         try {
             return builder.build(canonical, s);

@@ -7,7 +7,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.explain4j.core.grad.PropagationRules;
+import org.explain4j.core.grad.Rules;
+import org.explain4j.onnx.grad.RuleMatcher;
 import org.explain4j.core.grad.RuleSet;
 
 /**
@@ -26,58 +27,41 @@ import org.explain4j.core.grad.RuleSet;
  *
  * <p>Where the reference's activations entering the MaxPool are constant over each window (as for
  * a zero baseline, whose activations are {@code relu(bias)}) both forms are complete; otherwise
- * Captum's result, and so this one, does not sum exactly to {@code f(x) - f(x_ref)}. An override of {@code deeplift-maxpool} with the parameter
+ * Captum's result, and so this one, does not sum exactly to {@code f(x) - f(x_ref)}. An assignment of {@code deeplift-maxpool} with the parameter
  * {@value #PARAM} = 0 opts out and keeps the (complete) MaxPool rule everywhere.
  */
 final class CaptumParity {
-    /** The parameter of a {@code deeplift-maxpool} override that turns this adjustment off when 0. */
+    /** The parameter of a {@code deeplift-maxpool} assignment that turns this adjustment off when 0. */
     static final String PARAM = "captum_parity";
 
     private CaptumParity() {
     }
 
     static RuleSet adjust(ModelProto model, RuleSet rules) {
-        if (rules.overrides().stream().noneMatch(o -> o.rule().equals("deeplift-maxpool"))) {
+        if (rules.assignments().stream().noneMatch(o -> o.rule().equals(Rules.DEEPLIFT_MAXPOOL))) {
             return rules;
         }
         List<NodeProto> nodes = model.getGraph().getNodeList();
         Map<String, NodeProto> producer = new HashMap<>();
         nodes.forEach(n -> n.getOutputList().forEach(o -> producer.put(o, n)));
-        List<RuleSet.Override> extra = new ArrayList<>();
+        RuleMatcher matcher = new RuleMatcher(rules, nodes);
+        List<RuleSet.Assignment> extra = new ArrayList<>();
         for (NodeProto n : nodes) {
-            Optional<RuleSet.Override> o = override(n, rules, nodes);
+            Optional<RuleSet.Assignment> o = matcher.match(n);
             if (n.getOutputCount() == 0 || n.getInputCount() == 0 || o.isEmpty()
-                    || !o.get().rule().equals("deeplift-maxpool") || o.get().params().getOrDefault(PARAM, 1.0) == 0) {
+                    || !o.get().rule().equals(Rules.DEEPLIFT_MAXPOOL) || o.get().params().getOrDefault(PARAM, 1.0) == 0) {
                 continue;
             }
             NodeProto p = producer.get(n.getInput(0));
-            if (p != null && override(p, rules, nodes).map(RuleSet.Override::rule).equals(Optional.of("rescale"))) {
-                extra.add(new RuleSet.Override(new RuleSet.Selector.TensorName(n.getOutput(0)), "gradient", Map.of()));
+            if (p != null && matcher.match(p).map(RuleSet.Assignment::rule).equals(Optional.of(Rules.RESCALE))) {
+                extra.add(new RuleSet.Assignment(new RuleSet.Selector.TensorName(n.getOutput(0)), Rules.GRADIENT,
+                        Map.of()));
             }
         }
         if (extra.isEmpty()) {
             return rules;
         }
-        extra.addAll(rules.overrides());
-        return new RuleSet(rules.name(), extra);
-    }
-
-    /** The first override matching {@code n}, as the builder selects it. */
-    private static Optional<RuleSet.Override> override(NodeProto n, RuleSet rules, List<NodeProto> nodes) {
-        for (RuleSet.Override o : rules.overrides()) {
-            boolean match;
-            if (o.selector() instanceof RuleSet.Selector.OpType t) {
-                match = t.opType().equals(PropagationRules.ANY_OP) || t.opType().equals(n.getOpType());
-            } else if (o.selector() instanceof RuleSet.Selector.TensorName t) {
-                match = n.getOutputList().contains(t.tensorName());
-            } else {
-                List<String> types = ((RuleSet.Selector.FirstLayer) o.selector()).opTypes();
-                match = nodes.stream().filter(m -> types.contains(m.getOpType())).findFirst().orElse(null) == n;
-            }
-            if (match) {
-                return Optional.of(o);
-            }
-        }
-        return Optional.empty();
+        extra.addAll(rules.assignments());
+        return new RuleSet(rules.name(), extra, rules.canonizers());
     }
 }

@@ -2,6 +2,7 @@ package org.explain4j.onnx.grad.propagation;
 
 import org.explain4j.onnx.grad.OpRule;
 import org.explain4j.onnx.grad.RuleContext;
+import org.explain4j.onnx.grad.Unsupported;
 
 /**
  * The rule of every op a strict rule set (DeepLIFT, LRP) does not model: building the graph fails
@@ -9,9 +10,11 @@ import org.explain4j.onnx.grad.RuleContext;
  * gradient.
  */
 final class RefuseRule implements OpRule {
-    static final String ALTERNATIVES = "use a gradient method (saliency, input-x-gradient, integrated-gradients) or a"
-            + " perturbation method (occlusion, feature-ablation, shapley-value-sampling, kernel-shap, lime), which"
-            + " work on this model";
+    /** What still works on a model with such an op. */
+    static String alternatives() {
+        return "use a gradient method (saliency, input-x-gradient, integrated-gradients); "
+                + Unsupported.perturbationHint();
+    }
 
     @Override
     public void backward(RuleContext c) {
@@ -21,6 +24,6 @@ final class RefuseRule implements OpRule {
                     + " consumer, runs in inference mode and has constant parameters; this one could not be folded)";
         }
         throw new Refusal(c.opType() + " node '" + c.nodeName() + "' (opset " + c.opset()
-                + ") has no rule in this rule set" + why + "; " + ALTERNATIVES);
+                + ") has no rule in this rule set" + why + "; " + alternatives());
     }
 }

@@ -1,12 +1,19 @@
 package org.explain4j.onnx.grad.rules;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import org.explain4j.onnx.grad.FusedPairRule;
 import org.explain4j.onnx.grad.OpRule;
 
 /** The plain-gradient rule of every ONNX op type explain4j differentiates, keyed by op type. */
 public final class DefaultRules {
     private DefaultRules() {
+    }
+
+    /** The fused pair rules of the faster formulations: MaxPool after a ReLU ({@link ReluMaxPoolPair}). */
+    public static List<FusedPairRule> fusedPairs() {
+        return List.of(new ReluMaxPoolPair());
     }
 
     /** A new map from op type to its gradient rule. */
@@ -24,6 +31,7 @@ public final class DefaultRules {
         r.put("Gemm", new GemmRule());
         r.put("Relu", new ReluRule());
         r.put("LeakyRelu", new LeakyReluRule());
+        r.put("Elu", new EluRule());
         r.put("PRelu", new PReluRule());
         r.put("Sigmoid", new SigmoidRule());
         r.put("Tanh", new TanhRule());
@@ -59,7 +67,7 @@ public final class DefaultRules {
         r.put("Identity", new IdentityRule());
         r.put("Dropout", new DropoutRule());
         r.put("Cast", new CastRule());
-        NoGradientRule none = new NoGradientRule();
+        ZeroGradientRule none = new ZeroGradientRule();
         for (String op : new String[] {"Constant", "ConstantOfShape", "Shape", "Size", "Range", "Floor", "Ceil",
                 "Round", "Sign"}) {
             r.put(op, none);

@@ -1,7 +1,6 @@
 package org.explain4j.onnx.grad.rules;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
-import ai.onnx.proto.OnnxMl.NodeProto;
 import java.util.List;
 import org.explain4j.onnx.grad.Attr;
 import org.explain4j.onnx.grad.OpRule;
@@ -21,6 +20,11 @@ final class MaxPoolRule implements OpRule {
 
     @Override
     public void backward(RuleContext c) {
+        c.addGrad(0, unpool(c, c.grad(0)));
+    }
+
+    /** {@code g} (the output's shape) scatter-added at each window's chosen element into zeros of the input's shape. */
+    static String unpool(RuleContext c, String g) {
         if (c.attrInt("storage_order", 0) != 0) {
             throw c.unsupported("storage_order=1 (column-major indices)");
         }
@@ -33,30 +37,12 @@ final class MaxPoolRule implements OpRule {
         for (long d : c.outputShape(0)) {
             outSize *= d;
         }
-        String g = c.grad(0);
-        String target = c.input(0);
-        NodeProto relu = c.producerOfInput(0);
-        if (c.optimisedForms() && relu != null && relu.getOpType().equals("Relu") && c.ruleOf(relu) instanceof ReluRule
-                && c.onlyConsumerOfInput(0) && c.gradientFlowsTo(relu.getInput(0))) {
-            // MaxPool(Relu(z)): the ReLU's mask at each window's chosen element is exactly "the
-            // pooled value > 0", so it is applied here, on the pooled side (a quarter of the
-            // elements for 3x3 stride-2 pooling), and the scattered gradient goes straight to z;
-            // the Relu then receives no gradient and emits nothing. Windows whose maximum is 0
-            // (all inputs <= 0) get 0, whichever element they chose, as with the mask.
-            g = ReluRule.whereOutputPositive(c, c.output(0), g);
-            target = relu.getInput(0);
-        }
         String indices = c.reshape(indices(c), new long[] {outSize});
         String updates = c.reshape(g, new long[] {outSize});
         String zeros = c.zeros(new long[] {inSize}, c.inputType(0));
         String scattered = c.op("ScatterElements", List.of(zeros, indices, updates),
                 Attr.i("axis", 0), Attr.s("reduction", "add"));
-        String gx = c.reshape(scattered, x);
-        if (target.equals(c.input(0))) {
-            c.addGrad(0, gx);
-        } else {
-            c.addGradTo(target, gx);
-        }
+        return c.reshape(scattered, x);
     }
 
     /**

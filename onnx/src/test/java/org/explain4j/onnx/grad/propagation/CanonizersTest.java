@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.explain4j.core.ErrorKind;
@@ -54,7 +55,7 @@ class CanonizersTest {
                 .node("Gemm", List.of("f", "W", "C"), "g", Attr.f("alpha", 0.8f), Attr.f("beta", 1.2f));
         ModelProto original = batchNorm(n, "g", "y", 4).build("y");
         byte[] before = original.toByteArray();
-        ModelProto canonical = Canonizers.canonize(original);
+        ModelProto canonical = Canonizers.canonize(original, Fixtures.MERGE);
         assertThat(original.toByteArray()).as("the caller's model").isEqualTo(before);
         assertThat(count(canonical, "BatchNormalization")).isZero();
         assertThat(count(original, "BatchNormalization")).isEqualTo(2);
@@ -65,12 +66,12 @@ class CanonizersTest {
     @Test
     void residualCnn_foldsAllThreeBatchNormsAndKeepsItsOutputs() {
         ModelProto original = DeepLiftTest.proto(Fixtures.fixture("residual_cnn.onnx"));
-        ModelProto canonical = Canonizers.canonize(original);
+        ModelProto canonical = Canonizers.canonize(original, Fixtures.MERGE);
         assertThat(count(original, "BatchNormalization")).isEqualTo(3);
         assertThat(count(canonical, "BatchNormalization")).isZero();
         assertThat(count(canonical, "Add")).as("the residual Add stays explicit").isEqualTo(1);
         assertSameOutputs(original, canonical, LrpRulesTest.random(rnd, 2, 3, 12, 12));
-        assertThat(Canonizers.canonize(canonical)).as("nothing left to fold").isSameAs(canonical);
+        assertThat(Canonizers.canonize(canonical, Fixtures.MERGE)).as("nothing left to fold").isSameAs(canonical);
     }
 
     private ModelProto unfoldable() {
@@ -83,31 +84,36 @@ class CanonizersTest {
     @Test
     void unfoldableBatchNorm_isRefusedUnderLrpButDifferentiatedUnderGradientAndDeepLift() {
         ModelProto model = unfoldable();
-        assertThat(Canonizers.canonize(model)).isSameAs(model);
+        assertThat(Canonizers.canonize(model, Fixtures.MERGE)).isSameAs(model);
         OnnxDifferentiableModel m = Fixtures.load(model);
         try {
             Tensor x = LrpRulesTest.random(rnd, 2, 2, 4, 4);
             double[] seed = LrpRulesTest.random(rnd, 2, 32).toDoubleArray();
             assertThatThrownBy(() -> Fixtures.backward(m, x, seed, new int[] {2, 32},
-                    PropagationRules.lrp("epsilon", 1e-9, 0, 1)))
+                    Fixtures.composite("epsilon", "epsilon", 1e-9)))
                     .isInstanceOfSatisfying(Explain4jException.class, e -> {
                         assertThat(e.kind()).isEqualTo(ErrorKind.UNSUPPORTED);
                         assertThat(e.getMessage()).startsWith("lrp-epsilon: BatchNormalization node"
                                 + " 'BatchNormalization_1' (opset 13) has no rule in this rule set")
                                 .contains("could not be folded").doesNotContain("\n");
                     });
-            assertThat(Fixtures.backward(m, x, seed, new int[] {2, 32}, RuleSet.gradient())).hasSize(64);
+            // the model is linear (Conv, BatchNorm, Add, Flatten): DeepLIFT's multipliers are its gradient
+            double[] gradient = Fixtures.backward(m, x, seed, new int[] {2, 32}, RuleSet.gradient());
             Tensor batch = Tensor.concat(List.of(x, LrpRulesTest.random(rnd, 2, 2, 4, 4)));
-            assertThat(Fixtures.backward(m, batch, new double[128], new int[] {4, 32}, PropagationRules.deepLift()))
-                    .hasSize(128);
+            double[] seeds = Arrays.copyOf(seed, 128);
+            double[] deepLift = Fixtures.backward(m, batch, seeds, new int[] {4, 32}, PropagationRules.deepLift());
+            assertThat(Arrays.stream(gradient).map(Math::abs).max().orElse(0)).isGreaterThan(1e-3);
+            assertThat(Fixtures.relativeError(Arrays.copyOf(deepLift, 64), gradient))
+                    .as("DeepLIFT through the unfolded BatchNorm vs the plain gradient").isLessThan(1e-5);
         } finally {
             Fixtures.close(m);
         }
     }
 
     @Test
-    void gradientRuleSet_seesTheModelAsWritten() {
-        // the pre-normalisation tensor 'c' disappears when BatchNorm is folded; the plain gradient keeps it
+    void gradientAndModifiedGradientRuleSets_seeTheModelAsWritten() {
+        // the pre-normalisation tensor 'c' disappears when BatchNorm is folded; the plain gradient and
+        // guided backprop (which asks for no canonizer) keep it, LRP (which merges BatchNorm) does not
         Net n = Net.input(-1, 2, 4, 4).random("K", rnd, -1, 1, 2, 2, 3, 3)
                 .node("Conv", List.of("x", "K"), "c", Attr.ints("pads", 1, 1, 1, 1));
         ModelProto model = batchNorm(n, "c", "bn", 2).node("Flatten", "bn", "y").build("y");
@@ -116,11 +122,68 @@ class CanonizersTest {
             Tensor x = LrpRulesTest.random(rnd, 1, 2, 4, 4);
             Tensor seed = LrpRulesTest.random(rnd, 1, 32);
             BackwardRequest capture = BackwardRequest.gradientOfInput().withCaptures(List.of("c"));
-            assertThat(m.backward(x, seed, capture).gradients()).containsKey("c");
-            assertThatThrownBy(() -> m.backward(x, seed, capture.withRules(PropagationRules.guidedBackprop())))
+            Tensor plain = m.backward(x, seed, capture).inputGradient().orElseThrow();
+            Tensor guided = m.backward(x, seed, capture.withRules(PropagationRules.guidedBackprop())).inputGradient()
+                    .orElseThrow();
+            assertThat(guided.toDoubleArray()).as("no ReLU: guided backprop is the gradient")
+                    .containsExactly(plain.toDoubleArray(), org.assertj.core.data.Offset.offset(1e-6));
+            assertThatThrownBy(() -> m.backward(x, seed, capture.withRules(Fixtures.composite("epsilon"))))
                     .isInstanceOf(Explain4jException.class).hasMessageContaining("no tensor 'c'");
         } finally {
             Fixtures.close(m);
+        }
+    }
+
+    @Test
+    void lrpOnConvBatchNormModel_equalsLrpOnTheHandFoldedModel() {
+        // y = Gemm(Flatten(Relu(BN(Conv(x, K, B))))): fold by hand, W' = K * s, b' = (B - mean) * s + beta
+        // with s = scale / sqrt(var + eps), and compare the relevance under composites that treat the
+        // conv with a bias-sensitive rule (epsilon, z+, alpha-beta, gamma)
+        Net n = Net.input(-1, 2, 5, 5).random("K", rnd, -1, 1, 3, 2, 3, 3).random("B", rnd, -0.5, 0.5, 3)
+                .node("Conv", List.of("x", "K", "B"), "c", Attr.ints("pads", 1, 1, 1, 1));
+        batchNorm(n, "c", "bn", 3).node("Relu", "bn", "r").node("Flatten", "r", "f").random("W", rnd, -1, 1, 4, 75)
+                .random("C", rnd, -0.5, 0.5, 4).node("Gemm", List.of("f", "W", "C"), "y", Attr.i("transB", 1));
+        ModelProto withBatchNorm = n.build("y");
+        double[] k = n.values("K");
+        double[] b = n.values("B");
+        double[] scale = n.values("bn_scale");
+        double[] beta = n.values("bn_b");
+        double[] mean = n.values("bn_mean");
+        double[] var = n.values("bn_var");
+        double[] kf = new double[k.length];
+        double[] bf = new double[3];
+        for (int o = 0; o < 3; o++) {
+            double s = scale[o] / Math.sqrt(var[o] + 1e-3);
+            for (int i = 0; i < 18; i++) {
+                kf[o * 18 + i] = k[o * 18 + i] * s;
+            }
+            bf[o] = (b[o] - mean[o]) * s + beta[o];
+        }
+        ModelProto folded = Net.input(-1, 2, 5, 5).init("K", new long[] {3, 2, 3, 3}, kf).init("B", new long[] {3}, bf)
+                .node("Conv", List.of("x", "K", "B"), "c", Attr.ints("pads", 1, 1, 1, 1)).node("Relu", "c", "r")
+                .node("Flatten", "r", "f").init("W", new long[] {4, 75}, n.values("W"))
+                .init("C", new long[] {4}, n.values("C"))
+                .node("Gemm", List.of("f", "W", "C"), "y", Attr.i("transB", 1)).build("y");
+        OnnxDifferentiableModel a = Fixtures.load(withBatchNorm);
+        OnnxDifferentiableModel h = Fixtures.load(folded);
+        try {
+            Tensor x = LrpRulesTest.random(rnd, 3, 2, 5, 5);
+            double[] seed = LrpRulesTest.random(rnd, 3, 4).toDoubleArray();
+            for (RuleSet rules : List.of(Fixtures.composite("epsilon", "epsilon", 1e-3),
+                    Fixtures.composite("epsilon-plus"), Fixtures.composite("epsilon-alpha2-beta1", "beta", 2),
+                    Fixtures.composite("epsilon-gamma-box", "gamma", 0.5, "low", -1, "high", 1),
+                    Fixtures.composite("excitation-backprop"))) {
+                double[] viaCanonizer = Fixtures.backward(a, x, seed, new int[] {3, 4}, rules);
+                double[] byHand = Fixtures.backward(h, x, seed, new int[] {3, 4}, rules);
+                assertThat(Arrays.stream(byHand).map(Math::abs).max().orElse(0)).as("%s: non-zero", rules.name())
+                        .isGreaterThan(1e-3);
+                assertThat(Fixtures.relativeError(viaCanonizer, byHand))
+                        .as("%s: relevance with BatchNorm merged by the canonizer vs folded by hand", rules.name())
+                        .isLessThan(1e-4);
+            }
+        } finally {
+            Fixtures.close(a);
+            Fixtures.close(h);
         }
     }
 
@@ -131,18 +194,21 @@ class CanonizersTest {
         OnnxDifferentiableModel m = Fixtures.load(model);
         try {
             Tensor x = LrpRulesTest.random(rnd, 2, 4);
-            for (RuleSet rules : List.of(PropagationRules.lrp("epsilon-plus", 1e-9, 0, 1),
+            for (RuleSet rules : List.of(Fixtures.composite("epsilon-plus", "epsilon", 1e-9),
                     PropagationRules.deepLift())) {
                 assertThatThrownBy(() -> Fixtures.backward(m, Tensor.concat(List.of(x, x)), new double[12],
                         new int[] {4, 3}, rules))
                         .isInstanceOfSatisfying(Explain4jException.class, e -> {
                             assertThat(e.kind()).isEqualTo(ErrorKind.UNSUPPORTED);
                             assertThat(e.getMessage()).isEqualTo(rules.name() + ": Softmax node 'Softmax_1' (opset 13)"
-                                    + " has no rule in this rule set; " + RefuseRule.ALTERNATIVES);
+                                    + " has no rule in this rule set; " + RefuseRule.alternatives());
                         });
             }
-            assertThat(Fixtures.backward(m, x, new double[6], new int[] {2, 3}, PropagationRules.guidedBackprop()))
-                    .as("guided backprop keeps the gradient of ops it does not name").hasSize(8);
+            double[] seed = LrpRulesTest.random(rnd, 2, 3).toDoubleArray();
+            assertThat(Fixtures.backward(m, x, seed, new int[] {2, 3}, PropagationRules.guidedBackprop()))
+                    .as("guided backprop keeps the gradient of ops it does not name (Softmax, MatMul)")
+                    .containsExactly(Fixtures.backward(m, x, seed, new int[] {2, 3}, RuleSet.gradient()),
+                            org.assertj.core.data.Offset.offset(1e-6));
         } finally {
             Fixtures.close(m);
         }
@@ -157,7 +223,7 @@ class CanonizersTest {
         try {
             Tensor x = LrpRulesTest.random(rnd, 2, 4);
             assertThatThrownBy(() -> Fixtures.backward(m, x, new double[6], new int[] {2, 3},
-                    PropagationRules.lrp("epsilon", 1e-9, 0, 1)))
+                    Fixtures.composite("epsilon", "epsilon", 1e-9)))
                     .isInstanceOfSatisfying(Explain4jException.class, e -> {
                         assertThat(e.kind()).isEqualTo(ErrorKind.UNSUPPORTED);
                         assertThat(e.getMessage()).contains("Dropout", "training mode");

@@ -41,7 +41,7 @@ class ConservationTest {
             try {
                 Tensor out = m.forward(x);
                 int[] targets = {0, 1, 3};
-                double[] rel = Fixtures.lrp(m, x, targets, PropagationRules.lrp(composite, 1e-9, 0, 1));
+                double[] rel = Fixtures.lrp(m, x, targets, Fixtures.composite(composite, "epsilon", 1e-9));
                 int per = x.exampleSize();
                 for (int n = 0; n < 3; n++) {
                     double logit = out.getDouble(n * 4 + targets[n]);

@@ -14,7 +14,6 @@ import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.grad.PropagationRules;
 import org.explain4j.core.grad.RuleSet;
-import org.explain4j.core.io.Npy;
 import org.explain4j.onnx.grad.Attr;
 import org.explain4j.onnx.grad.OnnxDifferentiableModel;
 import org.junit.jupiter.api.Test;
@@ -25,8 +24,8 @@ class DeepLiftTest {
 
     /** DeepLIFT whose MaxPool rule is Captum's everywhere (no Captum-parity adjustment). */
     private static final RuleSet DEEPLIFT_POOL_RULE = new RuleSet("deeplift-pool-rule", java.util.stream.Stream.concat(
-            java.util.stream.Stream.of(new RuleSet.Override(new RuleSet.Selector.OpType("MaxPool"), "deeplift-maxpool",
-                    java.util.Map.of(CaptumParity.PARAM, 0.0))), DEEPLIFT.overrides().stream()).toList());
+            java.util.stream.Stream.of(new RuleSet.Assignment(new RuleSet.Selector.OpType("MaxPool"), "deeplift-maxpool",
+                    java.util.Map.of(CaptumParity.PARAM, 0.0))), DEEPLIFT.assignments().stream()).toList());
 
     private static Tensor random(Tensor x, double lo, double hi, long seed) {
         Random rnd = new Random(seed);
@@ -57,10 +56,11 @@ class DeepLiftTest {
     }
 
     @Test
-    void tabularMlp_attributionsSumToTheOutputDifference() {
-        OnnxDifferentiableModel m = Fixtures.load(Fixtures.golden("tabular_mlp.onnx"));
+    void mlpWithReluAndTanh_attributionsSumToTheOutputDifference() {
+        // Gemm, Relu, Gemm, Tanh, Gemm (the golden tabular model's architecture, random weights)
+        OnnxDifferentiableModel m = Fixtures.load(new NaiveCompositesTest.Mlp(new Random(12)).model);
         try {
-            Tensor x = Npy.read(Fixtures.golden("tabular_x.npy"));
+            Tensor x = LrpRulesTest.random(new Random(13), 4, 6);
             assertComplete(m, x, random(x, -1, 1, 1), DEEPLIFT);
             assertComplete(m, x, Fixtures.zerosLike(x), DEEPLIFT);
         } finally {
@@ -69,10 +69,11 @@ class DeepLiftTest {
     }
 
     @Test
-    void digitsCnn_attributionsSumToTheOutputDifference() {
-        OnnxDifferentiableModel m = Fixtures.load(Fixtures.golden("digits_cnn.onnx"));
+    void cnnWithMaxPoolAfterRelu_attributionsSumToTheOutputDifference() {
+        // Conv, Relu, MaxPool, Conv, Relu, Flatten, Gemm (the golden digits model's architecture)
+        OnnxDifferentiableModel m = Fixtures.load(new NaiveCompositesTest.Cnn(new Random(14)).model);
         try {
-            Tensor x = Npy.read(Fixtures.golden("digits_x.npy"));
+            Tensor x = LrpRulesTest.random(new Random(15), 4, 2, 6, 6);
             // Captum's own result (MaxPool gradient after the Relu) is complete where the reference's
             // pooled activations are constant per window, as for the zero baseline (relu(bias))
             assertComplete(m, x, Fixtures.zerosLike(x), DEEPLIFT);
@@ -105,20 +106,22 @@ class DeepLiftTest {
 
     @Test
     void maxPoolRightAfterAnActivation_usesItsGradientAsCaptumDoes() {
-        ModelProto digits = proto(Fixtures.golden("digits_cnn.onnx"));
-        RuleSet adjusted = CaptumParity.adjust(digits, DEEPLIFT);
+        ModelProto cnn = new NaiveCompositesTest.Cnn(new Random(14)).model;
+        RuleSet adjusted = CaptumParity.adjust(cnn, DEEPLIFT);
         assertThat(adjusted.name()).isEqualTo(DEEPLIFT.name());
-        assertThat(adjusted.overrides().get(0)).isEqualTo(new RuleSet.Override(
-                new RuleSet.Selector.TensorName("/pool/MaxPool_output_0"), "gradient", java.util.Map.of()));
-        assertThat(CaptumParity.adjust(digits, PropagationRules.lrp("epsilon", 1e-9, 0, 1)).overrides())
-                .isEqualTo(PropagationRules.lrp("epsilon", 1e-9, 0, 1).overrides());
+        assertThat(adjusted.assignments()).hasSize(DEEPLIFT.assignments().size() + 1);
+        assertThat(adjusted.assignments().get(0)).isEqualTo(new RuleSet.Assignment(
+                new RuleSet.Selector.TensorName("p"), "gradient", java.util.Map.of()));
+        assertThat(adjusted.canonizers()).isEqualTo(DEEPLIFT.canonizers());
+        assertThat(CaptumParity.adjust(cnn, Fixtures.composite("epsilon", "epsilon", 1e-9)).assignments())
+                .isEqualTo(Fixtures.composite("epsilon", "epsilon", 1e-9).assignments());
     }
 
     @Test
     void oddBatch_failsClearly() {
-        OnnxDifferentiableModel m = Fixtures.load(Fixtures.golden("tabular_mlp.onnx"));
+        OnnxDifferentiableModel m = Fixtures.load(new NaiveCompositesTest.Mlp(new Random(12)).model);
         try {
-            Tensor x = Tensor.zeros(DType.FLOAT32, 3, 10);
+            Tensor x = Tensor.zeros(DType.FLOAT32, 3, 6);
             assertThatThrownBy(() -> Fixtures.backward(m, x, new double[9], new int[] {3, 3}, DEEPLIFT))
                     .isInstanceOfSatisfying(Explain4jException.class, e -> {
                         assertThat(e.kind()).isEqualTo(ErrorKind.UNSUPPORTED);

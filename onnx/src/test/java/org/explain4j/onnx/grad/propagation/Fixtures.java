@@ -12,6 +12,9 @@ import java.util.Map;
 import org.explain4j.core.DType;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.grad.BackwardRequest;
+import org.explain4j.core.grad.Canonizer;
+import org.explain4j.core.grad.Composite;
+import org.explain4j.core.grad.Composites;
 import org.explain4j.core.grad.RuleSet;
 import org.explain4j.onnx.OnnxModel;
 import org.explain4j.onnx.grad.OnnxDifferentiableModel;
@@ -21,13 +24,34 @@ final class Fixtures {
     private Fixtures() {
     }
 
-    /** A file of ../shared/golden (the test is skipped when it is not there). */
+    /** The canonizers of the LRP composites and DeepLIFT. */
+    static final List<Canonizer> MERGE = List.of(Canonizer.MERGE_BATCH_NORM);
+
+    /**
+     * A file of ../shared/golden: the test is skipped when it is not there, or fails when the
+     * system property {@code explain4j.requireGolden} is {@code true}.
+     */
     static Path golden(String file) {
+        boolean required = Boolean.getBoolean("explain4j.requireGolden");
         String shared = System.getProperty("explain4j.shared");
+        Path p = shared == null ? null : Path.of(shared, "golden", file);
+        boolean present = p != null && Files.exists(p);
+        if (required && !present) {
+            throw new AssertionError("explain4j.requireGolden is true but the golden file " + (p == null
+                    ? file + " cannot be found (system property explain4j.shared is not set)" : p + " is missing"));
+        }
         assumeThat(shared).as("system property explain4j.shared").isNotNull();
-        Path p = Path.of(shared, "golden", file);
-        assumeThat(Files.exists(p)).as(p + " exists").isTrue();
+        assumeThat(present).as(p + " exists").isTrue();
         return p;
+    }
+
+    /** A built-in composite's rule set with parameters given as (option name, value) pairs, e.g. ("gamma", 0.5). */
+    static RuleSet composite(String name, Object... params) {
+        Map<Composite.Parameter, Double> given = new java.util.EnumMap<>(Composite.Parameter.class);
+        for (int i = 0; i < params.length; i += 2) {
+            given.put(Composite.parameter((String) params[i]), ((Number) params[i + 1]).doubleValue());
+        }
+        return Composites.byName(name).rules(given);
     }
 
     /** A model of fixtures/models. */

@@ -6,11 +6,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.grad.Composite;
+import org.explain4j.core.grad.Composites;
 import org.explain4j.core.grad.PropagationRules;
+import org.explain4j.core.grad.RuleSet;
 import org.explain4j.core.io.Npy;
 import org.explain4j.onnx.grad.OnnxDifferentiableModel;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,12 +32,15 @@ class GoldenPropagationTest {
     private static final Set<String> METHODS = Set.of("deeplift", "deeplift-shap", "guided-backprop", "deconvolution",
             "lrp");
 
+    /** The cases of manifest.json and manifest-next.json (what the CLI is gaining: excitation-backprop, beta). */
     static Stream<Arguments> cases() throws IOException {
-        JsonNode manifest = new ObjectMapper().readTree(Fixtures.golden("manifest.json").toFile());
         List<Arguments> out = new ArrayList<>();
-        for (JsonNode c : manifest.get("cases")) {
-            if (METHODS.contains(c.get("method").asText())) {
-                out.add(Arguments.of(c.get("id").asText(), c));
+        for (String file : List.of("manifest.json", "manifest-next.json")) {
+            JsonNode manifest = new ObjectMapper().readTree(Fixtures.golden(file).toFile());
+            for (JsonNode c : manifest.get("cases")) {
+                if (METHODS.contains(c.get("method").asText())) {
+                    out.add(Arguments.of(c.get("id").asText(), c));
+                }
             }
         }
         return out.stream();
@@ -67,11 +75,23 @@ class GoldenPropagationTest {
                     PropagationRules.deconvolution());
             case "deeplift" -> Fixtures.deepLift(m, x, baseline(p, x), targets, PropagationRules.deepLift());
             case "deeplift-shap" -> deepLiftShap(m, x, p, targets);
-            case "lrp" -> Fixtures.lrp(m, x, targets, PropagationRules.lrp(p.get("composite").asText(),
-                    p.has("epsilon") ? p.get("epsilon").asDouble() : 1e-9,
-                    p.has("low") ? p.get("low").asDouble() : 0, p.has("high") ? p.get("high").asDouble() : 1));
+            case "lrp" -> lrp(m, p, x, targets, classes);
             default -> throw new IllegalArgumentException(method);
         };
+    }
+
+    /** LRP under the case's composite and parameters, seeded as the core method seeds it. */
+    private static double[] lrp(OnnxDifferentiableModel m, JsonNode p, Tensor x, int[] targets, int classes) {
+        Composite composite = Composites.byName(p.get("composite").asText());
+        Map<Composite.Parameter, Double> given = new EnumMap<>(Composite.Parameter.class);
+        for (Composite.Parameter q : Composite.Parameter.values()) {
+            if (p.has(q.option())) {
+                given.put(q, p.get(q.option()).asDouble());
+            }
+        }
+        RuleSet rules = composite.rules(given);
+        return composite.seed() == Composite.Seed.OUTPUT ? Fixtures.lrp(m, x, targets, rules)
+                : Fixtures.backward(m, x, Fixtures.oneHot(targets, classes, null), new int[] {x.dim(0), classes}, rules);
     }
 
     /** The mean over the K baseline rows of DeepLIFT with each row. */

@@ -37,9 +37,9 @@ class GuidedReluTest {
     @Test
     void gradientAndPassRules_giveTheGradientAndTheIdentity() {
         assertThat(run(RuleSet.gradient())).containsExactly(0.5, 0, -1, 0, 0);
-        assertThat(run(new RuleSet("g", List.of(new RuleSet.Override(new RuleSet.Selector.OpType("Relu"), "gradient",
+        assertThat(run(new RuleSet("g", List.of(new RuleSet.Assignment(new RuleSet.Selector.OpType("Relu"), "gradient",
                 Map.of()))))).containsExactly(0.5, 0, -1, 0, 0);
-        assertThat(run(new RuleSet("p", List.of(new RuleSet.Override(new RuleSet.Selector.OpType("*"), "pass",
+        assertThat(run(new RuleSet("p", List.of(new RuleSet.Assignment(new RuleSet.Selector.OpType("*"), "pass",
                 Map.of()))))).containsExactly(0.5, 0.5, -1, -1, 3);
     }
 }

@@ -23,8 +23,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Each LRP layer rule on a single dense or conv layer against the naive matrix form. */
 class LrpRulesTest {
     private static final double TOL = 2e-4;
-    private static final List<String> RULES = List.of("epsilon", "zero", "gamma", "zplus", "alpha-beta", "flat",
-            "w-square", "zbox");
+    /** The rules, and variants with other parameters ("rule variant"). */
+    private static final List<String> RULES = List.of("epsilon", "zero", "gamma", "gamma 0.7", "gamma 0", "zplus",
+            "alpha-beta", "alpha-beta 3 2", "alpha-beta 1 0", "flat", "w-square", "zbox");
 
     /**
      * One layer: the model, its input shape, and per example the matrix {@code a}, the bias
@@ -75,7 +76,11 @@ class LrpRulesTest {
             case "epsilon" -> Map.of("epsilon", 0.01);
             case "zero" -> Map.of();
             case "gamma" -> Map.of("gamma", 0.25, "epsilon", 1e-4);
+            case "gamma 0.7" -> Map.of("gamma", 0.7, "epsilon", 1e-4);
+            case "gamma 0" -> Map.of("gamma", 0.0, "epsilon", 1e-4);
             case "alpha-beta" -> Map.of("alpha", 2.0, "beta", 1.0, "epsilon", 1e-4);
+            case "alpha-beta 3 2" -> Map.of("alpha", 3.0, "beta", 2.0, "epsilon", 1e-4);
+            case "alpha-beta 1 0" -> Map.of("alpha", 1.0, "beta", 0.0, "epsilon", 1e-4);
             case "zbox" -> Map.of("low", -1.0, "high", 1.0, "epsilon", 1e-4);
             default -> Map.of("epsilon", 1e-4);
         };
@@ -90,8 +95,12 @@ class LrpRulesTest {
             case "epsilon" -> NaiveLrp.epsilon(l.a(), l.b(), x, rel, 0.01);
             case "zero" -> NaiveLrp.epsilon(l.a(), l.b(), x, rel, 0);
             case "gamma" -> NaiveLrp.gamma(l.a(), l.b(), x, rel, 0.25, 1e-4);
+            case "gamma 0.7" -> NaiveLrp.gamma(l.a(), l.b(), x, rel, 0.7, 1e-4);
+            case "gamma 0" -> NaiveLrp.gamma(l.a(), l.b(), x, rel, 0, 1e-4);
             case "zplus" -> NaiveLrp.zPlus(l.a(), l.b(), x, rel, 1e-4);
             case "alpha-beta" -> NaiveLrp.alphaBeta(l.a(), l.b(), x, rel, 2, 1, 1e-4);
+            case "alpha-beta 3 2" -> NaiveLrp.alphaBeta(l.a(), l.b(), x, rel, 3, 2, 1e-4);
+            case "alpha-beta 1 0" -> NaiveLrp.alphaBeta(l.a(), l.b(), x, rel, 1, 0, 1e-4);
             case "flat" -> NaiveLrp.onesInput(l.ones(), null, rel, 1e-4);
             case "w-square" -> NaiveLrp.onesInput(NaiveLrp.map(l.a(), v -> v * v),
                     NaiveLrp.map(l.b(), v -> v * v), rel, 1e-4);
@@ -111,8 +120,8 @@ class LrpRulesTest {
             Tensor out = m.forward(x);
             for (String rule : RULES) {
                 double[] rel = random(rnd, out.shape()).toDoubleArray();
-                RuleSet rs = new RuleSet("test-" + rule, List.of(new RuleSet.Override(
-                        new RuleSet.Selector.OpType(l.op()), rule, params(rule))));
+                RuleSet rs = new RuleSet("test-" + rule, List.of(new RuleSet.Assignment(
+                        new RuleSet.Selector.OpType(l.op()), rule.split(" ")[0], params(rule))));
                 double[] actual = Fixtures.backward(m, x, rel, out.shape(), rs);
                 double[] expected = perExample(l, x, rel, (xn, rn) -> naive(rule, l, xn, rn));
                 soft.assertThat(Fixtures.relativeError(actual, expected))
@@ -122,6 +131,22 @@ class LrpRulesTest {
             Fixtures.close(m);
         }
         soft.assertAll();
+    }
+
+    @Test
+    void alphaBetaWithAlphaMinusBetaNotOne_isRefusedNamingBoth() {
+        Layer l = layers().findFirst().orElseThrow();
+        OnnxDifferentiableModel m = Fixtures.load(l.model());
+        try {
+            Tensor x = random(new Random(2), l.x());
+            RuleSet rs = new RuleSet("ab", List.of(new RuleSet.Assignment(new RuleSet.Selector.OpType(l.op()),
+                    "alpha-beta", Map.of("alpha", 2.0, "beta", 2.0))));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Fixtures.backward(m, x, new double[15],
+                    new int[] {3, 5}, rs)).isInstanceOf(org.explain4j.core.Explain4jException.class)
+                    .hasMessageContaining("alpha - beta = 1 (got alpha 2.0 and beta 2.0)");
+        } finally {
+            Fixtures.close(m);
+        }
     }
 
     @Test
@@ -138,7 +163,7 @@ class LrpRulesTest {
              OnnxDifferentiableModel m = new OnnxDifferentiableModel(onnx, registry)) {
             Tensor out = m.forward(x);
             double[] rel = random(rnd, out.shape()).toDoubleArray();
-            RuleSet rs = new RuleSet("zbox", List.of(new RuleSet.Override(new RuleSet.Selector.OpType("Conv"), "zbox",
+            RuleSet rs = new RuleSet("zbox", List.of(new RuleSet.Assignment(new RuleSet.Selector.OpType("Conv"), "zbox",
                     Map.of("epsilon", 1e-4))));
             double[] actual = Fixtures.backward(m, x, rel, out.shape(), rs);
             int perChannel = 7 * 6;

@@ -18,11 +18,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 class NormRuleTest {
     private static final double TOL = 2e-4;
     private static final RuleSet NORM = new RuleSet("norm", List.of(
-            new RuleSet.Override(new RuleSet.Selector.OpType("MatMul"), "epsilon", Map.of("epsilon", 0.01)),
+            new RuleSet.Assignment(new RuleSet.Selector.OpType("MatMul"), "epsilon", Map.of("epsilon", 0.01)),
             over("Add"), over("AveragePool"), over("GlobalAveragePool")));
 
-    private static RuleSet.Override over(String op) {
-        return new RuleSet.Override(new RuleSet.Selector.OpType(op), "norm", Map.of("epsilon", 1e-3));
+    private static RuleSet.Assignment over(String op) {
+        return new RuleSet.Assignment(new RuleSet.Selector.OpType(op), "norm", Map.of("epsilon", 1e-3));
     }
 
     @Test

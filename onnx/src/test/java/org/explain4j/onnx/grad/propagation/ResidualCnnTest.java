@@ -12,6 +12,7 @@ import java.util.Set;
 import org.assertj.core.data.Offset;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.grad.PropagationRules;
+import org.explain4j.core.grad.RuleSet;
 import org.explain4j.core.io.Npy;
 import org.explain4j.onnx.grad.OnnxDifferentiableModel;
 import org.junit.jupiter.api.Test;
@@ -25,29 +26,46 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ResidualCnnTest {
     private static final int[] TARGETS = {0, 2, 4};
 
+    /** The fixture with its BatchNorms folded and every bias zeroed: relevance can then only be redistributed. */
+    private static ModelProto withoutBiases() {
+        ModelProto folded = Canonizers.canonize(DeepLiftTest.proto(Fixtures.fixture("residual_cnn.onnx")), Fixtures.MERGE);
+        Set<String> biases = new HashSet<>();
+        folded.getGraph().getNodeList().stream().filter(n -> n.getInputCount() > 2)
+                .forEach(n -> biases.add(n.getInput(2)));
+        GraphProto.Builder g = folded.getGraph().toBuilder().clearInitializer();
+        for (TensorProto t : folded.getGraph().getInitializerList()) {
+            g.addInitializer(biases.contains(t.getName())
+                    ? t.toBuilder().setRawData(ByteString.copyFrom(new byte[t.getRawData().size()])).build() : t);
+        }
+        return folded.toBuilder().setGraph(g).build();
+    }
+
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"epsilon", "epsilon-plus", "epsilon-plus-flat", "epsilon-gamma-box",
-                            "epsilon-alpha2-beta1"})
-    void everyComposite_givesFiniteNonZeroRelevanceOfTheLogitsOrder(String composite) {
-        OnnxDifferentiableModel m = Fixtures.load(Fixtures.fixture("residual_cnn.onnx"));
+    @ValueSource(strings = {"epsilon", "epsilon-plus", "epsilon-plus-flat", "epsilon-gamma-box", "excitation-backprop"})
+    void conservingComposites_withoutBiases_conserveTheLogitThroughResidualAddAndPools(String composite) {
+        // Without biases every rule of these composites conserves (z+, gamma, flat, z^B, epsilon
+        // with a tiny epsilon, the norm rule of the Add and the pools, MaxPool's and the masks'
+        // gradient), so a wrong share anywhere shows in the sum. Alpha-beta is left out: it
+        // conserves only at neurons with both positive and negative contributions (here the sum
+        // is off by 0.12% with beta 1 and 0.25% with beta 2); NaiveCompositesTest checks its values.
+        OnnxDifferentiableModel m = Fixtures.load(withoutBiases());
         try {
             Tensor x = Npy.read(Fixtures.fixture("residual_cnn_x.npy"));
             Tensor out = m.forward(x);
-            double[] rel = Fixtures.lrp(m, x, TARGETS, PropagationRules.lrp(composite, 1e-6, -3, 3));
-            assertThat(rel).hasSize(x.size());
-            assertThat(Arrays.stream(rel).allMatch(Double::isFinite)).as("all relevance finite").isTrue();
+            RuleSet rules = switch (composite) {
+                case "epsilon" -> Fixtures.composite(composite, "epsilon", 1e-9);
+                case "epsilon-gamma-box" -> Fixtures.composite(composite, "low", -3, "high", 3, "gamma", 0.5);
+                default -> Fixtures.composite(composite);
+            };
+            double[] rel = Fixtures.lrp(m, x, TARGETS, rules);
             int per = x.exampleSize();
             for (int n = 0; n < TARGETS.length; n++) {
                 double logit = out.getDouble(n * out.dim(1) + TARGETS[n]);
                 double sum = Fixtures.sum(rel, n * per, (n + 1) * per);
-                double[] example = Arrays.copyOfRange(rel, n * per, (n + 1) * per);
-                System.out.printf("residual_cnn %s example %d: relevance sum %.4f, logit %.4f%n", composite, n, sum,
-                        logit);
-                assertThat(Arrays.stream(example).map(Math::abs).max().orElse(0)).as("example %d is not all zero", n)
-                        .isGreaterThan(0);
-                // the folded BatchNorms give every layer a bias, which absorbs relevance: same order only
-                assertThat(Math.abs(sum)).as("%s, example %d: |relevance sum| vs |logit| %s", composite, n, logit)
-                        .isLessThan(10 * Math.abs(logit) + 1);
+                System.out.printf("residual_cnn without biases, %s example %d: relevance sum %.6f, logit %.6f%n",
+                        composite, n, sum, logit);
+                assertThat(sum).as("%s, example %d: relevance sum vs the logit", composite, n)
+                        .isCloseTo(logit, Offset.offset(1e-3 * Math.max(0.1, Math.abs(logit))));
             }
         } finally {
             Fixtures.close(m);
@@ -59,8 +77,8 @@ class ResidualCnnTest {
         OnnxDifferentiableModel m = Fixtures.load(Fixtures.fixture("residual_cnn.onnx"));
         try {
             Tensor x = Npy.read(Fixtures.fixture("residual_cnn_x.npy"));
-            double[] tiny = Fixtures.lrp(m, x, TARGETS, PropagationRules.lrp("epsilon", 1e-9, 0, 1));
-            double[] large = Fixtures.lrp(m, x, TARGETS, PropagationRules.lrp("epsilon", 10, 0, 1));
+            double[] tiny = Fixtures.lrp(m, x, TARGETS, Fixtures.composite("epsilon", "epsilon", 1e-9));
+            double[] large = Fixtures.lrp(m, x, TARGETS, Fixtures.composite("epsilon", "epsilon", 10));
             assertThat(Arrays.stream(tiny).allMatch(Double::isFinite)).as("all relevance finite").isTrue();
             int per = x.exampleSize();
             assertThat(Math.abs(Fixtures.sum(large, 0, per))).as("a large epsilon absorbs relevance")
@@ -72,21 +90,11 @@ class ResidualCnnTest {
 
     @Test
     void zeroBiases_epsilonConservesTheLogitThroughResidualAddAndPools() {
-        // fold the BatchNorms, then zero every bias: relevance can then only be redistributed
-        ModelProto folded = Canonizers.canonize(DeepLiftTest.proto(Fixtures.fixture("residual_cnn.onnx")));
-        Set<String> biases = new HashSet<>();
-        folded.getGraph().getNodeList().stream().filter(n -> n.getInputCount() > 2)
-                .forEach(n -> biases.add(n.getInput(2)));
-        GraphProto.Builder g = folded.getGraph().toBuilder().clearInitializer();
-        for (TensorProto t : folded.getGraph().getInitializerList()) {
-            g.addInitializer(biases.contains(t.getName())
-                    ? t.toBuilder().setRawData(ByteString.copyFrom(new byte[t.getRawData().size()])).build() : t);
-        }
-        OnnxDifferentiableModel m = Fixtures.load(folded.toBuilder().setGraph(g).build());
+        OnnxDifferentiableModel m = Fixtures.load(withoutBiases());
         try {
             Tensor x = Npy.read(Fixtures.fixture("residual_cnn_x.npy"));
             Tensor out = m.forward(x);
-            double[] rel = Fixtures.lrp(m, x, TARGETS, PropagationRules.lrp("epsilon", 1e-9, 0, 1));
+            double[] rel = Fixtures.lrp(m, x, TARGETS, Fixtures.composite("epsilon", "epsilon", 1e-9));
             int per = x.exampleSize();
             for (int n = 0; n < TARGETS.length; n++) {
                 double logit = out.getDouble(n * out.dim(1) + TARGETS[n]);

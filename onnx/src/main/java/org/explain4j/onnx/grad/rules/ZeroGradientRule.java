@@ -8,7 +8,7 @@ import org.explain4j.onnx.grad.RuleContext;
  * piecewise-constant functions (Floor, Ceil, Round, Sign) whose derivative is zero almost
  * everywhere.
  */
-final class NoGradientRule implements OpRule {
+final class ZeroGradientRule implements OpRule {
     @Override
     public void backward(RuleContext c) {
         // nothing flows back
