@@ -57,7 +57,10 @@ final class Fixtures {
     /** A model of fixtures/models. */
     static Path fixture(String file) {
         Path p = Path.of("..", "fixtures", "models", file);
-        assumeThat(Files.exists(p)).as(p + " exists").isTrue();
+        if (!Files.exists(p)) {
+            throw new AssertionError("the committed fixture " + p.toAbsolutePath().normalize() + " is missing; "
+                    + "regenerate it with fixtures/make_fixtures.py");
+        }
         return p;
     }
 
