@@ -104,44 +104,7 @@ public record MethodSpec(String name, Family family, String summary, String desc
      * naming the parameter.
      */
     public Params bind(Map<String, ?> given) {
-        Map<String, Object> values = new LinkedHashMap<>();
-        // 1. Every given name must be a parameter of this method; check its value.
-        for (Map.Entry<String, ?> e : given.entrySet()) {
-            ParamSpec p = param(e.getKey()).orElseThrow(() -> Explain4jException.usage(e.getKey(), e.getKey()
-                    + " does not apply to " + name + "; it takes " + String.join(", ", paramNames())));
-            values.put(p.name(), p.check(e.getValue()));
-        }
-        // 2. Defaults for the rest; required ones must be given.
-        for (ParamSpec p : params) {
-            if (!values.containsKey(p.name())) {
-                if (p.required() && applies(p, values)) {
-                    throw Explain4jException.usage(p.name(), name + " needs " + p.name() + ": " + p.help());
-                }
-                p.defaultValue().ifPresent(v -> values.put(p.name(), v));
-            }
-        }
-        // 3. A given parameter must apply given the other values.
-        for (String g : given.keySet()) {
-            ParamSpec p = param(g).orElseThrow();
-            for (Map.Entry<String, List<String>> w : p.appliesWhen().entrySet()) {
-                Object other = values.get(w.getKey());
-                if (other == null || !w.getValue().contains(String.valueOf(other))) {
-                    throw Explain4jException.usage(g, g + " does not apply to " + name + " with " + w.getKey() + " '"
-                            + other + "'; it applies when " + w.getKey() + " is " + String.join(" or ", w.getValue()));
-                }
-            }
-        }
-        return new Params(name, values, given.keySet());
-    }
-
-    private static boolean applies(ParamSpec p, Map<String, Object> values) {
-        for (Map.Entry<String, List<String>> w : p.appliesWhen().entrySet()) {
-            Object other = values.get(w.getKey());
-            if (other != null && !w.getValue().contains(String.valueOf(other))) {
-                return false;
-            }
-        }
-        return true;
+        return ParamBinding.bind(name, params, given);
     }
 
     /**

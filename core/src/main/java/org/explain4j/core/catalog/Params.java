@@ -24,7 +24,7 @@ public final class Params {
         this.given = Set.copyOf(given);
     }
 
-    /** The method these values belong to. */
+    /** The method (or metric) these values belong to. */
     public String method() {
         return method;
     }

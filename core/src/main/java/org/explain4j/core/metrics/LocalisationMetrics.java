@@ -1,0 +1,13 @@
+package org.explain4j.core.metrics;
+
+import java.util.List;
+
+/** The localisation metrics' catalogue entries. */
+final class LocalisationMetrics {
+    private LocalisationMetrics() {
+    }
+
+    static List<MetricSpec> specs() {
+        return List.of();
+    }
+}

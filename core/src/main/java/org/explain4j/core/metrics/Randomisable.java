@@ -1,0 +1,20 @@
+package org.explain4j.core.metrics;
+
+import java.util.List;
+import org.explain4j.core.model.Model;
+
+/**
+ * A model whose parameters can be randomised layer by layer in memory, for the randomisation
+ * metrics (MPRT and its variants). The ONNX backend implements it by replacing initializers of a
+ * copy of the graph; the user's model file is never touched.
+ */
+public interface Randomisable {
+    /** The randomisable layers (parameterised nodes), input side first. */
+    List<String> layers();
+
+    /**
+     * A model equal to this one except that the parameters of {@code layers} are replaced by
+     * random values drawn from {@code seed} (the caller closes it).
+     */
+    Model randomised(List<String> layers, long seed);
+}
