@@ -1,0 +1,102 @@
+package org.explain4j.core.metrics;
+
+import java.util.function.IntUnaryOperator;
+import org.explain4j.core.Explain4jException;
+import org.explain4j.core.engine.EvaluationEngine;
+import org.explain4j.core.engine.ProgressListener;
+import org.explain4j.core.model.Model;
+
+/**
+ * The metrics' model calls: rows produced on demand and batched through the
+ * {@link EvaluationEngine} (memory stays flat, every evaluation counted), read back as the
+ * target class's output: the softmax probability ({@code softmax=true}) or the logit.
+ */
+public final class ModelCalls {
+    private final EvaluationEngine engine;
+    private final int[] exampleShape;
+
+    /**
+     * @param exampleShape the shape of one model input (the input tensor's shape without the batch)
+     */
+    public ModelCalls(Model model, int batchSize, ProgressListener progress, int[] exampleShape) {
+        this.engine = new EvaluationEngine(model, batchSize, progress);
+        this.exampleShape = exampleShape.clone();
+    }
+
+    /** Calls for {@code in}'s model, batch size, progress and input shape. */
+    public static ModelCalls of(MetricInput in) {
+        return new ModelCalls(in.model(), in.batchSize(), in.progress(), in.input().exampleShape());
+    }
+
+    public EvaluationEngine engine() {
+        return engine;
+    }
+
+    /** Examples evaluated so far. */
+    public long evaluations() {
+        return engine.evaluations();
+    }
+
+    /**
+     * The target output of {@code rows} inputs produced by {@code filler}; row {@code r}'s
+     * target class is {@code targetOf(r)}.
+     */
+    public double[] targets(String task, int rows, EvaluationEngine.RowFiller filler, IntUnaryOperator targetOf,
+                            boolean softmax) {
+        double[] out = new double[rows];
+        engine.evaluate(task, rows, exampleShape, filler, (r, o) -> out[r] = select(o, targetOf.applyAsInt(r), softmax));
+        return out;
+    }
+
+    /** The target output of each of {@code rows} (flattened inputs), {@code targets[r]} per row. */
+    public double[] targets(String task, double[][] rows, int[] targets, boolean softmax) {
+        return targets(task, rows.length, (r, dest) -> System.arraycopy(rows[r], 0, dest, 0, dest.length), r -> targets[r],
+                softmax);
+    }
+
+    /** Every output (logits as the model returns them) of {@code rows} inputs. */
+    public double[][] outputs(String task, int rows, EvaluationEngine.RowFiller filler) {
+        double[][] out = new double[rows][];
+        engine.evaluate(task, rows, exampleShape, filler, (r, o) -> out[r] = o.clone());
+        return out;
+    }
+
+    /** Every output of each of {@code rows} (flattened inputs). */
+    public double[][] outputs(String task, double[][] rows) {
+        return outputs(task, rows.length, (r, dest) -> System.arraycopy(rows[r], 0, dest, 0, dest.length));
+    }
+
+    /**
+     * The value of class {@code target} in one output row: the softmax probability (computed in
+     * double, max-shifted) or the raw output.
+     */
+    public static double select(double[] outputs, int target, boolean softmax) {
+        if (target < 0 || target >= outputs.length) {
+            throw Explain4jException.target("target", "target " + target + " is out of range: the model has "
+                    + outputs.length + " outputs (0.." + (outputs.length - 1) + ")");
+        }
+        if (!softmax) {
+            return outputs[target];
+        }
+        double m = Double.NEGATIVE_INFINITY;
+        for (double v : outputs) {
+            m = Math.max(m, v);
+        }
+        double s = 0;
+        for (double v : outputs) {
+            s += Math.exp(v - m);
+        }
+        return Math.exp(outputs[target] - m) / s;
+    }
+
+    /** The first index of the largest output (NumPy {@code argmax}). */
+    public static int argmax(double[] outputs) {
+        int best = 0;
+        for (int i = 1; i < outputs.length; i++) {
+            if (outputs[i] > outputs[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}
