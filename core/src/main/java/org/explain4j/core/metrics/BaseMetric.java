@@ -25,7 +25,7 @@ abstract class BaseMetric implements Metric {
     /** The parameters as they ran (defaults included), as written on a command line. */
     Map<String, Object> ranWith() {
         Map<String, Object> out = new LinkedHashMap<>();
-        params.values().forEach((k, v) -> out.put(k, v instanceof int[] || v instanceof Double ? ParamSpec.format(v) : v));
+        params.values().forEach((k, v) -> out.put(k, v instanceof int[] ? ParamSpec.format(v) : v));
         return out;
     }
 
