@@ -135,4 +135,23 @@ class MetricHelpersTest {
             assertThat(worst).as("largest residual with %d unknown pixels", k).isLessThan(1e-9);
         }
     }
+
+    @Test
+    void runningBaseline_equalsTheBaselineRecomputedAfterEveryReplacement() {
+        java.util.Random r = new java.util.Random(5);
+        for (String name : new String[] {"black", "white", "mean", "0.25"}) {
+            PerturbBaseline b = PerturbBaseline.parse(name, "perturb-baseline");
+            double[] x = new double[50];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = r.nextGaussian();
+            }
+            PerturbBaseline.Running run = b.running(x);
+            for (int step = 0; step < 40; step++) {
+                // alternately the baseline itself (what the metrics write) and an arbitrary value
+                double v = step % 2 == 0 ? run.value(null) : r.nextGaussian() * 3;
+                run.set(r.nextInt(x.length), v);
+                assertThat(run.value(null)).as("%s after step %d", name, step).isCloseTo(b.of(x, null), within(1e-12));
+            }
+        }
+    }
 }
