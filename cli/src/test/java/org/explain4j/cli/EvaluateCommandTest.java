@@ -115,6 +115,17 @@ class EvaluateCommandTest {
     }
 
     @Test
+    void methodFlagWithoutMethod_refusedNamingTheFlag() {
+        assertError(evaluate("deletion", attribution(), "--steps", "8"), ErrorKind.USAGE, "--steps is a flag of --method");
+    }
+
+    @Test
+    void maskForAMetricWithoutOne_refused() {
+        assertError(evaluate("deletion", attribution(), "--mask", attribution().toString()), ErrorKind.USAGE,
+                "--mask does not apply to deletion");
+    }
+
+    @Test
     void badBaselineName_oneLineErrorNamingTheFlag() {
         assertError(evaluate("faithfulness-estimate", attribution(), "--perturb-baseline", "grey"), ErrorKind.USAGE,
                 "--perturb-baseline 'grey' must be black, white, mean, uniform or a number");
