@@ -67,6 +67,18 @@ public final class DefaultRules {
         r.put("Identity", new IdentityRule());
         r.put("Dropout", new DropoutRule());
         r.put("Cast", new CastRule());
+        r.put("HardSigmoid", new HardSigmoidRule());
+        r.put("HardSwish", new HardSwishRule());
+        r.put("Selu", new SeluRule());
+        r.put("Celu", new CeluRule());
+        r.put("Gelu", new GeluRule());
+        r.put("Mish", new MishRule());
+        r.put("Softsign", new SoftsignRule());
+        r.put("ThresholdedRelu", new ThresholdedReluRule());
+        r.put("Sin", new TrigRule(false));
+        r.put("Cos", new TrigRule(true));
+        r.put("Max", new MaxMinRule());
+        r.put("Min", new MaxMinRule());
         ZeroGradientRule none = new ZeroGradientRule();
         for (String op : new String[] {"Constant", "ConstantOfShape", "Shape", "Size", "Range", "Floor", "Ceil",
                 "Round", "Sign"}) {
