@@ -79,6 +79,20 @@ public final class DefaultRules {
         r.put("Cos", new TrigRule(true));
         r.put("Max", new MaxMinRule());
         r.put("Min", new MaxMinRule());
+        r.put("Resize", new ResizeRule(false));
+        r.put("Upsample", new ResizeRule(true));
+        r.put("DepthToSpace", new DepthSpaceRule(true));
+        r.put("SpaceToDepth", new DepthSpaceRule(false));
+        r.put("Tile", new TileRule());
+        r.put("Trilu", new TriluRule());
+        r.put("CumSum", new CumSumRule());
+        r.put("Einsum", new EinsumRule());
+        r.put("ReduceMax", new ReduceExtremeRule());
+        r.put("ReduceMin", new ReduceExtremeRule());
+        r.put("TopK", new TopKRule());
+        r.put("ConvTranspose", new ConvTransposeRule());
+        r.put("InstanceNormalization", new InstanceNormalizationRule());
+        r.put("GroupNormalization", new GroupNormalizationRule());
         ZeroGradientRule none = new ZeroGradientRule();
         for (String op : new String[] {"Constant", "ConstantOfShape", "Shape", "Size", "Range", "Floor", "Ceil",
                 "Round", "Sign"}) {

@@ -1,0 +1,53 @@
+package org.explain4j.onnx.grad.rules;
+
+import org.explain4j.onnx.grad.Attr;
+import org.explain4j.onnx.grad.OpRule;
+import org.explain4j.onnx.grad.RuleContext;
+
+/**
+ * ReduceMax and ReduceMin (ONNX opset 11-20; axes as an attribute before opset 18 and as an input
+ * from 18, {@code keepdims}, {@code noop_with_empty_axes}): the gradient goes to the element(s)
+ * equal to the extreme of their slice; when several tie, it is split evenly among them
+ * ({@code g / k} each), as PyTorch's {@code amax}/{@code amin} backward does (its
+ * {@code max(dim)} instead sends all to one index; the even split is the one that does not depend
+ * on an ordering). ONNX Runtime has no gradient of its own for these ops.
+ */
+final class ReduceExtremeRule implements OpRule {
+    @Override
+    public void backward(RuleContext c) {
+        c.requireNoGrad(1);
+        long[] in = c.inputShape(0);
+        int rank = in.length;
+        boolean axesAsInput = c.opset() >= 18;
+        long[] axes = axesAsInput ? (c.hasInput(1) ? c.constantInput(1) : null) : c.attrInts("axes", null);
+        boolean none = axes == null || axes.length == 0;
+        if (none && axesAsInput && c.attrInt("noop_with_empty_axes", 0) != 0) {
+            c.addGrad(0, c.grad(0));
+            return;
+        }
+        long[] kept = in.clone();
+        long[] reduced = new long[rank];
+        int k = 0;
+        for (int a = 0; a < rank; a++) {
+            if (none || contains(axes, a, rank)) {
+                kept[a] = 1;
+                reduced[k++] = a;
+            }
+        }
+        reduced = java.util.Arrays.copyOf(reduced, k);
+        int t = c.inputType(0);
+        String hits = c.op("Cast", c.op("Equal", c.input(0), c.reshape(c.output(0), kept)), Attr.i("to", t));
+        String count = c.reduceSum(hits, reduced, true);
+        String share = c.op("Div", c.reshape(c.grad(0), kept), count);
+        c.addGrad(0, c.op("Mul", hits, share));
+    }
+
+    private static boolean contains(long[] axes, int a, int rank) {
+        for (long x : axes) {
+            if (RuleContext.axis(x, rank) == a) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
