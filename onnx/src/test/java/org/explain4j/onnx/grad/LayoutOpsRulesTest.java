@@ -128,6 +128,13 @@ class LayoutOpsRulesTest {
         GradCheck.checkInputGradient(m, random(rnd, DOUBLE, -1, 1, 2, 3), 1e-6, 1e-6);
     }
 
+    @Test
+    void globalMaxPool_sendsTheGradientToEachChannelsMaximum() {
+        ModelProto m = TestModels.opset(13).input("x", FLOAT, 2, 3, 4, 5)
+                .node("GlobalMaxPool", "x", "p").node("Tanh", "p", "y").output("y", FLOAT).build();
+        GradCheck.checkInputGradient(m, GradCheck.distinct(rnd, 0.05, 2, 3, 4, 5), 1e-2, 2e-3);
+    }
+
     @ParameterizedTest(name = "TopK largest={0}")
     @ValueSource(ints = {1, 0})
     void topKValues_scatterTheGradientToTheChosenIndices(int largest) {

@@ -10,6 +10,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.explain4j.core.DType;
 import org.explain4j.core.Tensor;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -50,6 +51,18 @@ class ResizeRulesTest {
     private static Arguments c(int opset, String mode, String transform, String nearest, double[] scales,
                                long[] sizes, AttributeProto... extra) {
         return Arguments.of(opset, mode, transform, nearest, scales, sizes, List.of(extra));
+    }
+
+    @Test
+    void scalesComputedInTheGraph_areTakenAsOutputOverInputSize() {
+        // the scales are not an initializer or Constant (a Concat of two), so the rule uses out / in = 2
+        ModelProto m = TestModels.opset(13).input("x", FLOAT, 1, 2, 5, 4)
+                .init("ones", FLOAT, new long[] {2}, 1, 1).init("twos", FLOAT, new long[] {2}, 2, 2)
+                .node("Concat", List.of("ones", "twos"), List.of("scales"), Attr.i("axis", 0))
+                .node("Resize", List.of("x", "", "scales"), List.of("y"), Attr.s("mode", "linear"))
+                .output("y", FLOAT).build();
+        GradCheck.checkInputGradient(m, GradCheck.random(new Random(9), DType.FLOAT32, -1, 1, 1, 2, 5, 4), 0.25,
+                1e-4);
     }
 
     @ParameterizedTest(name = "opset {0} {1} {2} {3}")

@@ -87,8 +87,9 @@ public final class DefaultRules {
         r.put("Trilu", new TriluRule());
         r.put("CumSum", new CumSumRule());
         r.put("Einsum", new EinsumRule());
-        r.put("ReduceMax", new ReduceExtremeRule());
-        r.put("ReduceMin", new ReduceExtremeRule());
+        r.put("ReduceMax", new ReduceExtremeRule(false));
+        r.put("ReduceMin", new ReduceExtremeRule(false));
+        r.put("GlobalMaxPool", new ReduceExtremeRule(true));
         r.put("TopK", new TopKRule());
         r.put("ConvTranspose", new ConvTransposeRule());
         r.put("InstanceNormalization", new InstanceNormalizationRule());

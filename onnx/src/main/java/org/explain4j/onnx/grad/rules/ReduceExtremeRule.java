@@ -6,20 +6,28 @@ import org.explain4j.onnx.grad.RuleContext;
 
 /**
  * ReduceMax and ReduceMin (ONNX opset 11-20; axes as an attribute before opset 18 and as an input
- * from 18, {@code keepdims}, {@code noop_with_empty_axes}): the gradient goes to the element(s)
+ * from 18, {@code keepdims}, {@code noop_with_empty_axes}), and GlobalMaxPool (the maximum over
+ * every spatial axis, kept as size 1): the gradient goes to the element(s)
  * equal to the extreme of their slice; when several tie, it is split evenly among them
  * ({@code g / k} each), as PyTorch's {@code amax}/{@code amin} backward does (its
  * {@code max(dim)} instead sends all to one index; the even split is the one that does not depend
  * on an ordering). ONNX Runtime has no gradient of its own for these ops.
  */
 final class ReduceExtremeRule implements OpRule {
+    private final boolean globalPool;
+
+    ReduceExtremeRule(boolean globalPool) {
+        this.globalPool = globalPool;
+    }
+
     @Override
     public void backward(RuleContext c) {
         c.requireNoGrad(1);
         long[] in = c.inputShape(0);
         int rank = in.length;
-        boolean axesAsInput = c.opset() >= 18;
-        long[] axes = axesAsInput ? (c.hasInput(1) ? c.constantInput(1) : null) : c.attrInts("axes", null);
+        boolean axesAsInput = c.opset() >= 18 && !globalPool;
+        long[] axes = globalPool ? spatial(rank)
+                : axesAsInput ? (c.hasInput(1) ? c.constantInput(1) : null) : c.attrInts("axes", null);
         boolean none = axes == null || axes.length == 0;
         if (none && axesAsInput && c.attrInt("noop_with_empty_axes", 0) != 0) {
             c.addGrad(0, c.grad(0));
@@ -40,6 +48,14 @@ final class ReduceExtremeRule implements OpRule {
         String count = c.reduceSum(hits, reduced, true);
         String share = c.op("Div", c.reshape(c.grad(0), kept), count);
         c.addGrad(0, c.op("Mul", hits, share));
+    }
+
+    private static long[] spatial(int rank) {
+        long[] axes = new long[rank - 2];
+        for (int i = 0; i < axes.length; i++) {
+            axes[i] = i + 2;
+        }
+        return axes;
     }
 
     private static boolean contains(long[] axes, int a, int rank) {
