@@ -8,7 +8,8 @@ import org.explain4j.onnx.grad.RuleContext;
  * {@code out} values by a fixed {@code out x in} matrix M, so the gradient along that axis is
  * {@code M^T g}. The matrices are computed when the graph is built (the shapes are concrete) and
  * applied as one MatMul per axis that changes: the gradient viewed as {@code [pre, out, post]}
- * and multiplied by {@code M^T [in, out]} on the left.
+ * and multiplied by {@code M^T [in, out]} on the left (for the last axis, {@code [pre, out]}
+ * times M on the right, a single matrix product).
  */
 final class AxisMaps {
     private AxisMaps() {
@@ -36,14 +37,24 @@ final class AxisMaps {
             for (int i = a + 1; i < shape.length; i++) {
                 post *= shape[i];
             }
-            double[] mt = new double[in * out];
-            for (int o = 0; o < out; o++) {
-                for (int i = 0; i < in; i++) {
-                    mt[i * out + o] = m[o][i];
+            String r;
+            if (post == 1) {
+                // the last axis: one [pre, out] x [out, in] product
+                double[] flat = new double[out * in];
+                for (int o = 0; o < out; o++) {
+                    System.arraycopy(m[o], 0, flat, o * in, in);
                 }
+                r = c.op("MatMul", c.reshape(g, new long[] {pre, out}), c.constant(elemType, new long[] {out, in}, flat));
+            } else {
+                double[] mt = new double[in * out];
+                for (int o = 0; o < out; o++) {
+                    for (int i = 0; i < in; i++) {
+                        mt[i * out + o] = m[o][i];
+                    }
+                }
+                String w = c.constant(elemType, new long[] {in, out}, mt);
+                r = c.op("MatMul", w, c.reshape(g, new long[] {pre, out, post}));
             }
-            String w = c.constant(elemType, new long[] {in, out}, mt);
-            String r = c.op("MatMul", w, c.reshape(g, new long[] {pre, out, post}));
             shape[a] = in;
             g = c.reshape(r, shape);
         }
