@@ -37,6 +37,16 @@ class LayoutOpsRulesTest {
         checkLinear(m, FLOAT, 1, 2, 4, 5);
     }
 
+    @Test
+    void padWithAxesInReflectMode_matchesFiniteDifferences() {
+        // opset 18: pads for the listed axes only
+        ModelProto m = TestModels.opset(18).input("x", FLOAT, 2, 3, 4)
+                .longs("pads", null, 2, 1, 1, 2).longs("axes", null, -1, 1)
+                .node("Pad", List.of("x", "pads", "", "axes"), List.of("y"), Attr.s("mode", "reflect"))
+                .output("y", FLOAT).build();
+        checkLinear(m, FLOAT, 2, 3, 4);
+    }
+
     @ParameterizedTest(name = "DepthToSpace {0}")
     @ValueSource(strings = {"DCR", "CRD"})
     void depthToSpaceInBothModes_matchesFiniteDifferences(String mode) {
@@ -158,5 +168,15 @@ class LayoutOpsRulesTest {
                         Attr.i("group", group), Attr.ints("dilations", dilation, dilation))
                 .output("y", FLOAT).build();
         checkLinear(m, FLOAT, 1, 4, 5, 4);
+    }
+
+    @Test
+    void convTransposeIn1d_inputGradientIsAConv() {
+        ModelProto m = TestModels.opset(13).input("x", FLOAT, 2, 3, 7)
+                .random("w", FLOAT, rnd, -1, 1, 3, 2, 4)
+                .node("ConvTranspose", List.of("x", "w"), List.of("y"), Attr.ints("strides", 3),
+                        Attr.ints("pads", 1, 2), Attr.ints("output_padding", 2))
+                .output("y", FLOAT).build();
+        checkLinear(m, FLOAT, 2, 3, 7);
     }
 }

@@ -65,6 +65,17 @@ class ResizeRulesTest {
                 1e-4);
     }
 
+    @Test
+    void trilinearResizeOfAVolume_matchesFiniteDifferences() {
+        ModelProto m = TestModels.opset(13).input("x", FLOAT, 1, 2, 3, 4, 3)
+                .init("scales", FLOAT, new long[] {5}, 1, 1, 2, 1.5, 2)
+                .node("Resize", List.of("x", "", "scales"), List.of("y"), Attr.s("mode", "linear"),
+                        Attr.s("coordinate_transformation_mode", "align_corners"))
+                .output("y", FLOAT).build();
+        GradCheck.checkInputGradient(m, GradCheck.random(new Random(10), DType.FLOAT32, -1, 1, 1, 2, 3, 4, 3), 0.25,
+                1e-4);
+    }
+
     @ParameterizedTest(name = "opset {0} {1} {2} {3}")
     @MethodSource("cases")
     void resize_matchesFiniteDifferences(int opset, String mode, String transform, String nearest, double[] scales,
