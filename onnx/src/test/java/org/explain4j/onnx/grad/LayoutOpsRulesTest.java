@@ -170,6 +170,22 @@ class LayoutOpsRulesTest {
         checkLinear(m, FLOAT, 1, 4, 5, 4);
     }
 
+    @ParameterizedTest(name = "ConvTranspose auto_pad {0} output_shape {1}")
+    @CsvSource({"SAME_UPPER, 0", "SAME_LOWER, 0", "NOTSET, 10", "NOTSET, 11", "SAME_UPPER, 11", "SAME_LOWER, 9"})
+    void convTransposeWithDerivedPads_inputGradientIsAConv(String autoPad, long outputShape) {
+        // strides 2, kernel 4: total padding 2 * 4 + 4 - 10 = 2 for the SAME forms, odd for some output shapes
+        TestModels b = TestModels.opset(13).input("x", FLOAT, 1, 2, 5, 5)
+                .random("w", FLOAT, rnd, -1, 1, 2, 3, 4, 3);
+        List<ai.onnx.proto.OnnxMl.AttributeProto> attrs = new java.util.ArrayList<>(List.of(
+                Attr.ints("strides", 2, 2), Attr.s("auto_pad", autoPad)));
+        if (outputShape > 0) {
+            attrs.add(Attr.ints("output_shape", outputShape, 9));
+        }
+        ModelProto m = b.node("ConvTranspose", List.of("x", "w"), List.of("y"),
+                attrs.toArray(new ai.onnx.proto.OnnxMl.AttributeProto[0])).output("y", FLOAT).build();
+        checkLinear(m, FLOAT, 1, 2, 5, 5);
+    }
+
     @Test
     void convTransposeIn1d_inputGradientIsAConv() {
         ModelProto m = TestModels.opset(13).input("x", FLOAT, 2, 3, 7)

@@ -12,8 +12,11 @@ import org.explain4j.onnx.grad.RuleContext;
  * dilations, group and begin pads, so its input gradient is that Conv applied to the gradient.
  * The Conv's end pads make it return exactly the input's size; output positions that
  * {@code output_padding} added past every window get no input's contribution and are cropped
- * first. The explicit-pads form that PyTorch exports is handled; {@code auto_pad} SAME_* and
- * {@code output_shape} are refused. Weights and bias get no gradient.
+ * first. The begin pads are the {@code pads} attribute (PyTorch's form), 0 for VALID, or, with
+ * {@code auto_pad} SAME_* or an {@code output_shape}, derived from the total padding
+ * {@code stride (in - 1) + output_padding + span - out} as the specification says: half of it
+ * (rounded down) for SAME_UPPER, the rest for SAME_LOWER and for an explicit output_shape.
+ * Weights and bias get no gradient.
  */
 final class ConvTransposeRule implements OpRule {
     @Override
@@ -21,8 +24,8 @@ final class ConvTransposeRule implements OpRule {
         c.requireNoGrad(1);
         c.requireNoGrad(2);
         String autoPad = c.attrString("auto_pad", "NOTSET");
-        if (c.hasAttr("output_shape") || !(autoPad.equals("NOTSET") || autoPad.equals("VALID"))) {
-            throw c.unsupported("output_shape or auto_pad " + autoPad + " (export with explicit pads)");
+        if (!java.util.Set.of("NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER").contains(autoPad)) {
+            throw c.unsupported("auto_pad '" + autoPad + "' is not an ONNX value");
         }
         long[] w = c.inputShape(1);
         long[] x = c.inputShape(0);
@@ -31,12 +34,18 @@ final class ConvTransposeRule implements OpRule {
         long[] kernel = Arrays.copyOfRange(w, 2, w.length);
         long[] strides = c.attrInts("strides", Windows.ones(n));
         long[] dilations = c.attrInts("dilations", Windows.ones(n));
+        long[] outputPadding = c.attrInts("output_padding", new long[n]);
         long[] pads = autoPad.equals("VALID") ? new long[2 * n] : c.attrInts("pads", new long[2 * n]);
+        boolean derived = autoPad.startsWith("SAME") || c.hasAttr("output_shape");
         long[] convPads = new long[2 * n];
         long[] keep = new long[n];
         boolean crop = false;
         for (int i = 0; i < n; i++) {
             long span = (kernel[i] - 1) * dilations[i] + 1;
+            if (derived) {
+                long total = Math.max(0, strides[i] * (x[i + 2] - 1) + outputPadding[i] + span - y[i + 2]);
+                pads[i] = autoPad.equals("SAME_UPPER") ? total / 2 : total - total / 2;
+            }
             long end = strides[i] * (x[i + 2] - 1) + span - y[i + 2] - pads[i];
             convPads[i] = pads[i];
             convPads[i + n] = Math.max(end, 0);

@@ -5,7 +5,7 @@ import org.explain4j.onnx.grad.OpRule;
 import org.explain4j.onnx.grad.RuleContext;
 
 /**
- * Resize (ONNX opset 11-19) and the old Upsample (opset 7-9). Resize is linear in its input and
+ * Resize (ONNX opset 10-19) and the old Upsample (opset 7-9). Resize is linear in its input and
  * separable: along every resized axis each output element is a fixed combination of input
  * elements, so the gradient is each axis's {@code out x in} interpolation matrix transposed
  * ({@link AxisMaps}). The matrices follow the ONNX specification as ONNX Runtime computes it (in
@@ -19,8 +19,9 @@ import org.explain4j.onnx.grad.RuleContext;
  * {@code exclude_outside} the outside weights dropped and the rest renormalised). The scale of an
  * axis is the {@code scales} input's value, or {@code out / in} when {@code sizes} is given (or
  * the scales are computed inside the graph), adjusted by {@code keep_aspect_ratio_policy}
- * (opset 18); {@code axes} (opset 18) selects the axes they refer to. Upsample maps coordinates
- * asymmetrically and its nearest mode truncates (rounds up when downsampling), as ONNX Runtime.
+ * (opset 18); {@code axes} (opset 18) selects the axes they refer to. Upsample and Resize-10
+ * (inputs X and scales) map coordinates asymmetrically and their nearest mode truncates (rounds
+ * up when downsampling), as ONNX Runtime.
  * {@code tf_crop_and_resize} and antialiased downsampling are refused. Only the data input gets a
  * gradient.
  */
@@ -39,16 +40,18 @@ final class ResizeRule implements OpRule {
         long[] in = c.inputShape(0);
         long[] out = c.outputShape(0);
         String mode = c.attrString("mode", "nearest");
-        String transform = upsample ? "asymmetric" : c.attrString("coordinate_transformation_mode", "half_pixel");
-        String nearest = upsample ? "simple" : c.attrString("nearest_mode", "round_prefer_floor");
+        // Upsample, and Resize-10 (inputs X and scales), map coordinates asymmetrically
+        boolean old = upsample || c.opset() < 11;
+        String transform = old ? "asymmetric" : c.attrString("coordinate_transformation_mode", "half_pixel");
+        String nearest = old ? "simple" : c.attrString("nearest_mode", "round_prefer_floor");
         if (transform.equals("tf_crop_and_resize")) {
             throw c.unsupported("coordinate_transformation_mode 'tf_crop_and_resize' has no rule");
         }
         if (!mode.equals("nearest") && !mode.equals("linear") && !mode.equals("cubic")) {
             throw c.unsupported("mode '" + mode + "' is not an ONNX Resize mode (nearest, linear, cubic)");
         }
-        if (upsample && mode.equals("cubic")) {
-            throw c.unsupported("Upsample has no cubic mode");
+        if (old && mode.equals("cubic")) {
+            throw c.unsupported("this opset's " + c.opType() + " has no cubic mode");
         }
         float[] scales = scales(c, in, out);
         double[][][] maps = new double[in.length][][];
@@ -83,10 +86,11 @@ final class ResizeRule implements OpRule {
         for (int a = 0; a < rank; a++) {
             s[a] = (float) out[a] / (float) in[a];
         }
-        int scalesInput = upsample ? 1 : 2;
+        boolean old = upsample || c.opset() < 11;
+        int scalesInput = old ? 1 : 2;
         double[] given = upsample && c.opset() < 9 ? attributeScales(c)
                 : c.hasInput(scalesInput) ? c.constantFloats(scalesInput) : null;
-        boolean sizes = !upsample && c.hasInput(3);
+        boolean sizes = !old && c.hasInput(3);
         if (given != null && given.length == axes.length && !sizes) {
             for (int k = 0; k < axes.length; k++) {
                 s[RuleContext.axis(axes[k], rank)] = (float) given[k];
