@@ -5,8 +5,8 @@ import org.explain4j.onnx.grad.RuleContext;
 /**
  * The input gradient of a standardisation {@code xh = (x - mean) r}, {@code r = 1 / sqrt(var + eps)}
  * (mean and biased variance over {@code axes}), given {@code gh}, the gradient reaching xh:
- * {@code dx = r (gh - mean(gh) - xh mean(gh xh))}. Shared by InstanceNormalization and
- * GroupNormalization (LayerNormalization has its own copy of the same formula).
+ * {@code dx = r (gh - mean(gh) - xh mean(gh xh))}. Shared by InstanceNormalization,
+ * GroupNormalization and LayerNormalization.
  */
 final class Standardised {
     private Standardised() {
