@@ -127,6 +127,23 @@ class LayoutOpsRulesTest {
         GradCheck.checkInputGradient(m, random(rnd, DOUBLE, -1, 1, 2, 3, 4), 1e-6, 1e-6);
     }
 
+    @ParameterizedTest(name = "{0} opset {1}")
+    @CsvSource({"ReduceSumSquare, 13", "ReduceL1, 13", "ReduceL2, 13", "ReduceLogSumExp, 13", "ReduceL2, 18",
+        "ReduceLogSumExp, 18"})
+    void normReductions_matchFiniteDifferences(String op, int opset) {
+        // the second row is zeroed first: ReduceL2's gradient there is 0, as the central difference of |h|
+        TestModels b = TestModels.opset(opset).input("x", DOUBLE, 3, 4)
+                .init("mask", DOUBLE, new long[] {3, 1}, 1, 0, 1)
+                .node("Mul", List.of("x", "mask"), List.of("mx"));
+        if (opset >= 18) {
+            b.longs("axes", null, -1).node(op, List.of("mx", "axes"), List.of("r"));
+        } else {
+            b.node(op, List.of("mx"), List.of("r"), Attr.ints("axes", -1));
+        }
+        ModelProto m = b.node("Tanh", "r", "y").output("y", DOUBLE).build();
+        GradCheck.checkInputGradient(m, random(rnd, DOUBLE, -1, 1, 3, 4), 1e-6, 1e-6);
+    }
+
     @Test
     void reduceMaxOverTiedCopies_splitsTheGradientEvenly() {
         // max over [x, x] along the copies: both copies tie, each gets half, so x gets g (not 2g)

@@ -90,6 +90,9 @@ public final class DefaultRules {
         r.put("ReduceMax", new ReduceExtremeRule(false));
         r.put("ReduceMin", new ReduceExtremeRule(false));
         r.put("GlobalMaxPool", new ReduceExtremeRule(true));
+        for (String op : new String[] {"ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSumExp"}) {
+            r.put(op, new ReduceNormRule(op));
+        }
         r.put("TopK", new TopKRule());
         r.put("ConvTranspose", new ConvTransposeRule());
         r.put("InstanceNormalization", new InstanceNormalizationRule());

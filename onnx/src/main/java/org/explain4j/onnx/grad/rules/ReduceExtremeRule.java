@@ -23,30 +23,16 @@ final class ReduceExtremeRule implements OpRule {
     @Override
     public void backward(RuleContext c) {
         c.requireNoGrad(1);
-        long[] in = c.inputShape(0);
-        int rank = in.length;
-        boolean axesAsInput = c.opset() >= 18 && !globalPool;
-        long[] axes = globalPool ? spatial(rank)
-                : axesAsInput ? (c.hasInput(1) ? c.constantInput(1) : null) : c.attrInts("axes", null);
-        boolean none = axes == null || axes.length == 0;
-        if (none && axesAsInput && c.attrInt("noop_with_empty_axes", 0) != 0) {
+        Reduction r = globalPool ? Reduction.over(c.inputShape(0), spatial(c.inputShape(0).length))
+                : Reduction.of(c, 18);
+        if (r == null) {
             c.addGrad(0, c.grad(0));
             return;
         }
-        long[] kept = in.clone();
-        long[] reduced = new long[rank];
-        int k = 0;
-        for (int a = 0; a < rank; a++) {
-            if (none || contains(axes, a, rank)) {
-                kept[a] = 1;
-                reduced[k++] = a;
-            }
-        }
-        reduced = java.util.Arrays.copyOf(reduced, k);
         int t = c.inputType(0);
-        String hits = c.op("Cast", c.op("Equal", c.input(0), c.reshape(c.output(0), kept)), Attr.i("to", t));
-        String count = c.reduceSum(hits, reduced, true);
-        String share = c.op("Div", c.reshape(c.grad(0), kept), count);
+        String hits = c.op("Cast", c.op("Equal", c.input(0), c.reshape(c.output(0), r.kept())), Attr.i("to", t));
+        String count = c.reduceSum(hits, r.reduced(), true);
+        String share = c.op("Div", c.reshape(c.grad(0), r.kept()), count);
         c.addGrad(0, c.op("Mul", hits, share));
     }
 
@@ -56,14 +42,5 @@ final class ReduceExtremeRule implements OpRule {
             axes[i] = i + 2;
         }
         return axes;
-    }
-
-    private static boolean contains(long[] axes, int a, int rank) {
-        for (long x : axes) {
-            if (RuleContext.axis(x, rank) == a) {
-                return true;
-            }
-        }
-        return false;
     }
 }
