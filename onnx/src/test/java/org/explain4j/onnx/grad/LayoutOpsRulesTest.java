@@ -98,7 +98,10 @@ class LayoutOpsRulesTest {
         "bij->; 2,3,4; ",
         "...ij,...jk->...ik; 2,1,3,4; 1,0,3,2",
         "ij,jk; 3,4; 1,0",
-        "ij,kj; 3,4; 0,1"})
+        "ij,kj; 3,4; 0,1",
+        "bii->bi; 2,3,3; ",
+        "bii,bij->bj; 2,3,3; 0,2,1",
+        "iij->j; 3,3,2; "})
     void einsum_matchesFiniteDifferencesForEveryOperand(String equation, String shape, String perm) {
         int[] dims = java.util.Arrays.stream(shape.split(",")).mapToInt(Integer::parseInt).toArray();
         long[] ldims = java.util.Arrays.stream(dims).asLongStream().toArray();

@@ -22,8 +22,9 @@ import org.explain4j.onnx.grad.RuleContext;
  * ellipsis is spelt out with letters the equation does not use (right-aligned, so an operand's
  * ellipsis dimensions of size 1 that broadcast against larger ones get a letter of their own and
  * are summed over, like any broadcast); the implicit output form (no {@code ->}) is the ellipsis
- * then the letters used once, in alphabetical order. Operands with a repeated letter (a diagonal,
- * {@code "ii->i"}) get no gradient.
+ * then the letters used once, in alphabetical order. An operand with a repeated letter (a
+ * diagonal, {@code "bii->bi"}) gets the gradient computed with the letter once, expanded and
+ * masked to the diagonal.
  */
 final class EinsumRule implements OpRule {
     @Override
@@ -82,9 +83,6 @@ final class EinsumRule implements OpRule {
     private static String operandGradient(RuleContext c, int k, List<List<Character>> ops, List<Character> out,
                                           long[] shape) {
         List<Character> mine = ops.get(k);
-        if (new LinkedHashSet<>(mine).size() != mine.size()) {
-            throw c.unsupported("operand " + k + " repeats a subscript (a diagonal), which has no gradient rule");
-        }
         Set<Character> available = new LinkedHashSet<>(out);
         StringBuilder eq = new StringBuilder(text(out));
         List<String> inputs = new ArrayList<>(List.of(c.grad(0)));
@@ -95,11 +93,13 @@ final class EinsumRule implements OpRule {
                 inputs.add(c.input(i));
             }
         }
+        // the result has each available letter once, at its first position; the others are 1 and expanded
         List<Character> result = new ArrayList<>();
         long[] kept = shape.clone();
         for (int d = 0; d < mine.size(); d++) {
-            if (available.contains(mine.get(d))) {
-                result.add(mine.get(d));
+            char ch = mine.get(d);
+            if (available.contains(ch) && !result.contains(ch)) {
+                result.add(ch);
             } else {
                 kept[d] = 1;
             }
@@ -109,7 +109,41 @@ final class EinsumRule implements OpRule {
         if (result.size() < mine.size()) {
             g = c.op("Expand", c.reshape(g, kept), c.longs(shape));
         }
+        if (new LinkedHashSet<>(mine).size() < mine.size()) {
+            g = c.op("Mul", g, diagonalMask(c, mine, shape));
+        }
         return g;
+    }
+
+    /**
+     * A diagonal's gradient lies on the diagonal: 1 where every repeated letter has equal indices
+     * at all its positions, over the axes of repeated letters (1 elsewhere, broadcast).
+     */
+    private static String diagonalMask(RuleContext c, List<Character> letters, long[] shape) {
+        int rank = letters.size();
+        long[] dims = new long[rank];
+        for (int d = 0; d < rank; d++) {
+            dims[d] = letters.indexOf(letters.get(d)) != letters.lastIndexOf(letters.get(d)) ? shape[d] : 1;
+        }
+        int size = 1;
+        for (long d : dims) {
+            size = Math.multiplyExact(size, (int) d);
+        }
+        double[] mask = new double[size];
+        int[] index = new int[rank];
+        for (int flat = 0; flat < size; flat++) {
+            int rest = flat;
+            for (int d = rank - 1; d >= 0; d--) {
+                index[d] = (int) (rest % dims[d]);
+                rest /= (int) dims[d];
+            }
+            boolean diagonal = true;
+            for (int d = 0; d < rank && diagonal; d++) {
+                diagonal = dims[d] == 1 || index[d] == index[letters.indexOf(letters.get(d))];
+            }
+            mask[flat] = diagonal ? 1 : 0;
+        }
+        return c.constant(c.meta(c.output(0)).elemType(), dims, mask);
     }
 
     /** The letters of one term, its ellipsis spelt out by the last {@code rank - explicit} letters of {@code ell}. */
