@@ -415,6 +415,24 @@ public final class BackwardGraphBuilder {
         }
 
         @Override
+        public double[] constantDoubles(String tensor) {
+            TensorProto init = initializers.get(tensor);
+            if (init != null) {
+                return TensorProtos.toDoubles(init);
+            }
+            for (NodeProto n : nodes) {
+                if (n.getOpType().equals("Constant") && n.getOutputCount() == 1 && n.getOutput(0).equals(tensor)) {
+                    if (Attr.find(n, "value_float").isPresent()) {
+                        return new double[] {Attr.getFloat(n, "value_float", 0f)};
+                    }
+                    return Attr.find(n, "value").filter(a -> a.hasT()).map(a -> TensorProtos.toDoubles(a.getT()))
+                            .orElse(null);
+                }
+            }
+            return null;
+        }
+
+        @Override
         public boolean optimisedForms() {
             return optimisedForms;
         }

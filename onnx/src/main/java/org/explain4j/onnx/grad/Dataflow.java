@@ -11,7 +11,19 @@ import java.util.Set;
 
 /** The forward and backward reachability analyses that decide which nodes the backward graph differentiates. */
 final class Dataflow {
+    /**
+     * Ops whose outputs depend on their inputs' shapes (and types) only, never on their values:
+     * no gradient flows through them and they need no rule. ({@code ...Like} random ops draw
+     * values of the input's shape; EyeLike reads only the shape.)
+     */
+    static final Set<String> SHAPE_ONLY = Set.of("Shape", "Size", "EyeLike", "RandomNormalLike",
+            "RandomUniformLike");
+
     private Dataflow() {
+    }
+
+    static boolean shapeOnly(NodeProto n) {
+        return (n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx")) && SHAPE_ONLY.contains(n.getOpType());
     }
 
     /**
@@ -22,19 +34,23 @@ final class Dataflow {
     static Set<String> valueDependent(List<NodeProto> nodes, Collection<String> sources) {
         Set<String> dependent = new HashSet<>(sources);
         for (NodeProto n : nodes) {
-            boolean shapeOnly = n.getOpType().equals("Shape") || n.getOpType().equals("Size");
-            if (!shapeOnly && Graphs.allInputs(n).stream().anyMatch(dependent::contains)) {
+            if (!shapeOnly(n) && Graphs.allInputs(n).stream().anyMatch(dependent::contains)) {
                 n.getOutputList().stream().filter(o -> !o.isEmpty()).forEach(dependent::add);
             }
         }
         return dependent;
     }
 
-    /** Floating tensors that depend on a target: the ones a gradient can flow to a target from. */
+    /**
+     * Floating tensors that depend on a target: the ones a gradient can flow to a target from.
+     * Integer and boolean outputs (comparisons, Not/And/Or, ArgMax, NonZero, TopK's indices,
+     * integer arithmetic, Cast to an integer type) and the outputs of {@link #SHAPE_ONLY} ops stop
+     * the gradient, so the nodes behind them need no rule.
+     */
     static Set<String> active(List<NodeProto> nodes, Collection<String> targets, Map<String, TensorMeta> metas) {
         Set<String> active = new HashSet<>(targets);
         for (NodeProto n : nodes) {
-            if (Graphs.allInputs(n).stream().anyMatch(active::contains)) {
+            if (!shapeOnly(n) && Graphs.allInputs(n).stream().anyMatch(active::contains)) {
                 for (String o : n.getOutputList()) {
                     TensorMeta m = metas.get(o);
                     if (!o.isEmpty() && m != null && m.isFloating()) {

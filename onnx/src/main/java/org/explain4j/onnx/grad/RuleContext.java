@@ -24,6 +24,11 @@ public final class RuleContext {
         /** Values of an integer tensor known when the graph is built, or null. */
         long[] constantLongs(String tensor);
 
+        /** Values of a floating tensor that is an initializer or a Constant node's output, or null. */
+        default double[] constantDoubles(String tensor) {
+            return null;
+        }
+
         /** Makes the forward node produce its optional output {@code index} and returns its name. */
         String forwardOutput(NodeProto node, int index);
 
@@ -144,6 +149,15 @@ public final class RuleContext {
             throw unsupported("its input '" + input(i) + "' must be a constant (or computed from shapes only)");
         }
         return v;
+    }
+
+    /**
+     * The values of floating input {@code i} when it is an initializer or a Constant node's output
+     * (e.g. Dropout's ratio), or null when they are not known before the model runs.
+     */
+    public double[] constantFloats(int i) {
+        double[] v = hasInput(i) ? host.constantDoubles(input(i)) : null;
+        return v == null ? null : v.clone();
     }
 
     // ---- gradients ----

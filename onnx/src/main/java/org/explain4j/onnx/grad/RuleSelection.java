@@ -10,7 +10,8 @@ import org.explain4j.core.grad.RuleSet;
 
 /**
  * Picks the rule of every node to differentiate: the named rule of the first matching assignment
- * of the rule set, or else the op's gradient rule; fails clearly where none is registered.
+ * of the rule set, or else the op's gradient rule; fails clearly where none is registered, naming
+ * every op type that lacks a rule (not only the first), so one run tells the whole story.
  */
 final class RuleSelection {
     /** The rules of the nodes, in the order given, and the parameters of the assignment that chose each. */
@@ -24,6 +25,7 @@ final class RuleSelection {
         RuleMatcher matcher = new RuleMatcher(ruleSet, nodes);
         List<OpRule> rules = new ArrayList<>();
         List<Map<String, Double>> params = new ArrayList<>();
+        List<NodeProto> missing = new ArrayList<>();
         for (NodeProto n : nodes) {
             Optional<RuleSet.Assignment> o = matcher.match(n);
             params.add(o.map(RuleSet.Assignment::params).orElse(Map.of()));
@@ -35,8 +37,12 @@ final class RuleSelection {
                                 + Unsupported.describe(n, opset) + " but no rule '" + name + "' is registered for "
                                 + key + " (registered rules: " + registry.ruleNames() + ")")));
             } else {
-                rules.add(registry.gradient(key).orElseThrow(() -> Unsupported.noRule(n, opset)));
+                Optional<OpRule> rule = registry.gradient(key);
+                rule.ifPresentOrElse(rules::add, () -> missing.add(n));
             }
+        }
+        if (!missing.isEmpty()) {
+            throw Unsupported.noRule(missing, opset);
         }
         return new Choice(rules, params);
     }

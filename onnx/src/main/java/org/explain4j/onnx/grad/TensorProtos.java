@@ -87,4 +87,32 @@ final class TensorProtos {
         }
         return out;
     }
+
+    /** The values of a float32 or float64 tensor, or null for other element types. */
+    static double[] toDoubles(TensorProto t) {
+        long n = 1;
+        for (long d : t.getDimsList()) {
+            n *= d;
+        }
+        int count = Math.toIntExact(n);
+        ByteBuffer raw = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        boolean hasRaw = !t.getRawData().isEmpty();
+        double[] out = new double[count];
+        switch (t.getDataType()) {
+            case DataType.FLOAT_VALUE -> {
+                for (int i = 0; i < count; i++) {
+                    out[i] = hasRaw ? raw.getFloat(4 * i) : t.getFloatData(i);
+                }
+            }
+            case DataType.DOUBLE_VALUE -> {
+                for (int i = 0; i < count; i++) {
+                    out[i] = hasRaw ? raw.getDouble(8 * i) : t.getDoubleData(i);
+                }
+            }
+            default -> {
+                return null;
+            }
+        }
+        return out;
+    }
 }

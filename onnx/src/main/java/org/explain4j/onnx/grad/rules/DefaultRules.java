@@ -67,6 +67,36 @@ public final class DefaultRules {
         r.put("Identity", new IdentityRule());
         r.put("Dropout", new DropoutRule());
         r.put("Cast", new CastRule());
+        r.put("HardSigmoid", new HardSigmoidRule());
+        r.put("HardSwish", new HardSwishRule());
+        r.put("Selu", new SeluRule());
+        r.put("Celu", new CeluRule());
+        r.put("Gelu", new GeluRule());
+        r.put("Mish", new MishRule());
+        r.put("Softsign", new SoftsignRule());
+        r.put("ThresholdedRelu", new ThresholdedReluRule());
+        r.put("Sin", new TrigRule(false));
+        r.put("Cos", new TrigRule(true));
+        r.put("Max", new MaxMinRule());
+        r.put("Min", new MaxMinRule());
+        r.put("Resize", new ResizeRule(false));
+        r.put("Upsample", new ResizeRule(true));
+        r.put("DepthToSpace", new DepthSpaceRule(true));
+        r.put("SpaceToDepth", new DepthSpaceRule(false));
+        r.put("Tile", new TileRule());
+        r.put("Trilu", new TriluRule());
+        r.put("CumSum", new CumSumRule());
+        r.put("Einsum", new EinsumRule());
+        r.put("ReduceMax", new ReduceExtremeRule(false));
+        r.put("ReduceMin", new ReduceExtremeRule(false));
+        r.put("GlobalMaxPool", new ReduceExtremeRule(true));
+        for (String op : new String[] {"ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSumExp"}) {
+            r.put(op, new ReduceNormRule(op));
+        }
+        r.put("TopK", new TopKRule());
+        r.put("ConvTranspose", new ConvTransposeRule());
+        r.put("InstanceNormalization", new InstanceNormalizationRule());
+        r.put("GroupNormalization", new GroupNormalizationRule());
         ZeroGradientRule none = new ZeroGradientRule();
         for (String op : new String[] {"Constant", "ConstantOfShape", "Shape", "Size", "Range", "Floor", "Ceil",
                 "Round", "Sign"}) {

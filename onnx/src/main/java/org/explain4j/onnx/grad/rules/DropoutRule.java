@@ -4,8 +4,12 @@ import org.explain4j.onnx.grad.OpRule;
 import org.explain4j.onnx.grad.RuleContext;
 
 /**
- * Dropout in inference: the identity. A Dropout whose training_mode input (opset 12+) is a
- * constant true drops random elements, which no gradient can explain, and is refused.
+ * Dropout (ONNX opset 7-22) where it is the identity: in inference (training_mode, an input from
+ * opset 12, absent or false; before 12 there is no training mode at inference) or with a ratio
+ * of 0 in training mode (torchvision's Swin exports {@code Dropout(ratio=0, training_mode=True)};
+ * ONNX Runtime then copies the input and the mask is all true). A training-mode Dropout with a
+ * ratio above 0, or one whose ratio is not a constant, drops random elements, which no gradient
+ * can explain, and is refused. The mask output carries no gradient (it is boolean).
  */
 final class DropoutRule implements OpRule {
     @Override
@@ -13,9 +17,23 @@ final class DropoutRule implements OpRule {
         if (c.opset() >= 12 && c.hasInput(2)) {
             long[] training = c.constantInput(2);
             if (training.length > 0 && training[0] != 0) {
-                throw c.unsupported("it runs in training mode (random dropout); export the model in eval mode");
+                double ratio = ratio(c);
+                if (ratio != 0) {
+                    throw c.unsupported("it runs in training mode (random dropout"
+                            + (Double.isNaN(ratio) ? ", ratio not a constant" : ", ratio " + ratio)
+                            + "); export the model in eval mode");
+                }
             }
         }
         c.addGrad(0, c.grad(0));
+    }
+
+    /** The ratio input's value (0.5 when absent), or NaN when it is not known before the model runs. */
+    private static double ratio(RuleContext c) {
+        if (!c.hasInput(1)) {
+            return 0.5;
+        }
+        double[] r = c.constantFloats(1);
+        return r == null || r.length != 1 ? Double.NaN : r[0];
     }
 }
