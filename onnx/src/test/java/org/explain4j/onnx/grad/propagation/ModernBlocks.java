@@ -101,13 +101,13 @@ final class ModernBlocks {
         Net n = Net.input64(-1, T, D).random("Wq", rnd, -1, 1, D, D).random("Wk", rnd, -1, 1, D, D)
                 .random("Wv", rnd, -1, 1, D, D).random("Wo", rnd, -1, 1, D, D).random("Wc", rnd, -1, 1, 3, D)
                 .init("scale", new long[0], 1 / Math.sqrt(dh)).init("mask", new long[] {T, T}, mask)
-                .longs("heads", -1, T, heads, dh).longs("merged", -1, T, D)
                 .node("MatMul", List.of("x", "Wq"), "q").node("MatMul", List.of("x", "Wk"), "k")
                 .node("MatMul", List.of("x", "Wv"), "v");
         if (heads == 1) {
             n.node("Transpose", "k", "kt", Attr.ints("perm", 0, 2, 1)).node("MatMul", List.of("q", "kt"), "s");
         } else {
-            n.node("Reshape", List.of("q", "heads"), "q4").node("Transpose", "q4", "qh", Attr.ints("perm", 0, 2, 1, 3))
+            n.longs("heads", -1, T, heads, dh).longs("merged", -1, T, D)
+                    .node("Reshape", List.of("q", "heads"), "q4").node("Transpose", "q4", "qh", Attr.ints("perm", 0, 2, 1, 3))
                     .node("Reshape", List.of("k", "heads"), "k4")
                     .node("Transpose", "k4", "kt", Attr.ints("perm", 0, 2, 3, 1))
                     .node("Reshape", List.of("v", "heads"), "v4").node("Transpose", "v4", "vh", Attr.ints("perm", 0, 2, 1, 3))
