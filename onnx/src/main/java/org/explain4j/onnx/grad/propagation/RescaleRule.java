@@ -10,8 +10,9 @@ import org.explain4j.onnx.grad.RuleContext;
  * DeepLIFT's rescale rule (Shrikumar et al., 2017) at an elementwise nonlinearity {@code y = f(x)},
  * as Captum's {@code nonlinear} (for Relu, LeakyRelu, Elu, Sigmoid, Tanh, Softplus; explain4j applies
  * it to every elementwise nonlinearity of {@link org.explain4j.core.grad.Rules#RESCALE_OPS}: Clip
- * (ReLU6), HardSigmoid, HardSwish, Selu, Gelu, Erf, Exp, PRelu): the multiplier {@code (y - y_ref) / (x - x_ref)}, the same for
- * the input and the reference half, times the incoming gradient; where
+ * (ReLU6), HardSigmoid, HardSwish, Selu, Gelu, Erf, Exp, PRelu): the multiplier
+ * {@code (y - y_ref) / (x - x_ref)}, the same for the input and the reference half, times the
+ * incoming gradient; where
  * {@code |x - x_ref| < 1e-10} the ordinary gradient {@code f'(x) g} of each row instead.
  */
 final class RescaleRule implements OpRule {

@@ -92,7 +92,8 @@ final class Fixtures {
 
     /** The input VJP of {@code seed} under {@code rules}. */
     static double[] backward(OnnxDifferentiableModel m, Tensor x, double[] seed, int[] seedShape, RuleSet rules) {
-        Tensor s = x.dtype() == DType.FLOAT64 ? Tensor.ofDoubles(seed, seedShape) : Tensor.ofDoublesAsFloats(seed, seedShape);
+        Tensor s = x.dtype() == DType.FLOAT64 ? Tensor.ofDoubles(seed, seedShape)
+                : Tensor.ofDoublesAsFloats(seed, seedShape);
         return m.backward(x, s, BackwardRequest.gradientOfInput()
                 .withRules(rules)).inputGradient().orElseThrow().toDoubleArray();
     }

@@ -74,7 +74,8 @@ final class ModernBlocks {
                     .node("Add", List.of("erf", "one"), "erf1").node("Mul", List.of("u", "half"), "uh")
                     .node("Mul", List.of("uh", "erf1"), "gelu");
         }
-        return n.node("MatMul", List.of("gelu", "W2"), "pw").node("Transpose", "pw", "pwt", Attr.ints("perm", 0, 3, 1, 2))
+        return n.node("MatMul", List.of("gelu", "W2"), "pw")
+                .node("Transpose", "pw", "pwt", Attr.ints("perm", 0, 3, 1, 2))
                 .node("Add", List.of("pwt", "x"), "res").node("GlobalAveragePool", "res", "g")
                 .node("Flatten", "g", "f").node("Gemm", List.of("f", "W"), "y", Attr.i("transB", 1))
                 .build("y", geluOp ? 20 : 17);
@@ -107,10 +108,12 @@ final class ModernBlocks {
             n.node("Transpose", "k", "kt", Attr.ints("perm", 0, 2, 1)).node("MatMul", List.of("q", "kt"), "s");
         } else {
             n.longs("heads", -1, T, heads, dh).longs("merged", -1, T, D)
-                    .node("Reshape", List.of("q", "heads"), "q4").node("Transpose", "q4", "qh", Attr.ints("perm", 0, 2, 1, 3))
+                    .node("Reshape", List.of("q", "heads"), "q4")
+                    .node("Transpose", "q4", "qh", Attr.ints("perm", 0, 2, 1, 3))
                     .node("Reshape", List.of("k", "heads"), "k4")
                     .node("Transpose", "k4", "kt", Attr.ints("perm", 0, 2, 3, 1))
-                    .node("Reshape", List.of("v", "heads"), "v4").node("Transpose", "v4", "vh", Attr.ints("perm", 0, 2, 1, 3))
+                    .node("Reshape", List.of("v", "heads"), "v4")
+                    .node("Transpose", "v4", "vh", Attr.ints("perm", 0, 2, 1, 3))
                     .node("MatMul", List.of("qh", "kt"), "s");
         }
         n.node("Mul", List.of("s", "scale"), "ss").node("Add", List.of("ss", "mask"), "sm")
@@ -126,11 +129,15 @@ final class ModernBlocks {
                 .node("Gemm", List.of("m", "Wc"), "y", Attr.i("transB", 1));
     }
 
-    /** A SwiGLU-style gated MLP, float32, input {@code [N, 6]}: {@code (silu(x W1) * (x W2)) W3}, silu as {@code a * sigmoid(a)}. */
+    /**
+     * A SwiGLU-style gated MLP, float32 (ONNX Runtime fuses {@code a * sigmoid(a)} into a float-only
+     * kernel), input {@code [N, 6]}: {@code (silu(x W1) * (x W2)) W3}, silu as {@code a * sigmoid(a)}.
+     */
     static ModelProto gatedMlp(Random rnd) {
         return Net.input(-1, 6).random("W1", rnd, -1, 1, 6, 8).random("W2", rnd, -1, 1, 6, 8)
                 .random("W3", rnd, -1, 1, 8, 3)
-                .node("MatMul", List.of("x", "W1"), "a").node("Sigmoid", "a", "sa").node("Mul", List.of("a", "sa"), "silu")
+                .node("MatMul", List.of("x", "W1"), "a").node("Sigmoid", "a", "sa")
+                .node("Mul", List.of("a", "sa"), "silu")
                 .node("MatMul", List.of("x", "W2"), "b").node("Mul", List.of("silu", "b"), "h")
                 .node("MatMul", List.of("h", "W3"), "y").build("y");
     }

@@ -23,11 +23,16 @@ class RescaleDerivativeTest {
     private static final double[] SLOPES = {0.1, -0.2, 0.3, 0.5, 2};
 
     private static ModelProto model(String op, Random rnd) {
-        Net n = Net.input(-1, 5).random("W", rnd, -1, 1, 3, 5).init("lo", new long[0], 0).init("hi", new long[0], 6)
-                .init("slope", new long[] {5}, SLOPES);
+        Net n = Net.input(-1, 5).random("W", rnd, -1, 1, 3, 5);
         List<String> in = switch (op) {
-            case "Clip" -> List.of("x", "lo", "hi");
-            case "PRelu" -> List.of("x", "slope");
+            case "Clip" -> {
+                n.init("lo", new long[0], 0).init("hi", new long[0], 6);
+                yield List.of("x", "lo", "hi");
+            }
+            case "PRelu" -> {
+                n.init("slope", new long[] {5}, SLOPES);
+                yield List.of("x", "slope");
+            }
             default -> List.of("x");
         };
         String type = op.startsWith("Gelu") ? "Gelu" : op;
