@@ -346,4 +346,32 @@ class ModernBlocksTest {
             return null;
         });
     }
+
+    @Test
+    void softmaxWithMinusInfinityMask_deepLiftCompleteAndLrpFinite() {
+        Random rnd = new Random(70);
+        double inf = Double.NEGATIVE_INFINITY;
+        Net net = Net.input64(-1, 4).random("W", rnd, -1, 1, 4, 4).random("V", rnd, -1, 1, 4, 3)
+                .init("mask", new long[] {4}, 0, inf, 0, inf)
+                .node("MatMul", List.of("x", "W"), "s").node("Add", List.of("s", "mask"), "sm")
+                .node("Softmax", "sm", "p", org.explain4j.onnx.grad.Attr.i("axis", -1))
+                .node("Mul", List.of("p", "s"), "ps").node("MatMul", List.of("ps", "V"), "y");
+        Block b = new Block(net.build("y"), new int[] {3, 4}, DOUBLE, false);
+        Tensor x = b.random(13, 2);
+        Tensor ref = b.random(14, 2);
+        with(b.model(), m -> {
+            Tensor fx = m.forward(x);
+            Tensor fr = m.forward(ref);
+            double[] a = Fixtures.deepLift(m, x, ref, TARGETS, DEEPLIFT);
+            for (int n = 0; n < TARGETS.length; n++) {
+                double delta = logit(fx, n) - logit(fr, n);
+                assertThat(Fixtures.sum(a, n * 4, (n + 1) * 4)).as("example %d: attribution sum vs f(x) - f(ref)", n)
+                        .isCloseTo(delta, Offset.offset(DOUBLE * Math.max(1, Math.abs(delta))));
+            }
+            double[] rel = Fixtures.lrp(m, x, TARGETS, Fixtures.composite("epsilon", "epsilon", 1e-9));
+            assertThat(Arrays.stream(rel).allMatch(Double::isFinite)).as("LRP relevance is finite").isTrue();
+            assertThat(Arrays.stream(rel).map(Math::abs).max().orElse(0)).isGreaterThan(1e-3);
+            return null;
+        });
+    }
 }
