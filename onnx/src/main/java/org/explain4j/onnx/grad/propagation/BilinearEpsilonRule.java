@@ -6,8 +6,9 @@ import org.explain4j.onnx.grad.RuleContext;
 /**
  * LRP-epsilon at a MatMul of two tensors that both depend on the input ({@code O = A B}: attention
  * scores {@code Q K^T}, the attention-weighted values {@code P V}), as AttnLRP (Achtibat et al., ICML
- * 2024, Section 3.3): the product is a sum of elementwise products, so the epsilon rule on the sum
- * and the uniform rule on each product give, with {@code s = R / stabilize(O)},
+ * 2024; LXT's {@code matmul}: the epsilon rule and the uniform rule applied in sequence): the product
+ * is a sum of elementwise products, so the epsilon rule on the sum and the uniform rule on each
+ * product give, with {@code s = R / stabilize(O)},
  * {@code R_A = A * (s B^T) / 2} and {@code R_B = B * (A^T s) / 2} (summed over broadcast batch
  * dimensions). Both operands get relevance, and together they conserve it. Parameter
  * {@code epsilon} (else {@code stabilizer}), 1e-9 by default.

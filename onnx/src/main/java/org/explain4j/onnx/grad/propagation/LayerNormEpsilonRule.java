@@ -4,8 +4,8 @@ import org.explain4j.onnx.grad.OpRule;
 import org.explain4j.onnx.grad.RuleContext;
 
 /**
- * LRP at LayerNormalization as AttnLRP (Achtibat et al., ICML 2024, Section 3.3.3): the identity rule
- * through the division by the standard deviation, i.e. the layer is the linear map
+ * LRP at LayerNormalization as AttnLRP treats normalisation layers (Achtibat et al., ICML 2024): the
+ * identity rule through the division by the standard deviation, i.e. the layer is the linear map
  * {@code y = gamma (x - mean(x)) / sigma + beta} with {@code sigma = sqrt(var(x) + eps)} held fixed,
  * under the epsilon rule: with {@code s = R / stabilize(y)} and {@code u = gamma s / sigma},
  * {@code R_x = x * (u - mean(u))} over the normalised axes. Conserves relevance when {@code beta = 0}
