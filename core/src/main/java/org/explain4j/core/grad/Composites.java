@@ -14,8 +14,9 @@ import org.explain4j.core.grad.Composite.Seed;
  * The built-in composites, in one list ({@link #all()}): Captum's {@code epsilon} and Zennit
  * 0.5.1's composites ({@code zennit.composites}) under their command-line names, plus the
  * modified gradients guided backprop, deconvolution and beta-smooth. In every LRP composite
- * max pooling and structural ops use their gradient, sums and average pooling the norm rule, and
- * any op it does not name is refused; LRP composites merge BatchNorm into the layer before it.
+ * max pooling and structural ops use their gradient, sums, average pooling and reductions the norm
+ * rule, products, softmax and LayerNorm AttnLRP's rules (Achtibat et al., 2024), and any op it does
+ * not name is refused; LRP composites merge BatchNorm into the layer before it.
  */
 public final class Composites {
     private static final List<Canonizer> MERGE = List.of(Canonizer.MERGE_BATCH_NORM);
@@ -168,14 +169,22 @@ public final class Composites {
 
     /**
      * What every LRP composite but excitation-backprop gives the ops that are not linear layers:
-     * activations pass, sums and average pooling get the norm rule, structural ops their
-     * gradient, and anything else is refused.
+     * activations pass; sums, average pooling and mean/sum reductions get the norm rule; AttnLRP's
+     * rules for transformers and gated nets (gates and products, softmax, LayerNorm with the std
+     * fixed); an unfolded BatchNorm the epsilon rule as a per-channel affine layer; structural ops
+     * their gradient; anything else is refused. The new rules use {@code normParams}' stabiliser.
      */
     private static List<RuleSet.Assignment> lrpRest(Map<String, Double> normParams) {
         List<RuleSet.Assignment> o = new ArrayList<>();
         for (String a : Rules.ACTIVATIONS) {
             o.add(op(a, Rules.PASS));
         }
+        for (String p : Rules.PRODUCT_OPS) {
+            o.add(op(p, Rules.GATE));
+        }
+        o.add(op("Softmax", Rules.SOFTMAX_TAYLOR));
+        o.add(op("LayerNormalization", Rules.LAYERNORM_EPSILON, normParams));
+        o.add(op("BatchNormalization", Rules.EPSILON, normParams));
         for (String n : Rules.NORM_OPS) {
             o.add(op(n, Rules.NORM, normParams));
         }

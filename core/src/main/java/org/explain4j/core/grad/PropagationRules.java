@@ -32,8 +32,11 @@ public final class PropagationRules {
      * DeepLIFT's rescale rule (Shrikumar, Greenside and Kundaje, 2017) as Captum implements it:
      * the batch is the inputs followed by their references; elementwise nonlinearities use the
      * multiplier {@code (y - y_ref) / (x - x_ref)} (the gradient where {@code |x - x_ref|} is
-     * tiny); MaxPool uses Captum's rule; linear and structural ops use the gradient; anything
-     * else is refused. BatchNorm is merged into the layer before it where possible.
+     * tiny); MaxPool uses Captum's rule; products of two activations (gates, attention's MatMuls)
+     * the product rule, Softmax and LayerNormalization the rules on their decompositions (see
+     * {@link Rules#DEEPLIFT_PRODUCT}, {@link Rules#DEEPLIFT_SOFTMAX}, {@link Rules#DEEPLIFT_LAYERNORM});
+     * linear and structural ops use the gradient; anything else is refused. BatchNorm is merged into
+     * the layer before it where possible (elsewhere its gradient, exact for an affine map).
      */
     public static RuleSet deepLift() {
         List<RuleSet.Assignment> o = new ArrayList<>();
@@ -41,7 +44,12 @@ public final class PropagationRules {
             o.add(op(a, Rules.RESCALE));
         }
         o.add(op("MaxPool", Rules.DEEPLIFT_MAXPOOL));
-        for (String g : List.of("Gemm", "MatMul", "Conv", "Add", "Sub", "Neg", "BatchNormalization", "AveragePool",
+        for (String p : List.of("Mul", "Div", "MatMul")) {
+            o.add(op(p, Rules.DEEPLIFT_PRODUCT));
+        }
+        o.add(op("Softmax", Rules.DEEPLIFT_SOFTMAX));
+        o.add(op("LayerNormalization", Rules.DEEPLIFT_LAYERNORM));
+        for (String g : List.of("Gemm", "Conv", "Add", "Sub", "Neg", "Sum", "BatchNormalization", "AveragePool",
                 "GlobalAveragePool", "ReduceMean", "ReduceSum")) {
             o.add(op(g, Rules.GRADIENT));
         }

@@ -11,7 +11,9 @@ import java.util.List;
  * or relevance passes unchanged to the data input), {@value #REFUSE} (building fails), the ReLU
  * backward variants {@value #GUIDED_RELU}, {@value #DECONV_RELU} and {@value #SMOOTH_RELU}, DeepLIFT's
  * {@value #RESCALE} and {@value #DEEPLIFT_MAXPOOL} (the batch holds the inputs followed by their
- * references), the LRP layer rules of {@link #LAYER_RULES} and the {@value #NORM} rule.
+ * references), DeepLIFT's {@value #DEEPLIFT_PRODUCT}, {@value #DEEPLIFT_SOFTMAX} and
+ * {@value #DEEPLIFT_LAYERNORM}, the LRP layer rules of {@link #LAYER_RULES}, the {@value #NORM} rule,
+ * and AttnLRP's {@value #UNIFORM}, {@value #GATE}, {@value #SOFTMAX_TAYLOR} and {@value #LAYERNORM_EPSILON}.
  */
 public final class Rules {
     /** The op's ordinary gradient. */
@@ -46,8 +48,46 @@ public final class Rules {
     public static final String W_SQUARE = "w-square";
     /** LRP z^B for bounded inputs. */
     public static final String ZBOX = "zbox";
-    /** The norm rule of sums and average pooling: each input's share of the output. */
+    /** The norm rule of sums, average pooling and mean/sum reductions: each input's share of the output. */
     public static final String NORM = "norm";
+    /**
+     * LRP at an elementwise product of two activations (Mul): half the relevance to each factor
+     * (AttnLRP's uniform rule, Achtibat et al., 2024, Proposition 3.2); with one constant factor,
+     * or at a division by a constant, all of it to the other (the identity rule).
+     */
+    public static final String UNIFORM = "uniform";
+    /**
+     * LRP at a gate (Mul, Div by a constant): where one factor is broadcast over the other
+     * (squeeze-and-excitation's {@code [N, C, 1, 1]} gate), the gate is a constant re-weighting and
+     * all the relevance goes to the gated tensor; factors of equal shape get {@value #UNIFORM}.
+     */
+    public static final String GATE = "gate";
+    /** AttnLRP's softmax rule (Proposition 3.1): {@code R_x = x * (R - y * sum(R))} along the softmax axis. */
+    public static final String SOFTMAX_TAYLOR = "softmax-taylor";
+    /**
+     * LRP at LayerNormalization (AttnLRP): the division by the standard deviation passes relevance
+     * unchanged (identity rule), so the layer is the linear map {@code gamma (x - mean(x)) / sigma + beta}
+     * with sigma fixed, under the epsilon rule.
+     */
+    public static final String LAYERNORM_EPSILON = "layernorm-epsilon";
+    /**
+     * DeepLIFT at a product of two activations (Mul, MatMul): {@code z = a b} splits as
+     * {@code dz = da (b + b_ref) / 2 + (a + a_ref) / 2 db}, exactly; with a constant factor (or a
+     * division by a constant) the op is linear and gets its gradient.
+     */
+    public static final String DEEPLIFT_PRODUCT = "deeplift-product";
+    /**
+     * DeepLIFT at Softmax, on its decomposition {@code exp(x - c) / sum(exp(x - c))} ({@code c} the
+     * example's maximum over input and reference): rescale on exp, the product rule, and the exact
+     * multiplier {@code -1 / (s s_ref)} of the reciprocal; complete, and never mixes examples.
+     */
+    public static final String DEEPLIFT_SOFTMAX = "deeplift-softmax";
+    /**
+     * DeepLIFT at LayerNormalization, on its decomposition: centring (linear), square (exact
+     * multiplier {@code c + c_ref}), mean (linear), {@code (v + eps)^(-1/2)} (rescale), the product
+     * of the centred input and that factor (product rule) and the affine map (linear); complete.
+     */
+    public static final String DEEPLIFT_LAYERNORM = "deeplift-layernorm";
     /** The LRP rules of linear layers ({@link #LINEAR}). */
     public static final List<String> LAYER_RULES = List.of(EPSILON, ZERO, GAMMA, ZPLUS, ALPHA_BETA, FLAT, W_SQUARE,
             ZBOX);
@@ -59,7 +99,7 @@ public final class Rules {
             "Unsqueeze", "Transpose", "Concat", "Split", "Slice", "Gather", "Pad", "Cast", "MaxPool", "Expand");
     /** Elementwise activations. */
     public static final List<String> ACTIVATIONS = List.of("Relu", "LeakyRelu", "Sigmoid", "Tanh", "Elu", "Softplus",
-            "Erf", "PRelu", "Clip");
+            "Erf", "PRelu", "Clip", "HardSigmoid", "HardSwish", "Selu", "Gelu");
     /** Dense layers. */
     public static final List<String> DENSE = List.of("Gemm", "MatMul");
     /** Convolutions. */
@@ -67,9 +107,16 @@ public final class Rules {
     /** Linear layers, the op types of {@link #LAYER_RULES}: dense and convolutional. */
     public static final List<String> LINEAR = List.of("Gemm", "MatMul", "Conv");
     /** The op types of the {@value #NORM} rule. */
-    public static final List<String> NORM_OPS = List.of("Add", "Sum", "AveragePool", "GlobalAveragePool");
-    /** The op types of the {@value #RESCALE} rule. */
-    public static final List<String> RESCALE_OPS = List.of("Relu", "LeakyRelu", "Elu", "Sigmoid", "Tanh", "Softplus");
+    public static final List<String> NORM_OPS = List.of("Add", "Sum", "AveragePool", "GlobalAveragePool", "ReduceMean",
+            "ReduceSum");
+    /** The op types of the {@value #RESCALE} rule: elementwise nonlinearities. */
+    public static final List<String> RESCALE_OPS = List.of("Relu", "LeakyRelu", "Elu", "Sigmoid", "Tanh", "Softplus",
+            "Clip", "HardSigmoid", "HardSwish", "Selu", "Gelu", "Erf", "Exp", "PRelu");
+    /** The nonlinearities Captum's DeepLift gives its rescale rule (its {@code SUPPORTED_NON_LINEAR} activations). */
+    public static final List<String> CAPTUM_RESCALE_OPS = List.of("Relu", "LeakyRelu", "Elu", "Sigmoid", "Tanh",
+            "Softplus");
+    /** Products of two tensors that may both depend on the input (gates, attention). */
+    public static final List<String> PRODUCT_OPS = List.of("Mul", "Div");
     /** The stabiliser of Zennit's non-epsilon rules (z+, gamma, alpha-beta, flat, z^B) and of its norm rule. */
     public static final double ZENNIT_STABILIZER = 1e-6;
 

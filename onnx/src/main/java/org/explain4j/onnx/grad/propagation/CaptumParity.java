@@ -23,7 +23,9 @@ import org.explain4j.core.grad.RuleSet;
  * ordinary gradient as well. Captum's result is therefore exactly the rescale rule after the
  * MaxPool's ordinary gradient, which this pass selects (by the MaxPool's output tensor) for every
  * MaxPool that the rule set gives {@code deeplift-maxpool} and whose input is produced by a node
- * that it gives {@code rescale}. A MaxPool that reads anything else keeps Captum's MaxPool rule.
+ * that it gives {@code rescale} and that Captum hooks (one of {@link Rules#CAPTUM_RESCALE_OPS}; Captum
+ * leaves ReLU6, GELU, HardSwish... to autograd). A MaxPool that reads anything else keeps the MaxPool
+ * rule.
  *
  * <p>Where the reference's activations entering the MaxPool are constant over each window (as for
  * a zero baseline, whose activations are {@code relu(bias)}) both forms are complete; otherwise
@@ -53,7 +55,8 @@ final class CaptumParity {
                 continue;
             }
             NodeProto p = producer.get(n.getInput(0));
-            if (p != null && matcher.match(p).map(RuleSet.Assignment::rule).equals(Optional.of(Rules.RESCALE))) {
+            if (p != null && Rules.CAPTUM_RESCALE_OPS.contains(p.getOpType())
+                    && matcher.match(p).map(RuleSet.Assignment::rule).equals(Optional.of(Rules.RESCALE))) {
                 extra.add(new RuleSet.Assignment(new RuleSet.Selector.TensorName(n.getOutput(0)), Rules.GRADIENT,
                         Map.of()));
             }

@@ -5,7 +5,7 @@ import org.explain4j.onnx.grad.RuleContext;
 import org.explain4j.onnx.grad.rules.AveragePoolRule;
 
 /**
- * Zennit's {@code Norm} rule for sums and average pooling: the relevance of each output is split
+ * Zennit's {@code Norm} rule for sums, average pooling and mean/sum reductions: the relevance of each output is split
  * over the inputs in proportion to their contributions, {@code R_i = x_i * J_i^T (R / stabilize(y))}.
  * For Add and Sum, operands that do not depend on the input (a bias) absorb their share; a
  * residual {@code Add} of two activations is already explicit in ONNX. Parameter
@@ -36,8 +36,42 @@ final class NormRule implements OpRule {
                 String spread = c.op("Expand", Emit.mul(c, s, c.scalar(1.0 / spatial, t)), c.longs(x));
                 c.addGrad(0, Emit.mul(c, c.input(0), spread));
             }
-            default -> throw c.unsupported("the norm rule applies to Add, Sum, AveragePool and GlobalAveragePool");
+            case "ReduceMean", "ReduceSum" -> c.addGrad(0, Emit.mul(c, c.input(0), reduceTranspose(c, s)));
+            default -> throw c.unsupported("the norm rule applies to Add, Sum, AveragePool, GlobalAveragePool,"
+                    + " ReduceMean and ReduceSum");
         }
+    }
+
+    /**
+     * The gradient of ReduceMean or ReduceSum applied to {@code g}: spread back over the reduced
+     * axes (axes as attribute, or as input from opset 13 for ReduceSum and 18 for ReduceMean),
+     * divided by their size for a mean.
+     */
+    static String reduceTranspose(RuleContext c, String g) {
+        boolean mean = c.opType().equals("ReduceMean");
+        long[] in = c.inputShape(0);
+        boolean axesAsInput = c.opset() >= (mean ? 18 : 13);
+        long[] axes = axesAsInput ? (c.hasInput(1) ? c.constantInput(1) : null) : c.attrInts("axes", null);
+        if ((axes == null || axes.length == 0) && axesAsInput && c.attrInt("noop_with_empty_axes", 0) != 0) {
+            return g;
+        }
+        long[] kept = in.clone();
+        long count = 1;
+        for (int a = 0; a < in.length; a++) {
+            boolean reduced = axes == null || axes.length == 0;
+            for (int i = 0; !reduced && i < axes.length; i++) {
+                reduced = RuleContext.axis(axes[i], in.length) == a;
+            }
+            if (reduced) {
+                kept[a] = 1;
+                count *= in[a];
+            }
+        }
+        String spread = c.reshape(g, kept);
+        if (mean) {
+            spread = Emit.mul(c, spread, c.scalar(1.0 / count, c.inputType(0)));
+        }
+        return c.op("Expand", spread, c.longs(in));
     }
 
     /** The gradient of AveragePool applied to {@code g}: each window's share, spread by a depthwise ConvTranspose. */

@@ -15,12 +15,19 @@ import org.explain4j.onnx.grad.RuleRegistry;
  *       gradient goes unchanged to input 0; {@code refuse}: building fails, naming the rule set, op,
  *       node and opset;</li>
  *   <li>{@code guided-relu}, {@code deconv-relu}, {@code smooth-relu} (Relu);</li>
- *   <li>{@code rescale} (Relu, LeakyRelu, Elu, Sigmoid, Tanh, Softplus) and {@code deeplift-maxpool}
+ *   <li>{@code rescale} (the elementwise nonlinearities of {@code Rules.RESCALE_OPS}) and {@code deeplift-maxpool}
  *       (MaxPool): DeepLIFT over a batch of inputs followed by their references;</li>
  *   <li>LRP on Gemm, MatMul (constant weight) and Conv: {@code epsilon}, {@code zero},
  *       {@code gamma}, {@code zplus}, {@code alpha-beta}, {@code flat}, {@code w-square},
  *       {@code zbox}, all declarations of {@link ModifiedLinearRule} ({@link LinearRules}); and
- *       {@code norm} on Add, Sum, AveragePool and GlobalAveragePool.</li>
+ *       {@code norm} on Add, Sum, AveragePool, GlobalAveragePool, ReduceMean and ReduceSum;</li>
+ *   <li>for transformers and gated nets (AttnLRP): {@code epsilon} on a MatMul of two activations
+ *       ({@link BilinearEpsilonRule}), {@code uniform} and {@code gate} on Mul and Div
+ *       ({@link ProductRelevanceRule}), {@code softmax-taylor} ({@link SoftmaxTaylorRule}),
+ *       {@code layernorm-epsilon} ({@link LayerNormEpsilonRule}); {@code epsilon} on an unfolded
+ *       BatchNormalization ({@link BatchNormEpsilonRule});</li>
+ *   <li>DeepLIFT beyond rescale: {@code deeplift-product} (Mul, Div, MatMul), {@code deeplift-softmax},
+ *       {@code deeplift-layernorm}.</li>
  * </ul>
  *
  * Use it with {@code new OnnxDifferentiableModel(model, PropagationRegistry.standard())}, which
@@ -68,6 +75,24 @@ public final class PropagationRegistry {
         for (String op : Rules.NORM_OPS) {
             r = r.withRule(Rules.NORM, op, new NormRule());
         }
+        // epsilon on a MatMul of two activations (attention) is AttnLRP's bilinear rule
+        OpRule denseEpsilon = layer.get(Rules.EPSILON);
+        OpRule bilinear = new BilinearEpsilonRule();
+        r = r.withRule(Rules.EPSILON, "MatMul", c -> (c.needsGrad(0) && c.needsGrad(1) ? bilinear : denseEpsilon)
+                .backward(c));
+        r = r.withRule(Rules.EPSILON, "BatchNormalization", new BatchNormEpsilonRule());
+        for (String op : Rules.PRODUCT_OPS) {
+            r = r.withRule(Rules.UNIFORM, op, new ProductRelevanceRule(false));
+            r = r.withRule(Rules.GATE, op, new ProductRelevanceRule(true));
+        }
+        r = r.withRule(Rules.SOFTMAX_TAYLOR, "Softmax", new SoftmaxTaylorRule());
+        r = r.withRule(Rules.LAYERNORM_EPSILON, "LayerNormalization", new LayerNormEpsilonRule());
+        for (String op : java.util.List.of("Mul", "Div", "MatMul")) {
+            OpRule g = r.named(Rules.GRADIENT, op).orElseThrow();
+            r = r.withRule(Rules.DEEPLIFT_PRODUCT, op, new DeepLiftProductRule(g));
+        }
+        r = r.withRule(Rules.DEEPLIFT_SOFTMAX, "Softmax", new DeepLiftSoftmaxRule());
+        r = r.withRule(Rules.DEEPLIFT_LAYERNORM, "LayerNormalization", new DeepLiftLayerNormRule());
         return r;
     }
 

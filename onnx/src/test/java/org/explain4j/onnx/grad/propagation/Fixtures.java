@@ -92,7 +92,9 @@ final class Fixtures {
 
     /** The input VJP of {@code seed} under {@code rules}. */
     static double[] backward(OnnxDifferentiableModel m, Tensor x, double[] seed, int[] seedShape, RuleSet rules) {
-        return m.backward(x, Tensor.ofDoublesAsFloats(seed, seedShape), BackwardRequest.gradientOfInput()
+        Tensor s = x.dtype() == DType.FLOAT64 ? Tensor.ofDoubles(seed, seedShape)
+                : Tensor.ofDoublesAsFloats(seed, seedShape);
+        return m.backward(x, s, BackwardRequest.gradientOfInput()
                 .withRules(rules)).inputGradient().orElseThrow().toDoubleArray();
     }
 
@@ -165,7 +167,7 @@ final class Fixtures {
     }
 
     static Tensor zerosLike(Tensor x) {
-        return Tensor.zeros(DType.FLOAT32, x.shape());
+        return Tensor.zeros(x.dtype(), x.shape());
     }
 
     static Map<String, Double> params(Object... kv) {

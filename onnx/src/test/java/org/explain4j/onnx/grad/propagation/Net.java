@@ -18,30 +18,47 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-/** Builds tiny float32 ONNX models for the tests and remembers their initializers' values. */
+/** Builds tiny float32 (or float64) ONNX models for the tests and remembers their initializers' values. */
 final class Net {
     static final int FLOAT = DataType.FLOAT_VALUE;
 
     private final GraphProto.Builder graph = GraphProto.newBuilder().setName("test");
     private final Map<String, double[]> values = new HashMap<>();
+    private final int type;
     private int nodes;
+
+    private Net(int type) {
+        this.type = type;
+    }
 
     /** A model with one float input {@code x} of the given shape (a negative dimension is symbolic). */
     static Net input(long... dims) {
-        Net n = new Net();
-        n.graph.addInput(info("x", dims));
+        Net n = new Net(FLOAT);
+        n.graph.addInput(info("x", FLOAT, dims));
         return n;
     }
 
-    /** A float32 initializer; its values are rounded to float32 and remembered. */
+    /** As {@link #input}, with float64 input, initializers and output. */
+    static Net input64(long... dims) {
+        Net n = new Net(DataType.DOUBLE_VALUE);
+        n.graph.addInput(info("x", n.type, dims));
+        return n;
+    }
+
+    /** A floating initializer of the model's type; its values are rounded to that type and remembered. */
     Net init(String name, long[] dims, double... v) {
+        boolean single = type == FLOAT;
         double[] rounded = new double[v.length];
-        ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate((single ? 4 : 8) * v.length).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < v.length; i++) {
-            rounded[i] = (float) v[i];
-            b.putFloat((float) v[i]);
+            rounded[i] = single ? (float) v[i] : v[i];
+            if (single) {
+                b.putFloat((float) v[i]);
+            } else {
+                b.putDouble(v[i]);
+            }
         }
-        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(FLOAT)
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(type)
                 .setRawData(ByteString.copyFrom(b.array()));
         for (long d : dims) {
             t.addDims(d);
@@ -98,19 +115,24 @@ final class Net {
     }
 
     ModelProto build(String output) {
-        GraphProto.Builder g = graph.clone().addOutput(ValueInfoProto.newBuilder().setName(output)
-                .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(FLOAT))));
-        return ModelProto.newBuilder().setIrVersion(8).setProducerName("explain4j-test")
-                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(13)).setGraph(g).build();
+        return build(output, 13);
     }
 
-    private static ValueInfoProto info(String name, long... dims) {
+    /** The model at the given default-domain opset. */
+    ModelProto build(String output, int opset) {
+        GraphProto.Builder g = graph.clone().addOutput(ValueInfoProto.newBuilder().setName(output)
+                .setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(type))));
+        return ModelProto.newBuilder().setIrVersion(opset >= 19 ? 9 : 8).setProducerName("explain4j-test")
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset)).setGraph(g).build();
+    }
+
+    private static ValueInfoProto info(String name, int type, long... dims) {
         TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
         for (long d : dims) {
             s.addDim(d < 0 ? TensorShapeProto.Dimension.newBuilder().setDimParam("N")
                     : TensorShapeProto.Dimension.newBuilder().setDimValue(d));
         }
         return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
-                .setTensorType(TypeProto.Tensor.newBuilder().setElemType(FLOAT).setShape(s))).build();
+                .setTensorType(TypeProto.Tensor.newBuilder().setElemType(type).setShape(s))).build();
     }
 }
