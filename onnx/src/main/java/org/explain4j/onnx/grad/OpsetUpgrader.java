@@ -79,7 +79,12 @@ final class OpsetUpgrader {
                                      Function<String, TensorMeta> metas) {
         List<NodeProto> out = new ArrayList<>();
         for (NodeProto n : nodes) {
-            out.addAll(legacy(legacySubgraphs(n, from, emitter), from, emitter, metas));
+            int mark = emitter.nodes().size();
+            List<NodeProto> rewritten = legacy(legacySubgraphs(n, from, emitter), from, emitter, metas);
+            List<NodeProto> emitted = emitter.nodes().subList(mark, emitter.nodes().size());
+            out.addAll(emitted);
+            emitted.clear();
+            out.addAll(rewritten);
         }
         return out;
     }
@@ -191,12 +196,14 @@ final class OpsetUpgrader {
             return List.of(Attr.without(Attr.without(n, "spatial"), "is_test"));
         }
         float eps = Attr.getFloat(n, "epsilon", 1e-5f);
-        // y = (x - mean) / sqrt(var + eps) * scale + B; the parameters broadcast over the batch axis
-        String centred = e.op("Sub", List.of(n.getInput(0), n.getInput(3)));
-        String std = e.op("Sqrt", List.of(e.op("Add", List.of(n.getInput(4), e.scalar(eps, type)))));
-        String scaled = e.op("Mul", List.of(e.op("Div", List.of(centred, std)), n.getInput(1)));
+        // y = x * a + (B - mean * a), a = scale / sqrt(var + eps), as ONNX Runtime computes it;
+        // the parameters broadcast over the batch axis
+        String a = e.op("Div", List.of(n.getInput(1), e.op("Sqrt", List.of(e.op("Add", List.of(n.getInput(4),
+                e.scalar(eps, type)))))));
+        String shift = e.op("Sub", List.of(n.getInput(2), e.op("Mul", List.of(n.getInput(3), a))));
+        String scaled = e.op("Mul", List.of(n.getInput(0), a));
         return List.of(NodeProto.newBuilder().setOpType("Add").setName(n.getName()).addInput(scaled)
-                .addInput(n.getInput(2)).addOutput(n.getOutput(0)).build());
+                .addInput(shift).addOutput(n.getOutput(0)).build());
     }
 
     /** Upsample (7 to 9) and Resize-10 as Resize-11: asymmetric coordinates, nearest rounding down. */
