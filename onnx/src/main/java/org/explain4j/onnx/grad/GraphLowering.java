@@ -50,17 +50,18 @@ final class GraphLowering {
         ValueInfoProto input = graph.getInputList().stream()
                 .filter(v -> v.getName().equals(spec.inputName()) && !inits.contains(v.getName()))
                 .findFirst().orElse(null);
-        boolean rewrites = graph.getNodeList().stream()
-                .anyMatch(n -> ControlFlowInlining.isControlFlow(n) || RecurrentUnrolling.isRecurrent(n));
-        if (input == null || (opset >= 11 && !rewrites)) {
-            return new Result(model, Map.of());
-        }
-        int inputType = input.getType().getTensorType().getElemType();
         Set<String> sources = new LinkedHashSet<>();
         sources.add(spec.inputName());
         sources.addAll(spec.gradients());
         sources.addAll(spec.captures());
         sources.addAll(spec.feeds());
+        Set<String> before = Dataflow.valueDependent(graph.getNodeList(), sources);
+        boolean rewrites = graph.getNodeList().stream().anyMatch(n -> (ControlFlowInlining.isControlFlow(n)
+                || RecurrentUnrolling.isRecurrent(n)) && dependsOn(n, before));
+        if (input == null || (opset >= 11 && !rewrites)) {
+            return new Result(model, Map.of());
+        }
+        int inputType = input.getType().getTensorType().getElemType();
         Map<String, String> refused = new HashMap<>();
         ModelProto current = model;
         ShapeProbe.Result probe;
