@@ -18,7 +18,8 @@ import org.explain4j.core.Explain4jException;
  * <p>{@link #toOpset11} rewrites a model of opset 7 to 10 in opset-11 forms first: attributes
  * that became inputs (Clip's min/max, Pad's pads and value, Slice's starts/ends/axes, TopK's k),
  * BatchNormalization's {@code spatial}, Dropout's {@code is_test}, Upsample and Resize-10 as
- * Resize-11 with asymmetric coordinates, and Scatter as ScatterElements.
+ * Resize-11 with asymmetric coordinates, Scatter as ScatterElements and the experimental
+ * ImageScaler as Mul and Add.
  */
 final class OpsetUpgrader {
     private final int from;
@@ -162,6 +163,15 @@ final class OpsetUpgrader {
             }
             case "Dropout" -> {
                 return List.of(Attr.without(n, "is_test"));
+            }
+            case "ImageScaler" -> {
+                // an experimental op (until opset 9): y = scale * x + bias[c]
+                int type = typeOf(n.getInput(0), metas);
+                double[] b = Attr.find(n, "bias").map(a -> a.getFloatsList().stream().mapToDouble(Float::doubleValue)
+                        .toArray()).orElse(new double[0]);
+                String scaled = e.op("Mul", List.of(n.getInput(0), e.scalar(Attr.getFloat(n, "scale", 1f), type)));
+                return List.of(NodeProto.newBuilder().setOpType("Add").setName(n.getName()).addInput(scaled)
+                        .addInput(e.floats(type, new long[] {b.length, 1, 1}, b)).addOutput(n.getOutput(0)).build());
             }
             case "Scatter" -> {
                 return List.of(n.toBuilder().setOpType("ScatterElements").build());

@@ -68,6 +68,8 @@ class LegacyOpsetTest {
                 new Case("topk1_k_attribute", TestModels.opset(9).input("x", FLOAT, 2, 6)
                         .node("TopK", List.of("x"), List.of("y", "i"), Attr.i("k", 3))
                         .output("y", FLOAT).output("i", INT64).build(), new int[] {2, 6}, "TopK", "k"),
+                new Case("imagescaler", unary(8, "ImageScaler", new long[] {1, 3, 2, 2}, Attr.f("scale", 1.7f),
+                        RecurrentUnrollingTest.floats("bias", 0.5f, -1f, 2f)), new int[] {1, 3, 2, 2}, "Add", "bias"),
                 new Case("scatter9", TestModels.opset(9).input("x", FLOAT, 3, 3)
                         .longs("idx", new long[] {1, 3}, 2, 0, 1).init("upd", FLOAT, new long[] {1, 3}, 5, 6, 7)
                         .node("Scatter", List.of("x", "idx", "upd"), List.of("y"), Attr.i("axis", 0))
