@@ -31,8 +31,9 @@ import org.explain4j.core.Tensor;
  * the seed with respect to every requested tensor ({@value #GRAD_PREFIX}{@code <name>}) and the
  * captured activations ({@value #ACTIVATION_PREFIX}{@code <name>}). Only nodes on a path from a
  * requested tensor to the output are differentiated; weight gradients are never computed. The
- * graph is specialised to one input shape, learnt by a probe run of the original model. The
- * caller's model is never modified.
+ * graph is specialised to one input shape, learnt by a probe run of the original model. Control
+ * flow, recurrent ops and opsets before 11 on the gradient path are first lowered to plain ops
+ * ({@link GraphLowering}). The caller's model is never modified.
  */
 public final class BackwardGraphBuilder {
     /** The seed input. */
