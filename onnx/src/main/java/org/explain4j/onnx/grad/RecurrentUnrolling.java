@@ -467,6 +467,17 @@ final class RecurrentUnrolling {
                 y = e.reshape(e.op("Gather", List.of(flat, e.longs(rows)), Attr.i("axis", 0)),
                         new long[] {seq, 1, batch, hidden});
             }
+            if (lengths != null && Arrays.stream(lengths).anyMatch(l -> l == 0)) {
+                // as ONNX Runtime: an empty sequence's final states are zeros, not the initial ones
+                boolean[] nonEmpty = new boolean[(int) batch];
+                for (int bi = 0; bi < batch; bi++) {
+                    nonEmpty[bi] = lengths[bi] > 0;
+                }
+                String mask = boolMask(nonEmpty);
+                String zero = e.floats(type, new long[] {1}, new double[] {0});
+                h = e.op("Where", List.of(mask, h, zero));
+                c = c == null ? null : e.op("Where", List.of(mask, c, zero));
+            }
             h = e.reshape(h, new long[] {1, batch, hidden});
             c = c == null ? null : e.reshape(c, new long[] {1, batch, hidden});
         }
