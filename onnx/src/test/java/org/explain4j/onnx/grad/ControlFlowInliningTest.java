@@ -213,6 +213,33 @@ class ControlFlowInliningTest {
     }
 
     @Test
+    void ifInsideALoopBody_readsTheValuesOfItsOwnIteration() {
+        // the branches read the body's input and a tensor the body computes: both renamed per copy
+        GraphProto then = GraphProto.newBuilder().setName("then")
+                .addNode(node("Mul", List.of("h_in", "hw"), "prod")).addNode(node("Tanh", List.of("prod"), "bt"))
+                .addOutput(value("bt", FLOAT)).build();
+        GraphProto otherwise = GraphProto.newBuilder().setName("else")
+                .addNode(node("Sigmoid", List.of("hw"), "bs")).addOutput(value("bs", FLOAT)).build();
+        GraphProto body = GraphProto.newBuilder().setName("body")
+                .addInput(scalar("i", INT64)).addInput(scalar("c_in", TensorProto.DataType.BOOL_VALUE))
+                .addInput(value("h_in", FLOAT))
+                .addNode(node("MatMul", List.of("h_in", "W"), "hw"))
+                .addNode(NodeProto.newBuilder().setOpType("If").setName("choose").addInput("flag").addOutput("h_out")
+                        .addAttribute(graph("then_branch", then)).addAttribute(graph("else_branch", otherwise)))
+                .addNode(node("Identity", List.of("c_in"), "c_out"))
+                .addOutput(value("c_out", TensorProto.DataType.BOOL_VALUE)).addOutput(value("h_out", FLOAT)).build();
+        for (boolean flag : new boolean[] {true, false}) {
+            ModelProto m = TestModels.opset(14).input("x", FLOAT, -1, 3).random("W", FLOAT, rnd, -1, 1, 3, 3)
+                    .longs("two", new long[0], 2)
+                    .node("Loop", List.of("two", "true", "x"), List.of("y"), graph("body", body))
+                    .output("y", FLOAT).build();
+            m = withInitializer(withInitializer(m, bool("true", true)), bool("flag", flag));
+            assertSameOutputs(m, new int[] {2, 3}, "Loop", "If");
+            assertGradient(m, 2, 3);
+        }
+    }
+
+    @Test
     void loopWhoseTripCountDependsOnTheInput_failsNamingIt() {
         ModelProto m = loop("from_x", "true", false);
         assertThatThrownBy(() -> assertGradient(m, 2, 3)).isInstanceOf(Explain4jException.class)
