@@ -82,6 +82,7 @@ public final class BackwardGraphBuilder {
 
     /** Builds the backward model of {@code model} (which is not modified) for {@code spec}. */
     public BackwardGraph build(ModelProto model, BackwardSpec spec) {
+        new Build(model, spec, Map.of()).check(); // names and shapes first: lowering may probe
         GraphLowering.Result lowered = GraphLowering.lower(env, model, spec);
         return new Build(lowered.model(), spec, lowered.refused()).run();
     }
@@ -134,6 +135,11 @@ public final class BackwardGraphBuilder {
             this.spec = spec;
             this.graph = model.getGraph();
             this.opset = defaultOpset(model);
+        }
+
+        void check() {
+            index();
+            validate();
         }
 
         BackwardGraph run() {

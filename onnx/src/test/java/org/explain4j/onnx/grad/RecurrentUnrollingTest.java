@@ -290,6 +290,17 @@ class RecurrentUnrollingTest {
     }
 
     @Test
+    void inputOfTheWrongShape_isReportedBeforeAnyProbeRun() {
+        Case c = cases().findFirst().orElseThrow();
+        ModelProto model = recurrentModel(c, false, false);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new BackwardGraphBuilder().build(model,
+                        BackwardSpec.inputGradient("x", "Y", T, B, I + 1)))
+                .isInstanceOfSatisfying(org.explain4j.core.Explain4jException.class,
+                        e -> assertThat(e.kind()).isEqualTo(org.explain4j.core.ErrorKind.SHAPE))
+                .hasMessageContaining("dimension 2 of the model's input 'x' is " + I);
+    }
+
+    @Test
     void unrolledLstm_outputsDifferFromOnnxRuntimeWhenPeepholesAreDropped() {
         // guards the comparison above: a model that ignores its peepholes is told apart
         Case c = cases().filter(k -> k.name().equals("lstm_bidirectional_peepholes")).findFirst().orElseThrow();
