@@ -83,9 +83,8 @@ final class GraphLowering {
         }
         if (opset < 11) {
             GraphEmitter e = new GraphEmitter(allNames(current), 11);
-            Function<String, TensorMeta> metas = metas(probe, current);
-            List<NodeProto> nodes = OpsetUpgrader.toOpset11(current.getGraph().getNodeList(), opset, e,
-                    name -> { try { return metas.apply(name); } catch (RuntimeException ex) { return null; } });
+            Map<String, TensorMeta> known = known(probe, current);
+            List<NodeProto> nodes = OpsetUpgrader.toOpset11(current.getGraph().getNodeList(), opset, e, known::get);
             current = withNodes(current, nodes, e.initializers());
             ModelProto.Builder m = current.toBuilder().clearOpsetImport().setIrVersion(Math.max(current.getIrVersion(), 6));
             for (OperatorSetIdProto o : current.getOpsetImportList()) {
@@ -182,7 +181,8 @@ final class GraphLowering {
         };
     }
 
-    private static Function<String, TensorMeta> metas(ShapeProbe.Result probe, ModelProto model) {
+    /** The type and shape of every tensor the probe saw, initializers and fixed-shape inputs included. */
+    private static Map<String, TensorMeta> known(ShapeProbe.Result probe, ModelProto model) {
         Map<String, TensorMeta> m = new HashMap<>(probe.metas());
         for (TensorProto t : model.getGraph().getInitializerList()) {
             m.putIfAbsent(t.getName(), new TensorMeta(t.getDataType(),
@@ -198,6 +198,11 @@ final class GraphLowering {
                 }
             }
         }
+        return m;
+    }
+
+    private static Function<String, TensorMeta> metas(ShapeProbe.Result probe, ModelProto model) {
+        Map<String, TensorMeta> m = known(probe, model);
         return name -> {
             TensorMeta t = m.get(name);
             if (t == null) {
