@@ -6,6 +6,7 @@ import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -224,7 +225,7 @@ final class ControlFlowInlining {
             }
             List<String> parts = new ArrayList<>(scanned.get(s));
             if (outDirs[s] != 0) {
-                java.util.Collections.reverse(parts);
+                Collections.reverse(parts);
             }
             TensorMeta om = metas.apply(out);
             int axis = RuleContext.axis(outAxes[s], om.rank());

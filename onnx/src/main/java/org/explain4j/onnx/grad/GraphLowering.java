@@ -6,16 +6,20 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import ai.onnxruntime.OrtEnvironment;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import org.explain4j.core.Explain4jException;
 
 /**
  * Rewrites a model, before the backward graph is built, into plain ops the gradient rules know,
@@ -137,7 +141,7 @@ final class GraphLowering {
     /** Replaces each node of {@code todo} by what {@code lower} emits, or keeps it and records why not. */
     private static ModelProto rewrite(ModelProto model, GraphEmitter e, List<NodeProto> todo,
                                       Function<NodeProto, String> lower, Map<String, String> refused) {
-        Set<NodeProto> chosen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        Set<NodeProto> chosen = Collections.newSetFromMap(new IdentityHashMap<>());
         chosen.addAll(todo);
         List<NodeProto> out = new ArrayList<>();
         for (NodeProto n : model.getGraph().getNodeList()) {
@@ -190,7 +194,7 @@ final class GraphLowering {
         }
         for (ValueInfoProto v : model.getGraph().getInputList()) {
             if (!m.containsKey(v.getName()) && v.getType().getTensorType().hasShape()) {
-                List<ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension> dims = v.getType().getTensorType().getShape()
+                List<TensorShapeProto.Dimension> dims = v.getType().getTensorType().getShape()
                         .getDimList();
                 if (dims.stream().allMatch(d -> d.hasDimValue())) {
                     m.put(v.getName(), new TensorMeta(v.getType().getTensorType().getElemType(),
@@ -206,7 +210,7 @@ final class GraphLowering {
         return name -> {
             TensorMeta t = m.get(name);
             if (t == null) {
-                throw org.explain4j.core.Explain4jException.unsupported("--model", "the probe run learnt no shape for"
+                throw Explain4jException.unsupported("--model", "the probe run learnt no shape for"
                         + " tensor '" + name + "', which a rewritten node reads; " + Unsupported.perturbationHint());
             }
             return t;

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * Unrolls an LSTM, GRU or RNN node into its cell ops (MatMul, Add, Sigmoid, Tanh, Mul, Slice,
@@ -42,7 +43,7 @@ final class RecurrentUnrolling {
      * Transposes; the outputs keep their names, types and shapes. Returns the node itself when
      * it already runs. {@code types} gives an initializer's or input's element type, or 0.
      */
-    static List<NodeProto> runnable(NodeProto n, GraphEmitter e, java.util.function.ToIntFunction<String> types) {
+    static List<NodeProto> runnable(NodeProto n, GraphEmitter e, ToIntFunction<String> types) {
         boolean batchFirst = Attr.getInt(n, "layout", 0) == 1;
         int type = types.applyAsInt(n.getInput(1));
         boolean wide = type == TensorProto.DataType.DOUBLE_VALUE;

@@ -1,6 +1,7 @@
 package org.explain4j.onnx.grad;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.explain4j.onnx.grad.TestModels.DOUBLE;
 import static org.explain4j.onnx.grad.TestModels.FLOAT;
 
@@ -20,11 +21,12 @@ import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.explain4j.core.DType;
+import org.explain4j.core.ErrorKind;
+import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Tensor;
 import org.explain4j.onnx.OrtTensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** LSTM, GRU and RNN unrolled into cell ops: the same outputs as ONNX Runtime's kernels, and exact gradients. */
@@ -293,10 +295,9 @@ class RecurrentUnrollingTest {
     void inputOfTheWrongShape_isReportedBeforeAnyProbeRun() {
         Case c = cases().findFirst().orElseThrow();
         ModelProto model = recurrentModel(c, false, false);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new BackwardGraphBuilder().build(model,
-                        BackwardSpec.inputGradient("x", "Y", T, B, I + 1)))
-                .isInstanceOfSatisfying(org.explain4j.core.Explain4jException.class,
-                        e -> assertThat(e.kind()).isEqualTo(org.explain4j.core.ErrorKind.SHAPE))
+        assertThatThrownBy(() -> new BackwardGraphBuilder().build(model, BackwardSpec.inputGradient("x", "Y", T, B,
+                I + 1)))
+                .isInstanceOfSatisfying(Explain4jException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.SHAPE))
                 .hasMessageContaining("dimension 2 of the model's input 'x' is " + I);
     }
 
