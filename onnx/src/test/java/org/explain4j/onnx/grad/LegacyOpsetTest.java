@@ -8,9 +8,15 @@ import static org.explain4j.onnx.grad.TestModels.INT64;
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnxruntime.OrtEnvironment;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.explain4j.core.DType;
 import org.explain4j.core.Explain4jException;
@@ -70,6 +76,23 @@ class LegacyOpsetTest {
                         .output("y", FLOAT).output("i", INT64).build(), new int[] {2, 6}, "TopK", "k"),
                 new Case("imagescaler", unary(8, "ImageScaler", new long[] {1, 3, 2, 2}, Attr.f("scale", 1.7f),
                         RecurrentUnrollingTest.floats("bias", 0.5f, -1f, 2f)), new int[] {1, 3, 2, 2}, "Add", "bias"),
+                new Case("squeeze1_axes", unary(9, "Squeeze", new long[] {2, 1, 3, 1}, Attr.ints("axes", 1, 3)),
+                        new int[] {2, 1, 3, 1}, "Squeeze", "none"),
+                new Case("unsqueeze1_axes", unary(9, "Unsqueeze", new long[] {2, 3}, Attr.ints("axes", 0, 3)),
+                        new int[] {2, 3}, "Unsqueeze", "none"),
+                new Case("reducesum1_axes", unary(9, "ReduceSum", new long[] {2, 3, 4}, Attr.ints("axes", 0, 2),
+                        Attr.i("keepdims", 0)), new int[] {2, 3, 4}, "ReduceSum", "none"),
+                new Case("reducemean1_axes", unary(9, "ReduceMean", new long[] {2, 3, 4}, Attr.ints("axes", 1)),
+                        new int[] {2, 3, 4}, "ReduceMean", "none"),
+                new Case("softmax1_flattening_axis", unary(9, "Softmax", new long[] {2, 3, 4}, Attr.i("axis", 1)),
+                        new int[] {2, 3, 4}, "Softmax", "none"),
+                new Case("logsoftmax1_default_axis", unary(8, "LogSoftmax", new long[] {2, 3, 4}),
+                        new int[] {2, 3, 4}, "LogSoftmax", "none"),
+                new Case("hardsigmoid6", unary(9, "HardSigmoid", new long[] {2, 5}, Attr.f("alpha", 0.3f)),
+                        new int[] {2, 5}, "HardSigmoid", "none"),
+                new Case("split2_split_attribute", TestModels.opset(9).input("x", FLOAT, 2, 6)
+                        .node("Split", List.of("x"), List.of("y", "z"), Attr.i("axis", 1), Attr.ints("split", 2, 4))
+                        .output("y", FLOAT).output("z", FLOAT).build(), new int[] {2, 6}, "Split", "none"),
                 new Case("scatter9", TestModels.opset(9).input("x", FLOAT, 3, 3)
                         .longs("idx", new long[] {1, 3}, 2, 0, 1).init("upd", FLOAT, new long[] {1, 3}, 5, 6, 7)
                         .node("Scatter", List.of("x", "idx", "upd"), List.of("y"), Attr.i("axis", 0))
@@ -101,6 +124,24 @@ class LegacyOpsetTest {
                 BackwardSpec.inputGradient("x", "y", shape)).model();
     }
 
+    /**
+     * The opset-11 model in its opset-16 form, as the builder writes it when an emitted op needs
+     * opset 16 (attributes that became inputs at 13, Softmax's semantics, Dropout's ratio).
+     */
+    private static ModelProto upgradedTo16(ModelProto low, int[] shape) {
+        ShapeProbe.Result r = ShapeProbe.run(OrtEnvironment.getEnvironment(), low, "x", FLOAT, shape);
+        Set<String> taken = new HashSet<>(r.metas().keySet());
+        low.getGraph().getInitializerList().forEach(t -> taken.add(t.getName()));
+        GraphEmitter e = new GraphEmitter(taken, 16);
+        Map<String, TensorMeta> metas = new HashMap<>(r.metas());
+        metas.put("x", new TensorMeta(FLOAT, Arrays.stream(shape).asLongStream().toArray()));
+        List<NodeProto> nodes = new OpsetUpgrader(11, 16, e, metas::get).upgrade(low.getGraph().getNodeList());
+        ModelProto.Builder b = low.toBuilder().setIrVersion(8).clearOpsetImport()
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(16));
+        b.getGraphBuilder().clearNode().addAllNode(nodes).addAllInitializer(e.initializers());
+        return b.build();
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void rewrittenOp_computesWhatTheOldOpsetComputed(Case c) {
@@ -109,10 +150,15 @@ class LegacyOpsetTest {
         NodeProto last = low.getGraph().getNode(low.getGraph().getNodeCount() - 1);
         assertThat(last.getOpType()).isEqualTo(c.opAfter());
         assertThat(Attr.find(last, c.goneAttribute())).isEmpty();
+        ModelProto at16 = upgradedTo16(low, c.shape());
         for (long seed = 1; seed <= 2; seed++) {
             Tensor x = GradCheck.random(new Random(seed), DType.FLOAT32, -1, 1, c.shape());
             List<double[]> expected = RecurrentUnrollingTest.run(c.model(), x);
             List<double[]> actual = RecurrentUnrollingTest.run(low, x);
+            List<double[]> actual16 = RecurrentUnrollingTest.run(at16, x);
+            for (int i = 0; i < actual.size(); i++) {
+                assertThat(actual16.get(i)).as(c + " output " + i + " at opset 16").containsExactly(actual.get(i));
+            }
             for (int i = 0; i < expected.size(); i++) {
                 if (c.name().equals("batchnorm7_per_element")) {
                     // arithmetic ops instead of ONNX Runtime's fused kernel: equal up to float32 rounding
