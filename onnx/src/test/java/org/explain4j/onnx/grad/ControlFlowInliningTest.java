@@ -160,6 +160,22 @@ class ControlFlowInliningTest {
     }
 
     @Test
+    void ifThatDoesNotDependOnTheInput_isLeftToOnnxRuntime() {
+        // the If computes a bias from initializers only: no gradient flows through it
+        GraphProto then = GraphProto.newBuilder().setName("then").addNode(node("Neg", List.of("b"), "nb"))
+                .addOutput(value("nb", FLOAT)).build();
+        GraphProto otherwise = GraphProto.newBuilder().setName("else").addNode(node("Identity", List.of("b"), "ib"))
+                .addOutput(value("ib", FLOAT)).build();
+        ModelProto m = withInitializer(TestModels.opset(14).input("x", FLOAT, -1, 3)
+                .random("W", FLOAT, rnd, -1, 1, 3, 3).random("b", FLOAT, rnd, -1, 1, 3)
+                .node("If", List.of("cond"), List.of("bias"), graph("then_branch", then), graph("else_branch", otherwise))
+                .node("MatMul", List.of("x", "W"), List.of("xw")).node("Add", List.of("xw", "bias"), List.of("pre"))
+                .node("Tanh", "pre", "y").output("y", FLOAT).build(), bool("cond", true));
+        assertThat(lowered(m, 2, 3)).isSameAs(m);
+        assertGradient(m, 2, 3);
+    }
+
+    @Test
     void ifOnAConditionOfTheInput_failsNamingTheCondition() {
         ModelProto m = TestModels.opset(14).input("x", FLOAT, -1, 3).random("W", FLOAT, rnd, -1, 1, 3, 3)
                 .init("zero", FLOAT, new long[0], 0)
