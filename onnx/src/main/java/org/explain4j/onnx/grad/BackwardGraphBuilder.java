@@ -31,8 +31,9 @@ import org.explain4j.core.Tensor;
  * the seed with respect to every requested tensor ({@value #GRAD_PREFIX}{@code <name>}) and the
  * captured activations ({@value #ACTIVATION_PREFIX}{@code <name>}). Only nodes on a path from a
  * requested tensor to the output are differentiated; weight gradients are never computed. The
- * graph is specialised to one input shape, learnt by a probe run of the original model. The
- * caller's model is never modified.
+ * graph is specialised to one input shape, learnt by a probe run of the original model. Control
+ * flow, recurrent ops and opsets before 11 on the gradient path are first lowered to plain ops
+ * ({@link GraphLowering}). The caller's model is never modified.
  */
 public final class BackwardGraphBuilder {
     /** The seed input. */
@@ -44,7 +45,7 @@ public final class BackwardGraphBuilder {
     /** The prefix of fed-tensor inputs. */
     public static final String FEED_PREFIX = "explain4j_feed__";
     /** The oldest supported default-domain opset. */
-    public static final int MIN_OPSET = 11;
+    public static final int MIN_OPSET = 7;
     /** The newest supported default-domain opset. */
     public static final int MAX_OPSET = 21;
 
@@ -81,7 +82,9 @@ public final class BackwardGraphBuilder {
 
     /** Builds the backward model of {@code model} (which is not modified) for {@code spec}. */
     public BackwardGraph build(ModelProto model, BackwardSpec spec) {
-        return new Build(model, spec).run();
+        new Build(model, spec, Map.of()).check(); // names and shapes first: lowering may probe
+        GraphLowering.Result lowered = GraphLowering.lower(env, model, spec);
+        return new Build(lowered.model(), spec, lowered.refused()).run();
     }
 
     /** The model's default-domain opset, refusing those outside {@value #MIN_OPSET}..{@value #MAX_OPSET}. */
@@ -124,12 +127,19 @@ public final class BackwardGraphBuilder {
         private Map<String, Integer> producerIndex;
         private Map<String, long[]> probeLongs;
         private GraphEmitter emitter;
+        private final Map<String, String> refused;
 
-        Build(ModelProto model, BackwardSpec spec) {
+        Build(ModelProto model, BackwardSpec spec, Map<String, String> refused) {
             this.model = model;
+            this.refused = refused;
             this.spec = spec;
             this.graph = model.getGraph();
             this.opset = defaultOpset(model);
+        }
+
+        void check() {
+            index();
+            validate();
         }
 
         BackwardGraph run() {
@@ -143,6 +153,12 @@ public final class BackwardGraphBuilder {
             valueDependent = Dataflow.valueDependent(nodes, sources);
             active = Dataflow.active(nodes, targets.values(), metas);
             List<Integer> relevant = Dataflow.relevant(nodes, spec.outputName(), active, metas);
+            for (int i : relevant) {
+                String why = refused.get(GraphLowering.key(nodes.get(i)));
+                if (why != null) {
+                    throw Unsupported.error(nodes.get(i), opset, why);
+                }
+            }
             RuleSelection.Choice choice = RuleSelection.choose(relevant.stream().map(nodes::get).toList(),
                     spec.rules(), registry, opset);
             int target = opset;
