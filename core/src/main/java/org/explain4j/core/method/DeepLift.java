@@ -9,6 +9,7 @@ import org.explain4j.core.Baseline;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.engine.BatchSize;
 import org.explain4j.core.engine.EvaluationEngine;
 import org.explain4j.core.engine.ProgressListener;
@@ -84,8 +85,13 @@ public final class DeepLift implements AttributionMethod {
 
     @Override
     public Attribution attribute(Tensor input, Target target) {
+        return attribute(input, FedInputs.none(), target);
+    }
+
+    @Override
+    public Attribution attribute(Tensor input, FedInputs fed, Target target) {
         // 1. Validate and run once; resolve the reference rows.
-        MethodRun run = new MethodRun(model, options.batchSize(), progress, input, target);
+        MethodRun run = new MethodRun(model, options.batchSize(), progress, input, fed, target);
         run.requireFloatingInput(name());
         double[][] x = InputGradients.rows(input);
         double[][][] refs = options.baseline().rowsFor(input);
@@ -115,8 +121,10 @@ public final class DeepLift implements AttributionMethod {
             shape[0] = 2 * m;
             Tensor in = input.dtype() == org.explain4j.core.DType.FLOAT64 ? Tensor.ofDoubles(batch, shape)
                     : Tensor.ofDoublesAsFloats(batch, shape);
+            int first = from;
             BackwardResult r = run.gradients(name()).backward(in, Tensor.ofFloats(seed, 2 * m, c),
-                    BackwardRequest.gradientOfInput().withRules(PropagationRules.deepLift()));
+                    BackwardRequest.gradientOfInput().withRules(PropagationRules.deepLift()),
+                    row -> (first + row % m) / k);
             Tensor g = r.inputGradient().orElseThrow();
             Tensor out = r.output();
             // 3. (x - x_ref) * multiplier, averaged over the reference rows; gap per pair.

@@ -34,7 +34,7 @@ final class LayerProbe {
         BackwardRequest req = new BackwardRequest(rules, List.of(layer), Map.of(), false);
         Map<String, GradientEngine.Feed> feeds = feed == null ? Map.of() : Map.of(layer, feed);
         int[][] shape = new int[1][];
-        run.gradients(method).run(method, rows, run.input().exampleShape(), points, run.outputs(),
+        run.gradients(method).run(method, rows, run.input().exampleShape(), exampleOf, points, run.outputs(),
                 run.seedOfExample(exampleOf), req, feeds, (first, m, result) -> {
                     Tensor act = result.activations().get(layer);
                     Tensor grad = result.gradients().get(layer);
