@@ -178,7 +178,10 @@ class MultiInputTest {
             for (int i = 0; i < 12; i++) {
                 total += Math.abs(a.values().getDouble(i));
                 if (MASK.getLong(i) == 0) {
-                    assertThat(a.values().getDouble(i)).as("%s at masked element %d", m.getKey(), i).isEqualTo(0.0);
+                    // exact for every method but the KernelSHAP regression (a least-squares solve: round-off)
+                    double tolerance = m.getKey().equals("kernel-shap") ? 1e-9 : 0;
+                    assertThat(a.values().getDouble(i)).as("%s at masked element %d", m.getKey(), i)
+                            .isCloseTo(0.0, within(tolerance));
                 }
             }
             assertThat(total).as("%s total", m.getKey()).isGreaterThan(1e-3);
