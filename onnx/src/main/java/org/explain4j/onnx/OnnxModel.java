@@ -74,7 +74,11 @@ public final class OnnxModel implements Model {
         }
     }
 
+    /** Model files up to this size are kept in memory once read (derived graphs are parsed from that copy). */
+    static final long KEPT_IN_MEMORY = 512L << 20;
+
     private final Path path;
+    private final byte[] bytes;
     private final String sha256;
     private final Options options;
     private final OrtEnvironment env;
@@ -88,6 +92,7 @@ public final class OnnxModel implements Model {
         this.options = options;
         this.env = environment();
         this.ownsSession = true;
+        this.bytes = size(path) <= KEPT_IN_MEMORY ? readModel(path) : null;
         try {
             // by path, not bytes: a model over 2 GB or with its weights in files beside it loads too
             this.session = createSession(env, path, options);
@@ -97,7 +102,7 @@ public final class OnnxModel implements Model {
                     + "data files lie beside it)", e);
         }
         try {
-            this.sha256 = sha256(path);
+            this.sha256 = bytes != null ? sha256(bytes) : sha256(path);
             Map<String, NodeInfo> inputs = session.getInputInfo();
             List<InputSpec> specs = new ArrayList<>();
             for (NodeInfo info : inputs.values()) {
@@ -138,6 +143,7 @@ public final class OnnxModel implements Model {
     /** A view of {@code m} explaining another input; it shares (and never closes) {@code m}'s session. */
     private OnnxModel(OnnxModel m, ModelSignature signature) {
         this.path = m.path;
+        this.bytes = m.bytes;
         this.sha256 = m.sha256;
         this.options = m.options.withInputName(signature.inputName());
         this.env = m.env;
@@ -222,6 +228,14 @@ public final class OnnxModel implements Model {
         return new OnnxModel(this, signature.explaining(name, "--explain"));
     }
 
+    private static long size(Path path) {
+        try {
+            return Files.size(path);
+        } catch (IOException e) {
+            throw Explain4jException.file("--model", "--model " + path + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+
     private static void checkFile(Path path) {
         if (!Files.exists(path)) {
             throw Explain4jException.file("--model", "--model file not found: " + path + "; check the path");
@@ -276,9 +290,20 @@ public final class OnnxModel implements Model {
         return options;
     }
 
-    /** The model file's bytes, read now (a model file under 2 GB; external data files are not included). */
+    /**
+     * A copy of the model file's bytes (as read at load for files up to 512 MiB, else read now;
+     * external data files are not included).
+     */
     public byte[] modelBytes() {
-        return readModel(path);
+        return bytes != null ? bytes.clone() : readModel(path);
+    }
+
+    /**
+     * The model file's contents as a stream: from the copy read at load for files up to 512 MiB,
+     * else from the file (which must then stay in place while the model is used).
+     */
+    public InputStream openModel() throws IOException {
+        return bytes != null ? new java.io.ByteArrayInputStream(bytes) : Files.newInputStream(path);
     }
 
     /** The name of the explained output. */

@@ -7,10 +7,10 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.explain4j.core.Explain4jException;
+import org.explain4j.onnx.OnnxModel;
 
 /**
  * Derived models (the shape probe's, the backward graph) of a model whose weights are stored as
@@ -29,9 +29,10 @@ final class ExternalData {
     private ExternalData() {
     }
 
-    /** Parses a model file (its external data stays where it is) and records its folder. */
-    static ModelProto load(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
+    /** Parses a model (its external data stays where it is) and records its file's folder. */
+    static ModelProto load(OnnxModel model) {
+        Path file = model.path();
+        try (InputStream in = model.openModel()) {
             ModelProto p = ModelProto.parseFrom(in);
             Path folder = file.toAbsolutePath().getParent();
             return folder == null ? p : p.toBuilder().addMetadataProps(StringStringEntryProto.newBuilder()

@@ -6,7 +6,6 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import com.google.protobuf.InvalidProtocolBufferException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -309,7 +308,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
     private ModelProto proto() {
         ModelProto p = proto;
         if (p == null) {
-            p = ExternalData.load(model.path());
+            p = ExternalData.load(model);
             if (model.signature().fixedBatch() > 0) {
                 p = relaxBatch(p, model.signature().fixedBatch());
             }
@@ -327,26 +326,27 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
     static ModelProto relaxBatch(ModelProto p, int fixed) {
         ai.onnx.proto.OnnxMl.GraphProto.Builder g = p.getGraph().toBuilder().clearValueInfo();
         for (int i = 0; i < g.getInputCount(); i++) {
-            g.setInput(i, relaxFirst(g.getInput(i), fixed));
+            // every dimension of that size: a fed input's batch axis need not be its first
+            g.setInput(i, relax(g.getInput(i), fixed, false));
         }
         for (int i = 0; i < g.getOutputCount(); i++) {
-            g.setOutput(i, relaxFirst(g.getOutput(i), fixed));
+            g.setOutput(i, relax(g.getOutput(i), fixed, true));
         }
         return p.toBuilder().setGraph(g).build();
     }
 
-    private static ai.onnx.proto.OnnxMl.ValueInfoProto relaxFirst(ai.onnx.proto.OnnxMl.ValueInfoProto v, int fixed) {
-        if (!v.getType().hasTensorType() || !v.getType().getTensorType().hasShape()
-                || v.getType().getTensorType().getShape().getDimCount() == 0) {
-            return v;
-        }
-        var dim = v.getType().getTensorType().getShape().getDim(0);
-        if (!dim.hasDimValue() || dim.getDimValue() != fixed) {
+    private static ai.onnx.proto.OnnxMl.ValueInfoProto relax(ai.onnx.proto.OnnxMl.ValueInfoProto v, int fixed,
+                                                             boolean firstOnly) {
+        if (!v.getType().hasTensorType() || !v.getType().getTensorType().hasShape()) {
             return v;
         }
         var b = v.toBuilder();
-        b.getTypeBuilder().getTensorTypeBuilder().getShapeBuilder().getDimBuilder(0).clearDimValue()
-                .setDimParam("explain4j_batch");
+        var shape = b.getTypeBuilder().getTensorTypeBuilder().getShapeBuilder();
+        for (int i = 0; i < (firstOnly ? Math.min(1, shape.getDimCount()) : shape.getDimCount()); i++) {
+            if (shape.getDim(i).hasDimValue() && shape.getDim(i).getDimValue() == fixed) {
+                shape.getDimBuilder(i).clearDimValue().setDimParam("explain4j_batch_" + i);
+            }
+        }
         return b.build();
     }
 
