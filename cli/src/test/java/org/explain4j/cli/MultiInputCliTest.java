@@ -167,6 +167,20 @@ class MultiInputCliTest {
     }
 
     @Test
+    void int32Files_areReportedAsInt32AndWidenedWhereTheModelTakesInt64() {
+        Path ints = tmp.resolve("ints.npy");
+        Npy.write(Tensor.ofInt32(new long[] {1, 2, 3, 4, 5, 6, 7, 8}, 2, 4), ints);
+        assertError(attribute("--input", "x=" + ints, "--input", "mask=" + mask, "--input", "bias=" + bias,
+                "--explain", "x"), ErrorKind.DTYPE, "is int32", "float32");
+        Path mask32 = tmp.resolve("mask32.npy");
+        Npy.write(Npy.read(mask).to(org.explain4j.core.DType.INT32), mask32);
+        assertThat(Npy.read(mask32).dtype()).isEqualTo(org.explain4j.core.DType.INT32);
+        assertThat(attribute("--input", "x=" + x, "--input", "mask=" + mask32, "--input", "bias=" + bias,
+                "--explain", "x").exitCode()).isZero();
+        assertThat(Npy.read(tmp.resolve("ig.npy")).toFloatArray()[1]).isEqualTo(0f);
+    }
+
+    @Test
     void unknownExplainName_isAUsageError() {
         assertError(attribute("--input", "x=" + x, "--input", "mask=" + mask, "--input", "bias=" + bias,
                 "--explain", "ids"), ErrorKind.USAGE, "ids", "x, mask, bias");

@@ -170,8 +170,9 @@ public final class OnnxModel implements Model {
             case FLOAT -> DType.FLOAT32;
             case DOUBLE -> DType.FLOAT64;
             case INT64 -> DType.INT64;
+            case INT32 -> DType.INT32;
             default -> throw Explain4jException.unsupported("--model", "the model's input '" + info.getName() + "' is "
-                    + ti.type + "; explain4j supports float32, float64 and int64 inputs");
+                    + ti.type + "; explain4j supports float32, float64, int64 and int32 inputs");
         };
         long[] s = ti.getShape();
         String[] names = ti.getDimensionNames();
@@ -342,7 +343,8 @@ public final class OnnxModel implements Model {
         DType want = signature.input(name).map(InputSpec::type).orElseThrow(() -> Explain4jException.usage("input",
                 "the model has no input named '" + name + "'; its inputs are "
                         + signature.inputs().stream().map(InputSpec::name).toList()));
-        return t.dtype() == want || !t.dtype().isFloating() || !want.isFloating() ? t : t.to(want);
+        boolean convertible = (t.dtype().isFloating() && want.isFloating()) || (!t.dtype().isFloating() && !want.isFloating());
+        return t.dtype() == want || !convertible ? t : t.to(want);
     }
 
     private Tensor run(Map<String, OnnxTensor> feeds, Tensor input) throws OrtException {

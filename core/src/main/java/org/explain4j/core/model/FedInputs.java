@@ -139,7 +139,9 @@ public final class FedInputs {
 
     private int check(InputSpec spec, InputSpec explained, Tensor t, int n, String argument) {
         String what = "the fed input '" + spec.name() + "'";
-        boolean typeOk = t.dtype() == spec.type() || (t.dtype().isFloating() && spec.type().isFloating());
+        // float32 and float64 are interchangeable, and int32 widens to int64
+        boolean typeOk = t.dtype() == spec.type() || (t.dtype().isFloating() && spec.type().isFloating())
+                || (t.dtype() == DType.INT32 && spec.type() == DType.INT64);
         if (!typeOk) {
             throw Explain4jException.dtype(argument, what + " is " + t.dtype().label() + " but the model takes "
                     + spec.describe() + "; save it as " + spec.type().label());
@@ -323,7 +325,7 @@ public final class FedInputs {
         int[] out = shape.clone();
         out[axis] = index.length;
         int size = outer * index.length * inner;
-        if (t.dtype() == DType.INT64) {
+        if (!t.dtype().isFloating()) {
             long[] src = t.toLongArray();
             long[] dst = new long[size];
             for (int o = 0; o < outer; o++) {
@@ -331,7 +333,7 @@ public final class FedInputs {
                     System.arraycopy(src, (o * dim + index[j]) * inner, dst, (o * index.length + j) * inner, inner);
                 }
             }
-            return Tensor.ofLongs(dst, out);
+            return t.dtype() == DType.INT32 ? Tensor.ofInt32(dst, out) : Tensor.ofLongs(dst, out);
         }
         if (t.dtype() == DType.FLOAT64) {
             double[] src = t.toDoubleArray();

@@ -128,7 +128,8 @@ public record ModelSignature(String inputName, DType inputType, int[] exampleSha
         }
         if (input.dtype() != inputType) {
             boolean bothFloat = input.dtype().isFloating() && inputType.isFloating();
-            if (!bothFloat) {
+            boolean widened = input.dtype() == DType.INT32 && inputType == DType.INT64;
+            if (!bothFloat && !widened) {
                 throw Explain4jException.dtype(argument, argument + " is " + input.dtype().label()
                         + " but the model's input '" + inputName + "' takes " + inputType.label()
                         + "; save the array as " + inputType.label());

@@ -223,7 +223,8 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
                         + sig.input(name).orElseThrow().describe() + " is not given; feed it (--input " + name + "=FILE)");
             }
             DType want = sig.input(name).orElseThrow().type();
-            out.put(name, t.dtype() == want || !t.dtype().isFloating() || !want.isFloating() ? t : t.to(want));
+            boolean convertible = t.dtype().isFloating() == want.isFloating();
+            out.put(name, t.dtype() == want || !convertible ? t : t.to(want));
         }
         for (String name : fed.keySet()) {
             if (!out.containsKey(name)) {

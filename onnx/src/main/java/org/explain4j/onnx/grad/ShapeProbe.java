@@ -139,6 +139,7 @@ final class ShapeProbe {
             case DataType.FLOAT_VALUE -> DType.FLOAT32;
             case DataType.DOUBLE_VALUE -> DType.FLOAT64;
             case DataType.INT64_VALUE -> DType.INT64;
+            case DataType.INT32_VALUE -> DType.INT32;
             default -> throw Explain4jException.unsupported("--model", "the model input '" + name + "' is "
                     + TensorMeta.typeName(elemType) + "; explain4j supports float32, float64 and int64 inputs");
         };
