@@ -158,8 +158,28 @@ public final class OnnxModel implements Model {
      * logging, so that ONNX Runtime's own warnings never reach the user's terminal. Never closed.
      */
     public static OrtEnvironment environment() {
-        return OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "explain4j");
+        OrtEnvironment e = environment;
+        if (e == null) {
+            synchronized (OnnxModel.class) {
+                if (environment == null) {
+                    // where another part of the JVM made the environment first, ONNX Runtime's Java side
+                    // would warn that the level cannot change: not the user's concern either
+                    java.util.logging.Logger log = java.util.logging.Logger.getLogger(OrtEnvironment.class.getName());
+                    java.util.logging.Level old = log.getLevel();
+                    log.setLevel(java.util.logging.Level.SEVERE);
+                    try {
+                        environment = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "explain4j");
+                    } finally {
+                        log.setLevel(old);
+                    }
+                }
+                e = environment;
+            }
+        }
+        return e;
     }
+
+    private static volatile OrtEnvironment environment;
 
     private static InputSpec inputSpec(NodeInfo info) {
         if (!(info.getInfo() instanceof TensorInfo ti)) {
