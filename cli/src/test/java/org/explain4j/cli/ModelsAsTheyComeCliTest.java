@@ -92,5 +92,17 @@ class ModelsAsTheyComeCliTest {
             assertThat(v[i]).isCloseTo(xs[i] * W[(i % 4) * 2 + 1], org.assertj.core.api.Assertions.within(1e-5f));
         }
         assertThat(Files.list(model.getParent()).count()).as("nothing written beside the model").isEqualTo(2);
+        // a failing run: ONNX Runtime's error line does not precede explain4j's own one-line message
+        Path wide = tmp.resolve("wide.npy");
+        Npy.write(Tensor.ofFloats(new float[10], 2, 5), wide);
+        Process bad = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "attribute", "--quiet", "--model", model.toString(), "--input", wide.toString(),
+                "--method", "saliency", "--output", out.toString()))
+                .directory(cwd.toFile()).start();
+        assertThat(bad.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        String badErr = new String(bad.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(bad.exitValue()).as(badErr).isNotZero();
+        assertThat(badErr.strip().lines().toList()).as(badErr).hasSize(1);
+        assertThat(badErr).startsWith("explain4j: error: ").doesNotContain("\u001b[");
     }
 }

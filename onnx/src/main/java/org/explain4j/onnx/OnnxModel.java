@@ -154,8 +154,9 @@ public final class OnnxModel implements Model {
     }
 
     /**
-     * The JVM-wide ONNX Runtime environment, created (on first use in the JVM) with errors-only
-     * logging, so that ONNX Runtime's own warnings never reach the user's terminal. Never closed.
+     * The JVM-wide ONNX Runtime environment, created (on first use in the JVM) logging fatal
+     * errors only, so that ONNX Runtime's own warnings and error lines never reach the user's
+     * terminal (its errors come back as exceptions, reported once by explain4j). Never closed.
      */
     public static OrtEnvironment environment() {
         OrtEnvironment e = environment;
@@ -168,7 +169,7 @@ public final class OnnxModel implements Model {
                     java.util.logging.Level old = log.getLevel();
                     log.setLevel(java.util.logging.Level.SEVERE);
                     try {
-                        environment = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "explain4j");
+                        environment = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "explain4j");
                     } finally {
                         log.setLevel(old);
                     }
@@ -287,8 +288,9 @@ public final class OnnxModel implements Model {
     static OrtSession createSession(OrtEnvironment env, Path model, Options options) throws OrtException {
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setOptimizationLevel(options.optimization());
-            // warnings (e.g. about renaming implicit inputs of Loop bodies) are not the user's concern
-            so.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+            // warnings (e.g. about renaming implicit inputs of Loop bodies) and error lines (their exception is
+            // reported) are not for the user's terminal
+            so.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
             if (options.intraOpThreads() > 0) {
                 so.setIntraOpNumThreads(options.intraOpThreads());
             }

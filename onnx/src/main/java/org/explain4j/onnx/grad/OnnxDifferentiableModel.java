@@ -289,7 +289,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
                 : Canonizers.build(builder, canonical(key.rules().canonizers()), spec);
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setOptimizationLevel(model.options().optimization());
-            so.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+            so.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
             if (model.options().intraOpThreads() > 0) {
                 so.setIntraOpNumThreads(model.options().intraOpThreads());
             }

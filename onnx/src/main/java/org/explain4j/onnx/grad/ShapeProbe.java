@@ -63,7 +63,7 @@ final class ShapeProbe {
         List<OnnxTensor> created = new ArrayList<>();
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
-            so.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+            so.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
             Map<String, OnnxTensor> feeds = new HashMap<>();
             created.add(OrtTensors.toOrt(env, Tensor.zeros(dtypeOf(inputType, inputName), shape)));
             feeds.put(inputName, created.get(0));

@@ -108,6 +108,23 @@ class MultiInputTest {
     }
 
     @Test
+    void propagationAtALayer_isCompleteThere() {
+        // DeepLIFT at the masked input of the first dense layer sums to f(x) - f(reference)
+        Attribution d = run("deeplift", Map.of("layer", "xm"), X, fed(MASK), Target.of(0, 1, 2));
+        assertThat(d.values().shape()).containsExactly(3, 4);
+        for (double g : d.diagnostics().completenessGap().orElseThrow()) {
+            assertThat(g).as("DeepLIFT gap at the layer").isCloseTo(0, within(1e-4));
+        }
+        assertThat(d.options()).containsEntry("layer", "xm");
+        // LRP epsilon at that layer: relevance redistributes the output (the biases and the fed state take a share)
+        Attribution r = run("lrp", Map.of("composite", "epsilon", "layer", "xm"), X, fed(MASK), Target.of(0, 1, 2));
+        Attribution atInputOfDiag = run("layer-gradient-x-activation", Map.of("layer", "xm"), X, fed(MASK),
+                Target.of(0, 1, 2));
+        assertThat(r.values().shape()).containsExactly(3, 4);
+        assertThat(r.values().toFloatArray()).isNotEqualTo(atInputOfDiag.values().toFloatArray());
+    }
+
+    @Test
     void forward_withFedInputs_matchesTheModelByHand() {
         Tensor y = mlp.forward(X, fed(MASK).values());
         for (int n = 0; n < 3; n++) {
@@ -167,6 +184,9 @@ class MultiInputTest {
         methods.put("input-x-gradient", Map.of());
         methods.put("deeplift", Map.of());
         methods.put("guided-backprop", Map.of());
+        methods.put("lrp", Map.of("composite", "epsilon", "layer", "xm"));
+        methods.put("deeplift-shap", Map.of("layer", "xm", "baseline", org.explain4j.core.Baseline.distribution(
+                Tensor.ofFloats(new float[] {0, 0, 0, 0, 0.5f, 0.5f, -0.5f, 0.5f}, 2, 4))));
         methods.put("layer-integrated-gradients", Map.of("layer", "xm", "steps", 16));
         methods.put("occlusion", Map.of("window", new int[] {1}));
         methods.put("feature-ablation", Map.of());
@@ -260,7 +280,7 @@ class MultiInputTest {
             Tensor ids = Tensor.ofLongs(new long[] {3, 1, 4, 1, 5, 9, 2, 6, 5, 3}, 2, 5);
             Tensor mask = Tensor.ofLongs(new long[] {1, 1, 1, 0, 0, 1, 1, 1, 1, 1}, 2, 5);
             FedInputs f = FedInputs.of(Map.of("attention_mask", mask));
-            for (String method : List.of("layer-integrated-gradients", "layer-gradient-x-activation")) {
+            for (String method : List.of("layer-integrated-gradients", "layer-gradient-x-activation", "deeplift")) {
                 MethodSpec spec = MethodCatalog.get(method);
                 Map<String, Object> p = new HashMap<>(Map.of("layer", "emb"));
                 Attribution a = spec.create(g, spec.bind(p), ProgressListener.NONE).attribute(ids, f, Target.of(1));
@@ -273,7 +293,7 @@ class MultiInputTest {
                         }
                     }
                 }
-                if (method.equals("layer-integrated-gradients")) {
+                if (!method.equals("layer-gradient-x-activation")) {
                     for (double gap : a.diagnostics().completenessGap().orElseThrow()) {
                         assertThat(gap).as("completeness gap").isCloseTo(0, within(1e-4));
                     }
