@@ -99,6 +99,11 @@ final class NamedInputs {
             args.add("--batch-axis");
             args.add(k + "=" + (v == FedInputs.AS_IS ? "none" : String.valueOf(v)));
         });
+        if (!args.isEmpty()) {
+            // the explained input is given without a name in such a command: say which it is
+            args.add("--explain");
+            args.add(explained);
+        }
         return args;
     }
 

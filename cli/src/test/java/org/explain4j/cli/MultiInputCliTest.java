@@ -141,6 +141,29 @@ class MultiInputCliTest {
     }
 
     @Test
+    void explain_withNamedInputs_writesAReportWhoseCommandsFeedThemAgain() throws IOException {
+        Path out = tmp.resolve("report");
+        CliRunner.Run r = CliRunner.run("explain", "--quiet", "--model", model.toString(), "--input", "x=" + x,
+                "--input", "mask=" + mask, "--input", "bias=" + bias, "--explain", "x",
+                "--methods", "integrated-gradients,feature-ablation", "--target", "0", "--out", out.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        var sections = Reports.sections(Files.readString(out.resolve("report.html")));
+        assertThat(sections.keySet()).containsExactly("integrated-gradients", "feature-ablation");
+        long[] ms = Npy.read(mask).toLongArray();
+        for (var s : sections.values()) {
+            assertThat(s.command()).as(s.title()).contains("--input mask=").contains("--input bias=");
+            Tensor values = Npy.read(out.resolve(s.title() + ".npy"));
+            for (int i = 0; i < 8; i++) {
+                if (ms[i] == 0) {
+                    assertThat(values.getDouble(i)).as("%s at masked element %d", s.title(), i).isEqualTo(0.0);
+                }
+            }
+            Tensor again = Reports.rerun(s, out.resolve(s.title() + ".npy"), tmp.resolve(s.title() + ".rerun.npy"));
+            assertThat(again.toFloatArray()).as(s.title()).containsExactly(values.toFloatArray());
+        }
+    }
+
+    @Test
     void twoFloatingInputsWithoutExplain_isAnErrorListingTheChoices() {
         assertError(attribute("--input", "x=" + x, "--input", "mask=" + mask, "--input", "bias=" + bias),
                 ErrorKind.USAGE, "--explain", "x float32 (batch, 4)", "bias float32 (batch, 2)");
