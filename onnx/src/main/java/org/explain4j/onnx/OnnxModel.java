@@ -129,7 +129,7 @@ public final class OnnxModel implements Model {
                 outSize = (int) prod;
             }
             ModelSignature all = new ModelSignature(specs.get(0).name(), specs.get(0).type(), new int[0], outSize, specs);
-            this.signature = all.explaining(in, "--input-name");
+            this.signature = all.explaining(in, "--explain");
         } catch (OrtException e) {
             closeQuietly();
             throw Explain4jException.model("--model", "cannot read the inputs and outputs of " + path + ": "
