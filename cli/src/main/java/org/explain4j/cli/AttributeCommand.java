@@ -1,7 +1,10 @@
 package org.explain4j.cli;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.explain4j.core.Attribution;
 import org.explain4j.core.Explain4jException;
@@ -31,8 +34,17 @@ public final class AttributeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "M.onnx", description = "ONNX model file (never modified).")
     Path model;
 
-    @Option(names = "--input", required = true, paramLabel = "X.npy", description = "Input batch, shape (N, ...), as .npy.")
-    Path input;
+    @Option(names = "--input", required = true, paramLabel = "[NAME=]X.npy",
+            description = "Input batch, shape (N, ...), as .npy; for a model with several inputs, one --input NAME=FILE per input.")
+    List<String> inputs;
+
+    @Option(names = "--explain", paramLabel = "NAME[,NAME]", description = "The model inputs to explain, each with its own "
+            + "result (default: the only input, else the only floating one); the others are fed as given.")
+    List<String> explain = new ArrayList<>();
+
+    @Option(names = "--batch-axis", paramLabel = "NAME=K|none", description = "The batch axis of a fed input where the "
+            + "model's declared shapes do not tell it (none: fed as is).")
+    List<String> batchAxes = new ArrayList<>();
 
     @Option(names = "--method", required = true, paramLabel = "METHOD", description = "Attribution method (see below, or explain4j methods).")
     String method;
@@ -49,7 +61,7 @@ public final class AttributeCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime intra-op threads (0: its default).")
     int threads;
 
-    @Option(names = "--input-name", paramLabel = "NAME", description = "The model input to explain (default: its first).")
+    @Option(names = "--input-name", paramLabel = "NAME", description = "The model input to explain (same as --explain NAME).")
     String inputName;
 
     @Option(names = "--output-name", paramLabel = "NAME", description = "The model output to explain (default: its first).")
@@ -67,23 +79,40 @@ public final class AttributeCommand implements Callable<Integer> {
         if (!fmt.equals("npy") && !fmt.equals("json")) {
             throw Explain4jException.usage("--format", "--format '" + format + "' must be npy or json");
         }
-        refuseOverwriting(output, "--input", input);
+        List<String> ex = new ArrayList<>(explain);
+        if (inputName != null) {
+            ex.add(0, inputName);
+        }
+        NamedInputs named = NamedInputs.parse(inputs, ex, batchAxes);
+        for (Path in : named.files().values()) {
+            refuseOverwriting(output, "--input", in);
+        }
         refuseOverwriting(output, "--model", model);
         MethodSpec ms = MethodCatalog.get(method);
-        Tensor x = Npy.read(input, "--input");
+        Tensor guess = Npy.read(named.likelyExplained(), "--input");
         ProgressListener progress = quiet ? ProgressListener.NONE : new ConsoleProgress(2_000);
         // Bind the method flags before loading the model: a flag that does not apply fails fast.
-        Params params = ms.bind(MethodOptions.typed(ms, MethodOptions.given(spec.commandLine().getParseResult()), x));
-        try (Model m = ModelLoader.load(model, threads, inputName, outputName)) {
-            AttributionMethod am = ms.create(m, params, progress);
+        Params params = ms.bind(MethodOptions.typed(ms, MethodOptions.given(spec.commandLine().getParseResult()), guess));
+        try (ModelLoader.Loaded loaded = ModelLoader.load(model, threads, named.firstExplained(), outputName)) {
+            List<String> explained = named.explained(loaded.signature());
+            Map<String, Tensor> all = named.read(loaded.signature(), explained.get(0));
             Target t = target == null ? Target.classIndex(0) : Parse.target(target);
-            Attribution a = am.attribute(x, t);
-            if (fmt.equals("json")) {
-                AttributionJson.write(a, output);
-            } else {
-                Npy.write(a.values(), output);
+            for (String name : explained) {
+                Path out = NamedInputs.outputFor(output, name, explained.size());
+                try (ModelLoader.Loaded m = loaded.explaining(name)) {
+                    Tensor x = NamedInputs.explainedTensor(all, name);
+                    Params p = explained.size() == 1 ? params
+                            : ms.bind(MethodOptions.typed(ms, MethodOptions.given(spec.commandLine().getParseResult()), x));
+                    AttributionMethod am = ms.create(m, p, progress);
+                    Attribution a = am.attribute(x, named.fed(all, name), t);
+                    if (fmt.equals("json")) {
+                        AttributionJson.write(a, out);
+                    } else {
+                        Npy.write(a.values(), out);
+                    }
+                }
+                spec.commandLine().getOut().println(out);
             }
-            spec.commandLine().getOut().println(output);
         }
         return 0;
     }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.catalog.InputKind;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.catalog.MethodCatalog;
 import org.explain4j.core.catalog.MethodSpec;
 import org.explain4j.core.catalog.Need;
@@ -34,9 +35,18 @@ public final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "M.onnx", description = "ONNX model file.")
     Path model;
 
-    @Option(names = "--input", required = true, paramLabel = "FILE",
-            description = "An image (.png/.jpg), an .npy batch, a .csv table with a header, or a .txt file of token ids.")
-    Path input;
+    @Option(names = "--input", required = true, paramLabel = "[NAME=]FILE",
+            description = "An image (.png/.jpg), an .npy batch, a .csv table with a header, or a .txt file of token ids; "
+                    + "for a model with several inputs, the others as --input NAME=FILE.npy (fed as given).")
+    List<String> inputs;
+
+    @Option(names = "--explain", paramLabel = "NAME", description = "The model input to explain (default: the only "
+            + "input, else the only floating one).")
+    String explain;
+
+    @Option(names = "--batch-axis", paramLabel = "NAME=K|none", description = "The batch axis of a fed input where the "
+            + "model's declared shapes do not tell it (none: fed as is).")
+    List<String> batchAxes = new ArrayList<>();
 
     @Option(names = "--methods", paramLabel = "A,B", description = "Methods to run (default: a sensible set for the input).")
     String methods;
@@ -96,15 +106,18 @@ public final class ExplainCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter log = spec.commandLine().getOut();
         var cardJson = ExplainInput.card(card);
-        try (ModelLoader.Loaded m = ModelLoader.load(model, threads, null, null)) {
-            ExplainInput in = ExplainInput.load(input, m.signature(),
+        NamedInputs named = NamedInputs.parse(inputs, explain == null ? List.of() : List.of(explain), batchAxes);
+        try (ModelLoader.Loaded m = ModelLoader.load(model, threads, named.firstExplained(), null)) {
+            String explained = m.signature().inputName();
+            ExplainInput in = ExplainInput.load(named.explainedFile(explained), m.signature(),
                     ExplainInput.Preprocessing.of(resize, mean, std, channels, cardJson), vocab);
+            FedInputs fed = named.fed(named.read(m.signature(), explained, true), explained);
             Files.createDirectories(out);
             Path inputNpy = out.resolve("input.npy");
             Npy.write(in.batch(), inputNpy);
             List<String> names = labels != null ? readLines(labels) : cardJson.map(ExplainCommand::cardLabels).orElse(List.of());
             String lay = layer != null ? layer : cardJson.filter(c -> c.has("layer")).map(c -> c.get("layer").asText()).orElse(null);
-            int[] targets = targets(m, in.batch());
+            int[] targets = targets(m, in.batch(), fed);
             Target t = Target.of(targets.length == 1 ? new int[] {targets[0]} : targets);
             List<String> chosen = methods != null ? List.of(methods.split(",")) : defaults(in.kind(), lay, in.batch());
             List<Explainer.Run> runs = new ArrayList<>();
@@ -113,14 +126,15 @@ public final class ExplainCommand implements Callable<Integer> {
                         "unknown method '" + name.trim() + "'; choose from " + String.join(", ", MethodCatalog.names())));
                 runs.add(new Explainer.Run(spec.name(), RunSettings.argsFor(spec, in, lay, out, batchSize)));
             }
-            Explainer ex = new Explainer(m, model, in, inputNpy, names, out, quiet).withPictures(heatmap, overlay, sharedScale);
+            Explainer ex = new Explainer(m, model, in, inputNpy, names, out, quiet).withPictures(heatmap, overlay, sharedScale)
+                    .withFed(fed, named.fedArgs(explained));
             Path report = ex.explain(runs, t, targets, log);
             log.println("report: " + report.toAbsolutePath().normalize());
         }
         return 0;
     }
 
-    private int[] targets(ModelLoader.Loaded m, Tensor x) {
+    private int[] targets(ModelLoader.Loaded m, Tensor x, FedInputs fed) {
         if (target != null) {
             int[] t = Parse.ints("--target", target);
             if (t.length == 1 && x.batchSize() > 1) {
@@ -130,7 +144,7 @@ public final class ExplainCommand implements Callable<Integer> {
             }
             return t;
         }
-        return Explainer.argmax(m.forward(x));
+        return Explainer.argmax(Explainer.forward(m, x, fed));
     }
 
     /**

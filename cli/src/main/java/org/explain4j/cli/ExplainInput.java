@@ -110,7 +110,7 @@ record ExplainInput(Kind kind, Tensor batch, Tensor display, List<String> featur
         }
         if (name.endsWith(".npy")) {
             Tensor t = Npy.read(file, "--input");
-            Kind kind = t.rank() >= 3 ? Kind.IMAGE : t.dtype() == DType.INT64 ? Kind.TOKENS : Kind.TABULAR;
+            Kind kind = t.rank() >= 3 ? Kind.IMAGE : !t.dtype().isFloating() ? Kind.TOKENS : Kind.TABULAR;
             List<List<String>> tokens = kind == Kind.TOKENS ? tokens(t, vocab) : List.of();
             return new ExplainInput(kind, t, t, names(t), tokens);
         }

@@ -11,7 +11,9 @@ import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.engine.ProgressListener;
+import org.explain4j.core.engine.EvaluationEngine;
 import org.explain4j.core.io.AttributionJson;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.io.Npy;
 import org.explain4j.core.catalog.MethodCatalog;
 import org.explain4j.core.catalog.MethodSpec;
@@ -52,6 +54,8 @@ final class Explainer {
     private final Path out;
     private final boolean quiet;
     private GridOptions grid;
+    private FedInputs fed = FedInputs.none();
+    private List<String> fedArgs = List.of();
 
     Explainer(ModelLoader.Loaded model, Path modelPath, ExplainInput input, Path inputFile, List<String> labels, Path out,
               boolean quiet) {
@@ -81,6 +85,19 @@ final class Explainer {
         return this;
     }
 
+    /** The model's other inputs, fed as given, and the arguments that give them on a command line. */
+    Explainer withFed(FedInputs f, List<String> args) {
+        this.fed = f;
+        this.fedArgs = List.copyOf(args);
+        return this;
+    }
+
+    /** The model's outputs on {@code x} with the other inputs {@code fed} (each example its own slice). */
+    static Tensor forward(ModelLoader.Loaded model, Tensor x, FedInputs fed) {
+        var bound = fed.bind(model.signature(), x.batchSize(), "input");
+        return new EvaluationEngine(model, Math.max(1, x.batchSize()), ProgressListener.NONE, bound).forward(x);
+    }
+
     /** The class names, or indices where none are given. */
     String label(int c) {
         return c < labels.size() ? labels.get(c) : "class " + c;
@@ -89,7 +106,7 @@ final class Explainer {
     /** Runs every method, writes the files and the report; prints one line per method. */
     Path explain(List<Run> runs, Target target, int[] targets, PrintWriter log) {
         Tensor x = input.batch();
-        Tensor logits = model.forward(x);
+        Tensor logits = forward(model, x, fed);
         double[][] probs = probabilities(logits);
         List<Attribution> done = new ArrayList<>();
         List<String> commands = new ArrayList<>();
@@ -103,13 +120,14 @@ final class Explainer {
             // 1. Run the method exactly as the command line would.
             List<String> args = new ArrayList<>(List.of("--model", modelPath.toString(), "--input", inputFile.toString(),
                     "--method", r.method(), "--output", out.resolve(r.method() + ".npy").toString()));
+            args.addAll(fedArgs);
             args.addAll(MethodOptions.args(r.params()));
             MethodSpec spec = MethodCatalog.get(r.method());
             Attribution a;
             try {
                 Params params = spec.bind(MethodOptions.typed(spec, r.params(), x));
                 AttributionMethod method = spec.create(model, params, quiet ? ProgressListener.NONE : new ConsoleProgress(5_000));
-                a = method.attribute(x, target);
+                a = method.attribute(x, fed, target);
             } catch (Explain4jException e) {
                 log.printf("%-28s skipped: %s%n", r.method(), Main.oneLine(e.getMessage()));
                 continue;

@@ -1,6 +1,7 @@
 package org.explain4j.cli;
 
 import java.nio.file.Path;
+import java.util.Map;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.grad.BackwardRequest;
 import org.explain4j.core.grad.BackwardResult;
@@ -20,10 +21,25 @@ final class ModelLoader {
     static final class Loaded implements DifferentiableModel {
         private final OnnxModel onnx;
         private final OnnxDifferentiableModel differentiable;
+        private final boolean view;
 
         Loaded(OnnxModel onnx) {
+            this(onnx, false);
+        }
+
+        private Loaded(OnnxModel onnx, boolean view) {
             this.onnx = onnx;
             this.differentiable = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard());
+            this.view = view;
+        }
+
+        /**
+         * The same model explaining its input {@code name}; closing the view closes only its own
+         * backward sessions (this model itself when {@code name} is already explained: close
+         * that only once, so the view is a no-op wrapper then).
+         */
+        Loaded explaining(String name) {
+            return new Loaded(onnx.explaining(name), true);
         }
 
         OnnxModel onnx() {
@@ -33,6 +49,11 @@ final class ModelLoader {
         @Override
         public Tensor forward(Tensor input) {
             return onnx.forward(input);
+        }
+
+        @Override
+        public Tensor forward(Tensor input, Map<String, Tensor> fed) {
+            return onnx.forward(input, fed);
         }
 
         @Override
@@ -55,7 +76,9 @@ final class ModelLoader {
             try {
                 differentiable.close();
             } finally {
-                onnx.close();
+                if (!view) {
+                    onnx.close();
+                }
             }
         }
     }

@@ -35,7 +35,8 @@ final class RunSettings {
             switch (p.name()) {
                 case "batch-size" -> a.put(p.name(), String.valueOf(batchSize));
                 case "layer" -> {
-                    if (layer != null) {
+                    // an optional layer (DeepLIFT, LRP) only where the input cannot be explained directly (token ids)
+                    if (layer != null && (p.required() || !x.dtype().isFloating())) {
                         a.put(p.name(), layer);
                     }
                 }

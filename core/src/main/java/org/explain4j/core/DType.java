@@ -4,11 +4,13 @@ package org.explain4j.core;
 public enum DType {
     FLOAT32,
     FLOAT64,
-    INT64;
+    INT64,
+    /** 32-bit integers (as NumPy's int32 files and some models' token inputs); held as longs. */
+    INT32;
 
     /** True for the floating-point types. */
     public boolean isFloating() {
-        return this != INT64;
+        return this == FLOAT32 || this == FLOAT64;
     }
 
     /** Lower-case name as NumPy and the command line spell it. */
@@ -17,6 +19,7 @@ public enum DType {
             case FLOAT32 -> "float32";
             case FLOAT64 -> "float64";
             case INT64 -> "int64";
+            case INT32 -> "int32";
         };
     }
 }

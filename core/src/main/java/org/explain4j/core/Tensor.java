@@ -51,6 +51,16 @@ public final class Tensor {
         return new Tensor(DType.INT64, checkShape(shape), null, null, data.clone());
     }
 
+    /** An int32 tensor holding {@code data} (each value must fit in 32 bits). */
+    public static Tensor ofInt32(long[] data, int... shape) {
+        for (long v : data) {
+            if (v != (int) v) {
+                throw Explain4jException.dtype("tensor", "the value " + v + " does not fit in int32");
+            }
+        }
+        return new Tensor(DType.INT32, checkShape(shape), null, null, data.clone());
+    }
+
     /** A tensor of the given type and shape filled with {@code value}. */
     public static Tensor full(DType dtype, double value, int... shape) {
         int n = Math.toIntExact(sizeOf(checkShape(shape)));
@@ -65,7 +75,7 @@ public final class Tensor {
                 Arrays.fill(d, value);
                 yield new Tensor(dtype, shape.clone(), null, d, null);
             }
-            case INT64 -> {
+            case INT64, INT32 -> {
                 long[] d = new long[n];
                 Arrays.fill(d, (long) value);
                 yield new Tensor(dtype, shape.clone(), null, null, d);
@@ -132,7 +142,7 @@ public final class Tensor {
         return switch (dtype) {
             case FLOAT32 -> f32[i];
             case FLOAT64 -> f64[i];
-            case INT64 -> i64[i];
+            case INT64, INT32 -> i64[i];
         };
     }
 
@@ -141,7 +151,7 @@ public final class Tensor {
         return switch (dtype) {
             case FLOAT32 -> (long) f32[i];
             case FLOAT64 -> (long) f64[i];
-            case INT64 -> i64[i];
+            case INT64, INT32 -> i64[i];
         };
     }
 
@@ -171,7 +181,7 @@ public final class Tensor {
 
     /** A copy of the elements as longs. */
     public long[] toLongArray() {
-        if (dtype == DType.INT64) {
+        if (!dtype.isFloating()) {
             return i64.clone();
         }
         long[] out = new long[size()];
@@ -193,9 +203,11 @@ public final class Tensor {
         return DoubleBuffer.wrap(f64).asReadOnlyBuffer();
     }
 
-    /** A read-only view of int64 data. */
+    /** A read-only view of int64 (or int32, held as longs) data. */
     public LongBuffer longBuffer() {
-        requireType(DType.INT64);
+        if (dtype != DType.INT32) {
+            requireType(DType.INT64);
+        }
         return LongBuffer.wrap(i64).asReadOnlyBuffer();
     }
 
@@ -208,6 +220,7 @@ public final class Tensor {
             case FLOAT32 -> new Tensor(target, shape, toFloatArray(), null, null);
             case FLOAT64 -> new Tensor(target, shape, null, toDoubleArray(), null);
             case INT64 -> new Tensor(target, shape, null, null, toLongArray());
+            case INT32 -> ofInt32(toLongArray(), shape);
         };
     }
 
@@ -233,7 +246,7 @@ public final class Tensor {
         return switch (dtype) {
             case FLOAT32 -> new Tensor(dtype, s, Arrays.copyOfRange(f32, from * per, to * per), null, null);
             case FLOAT64 -> new Tensor(dtype, s, null, Arrays.copyOfRange(f64, from * per, to * per), null);
-            case INT64 -> new Tensor(dtype, s, null, null, Arrays.copyOfRange(i64, from * per, to * per));
+            case INT64, INT32 -> new Tensor(dtype, s, null, null, Arrays.copyOfRange(i64, from * per, to * per));
         };
     }
 

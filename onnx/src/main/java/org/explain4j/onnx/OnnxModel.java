@@ -6,26 +6,35 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtLoggingLevel;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.explain4j.core.DType;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.InputSpec;
 import org.explain4j.core.model.Model;
 import org.explain4j.core.model.ModelInfo;
 import org.explain4j.core.model.ModelSignature;
 
 /**
- * A model run by ONNX Runtime. The file is read once (never written); one session is created
- * and reused for every call, and may be called from several threads. Inputs may be float32,
- * float64 or int64 (token ids); the batch dimension may be dynamic.
+ * A model run by ONNX Runtime. The file is read by path (never written), so models with external
+ * data load; one session is created and reused for every call, and may be called from several
+ * threads. Inputs may be float32, float64 or int64 (token ids); the batch dimension may be
+ * dynamic or fixed. A model with several inputs explains one ({@link Options#inputName}, or the
+ * only floating one) and is fed the others by name ({@link #forward(Tensor, Map)}).
  *
  * <p>The JVM-wide {@link OrtEnvironment} is shared and never closed; {@link #close()} closes only
  * this model's session.
@@ -65,56 +74,46 @@ public final class OnnxModel implements Model {
         }
     }
 
+    /** Model files up to this size are kept in memory once read (derived graphs are parsed from that copy). */
+    static final long KEPT_IN_MEMORY = 512L << 20;
+
     private final Path path;
     private final byte[] bytes;
     private final String sha256;
     private final Options options;
     private final OrtEnvironment env;
     private final OrtSession session;
+    private final boolean ownsSession;
     private final ModelSignature signature;
     private final String outputName;
 
-    private OnnxModel(Path path, byte[] bytes, Options options) {
+    private OnnxModel(Path path, Options options) {
         this.path = path;
-        this.bytes = bytes;
-        this.sha256 = sha256(bytes);
         this.options = options;
-        this.env = OrtEnvironment.getEnvironment();
+        this.env = environment();
+        this.ownsSession = true;
+        this.bytes = size(path) <= KEPT_IN_MEMORY ? readModel(path) : null;
         try {
-            this.session = createSession(env, bytes, options);
+            // by path, not bytes: a model over 2 GB or with its weights in files beside it loads too
+            this.session = createSession(env, path, options);
         } catch (OrtException e) {
             throw Explain4jException.model("--model", "--model " + path + " could not be loaded by ONNX Runtime: "
-                    + firstLine(e.getMessage()) + "; check that the file is a valid ONNX model", e);
+                    + firstLine(e.getMessage()) + "; check that the file is a valid ONNX model (and that its external "
+                    + "data files lie beside it)", e);
         }
         try {
+            this.sha256 = bytes != null ? sha256(bytes) : sha256(path);
             Map<String, NodeInfo> inputs = session.getInputInfo();
-            String in = options.inputName().orElseGet(() -> inputs.keySet().iterator().next());
-            if (!inputs.containsKey(in)) {
-                throw Explain4jException.usage("--input-name", "the model has no input named '" + in + "'; its inputs are "
-                        + inputs.keySet());
+            List<InputSpec> specs = new ArrayList<>();
+            for (NodeInfo info : inputs.values()) {
+                specs.add(inputSpec(info));
             }
-            if (inputs.size() > 1) {
-                throw Explain4jException.unsupported("--model", "the model has " + inputs.size() + " inputs " + inputs.keySet()
-                        + "; explain4j explains models with a single input");
-            }
+            String in = options.inputName().orElseGet(() -> defaultInput(specs));
             Map<String, NodeInfo> outputs = session.getOutputInfo();
             this.outputName = options.outputName().orElseGet(() -> outputs.keySet().iterator().next());
             if (!outputs.containsKey(outputName)) {
                 throw Explain4jException.usage("--output-name", "the model has no output named '" + outputName
                         + "'; its outputs are " + outputs.keySet());
-            }
-            TensorInfo ti = (TensorInfo) inputs.get(in).getInfo();
-            DType type = switch (ti.type) {
-                case FLOAT -> DType.FLOAT32;
-                case DOUBLE -> DType.FLOAT64;
-                case INT64 -> DType.INT64;
-                default -> throw Explain4jException.unsupported("--model", "the model's input '" + in + "' is "
-                        + ti.type + "; explain4j supports float32, float64 and int64 inputs");
-            };
-            long[] s = ti.getShape();
-            int[] ex = new int[Math.max(0, s.length - 1)];
-            for (int i = 1; i < s.length; i++) {
-                ex[i - 1] = s[i] < 0 ? -1 : Math.toIntExact(s[i]);
             }
             TensorInfo to = (TensorInfo) outputs.get(outputName).getInfo();
             long[] os = to.getShape();
@@ -129,7 +128,8 @@ public final class OnnxModel implements Model {
                 }
                 outSize = (int) prod;
             }
-            this.signature = new ModelSignature(in, type, ex, outSize);
+            ModelSignature all = new ModelSignature(specs.get(0).name(), specs.get(0).type(), new int[0], outSize, specs);
+            this.signature = all.explaining(in, "--explain");
         } catch (OrtException e) {
             closeQuietly();
             throw Explain4jException.model("--model", "cannot read the inputs and outputs of " + path + ": "
@@ -140,36 +140,157 @@ public final class OnnxModel implements Model {
         }
     }
 
+    /** A view of {@code m} explaining another input; it shares (and never closes) {@code m}'s session. */
+    private OnnxModel(OnnxModel m, ModelSignature signature) {
+        this.path = m.path;
+        this.bytes = m.bytes;
+        this.sha256 = m.sha256;
+        this.options = m.options.withInputName(signature.inputName());
+        this.env = m.env;
+        this.session = m.session;
+        this.ownsSession = false;
+        this.signature = signature;
+        this.outputName = m.outputName;
+    }
+
+    /**
+     * The JVM-wide ONNX Runtime environment, created (on first use in the JVM) logging fatal
+     * errors only, so that ONNX Runtime's own warnings and error lines never reach the user's
+     * terminal (its errors come back as exceptions, reported once by explain4j). Never closed.
+     */
+    public static OrtEnvironment environment() {
+        OrtEnvironment e = environment;
+        if (e == null) {
+            synchronized (OnnxModel.class) {
+                if (environment == null) {
+                    // where another part of the JVM made the environment first, ONNX Runtime's Java side
+                    // would warn that the level cannot change: not the user's concern either
+                    java.util.logging.Logger log = java.util.logging.Logger.getLogger(OrtEnvironment.class.getName());
+                    java.util.logging.Level old = log.getLevel();
+                    log.setLevel(java.util.logging.Level.SEVERE);
+                    try {
+                        environment = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "explain4j");
+                    } finally {
+                        log.setLevel(old);
+                    }
+                }
+                e = environment;
+            }
+        }
+        return e;
+    }
+
+    private static volatile OrtEnvironment environment;
+
+    private static InputSpec inputSpec(NodeInfo info) {
+        if (!(info.getInfo() instanceof TensorInfo ti)) {
+            throw Explain4jException.unsupported("--model", "the model's input '" + info.getName() + "' is not a tensor ("
+                    + info.getInfo() + "); explain4j feeds tensor inputs only");
+        }
+        DType type = switch (ti.type) {
+            case FLOAT -> DType.FLOAT32;
+            case DOUBLE -> DType.FLOAT64;
+            case INT64 -> DType.INT64;
+            case INT32 -> DType.INT32;
+            default -> throw Explain4jException.unsupported("--model", "the model's input '" + info.getName() + "' is "
+                    + ti.type + "; explain4j supports float32, float64, int64 and int32 inputs");
+        };
+        long[] s = ti.getShape();
+        String[] names = ti.getDimensionNames();
+        int[] shape = new int[s.length];
+        List<String> dimNames = new ArrayList<>();
+        for (int i = 0; i < s.length; i++) {
+            shape[i] = s[i] < 0 ? -1 : Math.toIntExact(s[i]);
+            dimNames.add(s[i] < 0 && names != null && i < names.length && names[i] != null ? names[i] : "");
+        }
+        return new InputSpec(info.getName(), type, shape, dimNames);
+    }
+
+    /**
+     * The input explained when none is named: the only input, else the only floating input
+     * with a batch; otherwise an error listing the choices.
+     */
+    private static String defaultInput(List<InputSpec> specs) {
+        if (specs.size() == 1) {
+            return specs.get(0).name();
+        }
+        List<InputSpec> floating = specs.stream().filter(i -> i.type().isFloating() && i.rank() > 0).toList();
+        if (floating.size() == 1) {
+            return floating.get(0).name();
+        }
+        throw Explain4jException.usage("--explain", "the model has " + specs.size() + " inputs ("
+                + specs.stream().map(i -> i.name() + " " + i.describe()).collect(Collectors.joining(", "))
+                + ") and " + (floating.isEmpty() ? "none" : floating.size()) + " of them floating; choose the explained "
+                + "one (--explain NAME; integer inputs such as token ids are explained through a layer)");
+    }
+
     /** Loads a model file with default options. */
     public static OnnxModel load(Path path) {
         return load(path, Options.defaults());
     }
 
-    /** Loads a model file. */
+    /**
+     * Loads a model file. ONNX Runtime reads it by path, so weights stored as external data
+     * (a file beside the model, as every model over 2 GB is stored) are found relative to the
+     * model's folder, whatever the working directory.
+     */
     public static OnnxModel load(Path path, Options options) {
-        return new OnnxModel(path, readModel(path), options);
+        checkFile(path);
+        return new OnnxModel(path.toAbsolutePath().normalize(), options);
     }
 
-    /** Reads a model file's bytes with the errors the command line reports. */
-    public static byte[] readModel(Path path) {
+    /**
+     * The same model explaining its input {@code name} (the others fed as given). The view
+     * shares this model's session; close this model, not the view, to release it.
+     */
+    public OnnxModel explaining(String name) {
+        if (name.equals(signature.inputName())) {
+            return this;
+        }
+        return new OnnxModel(this, signature.explaining(name, "--explain"));
+    }
+
+    private static long size(Path path) {
         try {
-            byte[] b = Files.readAllBytes(path);
-            if (b.length == 0) {
-                throw Explain4jException.file("--model", "--model " + path + " is empty; pass an .onnx model file");
-            }
-            return b;
-        } catch (NoSuchFileException e) {
-            throw Explain4jException.file("--model", "--model file not found: " + path + "; check the path");
+            return Files.size(path);
         } catch (IOException e) {
             throw Explain4jException.file("--model", "--model " + path + " cannot be read: " + e.getMessage(), e);
         }
     }
 
-    static OrtSession createSession(OrtEnvironment env, byte[] model, Options options) throws OrtException {
+    private static void checkFile(Path path) {
+        if (!Files.exists(path)) {
+            throw Explain4jException.file("--model", "--model file not found: " + path + "; check the path");
+        }
+        if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+            throw Explain4jException.file("--model", "--model " + path + " is not a readable file");
+        }
+        try {
+            if (Files.size(path) == 0) {
+                throw Explain4jException.file("--model", "--model " + path + " is empty; pass an .onnx model file");
+            }
+        } catch (IOException e) {
+            throw Explain4jException.file("--model", "--model " + path + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads a model file's bytes with the errors the command line reports (a file under 2 GB). */
+    public static byte[] readModel(Path path) {
+        checkFile(path);
+        try {
+            return Files.readAllBytes(path);
+        } catch (OutOfMemoryError | IOException e) {
+            throw Explain4jException.file("--model", "--model " + path + " cannot be read into memory: " + e.getMessage()
+                    + "; models over 2 GB must store their weights as external data", e);
+        }
+    }
+
+    static OrtSession createSession(OrtEnvironment env, Path model, Options options) throws OrtException {
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setOptimizationLevel(options.optimization());
-            // warnings (e.g. about renaming implicit inputs of Loop bodies) are not the user's concern
-            so.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+            // warnings (e.g. about renaming implicit inputs of Loop bodies) and error lines (their exception is
+            // reported) are not for the user's terminal
+            so.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
             if (options.intraOpThreads() > 0) {
                 so.setIntraOpNumThreads(options.intraOpThreads());
             }
@@ -178,7 +299,7 @@ public final class OnnxModel implements Model {
                 // performance work only: ONNX Runtime writes a per-op timing trace with this prefix
                 so.enableProfiling(profile + "_forward");
             }
-            return env.createSession(model, so);
+            return env.createSession(model.toString(), so);
         }
     }
 
@@ -192,9 +313,20 @@ public final class OnnxModel implements Model {
         return options;
     }
 
-    /** A copy of the model file's bytes, as read. */
+    /**
+     * A copy of the model file's bytes (as read at load for files up to 512 MiB, else read now;
+     * external data files are not included).
+     */
     public byte[] modelBytes() {
-        return bytes.clone();
+        return bytes != null ? bytes.clone() : readModel(path);
+    }
+
+    /**
+     * The model file's contents as a stream: from the copy read at load for files up to 512 MiB,
+     * else from the file (which must then stay in place while the model is used).
+     */
+    public InputStream openModel() throws IOException {
+        return bytes != null ? new java.io.ByteArrayInputStream(bytes) : Files.newInputStream(path);
     }
 
     /** The name of the explained output. */
@@ -204,9 +336,41 @@ public final class OnnxModel implements Model {
 
     @Override
     public Tensor forward(Tensor input) {
+        return forward(input, Map.of());
+    }
+
+    @Override
+    public Tensor forward(Tensor input, Map<String, Tensor> fed) {
         Tensor in = input.dtype() == signature.inputType() ? input : input.to(signature.inputType());
-        try (OnnxTensor t = OrtTensors.toOrt(env, in);
-             OrtSession.Result r = session.run(Map.of(signature.inputName(), t), java.util.Set.of(outputName))) {
+        List<OnnxTensor> created = new ArrayList<>();
+        try {
+            Map<String, OnnxTensor> feeds = new HashMap<>();
+            created.add(OrtTensors.toOrt(env, in));
+            feeds.put(signature.inputName(), created.get(created.size() - 1));
+            for (Map.Entry<String, Tensor> f : fed.entrySet()) {
+                created.add(OrtTensors.toOrt(env, converted(f.getKey(), f.getValue())));
+                feeds.put(f.getKey(), created.get(created.size() - 1));
+            }
+            return run(feeds, input);
+        } catch (OrtException e) {
+            throw Explain4jException.model("--model", "ONNX Runtime failed on " + path.getFileName() + " with input "
+                    + input.describe() + ": " + firstLine(e.getMessage()), e);
+        } finally {
+            OnnxValue.close(created);
+        }
+    }
+
+    /** A fed tensor in its input's declared floating type (float32 and float64 are interchangeable). */
+    private Tensor converted(String name, Tensor t) {
+        DType want = signature.input(name).map(InputSpec::type).orElseThrow(() -> Explain4jException.usage("input",
+                "the model has no input named '" + name + "'; its inputs are "
+                        + signature.inputs().stream().map(InputSpec::name).toList()));
+        boolean convertible = (t.dtype().isFloating() && want.isFloating()) || (!t.dtype().isFloating() && !want.isFloating());
+        return t.dtype() == want || !convertible ? t : t.to(want);
+    }
+
+    private Tensor run(Map<String, OnnxTensor> feeds, Tensor input) throws OrtException {
+        try (OrtSession.Result r = session.run(feeds, java.util.Set.of(outputName))) {
             OnnxTensor out = (OnnxTensor) r.get(0);
             Tensor o = OrtTensors.fromOrt(out);
             if (o.rank() == 1) {
@@ -216,9 +380,6 @@ public final class OnnxModel implements Model {
                 return o.reshape(o.dim(0), o.exampleSize());
             }
             return o;
-        } catch (OrtException e) {
-            throw Explain4jException.model("--model", "ONNX Runtime failed on " + path.getFileName() + " with input "
-                    + input.describe() + ": " + firstLine(e.getMessage()), e);
         }
     }
 
@@ -238,6 +399,9 @@ public final class OnnxModel implements Model {
     }
 
     private void closeQuietly() {
+        if (!ownsSession) {
+            return;
+        }
         try {
             session.close();
         } catch (OrtException e) {
@@ -258,6 +422,22 @@ public final class OnnxModel implements Model {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    /** The SHA-256 of a file, streamed (never the whole file in memory). */
+    static String sha256(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int k = in.read(buf); k >= 0; k = in.read(buf)) {
+                md.update(buf, 0, k);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        } catch (IOException e) {
+            throw Explain4jException.file("--model", "--model " + file + " cannot be read: " + e.getMessage(), e);
         }
     }
 }

@@ -27,6 +27,14 @@ public final class OrtTensors {
             case FLOAT32 -> OnnxTensor.createTensor(env, t.floatBuffer(), shape);
             case FLOAT64 -> OnnxTensor.createTensor(env, t.doubleBuffer(), shape);
             case INT64 -> OnnxTensor.createTensor(env, t.longBuffer(), shape);
+            case INT32 -> {
+                long[] v = t.toLongArray();
+                int[] ints = new int[v.length];
+                for (int i = 0; i < v.length; i++) {
+                    ints[i] = (int) v[i];
+                }
+                yield OnnxTensor.createTensor(env, IntBuffer.wrap(ints), shape);
+            }
         };
     }
 
@@ -64,7 +72,7 @@ public final class OrtTensors {
                 for (int i = 0; i < d.length; i++) {
                     d[i] = b.get(i);
                 }
-                return Tensor.ofLongs(d, shape);
+                return Tensor.ofInt32(d, shape);
             }
             default -> throw Explain4jException.unsupported("model", "the model returned a " + type
                     + " tensor; explain4j reads float32, float64, int32 and int64 outputs");

@@ -256,17 +256,20 @@ public final class MethodCatalog {
                         + "the input and a reference, propagated with finite-difference multipliers. Sums to f(x) - "
                         + "f(reference).")
                 .needs(Need.BASELINE).params(inputBaseline(), ParamSpec.batchSize(BATCH, 2)
-                        .withHelp("most rows per model call, at least 2: each input is evaluated with its reference"))
+                        .withHelp("most rows per model call, at least 2: each input is evaluated with its reference"),
+                        optionalLayer("DeepLIFT at this tensor (Captum's LayerDeepLift), e.g. an embedding's output for "
+                                + "token ids; default: at the input"))
                 .cost("2 (input and reference)").suggestFor(InputKind.IMAGE, InputKind.TABULAR)
-                .factory((m, p, pr) -> new DeepLift(d(m), new DeepLift.Options(p.baseline(), p.batchSize()), pr)));
+                .factory((m, p, pr) -> new DeepLift(d(m), deepLiftOptions(p), pr)));
         add(MethodSpec.builder("deeplift-shap", Family.PROPAGATION)
                 .summary("DeepLIFT averaged over K reference rows")
                 .description("DeepLIFT averaged over a distribution of references (DeepSHAP).")
                 .needs(Need.BASELINE_DISTRIBUTION)
                 .params(ParamSpec.baselineDistribution("K reference rows, shape (K, ...)"), ParamSpec.batchSize(BATCH, 2)
-                        .withHelp("most rows per model call, at least 2: each input is evaluated with its reference"))
+                        .withHelp("most rows per model call, at least 2: each input is evaluated with its reference"),
+                        optionalLayer("DeepLIFT-SHAP at this tensor, e.g. an embedding's output; default: at the input"))
                 .cost("2K")
-                .factory((m, p, pr) -> new DeepLiftShap(d(m), new DeepLift.Options(p.baseline(), p.batchSize()), pr)));
+                .factory((m, p, pr) -> new DeepLiftShap(d(m), deepLiftOptions(p), pr)));
         add(MethodSpec.builder("guided-backprop", Family.PROPAGATION)
                 .summary("sharp input-space patterns: positive gradients through positive ReLUs")
                 .description("Gradient in which ReLUs pass only positive gradients where their input was positive "
@@ -291,10 +294,14 @@ public final class MethodCatalog {
                 .summary("relevance of each input, conserved layer by layer under a rule composite")
                 .description("Layer-wise relevance propagation: the target output's value is redistributed layer by layer "
                         + "to the input under a composite of rules; relevance is approximately conserved.")
-                .params(lrpParams())
+                .params(lrpParams()).params(optionalLayer("relevance at this tensor (e.g. an embedding's output for "
+                        + "token ids) instead of at the input"))
                 .cost("1 backward").suggestFor(InputKind.IMAGE).suggest("composite", "epsilon-plus-flat")
                 .factory((m, p, pr) -> {
                     Lrp.Options o = Lrp.Options.defaults().withComposite(p.string("composite")).withBatchSize(p.batchSize());
+                    if (p.isGiven("layer")) {
+                        o = o.withLayer(p.string("layer"));
+                    }
                     for (Composite.Parameter c : Composite.Parameter.values()) {
                         if (p.isGiven(c.option())) {
                             double v = p.real(c.option());
@@ -309,6 +316,17 @@ public final class MethodCatalog {
                     }
                     return new Lrp(d(m), o, pr);
                 }));
+    }
+
+    /** An optional tensor name for the propagation methods that also work at a layer. */
+    private static ParamSpec optionalLayer(String help) {
+        return new ParamSpec("layer", ParamType.STRING, Optional.empty(), false, Range.ANY, List.of(), help,
+                ParamSpec.Role.OPTION, Map.of());
+    }
+
+    private static DeepLift.Options deepLiftOptions(Params p) {
+        DeepLift.Options o = new DeepLift.Options(p.baseline(), p.batchSize());
+        return p.isGiven("layer") ? o.withLayer(p.string("layer")) : o;
     }
 
     /**

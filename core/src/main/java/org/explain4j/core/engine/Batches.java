@@ -16,7 +16,7 @@ final class Batches {
         shape[0] = m;
         System.arraycopy(exampleShape, 0, shape, 1, exampleShape.length);
         switch (type) {
-            case INT64 -> {
+            case INT64, INT32 -> {
                 long[] buf = new long[m * d];
                 for (int i = 0; i < m; i++) {
                     filler.fill(from + i, row);
@@ -24,7 +24,7 @@ final class Batches {
                         buf[i * d + j] = Math.round(row[j]);
                     }
                 }
-                return Tensor.ofLongs(buf, shape);
+                return type == DType.INT32 ? Tensor.ofInt32(buf, shape) : Tensor.ofLongs(buf, shape);
             }
             case FLOAT64 -> {
                 double[] buf = new double[m * d];

@@ -3,9 +3,11 @@ package org.explain4j.core.engine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntUnaryOperator;
 import org.explain4j.core.DType;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.model.Model;
 
 /**
@@ -35,14 +37,27 @@ public final class EvaluationEngine {
 
     private final Model model;
     private final int batchSize;
+    private final int fixedBatch;
     private final ProgressListener progress;
+    private final FedInputs.Bound fed;
     private final AtomicLong evaluations = new AtomicLong();
 
-    public EvaluationEngine(Model model, int batchSize, ProgressListener progress) {
+    /**
+     * An engine whose every call also feeds the model's other inputs {@code fed}, each row with
+     * its example's slice.
+     */
+    public EvaluationEngine(Model model, int batchSize, ProgressListener progress, FedInputs.Bound fed) {
         BatchSize.check(batchSize);
         this.model = model;
-        this.batchSize = batchSize;
+        this.fixedBatch = model.signature().fixedBatch();
+        // a model exported with a fixed batch is called with exactly that many rows
+        this.batchSize = fixedBatch > 0 ? fixedBatch : batchSize;
         this.progress = progress == null ? ProgressListener.NONE : progress;
+        this.fed = fed;
+    }
+
+    public EvaluationEngine(Model model, int batchSize, ProgressListener progress) {
+        this(model, batchSize, progress, FedInputs.Bound.none(1));
     }
 
     public EvaluationEngine(Model model, int batchSize) {
@@ -62,24 +77,41 @@ public final class EvaluationEngine {
         return evaluations.get();
     }
 
-    /** Runs the model on a batch of any size, in chunks; returns {@code [N, C]}. */
+    /** Runs the model on a batch of any size (row {@code i} is example {@code i}), in chunks; returns {@code [N, C]}. */
     public Tensor forward(Tensor inputs) {
+        return forward(inputs, IntUnaryOperator.identity());
+    }
+
+    /** Runs the model on a batch of any size whose row {@code r} belongs to example {@code exampleOfRow(r)}. */
+    public Tensor forward(Tensor inputs, IntUnaryOperator exampleOfRow) {
         int n = inputs.batchSize();
         if (n <= batchSize) {
-            return call(inputs);
+            return call(inputs, 0, exampleOfRow);
         }
         List<Tensor> parts = new ArrayList<>();
         for (int from = 0; from < n; from += batchSize) {
-            parts.add(call(inputs.slice(from, Math.min(n, from + batchSize))));
+            parts.add(call(inputs.slice(from, Math.min(n, from + batchSize)), from, exampleOfRow));
         }
         return Tensor.concat(parts);
     }
 
     /**
      * Evaluates {@code rows} inputs of shape {@code exampleShape}, produced by {@code filler},
-     * passing each output row to {@code consumer} in row order.
+     * passing each output row to {@code consumer} in row order. Only for a model whose fed
+     * inputs (if any) are the same for every example; otherwise say which example each row
+     * belongs to.
      */
     public void evaluate(String task, int rows, int[] exampleShape, RowFiller filler, OutputConsumer consumer) {
+        evaluate(task, rows, exampleShape, fed.shared(), filler, consumer);
+    }
+
+    /**
+     * Evaluates {@code rows} inputs of shape {@code exampleShape}, produced by {@code filler},
+     * row {@code r} with the fed inputs of example {@code exampleOfRow(r)}, passing each output
+     * row to {@code consumer} in row order.
+     */
+    public void evaluate(String task, int rows, int[] exampleShape, IntUnaryOperator exampleOfRow, RowFiller filler,
+                         OutputConsumer consumer) {
         DType type = model.signature().inputType();
         boolean report = rows > batchSize;
         if (report) {
@@ -89,7 +121,7 @@ public final class EvaluationEngine {
             for (int from = 0; from < rows; from += batchSize) {
                 int m = Math.min(rows, from + batchSize) - from;
                 Tensor batch = Batches.fill(type, m, exampleShape, from, filler);
-                Tensor out = call(batch);
+                Tensor out = call(batch, from, exampleOfRow);
                 int c = out.dim(1);
                 double[] all = out.toDoubleArray();
                 double[] o = new double[c];
@@ -108,18 +140,30 @@ public final class EvaluationEngine {
         }
     }
 
-    private Tensor call(Tensor batch) {
-        Tensor out = model.forward(batch);
-        evaluations.addAndGet(batch.batchSize());
+    private Tensor call(Tensor batch, int from, IntUnaryOperator exampleOfRow) {
+        int m = batch.batchSize();
+        Tensor in = batch;
+        IntUnaryOperator rowOf = exampleOfRow;
+        if (fixedBatch > 0 && m < fixedBatch) {
+            // pad a short last chunk to the model's fixed batch by repeating its last row
+            List<Tensor> parts = new ArrayList<>(List.of(batch));
+            for (int i = m; i < fixedBatch; i++) {
+                parts.add(batch.slice(m - 1, m));
+            }
+            in = Tensor.concat(parts);
+            rowOf = r -> exampleOfRow.applyAsInt(Math.min(r, from + m - 1));
+        }
+        Tensor out = model.forward(in, fed.rows(from, in.batchSize(), rowOf));
+        evaluations.addAndGet(m);
         if (out.rank() == 1) {
             out = out.reshape(out.dim(0), 1);
         } else if (out.rank() > 2) {
             out = out.reshape(out.dim(0), out.exampleSize());
         }
-        if (out.dim(0) != batch.batchSize()) {
+        if (out.dim(0) != in.batchSize()) {
             throw Explain4jException.shape("model", "the model returned " + out.describe() + " for a batch of "
-                    + batch.batchSize() + " examples");
+                    + in.batchSize() + " examples");
         }
-        return out;
+        return in == batch ? out : out.slice(0, m);
     }
 }

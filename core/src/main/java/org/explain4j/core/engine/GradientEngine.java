@@ -3,12 +3,14 @@ package org.explain4j.core.engine;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntUnaryOperator;
 import org.explain4j.core.DType;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.grad.BackwardRequest;
 import org.explain4j.core.grad.BackwardResult;
 import org.explain4j.core.grad.DifferentiableModel;
+import org.explain4j.core.model.FedInputs;
 
 /**
  * The one place through which gradient methods run backward passes: rows (path points, noisy
@@ -33,13 +35,23 @@ public final class GradientEngine {
     private final DifferentiableModel model;
     private final int batchSize;
     private final ProgressListener progress;
+    private final FedInputs.Bound fed;
     private final AtomicLong evaluations = new AtomicLong();
 
-    public GradientEngine(DifferentiableModel model, int batchSize, ProgressListener progress) {
+    /**
+     * An engine whose every backward pass also feeds the model's other inputs {@code fed}, each
+     * row with its example's slice.
+     */
+    public GradientEngine(DifferentiableModel model, int batchSize, ProgressListener progress, FedInputs.Bound fed) {
         BatchSize.check(batchSize);
         this.model = model;
         this.batchSize = batchSize;
         this.progress = progress == null ? ProgressListener.NONE : progress;
+        this.fed = fed;
+    }
+
+    public GradientEngine(DifferentiableModel model, int batchSize, ProgressListener progress) {
+        this(model, batchSize, progress, FedInputs.Bound.none(1));
     }
 
     public DifferentiableModel model() {
@@ -51,20 +63,37 @@ public final class GradientEngine {
         return evaluations.get();
     }
 
-    /** One backward pass over a whole batch without chunking (for probes of a few rows). */
+    /** One backward pass over a whole batch, for a model fed the same for every example. */
     public BackwardResult backward(Tensor input, Tensor seed, BackwardRequest request) {
-        BackwardResult r = model.backward(input, seed, request);
+        return backward(input, seed, request, fed.shared());
+    }
+
+    /**
+     * One backward pass over a whole batch without chunking (for probes of a few rows), row
+     * {@code r} with the fed inputs of example {@code exampleOfRow(r)}.
+     */
+    public BackwardResult backward(Tensor input, Tensor seed, BackwardRequest request, IntUnaryOperator exampleOfRow) {
+        Map<String, Tensor> inputs = fed.rows(0, input.batchSize(), exampleOfRow);
+        BackwardResult r = model.backward(input, seed, inputs.isEmpty() ? request : request.withInputs(inputs));
         evaluations.addAndGet(input.batchSize());
         return r;
     }
 
-    /**
-     * Runs {@code rows} backward passes: row {@code r} has input {@code inputs.fill(r)}, seed
-     * {@code seeds.fill(r)} over the {@code outputs} outputs, and the fed tensors' rows.
-     */
+    /** {@link #run(String, int, int[], IntUnaryOperator, EvaluationEngine.RowFiller, int, EvaluationEngine.RowFiller, BackwardRequest, Map, BatchConsumer)} for a model fed the same for every example. */
     public void run(String task, int rows, int[] exampleShape, EvaluationEngine.RowFiller inputs, int outputs,
                     EvaluationEngine.RowFiller seeds, BackwardRequest request, Map<String, Feed> feeds,
                     BatchConsumer consumer) {
+        run(task, rows, exampleShape, fed.shared(), inputs, outputs, seeds, request, feeds, consumer);
+    }
+
+    /**
+     * Runs {@code rows} backward passes: row {@code r} has input {@code inputs.fill(r)}, seed
+     * {@code seeds.fill(r)} over the {@code outputs} outputs, the fed tensors' rows, and the fed
+     * model inputs of example {@code exampleOfRow(r)}.
+     */
+    public void run(String task, int rows, int[] exampleShape, IntUnaryOperator exampleOfRow,
+                    EvaluationEngine.RowFiller inputs, int outputs, EvaluationEngine.RowFiller seeds,
+                    BackwardRequest request, Map<String, Feed> feeds, BatchConsumer consumer) {
         DType type = model.signature().inputType();
         DType feedType = type == DType.FLOAT64 ? DType.FLOAT64 : DType.FLOAT32;
         boolean report = rows > batchSize;
@@ -83,12 +112,14 @@ public final class GradientEngine {
                         seed[i * outputs + c] = (float) seedRow[c];
                     }
                 }
-                Map<String, Tensor> fed = new LinkedHashMap<>();
+                Map<String, Tensor> fedLayers = new LinkedHashMap<>();
                 for (Map.Entry<String, Feed> f : feeds.entrySet()) {
-                    fed.put(f.getKey(), Batches.fill(feedType, m, f.getValue().exampleShape(), from, f.getValue().filler()));
+                    fedLayers.put(f.getKey(), Batches.fill(feedType, m, f.getValue().exampleShape(), from, f.getValue().filler()));
                 }
+                Map<String, Tensor> modelInputs = fed.rows(from, m, exampleOfRow);
+                BackwardRequest req = fedLayers.isEmpty() ? request : request.withFeeds(fedLayers);
                 BackwardResult r = model.backward(in, Tensor.ofFloats(seed, m, outputs),
-                        fed.isEmpty() ? request : request.withFeeds(fed));
+                        modelInputs.isEmpty() ? req : req.withInputs(modelInputs));
                 evaluations.addAndGet(m);
                 consumer.accept(from, m, r);
                 if (report) {

@@ -17,12 +17,15 @@ import org.explain4j.core.Tensor;
  * The versioned JSON form of an {@link Attribution}, the same for every method:
  *
  * <pre>
- * {"format": "explain4j.attribution", "version": 1, "method": ..., "target": ...,
+ * {"format": "explain4j.attribution", "version": 1, "method": ..., "input": ..., "target": ...,
  *  "options": {...}, "seed": ..., "shape": [...], "dtype": "float32", "values": [flat, C order],
  *  "diagnostics": {"model_evaluations": ..., "elapsed_ms": ..., "completeness_gap": [...],
  *                  "surrogate_r2": [...]},
  *  "provenance": {"model": ..., "model_sha256": ..., "library": ..., "library_version": ..., "created": ...}}
  * </pre>
+ *
+ * <p>{@code input} names the explained model input (a field added within version 1: readers of
+ * older documents see no change but the new field).
  */
 public final class AttributionJson {
     /** The document's format name. */
@@ -41,6 +44,7 @@ public final class AttributionJson {
         root.put("format", FORMAT);
         root.put("version", VERSION);
         root.put("method", a.method());
+        root.put("input", a.input());
         root.set("target", MAPPER.valueToTree(a.target().toJsonValue()));
         ObjectNode opts = root.putObject("options");
         for (Map.Entry<String, Object> e : a.options().entrySet()) {

@@ -18,7 +18,8 @@ import org.explain4j.core.Tensor;
 
 /**
  * Reads and writes NumPy {@code .npy} files (format versions 1.0, 2.0 and 3.0): little-endian
- * float32, float64, int32 and int64 arrays in C order. int32 arrays are read as int64 tensors.
+ * float32, float64, int32 and int64 arrays in C order. int32 arrays are read as int32 tensors
+ * (held as longs; a model taking int64 widens them), so that messages name their real type.
  * Anything else (big-endian data, Fortran order, other types, object arrays) is refused with a
  * message that says how to re-save the array.
  */
@@ -121,7 +122,7 @@ public final class Npy {
                 for (int i = 0; i < n; i++) {
                     d[i] = data.getInt(i * 4);
                 }
-                return Tensor.ofLongs(d, shape);
+                return Tensor.ofInt32(d, shape);
             }
             default -> {
                 long[] d = new long[n];
@@ -152,6 +153,7 @@ public final class Npy {
             case FLOAT32 -> "<f4";
             case FLOAT64 -> "<f8";
             case INT64 -> "<i8";
+            case INT32 -> "<i4";
         };
         int[] shape = t.shape();
         StringBuilder s = new StringBuilder("(");
@@ -173,12 +175,18 @@ public final class Npy {
         out.write(pre.array());
         out.write(header.getBytes(StandardCharsets.ISO_8859_1));
         int n = t.size();
-        int width = t.dtype() == org.explain4j.core.DType.FLOAT32 ? 4 : 8;
+        int width = t.dtype() == org.explain4j.core.DType.FLOAT32 || t.dtype() == org.explain4j.core.DType.INT32 ? 4 : 8;
         ByteBuffer body = ByteBuffer.allocate(n * width).order(ByteOrder.LITTLE_ENDIAN);
         switch (t.dtype()) {
             case FLOAT32 -> body.asFloatBuffer().put(t.floatBuffer());
             case FLOAT64 -> body.asDoubleBuffer().put(t.doubleBuffer());
             case INT64 -> body.asLongBuffer().put(t.longBuffer());
+            case INT32 -> {
+                long[] v = t.toLongArray();
+                for (int i = 0; i < n; i++) {
+                    body.putInt(i * 4, (int) v[i]);
+                }
+            }
         }
         out.write(body.array());
     }

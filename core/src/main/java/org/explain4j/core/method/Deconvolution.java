@@ -4,6 +4,7 @@ import java.util.Map;
 import org.explain4j.core.Attribution;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.engine.BatchSize;
 import org.explain4j.core.engine.EvaluationEngine;
 import org.explain4j.core.engine.ProgressListener;
@@ -51,6 +52,11 @@ public final class Deconvolution implements AttributionMethod {
 
     @Override
     public Attribution attribute(Tensor input, Target target) {
-        return SingleBackward.run(name(), model, PropagationRules.deconvolution(), options.batchSize(), progress, input, target, (x, g) -> g, Map.of());
+        return attribute(input, FedInputs.none(), target);
+    }
+
+    @Override
+    public Attribution attribute(Tensor input, FedInputs fed, Target target) {
+        return SingleBackward.run(name(), model, PropagationRules.deconvolution(), options.batchSize(), progress, input, fed, target, (x, g) -> g, Map.of());
     }
 }

@@ -1,6 +1,7 @@
 package org.explain4j.core.method;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -9,6 +10,7 @@ import org.explain4j.core.Baseline;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.engine.BatchSize;
 import org.explain4j.core.engine.EvaluationEngine;
 import org.explain4j.core.engine.ProgressListener;
@@ -30,10 +32,10 @@ import org.explain4j.core.grad.PropagationRules;
  */
 public final class DeepLift implements AttributionMethod {
     /** Options; see {@link #defaults()}. */
-    public record Options(Baseline baseline, int batchSize) {
+    public record Options(Baseline baseline, int batchSize, Optional<String> layer) {
         public Options {
-            if (baseline == null) {
-                throw new IllegalArgumentException("baseline is required");
+            if (baseline == null || layer == null) {
+                throw new IllegalArgumentException("baseline and layer are required (layer: Optional.empty())");
             }
             BatchSize.check(batchSize, 2, " for DeepLIFT, which evaluates each input with its reference in one batch");
         }
@@ -43,12 +45,25 @@ public final class DeepLift implements AttributionMethod {
             return new Options(Baseline.zeros(), EvaluationEngine.DEFAULT_BATCH_SIZE);
         }
 
+        /** Options of the input-space method (no layer). */
+        public Options(Baseline baseline, int batchSize) {
+            this(baseline, batchSize, Optional.empty());
+        }
+
         public Options withBaseline(Baseline b) {
-            return new Options(b, batchSize);
+            return new Options(b, batchSize, layer);
         }
 
         public Options withBatchSize(int n) {
-            return new Options(baseline, n);
+            return new Options(baseline, n, layer);
+        }
+
+        /**
+         * DeepLIFT at an intermediate tensor (Captum's LayerDeepLift): {@code (A(x) - A(ref)) * m}
+         * at the tensor {@code A}, the input and its reference (e.g. pad-token ids) in input space.
+         */
+        public Options withLayer(String tensor) {
+            return new Options(baseline, batchSize, Optional.of(tensor));
         }
     }
 
@@ -84,13 +99,22 @@ public final class DeepLift implements AttributionMethod {
 
     @Override
     public Attribution attribute(Tensor input, Target target) {
+        return attribute(input, FedInputs.none(), target);
+    }
+
+    @Override
+    public Attribution attribute(Tensor input, FedInputs fed, Target target) {
         // 1. Validate and run once; resolve the reference rows.
-        MethodRun run = new MethodRun(model, options.batchSize(), progress, input, target);
-        run.requireFloatingInput(name());
+        MethodRun run = new MethodRun(model, options.batchSize(), progress, input, fed, target);
+        String layer = options.layer().orElse(null);
+        if (layer == null) {
+            run.requireFloatingInput(name());
+        }
         double[][] x = InputGradients.rows(input);
         double[][][] refs = options.baseline().rowsFor(input);
         int n = input.batchSize();
         int d = input.exampleSize();
+        int[] layerShape = null;
         int k = refs[0].length;
         int c = run.outputs();
         double[][] seeds = run.seeds();
@@ -113,19 +137,33 @@ public final class DeepLift implements AttributionMethod {
             }
             int[] shape = input.shape();
             shape[0] = 2 * m;
-            Tensor in = input.dtype() == org.explain4j.core.DType.FLOAT64 ? Tensor.ofDoubles(batch, shape)
-                    : Tensor.ofDoublesAsFloats(batch, shape);
-            BackwardResult r = run.gradients(name()).backward(in, Tensor.ofFloats(seed, 2 * m, c),
-                    BackwardRequest.gradientOfInput().withRules(PropagationRules.deepLift()));
-            Tensor g = r.inputGradient().orElseThrow();
+            Tensor in = batchTensor(input.dtype(), batch, shape);
+            int first = from;
+            BackwardRequest request = layer == null
+                    ? BackwardRequest.gradientOfInput().withRules(PropagationRules.deepLift())
+                    : new BackwardRequest(PropagationRules.deepLift(), List.of(layer), Map.of(), false);
+            BackwardResult r = run.gradients(name()).backward(in, Tensor.ofFloats(seed, 2 * m, c), request,
+                    row -> (first + row % m) / k);
+            // the differences and multipliers: at the input, or at the layer (its activations of both rows)
+            Tensor g = layer == null ? r.inputGradient().orElseThrow() : r.gradients().get(layer);
+            Tensor act = layer == null ? null : r.activations().get(layer);
+            int size = layer == null ? d : act.exampleSize();
+            if (layer != null && layerShape == null) {
+                layerShape = act.exampleShape();
+                for (int e = 0; e < n; e++) {
+                    attr[e] = new double[size];
+                }
+            }
             Tensor out = r.output();
             // 3. (x - x_ref) * multiplier, averaged over the reference rows; gap per pair.
             for (int i = 0; i < m; i++) {
                 int ex = (from + i) / k;
                 double[] ref = refs[ex][(from + i) % k];
                 double sum = 0;
-                for (int e = 0; e < d; e++) {
-                    double a = (x[ex][e] - ref[e]) * g.getDouble(i * d + e);
+                for (int e = 0; e < size; e++) {
+                    double diff = layer == null ? x[ex][e] - ref[e]
+                            : act.getDouble(i * size + e) - act.getDouble((m + i) * size + e);
+                    double a = diff * g.getDouble(i * size + e);
                     attr[ex][e] += a / k;
                     sum += a;
                 }
@@ -140,8 +178,24 @@ public final class DeepLift implements AttributionMethod {
         }
         Map<String, Object> opts = new LinkedHashMap<>();
         opts.put("baseline", options.baseline().describe());
+        options.layer().ifPresent(l -> opts.put("layer", l));
         opts.put("batch_size", options.batchSize());
-        return run.finish(name(), run.valuesOfInputShape(attr), target, opts, OptionalLong.empty(), Optional.of(gap),
-                Optional.empty());
+        Tensor values = layerShape == null ? run.valuesOfInputShape(attr) : LayerProbe.tensor(attr, layerShape);
+        return run.finish(name(), values, target, opts, OptionalLong.empty(), Optional.of(gap), Optional.empty());
+    }
+
+    /** Rows of doubles as a batch of the input's type (integer inputs, e.g. token ids, rounded). */
+    private static Tensor batchTensor(org.explain4j.core.DType type, double[] batch, int[] shape) {
+        return switch (type) {
+            case FLOAT64 -> Tensor.ofDoubles(batch, shape);
+            case FLOAT32 -> Tensor.ofDoublesAsFloats(batch, shape);
+            case INT64, INT32 -> {
+                long[] v = new long[batch.length];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = Math.round(batch[i]);
+                }
+                yield Tensor.ofLongs(v, shape).to(type);
+            }
+        };
     }
 }

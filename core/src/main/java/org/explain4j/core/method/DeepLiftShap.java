@@ -5,6 +5,7 @@ import org.explain4j.core.Baseline;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.grad.DifferentiableModel;
 
@@ -36,6 +37,11 @@ public final class DeepLiftShap implements AttributionMethod {
 
     @Override
     public Attribution attribute(Tensor input, Target target) {
-        return deepLift.attribute(input, target);
+        return attribute(input, FedInputs.none(), target);
+    }
+
+    @Override
+    public Attribution attribute(Tensor input, FedInputs fed, Target target) {
+        return deepLift.attribute(input, fed, target);
     }
 }

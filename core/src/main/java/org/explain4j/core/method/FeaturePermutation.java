@@ -11,6 +11,7 @@ import org.explain4j.core.Explain4jException;
 import org.explain4j.core.FeatureMask;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.engine.EvaluationEngine;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.model.Model;
@@ -78,12 +79,17 @@ public final class FeaturePermutation implements AttributionMethod {
 
     @Override
     public Attribution attribute(Tensor input, Target target) {
+        return attribute(input, FedInputs.none(), target);
+    }
+
+    @Override
+    public Attribution attribute(Tensor input, FedInputs fed, Target target) {
         // 1. Validate, run once; a permutation needs at least two examples.
         if (input.rank() >= 1 && input.batchSize() < 2) {
             throw Explain4jException.shape("input", "feature-permutation shuffles features across the batch, but input has "
                     + input.batchSize() + " example; pass a batch of at least 2 examples");
         }
-        MethodRun run = new MethodRun(model, options.batchSize(), progress, input, target);
+        MethodRun run = new MethodRun(model, options.batchSize(), progress, input, fed, target);
         FeatureMask.Groups[] groups = options.featureMask().resolve(input);
         Perturbations p = new Perturbations(run, new double[input.batchSize()][0][]);
         int n = input.batchSize();

@@ -4,6 +4,7 @@ import java.util.Map;
 import org.explain4j.core.Attribution;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.grad.DifferentiableModel;
 
@@ -34,8 +35,13 @@ public final class GradCam implements AttributionMethod {
 
     @Override
     public Attribution attribute(Tensor input, Target target) {
+        return attribute(input, FedInputs.none(), target);
+    }
+
+    @Override
+    public Attribution attribute(Tensor input, FedInputs fed, Target target) {
         boolean relu = options.relu();
-        return LayerPass.run(name(), model, options, progress, input, target,
+        return LayerPass.run(name(), model, options, progress, input, fed, target,
                 (act, grad, shape) -> map(act, grad, shape, relu), Map.of("relu", relu));
     }
 

@@ -11,6 +11,7 @@ import org.explain4j.core.Baseline;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.engine.EvaluationEngine;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.grad.DifferentiableModel;
@@ -86,8 +87,13 @@ public final class GradientShap implements AttributionMethod {
 
     @Override
     public Attribution attribute(Tensor input, Target target) {
+        return attribute(input, FedInputs.none(), target);
+    }
+
+    @Override
+    public Attribution attribute(Tensor input, FedInputs fed, Target target) {
         // 1. Validate and run once; resolve the baseline rows.
-        MethodRun run = new MethodRun(model, options.batchSize(), progress, input, target);
+        MethodRun run = new MethodRun(model, options.batchSize(), progress, input, fed, target);
         run.requireFloatingInput(name());
         double[][] x = InputGradients.rows(input);
         double[][][] refs = options.baseline().rowsFor(input);
@@ -124,7 +130,7 @@ public final class GradientShap implements AttributionMethod {
         // 4. Gap against the mean output over the baseline rows.
         double[] fx = run.explained();
         double[] fb = new double[n];
-        run.engine().evaluate("baseline", n * k, input.exampleShape(),
+        run.engine().evaluate("baseline", n * k, input.exampleShape(), r -> r / k,
                 (r, dest) -> System.arraycopy(refs[r / k][r % k], 0, dest, 0, d),
                 (r, out) -> fb[r / k] += run.explained(r / k, out) / k);
         double[] gap = new double[n];

@@ -8,6 +8,7 @@ import org.explain4j.core.Attribution;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.grad.DifferentiableModel;
 
@@ -40,10 +41,15 @@ public final class GuidedGradCam implements AttributionMethod {
 
     @Override
     public Attribution attribute(Tensor input, Target target) {
+        return attribute(input, FedInputs.none(), target);
+    }
+
+    @Override
+    public Attribution attribute(Tensor input, FedInputs fed, Target target) {
         // 1. Guided backpropagation and the ReLU'd Grad-CAM map.
-        Attribution guided = new GuidedBackprop(model, new GuidedBackprop.Options(options.batchSize()), progress).attribute(input, target);
+        Attribution guided = new GuidedBackprop(model, new GuidedBackprop.Options(options.batchSize()), progress).attribute(input, fed, target);
         Attribution cam = new GradCam(model, options.withRelu(true), progress)
-                .attribute(input, target);
+                .attribute(input, fed, target);
         int[] s = input.shape();
         int[] m = cam.values().shape();
         if (s.length != m.length || s.length < 3) {
@@ -74,6 +80,6 @@ public final class GuidedGradCam implements AttributionMethod {
         long evals = guided.diagnostics().modelEvaluations() + cam.diagnostics().modelEvaluations();
         return new Attribution(name(), Tensor.ofDoublesAsFloats(out, s), target, opts, OptionalLong.empty(),
                 new org.explain4j.core.Diagnostics(evals, guided.diagnostics().elapsed().plus(cam.diagnostics().elapsed()),
-                        Optional.empty(), Optional.empty()), guided.provenance());
+                        Optional.empty(), Optional.empty()), guided.provenance(), guided.input());
     }
 }

@@ -49,7 +49,7 @@ final class InputGradients {
         int d = x.exampleSize();
         double[][] sum = new double[n][d];
         BackwardRequest request = BackwardRequest.gradientOfInput().withRules(rules);
-        run.gradients(method).run(method, rows, x.exampleShape(), points, run.outputs(), seeds,
+        run.gradients(method).run(method, rows, x.exampleShape(), exampleOf, points, run.outputs(), seeds,
                 request, Map.of(), (first, m, result) -> {
                     Tensor g = result.inputGradient().orElseThrow();
                     for (int i = 0; i < m; i++) {

@@ -10,6 +10,7 @@ import org.explain4j.core.Baseline;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.engine.EvaluationEngine;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.grad.DifferentiableModel;
@@ -82,8 +83,13 @@ public final class IntegratedGradients implements AttributionMethod {
 
     @Override
     public Attribution attribute(Tensor input, Target target) {
+        return attribute(input, FedInputs.none(), target);
+    }
+
+    @Override
+    public Attribution attribute(Tensor input, FedInputs fed, Target target) {
         // 1. Validate, run once, resolve the baseline and the quadrature rule.
-        MethodRun run = new MethodRun(model, options.batchSize(), progress, input, target);
+        MethodRun run = new MethodRun(model, options.batchSize(), progress, input, fed, target);
         run.requireFloatingInput(name());
         double[][] x = InputGradients.rows(input);
         double[][] b = firstRows(options.baseline().rowsFor(input));
@@ -130,7 +136,7 @@ public final class IntegratedGradients implements AttributionMethod {
         int n = attr.length;
         double[] fx = run.explained();
         double[] fb = new double[n];
-        run.engine().evaluate("baseline", n, run.input().exampleShape(),
+        run.engine().evaluate("baseline", n, run.input().exampleShape(), r -> r,
                 (r, dest) -> System.arraycopy(b[r], 0, dest, 0, dest.length),
                 (r, out) -> fb[r] = run.explained(r, out));
         double[] gap = new double[n];

@@ -14,6 +14,7 @@ import org.explain4j.core.Explain4jException;
 import org.explain4j.core.FeatureMask;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.engine.EvaluationEngine;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.model.Model;
@@ -91,8 +92,13 @@ public final class KernelShap implements AttributionMethod {
 
     @Override
     public Attribution attribute(Tensor input, Target target) {
+        return attribute(input, FedInputs.none(), target);
+    }
+
+    @Override
+    public Attribution attribute(Tensor input, FedInputs fed, Target target) {
         // 1. Validate, run once, resolve features and baseline.
-        MethodRun run = new MethodRun(model, options.batchSize(), progress, input, target);
+        MethodRun run = new MethodRun(model, options.batchSize(), progress, input, fed, target);
         FeatureMask.Groups[] groups = options.featureMask().resolve(input);
         Perturbations p = new Perturbations(run, options.baseline().rowsFor(input));
         int n = input.batchSize();

@@ -4,6 +4,7 @@ import java.util.Map;
 import org.explain4j.core.Attribution;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.grad.DifferentiableModel;
 
@@ -30,7 +31,12 @@ public final class LayerActivation implements AttributionMethod {
 
     @Override
     public Attribution attribute(Tensor input, Target target) {
-        return LayerPass.run(name(), model, options, progress, input, target, (act, grad, shape) -> {
+        return attribute(input, FedInputs.none(), target);
+    }
+
+    @Override
+    public Attribution attribute(Tensor input, FedInputs fed, Target target) {
+        return LayerPass.run(name(), model, options, progress, input, fed, target, (act, grad, shape) -> {
             return LayerProbe.tensor(act, shape);
         }, Map.of());
     }

@@ -7,6 +7,7 @@ import java.util.OptionalLong;
 import org.explain4j.core.Attribution;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.grad.DifferentiableModel;
 import org.explain4j.core.grad.RuleSet;
@@ -39,8 +40,13 @@ public final class LayerConductance implements AttributionMethod {
 
     @Override
     public Attribution attribute(Tensor input, Target target) {
+        return attribute(input, FedInputs.none(), target);
+    }
+
+    @Override
+    public Attribution attribute(Tensor input, FedInputs fed, Target target) {
         // 1. Validate, run once, learn the layer's shape.
-        MethodRun run = new MethodRun(model, options.batchSize(), progress, input, target);
+        MethodRun run = new MethodRun(model, options.batchSize(), progress, input, fed, target);
         run.requireFloatingInput(name());
         String layer = options.layer();
         int n = input.batchSize();

@@ -7,6 +7,7 @@ import java.util.OptionalLong;
 import org.explain4j.core.Attribution;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.engine.GradientEngine;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.grad.DifferentiableModel;
@@ -43,8 +44,13 @@ public final class LayerIntegratedGradients implements AttributionMethod {
 
     @Override
     public Attribution attribute(Tensor input, Target target) {
+        return attribute(input, FedInputs.none(), target);
+    }
+
+    @Override
+    public Attribution attribute(Tensor input, FedInputs fed, Target target) {
         // 1. Validate, run once; the layer's value on the input and on the baseline.
-        MethodRun run = new MethodRun(model, options.batchSize(), progress, input, target);
+        MethodRun run = new MethodRun(model, options.batchSize(), progress, input, fed, target);
         String layer = options.layer();
         int n = input.batchSize();
         double[][] x = InputGradients.rows(input);

@@ -31,11 +31,18 @@ final class LayerProbe {
      */
     static int[] run(MethodRun run, String method, String layer, RuleSet rules, int rows, IntUnaryOperator exampleOf,
                     EvaluationEngine.RowFiller points, GradientEngine.Feed feed, RowConsumer consumer) {
+        return run(run, method, layer, rules, rows, exampleOf, points, run.seedOfExample(exampleOf), feed, consumer);
+    }
+
+    /** As above, with explicit seed rows (e.g. LRP's relevance seed, the output times the target weighting). */
+    static int[] run(MethodRun run, String method, String layer, RuleSet rules, int rows, IntUnaryOperator exampleOf,
+                    EvaluationEngine.RowFiller points, EvaluationEngine.RowFiller seeds, GradientEngine.Feed feed,
+                    RowConsumer consumer) {
         BackwardRequest req = new BackwardRequest(rules, List.of(layer), Map.of(), false);
         Map<String, GradientEngine.Feed> feeds = feed == null ? Map.of() : Map.of(layer, feed);
         int[][] shape = new int[1][];
-        run.gradients(method).run(method, rows, run.input().exampleShape(), points, run.outputs(),
-                run.seedOfExample(exampleOf), req, feeds, (first, m, result) -> {
+        run.gradients(method).run(method, rows, run.input().exampleShape(), exampleOf, points, run.outputs(),
+                seeds, req, feeds, (first, m, result) -> {
                     Tensor act = result.activations().get(layer);
                     Tensor grad = result.gradients().get(layer);
                     shape[0] = act.exampleShape();

@@ -10,6 +10,7 @@ import org.explain4j.core.Attribution;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.engine.EvaluationEngine;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.grad.Composite;
@@ -36,10 +37,11 @@ public final class Lrp implements AttributionMethod {
      * for the rule names) and replaces the composite's rules; it is seeded with the output's value.
      */
     public record Options(Composite composite, OptionalDouble epsilon, OptionalDouble gamma, OptionalDouble beta,
-                          OptionalDouble low, OptionalDouble high, Optional<RuleSet> custom, int batchSize) {
+                          OptionalDouble low, OptionalDouble high, Optional<RuleSet> custom, int batchSize,
+                          Optional<String> layer) {
         public Options {
             if (composite == null || epsilon == null || gamma == null || beta == null || low == null || high == null
-                    || custom == null) {
+                    || custom == null || layer == null) {
                 throw new IllegalArgumentException("every option is required; use OptionalDouble.empty() or"
                         + " Optional.empty() for unset ones");
             }
@@ -53,7 +55,7 @@ public final class Lrp implements AttributionMethod {
         public static Options defaults() {
             OptionalDouble unset = OptionalDouble.empty();
             return new Options(Composites.EPSILON, unset, unset, unset, unset, unset, Optional.empty(),
-                    EvaluationEngine.DEFAULT_BATCH_SIZE);
+                    EvaluationEngine.DEFAULT_BATCH_SIZE, Optional.empty());
         }
 
         /** A built-in composite by name; parameters given so far are kept (and must apply to it). */
@@ -63,44 +65,58 @@ public final class Lrp implements AttributionMethod {
 
         /** Another composite; parameters given so far are kept (and must apply to it). */
         public Options withComposite(Composite c) {
-            return new Options(c, epsilon, gamma, beta, low, high, custom, batchSize);
+            return new Options(c, epsilon, gamma, beta, low, high, custom, batchSize, layer);
         }
 
         public Options withEpsilon(double e) {
-            return new Options(composite, OptionalDouble.of(e), gamma, beta, low, high, custom, batchSize);
+            return new Options(composite, OptionalDouble.of(e), gamma, beta, low, high, custom, batchSize, layer);
         }
 
         /** The gamma of the gamma rule, where the composite uses it. */
         public Options withGamma(double g) {
-            return new Options(composite, epsilon, OptionalDouble.of(g), beta, low, high, custom, batchSize);
+            return new Options(composite, epsilon, OptionalDouble.of(g), beta, low, high, custom, batchSize, layer);
         }
 
         /** Alpha-beta with alpha = 1 + b and beta = b, where the composite uses it. */
         public Options withBeta(double b) {
-            return new Options(composite, epsilon, gamma, OptionalDouble.of(b), low, high, custom, batchSize);
+            return new Options(composite, epsilon, gamma, OptionalDouble.of(b), low, high, custom, batchSize, layer);
         }
 
         public Options withLow(double lo) {
-            return new Options(composite, epsilon, gamma, beta, OptionalDouble.of(lo), high, custom, batchSize);
+            return new Options(composite, epsilon, gamma, beta, OptionalDouble.of(lo), high, custom, batchSize, layer);
         }
 
         public Options withHigh(double hi) {
-            return new Options(composite, epsilon, gamma, beta, low, OptionalDouble.of(hi), custom, batchSize);
+            return new Options(composite, epsilon, gamma, beta, low, OptionalDouble.of(hi), custom, batchSize, layer);
         }
 
         /** The z^B bounds, where the composite uses them. */
         public Options withBounds(double lo, double hi) {
             return new Options(composite, epsilon, gamma, beta, OptionalDouble.of(lo), OptionalDouble.of(hi), custom,
-                    batchSize);
+                    batchSize, layer);
         }
 
         public Options withBatchSize(int n) {
-            return new Options(composite, epsilon, gamma, beta, low, high, custom, n);
+            return new Options(composite, epsilon, gamma, beta, low, high, custom, n, layer);
+        }
+
+        /** Options of the input-space method (no layer). */
+        public Options(Composite composite, OptionalDouble epsilon, OptionalDouble gamma, OptionalDouble beta,
+                       OptionalDouble low, OptionalDouble high, Optional<RuleSet> custom, int batchSize) {
+            this(composite, epsilon, gamma, beta, low, high, custom, batchSize, Optional.empty());
+        }
+
+        /**
+         * The relevance at an intermediate tensor (e.g. an embedding's output for token ids)
+         * instead of at the input.
+         */
+        public Options withLayer(String tensor) {
+            return new Options(composite, epsilon, gamma, beta, low, high, custom, batchSize, Optional.of(tensor));
         }
 
         /** A rule set of one's own instead of the composite's. */
         public Options withRules(RuleSet rules) {
-            return new Options(composite, epsilon, gamma, beta, low, high, Optional.of(rules), batchSize);
+            return new Options(composite, epsilon, gamma, beta, low, high, Optional.of(rules), batchSize, layer);
         }
 
         /** The composite's name. */
@@ -161,22 +177,38 @@ public final class Lrp implements AttributionMethod {
 
     @Override
     public Attribution attribute(Tensor input, Target target) {
+        return attribute(input, FedInputs.none(), target);
+    }
+
+    @Override
+    public Attribution attribute(Tensor input, FedInputs fed, Target target) {
         // 1. Validate and run once; the relevance seed is the target weighting times the output (or 1).
-        MethodRun run = new MethodRun(model, options.batchSize(), progress, input, target);
-        run.requireFloatingInput(name());
+        MethodRun run = new MethodRun(model, options.batchSize(), progress, input, fed, target);
+        if (options.layer().isEmpty()) {
+            run.requireFloatingInput(name());
+        }
         double[][] x = InputGradients.rows(input);
         Tensor out = run.output();
         int c = run.outputs();
         double[][] seeds = run.seeds();
         boolean byOutput = options.seed() == Composite.Seed.OUTPUT;
-        // 2. Propagate the relevance back to the input under the composite's rules.
-        double[][] relevance = InputGradients.weightedSum(run, name(), options.rules(), input.batchSize(), r -> r,
-                (r, dest) -> System.arraycopy(x[r], 0, dest, 0, dest.length),
-                (r, dest) -> {
-                    for (int k = 0; k < c; k++) {
-                        dest[k] = seeds[r][k] * (byOutput ? out.getDouble(r * c + k) : 1.0);
-                    }
-                }, (r, e) -> 1.0);
+        EvaluationEngine.RowFiller seed = (r, dest) -> {
+            for (int k = 0; k < c; k++) {
+                dest[k] = seeds[r][k] * (byOutput ? out.getDouble(r * c + k) : 1.0);
+            }
+        };
+        // 2. Propagate the relevance back to the input (or to the layer) under the composite's rules.
+        double[][] relevance = new double[input.batchSize()][];
+        int[] layerShape = null;
+        if (options.layer().isPresent()) {
+            layerShape = LayerProbe.run(run, name(), options.layer().get(), options.rules(), input.batchSize(), r -> r,
+                    (r, dest) -> System.arraycopy(x[r], 0, dest, 0, dest.length), seed, null,
+                    (r, a, g) -> relevance[r] = g.clone());
+        } else {
+            double[][] atInput = InputGradients.weightedSum(run, name(), options.rules(), input.batchSize(), r -> r,
+                    (r, dest) -> System.arraycopy(x[r], 0, dest, 0, dest.length), seed, (r, e) -> 1.0);
+            System.arraycopy(atInput, 0, relevance, 0, atInput.length);
+        }
         // 3. Conservation gap against the explained output (none for a modified gradient, seeded 1).
         double[] fx = run.explained();
         double[] gap = new double[relevance.length];
@@ -199,7 +231,9 @@ public final class Lrp implements AttributionMethod {
             }
         }
         opts.put("batch_size", options.batchSize());
-        return run.finish(name(), run.valuesOfInputShape(relevance), target, opts, OptionalLong.empty(),
+        options.layer().ifPresent(l -> opts.put("layer", l));
+        Tensor values = layerShape == null ? run.valuesOfInputShape(relevance) : LayerProbe.tensor(relevance, layerShape);
+        return run.finish(name(), values, target, opts, OptionalLong.empty(),
                 byOutput ? Optional.of(gap) : Optional.empty(), Optional.empty());
     }
 }

@@ -14,6 +14,7 @@ import org.explain4j.core.engine.EvaluationEngine;
 import org.explain4j.core.engine.GradientEngine;
 import org.explain4j.core.grad.DifferentiableModel;
 import org.explain4j.core.engine.ProgressListener;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.model.Model;
 
 /**
@@ -28,16 +29,29 @@ public final class MethodRun {
     private final Tensor output;
     private final double[][] seeds;
     private final GradientEngine gradients;
+    private final FedInputs.Bound fed;
 
     /**
      * Validates {@code input}, runs the model on it once and resolves the target against the
      * output.
      */
     public MethodRun(Model model, int batchSize, ProgressListener progress, Tensor input, Target target) {
+        this(model, batchSize, progress, input, FedInputs.none(), target);
+    }
+
+    /**
+     * Validates {@code input} and the model's other inputs {@code fed}, runs the model once and
+     * resolves the target against the output. Every later model call feeds {@code fed}, each row
+     * with its example's slice.
+     */
+    public MethodRun(Model model, int batchSize, ProgressListener progress, Tensor input, FedInputs fed,
+                     Target target) {
         this.model = model;
-        this.engine = new EvaluationEngine(model, batchSize, progress);
-        this.gradients = model instanceof DifferentiableModel dm ? new GradientEngine(dm, batchSize, progress) : null;
         model.signature().validate(input, "input");
+        this.fed = fed.bind(model.signature(), input.batchSize(), "input");
+        this.engine = new EvaluationEngine(model, batchSize, progress, this.fed);
+        this.gradients = model instanceof DifferentiableModel dm
+                ? new GradientEngine(dm, batchSize, progress, this.fed) : null;
         this.input = input;
         this.output = engine.forward(input);
         int outputs = output.dim(1);
@@ -46,6 +60,11 @@ public final class MethodRun {
                     + " outputs but returned " + outputs);
         }
         this.seeds = target.seeds(input.batchSize(), outputs);
+    }
+
+    /** The model's other inputs, checked, with their batch axes. */
+    public FedInputs.Bound fed() {
+        return fed;
     }
 
     public EvaluationEngine engine() {
@@ -133,7 +152,8 @@ public final class MethodRun {
                               OptionalLong seed, Optional<double[]> gap, Optional<double[]> fit) {
         long evals = engine.evaluations() + (gradients == null ? 0 : gradients.evaluations());
         Diagnostics d = new Diagnostics(evals, Duration.ofNanos(System.nanoTime() - started), gap, fit);
-        return new Attribution(method, values, target, options, seed, d, Provenance.of(model.info()));
+        return new Attribution(method, values, target, options, seed, d, Provenance.of(model.info()),
+                model.signature().inputName());
     }
 
     /** Turns per-example rows of attributions into a tensor of the input's shape (float32). */

@@ -10,6 +10,7 @@ import org.explain4j.core.Attribution;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.FedInputs;
 
 /**
  * Noise tunnel (Smilkov et al., 2017, "SmoothGrad: removing noise by adding noise", equation 3;
@@ -86,6 +87,11 @@ public final class NoiseTunnel implements AttributionMethod {
 
     @Override
     public Attribution attribute(Tensor input, Target target) {
+        return attribute(input, FedInputs.none(), target);
+    }
+
+    @Override
+    public Attribution attribute(Tensor input, FedInputs fed, Target target) {
         if (!input.dtype().isFloating()) {
             throw Explain4jException.dtype("input", "smoothgrad adds noise to the input, which is " + input.dtype().label());
         }
@@ -112,7 +118,11 @@ public final class NoiseTunnel implements AttributionMethod {
         Tensor stacked = input.dtype() == org.explain4j.core.DType.FLOAT64 ? Tensor.ofDoubles(noisy, shape)
                 : Tensor.ofDoublesAsFloats(noisy, shape);
         // 2. Run the inner method once over all noisy copies.
-        Attribution a = inner.attribute(stacked, expand(target, n, samples));
+        int[] exampleOfRow = new int[samples * n];
+        for (int r = 0; r < exampleOfRow.length; r++) {
+            exampleOfRow[r] = r % n;
+        }
+        Attribution a = inner.attribute(stacked, fed.forExamples(exampleOfRow, n), expand(target, n, samples));
         // 3. Combine per example.
         Tensor v = a.values();
         int per = v.exampleSize();
@@ -146,7 +156,7 @@ public final class NoiseTunnel implements AttributionMethod {
         opts.put("inner_options", a.options());
         return new Attribution(name(), Tensor.ofDoublesAsFloats(out, outShape), target, opts, OptionalLong.of(options.seed()),
                 new org.explain4j.core.Diagnostics(a.diagnostics().modelEvaluations(), a.diagnostics().elapsed(),
-                        Optional.empty(), Optional.empty()), a.provenance());
+                        Optional.empty(), Optional.empty()), a.provenance(), a.input());
     }
 
     /** The target for {@code samples} stacked copies of a batch of {@code n}. */

@@ -11,6 +11,7 @@ import org.explain4j.core.Baseline;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.engine.EvaluationEngine;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.model.Model;
@@ -95,7 +96,12 @@ public final class Occlusion implements AttributionMethod {
 
     @Override
     public Attribution attribute(Tensor input, Target target) {
-        MethodRun run = new MethodRun(model, options.batchSize(), progress, input, target);
+        return attribute(input, FedInputs.none(), target);
+    }
+
+    @Override
+    public Attribution attribute(Tensor input, FedInputs fed, Target target) {
+        MethodRun run = new MethodRun(model, options.batchSize(), progress, input, fed, target);
         int[] ex = input.exampleShape();
         int[] w = options.window;
         int[] s = options.stride;

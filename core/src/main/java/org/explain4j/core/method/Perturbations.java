@@ -106,7 +106,7 @@ final class Perturbations {
             }
         }
         double[] values = new double[count];
-        run.engine().evaluate(task, rows, run.input().exampleShape(), (row, dest) -> {
+        run.engine().evaluate(task, rows, run.input().exampleShape(), row -> jobs.get(jobOfRow[row]).example, (row, dest) -> {
             Job job = jobs.get(jobOfRow[row]);
             double[] x = inputRows[job.example];
             double[] ref = job.source != null ? job.source

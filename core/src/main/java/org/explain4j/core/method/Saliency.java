@@ -4,6 +4,7 @@ import java.util.Map;
 import org.explain4j.core.Attribution;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.engine.BatchSize;
 import org.explain4j.core.engine.EvaluationEngine;
 import org.explain4j.core.engine.ProgressListener;
@@ -57,8 +58,13 @@ public final class Saliency implements AttributionMethod {
 
     @Override
     public Attribution attribute(Tensor input, Target target) {
+        return attribute(input, FedInputs.none(), target);
+    }
+
+    @Override
+    public Attribution attribute(Tensor input, FedInputs fed, Target target) {
         boolean abs = options.abs();
-        return SingleBackward.run(name(), model, RuleSet.gradient(), options.batchSize(), progress, input, target,
+        return SingleBackward.run(name(), model, RuleSet.gradient(), options.batchSize(), progress, input, fed, target,
                 (x, g) -> abs ? Math.abs(g) : g, Map.of("abs", abs));
     }
 }

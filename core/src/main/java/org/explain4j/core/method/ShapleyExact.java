@@ -5,6 +5,7 @@ import org.explain4j.core.Baseline;
 import org.explain4j.core.FeatureMask;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.engine.BatchSize;
 import org.explain4j.core.engine.EvaluationEngine;
 import org.explain4j.core.engine.ProgressListener;
@@ -64,6 +65,11 @@ public final class ShapleyExact implements AttributionMethod {
 
     @Override
     public Attribution attribute(Tensor input, Target target) {
-        return enumeration.attribute(input, target);
+        return attribute(input, FedInputs.none(), target);
+    }
+
+    @Override
+    public Attribution attribute(Tensor input, FedInputs fed, Target target) {
+        return enumeration.attribute(input, fed, target);
     }
 }

@@ -7,6 +7,7 @@ import java.util.OptionalLong;
 import org.explain4j.core.Attribution;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.grad.DifferentiableModel;
 import org.explain4j.core.grad.RuleSet;
@@ -26,9 +27,9 @@ final class SingleBackward {
     }
 
     static Attribution run(String name, DifferentiableModel model, RuleSet rules, int batchSize, ProgressListener progress,
-                           Tensor input, Target target, Post post, Map<String, Object> options) {
+                           Tensor input, FedInputs fed, Target target, Post post, Map<String, Object> options) {
         // 1. Validate and run once.
-        MethodRun run = new MethodRun(model, batchSize, progress, input, target);
+        MethodRun run = new MethodRun(model, batchSize, progress, input, fed, target);
         run.requireFloatingInput(name);
         double[][] x = InputGradients.rows(input);
         // 2. One backward pass per example.

@@ -56,12 +56,16 @@ class NpyTest {
     }
 
     @Test
-    void int32_isReadAsInt64() throws Exception {
+    void int32_isReadAsInt32AndWrittenBackAsInt32() throws Exception {
         Path p = dir.resolve("i.npy");
         Files.write(p, npy("<i4", "(3,)", ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putInt(1).putInt(-2).putInt(3).array()));
         Tensor t = Npy.read(p);
-        assertThat(t.dtype()).isEqualTo(DType.INT64);
+        assertThat(t.dtype()).isEqualTo(DType.INT32);
         assertThat(t.toLongArray()).containsExactly(1, -2, 3);
+        Path back = dir.resolve("back.npy");
+        Npy.write(t, back);
+        assertThat(Npy.read(back).dtype()).isEqualTo(DType.INT32);
+        assertThat(Npy.read(back).toLongArray()).containsExactly(1, -2, 3);
     }
 
     @Test

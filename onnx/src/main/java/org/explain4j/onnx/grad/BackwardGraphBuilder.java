@@ -150,6 +150,7 @@ public final class BackwardGraphBuilder {
             Map<String, String> targets = targets();
             List<String> sources = new ArrayList<>(feedInputs.values());
             sources.add(spec.inputName());
+            sources.addAll(spec.fedInputs().keySet());
             valueDependent = Dataflow.valueDependent(nodes, sources);
             active = Dataflow.active(nodes, targets.values(), metas);
             List<Integer> relevant = Dataflow.relevant(nodes, spec.outputName(), active, metas);
@@ -249,11 +250,19 @@ public final class BackwardGraphBuilder {
 
         private void probe(ValueInfoProto input) {
             int inputType = input.getType().getTensorType().getElemType();
-            ShapeProbe.Result r = ShapeProbe.run(env, model, spec.inputName(), inputType, spec.inputShape());
+            ShapeProbe.Result r = ShapeProbe.run(env, model, spec.inputName(), inputType, spec.inputShape(),
+                    spec.fedInputs());
             metas.putAll(r.metas());
             probeLongs = r.longs();
             long[] shape = java.util.Arrays.stream(spec.inputShape()).asLongStream().toArray();
             metas.put(spec.inputName(), new TensorMeta(inputType, shape));
+            for (ValueInfoProto v : graph.getInputList()) {
+                Tensor fed = spec.fedInputs().get(v.getName());
+                if (fed != null) {
+                    metas.put(v.getName(), new TensorMeta(v.getType().getTensorType().getElemType(),
+                            java.util.Arrays.stream(fed.shape()).asLongStream().toArray()));
+                }
+            }
             for (TensorProto t : initializers.values()) {
                 metas.put(t.getName(), new TensorMeta(t.getDataType(),
                         t.getDimsList().stream().mapToLong(Long::longValue).toArray()));
@@ -541,6 +550,9 @@ public final class BackwardGraphBuilder {
                     .addAllNode(kept).addAllOutput(outputs);
             g.addInput(valueInfo(spec.inputName(), meta(spec.inputName())));
             g.addInput(valueInfo(SEED, meta(spec.outputName())));
+            for (String fed : spec.fedInputs().keySet()) {
+                g.addInput(valueInfo(fed, meta(fed)));
+            }
             Map<String, TensorMeta> feedMetas = new LinkedHashMap<>();
             feedInputs.forEach((t, in) -> {
                 g.addInput(valueInfo(in, meta(in)));

@@ -1,6 +1,10 @@
 package org.explain4j.onnx.grad;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.explain4j.core.Tensor;
 import org.explain4j.core.grad.RuleSet;
 
 /**
@@ -14,18 +18,28 @@ import org.explain4j.core.grad.RuleSet;
  * @param captures   tensors whose forward value becomes an extra output
  * @param feeds      tensors whose consumers read a new graph input instead
  * @param rules      how each op propagates
+ * @param fedInputs  the model's other inputs, fed as given: each stays a graph input of the
+ *                   backward graph, at the shape of the tensor given here (whose values the
+ *                   shape probe runs on; nothing computed from them is taken as a constant)
  */
 public record BackwardSpec(String inputName, String outputName, int[] inputShape, List<String> gradients,
-                           List<String> captures, List<String> feeds, RuleSet rules) {
+                           List<String> captures, List<String> feeds, RuleSet rules, Map<String, Tensor> fedInputs) {
     public BackwardSpec {
         if (inputName == null || outputName == null || inputShape == null || gradients == null || captures == null
-                || feeds == null || rules == null) {
+                || feeds == null || rules == null || fedInputs == null) {
             throw new IllegalArgumentException("every field of a BackwardSpec is required");
         }
         inputShape = inputShape.clone();
         gradients = List.copyOf(gradients);
         captures = List.copyOf(captures);
         feeds = List.copyOf(feeds);
+        fedInputs = Collections.unmodifiableMap(new LinkedHashMap<>(fedInputs));
+    }
+
+    /** A spec for a model with a single input. */
+    public BackwardSpec(String inputName, String outputName, int[] inputShape, List<String> gradients,
+                        List<String> captures, List<String> feeds, RuleSet rules) {
+        this(inputName, outputName, inputShape, gradients, captures, feeds, rules, Map.of());
     }
 
     @Override

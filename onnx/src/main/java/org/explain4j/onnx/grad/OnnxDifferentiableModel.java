@@ -6,7 +6,6 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import com.google.protobuf.InvalidProtocolBufferException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -14,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -41,7 +41,8 @@ import org.explain4j.onnx.grad.propagation.Canonizers;
  */
 public final class OnnxDifferentiableModel implements DifferentiableModel {
     /** The cache key of a compiled backward model. */
-    record Key(RuleSet rules, List<String> captures, List<String> feeds, boolean inputGradient, List<Integer> shape) {
+    record Key(RuleSet rules, List<String> captures, List<String> feeds, boolean inputGradient, List<Integer> shape,
+               String input, Map<String, List<Integer>> fedShapes) {
     }
 
     /** A backward model and its session. */
@@ -49,8 +50,9 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
     }
 
     private final OnnxModel model;
+    private final RuleRegistry registry;
     private final BackwardGraphBuilder builder;
-    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final OrtEnvironment env = OnnxModel.environment();
     private final Map<Key, Compiled> compiled = new ConcurrentHashMap<>();
     private volatile ModelProto proto;
     private final Map<List<Canonizer>, ModelProto> canonical = new ConcurrentHashMap<>();
@@ -68,7 +70,17 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
             throw new IllegalArgumentException("model and rules are required");
         }
         this.model = model;
+        this.registry = rules;
         this.builder = new BackwardGraphBuilder(rules);
+    }
+
+    /**
+     * The same model explaining its input {@code name}, the others fed as given; a new object
+     * with its own compiled sessions (close it too).
+     */
+    public OnnxDifferentiableModel explaining(String name) {
+        return name.equals(model.signature().inputName()) ? this
+                : new OnnxDifferentiableModel(model.explaining(name), registry);
     }
 
     /** The wrapped model. */
@@ -79,6 +91,11 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
     @Override
     public Tensor forward(Tensor input) {
         return model.forward(input);
+    }
+
+    @Override
+    public Tensor forward(Tensor input, Map<String, Tensor> fed) {
+        return model.forward(input, fed);
     }
 
     @Override
@@ -93,7 +110,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
 
     /** The backward model for a request at an input shape (built or taken from the cache), for inspection. */
     public BackwardGraph backwardGraph(BackwardRequest request, int... inputShape) {
-        return compiled(request, inputShape).graph();
+        return compiled(request, inputShape, checkInputs(request.inputs(), model.signature())).graph();
     }
 
     @Override
@@ -101,7 +118,8 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
         ModelSignature sig = model.signature();
         sig.validate(input, "input");
         Tensor in = input.dtype() == sig.inputType() ? input : input.to(sig.inputType());
-        Compiled c = compiled(request, in.shape());
+        Map<String, Tensor> fed = checkInputs(request.inputs(), sig);
+        Compiled c = compiled(request, in.shape(), fed);
         BackwardGraph g = c.graph();
         Tensor s = checkSeed(seed, g.outputMeta());
         Map<String, Tensor> feeds = checkFeeds(request.feeds(), g);
@@ -112,6 +130,9 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
             inputs.put(g.seedName(), track(OrtTensors.toOrt(env, s), created));
             for (Map.Entry<String, Tensor> f : feeds.entrySet()) {
                 inputs.put(g.feedInputs().get(f.getKey()), track(OrtTensors.toOrt(env, f.getValue()), created));
+            }
+            for (Map.Entry<String, Tensor> f : fed.entrySet()) {
+                inputs.put(f.getKey(), track(OrtTensors.toOrt(env, f.getValue()), created));
             }
             try (OrtSession.Result r = c.session().run(inputs)) {
                 return result(r, g, in, feeds, request);
@@ -192,19 +213,45 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
         return out;
     }
 
+    /** The model's other inputs: every one given, each in its declared floating type. */
+    private static Map<String, Tensor> checkInputs(Map<String, Tensor> fed, ModelSignature sig) {
+        Map<String, Tensor> out = new TreeMap<>();
+        for (String name : sig.fedInputNames()) {
+            Tensor t = fed.get(name);
+            if (t == null) {
+                throw Explain4jException.usage("input", "the model's input '" + name + "' "
+                        + sig.input(name).orElseThrow().describe() + " is not given; feed it (--input " + name + "=FILE)");
+            }
+            DType want = sig.input(name).orElseThrow().type();
+            boolean convertible = t.dtype().isFloating() == want.isFloating();
+            out.put(name, t.dtype() == want || !convertible ? t : t.to(want));
+        }
+        for (String name : fed.keySet()) {
+            if (!out.containsKey(name)) {
+                throw Explain4jException.usage("input", "the model has no other input named '" + name + "'; it is fed "
+                        + sig.fedInputNames());
+            }
+        }
+        return out;
+    }
+
     private static DType dtypeOf(TensorMeta m) {
         return ShapeProbe.dtypeOf(m.elemType(), "output");
     }
 
     /** The compiled backward model for a request at an input shape, built and cached on first use. */
     Compiled compiled(BackwardRequest request, int[] inputShape) {
+        return compiled(request, inputShape, checkInputs(request.inputs(), model.signature()));
+    }
+
+    private Compiled compiled(BackwardRequest request, int[] inputShape, Map<String, Tensor> fed) {
         if (closed) {
             throw Explain4jException.usage("model", "this differentiable model is closed");
         }
         Key key = new Key(request.rules(), List.copyOf(new TreeSet<>(request.captures())),
                 List.copyOf(new TreeSet<>(request.feeds().keySet())), request.inputGradient(),
-                Arrays.stream(inputShape).boxed().toList());
-        Compiled c = compiled.computeIfAbsent(key, this::compile);
+                Arrays.stream(inputShape).boxed().toList(), model.signature().inputName(), shapes(fed));
+        Compiled c = compiled.computeIfAbsent(key, k -> compile(k, fed));
         if (closed) {
             closeQuietly(compiled.remove(key));
             throw Explain4jException.usage("model", "this differentiable model is closed");
@@ -212,7 +259,13 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
         return c;
     }
 
-    private Compiled compile(Key key) {
+    private static Map<String, List<Integer>> shapes(Map<String, Tensor> fed) {
+        Map<String, List<Integer>> s = new TreeMap<>();
+        fed.forEach((k, v) -> s.put(k, Arrays.stream(v.shape()).boxed().toList()));
+        return s;
+    }
+
+    private Compiled compile(Key key, Map<String, Tensor> fed) {
         String input = model.signature().inputName();
         List<String> grads = new ArrayList<>();
         if (key.inputGradient()) {
@@ -230,13 +283,13 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
         }
         int[] shape = key.shape().stream().mapToInt(Integer::intValue).toArray();
         BackwardSpec spec = new BackwardSpec(input, model.outputName(), shape, grads, key.captures(), key.feeds(),
-                key.rules());
+                key.rules(), fed);
         // propagation rule sets run on the model after the canonizers they ask for (BatchNorm merging)
         BackwardGraph graph = key.rules().isGradient() ? builder.build(proto(), spec)
                 : Canonizers.build(builder, canonical(key.rules().canonizers()), spec);
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setOptimizationLevel(model.options().optimization());
-            so.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+            so.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
             if (model.options().intraOpThreads() > 0) {
                 so.setIntraOpNumThreads(model.options().intraOpThreads());
             }
@@ -245,7 +298,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
                 // performance work only: ONNX Runtime writes a per-op timing trace with this prefix
                 so.enableProfiling(profile);
             }
-            return new Compiled(graph, env.createSession(graph.model().toByteArray(), so));
+            return new Compiled(graph, ExternalData.createSession(env, graph.model(), so));
         } catch (OrtException e) {
             throw Explain4jException.model("--model", "ONNX Runtime rejected the backward graph of "
                     + model.info().name() + " (opset " + graph.opset() + "): " + ShapeProbe.firstLine(e.getMessage())
@@ -256,15 +309,46 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
     private ModelProto proto() {
         ModelProto p = proto;
         if (p == null) {
-            try {
-                p = ModelProto.parseFrom(model.modelBytes());
-            } catch (InvalidProtocolBufferException e) {
-                throw Explain4jException.model("--model", "cannot parse " + model.info().name()
-                        + " as an ONNX model: " + e.getMessage(), e);
+            p = ExternalData.load(model);
+            if (model.signature().fixedBatch() > 0) {
+                p = relaxBatch(p, model.signature().fixedBatch());
             }
             proto = p;
         }
         return p;
+    }
+
+    /**
+     * A model exported with a fixed batch, with that batch dimension left open in its inputs and
+     * outputs, so that the backward graph can take path points or a reference beside the input
+     * in one call (the forward model itself is still called with its fixed batch). Declared
+     * intermediate shapes are dropped; the shape probe learns them again.
+     */
+    static ModelProto relaxBatch(ModelProto p, int fixed) {
+        ai.onnx.proto.OnnxMl.GraphProto.Builder g = p.getGraph().toBuilder().clearValueInfo();
+        for (int i = 0; i < g.getInputCount(); i++) {
+            // every dimension of that size: a fed input's batch axis need not be its first
+            g.setInput(i, relax(g.getInput(i), fixed, false));
+        }
+        for (int i = 0; i < g.getOutputCount(); i++) {
+            g.setOutput(i, relax(g.getOutput(i), fixed, true));
+        }
+        return p.toBuilder().setGraph(g).build();
+    }
+
+    private static ai.onnx.proto.OnnxMl.ValueInfoProto relax(ai.onnx.proto.OnnxMl.ValueInfoProto v, int fixed,
+                                                             boolean firstOnly) {
+        if (!v.getType().hasTensorType() || !v.getType().getTensorType().hasShape()) {
+            return v;
+        }
+        var b = v.toBuilder();
+        var shape = b.getTypeBuilder().getTensorTypeBuilder().getShapeBuilder();
+        for (int i = 0; i < (firstOnly ? Math.min(1, shape.getDimCount()) : shape.getDimCount()); i++) {
+            if (shape.getDim(i).hasDimValue() && shape.getDim(i).getDimValue() == fixed) {
+                shape.getDimBuilder(i).clearDimValue().setDimParam("explain4j_batch_" + i);
+            }
+        }
+        return b.build();
     }
 
     /** The model after the given canonizers, computed once per list. */

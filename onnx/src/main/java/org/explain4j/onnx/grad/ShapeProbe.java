@@ -13,7 +13,9 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -38,6 +40,12 @@ final class ShapeProbe {
     }
 
     static Result run(OrtEnvironment env, ModelProto model, String inputName, int inputType, int[] shape) {
+        return run(env, model, inputName, inputType, shape, Map.of());
+    }
+
+    /** As above, with the model's other inputs fed as given ({@code fed}, by name). */
+    static Result run(OrtEnvironment env, ModelProto model, String inputName, int inputType, int[] shape,
+                      Map<String, Tensor> fed) {
         GraphProto g = model.getGraph();
         Set<String> outputs = new HashSet<>();
         g.getOutputList().forEach(o -> outputs.add(o.getName()));
@@ -52,11 +60,20 @@ final class ShapeProbe {
         byte[] bytes = model.toBuilder().setGraph(pg).build().toByteArray();
         Map<String, TensorMeta> metas = new HashMap<>();
         Map<String, long[]> longs = new HashMap<>();
+        List<OnnxTensor> created = new ArrayList<>();
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+            so.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
+            Map<String, OnnxTensor> feeds = new HashMap<>();
+            created.add(OrtTensors.toOrt(env, Tensor.zeros(dtypeOf(inputType, inputName), shape)));
+            feeds.put(inputName, created.get(0));
+            for (Map.Entry<String, Tensor> f : fed.entrySet()) {
+                created.add(OrtTensors.toOrt(env, f.getValue()));
+                feeds.put(f.getKey(), created.get(created.size() - 1));
+            }
+            ExternalData.configure(so, model);
             try (OrtSession session = env.createSession(bytes, so);
-                 OnnxTensor zero = OrtTensors.toOrt(env, Tensor.zeros(dtypeOf(inputType, inputName), shape));
-                 OrtSession.Result r = session.run(Map.of(inputName, zero))) {
+                 OrtSession.Result r = session.run(feeds)) {
                 for (Map.Entry<String, OnnxValue> e : r) {
                     if (e.getValue() instanceof OnnxTensor t) {
                         TensorInfo info = t.getInfo();
@@ -75,6 +92,8 @@ final class ShapeProbe {
             throw Explain4jException.model("--model", "ONNX Runtime could not run the model on a zero input of shape "
                     + Tensor.shapeString(shape) + " to learn its tensor shapes: " + firstLine(e.getMessage())
                     + "; check that the input shape fits the model", e);
+        } finally {
+            OnnxValue.close(created);
         }
         return new Result(metas, longs);
     }
@@ -120,6 +139,7 @@ final class ShapeProbe {
             case DataType.FLOAT_VALUE -> DType.FLOAT32;
             case DataType.DOUBLE_VALUE -> DType.FLOAT64;
             case DataType.INT64_VALUE -> DType.INT64;
+            case DataType.INT32_VALUE -> DType.INT32;
             default -> throw Explain4jException.unsupported("--model", "the model input '" + name + "' is "
                     + TensorMeta.typeName(elemType) + "; explain4j supports float32, float64 and int64 inputs");
         };
