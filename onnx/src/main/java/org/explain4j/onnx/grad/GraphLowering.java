@@ -71,7 +71,8 @@ final class GraphLowering {
         ShapeProbe.Result probe;
         Set<String> dependent;
         for (int round = 0; ; round++) {
-            probe = ShapeProbe.run(env, runnable(current), spec.inputName(), inputType, spec.inputShape());
+            probe = ShapeProbe.run(env, runnable(current), spec.inputName(), inputType, spec.inputShape(),
+                    spec.fedInputs());
             List<NodeProto> nodes = current.getGraph().getNodeList();
             dependent = Dataflow.valueDependent(nodes, sources);
             Set<String> dep = dependent;

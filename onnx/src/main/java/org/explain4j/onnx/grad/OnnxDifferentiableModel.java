@@ -42,8 +42,16 @@ import org.explain4j.onnx.grad.propagation.Canonizers;
 public final class OnnxDifferentiableModel implements DifferentiableModel {
     /** The cache key of a compiled backward model. */
     record Key(RuleSet rules, List<String> captures, List<String> feeds, boolean inputGradient, List<Integer> shape,
-               String input, Map<String, List<Integer>> fedShapes) {
+               String input, Map<String, List<Integer>> fedShapes, Map<String, List<Double>> smallFedValues) {
     }
+
+    /**
+     * Fed inputs of at most this many elements are part of the cache key by value: such inputs
+     * (a sample rate, a flag) may decide an {@code If} that the lowering folds into the derived
+     * graph, so another value must not reuse that graph. Larger fed inputs (masks, states) are
+     * keyed by shape only.
+     */
+    static final int SMALL_FED_INPUT = 64;
 
     /** A backward model and its session. */
     record Compiled(BackwardGraph graph, OrtSession session) {
@@ -250,13 +258,23 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
         }
         Key key = new Key(request.rules(), List.copyOf(new TreeSet<>(request.captures())),
                 List.copyOf(new TreeSet<>(request.feeds().keySet())), request.inputGradient(),
-                Arrays.stream(inputShape).boxed().toList(), model.signature().inputName(), shapes(fed));
+                Arrays.stream(inputShape).boxed().toList(), model.signature().inputName(), shapes(fed), smallValues(fed));
         Compiled c = compiled.computeIfAbsent(key, k -> compile(k, fed));
         if (closed) {
             closeQuietly(compiled.remove(key));
             throw Explain4jException.usage("model", "this differentiable model is closed");
         }
         return c;
+    }
+
+    private static Map<String, List<Double>> smallValues(Map<String, Tensor> fed) {
+        Map<String, List<Double>> s = new TreeMap<>();
+        fed.forEach((k, v) -> {
+            if (v.size() <= SMALL_FED_INPUT) {
+                s.put(k, Arrays.stream(v.toDoubleArray()).boxed().toList());
+            }
+        });
+        return s;
     }
 
     private static Map<String, List<Integer>> shapes(Map<String, Tensor> fed) {
