@@ -150,6 +150,14 @@ public final class OnnxModel implements Model {
         return new OnnxModel(path, readModel(path), options);
     }
 
+    /**
+     * A model from bytes held in memory, e.g. an edited copy of a loaded model (the randomised
+     * models of MPRT); {@code name} stands for the file in messages and provenance.
+     */
+    public static OnnxModel fromBytes(String name, byte[] bytes, Options options) {
+        return new OnnxModel(Path.of(name), bytes.clone(), options);
+    }
+
     /** Reads a model file's bytes with the errors the command line reports. */
     public static byte[] readModel(Path path) {
         try {

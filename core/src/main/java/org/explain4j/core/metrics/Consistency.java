@@ -84,7 +84,7 @@ final class Consistency implements Metric {
                 out = Arrays.stream(a).map(v -> Math.rint(v * scale) / scale).toArray();
             }
             case "rank" -> {
-                int[] asc = Attributions.ascending(a);
+                int[] asc = Attributions.ascending(SignedZeros.canonical(new double[][] {a.clone()})[0]);
                 out = new double[a.length];
                 for (int i = 0; i < asc.length; i++) {
                     out[i] = asc[asc.length - 1 - i];

@@ -92,17 +92,17 @@ final class Mprt implements Metric {
     /** Per example: Spearman(a, e) on the original model, then after each randomisation step. */
     static double[][] similarities(MetricInput in, ExampleData d, Params params, ExplainPass pass) {
         Randomisable r = LayerRandomisation.of(in, NAME);
-        double[][] a = Attributions.preprocess(d.a(), params.bool("normalise"), params.bool("abs"));
+        double[][] a = SignedZeros.canonical(Attributions.preprocess(d.a(), params.bool("normalise"), params.bool("abs")));
         List<List<String>> steps = LayerRandomisation.steps(r.layers(), params.string("layer-order"));
         boolean skip = params.bool("skip-layers");
         List<double[][]> explanations = new ArrayList<>();
-        explanations.add(pass.explain(in.model(), 0));
+        explanations.add(SignedZeros.canonical(pass.explain(in.model(), 0)));
         for (int l = 0; l < steps.size(); l++) {
             if (skip && l + 1 < steps.size()) {
                 continue;
             }
             try (Model m = r.randomised(steps.get(l), in.seed())) {
-                explanations.add(pass.explain(m, l + 1));
+                explanations.add(SignedZeros.canonical(pass.explain(m, l + 1)));
             }
         }
         double[][] out = new double[d.size()][explanations.size()];

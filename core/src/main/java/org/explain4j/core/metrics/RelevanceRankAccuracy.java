@@ -35,7 +35,7 @@ final class RelevanceRankAccuracy implements Metric {
     public Scores evaluate(MetricInput in) {
         ExampleData d = ExampleData.of(in);
         boolean[][] s = LocalisationSupport.mask(in, d, NAME);
-        double[][] a = Attributions.preprocess(d.a(), params.bool("normalise"), params.bool("abs"));
+        double[][] a = SignedZeros.canonical(Attributions.preprocess(d.a(), params.bool("normalise"), params.bool("abs")));
         double[] out = new double[d.size()];
         for (int n = 0; n < out.length; n++) {
             int k = LocalisationSupport.count(s[n]);

@@ -45,7 +45,7 @@ final class TopKIntersection implements Metric {
                     + d.spatial() + ")");
         }
         boolean[][] s = LocalisationSupport.mask(in, d, NAME);
-        double[][] a = Attributions.preprocess(d.a(), params.bool("normalise"), params.bool("abs"));
+        double[][] a = SignedZeros.canonical(Attributions.preprocess(d.a(), params.bool("normalise"), params.bool("abs")));
         double[] out = new double[d.size()];
         for (int n = 0; n < out.length; n++) {
             int size = LocalisationSupport.count(s[n]);
