@@ -104,6 +104,11 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
 
     @Override
     public Model randomised(List<String> names, long seed) {
+        return load(randomisedProto(names, seed), "randomised " + names);
+    }
+
+    /** The graph with the layers {@code names} randomised from {@code seed}. */
+    ModelProto randomisedProto(List<String> names, long seed) {
         Map<String, TensorProto> replaced = new HashMap<>();
         for (String name : names) {
             Layer layer = layers.get(name);
@@ -115,7 +120,7 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
                 replaced.put(t.getName(), t);
             }
         }
-        return load(replaceInitializers(replaced), "randomised " + names);
+        return replaceInitializers(replaced);
     }
 
     @Override
