@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 /** The {@code explain4j} command. */
 @Command(name = "explain4j", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Explains deep-learning models: which parts of an input drove a model's output.",
-        subcommands = {AttributeCommand.class, ExplainCommand.class, MethodsCommand.class, DemoCommand.class, BenchCommand.class,
+        subcommands = {AttributeCommand.class, ExplainCommand.class, MethodsCommand.class, EvaluateCommand.class, MetricsCommand.class, DemoCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
@@ -39,6 +39,7 @@ public final class Main implements Runnable {
                 m.summary().replace("%", "%%"))));
         CommandLine.Model.CommandSpec attribute = cl.getSubcommands().get("attribute").getCommandSpec();
         MethodOptions.addTo(attribute);
+        MetricOptions.addTo(cl.getSubcommands().get("evaluate").getCommandSpec());
         CommandLine.Model.UsageMessageSpec usage = attribute.usageMessage();
         String[] footer = usage.footer();
         String[] withMethods = new String[footer.length + 1];

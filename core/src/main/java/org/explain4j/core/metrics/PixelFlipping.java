@@ -1,0 +1,88 @@
+package org.explain4j.core.metrics;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import org.explain4j.core.Tensor;
+import org.explain4j.core.catalog.ParamSpec;
+import org.explain4j.core.catalog.Params;
+
+/**
+ * Pixel flipping (Bach et al. 2015; Quantus {@code PixelFlipping}): features in descending
+ * attribution order are set to the baseline of the current input cumulatively,
+ * {@code features-in-step} at a time; the curve of target outputs after each step (the
+ * unperturbed prediction is not part of it), or its trapezoid area per example.
+ */
+final class PixelFlipping extends BaseMetric {
+    static final String NAME = "pixel-flipping";
+
+    static MetricSpec spec() {
+        return new MetricSpec(NAME, Category.FAITHFULNESS, "Quantus 0.6.0 PixelFlipping (Bach et al. 2015)",
+                "output curve as the most important features are removed first; a faster fall is better",
+                "Features in descending attribution order are set to the baseline of the current input, features-in-step at "
+                        + "a time, cumulatively; the curve holds f(x_j)[y] after each step j = 1..ceil(F/f). With "
+                        + "return-auc-per-sample: its trapezoid area (dx = 1), lower is better.",
+                List.of(MetricParams.featuresInStep(), MetricParams.abs(false), MetricParams.normalise(true),
+                        MetricParams.perturbBaseline("black"),
+                        ParamSpec.bool("return-auc-per-sample", false, "return the curve's area per example instead of the curve"),
+                        MetricParams.softmax(true)),
+                false, false, false, "(N, ceil(F/f)); (N,) with return-auc-per-sample", Optional.empty(), PixelFlipping::new);
+    }
+
+    private final int step;
+    private final PerturbBaseline baseline;
+
+    PixelFlipping(Params p) {
+        super(NAME, p);
+        this.step = p.integer("features-in-step");
+        this.baseline = PerturbBaseline.parse(p.string("perturb-baseline"), "perturb-baseline");
+    }
+
+    @Override
+    public Scores evaluate(MetricInput in) {
+        ExampleData d = ExampleData.of(in);
+        d.requireDivides(step);
+        double[][] a = preprocess(d, params.bool("normalise"), params.bool("abs"));
+        int n = d.size();
+        int steps = ceilDiv(d.features(), step);
+        ModelCalls calls = ModelCalls.of(in);
+        double[] p = removalCurve(calls, NAME, d, a, n, steps, step, baseline, in.seed(), params.bool("softmax"));
+        if (params.bool("return-auc-per-sample")) {
+            double[] auc = new double[n];
+            for (int e = 0; e < n; e++) {
+                double s = 0;
+                for (int j = 1; j < steps; j++) {
+                    s += (p[e * steps + j - 1] + p[e * steps + j]) / 2.0;
+                }
+                auc[e] = s;
+            }
+            return scores(Tensor.ofDoubles(auc, n), baseline.random(), in.seed(), Optional.empty(), calls.evaluations());
+        }
+        return scores(Tensor.ofDoubles(p, n, steps), baseline.random(), in.seed(), Optional.empty(), calls.evaluations());
+    }
+
+    /**
+     * The target outputs, row {@code e * steps + j}, of the first {@code n} examples after
+     * cumulatively setting steps 0..j of their descending order to the baseline of the current
+     * input (pixel-flipping, sensitivity-n).
+     */
+    static double[] removalCurve(ModelCalls calls, String task, ExampleData d, double[][] a, int n, int steps, int step,
+                                 PerturbBaseline baseline, long seed, boolean softmax) {
+        int f = d.features();
+        double[][] x = d.x();
+        int[][] order = new int[n][];
+        SplittableRandom[] rng = new SplittableRandom[n];
+        for (int e = 0; e < n; e++) {
+            order[e] = Attributions.descending(a[e]);
+            rng[e] = baseline.random() ? MetricRandom.forExample(seed, e) : null;
+        }
+        double[][] start = java.util.Arrays.copyOf(x, n);
+        CumulativeRows rows = new CumulativeRows(start, steps, (e, j, cur) -> {
+            double v = baseline.of(cur, rng[e]);
+            for (int k = j * step; k < Math.min(f, (j + 1) * step); k++) {
+                cur[order[e][k]] = v;
+            }
+        });
+        return calls.targets(task, rows.rows(), rows, row -> d.target(row / steps), softmax);
+    }
+}
