@@ -23,7 +23,7 @@ final class EfficientMprt implements Metric {
                 "relative rise of the explanation's entropy when the model is randomised",
                 "Compares the histogram entropy of the method's explanation on the model and on the randomised model; "
                         + "an explanation that reflects the model becomes noisier: higher is better.",
-                List.of(QuantusParams.layerOrder("bottom_up"),
+                List.of(ParamSpec.seed().withDefault(42L), QuantusParams.layerOrder("bottom_up"),
                         ParamSpec.integer("n-bins", 100, ParamSpec.Range.atLeast(1), "equal-width histogram bins"),
                         QuantusParams.abs(false), QuantusParams.normalise(false)),
                 false, true, true, "(N,)", Optional.of(true), EfficientMprt::new);

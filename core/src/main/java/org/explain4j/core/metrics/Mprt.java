@@ -24,7 +24,7 @@ final class Mprt implements Metric {
                 "Randomises the model's layers one after another and compares (Spearman) each new explanation with the "
                         + "given one. An explanation that reflects the model should become dissimilar: lower similarity "
                         + "after randomisation is better.",
-                List.of(QuantusParams.layerOrder("top_down"),
+                List.of(ParamSpec.seed().withDefault(42L), QuantusParams.layerOrder("top_down"),
                         ParamSpec.bool("return-average-correlation", false,
                                 "one value per example: the mean of all columns, the original included (as Quantus)"),
                         ParamSpec.bool("return-last-correlation", false, "one value per example: the last column"),

@@ -23,7 +23,7 @@ final class RandomLogit implements Metric {
                 "similarity (SSIM) between the explanation of the target and of a random other class",
                 "Explains a random non-target class with the same method and compares it with the given attribution "
                         + "(SSIM, 1 = identical). Class-specific explanations score low: lower is better.",
-                List.of(ParamSpec.integer("num-classes", 1000, ParamSpec.Range.atLeast(2), "number of classes of the model"),
+                List.of(ParamSpec.seed().withDefault(42L), ParamSpec.integer("num-classes", 1000, ParamSpec.Range.atLeast(2), "number of classes of the model"),
                         QuantusParams.classes("off-class", "the other class per example (default: drawn from the seed)"),
                         QuantusParams.abs(false), QuantusParams.normalise(true)),
                 false, true, true, "(N,)", Optional.of(false), RandomLogit::new);

@@ -23,7 +23,7 @@ final class SmoothMprt implements Metric {
                 "MPRT with explanations denoised by averaging over noisy inputs",
                 "As mprt, but each recomputed explanation is the mean over noisy copies of the input, which removes "
                         + "the gradient noise that makes plain MPRT unreliable. Lower similarity after randomisation is better.",
-                List.of(QuantusParams.layerOrder("bottom_up"),
+                List.of(ParamSpec.seed().withDefault(42L), QuantusParams.layerOrder("bottom_up"),
                         QuantusParams.nrSamples(50, "noisy inputs per denoised explanation (the last one noise-free)"),
                         ParamSpec.real("noise-magnitude", 0.1, ParamSpec.Range.atLeast(0),
                                 "noise std as a share of each example's value range"),
