@@ -38,11 +38,13 @@ import org.explain4j.onnx.grad.propagation.PropagationRegistry;
  * Runtime session; the user's file and the wrapped model are never changed.
  *
  * <p>Layers are the nodes with weights stored as initializers, in graph order: Conv,
- * ConvTranspose, Gemm, MatMul (with the initializer of an Add that alone reads it, PyTorch's
- * Linear on more than two dimensions) and BatchNormalization. Randomising a layer follows
+ * ConvTranspose, Gemm and MatMul (with the initializer of an Add that alone reads it, PyTorch's
+ * Linear on more than two dimensions). BatchNormalization is not a layer: the golden
+ * specification counts Conv and Gemm only (PyTorch's exporter folds BatchNorm into the Conv in
+ * eval mode), and resetting it would not randomise anything. Randomising a layer follows
  * PyTorch's {@code reset_parameters}, which Quantus calls: weight and bias i.i.d.
  * U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (fan_in = input features, or in-channels/groups * kernel
- * size), BatchNormalization back to scale 1, bias 0, mean 0, variance 1. Like Quantus (which
+ * size). Like Quantus (which
  * re-seeds torch with {@code seed + 1} before each layer), every layer's draws start from the
  * same stream of the seed, so layers of equal shape get equal weights and a layer keeps its
  * values throughout a cascade. The stream is Java's {@link SplittableRandom}, not torch's
@@ -190,13 +192,13 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
             NodeProto n = g.getNode(i);
             List<String> params = new ArrayList<>();
             switch (n.getOpType()) {
-                case "Conv", "ConvTranspose", "Gemm", "BatchNormalization" -> {
+                case "Conv", "ConvTranspose", "Gemm" -> {
                     for (int k = 1; k < n.getInputCount(); k++) {
                         if (inits.contains(n.getInput(k))) {
                             params.add(n.getInput(k));
                         }
                     }
-                    if (!n.getOpType().equals("BatchNormalization") && (params.isEmpty() || !params.get(0).equals(n.getInput(1)))) {
+                    if (params.isEmpty() || !params.get(0).equals(n.getInput(1))) {
                         params.clear(); // weights computed at run time: nothing to randomise
                     }
                 }
@@ -238,18 +240,6 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
     private List<TensorProto> randomise(Layer layer, long seed) {
         NodeProto n = layer.node();
         List<TensorProto> out = new ArrayList<>();
-        if (n.getOpType().equals("BatchNormalization")) {
-            // inputs: X, scale, B, mean, var -> 1, 0, 0, 1 (torch's reset_parameters and reset_running_stats)
-            for (int k = 1; k < n.getInputCount(); k++) {
-                if (layer.initializers().contains(n.getInput(k))) {
-                    TensorProto t = initializer(n.getInput(k));
-                    double[] v = new double[size(t)];
-                    java.util.Arrays.fill(v, k == 1 || k == 4 ? 1.0 : 0.0);
-                    out.add(encode(t.getName(), t.getDataType(), dims(t), v));
-                }
-            }
-            return out;
-        }
         TensorProto w = initializer(layer.initializers().get(0));
         int[] d = dims(w);
         int fanIn = switch (n.getOpType()) {

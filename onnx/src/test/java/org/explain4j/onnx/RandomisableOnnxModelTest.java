@@ -65,6 +65,24 @@ class RandomisableOnnxModelTest {
     }
 
     @Test
+    void layers_residualCnnWithUnfoldedBatchNorm_areItsThreeConvsAndGemm() throws Exception {
+        try (OnnxModel onnx = OnnxModel.load(Path.of("../fixtures/models/residual_cnn.onnx"));
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(onnx)) {
+            RandomisableOnnxModel r = new RandomisableOnnxModel(onnx, d);
+            ModelProto p = ModelProto.parseFrom(onnx.modelBytes());
+            assertThat(p.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("BatchNormalization")).count())
+                    .isEqualTo(3);
+            List<String> ops = p.getGraph().getNodeList().stream().filter(n -> r.layers().contains(n.getName()))
+                    .map(n -> n.getOpType()).toList();
+            assertThat(ops).as("the golden README's 4 layers of the residual CNN").containsExactly("Conv", "Conv", "Conv", "Gemm");
+            Tensor x = Npy.read(Path.of("../fixtures/models/residual_cnn_x.npy"));
+            try (Model m = r.randomised(r.layers(), 1)) {
+                assertThat(m.forward(x)).isNotEqualTo(onnx.forward(x));
+            }
+        }
+    }
+
+    @Test
     void randomised_drawsTorchsUniformInitFromTheSeed_inACopy() throws Exception {
         Path file = DIGITS.resolve("digits_cnn.onnx");
         byte[] before = Files.readAllBytes(file);

@@ -21,7 +21,7 @@ final class LayerRandomisation {
         if (in.model() instanceof Randomisable r) {
             if (r.layers().isEmpty()) {
                 throw Explain4jException.usage("model", metric + " randomises the model's parameterised layers, but the model "
-                        + "has none (no Conv, Gemm, MatMul or BatchNormalization with weights)");
+                        + "has none (no Conv, ConvTranspose, Gemm or MatMul with initializer weights)");
             }
             return r;
         }
