@@ -93,24 +93,9 @@ class MetricsGoldenApiTest {
                 }
             }
         }
-        Path modelPath = folder.resolve(c.get("model").asText()).normalize();
-        Tensor x = Npy.read(folder.resolve(c.get("input").asText()));
-        Tensor a = Npy.read(folder.resolve(c.get("attribution").asText()));
-        Optional<Tensor> mask = c.has("mask") ? Optional.of(Npy.read(folder.resolve(c.get("mask").asText()))) : Optional.empty();
-        String m = method;
-        Explainer explainer = (model, input, t) -> MethodCatalog.create(m, model, methodParams, ProgressListener.NONE)
-                .attribute(input, Target.of(t)).values();
-        double[] actual;
-        int[] shape;
-        try (OnnxModel onnx = OnnxModel.load(modelPath);
-             OnnxDifferentiableModel d = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard())) {
-            RandomisableOnnxModel model = new RandomisableOnnxModel(onnx, d);
-            MetricInput in = new MetricInput(model, x, a, targets, mask, Optional.ofNullable(m == null ? null : explainer), seed,
-                    64, ProgressListener.NONE);
-            Tensor values = spec.factory().create(spec.bind(metricParams)).evaluate(in).values();
-            actual = values.toDoubleArray();
-            shape = values.shape();
-        }
+        Tensor values = evaluate(c, folder, spec, metricParams, methodParams, method, targets, seed);
+        double[] actual = values.toDoubleArray();
+        int[] shape = values.shape();
         Tensor expectedT = Npy.read(folder.resolve(c.get("expected").asText()));
         assertThat(shape).as(id + " shape").containsExactly(expectedT.shape());
         double[] expected = expectedT.toDoubleArray();
@@ -177,6 +162,74 @@ class MetricsGoldenApiTest {
         System.out.printf("metrics golden %s: max|err|/max|expected| = %.3g (tolerance %s)%n", id, max == 0 ? err : err / max, rel);
         assertThat(max == 0 ? err : err / max).as(id + ": " + java.util.Arrays.toString(actual) + " vs "
                 + java.util.Arrays.toString(expected)).isLessThanOrEqualTo(rel);
+    }
+
+    private static Tensor evaluate(JsonNode c, Path folder, MetricSpec spec, Map<String, Object> metricParams,
+                                   Map<String, Object> methodParams, String method, int[] targets, long seed) {
+        Path modelPath = folder.resolve(c.get("model").asText()).normalize();
+        Tensor x = Npy.read(folder.resolve(c.get("input").asText()));
+        Tensor a = Npy.read(folder.resolve(c.get("attribution").asText()));
+        Optional<Tensor> mask = c.has("mask") ? Optional.of(Npy.read(folder.resolve(c.get("mask").asText()))) : Optional.empty();
+        Explainer explainer = (model, input, t) -> MethodCatalog.create(method, model, methodParams, ProgressListener.NONE)
+                .attribute(input, Target.of(t)).values();
+        try (OnnxModel onnx = OnnxModel.load(modelPath);
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard())) {
+            RandomisableOnnxModel model = new RandomisableOnnxModel(onnx, d);
+            MetricInput in = new MetricInput(model, x, a, targets, mask, Optional.ofNullable(method == null ? null : explainer),
+                    seed, 64, ProgressListener.NONE);
+            return spec.factory().create(spec.bind(metricParams)).evaluate(in).values();
+        }
+    }
+
+    /**
+     * The golden README's optional stronger MPRT check: the mean of {@code runs} runs with other
+     * seeds within {@code k_sigma * std / sqrt(runs) + abs_slack} of the reference mean, which
+     * tests that the randomised weights have torch's distribution.
+     */
+    static Stream<Arguments> multiRunCases() throws Exception {
+        return cases().filter(a -> ((JsonNode) a.get()[1]).path("tolerance").path("statistical").path("multi_run").isObject());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("multiRunCases")
+    void mprtMultiRun_meanOverSeedsWithinTheReferenceBand(String id, JsonNode c, Path folder) {
+        JsonNode multi = c.path("tolerance").path("statistical").path("multi_run");
+        JsonNode stat = c.get("tolerance").get("statistical");
+        MetricSpec spec = MetricCatalog.get(c.get("metric").asText());
+        Map<String, Object> metricParams = new LinkedHashMap<>();
+        Map<String, Object> methodParams = new LinkedHashMap<>();
+        String method = c.get("params").get("method").asText();
+        int[] targets = null;
+        for (Iterator<Map.Entry<String, JsonNode>> it = c.get("params").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String key = e.getKey().replace('_', '-');
+            String text = e.getValue().isArray() ? String.join(",", iterable(e.getValue())) : e.getValue().asText();
+            if (key.equals("target")) {
+                targets = java.util.Arrays.stream(text.split(",")).mapToInt(Integer::parseInt).toArray();
+            } else if (key.equals("steps") || key.equals("integration")) {
+                methodParams.put(key, MethodCatalog.get(method).param(key).orElseThrow().parse(text));
+            } else if (!METHOD_KEYS.contains(key) && !key.equals("seed")) {
+                metricParams.put(key, spec.param(key).orElseThrow().parse(text));
+            }
+        }
+        int runs = multi.get("runs").asInt();
+        double[] mean = Npy.read(folder.resolve(stat.get("mean").asText())).toDoubleArray();
+        double[] std = Npy.read(folder.resolve(stat.get("std").asText())).toDoubleArray();
+        double[] sum = new double[mean.length];
+        for (int r = 0; r < runs; r++) {
+            double[] v = evaluate(c, folder, spec, metricParams, methodParams, method, targets, 1000 + 17L * r).toDoubleArray();
+            for (int i = 0; i < v.length; i++) {
+                sum[i] += v[i] / runs;
+            }
+        }
+        int cols = mean.length / targets.length;
+        for (int i = 0; i < mean.length; i++) {
+            if (stat.get("columns").isTextual() || contains(stat.get("columns"), i % cols)) {
+                double band = multi.get("k_sigma").asDouble() * std[i] / Math.sqrt(runs) + multi.get("abs_slack").asDouble();
+                assertThat(Math.abs(sum[i] - mean[i])).as(id + " entry " + i + ": mean of " + runs + " runs " + sum[i]
+                        + " vs reference " + mean[i]).isLessThanOrEqualTo(band);
+            }
+        }
     }
 
     /** The golden metrics folder; skipped without it, a failure with -Dexplain4j.requireGolden=true. */
