@@ -32,6 +32,10 @@ import picocli.CommandLine.Option;
 /** {@code explain4j evaluate}: one attribution-quality metric of given attributions, one score per example. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Scores attributions with an attribution-quality metric (explain4j metrics lists them).",
+        customSynopsis = {"explain4j evaluate --model M.onnx --input X.npy --attribution A.npy",
+                "    --metric NAME --target T [--mask S.npy] [--method METHOD",
+                "    [--steps K --integration I --baseline zeros]] [metric flags]",
+                "    [--seed S] --output SCORES [--format npy|json]"},
         footer = {"", "Examples:",
                 "  explain4j evaluate --model m.onnx --input x.npy --attribution a.npy --metric pixel-flipping --target 0,1,2,3 "
                         + "--features-in-step 4 --output scores.npy",
@@ -107,6 +111,9 @@ public final class EvaluateCommand implements Callable<Integer> {
         BatchSize.check(batchSize);
         for (Map.Entry<String, Path> e : Map.of("--input", input, "--attribution", attribution, "--model", model).entrySet()) {
             AttributeCommand.refuseOverwriting(output, e.getKey(), e.getValue());
+        }
+        if (mask != null) {
+            AttributeCommand.refuseOverwriting(output, "--mask", mask);
         }
         MetricSpec ms = MetricCatalog.get(metric);
         // Bind the metric's flags first: a flag that does not apply fails before anything is loaded.

@@ -38,9 +38,16 @@ final class MetricOptions {
         return MetricCatalog.all().stream().filter(s -> s.param(name).isPresent()).map(MetricSpec::name).toList();
     }
 
-    /** Adds one option per metric parameter to {@code spec}. */
+    /** Adds one option per metric parameter to {@code spec}, and the list of metrics to its help. */
     static void addTo(CommandLine.Model.CommandSpec spec) {
         int metrics = MetricCatalog.all().size();
+        StringBuilder list = new StringBuilder("%nMetrics (explain4j metrics lists their flags):%n");
+        MetricCatalog.all().forEach(m -> list.append(String.format("  %-26s %s%%n", m.name(), m.summary().replace("%", "%%"))));
+        String[] footer = spec.usageMessage().footer();
+        String[] withMetrics = new String[footer.length + 1];
+        withMetrics[0] = list.toString();
+        System.arraycopy(footer, 0, withMetrics, 1, footer.length);
+        spec.usageMessage().footer(withMetrics);
         for (ParamSpec p : all().values()) {
             if (spec.findOption("--" + p.name()) != null) {
                 continue;

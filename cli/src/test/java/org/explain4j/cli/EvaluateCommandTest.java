@@ -82,6 +82,25 @@ class EvaluateCommandTest {
     }
 
     @Test
+    void sameSeedOtherBatchSizes_bitIdenticalScoresOnTheOnnxModel() {
+        Path a = attribution();
+        double[][] runs = new double[3][];
+        String[] sizes = {"1", "5", "64"};
+        for (int i = 0; i < sizes.length; i++) {
+            CliRunner.Run r = evaluate("monotonicity-correlation", a, "--nr-samples", "3", "--features-in-step", "8",
+                    "--softmax", "false", "--seed", "12", "--batch-size", sizes[i]);
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            runs[i] = Npy.read(tmp.resolve("s.npy")).toDoubleArray();
+        }
+        assertThat(runs[1]).containsExactly(runs[0]);
+        assertThat(runs[2]).containsExactly(runs[0]);
+        CliRunner.Run other = evaluate("monotonicity-correlation", a, "--nr-samples", "3", "--features-in-step", "8",
+                "--softmax", "false", "--seed", "13");
+        assertThat(other.exitCode()).as(other.err()).isZero();
+        assertThat(Npy.read(tmp.resolve("s.npy")).toDoubleArray()).isNotEqualTo(runs[0]);
+    }
+
+    @Test
     void featuresInStepNotDividing_oneLineErrorNamingTheFlag() {
         assertError(evaluate("monotonicity", attribution(), "--features-in-step", "3"), ErrorKind.USAGE,
                 "--features-in-step 3 must divide");
@@ -112,6 +131,17 @@ class EvaluateCommandTest {
     void methodForAMetricThatDoesNotReExplain_refused() {
         assertError(evaluate("selectivity", attribution(), "--method", "saliency"), ErrorKind.USAGE,
                 "--method does not apply to selectivity");
+    }
+
+    @Test
+    void methodFlagWithoutMethod_refusedNamingTheFlag() {
+        assertError(evaluate("deletion", attribution(), "--steps", "8"), ErrorKind.USAGE, "--steps is a flag of --method");
+    }
+
+    @Test
+    void maskForAMetricWithoutOne_refused() {
+        assertError(evaluate("deletion", attribution(), "--mask", attribution().toString()), ErrorKind.USAGE,
+                "--mask does not apply to deletion");
     }
 
     @Test

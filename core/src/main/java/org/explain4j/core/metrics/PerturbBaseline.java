@@ -130,4 +130,70 @@ public final class PerturbBaseline {
     public String toString() {
         return describe();
     }
+
+    /**
+     * The baseline of an array that a cumulative metric keeps changing, updated per replaced
+     * element instead of recomputed over the whole array at every step (equal values: min and max
+     * exact, the mean from a running sum).
+     */
+    public Running running(double[] array) {
+        return new Running(array);
+    }
+
+    /** See {@link #running(double[])}. */
+    public final class Running {
+        private final double[] array;
+        private double min;
+        private double max;
+        private double sum;
+        private boolean stale;
+
+        private Running(double[] array) {
+            this.array = array;
+            recompute();
+        }
+
+        private void recompute() {
+            min = Double.POSITIVE_INFINITY;
+            max = Double.NEGATIVE_INFINITY;
+            sum = 0;
+            for (double v : array) {
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+                sum += v;
+            }
+            stale = false;
+        }
+
+        /** The baseline of the array now ({@code rng}: one draw for {@code uniform}). */
+        public double value(SplittableRandom rng) {
+            if (stale && (kind == Kind.BLACK || kind == Kind.WHITE)) {
+                recompute();
+            }
+            return switch (kind) {
+                case BLACK -> min;
+                case WHITE -> max;
+                case MEAN -> sum / array.length;
+                case UNIFORM -> {
+                    if (rng == null) {
+                        throw new IllegalStateException("the uniform baseline needs a random stream");
+                    }
+                    yield rng.nextDouble();
+                }
+                case VALUE -> value;
+            };
+        }
+
+        /** Writes {@code v} at {@code i} of the array and updates the baseline. */
+        public void set(int i, double v) {
+            double old = array[i];
+            array[i] = v;
+            sum += v - old;
+            if ((old == min && v > old) || (old == max && v < old)) {
+                stale = true;
+            }
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+        }
+    }
 }

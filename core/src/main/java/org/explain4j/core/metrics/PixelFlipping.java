@@ -77,10 +77,14 @@ final class PixelFlipping extends BaseMetric {
             rng[e] = baseline.random() ? MetricRandom.forExample(seed, e) : null;
         }
         double[][] start = java.util.Arrays.copyOf(x, n);
+        PerturbBaseline.Running[] running = new PerturbBaseline.Running[1];
         CumulativeRows rows = new CumulativeRows(start, steps, (e, j, cur) -> {
-            double v = baseline.of(cur, rng[e]);
+            if (j == 0) {
+                running[0] = baseline.running(cur);
+            }
+            double v = running[0].value(rng[e]);
             for (int k = j * step; k < Math.min(f, (j + 1) * step); k++) {
-                cur[order[e][k]] = v;
+                running[0].set(order[e][k], v);
             }
         });
         return calls.targets(task, rows.rows(), rows, row -> d.target(row / steps), softmax);

@@ -18,6 +18,8 @@ final class Road extends BaseMetric {
     static final String NAME = "road";
     static final double EDGE = 1.0 / 6.0;
     static final double DIAGONAL = 1.0 / 12.0;
+    /** Unknown pixels up to which the system is solved densely (Cholesky); above, by conjugate gradients. */
+    static final int DENSE_LIMIT = 1200;
 
     static MetricSpec spec() {
         int[] def = new int[50];
@@ -110,11 +112,17 @@ final class Road extends BaseMetric {
         }
         int[][] offsets = {{-1, -1}, {-1, 0}, {-1, 1}, {0, -1}, {0, 1}, {1, -1}, {1, 0}, {1, 1}};
         // M = -A: M_uu = sum of in-image neighbour weights, M_un = -w_n; M v = -b = sum w_n x_n over known neighbours.
-        double[][] mat = new double[k][k];
+        // Stored sparsely: at most 8 off-diagonal entries per unknown pixel.
+        double[] diag = new double[k];
+        int[][] nbr = new int[k][];
+        double[][] nbrW = new double[k][];
         double[][] rhs = new double[c][k];
+        int[] tmpN = new int[8];
+        double[] tmpW = new double[8];
         for (int u = 0; u < k; u++) {
             int pi = unknown[u] / w;
             int pj = unknown[u] % w;
+            int m = 0;
             for (int[] o : offsets) {
                 int ni = pi + o[0];
                 int nj = pj + o[1];
@@ -123,17 +131,35 @@ final class Road extends BaseMetric {
                 }
                 double wt = o[0] != 0 && o[1] != 0 ? DIAGONAL : EDGE;
                 int q = ni * w + nj;
-                mat[u][u] += wt;
+                diag[u] += wt;
                 if (var[q] >= 0) {
-                    mat[u][var[q]] -= wt;
+                    tmpN[m] = var[q];
+                    tmpW[m++] = wt;
                 } else {
                     for (int ch = 0; ch < c; ch++) {
                         rhs[ch][u] += wt * x[ch * hw + q];
                     }
                 }
             }
+            nbr[u] = java.util.Arrays.copyOf(tmpN, m);
+            nbrW[u] = java.util.Arrays.copyOf(tmpW, m);
         }
-        double[][] sol = Linear.solveSymmetric(mat, rhs);
+        double[][] sol;
+        if (k <= DENSE_LIMIT) {
+            double[][] mat = new double[k][k];
+            for (int u = 0; u < k; u++) {
+                mat[u][u] = diag[u];
+                for (int t = 0; t < nbr[u].length; t++) {
+                    mat[u][nbr[u][t]] -= nbrW[u][t];
+                }
+            }
+            sol = Linear.solveSymmetric(mat, rhs);
+        } else {
+            sol = new double[c][];
+            for (int ch = 0; ch < c; ch++) {
+                sol[ch] = Linear.conjugateGradient(diag, nbr, nbrW, rhs[ch]);
+            }
+        }
         for (int ch = 0; ch < c; ch++) {
             for (int u = 0; u < k; u++) {
                 double v = sol[ch][u];

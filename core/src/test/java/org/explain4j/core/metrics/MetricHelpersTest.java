@@ -95,4 +95,63 @@ class MetricHelpersTest {
         assertThat(out[4]).isCloseTo(expected, within(1e-12));
         assertThat(out[0]).isEqualTo(1.0);
     }
+
+    @Test
+    void imputationOfManyPixels_everyImputedPixelIsTheWeightedMeanOfItsNeighbours() {
+        // 2 channels of 45 x 45 with 1,500 unknown pixels (conjugate gradients) and 300 (dense Cholesky)
+        java.util.Random r = new java.util.Random(3);
+        int h = 45;
+        int w = 45;
+        double[] x = new double[2 * h * w];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = r.nextGaussian();
+        }
+        for (int k : new int[] {1500, 300}) {
+            int[] unknown = MetricRandom.sampleWithoutReplacement(new SplittableRandom(k), h * w, k);
+            assertThat(k > Road.DENSE_LIMIT).isEqualTo(k == 1500);
+            double[] out = Road.impute(x, 2, h, w, unknown, 0, null);
+            double worst = 0;
+            for (int ch = 0; ch < 2; ch++) {
+                for (int u : unknown) {
+                    int i = u / w;
+                    int j = u % w;
+                    double num = 0;
+                    double den = 0;
+                    for (int di = -1; di <= 1; di++) {
+                        for (int dj = -1; dj <= 1; dj++) {
+                            int ni = i + di;
+                            int nj = j + dj;
+                            if ((di == 0 && dj == 0) || ni < 0 || ni >= h || nj < 0 || nj >= w) {
+                                continue;
+                            }
+                            double wt = di != 0 && dj != 0 ? 1 / 12.0 : 1 / 6.0;
+                            num += wt * out[ch * h * w + ni * w + nj];
+                            den += wt;
+                        }
+                    }
+                    worst = Math.max(worst, Math.abs(out[ch * h * w + u] - num / den));
+                }
+            }
+            assertThat(worst).as("largest residual with %d unknown pixels", k).isLessThan(1e-9);
+        }
+    }
+
+    @Test
+    void runningBaseline_equalsTheBaselineRecomputedAfterEveryReplacement() {
+        java.util.Random r = new java.util.Random(5);
+        for (String name : new String[] {"black", "white", "mean", "0.25"}) {
+            PerturbBaseline b = PerturbBaseline.parse(name, "perturb-baseline");
+            double[] x = new double[50];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = r.nextGaussian();
+            }
+            PerturbBaseline.Running run = b.running(x);
+            for (int step = 0; step < 40; step++) {
+                // alternately the baseline itself (what the metrics write) and an arbitrary value
+                double v = step % 2 == 0 ? run.value(null) : r.nextGaussian() * 3;
+                run.set(r.nextInt(x.length), v);
+                assertThat(run.value(null)).as("%s after step %d", name, step).isCloseTo(b.of(x, null), within(1e-12));
+            }
+        }
+    }
 }
