@@ -24,9 +24,11 @@ final class Completeness implements Metric {
     }
 
     private final Params params;
+    private final PerturbBaseline baseline;
 
     Completeness(Params params) {
         this.params = params;
+        this.baseline = PerturbBaseline.parse(params.string("perturb-baseline"), "perturb-baseline");
     }
 
     @Override
@@ -37,7 +39,6 @@ final class Completeness implements Metric {
     @Override
     public Scores evaluate(MetricInput in) {
         ExampleData d = ExampleData.of(in);
-        PerturbBaseline baseline = PerturbBaseline.parse(params.string("perturb-baseline"), "perturb-baseline");
         ModelCalls calls = ModelCalls.of(in);
         double[][] a = Attributions.preprocess(d.a(), params.bool("normalise"), params.bool("abs"));
         int n = d.size();

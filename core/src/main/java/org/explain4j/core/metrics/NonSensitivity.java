@@ -30,9 +30,11 @@ final class NonSensitivity implements Metric {
     }
 
     private final Params params;
+    private final PerturbBaseline baseline;
 
     NonSensitivity(Params params) {
         this.params = params;
+        this.baseline = PerturbBaseline.parse(params.string("perturb-baseline"), "perturb-baseline");
     }
 
     @Override
@@ -43,7 +45,6 @@ final class NonSensitivity implements Metric {
     @Override
     public Scores evaluate(MetricInput in) {
         ExampleData d = ExampleData.of(in);
-        PerturbBaseline baseline = PerturbBaseline.parse(params.string("perturb-baseline"), "perturb-baseline");
         int fis = params.integer("features-in-step");
         d.requireDivides(fis);
         ModelCalls calls = ModelCalls.of(in);

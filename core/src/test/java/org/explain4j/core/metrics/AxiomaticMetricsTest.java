@@ -47,6 +47,9 @@ class AxiomaticMetricsTest {
         MetricInput in = input(m, x, a, new int[] {0}, Optional.empty(), null, 0, 64);
         // no effect: features 1, 3 (w = 0); zero attribution: 1, 2 -> disagree at 2 and 3
         assertThat(run("non-sensitivity", Map.of("softmax", false, "perturb-baseline", "0"), in)).containsExactly(2.0);
+        MetricSpec spec = MetricCatalog.get("completeness");
+        assertThatThrownBy(() -> spec.factory().create(spec.bind(Map.of("perturb-baseline", "grey"))))
+                .isInstanceOf(Explain4jException.class).hasMessageStartingWith("perturb-baseline 'grey' must be");
         assertThatThrownBy(() -> run("non-sensitivity", Map.of("features-in-step", 3), in))
                 .isInstanceOf(Explain4jException.class).hasMessageStartingWith("features-in-step 3 must divide");
     }
