@@ -6,9 +6,13 @@ import org.explain4j.core.Tensor;
 import org.explain4j.core.grad.BackwardRequest;
 import org.explain4j.core.grad.BackwardResult;
 import org.explain4j.core.grad.DifferentiableModel;
+import org.explain4j.core.metrics.InputShiftable;
+import org.explain4j.core.metrics.Randomisable;
+import org.explain4j.core.model.Model;
 import org.explain4j.core.model.ModelInfo;
 import org.explain4j.core.model.ModelSignature;
 import org.explain4j.onnx.OnnxModel;
+import org.explain4j.onnx.RandomisableOnnxModel;
 import org.explain4j.onnx.grad.OnnxDifferentiableModel;
 import org.explain4j.onnx.grad.propagation.PropagationRegistry;
 
@@ -17,8 +21,11 @@ final class ModelLoader {
     private ModelLoader() {
     }
 
-    /** An ONNX model and its backward-pass wrapper, closed together. */
-    static final class Loaded implements DifferentiableModel {
+    /**
+     * An ONNX model and its backward-pass wrapper, closed together; its weights can be randomised
+     * and its first layer shifted in memory copies (the randomisation and input-invariance metrics).
+     */
+    static final class Loaded implements DifferentiableModel, Randomisable, InputShiftable {
         private final OnnxModel onnx;
         private final OnnxDifferentiableModel differentiable;
         private final boolean view;
@@ -44,6 +51,30 @@ final class ModelLoader {
 
         OnnxModel onnx() {
             return onnx;
+        }
+
+        private RandomisableOnnxModel editable;
+
+        private synchronized RandomisableOnnxModel editable() {
+            if (editable == null) {
+                editable = new RandomisableOnnxModel(onnx, this);
+            }
+            return editable;
+        }
+
+        @Override
+        public java.util.List<String> layers() {
+            return editable().layers();
+        }
+
+        @Override
+        public Model randomised(java.util.List<String> layers, long seed) {
+            return editable().randomised(layers, seed);
+        }
+
+        @Override
+        public Model shiftedFirstLayer(double inputShift, int[] exampleShape) {
+            return editable().shiftedFirstLayer(inputShift, exampleShape);
         }
 
         @Override

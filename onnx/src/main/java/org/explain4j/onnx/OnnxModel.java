@@ -88,14 +88,19 @@ public final class OnnxModel implements Model {
     private final String outputName;
 
     private OnnxModel(Path path, Options options) {
+        this(path, null, options);
+    }
+
+    /** By path when {@code inMemory} is null, else from those bytes ({@code path} then only names the model). */
+    private OnnxModel(Path path, byte[] inMemory, Options options) {
         this.path = path;
         this.options = options;
         this.env = environment();
         this.ownsSession = true;
-        this.bytes = size(path) <= KEPT_IN_MEMORY ? readModel(path) : null;
+        this.bytes = inMemory != null ? inMemory : size(path) <= KEPT_IN_MEMORY ? readModel(path) : null;
         try {
             // by path, not bytes: a model over 2 GB or with its weights in files beside it loads too
-            this.session = createSession(env, path, options);
+            this.session = inMemory != null ? createSession(env, inMemory, options) : createSession(env, path, options);
         } catch (OrtException e) {
             throw Explain4jException.model("--model", "--model " + path + " could not be loaded by ONNX Runtime: "
                     + firstLine(e.getMessage()) + "; check that the file is a valid ONNX model (and that its external "
@@ -240,6 +245,14 @@ public final class OnnxModel implements Model {
     }
 
     /**
+     * A model from bytes held in memory, e.g. an edited copy of a loaded model (the randomised
+     * models of MPRT); {@code name} stands for the file in messages and provenance.
+     */
+    public static OnnxModel fromBytes(String name, byte[] bytes, Options options) {
+        return new OnnxModel(Path.of(name), bytes.clone(), options);
+    }
+
+    /**
      * The same model explaining its input {@code name} (the others fed as given). The view
      * shares this model's session; close this model, not the view, to release it.
      */
@@ -286,7 +299,20 @@ public final class OnnxModel implements Model {
     }
 
     static OrtSession createSession(OrtEnvironment env, Path model, Options options) throws OrtException {
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+        try (OrtSession.SessionOptions so = sessionOptions(options)) {
+            return env.createSession(model.toString(), so);
+        }
+    }
+
+    static OrtSession createSession(OrtEnvironment env, byte[] model, Options options) throws OrtException {
+        try (OrtSession.SessionOptions so = sessionOptions(options)) {
+            return env.createSession(model, so);
+        }
+    }
+
+    private static OrtSession.SessionOptions sessionOptions(Options options) throws OrtException {
+        OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+        try {
             so.setOptimizationLevel(options.optimization());
             // warnings (e.g. about renaming implicit inputs of Loop bodies) and error lines (their exception is
             // reported) are not for the user's terminal
@@ -299,7 +325,10 @@ public final class OnnxModel implements Model {
                 // performance work only: ONNX Runtime writes a per-op timing trace with this prefix
                 so.enableProfiling(profile + "_forward");
             }
-            return env.createSession(model.toString(), so);
+            return so;
+        } catch (OrtException | RuntimeException e) {
+            so.close();
+            throw e;
         }
     }
 

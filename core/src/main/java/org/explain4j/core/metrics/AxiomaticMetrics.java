@@ -8,6 +8,9 @@ final class AxiomaticMetrics {
     }
 
     static List<MetricSpec> specs() {
-        return List.of();
+        return List.of(
+                Completeness.spec(),
+                NonSensitivity.spec(),
+                InputInvariance.spec());
     }
 }

@@ -8,6 +8,9 @@ final class ComplexityMetrics {
     }
 
     static List<MetricSpec> specs() {
-        return List.of();
+        return List.of(
+                Sparseness.spec(),
+                Complexity.spec(),
+                EffectiveComplexity.spec());
     }
 }

@@ -8,6 +8,13 @@ final class LocalisationMetrics {
     }
 
     static List<MetricSpec> specs() {
-        return List.of();
+        return List.of(
+                PointingGame.spec(),
+                AttributionLocalisation.spec(),
+                TopKIntersection.spec(),
+                RelevanceRankAccuracy.spec(),
+                RelevanceMassAccuracy.spec(),
+                Auc.spec(),
+                Focus.spec());
     }
 }

@@ -8,6 +8,10 @@ final class RandomisationMetrics {
     }
 
     static List<MetricSpec> specs() {
-        return List.of();
+        return List.of(
+                Mprt.spec(),
+                RandomLogit.spec(),
+                SmoothMprt.spec(),
+                EfficientMprt.spec());
     }
 }

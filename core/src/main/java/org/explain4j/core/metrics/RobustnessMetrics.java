@@ -8,6 +8,13 @@ final class RobustnessMetrics {
     }
 
     static List<MetricSpec> specs() {
-        return List.of();
+        return List.of(
+                MaxSensitivity.spec(),
+                AvgSensitivity.spec(),
+                LocalLipschitzEstimate.spec(),
+                Continuity.spec(),
+                RelativeInputStability.spec(),
+                RelativeOutputStability.spec(),
+                Consistency.spec());
     }
 }

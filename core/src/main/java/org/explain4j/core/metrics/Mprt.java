@@ -1,0 +1,116 @@
+package org.explain4j.core.metrics;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.explain4j.core.Explain4jException;
+import org.explain4j.core.catalog.ParamSpec;
+import org.explain4j.core.catalog.Params;
+import org.explain4j.core.model.Model;
+
+/**
+ * Model parameter randomisation test (Adebayo et al. 2018, "Sanity checks for saliency maps"),
+ * Quantus's MPRT: column 0 = Spearman(a, e(x)) on the model as given, column l = Spearman(a,
+ * e(x)) after randomising step l's layers ({@code layer-order}: {@code top_down} cascading from the
+ * output, {@code bottom_up}, {@code independent}); a and every e preprocessed (normalise + abs by
+ * default). A method that depends on the model loses similarity as layers are randomised.
+ */
+final class Mprt implements Metric {
+    static final String NAME = "mprt";
+
+    static MetricSpec spec() {
+        return new MetricSpec(NAME, Category.RANDOMISATION, "Quantus 0.6.0 MPRT",
+                "similarity of the explanation to explanations of increasingly randomised models",
+                "Randomises the model's layers one after another and compares (Spearman) each new explanation with the "
+                        + "given one. An explanation that reflects the model should become dissimilar: lower similarity "
+                        + "after randomisation is better.",
+                List.of(ParamSpec.seed().withDefault(42L), QuantusParams.layerOrder("top_down"),
+                        ParamSpec.bool("return-average-correlation", false,
+                                "one value per example: the mean of all columns, the original included (as Quantus)"),
+                        ParamSpec.bool("return-last-correlation", false, "one value per example: the last column"),
+                        ParamSpec.bool("skip-layers", false, "compute only the original and the fully randomised columns"),
+                        QuantusParams.abs(true), QuantusParams.normalise(true)),
+                false, true, true, "(N, L+1); (N,) with return-last-correlation or return-average-correlation",
+                Optional.of(false), Mprt::new);
+    }
+
+    private final Params params;
+
+    Mprt(Params params) {
+        this.params = params;
+        if (params.bool("return-average-correlation") && params.bool("return-last-correlation")) {
+            throw Explain4jException.usage("return-last-correlation",
+                    "return-last-correlation and return-average-correlation cannot both be true");
+        }
+        if (params.bool("return-average-correlation") && params.bool("skip-layers")) {
+            throw Explain4jException.usage("skip-layers", "skip-layers cannot be combined with return-average-correlation "
+                    + "(the average needs every layer)");
+        }
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** Computes an explanation (preprocessed) of the input on a model; column is the explanation pass's index. */
+    interface ExplainPass {
+        double[][] explain(Model model, int column);
+    }
+
+    @Override
+    public Scores evaluate(MetricInput in) {
+        ExampleData d = ExampleData.of(in);
+        ReExplain explain = ReExplain.of(in, NAME);
+        boolean normalise = params.bool("normalise");
+        boolean abs = params.bool("abs");
+        double[][] columns = similarities(in, d, params, (m, c) -> explain.explain(m, d.x(), d.targets(), normalise, abs));
+        return result(NAME, columns, params, in.seed());
+    }
+
+    /** The columns, or one value per example with return-last-correlation / return-average-correlation. */
+    static Scores result(String name, double[][] columns, Params params, long seed) {
+        boolean last = params.bool("return-last-correlation");
+        if (!last && !params.bool("return-average-correlation")) {
+            return MetricResults.perExampleRows(name, columns, params, Optional.of(seed), 0);
+        }
+        double[] out = new double[columns.length];
+        for (int n = 0; n < out.length; n++) {
+            if (last) {
+                out[n] = columns[n][columns[n].length - 1];
+            } else {
+                double s = 0;
+                for (double v : columns[n]) {
+                    s += v;
+                }
+                out[n] = s / columns[n].length;
+            }
+        }
+        return MetricResults.perExample(name, out, params, Optional.of(seed), 0);
+    }
+
+    /** Per example: Spearman(a, e) on the original model, then after each randomisation step. */
+    static double[][] similarities(MetricInput in, ExampleData d, Params params, ExplainPass pass) {
+        Randomisable r = LayerRandomisation.of(in, NAME);
+        double[][] a = SignedZeros.canonical(Attributions.preprocess(d.a(), params.bool("normalise"), params.bool("abs")));
+        List<List<String>> steps = LayerRandomisation.steps(r.layers(), params.string("layer-order"));
+        boolean skip = params.bool("skip-layers");
+        List<double[][]> explanations = new ArrayList<>();
+        explanations.add(SignedZeros.canonical(pass.explain(in.model(), 0)));
+        for (int l = 0; l < steps.size(); l++) {
+            if (skip && l + 1 < steps.size()) {
+                continue;
+            }
+            try (Model m = r.randomised(steps.get(l), in.seed())) {
+                explanations.add(SignedZeros.canonical(pass.explain(m, l + 1)));
+            }
+        }
+        double[][] out = new double[d.size()][explanations.size()];
+        for (int c = 0; c < explanations.size(); c++) {
+            for (int n = 0; n < d.size(); n++) {
+                out[n][c] = Correlations.spearman(a[n], explanations.get(c)[n]);
+            }
+        }
+        return out;
+    }
+}

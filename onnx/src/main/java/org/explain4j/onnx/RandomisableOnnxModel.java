@@ -1,0 +1,490 @@
+package org.explain4j.onnx;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.explain4j.core.Explain4jException;
+import org.explain4j.core.Tensor;
+import org.explain4j.core.grad.BackwardRequest;
+import org.explain4j.core.grad.BackwardResult;
+import org.explain4j.core.grad.DifferentiableModel;
+import org.explain4j.core.metrics.InputShiftable;
+import org.explain4j.core.metrics.Randomisable;
+import org.explain4j.core.model.Model;
+import org.explain4j.core.model.ModelInfo;
+import org.explain4j.core.model.ModelSignature;
+import org.explain4j.onnx.grad.OnnxDifferentiableModel;
+import org.explain4j.onnx.grad.propagation.PropagationRegistry;
+
+/**
+ * An ONNX model whose weights the randomisation metrics can replace ({@link Randomisable}) and
+ * whose first convolution can absorb an input shift ({@link InputShiftable}). Every edit is made
+ * on an in-memory copy of the graph (from {@link OnnxModel#modelBytes()}), loaded into a new ONNX
+ * Runtime session; the user's file and the wrapped model are never changed.
+ *
+ * <p>Layers are the nodes with weights stored as initializers, in graph order: Conv,
+ * ConvTranspose, Gemm and MatMul (with the initializer of an Add that alone reads it, PyTorch's
+ * Linear on more than two dimensions). BatchNormalization is not a layer: the golden
+ * specification counts Conv and Gemm only (PyTorch's exporter folds BatchNorm into the Conv in
+ * eval mode), and resetting it would not randomise anything. Randomising a layer follows
+ * PyTorch's {@code reset_parameters}, which Quantus calls: weight and bias i.i.d.
+ * U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (fan_in = input features, or in-channels/groups * kernel
+ * size). Like Quantus (which
+ * re-seeds torch with {@code seed + 1} before each layer), every layer's draws start from the
+ * same stream of the seed, so layers of equal shape get equal weights and a layer keeps its
+ * values throughout a cascade. The stream is Java's {@link SplittableRandom}, not torch's
+ * Mersenne twister: values differ from Quantus's, their distribution does not, which is what
+ * the statistical tolerance of the MPRT golden cases checks.
+ */
+public final class RandomisableOnnxModel implements DifferentiableModel, Randomisable, InputShiftable {
+    /** One parameterised layer: its node and the initializers it owns (weight first). */
+    private record Layer(String name, NodeProto node, List<String> initializers) {
+    }
+
+    private final OnnxModel onnx;
+    private final DifferentiableModel differentiable;
+    private final ModelProto proto;
+    private final Map<String, Layer> layers;
+
+    /**
+     * Wraps {@code onnx} and the model that runs its backward passes (e.g. an
+     * {@link OnnxDifferentiableModel} of it); this object closes neither.
+     */
+    public RandomisableOnnxModel(OnnxModel onnx, DifferentiableModel differentiable) {
+        if (onnx == null || differentiable == null) {
+            throw new IllegalArgumentException("onnx and differentiable are required");
+        }
+        this.onnx = onnx;
+        this.differentiable = differentiable;
+        try {
+            this.proto = ModelProto.parseFrom(onnx.modelBytes());
+        } catch (InvalidProtocolBufferException e) {
+            throw Explain4jException.model("--model", "cannot parse the model's graph: " + e.getMessage(), e);
+        }
+        this.layers = findLayers(proto.getGraph());
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return differentiable.forward(input);
+    }
+
+    @Override
+    public BackwardResult backward(Tensor input, Tensor seed, BackwardRequest request) {
+        return differentiable.backward(input, seed, request);
+    }
+
+    @Override
+    public ModelSignature signature() {
+        return differentiable.signature();
+    }
+
+    @Override
+    public ModelInfo info() {
+        return differentiable.info();
+    }
+
+    @Override
+    public List<String> layers() {
+        return List.copyOf(layers.keySet());
+    }
+
+    @Override
+    public Model randomised(List<String> names, long seed) {
+        return load(randomisedProto(names, seed), "randomised " + names);
+    }
+
+    /** The graph with the layers {@code names} randomised from {@code seed}. */
+    ModelProto randomisedProto(List<String> names, long seed) {
+        Map<String, TensorProto> replaced = new HashMap<>();
+        for (String name : names) {
+            Layer layer = layers.get(name);
+            if (layer == null) {
+                throw Explain4jException.usage("layer", "the model has no parameterised layer '" + name + "'; its layers are "
+                        + layers.keySet());
+            }
+            for (TensorProto t : randomise(layer, seed)) {
+                replaced.put(t.getName(), t);
+            }
+        }
+        return replaceInitializers(replaced);
+    }
+
+    @Override
+    public Model shiftedFirstLayer(double inputShift, int[] exampleShape) {
+        Layer first = layers.values().stream().findFirst().orElse(null);
+        if (first == null || !first.node().getOpType().equals("Conv")) {
+            throw Explain4jException.unsupported("model", "input-invariance needs a model whose first parameterised layer "
+                    + "is a Conv (found " + (first == null ? "none" : first.node().getOpType()) + ")");
+        }
+        NodeProto conv = first.node();
+        TensorProto w = initializer(conv.getInput(1));
+        int[] d = dims(w);
+        int m = d[0];
+        double[] weights = values(w);
+        double[] bias = conv.getInputCount() > 2 && !conv.getInput(2).isEmpty() ? values(initializer(conv.getInput(2)))
+                : new double[m];
+        double[] min = ConvShift.minimumOfConstantInput(conv, d, weights, bias, inputShift, exampleShape);
+        double[] shifted = new double[m];
+        for (int c = 0; c < m; c++) {
+            shifted[c] = 2 * bias[c] - min[c];
+        }
+        int type = w.getDataType();
+        ModelProto.Builder b = proto.toBuilder();
+        if (conv.getInputCount() > 2 && !conv.getInput(2).isEmpty()) {
+            TensorProto old = initializer(conv.getInput(2));
+            return load(replaceInitializers(Map.of(old.getName(), encode(old.getName(), old.getDataType(), dims(old),
+                    shifted))), "input shift " + inputShift);
+        }
+        String name = conv.getOutput(0) + "_shift_bias";
+        GraphProto.Builder g = b.getGraphBuilder();
+        g.addInitializer(encode(name, type, new int[] {m}, shifted));
+        for (int i = 0; i < g.getNodeCount(); i++) {
+            if (g.getNode(i).equals(conv)) {
+                NodeProto.Builder nb = g.getNode(i).toBuilder();
+                while (nb.getInputCount() < 2) {
+                    nb.addInput("");
+                }
+                if (nb.getInputCount() == 2) {
+                    nb.addInput(name);
+                } else {
+                    nb.setInput(2, name);
+                }
+                g.setNode(i, nb.build());
+                break;
+            }
+        }
+        return load(b.build(), "input shift " + inputShift);
+    }
+
+    // ---- layers ----
+
+    private static Map<String, Layer> findLayers(GraphProto g) {
+        Set<String> inits = new HashSet<>();
+        for (TensorProto t : g.getInitializerList()) {
+            if (t.getDataType() == DataType.FLOAT_VALUE || t.getDataType() == DataType.DOUBLE_VALUE) {
+                inits.add(t.getName());
+            }
+        }
+        Map<String, Integer> readers = new HashMap<>();
+        for (NodeProto n : g.getNodeList()) {
+            for (String in : n.getInputList()) {
+                readers.merge(in, 1, Integer::sum);
+            }
+        }
+        Map<String, Layer> out = new LinkedHashMap<>();
+        for (int i = 0; i < g.getNodeCount(); i++) {
+            NodeProto n = g.getNode(i);
+            List<String> params = new ArrayList<>();
+            switch (n.getOpType()) {
+                case "Conv", "ConvTranspose", "Gemm" -> {
+                    for (int k = 1; k < n.getInputCount(); k++) {
+                        if (inits.contains(n.getInput(k))) {
+                            params.add(n.getInput(k));
+                        }
+                    }
+                    if (params.isEmpty() || !params.get(0).equals(n.getInput(1))) {
+                        params.clear(); // weights computed at run time: nothing to randomise
+                    }
+                }
+                case "MatMul" -> {
+                    for (String in : n.getInputList()) {
+                        if (inits.contains(in)) {
+                            params.add(in);
+                        }
+                    }
+                    if (params.size() == 1 && readers.getOrDefault(n.getOutput(0), 0) == 1) {
+                        for (NodeProto add : g.getNodeList()) {
+                            if (add.getOpType().equals("Add") && add.getInputList().contains(n.getOutput(0))) {
+                                for (String in : add.getInputList()) {
+                                    if (inits.contains(in)) {
+                                        params.add(in);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    if (params.size() > 2) {
+                        params.clear();
+                    }
+                }
+                default -> {
+                }
+            }
+            if (!params.isEmpty()) {
+                String name = n.getName().isEmpty() ? n.getOpType() + "_" + i : n.getName();
+                while (out.containsKey(name)) {
+                    name = name + "_" + i;
+                }
+                out.put(name, new Layer(name, n, List.copyOf(params)));
+            }
+        }
+        return out;
+    }
+
+    private List<TensorProto> randomise(Layer layer, long seed) {
+        NodeProto n = layer.node();
+        List<TensorProto> out = new ArrayList<>();
+        TensorProto w = initializer(layer.initializers().get(0));
+        int[] d = dims(w);
+        int fanIn = switch (n.getOpType()) {
+            case "Gemm" -> attrInt(n, "transB", 0) == 1 ? d[1] : d[0];
+            case "MatMul" -> n.getInput(1).equals(w.getName()) ? d[Math.max(0, d.length - 2)] : d[d.length - 1];
+            default -> {
+                int f = 1;
+                for (int i = 1; i < d.length; i++) {
+                    f *= d[i];
+                }
+                yield f;
+            }
+        };
+        double bound = 1.0 / Math.sqrt(fanIn);
+        SplittableRandom rng = new SplittableRandom(seed + 1);
+        for (String name : layer.initializers()) {
+            TensorProto t = initializer(name);
+            double[] v = new double[size(t)];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = -bound + 2 * bound * rng.nextDouble();
+            }
+            out.add(encode(t.getName(), t.getDataType(), dims(t), v));
+        }
+        return out;
+    }
+
+    // ---- graph copies ----
+
+    private ModelProto replaceInitializers(Map<String, TensorProto> replaced) {
+        ModelProto.Builder b = proto.toBuilder();
+        GraphProto.Builder g = b.getGraphBuilder();
+        for (int i = 0; i < g.getInitializerCount(); i++) {
+            TensorProto t = replaced.get(g.getInitializer(i).getName());
+            if (t != null) {
+                g.setInitializer(i, t);
+            }
+        }
+        return b.build();
+    }
+
+    private Model load(ModelProto edited, String what) {
+        OnnxModel copy = OnnxModel.fromBytes(onnx.path().getFileName() + " (" + what + ")", edited.toByteArray(),
+                onnx.options().withInputName(onnx.signature().inputName()).withOutputName(onnx.outputName()));
+        OnnxDifferentiableModel d = new OnnxDifferentiableModel(copy, PropagationRegistry.standard());
+        return new Owned(copy, d);
+    }
+
+    /** A randomised or shifted copy: closes its own sessions. */
+    private static final class Owned implements DifferentiableModel {
+        private final OnnxModel onnx;
+        private final OnnxDifferentiableModel d;
+
+        Owned(OnnxModel onnx, OnnxDifferentiableModel d) {
+            this.onnx = onnx;
+            this.d = d;
+        }
+
+        @Override
+        public Tensor forward(Tensor input) {
+            return onnx.forward(input);
+        }
+
+        @Override
+        public BackwardResult backward(Tensor input, Tensor seed, BackwardRequest request) {
+            return d.backward(input, seed, request);
+        }
+
+        @Override
+        public ModelSignature signature() {
+            return onnx.signature();
+        }
+
+        @Override
+        public ModelInfo info() {
+            return onnx.info();
+        }
+
+        @Override
+        public void close() {
+            try {
+                d.close();
+            } finally {
+                onnx.close();
+            }
+        }
+    }
+
+    // ---- tensors ----
+
+    private TensorProto initializer(String name) {
+        for (TensorProto t : proto.getGraph().getInitializerList()) {
+            if (t.getName().equals(name)) {
+                if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
+                    throw Explain4jException.unsupported("model", "initializer " + name + " is stored outside the model file; "
+                            + "randomisation needs the weights inside it");
+                }
+                return t;
+            }
+        }
+        throw Explain4jException.unsupported("model", "the weight " + name + " is not an initializer of the model");
+    }
+
+    private static int[] dims(TensorProto t) {
+        return t.getDimsList().stream().mapToInt(Long::intValue).toArray();
+    }
+
+    private static int size(TensorProto t) {
+        int s = 1;
+        for (long d : t.getDimsList()) {
+            s = Math.multiplyExact(s, Math.toIntExact(d));
+        }
+        return s;
+    }
+
+    static double[] values(TensorProto t) {
+        int n = size(t);
+        double[] out = new double[n];
+        boolean raw = !t.getRawData().isEmpty();
+        ByteBuffer b = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            if (t.getDataType() == DataType.FLOAT_VALUE) {
+                out[i] = raw ? b.getFloat(4 * i) : t.getFloatData(i);
+            } else {
+                out[i] = raw ? b.getDouble(8 * i) : t.getDoubleData(i);
+            }
+        }
+        return out;
+    }
+
+    private static TensorProto encode(String name, int type, int[] dims, double[] v) {
+        ByteBuffer b;
+        if (type == DataType.FLOAT_VALUE) {
+            b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+            for (double x : v) {
+                b.putFloat((float) x);
+            }
+        } else {
+            b = ByteBuffer.allocate(8 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+            for (double x : v) {
+                b.putDouble(x);
+            }
+        }
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(type).setRawData(ByteString.copyFrom(b.array()));
+        for (int d : dims) {
+            t.addDims(d);
+        }
+        return t.build();
+    }
+
+    static int attrInt(NodeProto n, String name, int dflt) {
+        for (AttributeProto a : n.getAttributeList()) {
+            if (a.getName().equals(name)) {
+                return (int) a.getI();
+            }
+        }
+        return dflt;
+    }
+
+    static int[] attrInts(NodeProto n, String name, int[] dflt) {
+        for (AttributeProto a : n.getAttributeList()) {
+            if (a.getName().equals(name)) {
+                return a.getIntsList().stream().mapToInt(Long::intValue).toArray();
+            }
+        }
+        return dflt;
+    }
+
+    static String attrString(NodeProto n, String name, String dflt) {
+        for (AttributeProto a : n.getAttributeList()) {
+            if (a.getName().equals(name)) {
+                return a.getS().toStringUtf8();
+            }
+        }
+        return dflt;
+    }
+
+    /** The convolution of a constant input, for the input shift (Quantus's add_mean_shift_to_first_layer). */
+    private static final class ConvShift {
+        private ConvShift() {
+        }
+
+        /** Per output channel: min over positions of conv(full(shift)) + bias, zero padding as in the node. */
+        static double[] minimumOfConstantInput(NodeProto conv, int[] wDims, double[] w, double[] bias, double shift,
+                                               int[] exampleShape) {
+            int spatial = wDims.length - 2;
+            if (spatial < 1 || spatial > 2 || exampleShape.length != spatial + 1) {
+                throw Explain4jException.unsupported("model", "input-invariance supports 1-D and 2-D convolutions first "
+                        + "(found a weight of rank " + wDims.length + " for examples of shape "
+                        + Tensor.shapeString(exampleShape) + ")");
+            }
+            String autoPad = attrString(conv, "auto_pad", "NOTSET");
+            if (!autoPad.equals("NOTSET") && !autoPad.equals("VALID")) {
+                throw Explain4jException.unsupported("model", "input-invariance does not support auto_pad " + autoPad
+                        + " on the first Conv");
+            }
+            int m = wDims[0];
+            int cg = wDims[1];
+            int kh = spatial == 2 ? wDims[2] : 1;
+            int kw = wDims[wDims.length - 1];
+            int h = spatial == 2 ? exampleShape[1] : 1;
+            int wd = exampleShape[exampleShape.length - 1];
+            int[] strides = attrInts(conv, "strides", spatial == 2 ? new int[] {1, 1} : new int[] {1});
+            int[] dil = attrInts(conv, "dilations", spatial == 2 ? new int[] {1, 1} : new int[] {1});
+            int[] pads = autoPad.equals("VALID") ? new int[2 * spatial] : attrInts(conv, "pads", new int[2 * spatial]);
+            int group = attrInt(conv, "group", 1);
+            int sh = spatial == 2 ? strides[0] : 1;
+            int sw = strides[spatial - 1];
+            int dh = spatial == 2 ? dil[0] : 1;
+            int dw = dil[spatial - 1];
+            int pt = spatial == 2 ? pads[0] : 0;
+            int pl = pads[spatial - 1];
+            int pb = spatial == 2 ? pads[2] : 0;
+            int pr = pads[2 * spatial - 1];
+            int oh = (h + pt + pb - dh * (kh - 1) - 1) / sh + 1;
+            int ow = (wd + pl + pr - dw * (kw - 1) - 1) / sw + 1;
+            int perGroup = m / group;
+            double[] min = new double[m];
+            for (int c = 0; c < m; c++) {
+                double best = Double.POSITIVE_INFINITY;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        double s = 0;
+                        for (int ci = 0; ci < cg; ci++) {
+                            for (int ky = 0; ky < kh; ky++) {
+                                int iy = oy * sh - pt + ky * dh;
+                                if (iy < 0 || iy >= h) {
+                                    continue;
+                                }
+                                for (int kx = 0; kx < kw; kx++) {
+                                    int ix = ox * sw - pl + kx * dw;
+                                    if (ix >= 0 && ix < wd) {
+                                        s += w[((c * cg + ci) * kh + ky) * kw + kx];
+                                    }
+                                }
+                            }
+                        }
+                        best = Math.min(best, shift * s + bias[c]);
+                    }
+                }
+                min[c] = best;
+            }
+            if (perGroup <= 0) {
+                throw Explain4jException.unsupported("model", "the first Conv has " + m + " outputs for " + group + " groups");
+            }
+            return min;
+        }
+    }
+}
