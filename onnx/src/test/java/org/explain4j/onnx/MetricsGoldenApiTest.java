@@ -40,11 +40,6 @@ class MetricsGoldenApiTest {
             "relevance-rank-accuracy", "relevance-mass-accuracy", "auc", "focus", "sparseness", "complexity",
             "effective-complexity", "mprt", "random-logit", "completeness", "non-sensitivity", "input-invariance");
     static final Set<String> METHOD_KEYS = Set.of("method", "steps", "integration", "baseline");
-    /**
-     * Cases whose reference tolerance is below the float32 gap between ONNX Runtime's and PyTorch's
-     * gradients, with the tolerance checked here instead and why (docs/NOTES.md, metrics B).
-     */
-    static final Map<String, Double> FLOAT32_GRADIENT = Map.of("tabular.relative-input-stability-shift", 1e-3);
 
     static Stream<Arguments> cases() throws Exception {
         Path folder = goldenFolder();
@@ -121,9 +116,6 @@ class MetricsGoldenApiTest {
             return;
         }
         double rel = tol.get("max_abs_err_over_max_abs").asDouble();
-        // RIS divides by saliencies of ~1e-5 behind saturated tanh units, where ONNX Runtime's float32 Tanh
-        // derivative is up to 0.8% off PyTorch's; a float64 derivative passes 4.1e-4 (see docs/NOTES.md)
-        rel = Math.max(rel, FLOAT32_GRADIENT.getOrDefault(id, rel));
         if (tol.has("any_of")) {
             double[] cand = Npy.read(folder.resolve(tol.get("any_of").asText())).toDoubleArray();
             int classes = cand.length / actual.length;
