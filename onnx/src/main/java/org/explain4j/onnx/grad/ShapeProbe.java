@@ -74,6 +74,11 @@ final class ShapeProbe {
             ExternalData.configure(so, model);
             try (OrtSession session = env.createSession(bytes, so);
                  OrtSession.Result r = session.run(feeds)) {
+                // the fed values' own shapes and types (a graph input is no node output)
+                for (Map.Entry<String, OnnxTensor> e : feeds.entrySet()) {
+                    TensorInfo info = e.getValue().getInfo();
+                    metas.put(e.getKey(), new TensorMeta(elemType(info.onnxType), info.getShape()));
+                }
                 for (Map.Entry<String, OnnxValue> e : r) {
                     if (e.getValue() instanceof OnnxTensor t) {
                         TensorInfo info = t.getInfo();
