@@ -131,6 +131,19 @@ public final class CoverageTable {
         out.add(new Entry("all-MiniLM-L6-v2", Kind.REAL, Path.of("all-minilm-l6-v2.onnx"), Optional.of(RealModels.miniLmBytes()),
                 mini, Optional.of("/embeddings/word_embeddings/Gather_output_0"), Optional.empty(),
                 "'the cat sat on the mat' (8 tokens); output last_hidden_state, target = element 0"));
+        // the same two multi-input models with their other inputs computed in the graph (InputBinding)
+        out.add(new Entry("all-MiniLM-L6-v2, ids only", Kind.REAL, Path.of("all-minilm-l6-v2-ids.onnx"),
+                Optional.of(InputBinding.bertIdsOnly(RealModels.miniLmBytes())), Map.of("input_ids", mini.get("input_ids")),
+                Optional.of("/embeddings/word_embeddings/Gather_output_0"), Optional.empty(),
+                "attention_mask = ones and token_type_ids = zeros computed in the graph (InputBinding)"));
+        try {
+            out.add(new Entry("silero_vad_v5, audio only", Kind.REAL, Path.of("silero_vad_v5-audio.onnx"),
+                    Optional.of(InputBinding.sileroAudioOnly(Files.readAllBytes(RealModels.SILERO))),
+                    Map.of("input", silero.get("input")), Optional.empty(), Optional.empty(),
+                    "state = zeros and sr = 16000 computed in the graph (InputBinding)"));
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
         return out;
     }
 
