@@ -188,7 +188,7 @@ public final class CoverageTable {
         }
         Tensor x = e.inputs().values().iterator().next();
         OptionalDouble agreement = OptionalDouble.empty();
-        String note = e.grad().isEmpty() ? (e.note().isEmpty() ? "no reference" : e.note()) : "";
+        String note = e.grad().isEmpty() ? "no reference" : "";
         try (model; OnnxDifferentiableModel grads = new OnnxDifferentiableModel(model, PropagationRegistry.standard())) {
             for (String method : METHODS) {
                 Optional<Cell> na = applicable(e, method);

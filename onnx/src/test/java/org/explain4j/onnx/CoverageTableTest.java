@@ -116,7 +116,8 @@ class CoverageTableTest {
     void whereTheGradientRuns_itAgreesWithPyTorch() {
         int compared = 0;
         for (CoverageTable.Row r : rows) {
-            if (r.agreement().isPresent()) {
+            // full-size rows (only with -Dexplain4j.coverage.fullSize) are reported, not held to the bound
+            if (r.agreement().isPresent() && r.entry().kind() != CoverageTable.Kind.FULL_SIZE) {
                 compared++;
                 String name = r.entry().name();
                 if (KNOWN_DISAGREEMENT.containsKey(name)) {
