@@ -1,0 +1,268 @@
+package org.explain4j.onnx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.explain4j.core.Attribution;
+import org.explain4j.core.Target;
+import org.explain4j.core.Tensor;
+import org.explain4j.core.catalog.MethodCatalog;
+import org.explain4j.core.engine.ProgressListener;
+import org.explain4j.core.grad.BackwardRequest;
+import org.explain4j.core.grad.BackwardResult;
+import org.explain4j.core.grad.RuleSet;
+import org.explain4j.onnx.grad.OnnxDifferentiableModel;
+import org.explain4j.onnx.grad.propagation.PropagationRegistry;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Gradient, layer and propagation methods on the real third-party models (see
+ * {@link RealModelsTest} for the forward checks). Each check is one a wrong backward pass fails:
+ * the gradient against central differences along a random direction, and completeness of
+ * integrated gradients. Multi-input models are made single-input by computing their other inputs
+ * in the graph ({@link InputBinding}), so what a test waits for is the op rules it needs.
+ */
+class RealModelsGradientTest {
+    static final String MINILM_EMBEDDING = "/embeddings/word_embeddings/Gather_output_0";
+
+    @TempDir
+    Path tmp;
+
+    // ---------------------------------------------------------------- PP-OCR (opset 9)
+
+    @Test
+    @Disabled("waits for opset-9 models in the backward-graph builder (it supports opsets 11 to 21) and a HardSigmoid rule: issue 13")
+    void ppOcr_saliency_matchesCentralDifferencesAlongARandomDirection() {
+        try (OnnxModel m = OnnxModel.load(RealModels.PPOCR);
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(m)) {
+            Tensor x = RealModels.textImage("Hello 2026", false);
+            assertDirectionalDerivative(d, x, 0, 1e-2, 0.05);
+        }
+    }
+
+    @Test
+    @Disabled("waits for opset-9 models in the backward-graph builder (it supports opsets 11 to 21) and a HardSigmoid rule: issue 13")
+    void ppOcr_integratedGradients_sumToTheOutputDifference() {
+        try (OnnxModel m = OnnxModel.load(RealModels.PPOCR);
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(m)) {
+            Tensor x = RealModels.textImage("Hello 2026", true);
+            Attribution a = MethodCatalog.create("integrated-gradients", d, Map.of("steps", 64), ProgressListener.NONE)
+                    .attribute(x, Target.of(1));
+            assertComplete(m, x, a, 1, 0.05);
+        }
+    }
+
+    @Test
+    @Disabled("waits for opset-9 models in the backward-graph builder and HardSigmoid under guided backprop: issue 13")
+    void ppOcr_guidedBackprop_isFiniteAndNotAllZero() {
+        try (OnnxModel m = OnnxModel.load(RealModels.PPOCR);
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(m, PropagationRegistry.standard())) {
+            Tensor x = RealModels.textImage("Hello 2026", false);
+            Tensor g = MethodCatalog.create("guided-backprop", d, Map.of(), ProgressListener.NONE).attribute(x, Target.of(0)).values();
+            assertThat(g.firstNonFinite()).isNegative();
+            assertThat(maxAbs(g)).isGreaterThan(0.0);
+        }
+    }
+
+    // ---------------------------------------------------------------- all-MiniLM-L6-v2, token ids only
+
+    @Test
+    void miniLm_layerIntegratedGradientsAtTheWordEmbedding_sumToTheOutputDifference() throws IOException {
+        try (OnnxModel m = OnnxModel.load(write("minilm-ids.onnx", InputBinding.bertIdsOnly(RealModels.miniLmBytes())));
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(m)) {
+            long[] ids = RealModels.miniLmTokenizer().encode("the cat sat on the mat");
+            Tensor x = Tensor.ofLongs(ids, 1, ids.length);
+            int target = 384 + 5; // token 1 ("the"), hidden unit 5
+            Attribution a = MethodCatalog.create("layer-integrated-gradients", d,
+                    Map.of("layer", MINILM_EMBEDDING, "steps", 32), ProgressListener.NONE).attribute(x, Target.of(target));
+            assertThat(a.values().shape()).containsExactly(1, ids.length, 384);
+            assertComplete(m, x, a, target, 0.05);
+        }
+    }
+
+    @Test
+    void miniLm_gradientAtTheWordEmbedding_matchesCentralDifferences() throws IOException {
+        try (OnnxModel m = OnnxModel.load(write("minilm-ids.onnx", InputBinding.bertIdsOnly(RealModels.miniLmBytes())));
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(m)) {
+            long[] ids = RealModels.miniLmTokenizer().encode("the cat sat on the mat");
+            Tensor x = Tensor.ofLongs(ids, 1, ids.length);
+            int c = ids.length * 384;
+            int target = 2 * 384 + 17;
+            float[] seed = new float[c];
+            seed[target] = 1;
+            BackwardResult r = d.backward(x, Tensor.ofFloats(seed, 1, c),
+                    new BackwardRequest(RuleSet.gradient(), List.of(MINILM_EMBEDDING), Map.of(), false));
+            Tensor e = r.activations().get(MINILM_EMBEDDING);
+            Tensor g = r.gradients().get(MINILM_EMBEDDING);
+            assertThat(g.shape()).containsExactly(1, ids.length, 384);
+            // feed embedding +/- h v and read the output: the directional derivative
+            float[] v = randomDirection(e.size(), 3);
+            double h = 1e-2;
+            double plus = fedOutput(d, x, e, v, h, c, target);
+            double minus = fedOutput(d, x, e, v, -h, c, target);
+            double fd = (plus - minus) / (2 * h);
+            double dot = dot(g, v);
+            assertThat(Math.abs(dot - fd)).as("gradient . v = %s, central difference %s", dot, fd)
+                    .isLessThan(0.05 * Math.max(Math.abs(fd), 1e-3));
+        }
+    }
+
+    // ---------------------------------------------------------------- Silero VAD v5, audio only
+
+    @Test
+    @Disabled("waits for backward rules for If and LSTM (and Squeeze, Size, Not on the If branches' paths): issue 13")
+    void silero_saliency_matchesCentralDifferencesAlongARandomDirection() throws IOException {
+        try (OnnxModel m = OnnxModel.load(write("silero-audio.onnx", InputBinding.sileroAudioOnly(Files.readAllBytes(RealModels.SILERO))));
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(m)) {
+            Tensor x = Tensor.ofFloats(RealModels.voicedChunk(512, 16000, 0), 1, 512);
+            assertDirectionalDerivative(d, x, 0, 1e-3, 0.05);
+        }
+    }
+
+    @Test
+    @Disabled("waits for backward rules for If and LSTM (and Squeeze, Size, Not on the If branches' paths): issue 13")
+    void silero_integratedGradients_sumToTheOutputDifference() throws IOException {
+        try (OnnxModel m = OnnxModel.load(write("silero-audio.onnx", InputBinding.sileroAudioOnly(Files.readAllBytes(RealModels.SILERO))));
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(m)) {
+            Tensor x = Tensor.ofFloats(RealModels.voicedChunk(512, 16000, 0), 1, 512);
+            Attribution a = MethodCatalog.create("integrated-gradients", d, Map.of("steps", 64), ProgressListener.NONE)
+                    .attribute(x, Target.of(0));
+            assertComplete(m, x, a, 0, 0.05);
+        }
+    }
+
+    @Test
+    void inputBinding_keepsTheOutputsOfTheMultiInputModels() throws Exception {
+        // the bound models compute what the originals compute with ones/zeros/16000 fed (checked in
+        // RealModelsTest's terms: same pooled embedding, same speech probability)
+        long[] ids = RealModels.miniLmTokenizer().encode("the cat sat on the mat");
+        try (OnnxModel m = OnnxModel.load(write("minilm-ids.onnx", InputBinding.bertIdsOnly(RealModels.miniLmBytes())));
+             OnnxModel s = OnnxModel.load(write("silero-audio.onnx", InputBinding.sileroAudioOnly(Files.readAllBytes(RealModels.SILERO))))) {
+            assertThat(m.signature().inputName()).isEqualTo("input_ids");
+            Tensor h = m.forward(Tensor.ofLongs(ids, 1, ids.length));
+            assertThat(h.shape()).containsExactly(1, ids.length * 384);
+            var session = ai.onnxruntime.OrtEnvironment.getEnvironment().createSession(RealModels.miniLmBytes());
+            try (session;
+                 var a = ai.onnxruntime.OnnxTensor.createTensor(ai.onnxruntime.OrtEnvironment.getEnvironment(),
+                         java.nio.LongBuffer.wrap(ids), new long[] {1, ids.length});
+                 var b = ai.onnxruntime.OnnxTensor.createTensor(ai.onnxruntime.OrtEnvironment.getEnvironment(),
+                         java.nio.LongBuffer.wrap(ones(ids.length)), new long[] {1, ids.length});
+                 var c = ai.onnxruntime.OnnxTensor.createTensor(ai.onnxruntime.OrtEnvironment.getEnvironment(),
+                         java.nio.LongBuffer.wrap(new long[ids.length]), new long[] {1, ids.length});
+                 var r = session.run(Map.of("input_ids", a, "attention_mask", b, "token_type_ids", c))) {
+                Tensor ref = OrtTensors.fromOrt((ai.onnxruntime.OnnxTensor) r.get(0));
+                assertThat(maxAbsDiff(h, ref)).isLessThan(1e-5);
+            }
+            assertThat(s.signature().inputName()).isEqualTo("input");
+            Tensor p = s.forward(Tensor.ofFloats(RealModels.voicedChunk(512, 16000, 0), 1, 512));
+            assertThat(p.shape()).containsExactly(1, 1);
+            assertThat(p.getDouble(0)).isBetween(0.0, 1.0);
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private Path write(String name, byte[] bytes) throws IOException {
+        Path p = tmp.resolve(name);
+        if (!Files.exists(p)) {
+            Files.write(p, bytes);
+        }
+        return p;
+    }
+
+    /** gradient . v against (f(x + h v) - f(x - h v)) / 2h for output {@code target} of example 0. */
+    private static void assertDirectionalDerivative(OnnxDifferentiableModel d, Tensor x, int target, double h, double tol) {
+        Tensor out = d.forward(x);
+        int c = out.size() / x.dim(0);
+        float[] seed = new float[out.size()];
+        seed[target] = 1;
+        Tensor g = d.backward(x, Tensor.ofFloats(seed, x.dim(0), c), BackwardRequest.gradientOfInput()).inputGradient().orElseThrow();
+        float[] v = randomDirection(x.size(), 7);
+        float[] xp = x.toFloatArray();
+        float[] xm = x.toFloatArray();
+        for (int i = 0; i < xp.length; i++) {
+            xp[i] += (float) (h * v[i]);
+            xm[i] -= (float) (h * v[i]);
+        }
+        double fd = (d.forward(Tensor.ofFloats(xp, x.shape())).getDouble(target)
+                - d.forward(Tensor.ofFloats(xm, x.shape())).getDouble(target)) / (2 * h);
+        double dot = dot(g, v);
+        assertThat(Math.abs(dot - fd)).as("gradient . v = %s, central difference %s", dot, fd)
+                .isLessThan(tol * Math.max(Math.abs(fd), 1e-3));
+    }
+
+    /** sum of the attribution against f(x) - f(baseline of zeros) for output {@code target}. */
+    private static void assertComplete(OnnxModel m, Tensor x, Attribution a, int target, double tol) {
+        double sum = 0;
+        for (int i = 0; i < a.values().size(); i++) {
+            sum += a.values().getDouble(i);
+        }
+        double fx = m.forward(x).getDouble(target);
+        double f0 = m.forward(Tensor.zeros(x.dtype(), x.shape())).getDouble(target);
+        assertThat(Math.abs(fx - f0)).as("f(x) - f(0) must not vanish for the check to mean anything").isGreaterThan(1e-3);
+        assertThat(Math.abs(sum - (fx - f0))).as("sum %s, f(x) - f(0) = %s", sum, fx - f0).isLessThan(tol * Math.abs(fx - f0));
+    }
+
+    private static double fedOutput(OnnxDifferentiableModel d, Tensor x, Tensor e, float[] v, double h, int c, int target) {
+        float[] fed = e.toFloatArray();
+        for (int i = 0; i < fed.length; i++) {
+            fed[i] += (float) (h * v[i]);
+        }
+        float[] seed = new float[c];
+        seed[target] = 1;
+        BackwardResult r = d.backward(x, Tensor.ofFloats(seed, 1, c), new BackwardRequest(RuleSet.gradient(), List.of(),
+                Map.of(MINILM_EMBEDDING, Tensor.ofFloats(fed, e.shape())), false));
+        return r.output().getDouble(target);
+    }
+
+    private static float[] randomDirection(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] v = new float[n];
+        double norm = 0;
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (2 * r.nextDouble() - 1);
+            norm += v[i] * v[i];
+        }
+        for (int i = 0; i < n; i++) {
+            v[i] /= (float) Math.sqrt(norm);
+        }
+        return v;
+    }
+
+    private static double dot(Tensor g, float[] v) {
+        double s = 0;
+        for (int i = 0; i < v.length; i++) {
+            s += g.getDouble(i) * v[i];
+        }
+        return s;
+    }
+
+    private static long[] ones(int n) {
+        long[] o = new long[n];
+        java.util.Arrays.fill(o, 1);
+        return o;
+    }
+
+    private static double maxAbs(Tensor t) {
+        double m = 0;
+        for (int i = 0; i < t.size(); i++) {
+            m = Math.max(m, Math.abs(t.getDouble(i)));
+        }
+        return m;
+    }
+
+    private static double maxAbsDiff(Tensor a, Tensor b) {
+        double m = 0;
+        for (int i = 0; i < a.size(); i++) {
+            m = Math.max(m, Math.abs(a.getDouble(i) - b.getDouble(i)));
+        }
+        return m;
+    }
+}
