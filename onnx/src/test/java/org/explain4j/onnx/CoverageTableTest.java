@@ -104,13 +104,10 @@ class CoverageTableTest {
 
     /**
      * Gradients known to disagree with PyTorch, with the cause found: the test fails when one of
-     * them starts to agree, so that the entry is removed. vit_block pools the class token with
-     * {@code x[:, 0]}, a Gather with a scalar index on axis 1 of (N, T, D); with every other part
-     * of the block kept and {@code x[:, 0]} replaced by a mean or a Slice the gradient agrees to 3e-7,
-     * with only patch embedding, Gather and Gemm it is still off by 1.0 (probe models in NOTES.md).
+     * them starts to agree, so that the entry is removed. (vit_block was here until an identity
+     * Transpose after a Gemm, emitted by the Gather rule for {@code x[:, 0]}, was no longer emitted.)
      */
-    static final Map<String, String> KNOWN_DISAGREEMENT = Map.of(
-            "vit_block", "Gather with a scalar index on a non-leading axis (x[:, 0])");
+    static final Map<String, String> KNOWN_DISAGREEMENT = Map.of();
 
     @Test
     void whereTheGradientRuns_itAgreesWithPyTorch() {

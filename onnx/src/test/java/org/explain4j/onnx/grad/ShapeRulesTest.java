@@ -42,6 +42,33 @@ class ShapeRulesTest {
         GradCheck.checkInputGradient(m, x(2, 3, 4), H, TOL);
     }
 
+    @ParameterizedTest(name = "Gather of the input with a scalar index {0} on axis 1 (a class token, x[:, 0])")
+    @ValueSource(ints = {0, 2, -1})
+    void gatherWithAScalarIndexOnAnInnerAxis(int index) {
+        ModelProto m = tanhOf(TestModels.opset(13).input("x", DOUBLE, 2, 3, 4).longs("i", new long[0], index)
+                .node("Gather", List.of("x", "i"), List.of("g"), Attr.i("axis", 1)), "g").build();
+        GradCheck.checkInputGradient(m, x(2, 3, 4), H, TOL);
+    }
+
+    @Test
+    void gatherOfAClassTokenIntoAHead_float32() {
+        // a ViT's pooling: LayerNorm, x[:, 0] (Gather with a scalar index on axis 1), a linear head
+        Random r = new Random(3);
+        ModelProto m = TestModels.opset(17).input("x", FLOAT, 2, 10, 24)
+                .random("w", FLOAT, r, -1, 1, 5, 24).random("b", FLOAT, r, -1, 1, 5)
+                .longs("i", new long[0], 0)
+                .node("Gather", List.of("x", "i"), List.of("g"), Attr.i("axis", 1))
+                .node("Gemm", List.of("g", "w", "b"), List.of("y"), Attr.i("transB", 1)).output("y", FLOAT).build();
+        GradCheck.checkInputGradient(m, GradCheck.random(rnd, DType.FLOAT32, -1, 1, 2, 10, 24), 1e-2, 1e-3);
+    }
+
+    @Test
+    void gatherWithIndexRowsOnAnInnerAxis() {
+        ModelProto m = tanhOf(TestModels.opset(13).input("x", DOUBLE, 2, 3, 4).longs("i", new long[] {2, 2}, 0, 2, 2, 1)
+                .node("Gather", List.of("x", "i"), List.of("g"), Attr.i("axis", 1)), "g").build();
+        GradCheck.checkInputGradient(m, x(2, 3, 4), H, TOL);
+    }
+
     @ParameterizedTest(name = "Squeeze/Unsqueeze at opset {0}")
     @ValueSource(ints = {11, 13})
     void squeezeAndUnsqueezeInBothForms(int opset) {

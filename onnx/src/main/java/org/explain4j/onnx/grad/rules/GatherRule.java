@@ -38,7 +38,10 @@ final class GatherRule implements OpRule {
             }
         }
         String g = c.grad(0);
-        if (a > 0) {
+        // a scalar index (x[:, 0]) moves no axis: no Transpose (an identity one after a Gemm came out
+        // transposed in ONNX Runtime 1.29; RuleContext.op drops identity Transposes everywhere too)
+        boolean moves = a > 0 && !isIdentity(perm);
+        if (moves) {
             g = c.op("Transpose", g, Attr.ints("perm", perm));
         }
         long[] moved = new long[rank];
@@ -61,6 +64,15 @@ final class GatherRule implements OpRule {
             sums = c.op("Transpose", sums, Attr.ints("perm", back));
         }
         c.addGrad(0, sums);
+    }
+
+    private static boolean isIdentity(long[] perm) {
+        for (int i = 0; i < perm.length; i++) {
+            if (perm[i] != i) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The indices as int64, negative ones counted from the end. */
