@@ -254,7 +254,8 @@ public final class MethodCatalog {
                         + "the input and a reference, propagated with finite-difference multipliers. Sums to f(x) - "
                         + "f(reference).")
                 .needs(Need.BASELINE).params(inputBaseline(), ParamSpec.batchSize(2)
-                        .withHelp("most rows per model call, at least 2: each input is evaluated with its reference"),
+                        .withHelp("most rows per model call, at least 2: each input is evaluated with its reference; "
+                                + "default: auto, the most that fit the memory budget"),
                         optionalLayer("DeepLIFT at this tensor (Captum's LayerDeepLift), e.g. an embedding's output for "
                                 + "token ids; default: at the input"))
                 .cost("2 (input and reference)").suggestFor(InputKind.IMAGE, InputKind.TABULAR)
@@ -264,7 +265,8 @@ public final class MethodCatalog {
                 .description("DeepLIFT averaged over a distribution of references (DeepSHAP).")
                 .needs(Need.BASELINE_DISTRIBUTION)
                 .params(ParamSpec.baselineDistribution("K reference rows, shape (K, ...)"), ParamSpec.batchSize(2)
-                        .withHelp("most rows per model call, at least 2: each input is evaluated with its reference"),
+                        .withHelp("most rows per model call, at least 2: each input is evaluated with its reference; "
+                                + "default: auto, the most that fit the memory budget"),
                         optionalLayer("DeepLIFT-SHAP at this tensor, e.g. an embedding's output; default: at the input"))
                 .cost("2K")
                 .factory((m, p, pr) -> new DeepLiftShap(d(m), deepLiftOptions(p), pr)));

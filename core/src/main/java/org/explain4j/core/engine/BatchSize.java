@@ -22,7 +22,7 @@ public final class BatchSize {
     /** The option's name, as the method catalogue and every error message call it. */
     public static final String OPTION = "batch-size";
     /** The value that asks for the automatic size (the default); the option's text is {@code auto}. */
-    public static final int AUTO = 0;
+    public static final int AUTO = -1;
 
     private BatchSize() {
     }
