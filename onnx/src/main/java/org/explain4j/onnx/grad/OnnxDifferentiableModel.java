@@ -48,7 +48,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
      * gradient of the same size for most of them, plus masks and layout copies; measured on
      * ResNet-18 at 224x224 (docs/BENCHMARKS.md, "The automatic batch size").
      */
-    public static final double BACKWARD_FACTOR = 3.0;
+    public static final double BACKWARD_FACTOR = 2.0;
     /** The cache key of a compiled backward model. */
     record Key(RuleSet rules, List<String> captures, List<String> feeds, boolean inputGradient, List<Integer> shape,
                String input, Map<String, List<Integer>> fedShapes, Map<String, List<Double>> smallFedValues) {

@@ -40,7 +40,7 @@ class AutoBatchSizeOnnxTest {
     }
 
     @Test
-    void probeOfOneRow_countsEveryTensorOfTheRunAndThriceForBackward() {
+    void probeOfOneRow_countsEveryTensorOfTheRunAndTwiceForBackward() {
         try (OnnxDifferentiableModel mlp = open("mlp_opset17"); OnnxDifferentiableModel cnn = open("residual_cnn")) {
             assertThat(mlp.bytesPerRow(Tensor.zeros(DType.FLOAT32, 1, 5), Map.of(), Call.FORWARD)).hasValue(MLP_ROW);
             assertThat(mlp.bytesPerRow(Tensor.zeros(DType.FLOAT32, 1, 5), Map.of(), Call.BACKWARD))
@@ -63,7 +63,7 @@ class AutoBatchSizeOnnxTest {
             Attribution cnnAuto = new IntegratedGradients(cnn, o).attribute(xc, Target.classIndex(2));
             Attribution mlpAuto = new IntegratedGradients(mlp, o).attribute(xm, Target.classIndex(1));
             long cnnBackward = (long) Math.ceil(OnnxDifferentiableModel.BACKWARD_FACTOR * CNN_ROW);
-            assertThat(cnnAuto.options().get("batch_size")).isEqualTo((int) ((1L << 20) / cnnBackward)); // 7
+            assertThat(cnnAuto.options().get("batch_size")).isEqualTo((int) ((1L << 20) / cnnBackward)); // 10
             assertThat(mlpAuto.options().get("batch_size")).isEqualTo(MemoryBudget.MAX_ROWS);
             // the values do not depend on the batch size
             Attribution cnnTwo = new IntegratedGradients(cnn, o.withBatchSize(2)).attribute(xc, Target.classIndex(2));
