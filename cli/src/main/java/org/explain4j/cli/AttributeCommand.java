@@ -11,6 +11,7 @@ import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.catalog.MethodCatalog;
+import org.explain4j.core.engine.MemoryBudget;
 import org.explain4j.core.catalog.MethodSpec;
 import org.explain4j.core.catalog.Params;
 import org.explain4j.core.engine.ProgressListener;
@@ -67,6 +68,11 @@ public final class AttributeCommand implements Callable<Integer> {
     @Option(names = "--output-name", paramLabel = "NAME", description = "The model output to explain (default: its first).")
     String outputName;
 
+    @Option(names = "--memory-budget", paramLabel = "SIZE", description = "Memory for one model call's activations, which "
+            + "sizes --batch-size auto (the default): e.g. 512m, 2g (default: the system property explain4j.memoryBudget, "
+            + "else EXPLAIN4J_MEMORY_BUDGET, else 1g).")
+    String memoryBudget;
+
     @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
 
@@ -75,6 +81,24 @@ public final class AttributeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (memoryBudget == null) {
+            return run();
+        }
+        long bytes = MemoryBudget.parse(memoryBudget, "--memory-budget");
+        String before = System.getProperty(MemoryBudget.PROPERTY);
+        System.setProperty(MemoryBudget.PROPERTY, Long.toString(bytes));
+        try {
+            return run();
+        } finally {
+            if (before == null) {
+                System.clearProperty(MemoryBudget.PROPERTY);
+            } else {
+                System.setProperty(MemoryBudget.PROPERTY, before);
+            }
+        }
+    }
+
+    private Integer run() {
         String fmt = format.toLowerCase(Locale.ROOT);
         if (!fmt.equals("npy") && !fmt.equals("json")) {
             throw Explain4jException.usage("--format", "--format '" + format + "' must be npy or json");

@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Map;
 import org.explain4j.core.FeatureMask;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.Explain4jException;
 import org.explain4j.core.catalog.MethodCatalog;
+import org.explain4j.core.engine.BatchSize;
 import org.explain4j.core.catalog.MethodSpec;
 import org.explain4j.core.catalog.Need;
 import org.explain4j.core.catalog.ParamSpec;
@@ -54,6 +56,9 @@ final class MethodOptions {
     }
 
     private static String label(ParamSpec p) {
+        if (p.name().equals(BatchSize.OPTION)) {
+            return "N|auto";
+        }
         return switch (p.type()) {
             case INT, LONG -> "N";
             case DOUBLE -> "X";
@@ -92,6 +97,16 @@ final class MethodOptions {
                 continue;
             }
             String flag = "--" + p.name();
+            if (p.name().equals(BatchSize.OPTION)) {
+                String t = e.getValue().trim();
+                if (t.equalsIgnoreCase("auto")) {
+                    continue; // not given: the run sizes it from the memory budget
+                }
+                if (!t.matches("[+-]?\\d{1,9}")) {
+                    throw Explain4jException.usage(p.name(), p.name() + " '" + e.getValue()
+                            + "' must be a number of rows or auto");
+                }
+            }
             Object v = switch (p.type()) {
                 case BASELINE, BASELINE_DISTRIBUTION -> Parse.baseline(e.getValue(), input,
                         spec.needs().contains(Need.BASELINE_DISTRIBUTION));

@@ -3,6 +3,7 @@ package org.explain4j.cli;
 import java.nio.file.Path;
 import java.util.Map;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.engine.RowMemory;
 import org.explain4j.core.grad.BackwardRequest;
 import org.explain4j.core.grad.BackwardResult;
 import org.explain4j.core.grad.DifferentiableModel;
@@ -25,7 +26,7 @@ final class ModelLoader {
      * An ONNX model and its backward-pass wrapper, closed together; its weights can be randomised
      * and its first layer shifted in memory copies (the randomisation and input-invariance metrics).
      */
-    static final class Loaded implements DifferentiableModel, Randomisable, InputShiftable {
+    static final class Loaded implements DifferentiableModel, Randomisable, InputShiftable, RowMemory {
         private final OnnxModel onnx;
         private final OnnxDifferentiableModel differentiable;
         private final boolean view;
@@ -51,6 +52,12 @@ final class ModelLoader {
 
         OnnxModel onnx() {
             return onnx;
+        }
+
+        /** The ONNX model's estimate (a probe run of one row), which sizes {@code --batch-size auto}. */
+        @Override
+        public java.util.OptionalLong bytesPerRow(Tensor row, Map<String, Tensor> fedRow, Call call) {
+            return differentiable.bytesPerRow(row, fedRow, call);
         }
 
         private RandomisableOnnxModel editable;

@@ -8,7 +8,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.explain4j.core.Explain4jException;
-import org.explain4j.core.engine.EvaluationEngine;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.grad.DifferentiableModel;
 import org.explain4j.core.grad.Composite;
@@ -47,7 +46,6 @@ import org.explain4j.core.model.Model;
  * JSON listing follow from it (see docs/ADDING_A_METHOD.md).
  */
 public final class MethodCatalog {
-    private static final int BATCH = EvaluationEngine.DEFAULT_BATCH_SIZE;
     private static final List<String> INTEGRATIONS = java.util.Arrays.stream(Quadrature.values()).map(Quadrature::label)
             .toList();
     private static final Map<String, MethodSpec> SPECS = new LinkedHashMap<>();
@@ -255,8 +253,9 @@ public final class MethodCatalog {
                 .description("DeepLIFT's rescale rule (Shrikumar et al., 2017): contributions of the difference between "
                         + "the input and a reference, propagated with finite-difference multipliers. Sums to f(x) - "
                         + "f(reference).")
-                .needs(Need.BASELINE).params(inputBaseline(), ParamSpec.batchSize(BATCH, 2)
-                        .withHelp("most rows per model call, at least 2: each input is evaluated with its reference"),
+                .needs(Need.BASELINE).params(inputBaseline(), ParamSpec.batchSize(2)
+                        .withHelp("most rows per model call, at least 2: each input is evaluated with its reference; "
+                                + "default: auto, the most that fit the memory budget"),
                         optionalLayer("DeepLIFT at this tensor (Captum's LayerDeepLift), e.g. an embedding's output for "
                                 + "token ids; default: at the input"))
                 .cost("2 (input and reference)").suggestFor(InputKind.IMAGE, InputKind.TABULAR)
@@ -265,8 +264,9 @@ public final class MethodCatalog {
                 .summary("DeepLIFT averaged over K reference rows")
                 .description("DeepLIFT averaged over a distribution of references (DeepSHAP).")
                 .needs(Need.BASELINE_DISTRIBUTION)
-                .params(ParamSpec.baselineDistribution("K reference rows, shape (K, ...)"), ParamSpec.batchSize(BATCH, 2)
-                        .withHelp("most rows per model call, at least 2: each input is evaluated with its reference"),
+                .params(ParamSpec.baselineDistribution("K reference rows, shape (K, ...)"), ParamSpec.batchSize(2)
+                        .withHelp("most rows per model call, at least 2: each input is evaluated with its reference; "
+                                + "default: auto, the most that fit the memory budget"),
                         optionalLayer("DeepLIFT-SHAP at this tensor, e.g. an embedding's output; default: at the input"))
                 .cost("2K")
                 .factory((m, p, pr) -> new DeepLiftShap(d(m), deepLiftOptions(p), pr)));

@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.explain4j.core.Explain4jException;
-import org.explain4j.core.engine.EvaluationEngine;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.grad.DifferentiableModel;
 import org.explain4j.core.method.AttributionMethod;
@@ -77,7 +76,7 @@ public record MethodSpec(String name, Family family, String summary, String desc
         }
     }
 
-    /** A builder; {@code batch-size} (default {@link EvaluationEngine#DEFAULT_BATCH_SIZE}, at least 1) is added unless given. */
+    /** A builder; {@code batch-size} (at least 1, default auto: {@link ParamSpec#batchSize(int)}) is added unless given. */
     public static Builder builder(String name, Family family) {
         return new Builder(name, family);
     }
@@ -200,7 +199,7 @@ public record MethodSpec(String name, Family family, String summary, String desc
         public MethodSpec build() {
             List<ParamSpec> all = new ArrayList<>(params);
             if (all.stream().noneMatch(p -> p.name().equals("batch-size"))) {
-                all.add(ParamSpec.batchSize(EvaluationEngine.DEFAULT_BATCH_SIZE, 1));
+                all.add(ParamSpec.batchSize(1));
             }
             return new MethodSpec(name, family, summary, description, needs, all, seeded, output, cost, suggestedFor, suggested,
                     factory);

@@ -144,7 +144,21 @@ public record ParamSpec(String name, ParamType type, Optional<Object> defaultVal
                 Map.of());
     }
 
-    /** The model-call batch size, at least {@code min}. */
+    /** The help line of {@link #batchSize(int)}. */
+    public static final String BATCH_SIZE_HELP = "most rows per model call (memory stays flat); default: auto, the most "
+            + "that fit the memory budget (1 GiB unless set)";
+
+    /**
+     * The model-call batch size, at least {@code min}, with no fixed default: when not given (or
+     * given as {@code auto} on the command line) the run sizes it from the memory budget
+     * ({@link org.explain4j.core.engine.BatchSize#AUTO}) and records the size it used.
+     */
+    public static ParamSpec batchSize(int min) {
+        return new ParamSpec("batch-size", ParamType.INT, Optional.empty(), false, Range.atLeast(min), List.of(),
+                BATCH_SIZE_HELP, Role.OPTION, Map.of());
+    }
+
+    /** The model-call batch size with a fixed default, at least {@code min}. */
     public static ParamSpec batchSize(int defaultValue, int min) {
         return integer("batch-size", defaultValue, Range.atLeast(min), "most rows per model call (memory stays flat)");
     }

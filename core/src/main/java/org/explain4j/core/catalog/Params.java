@@ -92,7 +92,9 @@ public final class Params {
         return longValue("seed");
     }
 
+    /** The batch size given, or {@link org.explain4j.core.engine.BatchSize#AUTO} when none was (the default). */
     public int batchSize() {
-        return integer("batch-size");
+        Object v = values.get("batch-size");
+        return v == null ? org.explain4j.core.engine.BatchSize.AUTO : (Integer) v;
     }
 }

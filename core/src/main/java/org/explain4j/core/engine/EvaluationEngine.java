@@ -20,7 +20,12 @@ import org.explain4j.core.model.Model;
  * nor all outputs are ever held at once.
  */
 public final class EvaluationEngine {
-    /** Default number of examples per model call. */
+    /**
+     * A fixed number of examples per model call, for callers that need a number (the metrics).
+     * Methods default to {@link BatchSize#AUTO} instead: the most rows that fit the
+     * {@link MemoryBudget}. An engine given {@link BatchSize#AUTO} sizes it for the model's
+     * declared example shape (open dimensions as 1); {@code MethodRun} sizes it for the input.
+     */
     public static final int DEFAULT_BATCH_SIZE = 64;
 
     /** Writes the values of input row {@code row} into {@code dest} (one example, flattened). */
@@ -51,7 +56,7 @@ public final class EvaluationEngine {
         this.model = model;
         this.fixedBatch = model.signature().fixedBatch();
         // a model exported with a fixed batch is called with exactly that many rows
-        this.batchSize = fixedBatch > 0 ? fixedBatch : batchSize;
+        this.batchSize = fixedBatch > 0 ? fixedBatch : BatchSize.resolve(batchSize, model, RowMemory.Call.FORWARD);
         this.progress = progress == null ? ProgressListener.NONE : progress;
         this.fed = fed;
     }
@@ -68,6 +73,7 @@ public final class EvaluationEngine {
         return model;
     }
 
+    /** The rows per call (never {@link BatchSize#AUTO}: resolved when the engine was made). */
     public int batchSize() {
         return batchSize;
     }

@@ -45,7 +45,7 @@ public final class GradientEngine {
     public GradientEngine(DifferentiableModel model, int batchSize, ProgressListener progress, FedInputs.Bound fed) {
         BatchSize.check(batchSize);
         this.model = model;
-        this.batchSize = batchSize;
+        this.batchSize = BatchSize.resolve(batchSize, model, RowMemory.Call.BACKWARD);
         this.progress = progress == null ? ProgressListener.NONE : progress;
         this.fed = fed;
     }
@@ -56,6 +56,11 @@ public final class GradientEngine {
 
     public DifferentiableModel model() {
         return model;
+    }
+
+    /** The rows per backward pass (never {@link BatchSize#AUTO}: resolved when the engine was made). */
+    public int batchSize() {
+        return batchSize;
     }
 
     /** Rows passed through forward and backward so far. */

@@ -23,7 +23,7 @@ public final class Deconvolution implements AttributionMethod {
         }
 
         public static Options defaults() {
-            return new Options(EvaluationEngine.DEFAULT_BATCH_SIZE);
+            return new Options(BatchSize.AUTO);
         }
 
         public Options withBatchSize(int n) {

@@ -42,7 +42,7 @@ public final class DeepLift implements AttributionMethod {
 
         /** Zero reference. */
         public static Options defaults() {
-            return new Options(Baseline.zeros(), EvaluationEngine.DEFAULT_BATCH_SIZE);
+            return new Options(Baseline.zeros(), BatchSize.AUTO);
         }
 
         /** Options of the input-space method (no layer). */
@@ -121,7 +121,7 @@ public final class DeepLift implements AttributionMethod {
         double[][] attr = new double[n][d];
         double[] gap = new double[n];
         // 2. Pairs (input, reference) in batches: inputs first, references after; seed only the inputs.
-        int per = Math.max(1, options.batchSize() / 2);
+        int per = run.gradients(name(), 2).batchSize() / 2;
         int pairs = n * k;
         for (int from = 0; from < pairs; from += per) {
             int m = Math.min(per, pairs - from);
@@ -179,7 +179,7 @@ public final class DeepLift implements AttributionMethod {
         Map<String, Object> opts = new LinkedHashMap<>();
         opts.put("baseline", options.baseline().describe());
         options.layer().ifPresent(l -> opts.put("layer", l));
-        opts.put("batch_size", options.batchSize());
+        opts.put("batch_size", run.batchSize());
         Tensor values = layerShape == null ? run.valuesOfInputShape(attr) : LayerProbe.tensor(attr, layerShape);
         return run.finish(name(), values, target, opts, OptionalLong.empty(), Optional.of(gap), Optional.empty());
     }

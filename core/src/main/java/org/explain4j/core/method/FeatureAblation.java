@@ -35,7 +35,7 @@ public final class FeatureAblation implements AttributionMethod {
 
         /** Zero baseline, one feature per element, batches of 64. */
         public static Options defaults() {
-            return new Options(Baseline.zeros(), FeatureMask.elementwise(), EvaluationEngine.DEFAULT_BATCH_SIZE);
+            return new Options(Baseline.zeros(), FeatureMask.elementwise(), BatchSize.AUTO);
         }
 
         public Options withBaseline(Baseline b) {
@@ -103,7 +103,7 @@ public final class FeatureAblation implements AttributionMethod {
         Map<String, Object> opts = new LinkedHashMap<>();
         opts.put("baseline", options.baseline().describe());
         opts.put("feature_mask", options.featureMask().isElementwise() ? "elementwise" : "groups");
-        opts.put("batch_size", options.batchSize());
+        opts.put("batch_size", run.batchSize());
         return run.finish(name(), run.valuesOfInputShape(out), target, opts, OptionalLong.empty(),
                 Optional.empty(), Optional.empty());
     }

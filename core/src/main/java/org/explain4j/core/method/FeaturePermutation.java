@@ -38,7 +38,7 @@ public final class FeaturePermutation implements AttributionMethod {
 
         /** One feature per element, one permutation per feature, seed 0. */
         public static Options defaults() {
-            return new Options(FeatureMask.elementwise(), 1, 0L, EvaluationEngine.DEFAULT_BATCH_SIZE);
+            return new Options(FeatureMask.elementwise(), 1, 0L, BatchSize.AUTO);
         }
 
         public Options withFeatureMask(FeatureMask m) {
@@ -135,7 +135,7 @@ public final class FeaturePermutation implements AttributionMethod {
         Map<String, Object> opts = new LinkedHashMap<>();
         opts.put("feature_mask", options.featureMask().isElementwise() ? "elementwise" : "groups");
         opts.put("repeats", repeats);
-        opts.put("batch_size", options.batchSize());
+        opts.put("batch_size", run.batchSize());
         return run.finish(name(), run.valuesOfInputShape(out), target, opts, OptionalLong.of(options.seed()),
                 Optional.empty(), Optional.empty());
     }

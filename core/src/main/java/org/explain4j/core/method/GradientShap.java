@@ -42,7 +42,7 @@ public final class GradientShap implements AttributionMethod {
 
         /** Zero baseline, 5 samples, no noise (Captum's defaults), seed 0. */
         public static Options defaults() {
-            return new Options(Baseline.zeros(), 5, 0.0, 0L, EvaluationEngine.DEFAULT_BATCH_SIZE);
+            return new Options(Baseline.zeros(), 5, 0.0, 0L, BatchSize.AUTO);
         }
 
         public Options withBaseline(Baseline b) {
@@ -145,7 +145,7 @@ public final class GradientShap implements AttributionMethod {
         opts.put("baseline", options.baseline().describe());
         opts.put("samples", samples);
         opts.put("noise_std", options.noiseStdDev());
-        opts.put("batch_size", options.batchSize());
+        opts.put("batch_size", run.batchSize());
         return run.finish(name(), run.valuesOfInputShape(attr), target, opts, OptionalLong.of(options.seed()),
                 Optional.of(gap), Optional.empty());
     }

@@ -76,7 +76,7 @@ public final class GuidedGradCam implements AttributionMethod {
         Map<String, Object> opts = new LinkedHashMap<>();
         opts.put("layer", options.layer());
         opts.put("interpolation", bilinear ? "bilinear" : "nearest");
-        opts.put("batch_size", options.batchSize());
+        opts.put("batch_size", guided.options().get("batch_size"));
         long evals = guided.diagnostics().modelEvaluations() + cam.diagnostics().modelEvaluations();
         return new Attribution(name(), Tensor.ofDoublesAsFloats(out, s), target, opts, OptionalLong.empty(),
                 new org.explain4j.core.Diagnostics(evals, guided.diagnostics().elapsed().plus(cam.diagnostics().elapsed()),

@@ -42,7 +42,7 @@ public final class IntegratedGradients implements AttributionMethod {
 
         /** Zero baseline, 50 Gauss-Legendre steps (Captum's defaults). */
         public static Options defaults() {
-            return new Options(Baseline.zeros(), 50, Quadrature.GAUSS_LEGENDRE, EvaluationEngine.DEFAULT_BATCH_SIZE);
+            return new Options(Baseline.zeros(), 50, Quadrature.GAUSS_LEGENDRE, BatchSize.AUTO);
         }
 
         public Options withBaseline(Baseline b) {
@@ -117,7 +117,7 @@ public final class IntegratedGradients implements AttributionMethod {
         opts.put("baseline", options.baseline().describe());
         opts.put("steps", steps);
         opts.put("integration", options.integration().label());
-        opts.put("batch_size", options.batchSize());
+        opts.put("batch_size", run.batchSize());
         return run.finish(name(), run.valuesOfInputShape(g), target, opts, OptionalLong.empty(), Optional.of(gap),
                 Optional.empty());
     }

@@ -47,7 +47,7 @@ public final class KernelShap implements AttributionMethod {
 
         /** Zero baseline, one feature per element, 2048 coalitions, seed 0. */
         public static Options defaults() {
-            return new Options(Baseline.zeros(), FeatureMask.elementwise(), 2048, 0L, EvaluationEngine.DEFAULT_BATCH_SIZE);
+            return new Options(Baseline.zeros(), FeatureMask.elementwise(), 2048, 0L, BatchSize.AUTO);
         }
 
         public Options withBaseline(Baseline b) {
@@ -141,7 +141,7 @@ public final class KernelShap implements AttributionMethod {
         opts.put("samples", options.samples());
         boolean enumerated = designs.values().stream().allMatch(d -> d.enumerated);
         opts.put("enumerated", enumerated);
-        opts.put("batch_size", options.batchSize());
+        opts.put("batch_size", run.batchSize());
         return run.finish(name(), run.valuesOfInputShape(out), target, opts,
                 enumerated ? OptionalLong.empty() : OptionalLong.of(options.seed()), Optional.of(gap), Optional.empty());
     }

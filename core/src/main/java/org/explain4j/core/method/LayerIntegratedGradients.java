@@ -100,7 +100,7 @@ public final class LayerIntegratedGradients implements AttributionMethod {
         opts.put("baseline", options.baseline().describe());
         opts.put("steps", steps);
         opts.put("integration", options.integration().label());
-        opts.put("batch_size", options.batchSize());
+        opts.put("batch_size", run.batchSize());
         return run.finish(name(), LayerProbe.tensor(sum, shape), target, opts, OptionalLong.empty(), Optional.of(gap),
                 Optional.empty());
     }

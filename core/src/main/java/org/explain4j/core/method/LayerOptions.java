@@ -29,7 +29,7 @@ public record LayerOptions(String layer, Baseline baseline, int steps, Quadratur
 
     /** Zero baseline, 50 Gauss-Legendre steps, no ReLU (Captum's defaults). */
     public static LayerOptions of(String layer) {
-        return new LayerOptions(layer, Baseline.zeros(), 50, Quadrature.GAUSS_LEGENDRE, false, EvaluationEngine.DEFAULT_BATCH_SIZE);
+        return new LayerOptions(layer, Baseline.zeros(), 50, Quadrature.GAUSS_LEGENDRE, false, BatchSize.AUTO);
     }
 
     public LayerOptions withBaseline(Baseline b) {

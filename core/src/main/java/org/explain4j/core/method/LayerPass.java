@@ -46,7 +46,7 @@ final class LayerPass {
         Map<String, Object> opts = new LinkedHashMap<>();
         opts.put("layer", options.layer());
         opts.putAll(extraOptions);
-        opts.put("batch_size", options.batchSize());
+        opts.put("batch_size", run.batchSize());
         return run.finish(name, values, target, opts, OptionalLong.empty(), Optional.empty(), Optional.empty());
     }
 }

@@ -56,7 +56,7 @@ public final class Lime implements AttributionMethod {
         /** Zero baseline, one feature per element, 1000 samples, seed 0, width 0.25, ridge with alpha 1. */
         public static Options defaults() {
             return new Options(Baseline.zeros(), FeatureMask.elementwise(), 1000, 0L, 0.25, Surrogate.RIDGE, 1.0,
-                    EvaluationEngine.DEFAULT_BATCH_SIZE);
+                    BatchSize.AUTO);
         }
 
         /** The default alpha of a surrogate: 1 for ridge (as LIME), 0.01 for lasso (as Captum). */
@@ -188,7 +188,7 @@ public final class Lime implements AttributionMethod {
         opts.put("kernel_width", options.kernelWidth());
         opts.put("surrogate", options.surrogate().name().toLowerCase(java.util.Locale.ROOT));
         opts.put("alpha", options.alpha());
-        opts.put("batch_size", options.batchSize());
+        opts.put("batch_size", run.batchSize());
         return run.finish(name(), run.valuesOfInputShape(out), target, opts, OptionalLong.of(options.seed()),
                 Optional.empty(), Optional.of(r2));
     }

@@ -1,5 +1,7 @@
 package org.explain4j.core.method;
 
+import org.explain4j.core.engine.BatchSize;
+
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -45,9 +47,7 @@ public final class Lrp implements AttributionMethod {
                 throw new IllegalArgumentException("every option is required; use OptionalDouble.empty() or"
                         + " Optional.empty() for unset ones");
             }
-            if (batchSize < 1) {
-                throw Explain4jException.usage("batch-size", "batch-size must be at least 1 (got " + batchSize + ")");
-            }
+            BatchSize.check(batchSize);
             composite.values(given(epsilon, gamma, beta, low, high));
         }
 
@@ -55,7 +55,7 @@ public final class Lrp implements AttributionMethod {
         public static Options defaults() {
             OptionalDouble unset = OptionalDouble.empty();
             return new Options(Composites.EPSILON, unset, unset, unset, unset, unset, Optional.empty(),
-                    EvaluationEngine.DEFAULT_BATCH_SIZE, Optional.empty());
+                    BatchSize.AUTO, Optional.empty());
         }
 
         /** A built-in composite by name; parameters given so far are kept (and must apply to it). */
@@ -230,7 +230,7 @@ public final class Lrp implements AttributionMethod {
                 }
             }
         }
-        opts.put("batch_size", options.batchSize());
+        opts.put("batch_size", run.batchSize());
         options.layer().ifPresent(l -> opts.put("layer", l));
         Tensor values = layerShape == null ? run.valuesOfInputShape(relevance) : LayerProbe.tensor(relevance, layerShape);
         return run.finish(name(), values, target, opts, OptionalLong.empty(),

@@ -10,7 +10,9 @@ import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Provenance;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.engine.BatchSize;
 import org.explain4j.core.engine.EvaluationEngine;
+import org.explain4j.core.engine.RowMemory;
 import org.explain4j.core.engine.GradientEngine;
 import org.explain4j.core.grad.DifferentiableModel;
 import org.explain4j.core.engine.ProgressListener;
@@ -28,8 +30,11 @@ public final class MethodRun {
     private final Tensor input;
     private final Tensor output;
     private final double[][] seeds;
-    private final GradientEngine gradients;
+    private GradientEngine gradients;
     private final FedInputs.Bound fed;
+    private final int requestedBatch;
+    private final ProgressListener progress;
+    private int batchSize;
 
     /**
      * Validates {@code input}, runs the model on it once and resolves the target against the
@@ -49,9 +54,11 @@ public final class MethodRun {
         this.model = model;
         model.signature().validate(input, "input");
         this.fed = fed.bind(model.signature(), input.batchSize(), "input");
-        this.engine = new EvaluationEngine(model, batchSize, progress, this.fed);
-        this.gradients = model instanceof DifferentiableModel dm
-                ? new GradientEngine(dm, batchSize, progress, this.fed) : null;
+        this.requestedBatch = BatchSize.check(batchSize);
+        this.progress = progress;
+        this.engine = new EvaluationEngine(model, BatchSize.resolve(batchSize, model, input, this.fed,
+                RowMemory.Call.FORWARD, 1), progress, this.fed);
+        this.batchSize = engine.batchSize();
         this.input = input;
         this.output = engine.forward(input);
         int outputs = output.dim(1);
@@ -72,15 +79,38 @@ public final class MethodRun {
     }
 
     /**
+     * The rows per call that bound this run's main model calls, as recorded in the result's
+     * options: the batch size given, or what {@link BatchSize#AUTO} resolved to (for a method
+     * that runs backward passes, the backward passes' size; its forward-only calls may take
+     * more rows under the same budget).
+     */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /**
      * The engine for backward passes; refuses a model that cannot run them.
      *
      * @param method the method's name, for the error message
      */
     public GradientEngine gradients(String method) {
-        if (gradients == null) {
+        return gradients(method, 1);
+    }
+
+    /**
+     * The engine for backward passes of at least {@code minBatch} rows when the batch size is
+     * automatic (DeepLIFT: 2, an input and its reference); made on first use.
+     */
+    public GradientEngine gradients(String method, int minBatch) {
+        if (!(model instanceof DifferentiableModel dm)) {
             throw Explain4jException.unsupported("method", method + " needs gradients, but the model ("
                     + model.info().name() + ") cannot run a backward pass; use a perturbation method ("
                     + String.join(", ", org.explain4j.core.catalog.MethodCatalog.perturbationMethods()) + ") or an ONNX model");
+        }
+        if (gradients == null) {
+            gradients = new GradientEngine(dm, BatchSize.resolve(requestedBatch, model, input, fed,
+                    RowMemory.Call.BACKWARD, minBatch), progress, fed);
+            batchSize = gradients.batchSize();
         }
         return gradients;
     }

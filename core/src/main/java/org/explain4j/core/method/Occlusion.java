@@ -49,7 +49,7 @@ public final class Occlusion implements AttributionMethod {
         public static Options window(int... window) {
             int[] stride = new int[window.length];
             Arrays.fill(stride, 1);
-            return new Options(window, stride, Baseline.zeros(), EvaluationEngine.DEFAULT_BATCH_SIZE);
+            return new Options(window, stride, Baseline.zeros(), BatchSize.AUTO);
         }
 
         public Options withStride(int... s) {
@@ -164,7 +164,7 @@ public final class Occlusion implements AttributionMethod {
         opts.put("window", options.window());
         opts.put("stride", options.stride());
         opts.put("baseline", options.baseline().describe());
-        opts.put("batch_size", options.batchSize());
+        opts.put("batch_size", run.batchSize());
         return run.finish(name(), run.valuesOfInputShape(out), target, opts, OptionalLong.empty(),
                 Optional.empty(), Optional.empty());
     }

@@ -25,7 +25,7 @@ public final class Saliency implements AttributionMethod {
 
         /** Absolute gradient, as Captum's default. */
         public static Options defaults() {
-            return new Options(true, EvaluationEngine.DEFAULT_BATCH_SIZE);
+            return new Options(true, BatchSize.AUTO);
         }
 
         public Options withAbs(boolean a) {

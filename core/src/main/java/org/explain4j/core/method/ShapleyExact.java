@@ -30,7 +30,7 @@ public final class ShapleyExact implements AttributionMethod {
 
         /** Zero baseline, one feature per element. */
         public static Options defaults() {
-            return new Options(Baseline.zeros(), FeatureMask.elementwise(), EvaluationEngine.DEFAULT_BATCH_SIZE);
+            return new Options(Baseline.zeros(), FeatureMask.elementwise(), BatchSize.AUTO);
         }
 
         public Options withBaseline(Baseline b) {

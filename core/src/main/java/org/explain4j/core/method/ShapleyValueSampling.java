@@ -62,7 +62,7 @@ public final class ShapleyValueSampling implements AttributionMethod {
         /** Zero baseline, one feature per element, 25 permutations (Captum's default), seed 0, exact when cheaper, antithetic pairs. */
         public static Options defaults() {
             return new Options(Baseline.zeros(), FeatureMask.elementwise(), 25, 0L, Exact.AUTO, true,
-                    EvaluationEngine.DEFAULT_BATCH_SIZE);
+                    BatchSize.AUTO);
         }
 
         public Options withBaseline(Baseline b) {
@@ -164,7 +164,7 @@ public final class ShapleyValueSampling implements AttributionMethod {
         opts.put("samples", options.samples());
         opts.put("exact", exact);
         opts.put("antithetic", options.antithetic());
-        opts.put("batch_size", options.batchSize());
+        opts.put("batch_size", run.batchSize());
         return run.finish(name(), run.valuesOfInputShape(out), target, opts, exact ? OptionalLong.empty()
                 : OptionalLong.of(options.seed()), Optional.of(gap), Optional.empty());
     }

@@ -43,7 +43,7 @@ final class SingleBackward {
         }
         Map<String, Object> opts = new LinkedHashMap<>(options);
         opts.put("rules", rules.name());
-        opts.put("batch_size", batchSize);
+        opts.put("batch_size", run.batchSize());
         return run.finish(name, run.valuesOfInputShape(g), target, opts, OptionalLong.empty(), Optional.empty(),
                 Optional.empty());
     }

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,6 +29,7 @@ import org.explain4j.core.model.ModelInfo;
 import org.explain4j.core.model.ModelSignature;
 import org.explain4j.onnx.OnnxModel;
 import org.explain4j.onnx.OrtTensors;
+import org.explain4j.core.engine.RowMemory;
 import org.explain4j.core.grad.Canonizer;
 import org.explain4j.onnx.grad.propagation.Canonizers;
 
@@ -39,7 +41,14 @@ import org.explain4j.onnx.grad.propagation.Canonizers;
  *
  * <p>{@link #close()} closes only the sessions this object created, never the wrapped model's.
  */
-public final class OnnxDifferentiableModel implements DifferentiableModel {
+public final class OnnxDifferentiableModel implements DifferentiableModel, RowMemory {
+    /**
+     * A backward pass's bytes per row over the forward activations' (all tensors of a probe run of
+     * one row). The backward graph keeps the forward activations for the backward pass and adds a
+     * gradient of the same size for most of them, plus masks and layout copies; measured on
+     * ResNet-18 at 224x224 (docs/BENCHMARKS.md, "The automatic batch size").
+     */
+    public static final double BACKWARD_FACTOR = 2.0;
     /** The cache key of a compiled backward model. */
     record Key(RuleSet rules, List<String> captures, List<String> feeds, boolean inputGradient, List<Integer> shape,
                String input, Map<String, List<Integer>> fedShapes, Map<String, List<Double>> smallFedValues) {
@@ -66,6 +75,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
     private final Map<List<Canonizer>, ModelProto> canonical = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private volatile Consumer<OnnxTensor> tensorListener = t -> { };
+    private final Map<List<Object>, Long> activationBytes = new ConcurrentHashMap<>();
 
     /** Wraps {@code model} with the default gradient rules. */
     public OnnxDifferentiableModel(OnnxModel model) {
@@ -114,6 +124,40 @@ public final class OnnxDifferentiableModel implements DifferentiableModel {
     @Override
     public ModelInfo info() {
         return model.info();
+    }
+
+    /**
+     * The activations of one row, from a probe run of the model on a zero row of {@code row}'s
+     * shape (with {@code fedRow}): every tensor of the run, once per shape; a backward pass counts
+     * {@value #BACKWARD_FACTOR} times that. Empty when the probe cannot run (control flow whose
+     * shapes need the lowering); then the engine sizes batches from the input and output rows.
+     */
+    @Override
+    public OptionalLong bytesPerRow(Tensor row, Map<String, Tensor> fedRow, Call call) {
+        List<Object> key = List.of(Arrays.stream(row.shape()).boxed().toList(), shapes(new TreeMap<>(fedRow)),
+                model.signature().inputName());
+        long forward;
+        try {
+            forward = activationBytes.computeIfAbsent(key, k -> probeBytes(row, fedRow));
+        } catch (Explain4jException e) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(call == Call.BACKWARD ? (long) Math.ceil(BACKWARD_FACTOR * forward) : forward);
+    }
+
+    private long probeBytes(Tensor row, Map<String, Tensor> fedRow) {
+        ModelProto p = proto();
+        String input = model.signature().inputName();
+        int type = p.getGraph().getInputList().stream().filter(v -> v.getName().equals(input)).findFirst()
+                .map(v -> v.getType().getTensorType().getElemType())
+                .orElseThrow(() -> Explain4jException.usage("input", "no model input " + input));
+        Map<String, Tensor> fed = new TreeMap<>();
+        for (Map.Entry<String, Tensor> f : fedRow.entrySet()) {
+            DType want = model.signature().input(f.getKey()).map(s -> s.type()).orElse(f.getValue().dtype());
+            fed.put(f.getKey(), f.getValue().dtype() == want || f.getValue().dtype().isFloating() != want.isFloating()
+                    ? f.getValue() : f.getValue().to(want));
+        }
+        return ShapeProbe.run(env, p, input, type, row.shape(), fed).bytes();
     }
 
     /** The backward model for a request at an input shape (built or taken from the cache), for inspection. */

@@ -34,6 +34,25 @@ final class ShapeProbe {
     private static final long MAX_VALUES = 4096;
 
     record Result(Map<String, TensorMeta> metas, Map<String, long[]> longs) {
+        /** Bytes of every tensor the run held: the fed inputs, each intermediate and the outputs (not the weights). */
+        long bytes() {
+            long b = 0;
+            for (TensorMeta m : metas.values()) {
+                b += m.size() * elemBytes(m.elemType());
+            }
+            return b;
+        }
+    }
+
+    /** Bytes per element of an ONNX element type (1 for bool and 8-bit types, 8 for unknown ones). */
+    static int elemBytes(int elemType) {
+        return switch (elemType) {
+            case DataType.FLOAT_VALUE, DataType.INT32_VALUE, DataType.UINT32_VALUE -> 4;
+            case DataType.DOUBLE_VALUE, DataType.INT64_VALUE, DataType.UINT64_VALUE -> 8;
+            case DataType.FLOAT16_VALUE, DataType.BFLOAT16_VALUE, DataType.INT16_VALUE, DataType.UINT16_VALUE -> 2;
+            case DataType.BOOL_VALUE, DataType.INT8_VALUE, DataType.UINT8_VALUE -> 1;
+            default -> 8;
+        };
     }
 
     private ShapeProbe() {
