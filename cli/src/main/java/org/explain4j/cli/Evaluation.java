@@ -96,10 +96,10 @@ final class Evaluation {
 
         Optional<String> verdict() {
             Result m = results.get(MPRT);
-            if (m == null) {
+            if (m == null || Double.isNaN(m.mean())) {
                 return Optional.empty();
             }
-            return Optional.of(lastColumnMean(m.scores()) < SANITY_THRESHOLD ? "pass" : "fail");
+            return Optional.of(m.mean() < SANITY_THRESHOLD ? "pass" : "fail");
         }
     }
 
@@ -281,7 +281,10 @@ final class Evaluation {
         return k == 0 ? Double.NaN : s / k;
     }
 
-    /** MPRT: the mean over examples of the similarity after the last randomisation step (every layer). */
+    /**
+     * MPRT: the mean over examples of the similarity after the last randomisation step (every layer),
+     * over the examples where it is defined (Spearman is NaN when an explanation is constant).
+     */
     static double lastColumnMean(Scores mprt) {
         return columnMeans(mprt)[mprt.values().dim(1) - 1];
     }
@@ -382,7 +385,7 @@ final class Evaluation {
     // ---- the report ----
 
     static final List<String> COLUMNS = List.of("rank", "method", "deletion AUC \u2193", "insertion AUC \u2191",
-            "faithfulness corr. \u2191", "max-sensitivity \u2193", "MPRT similarity, all layers random \u2193",
+            "faithfulness corr. \u2191", "max-sensitivity \u2193", "MPRT similarity \u2193",
             "sparseness \u2191", "sanity check");
     private static final List<String> COLUMN_METRICS = List.of(DELETION, INSERTION, FAITHFULNESS, SENSITIVITY, MPRT,
             SPARSENESS);
@@ -427,7 +430,8 @@ final class Evaluation {
                         + "re-explain only the deterministic backward-pass methods (gradient, layer and propagation families), "
                         + "each with the parameters it ran with here.",
                 "Sanity check (Adebayo et al. 2018, MPRT): pass when the mean similarity after randomising all layers is below "
-                        + SANITY_THRESHOLD + ". The threshold is explain4j's choice, not the paper's: Adebayo et al. judge the "
+                        + SANITY_THRESHOLD + " (examples whose randomised explanation is constant, where the similarity "
+                        + "is undefined, are left out of the mean). The threshold is explain4j's choice, not the paper's: Adebayo et al. judge the "
                         + "fall by eye and by rank correlations; 0.5 is halfway between an unchanged explanation (1) and "
                         + "one unrelated to it (0).");
         List<EvaluationSection.Reading> readings = List.of(

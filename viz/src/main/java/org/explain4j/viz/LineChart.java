@@ -124,6 +124,11 @@ public final class LineChart {
         xAxis.setLabelFont(Canvas.font(13f, false));
         if (xAxis instanceof NumberAxis n) {
             n.setAutoRangeIncludesZero(false);
+            double lo = series.stream().flatMapToDouble(s -> java.util.Arrays.stream(s.x())).min().orElse(0);
+            double hi = series.stream().flatMapToDouble(s -> java.util.Arrays.stream(s.x())).max().orElse(1);
+            if (hi > lo) {
+                n.setRange(lo, hi);
+            }
         }
         if (xAxis instanceof SymbolAxis sym) {
             sym.setGridBandsVisible(false);

@@ -33,7 +33,7 @@ final class ReportHtml {
             table.eval td,table.eval th{border-bottom:1px solid #eee;padding-right:1.2em}table.eval td.num{text-align:right;\
             font-variant-numeric:tabular-nums}.pass{color:#1a7f37;font-weight:600}.fail{color:#b2182b;font-weight:600}
             dl.readings dt{font-weight:600;margin-top:.5em}dl.readings dd{margin-left:1.2em;color:#444}
-            ul.skipped{color:#555;font-size:.9em}
+            ul.skipped{color:#555;font-size:.9em}table.eval td:nth-child(2){white-space:nowrap}
             """;
 
     private final HtmlReport report;
