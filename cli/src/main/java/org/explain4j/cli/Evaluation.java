@@ -421,9 +421,12 @@ final class Evaluation {
                         + "are ranked 1, 2, ... (ties share their average rank); a method's rank is the mean of its three "
                         + "ranks, best first. Max-sensitivity, MPRT and sparseness are shown beside it, not ranked into it: "
                         + "they measure stability, dependence on the model and readability, not whether the ranking of "
-                        + "features is right.",
+                        + "features is right. Sanity check: pass when randomising the model's weights changes the "
+                        + "explanation (below).");
+        int step = Math.max(1, (x.exampleSize() + CURVE_STEPS - 1) / CURVE_STEPS);
+        List<String> details = List.of(
                 "Budgets, kept small so that the report stays quick: deletion and insertion move "
-                        + Math.max(1, (x.exampleSize() + CURVE_STEPS - 1) / CURVE_STEPS) + " feature(s) per step (about "
+                        + step + (step == 1 ? " feature" : " features") + " per step (about "
                         + CURVE_STEPS + " steps); faithfulness correlation draws 100 random subsets; max-sensitivity "
                         + "re-explains " + SENSITIVITY_SAMPLES + " noisy copies of each example (Quantus's default is 200) "
                         + "with noise up to \u00b1" + noiseBound() + " (5% of the input's range); max-sensitivity and MPRT "
@@ -453,7 +456,7 @@ final class Evaluation {
                 new EvaluationSection.Reading("sanity check", "pass: randomising the model's weights changes the "
                         + "explanation (mean MPRT similarity below " + SANITY_THRESHOLD + "); fail: it does not, so the "
                         + "explanation cannot be trusted to reflect the model."));
-        return new EvaluationSection(intro, COLUMNS, rows, readings, figures, notes);
+        return new EvaluationSection(intro, COLUMNS, rows, figures, readings, details, notes);
     }
 
     private List<Figure> charts(List<MethodScores> all) {
@@ -503,8 +506,7 @@ final class Evaluation {
                 ticks.add((ticks.size() == 1 ? "" : "+") + shortName(l));
             }
             LineChart c = LineChart.of("Model parameter randomisation (Adebayo et al. 2018)",
-                    "layers randomised cumulatively from the output down; Spearman similarity to the original explanation, "
-                            + "mean over the examples; a fall is what a faithful method shows",
+                    "mean Spearman similarity to the original explanation; a method that reflects the model falls",
                     "layers randomised (top-down)", "rank similarity", mprt, ticks);
             c.writePng(out.resolve("evaluation-mprt.png"));
             figs.add(Figure.of(c.render(), "MPRT: similarity as layers are randomised, one line per method"));

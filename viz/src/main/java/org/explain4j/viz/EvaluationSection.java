@@ -12,12 +12,13 @@ import org.explain4j.core.Explain4jException;
  * @param intro    paragraphs before the table (what was computed, how the ranking is formed)
  * @param columns  the table's column headings
  * @param rows     one row per method, one cell per column
+ * @param figures  the charts (curves, MPRT similarities), shown after the table
  * @param readings each metric's plain-words reading
- * @param figures  the charts (curves, MPRT similarities)
+ * @param details  paragraphs on how the numbers were computed (budgets, thresholds)
  * @param notes    one line per skipped metric or method, with the reason
  */
-public record EvaluationSection(List<String> intro, List<String> columns, List<Row> rows, List<Reading> readings,
-                                List<Figure> figures, List<String> notes) {
+public record EvaluationSection(List<String> intro, List<String> columns, List<Row> rows, List<Figure> figures,
+                                List<Reading> readings, List<String> details, List<String> notes) {
     /** The section's heading. */
     public static final String TITLE = "Which explanation to trust?";
 
@@ -42,6 +43,7 @@ public record EvaluationSection(List<String> intro, List<String> columns, List<R
         columns = Checks.copyOf(columns, "columns");
         rows = Checks.copyOf(rows, "rows");
         readings = Checks.copyOf(readings, "readings");
+        details = Checks.copyOf(details, "details");
         figures = Checks.copyOf(figures, "figures");
         notes = Checks.copyOf(notes, "notes");
         for (Row r : rows) {

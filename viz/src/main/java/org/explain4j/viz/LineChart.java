@@ -127,11 +127,12 @@ public final class LineChart {
             double lo = series.stream().flatMapToDouble(s -> java.util.Arrays.stream(s.x())).min().orElse(0);
             double hi = series.stream().flatMapToDouble(s -> java.util.Arrays.stream(s.x())).max().orElse(1);
             if (hi > lo) {
-                n.setRange(lo, hi);
+                n.setRange(lo, hi + 0.03 * (hi - lo));
             }
         }
         if (xAxis instanceof SymbolAxis sym) {
             sym.setGridBandsVisible(false);
+            sym.setRange(-0.25, xTicks.size() - 0.75);
         }
         NumberAxis yAxis = new NumberAxis(yLabel);
         yAxis.setAutoRangeIncludesZero(false);

@@ -136,6 +136,9 @@ final class ReportHtml {
             out.append("</tr>\n");
         }
         out.append("</table>\n");
+        for (Figure f : e.figures()) {
+            figure(f);
+        }
         if (!e.readings().isEmpty()) {
             out.append("<h3>How to read the numbers</h3>\n<dl class=\"readings\">\n");
             for (EvaluationSection.Reading r : e.readings()) {
@@ -143,8 +146,11 @@ final class ReportHtml {
             }
             out.append("</dl>\n");
         }
-        for (Figure f : e.figures()) {
-            figure(f);
+        if (!e.details().isEmpty()) {
+            out.append("<h3>How the numbers were computed</h3>\n");
+            for (String p : e.details()) {
+                out.append("<p>").append(esc(p)).append("</p>\n");
+            }
         }
         if (!e.notes().isEmpty()) {
             out.append("<h3>Not computed</h3>\n<ul class=\"skipped\">\n");
