@@ -111,6 +111,7 @@ final class Evaluation {
     private final Path out;
     private final boolean fedInputs;
     private List<String> layers = List.of();
+    private final Map<String, Long> nanos = new LinkedHashMap<>();
 
     Evaluation(ModelLoader.Loaded model, Path modelPath, Tensor x, Path inputFile, int[] targets, Path out, boolean fedInputs) {
         this.model = model;
@@ -149,8 +150,11 @@ final class Evaluation {
         notes.addAll(skipNotes(all));
         writeJson(all);
         List<Figure> figures = charts(all);
-        log.printf("evaluation: %d methods scored in %.1f s; evaluation.json%n", all.stream()
-                .filter(m -> !m.results.isEmpty()).count(), (System.nanoTime() - start) / 1e9);
+        StringBuilder per = new StringBuilder();
+        nanos.forEach((k, v) -> per.append(per.length() == 0 ? "" : ", ").append(k)
+                .append(String.format(Locale.ROOT, " %.1f s", v / 1e9)));
+        log.printf("evaluation: %d methods scored in %.1f s (%s); evaluation.json%n", all.stream()
+                .filter(m -> !m.results.isEmpty()).count(), (System.nanoTime() - start) / 1e9, per);
         return section(all, figures, notes);
     }
 
@@ -213,6 +217,7 @@ final class Evaluation {
     private void compute(MethodScores s, String metric, Map<String, Object> given, Optional<Explainer> explainer,
                          Model on) {
         MetricSpec ms = MetricCatalog.get(metric);
+        long t0 = System.nanoTime();
         try {
             // the seed is evaluate's --seed: a parameter of the metrics that declare it (mprt), MetricInput's seed for all
             long seed = given.get("seed") instanceof Long l ? l : 0L;
@@ -229,6 +234,8 @@ final class Evaluation {
             s.results.put(metric, new Result(sc, mean, f));
         } catch (Explain4jException e) {
             s.notComputed.put(metric, Main.oneLine(e.getMessage()));
+        } finally {
+            nanos.merge(metric, System.nanoTime() - t0, Long::sum);
         }
     }
 
@@ -482,8 +489,9 @@ final class Evaluation {
                         "mean over the examples of the explained class's probability; " + (del ? "a faster fall is better"
                                 : "a faster rise is better"),
                         del ? "share of features removed" : "share of features restored", "probability", series, List.of());
-                c.writePng(out.resolve("evaluation-" + metric + ".png"));
-                figs.add(Figure.of(c.render(), metric + " curves, one line per method"));
+                java.awt.image.BufferedImage img = c.render();
+                org.explain4j.viz.Pictures.writePng(img, out.resolve("evaluation-" + metric + ".png"));
+                figs.add(Figure.of(img, metric + " curves, one line per method"));
             }
         }
         List<LineChart.Series> mprt = new ArrayList<>();
@@ -508,8 +516,9 @@ final class Evaluation {
             LineChart c = LineChart.of("Model parameter randomisation (Adebayo et al. 2018)",
                     "mean Spearman similarity to the original explanation; a method that reflects the model falls",
                     "layers randomised (top-down)", "rank similarity", mprt, ticks);
-            c.writePng(out.resolve("evaluation-mprt.png"));
-            figs.add(Figure.of(c.render(), "MPRT: similarity as layers are randomised, one line per method"));
+            java.awt.image.BufferedImage img = c.render();
+            org.explain4j.viz.Pictures.writePng(img, out.resolve("evaluation-mprt.png"));
+            figs.add(Figure.of(img, "MPRT: similarity as layers are randomised, one line per method"));
         }
         return figs;
     }
