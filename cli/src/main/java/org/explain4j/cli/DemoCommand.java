@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code explain4j demo}: explains the bundled example model (a small CNN trained on 8x8 digit
  * images) on eight bundled digits with every method, offline, and writes the pictures, the
- * results and {@code report.html} to a folder it names on stdout.
+ * results, {@code report.html} with its "Which explanation to trust?" section and
+ * {@code evaluation.json} to a folder it names on stdout.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Explains the bundled digits CNN with every method and writes a report to a folder.")
@@ -73,7 +74,7 @@ public final class DemoCommand implements Callable<Integer> {
                 runs.add(new Explainer.Run(spec.name(), RunSettings.argsFor(spec, input, LAYER, out, 64)));
             }
             log.println("explain4j demo: the bundled digits CNN on " + x.batchSize() + " digits, " + runs.size() + " methods");
-            Explainer ex = new Explainer(model, modelFile, input, inputFile, labels, out, quiet);
+            Explainer ex = new Explainer(model, modelFile, input, inputFile, labels, out, quiet).withEvaluation(true);
             Path report = ex.explain(runs, Target.of(predicted), predicted, log);
             log.println("report: " + report.toAbsolutePath().normalize());
         }

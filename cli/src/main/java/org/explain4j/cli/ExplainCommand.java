@@ -87,6 +87,11 @@ public final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--shared-scale", description = "One colour scale per method across all examples (default: per image).")
     boolean sharedScale;
 
+    @Option(names = "--evaluate", description = "Score every method with a few attribution-quality metrics (deletion, "
+            + "insertion, faithfulness correlation, max-sensitivity, MPRT, sparseness), rank them, and add a \"Which "
+            + "explanation to trust?\" section to the report and evaluation.json beside it.")
+    boolean evaluate;
+
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default ${DEFAULT-VALUE}).")
     Path out = Path.of("explain4j-out", "explain");
 
@@ -127,7 +132,7 @@ public final class ExplainCommand implements Callable<Integer> {
                 runs.add(new Explainer.Run(spec.name(), RunSettings.argsFor(spec, in, lay, out, batchSize)));
             }
             Explainer ex = new Explainer(m, model, in, inputNpy, names, out, quiet).withPictures(heatmap, overlay, sharedScale)
-                    .withFed(fed, named.fedArgs(explained));
+                    .withFed(fed, named.fedArgs(explained)).withEvaluation(evaluate);
             Path report = ex.explain(runs, t, targets, log);
             log.println("report: " + report.toAbsolutePath().normalize());
         }

@@ -56,6 +56,7 @@ final class Explainer {
     private GridOptions grid;
     private FedInputs fed = FedInputs.none();
     private List<String> fedArgs = List.of();
+    private boolean evaluate;
 
     Explainer(ModelLoader.Loaded model, Path modelPath, ExplainInput input, Path inputFile, List<String> labels, Path out,
               boolean quiet) {
@@ -92,6 +93,12 @@ final class Explainer {
         return this;
     }
 
+    /** Adds the "Which explanation to trust?" section (metrics of every method) and evaluation.json. */
+    Explainer withEvaluation(boolean on) {
+        this.evaluate = on;
+        return this;
+    }
+
     /** The model's outputs on {@code x} with the other inputs {@code fed} (each example its own slice). */
     static Tensor forward(ModelLoader.Loaded model, Tensor x, FedInputs fed) {
         var bound = fed.bind(model.signature(), x.batchSize(), "input");
@@ -109,6 +116,7 @@ final class Explainer {
         Tensor logits = forward(model, x, fed);
         double[][] probs = probabilities(logits);
         List<Attribution> done = new ArrayList<>();
+        List<Evaluation.Done> scored = new ArrayList<>();
         List<String> commands = new ArrayList<>();
         Map<String, Figure> figures = new LinkedHashMap<>();
         List<String> rowLabels = new ArrayList<>();
@@ -138,6 +146,7 @@ final class Explainer {
             Figure fig = picture(r.method(), a, rowLabels);
             figures.put(r.method(), fig);
             done.add(a);
+            scored.add(new Evaluation.Done(r.method(), r.params(), a, out.resolve(r.method() + ".npy")));
             commands.add("explain4j attribute " + String.join(" ", quote(args)) + " --target " + join(targets));
             log.printf("%-28s %12d %10.1f %12s%n", r.method(), a.diagnostics().modelEvaluations(),
                     a.diagnostics().elapsed().toNanos() / 1e6, a.diagnostics().completenessGap().map(Explainer::maxAbs).orElse("-"));
@@ -154,6 +163,9 @@ final class Explainer {
             GridPicture overview = ExplanationGrid.of(input.display(), done, rowLabels, grid);
             overview.writePng(out.resolve("overview.png"));
             report.overview(Figure.of(overview, "all methods side by side"));
+        }
+        if (evaluate) {
+            report.evaluation(new Evaluation(model, modelPath, x, inputFile, targets, out, !fed.isEmpty()).run(scored, log));
         }
         List<String> names = new ArrayList<>(figures.keySet());
         for (int i = 0; i < done.size(); i++) {

@@ -13,7 +13,8 @@ import org.explain4j.core.Version;
  * CSS inline, images inlined as {@code data:} URIs, no scripts and no external resources. It
  * holds the title, the model (name and SHA-256 prefix), an input summary, the top predictions of
  * each example, an optional overview picture, and one section per method with its picture,
- * description, diagnostics and reproducing command line. All caller text is HTML-escaped.
+ * description, diagnostics and reproducing command line; optionally an {@link EvaluationSection}
+ * that scores the methods against each other. All caller text is HTML-escaped.
  *
  * <pre>{@code
  * HtmlReport.builder("Digits CNN, 4 examples")
@@ -39,6 +40,7 @@ public final class HtmlReport {
     private final String inputSummary;
     private final List<TopPredictions> predictions;
     private final Optional<Figure> overview;
+    private final Optional<EvaluationSection> evaluation;
     private final List<MethodSection> sections;
 
     private HtmlReport(Builder b) {
@@ -47,6 +49,7 @@ public final class HtmlReport {
         this.inputSummary = b.inputSummary;
         this.predictions = List.copyOf(b.predictions);
         this.overview = b.overview;
+        this.evaluation = b.evaluation;
         this.sections = List.copyOf(b.sections);
     }
 
@@ -75,6 +78,11 @@ public final class HtmlReport {
         return overview;
     }
 
+    /** The "Which explanation to trust?" section, shown after the overview, when the metrics were computed. */
+    public Optional<EvaluationSection> evaluation() {
+        return evaluation;
+    }
+
     public List<MethodSection> sections() {
         return sections;
     }
@@ -96,6 +104,7 @@ public final class HtmlReport {
         private String inputSummary = "";
         private final List<TopPredictions> predictions = new ArrayList<>();
         private Optional<Figure> overview = Optional.empty();
+        private Optional<EvaluationSection> evaluation = Optional.empty();
         private final List<MethodSection> sections = new ArrayList<>();
 
         private Builder(String title) {
@@ -129,6 +138,12 @@ public final class HtmlReport {
         /** A picture shown before the method sections, e.g. a grid of all methods. */
         public Builder overview(Figure figure) {
             this.overview = Optional.of(Checks.notNull(figure, "figure"));
+            return this;
+        }
+
+        /** The metrics' verdict on the methods ("Which explanation to trust?"). */
+        public Builder evaluation(EvaluationSection section) {
+            this.evaluation = Optional.of(Checks.notNull(section, "section"));
             return this;
         }
 

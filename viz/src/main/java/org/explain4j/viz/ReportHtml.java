@@ -30,6 +30,10 @@ final class ReportHtml {
             figcaption{color:#555;font-size:.9em}
             .bar{display:inline-block;height:.7em;background:#b2182b;vertical-align:middle;margin-left:.4em}
             .pred{margin-right:1.2em;white-space:nowrap}
+            table.eval td,table.eval th{border-bottom:1px solid #eee;padding-right:1.2em}table.eval td.num{text-align:right;\
+            font-variant-numeric:tabular-nums}.pass{color:#1a7f37;font-weight:600}.fail{color:#b2182b;font-weight:600}
+            dl.readings dt{font-weight:600;margin-top:.5em}dl.readings dd{margin-left:1.2em;color:#444}
+            ul.skipped{color:#555;font-size:.9em}table.eval td:nth-child(2){white-space:nowrap}
             """;
 
     private final HtmlReport report;
@@ -56,6 +60,7 @@ final class ReportHtml {
             out.append("<h2>Overview</h2>\n");
             figure(f, true);
         });
+        report.evaluation().ifPresent(this::evaluation);
         int i = 0;
         for (MethodSection s : report.sections()) {
             section(s, ++i);
@@ -110,6 +115,55 @@ final class ReportHtml {
         row("seed", a.seed().isPresent() ? Long.toString(a.seed().getAsLong()) : "none (deterministic)");
         out.append("</table>\n<h3>Reproduce</h3>\n<pre><code>").append(esc(s.commandLine())).append("</code></pre>\n")
                 .append("</section>\n");
+    }
+
+    private void evaluation(EvaluationSection e) {
+        out.append("<section id=\"evaluation\">\n<h2>").append(esc(EvaluationSection.TITLE)).append("</h2>\n");
+        for (String p : e.intro()) {
+            out.append("<p>").append(esc(p)).append("</p>\n");
+        }
+        out.append("<table class=\"eval\">\n<tr>");
+        for (String c : e.columns()) {
+            out.append("<th>").append(esc(c)).append("</th>");
+        }
+        out.append("</tr>\n");
+        for (EvaluationSection.Row r : e.rows()) {
+            out.append("<tr data-method=\"").append(esc(r.method())).append("\">");
+            for (String c : r.cells()) {
+                String cls = c.equals("pass") ? "pass" : c.equals("fail") ? "fail" : looksNumeric(c) ? "num" : "";
+                out.append(cls.isEmpty() ? "<td>" : "<td class=\"" + cls + "\">").append(esc(c)).append("</td>");
+            }
+            out.append("</tr>\n");
+        }
+        out.append("</table>\n");
+        for (Figure f : e.figures()) {
+            figure(f);
+        }
+        if (!e.readings().isEmpty()) {
+            out.append("<h3>How to read the numbers</h3>\n<dl class=\"readings\">\n");
+            for (EvaluationSection.Reading r : e.readings()) {
+                out.append("<dt>").append(esc(r.metric())).append("</dt><dd>").append(esc(r.text())).append("</dd>\n");
+            }
+            out.append("</dl>\n");
+        }
+        if (!e.details().isEmpty()) {
+            out.append("<h3>How the numbers were computed</h3>\n");
+            for (String p : e.details()) {
+                out.append("<p>").append(esc(p)).append("</p>\n");
+            }
+        }
+        if (!e.notes().isEmpty()) {
+            out.append("<h3>Not computed</h3>\n<ul class=\"skipped\">\n");
+            for (String n : e.notes()) {
+                out.append("<li>").append(esc(n)).append("</li>\n");
+            }
+            out.append("</ul>\n");
+        }
+        out.append("</section>\n");
+    }
+
+    private static boolean looksNumeric(String c) {
+        return c.matches("[-+]?[0-9.]+(e[-+]?[0-9]+)?|#?[0-9]+|NaN");
     }
 
     private void diagnostics(Diagnostics d) {

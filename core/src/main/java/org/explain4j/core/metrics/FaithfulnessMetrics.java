@@ -10,7 +10,7 @@ final class FaithfulnessMetrics {
     static List<MetricSpec> specs() {
         return List.of(FaithfulnessCorrelation.spec(), FaithfulnessEstimate.spec(), Monotonicity.spec(),
                 MonotonicityCorrelation.spec(), PixelFlipping.spec(), RegionPerturbation.spec(), Selectivity.spec(),
-                SensitivityN.spec(), Infidelity.spec(), Road.spec(), Sufficiency.spec(), CausalMetric.spec(false),
+                SensitivityN.spec(), Irof.spec(), Infidelity.spec(), Road.spec(), Sufficiency.spec(), CausalMetric.spec(false),
                 CausalMetric.spec(true));
     }
 }
