@@ -71,7 +71,7 @@ public final class DemoCommand implements Callable<Integer> {
             for (String name : names) {
                 MethodSpec spec = MethodCatalog.find(name).orElseThrow(() -> Explain4jException.usage("--methods",
                         "unknown method '" + name + "'; choose from " + String.join(", ", MethodCatalog.names())));
-                runs.add(new Explainer.Run(spec.name(), RunSettings.argsFor(spec, input, LAYER, out, 64)));
+                runs.add(new Explainer.Run(spec.name(), RunSettings.argsFor(spec, input, LAYER, out, "auto")));
             }
             log.println("explain4j demo: the bundled digits CNN on " + x.batchSize() + " digits, " + runs.size() + " methods");
             Explainer ex = new Explainer(model, modelFile, input, inputFile, labels, out, quiet).withEvaluation(true);

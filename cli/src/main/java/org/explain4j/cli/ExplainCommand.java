@@ -95,8 +95,9 @@ public final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default ${DEFAULT-VALUE}).")
     Path out = Path.of("explain4j-out", "explain");
 
-    @Option(names = "--batch-size", paramLabel = "B", description = "Most examples per model call (default ${DEFAULT-VALUE}).")
-    int batchSize = 64;
+    @Option(names = "--batch-size", paramLabel = "B", description = "Most rows per model call, or auto: as many as fit "
+            + "the memory budget (default ${DEFAULT-VALUE}).")
+    String batchSize = "auto";
 
     @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime intra-op threads (0: its default).")
     int threads;

@@ -24,7 +24,7 @@ final class RunSettings {
      * about an eighth of an image side, square patches as feature groups on images, and a few
      * constant reference rows where a baseline distribution is needed.
      */
-    static Map<String, String> argsFor(MethodSpec method, ExplainInput in, String layer, Path out, int batchSize) {
+    static Map<String, String> argsFor(MethodSpec method, ExplainInput in, String layer, Path out, String batchSize) {
         Tensor x = in.batch();
         Map<String, String> a = new LinkedHashMap<>();
         boolean image = in.kind() == ExplainInput.Kind.IMAGE;
@@ -33,7 +33,7 @@ final class RunSettings {
         for (ParamSpec p : method.params()) {
             String suggested = method.suggested().get(p.name());
             switch (p.name()) {
-                case "batch-size" -> a.put(p.name(), String.valueOf(batchSize));
+                case "batch-size" -> a.put(p.name(), batchSize);
                 case "layer" -> {
                     // an optional layer (DeepLIFT, LRP) only where the input cannot be explained directly (token ids)
                     if (layer != null && (p.required() || !x.dtype().isFloating())) {
