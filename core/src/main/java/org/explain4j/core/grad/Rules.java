@@ -48,7 +48,7 @@ public final class Rules {
     public static final String W_SQUARE = "w-square";
     /** LRP z^B for bounded inputs. */
     public static final String ZBOX = "zbox";
-    /** The norm rule of sums, average pooling and mean/sum reductions: each input's share of the output. */
+    /** The norm rule of sums and differences, average pooling and mean/sum reductions: each input's share of the output. */
     public static final String NORM = "norm";
     /**
      * LRP at an elementwise product of two activations (Mul): half the relevance to each factor
@@ -124,8 +124,8 @@ public final class Rules {
     /** Linear layers, the op types of {@link #LAYER_RULES}: dense and convolutional. */
     public static final List<String> LINEAR = List.of("Gemm", "MatMul", "Conv");
     /** The op types of the {@value #NORM} rule. */
-    public static final List<String> NORM_OPS = List.of("Add", "Sum", "AveragePool", "GlobalAveragePool", "ReduceMean",
-            "ReduceSum");
+    public static final List<String> NORM_OPS = List.of("Add", "Sub", "Sum", "AveragePool", "GlobalAveragePool",
+            "ReduceMean", "ReduceSum");
     /** The op types of the {@value #RESCALE} rule: elementwise nonlinearities. */
     public static final List<String> RESCALE_OPS = List.of("Relu", "LeakyRelu", "Elu", "Sigmoid", "Tanh", "Softplus",
             "Clip", "HardSigmoid", "HardSwish", "Selu", "Gelu", "Erf", "Exp", "PRelu", "Sqrt", "Pow", "Reciprocal",

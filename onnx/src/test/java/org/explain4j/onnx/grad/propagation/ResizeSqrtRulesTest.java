@@ -16,10 +16,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The rules for Resize (gradient under DeepLIFT and LRP) and for the elementwise nonlinearities
- * of an STFT magnitude (Sqrt and Pow: DeepLIFT's rescale, LRP pass): DeepLIFT is complete and LRP
- * conserves the seeded relevance on small bias-free blocks (unet_decoder's upsampling, Silero's
- * {@code sqrt(re^2 + im^2)}).
+ * The rules for Resize (gradient under DeepLIFT and LRP), for the elementwise nonlinearities of an
+ * STFT magnitude (Sqrt and Pow: DeepLIFT's rescale, LRP pass), and for a LayerNorm written out
+ * (Sub: LRP's norm rule; Div by the input-dependent std: DeepLIFT's quotient rule, LRP's gate rule):
+ * DeepLIFT is complete and LRP conserves the seeded relevance on small bias-free blocks
+ * (unet_decoder's upsampling, Silero's {@code sqrt(re^2 + im^2)}, MiniLM's LayerNorm).
  */
 class ResizeSqrtRulesTest {
     private static final RuleSet DEEPLIFT = PropagationRules.deepLift();
@@ -98,6 +99,59 @@ class ResizeSqrtRulesTest {
             assertDeepLiftComplete(m, x, LrpRulesTest.random(new Random(7), 4, 8), "magnitude");
             assertDeepLiftComplete(m, x, Fixtures.zerosLike(x), "magnitude");
             assertLrpConserves(m, x, "magnitude");
+        } finally {
+            Fixtures.close(m);
+        }
+    }
+
+    /**
+     * A LayerNorm written out as MiniLM's export does: {@code (h - mean(h)) / sqrt(mean((h - mean)^2) + eps)}
+     * between two dense layers (Sub, ReduceMean, Pow, Add, Sqrt, Div by a broadcast divisor); no biases.
+     */
+    static ModelProto decomposedLayerNorm(Random rnd) {
+        return Net.input(-1, 6).random("W1", rnd, -1, 1, 6, 5).random("W2", rnd, -1, 1, 5, 3)
+                .init("two", new long[] {}, 2).init("eps", new long[] {}, 1e-5)
+                .node("MatMul", List.of("x", "W1"), "h")
+                .node("ReduceMean", List.of("h"), "mu", Attr.ints("axes", -1), Attr.i("keepdims", 1))
+                .node("Sub", List.of("h", "mu"), "d").node("Pow", List.of("d", "two"), "d2")
+                .node("ReduceMean", List.of("d2"), "v", Attr.ints("axes", -1), Attr.i("keepdims", 1))
+                .node("Add", List.of("v", "eps"), "ve").node("Sqrt", "ve", "sd")
+                .node("Div", List.of("d", "sd"), "n").node("MatMul", List.of("n", "W2"), "y").build("y");
+    }
+
+    /** The difference of two ReLU branches, then a dense layer; no biases. */
+    static ModelProto difference(Random rnd) {
+        return Net.input(-1, 6).random("Wa", rnd, -1, 1, 6, 5).random("Wb", rnd, -1, 1, 6, 5)
+                .random("W", rnd, -1, 1, 5, 3)
+                .node("MatMul", List.of("x", "Wa"), "za").node("Relu", "za", "a")
+                .node("MatMul", List.of("x", "Wb"), "zb").node("Relu", "zb", "b")
+                .node("Sub", List.of("a", "b"), "d").node("MatMul", List.of("d", "W"), "y").build("y");
+    }
+
+    @Test
+    void decomposedLayerNorm_deepLiftIsCompleteAndLrpConserves() {
+        Random rnd = new Random(67);
+        OnnxDifferentiableModel m = Fixtures.load(decomposedLayerNorm(rnd));
+        try {
+            Tensor x = LrpRulesTest.random(rnd, 4, 6);
+            // the division by the input-dependent std: DeepLIFT's exact quotient multipliers
+            assertDeepLiftComplete(m, x, LrpRulesTest.random(new Random(11), 4, 6), "decomposed LayerNorm");
+            assertDeepLiftComplete(m, x, Fixtures.zerosLike(x), "decomposed LayerNorm");
+            // LRP: the std is a normaliser (all relevance to h - mean), Sub and ReduceMean the norm rule
+            assertLrpConserves(m, x, "decomposed LayerNorm");
+        } finally {
+            Fixtures.close(m);
+        }
+    }
+
+    @Test
+    void differenceOfTwoBranches_lrpConservesWithTheSubtrahendsNegativeShare() {
+        Random rnd = new Random(71);
+        OnnxDifferentiableModel m = Fixtures.load(difference(rnd));
+        try {
+            Tensor x = LrpRulesTest.random(rnd, 4, 6);
+            assertLrpConserves(m, x, "a - b");
+            assertDeepLiftComplete(m, x, Fixtures.zerosLike(x), "a - b");
         } finally {
             Fixtures.close(m);
         }
