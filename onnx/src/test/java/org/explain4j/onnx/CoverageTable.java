@@ -412,7 +412,8 @@ public final class CoverageTable {
                 + "(`onnx/src/test/java/org/explain4j/onnx/CoverageTable.java`; no Python needed):\n\n```\n")
                 .append(command).append("\n```\n\n");
         s.append("- Date: ").append(LocalDate.now(ZoneOffset.UTC)).append(" (UTC)\n");
-        s.append("- Machine: ").append(machine()).append("\n");
+        s.append("- Machine: ").append(machine()).append("; timings are wall-clock seconds on a machine shared with "
+                + "other builds, indicative only\n");
         s.append("- Methods: saliency (signed), integrated-gradients (").append(STEPS).append(" steps), "
                 + "layer-integrated-gradients at the word embedding (token models, ").append(STEPS).append(" steps), "
                 + "deeplift, lrp (composite epsilon-plus), guided-backprop, and a perturbation method: occlusion "
