@@ -29,6 +29,7 @@ import org.explain4j.core.grad.BackwardRequest;
 import org.explain4j.core.grad.BackwardResult;
 import org.explain4j.core.grad.RuleSet;
 import org.explain4j.core.io.Npy;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.onnx.grad.OnnxDifferentiableModel;
 import org.explain4j.onnx.grad.propagation.PropagationRegistry;
 
@@ -55,15 +56,43 @@ public final class CoverageTable {
     enum Kind { FIXTURE, MOTIF, REAL, FULL_SIZE }
 
     /**
-     * A model to cover: its inputs (the first is explained), the PyTorch gradient at the input
-     * or at the embedding tensor, where known.
+     * A model to cover: its inputs (the first is explained, the others are fed as given, with the
+     * batch axes in {@code batchAxes} where the model does not name them), the PyTorch gradient at
+     * the input or at the embedding tensor, where known.
      */
     record Entry(String name, Kind kind, Path model, Optional<byte[]> bytes, Map<String, Tensor> inputs,
-                 Optional<String> embedding, Optional<Tensor> grad, String note) {
+                 Optional<String> embedding, Optional<Tensor> grad, String note, Map<String, Integer> batchAxes) {
+        Entry(String name, Kind kind, Path model, Optional<byte[]> bytes, Map<String, Tensor> inputs,
+              Optional<String> embedding, Optional<Tensor> grad, String note) {
+            this(name, kind, model, bytes, inputs, embedding, grad, note, Map.of());
+        }
+
         boolean token() {
             return embedding.isPresent();
         }
+
+        /** The explained input's name. */
+        String explained() {
+            return inputs.keySet().iterator().next();
+        }
+
+        /** The inputs other than the explained one, with their batch axes. */
+        FedInputs fed() {
+            Map<String, Tensor> others = new LinkedHashMap<>(inputs);
+            others.remove(explained());
+            FedInputs f = others.isEmpty() ? FedInputs.none() : FedInputs.of(others);
+            for (Map.Entry<String, Integer> a : batchAxes.entrySet()) {
+                f = f.withBatchAxis(a.getKey(), a.getValue());
+            }
+            return f;
+        }
     }
+
+    /**
+     * The methods that run at the word embedding ({@code layer}) on token models: the gradient
+     * family's layer-integrated-gradients and the propagation methods' layer versions.
+     */
+    static final List<String> LAYER_METHODS = List.of("layer-integrated-gradients", "deeplift", "lrp");
 
     /** One method on one model: it ran (with its time) or the one-line reason it did not. */
     record Cell(boolean ran, String reason, double seconds) {
@@ -119,31 +148,27 @@ public final class CoverageTable {
         silero.put("state", Tensor.zeros(org.explain4j.core.DType.FLOAT32, 2, 1, 128));
         silero.put("sr", Tensor.ofLongs(new long[] {16000}));
         out.add(new Entry("silero_vad_v5", Kind.REAL, RealModels.SILERO, Optional.empty(), silero, Optional.empty(),
-                Optional.empty(), "512 samples of a voiced signal, zero state"));
+                Optional.empty(), "512 samples of a voiced signal; explains `input`, feeds `state` = zeros (2, 1, 128) "
+                + "(batch axis 1) and `sr` = 16000 (as is)", Map.of("state", 1, "sr", FedInputs.AS_IS)));
         RealModels.WordPiece tok = RealModels.miniLmTokenizer();
         long[] ids = tok.encode("the cat sat on the mat");
         Map<String, Tensor> mini = new LinkedHashMap<>();
         mini.put("input_ids", Tensor.ofLongs(ids, 1, ids.length));
-        long[] ones = new long[ids.length];
-        java.util.Arrays.fill(ones, 1);
-        mini.put("attention_mask", Tensor.ofLongs(ones, 1, ids.length));
-        mini.put("token_type_ids", Tensor.ofLongs(new long[ids.length], 1, ids.length));
+        // a padded batch of two sentences: the second's mask is 0 over its padding
+        long[] ids2 = tok.encode("a dog ran");
+        long[] batch = new long[2 * ids.length];
+        long[] mask = new long[2 * ids.length];
+        System.arraycopy(ids, 0, batch, 0, ids.length);
+        System.arraycopy(ids2, 0, batch, ids.length, ids2.length);
+        java.util.Arrays.fill(mask, 0, ids.length + ids2.length, 1);
+        mini.put("input_ids", Tensor.ofLongs(batch, 2, ids.length));
+        mini.put("attention_mask", Tensor.ofLongs(mask, 2, ids.length));
+        mini.put("token_type_ids", Tensor.ofLongs(new long[2 * ids.length], 2, ids.length));
         out.add(new Entry("all-MiniLM-L6-v2", Kind.REAL, Path.of("all-minilm-l6-v2.onnx"), Optional.of(RealModels.miniLmBytes()),
                 mini, Optional.of("/embeddings/word_embeddings/Gather_output_0"), Optional.empty(),
-                "'the cat sat on the mat' (8 tokens); output last_hidden_state, target = element 0"));
-        // the same two multi-input models with their other inputs computed in the graph (InputBinding)
-        out.add(new Entry("all-MiniLM-L6-v2, ids only", Kind.REAL, Path.of("all-minilm-l6-v2-ids.onnx"),
-                Optional.of(InputBinding.bertIdsOnly(RealModels.miniLmBytes())), Map.of("input_ids", mini.get("input_ids")),
-                Optional.of("/embeddings/word_embeddings/Gather_output_0"), Optional.empty(),
-                "attention_mask = ones and token_type_ids = zeros computed in the graph (InputBinding)"));
-        try {
-            out.add(new Entry("silero_vad_v5, audio only", Kind.REAL, Path.of("silero_vad_v5-audio.onnx"),
-                    Optional.of(InputBinding.sileroAudioOnly(Files.readAllBytes(RealModels.SILERO))),
-                    Map.of("input", silero.get("input")), Optional.empty(), Optional.empty(),
-                    "state = zeros and sr = 16000 computed in the graph (InputBinding)"));
-        } catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
+                "'the cat sat on the mat' (" + ids.length + " tokens) and 'a dog ran' (" + ids2.length + " tokens, "
+                + "padded with id 0, attention_mask 0 there); explains input_ids at the word embedding, feeds "
+                + "attention_mask and token_type_ids (zeros); output last_hidden_state, target = element 0"));
         return out;
     }
 
@@ -186,7 +211,16 @@ public final class CoverageTable {
             METHODS.forEach(m -> cells.put(m, applicable(e, m).orElse(Cell.notRun(reason))));
             return new Row(e, ops, cells, OptionalDouble.empty(), "model not loaded");
         }
-        Tensor x = e.inputs().values().iterator().next();
+        Tensor x = e.inputs().get(e.explained());
+        FedInputs fed;
+        try {
+            fed = e.fed();
+        } catch (RuntimeException ex) {
+            String reason = oneLine(ex);
+            METHODS.forEach(m -> cells.put(m, applicable(e, m).orElse(Cell.notRun(reason))));
+            model.close();
+            return new Row(e, ops, cells, OptionalDouble.empty(), "inputs not bound");
+        }
         OptionalDouble agreement = OptionalDouble.empty();
         String note = e.grad().isEmpty() ? "no reference" : "";
         try (model; OnnxDifferentiableModel grads = new OnnxDifferentiableModel(model, PropagationRegistry.standard())) {
@@ -199,7 +233,7 @@ public final class CoverageTable {
                 long t0 = System.nanoTime();
                 try {
                     var a = MethodCatalog.create(catalogName(e, method), method.equals("perturbation") ? model : grads,
-                            params(e, method, x), ProgressListener.NONE).attribute(x, Target.of(0));
+                            params(e, method, x), ProgressListener.NONE).attribute(x, fed, Target.of(0));
                     if (firstNonFinite(a.values()) >= 0) {
                         cells.put(method, Cell.notRun("non-finite attribution"));
                         continue;
@@ -211,7 +245,7 @@ public final class CoverageTable {
             }
             if (e.grad().isPresent()) {
                 try {
-                    agreement = OptionalDouble.of(relativeError(gradient(e, grads, x), e.grad().get()));
+                    agreement = OptionalDouble.of(relativeError(gradient(e, grads, x, fed), e.grad().get()));
                     note = e.token() ? "at the embedding" : "";
                 } catch (RuntimeException ex) {
                     note = "gradient not computed";
@@ -227,27 +261,45 @@ public final class CoverageTable {
                 Path tmp = Files.createTempFile("explain4j-coverage-", ".onnx");
                 tmp.toFile().deleteOnExit();
                 Files.write(tmp, e.bytes().get());
-                return OnnxModel.load(tmp);
+                return OnnxModel.load(tmp, options(e));
             } catch (IOException ex) {
                 throw new UncheckedIOException(ex);
             }
         }
-        return OnnxModel.load(e.model());
+        return OnnxModel.load(e.model(), options(e));
     }
 
-    /** A cell that is not applicable to this entry (layer IG needs an embedding, gradients need float inputs). */
-    private static Optional<Cell> applicable(Entry e, String method) {
+    /** Names the explained input (needed where a model has several, e.g. two floating or only integer ones). */
+    private static OnnxModel.Options options(Entry e) {
+        OnnxModel.Options o = OnnxModel.Options.defaults();
+        return e.inputs().size() > 1 ? o.withInputName(e.explained()) : o;
+    }
+
+    /**
+     * A cell that is not applicable to this entry: layer IG needs an embedding; on token ids the
+     * input-space methods (saliency, IG, guided backprop) do not apply, their family runs at the
+     * embedding (layer IG, DeepLIFT and LRP with {@code layer}).
+     */
+    static Optional<Cell> applicable(Entry e, String method) {
         if (method.equals("layer-integrated-gradients") && !e.token()) {
             return Optional.of(Cell.notApplicable("no token input"));
         }
+        if (e.token() && !method.equals("perturbation") && !LAYER_METHODS.contains(method)) {
+            return Optional.of(Cell.notApplicable("token ids: the gradient family runs at the embedding"));
+        }
         return Optional.empty();
+    }
+
+    /** Whether the cell of {@code method} on {@code e} runs at the word embedding rather than the input. */
+    static boolean atLayer(Entry e, String method) {
+        return e.token() && LAYER_METHODS.contains(method);
     }
 
     static String catalogName(Entry e, String method) {
         if (!method.equals("perturbation")) {
             return method;
         }
-        return e.inputs().values().iterator().next().rank() == 4 ? "occlusion" : "feature-ablation";
+        return e.inputs().get(e.explained()).rank() == 4 ? "occlusion" : "feature-ablation";
     }
 
     static Map<String, Object> params(Entry e, String method, Tensor x) {
@@ -259,7 +311,11 @@ public final class CoverageTable {
                 p.put("layer", e.embedding().orElseThrow());
                 p.put("steps", STEPS);
             }
-            case "lrp" -> p.put("composite", "epsilon-plus");
+            case "deeplift" -> e.embedding().ifPresent(l -> p.put("layer", l));
+            case "lrp" -> {
+                p.put("composite", "epsilon-plus");
+                e.embedding().ifPresent(l -> p.put("layer", l));
+            }
             case "perturbation" -> {
                 if (x.rank() == 4) {
                     // about 6 x 6 windows over the image, all channels at once
@@ -276,9 +332,9 @@ public final class CoverageTable {
     }
 
     /** The gradient of output 0 summed over the batch: at the input, or at the embedding for token models. */
-    static Tensor gradient(Entry e, OnnxDifferentiableModel grads, Tensor x) {
+    static Tensor gradient(Entry e, OnnxDifferentiableModel grads, Tensor x, FedInputs fed) {
         int n = x.dim(0);
-        Tensor out = grads.forward(x);
+        Tensor out = grads.forward(x, fed.values());
         float[] seed = new float[out.size()];
         int c = out.size() / n;
         for (int i = 0; i < n; i++) {
@@ -287,7 +343,7 @@ public final class CoverageTable {
         BackwardRequest req = e.token()
                 ? new BackwardRequest(RuleSet.gradient(), List.of(e.embedding().get()), Map.of(), false)
                 : BackwardRequest.gradientOfInput();
-        BackwardResult r = grads.backward(x, Tensor.ofFloats(seed, n, c), req);
+        BackwardResult r = grads.backward(x, Tensor.ofFloats(seed, n, c), req.withInputs(fed.values()));
         return e.token() ? r.gradients().get(e.embedding().get()) : r.inputGradient().orElseThrow();
     }
 
@@ -356,11 +412,17 @@ public final class CoverageTable {
                 + "(`onnx/src/test/java/org/explain4j/onnx/CoverageTable.java`; no Python needed):\n\n```\n")
                 .append(command).append("\n```\n\n");
         s.append("- Date: ").append(LocalDate.now(ZoneOffset.UTC)).append(" (UTC)\n");
-        s.append("- Machine: ").append(machine()).append("\n");
+        s.append("- Machine: ").append(machine()).append("; timings are wall-clock seconds on a machine shared with "
+                + "other builds, indicative only\n");
         s.append("- Methods: saliency (signed), integrated-gradients (").append(STEPS).append(" steps), "
                 + "layer-integrated-gradients at the word embedding (token models, ").append(STEPS).append(" steps), "
                 + "deeplift, lrp (composite epsilon-plus), guided-backprop, and a perturbation method: occlusion "
                 + "(about 6 x 6 windows over all channels) for images, feature-ablation otherwise. Target: output 0.\n");
+        s.append("- Token models (integer ids) are explained at the word embedding: layer-integrated-gradients, "
+                + "and deeplift and lrp with `layer` set to the embedding output, marked `yes, layer`; saliency, "
+                + "integrated-gradients and guided-backprop, which move the input itself, are `n/a` there. "
+                + "Multi-input models are run as shipped: the first input listed under Models is explained, "
+                + "the others fed (`FedInputs`, `OnnxModel.Options.withInputName`).\n");
         s.append("- Gradient agreement: max |explain4j - PyTorch autograd| / max |PyTorch| for the gradient of "
                 + "output 0 summed over the batch, at the input (or at the word embedding for token models), "
                 + "against `<name>_grad.npy` / `<name>_embgrad.npy`.\n");
@@ -387,7 +449,8 @@ public final class CoverageTable {
             for (String m : METHODS) {
                 Cell c = r.cells().get(m);
                 if (c.ran()) {
-                    s.append(String.format(Locale.ROOT, " yes (%.2f s) |", c.seconds()));
+                    s.append(String.format(Locale.ROOT, " yes%s (%.2f s) |", atLayer(r.entry(), m) ? ", layer" : "",
+                            c.seconds()));
                 } else if (!c.applicable()) {
                     s.append(" n/a |");
                 } else {

@@ -16,6 +16,7 @@ import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.grad.BackwardRequest;
 import org.explain4j.core.grad.BackwardResult;
 import org.explain4j.core.grad.RuleSet;
+import org.explain4j.core.model.FedInputs;
 import org.explain4j.onnx.grad.OnnxDifferentiableModel;
 import org.explain4j.onnx.grad.propagation.PropagationRegistry;
 import org.junit.jupiter.api.Test;
@@ -25,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Gradient, layer and propagation methods on the real third-party models (see
  * {@link RealModelsTest} for the forward checks). Each check is one a wrong backward pass fails:
  * the gradient against central differences along a random direction, and completeness of
- * integrated gradients. Multi-input models are made single-input by computing their other inputs
- * in the graph ({@link InputBinding}), so what a test waits for is the op rules it needs.
+ * integrated gradients, completeness of DeepLIFT. Multi-input models run as shipped with their
+ * other inputs fed ({@link FedInputs}); the older tests use single-input copies that compute those
+ * inputs in the graph ({@link InputBinding}), which the as-shipped Silero test checks against.
  */
 class RealModelsGradientTest {
     static final String MINILM_EMBEDDING = "/embeddings/word_embeddings/Gather_output_0";
@@ -131,6 +133,102 @@ class RealModelsGradientTest {
             Attribution a = MethodCatalog.create("integrated-gradients", d, Map.of("steps", 512), ProgressListener.NONE)
                     .attribute(x, Target.of(0));
             assertComplete(m, x, a, 0, 0.05);
+        }
+    }
+
+    // ---------------------------------------------------------------- the multi-input models as shipped
+
+    static FedInputs sileroFed() {
+        Map<String, Tensor> f = new java.util.LinkedHashMap<>();
+        f.put("state", Tensor.zeros(org.explain4j.core.DType.FLOAT32, 2, 1, 128));
+        f.put("sr", Tensor.ofLongs(new long[] {16000}));
+        return FedInputs.of(f).withBatchAxis("state", 1).withBatchAxis("sr", FedInputs.AS_IS);
+    }
+
+    @Test
+    void sileroAsShipped_saliencyEqualsTheBoundModels() throws IOException {
+        // the fed state and sample rate give the gradient of the model with them computed in the graph
+        Tensor x = Tensor.ofFloats(RealModels.voicedChunk(512, 16000, 0), 1, 512);
+        try (OnnxModel shipped = OnnxModel.load(RealModels.SILERO, OnnxModel.Options.defaults().withInputName("input"));
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(shipped);
+             OnnxModel bound = OnnxModel.load(write("silero-audio.onnx",
+                     InputBinding.sileroAudioOnly(Files.readAllBytes(RealModels.SILERO))));
+             OnnxDifferentiableModel b = new OnnxDifferentiableModel(bound)) {
+            Tensor fed = MethodCatalog.create("saliency", d, Map.of("abs", false), ProgressListener.NONE)
+                    .attribute(x, sileroFed(), Target.of(0)).values();
+            Tensor ref = MethodCatalog.create("saliency", b, Map.of("abs", false), ProgressListener.NONE)
+                    .attribute(x, Target.of(0)).values();
+            double scale = 0;
+            for (int i = 0; i < ref.size(); i++) {
+                scale = Math.max(scale, Math.abs(ref.getDouble(i)));
+            }
+            assertThat(scale).isPositive();
+            assertThat(maxAbsDiff(fed, ref)).isLessThan(1e-5 * scale);
+        }
+    }
+
+    @Test
+    void sileroAsShipped_deepLiftSumsToTheOutputDifference() {
+        // through the STFT magnitude (Pow, Sqrt: rescale), the unrolled LSTM (products) and Sigmoid
+        Tensor x = Tensor.ofFloats(RealModels.voicedChunk(512, 16000, 0), 1, 512);
+        try (OnnxModel m = OnnxModel.load(RealModels.SILERO, OnnxModel.Options.defaults().withInputName("input"));
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(m, PropagationRegistry.standard())) {
+            Attribution a = MethodCatalog.create("deeplift", d, Map.of(), ProgressListener.NONE)
+                    .attribute(x, sileroFed(), Target.of(0));
+            double delta = m.forward(x, sileroFed().values()).getDouble(0)
+                    - m.forward(Tensor.zeros(org.explain4j.core.DType.FLOAT32, 1, 512), sileroFed().values()).getDouble(0);
+            assertThat(Math.abs(delta)).as("speech probability moved").isGreaterThan(1e-3);
+            double gap = a.diagnostics().completenessGap().orElseThrow()[0];
+            assertThat(Math.abs(gap)).as("DeepLIFT gap, output difference %s", delta).isLessThan(1e-3 * Math.abs(delta) + 1e-5);
+        }
+    }
+
+    /**
+     * DeepLIFT from the first residual sum of layer 0 to the output: eleven written-out LayerNorms
+     * (Div by the std: the quotient rule; Pow, Sqrt: rescale), five attention blocks (Softmax,
+     * products, the fed mask), six GELUs via Erf. At the word embedding itself the gap is 1.49 for
+     * the first sentence (output 0.49): bisected to layer 0's self-attention block (docs/NOTES.md),
+     * not yet explained, so this test starts after it.
+     */
+    static final String MINILM_LAYER0_RESIDUAL = "/encoder/layer.0/attention/output/Add_output_0";
+
+    @Test
+    void miniLmAsShipped_deepLiftAfterLayer0AttentionIsCompleteOnAPaddedBatch() {
+        // the second sentence is padded, with attention_mask 0 there
+        RealModels.WordPiece tok = RealModels.miniLmTokenizer();
+        long[] a = tok.encode("the cat sat on the mat");
+        long[] b = tok.encode("a dog ran");
+        long[] ids = new long[2 * a.length];
+        long[] mask = new long[2 * a.length];
+        System.arraycopy(a, 0, ids, 0, a.length);
+        System.arraycopy(b, 0, ids, a.length, b.length);
+        java.util.Arrays.fill(mask, 0, a.length + b.length, 1);
+        Map<String, Tensor> f = new java.util.LinkedHashMap<>();
+        f.put("attention_mask", Tensor.ofLongs(mask, 2, a.length));
+        f.put("token_type_ids", Tensor.ofLongs(new long[2 * a.length], 2, a.length));
+        Tensor x = Tensor.ofLongs(ids, 2, a.length);
+        try (OnnxModel m = OnnxModel.load(write0("minilm.onnx", RealModels.miniLmBytes()),
+                OnnxModel.Options.defaults().withInputName("input_ids"));
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(m, PropagationRegistry.standard())) {
+            Attribution dl = MethodCatalog.create("deeplift", d, Map.of("layer", MINILM_LAYER0_RESIDUAL), ProgressListener.NONE)
+                    .attribute(x, FedInputs.of(f), Target.of(0));
+            Tensor fx = m.forward(x, f);
+            double[] gaps = dl.diagnostics().completenessGap().orElseThrow();
+            assertThat(gaps).hasSize(2);
+            for (int n = 0; n < 2; n++) {
+                double scale = Math.abs(fx.getDouble(n * fx.dim(1)));
+                assertThat(Math.abs(gaps[n])).as("example %d DeepLIFT gap at layer 0's residual sum", n)
+                        .isLessThan(1e-3 * Math.max(scale, 1));
+            }
+            assertThat(dl.values().shape()).containsExactly(2, a.length, 384);
+        }
+    }
+
+    private Path write0(String name, byte[] bytes) {
+        try {
+            return write(name, bytes);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -48,7 +48,7 @@ public final class Rules {
     public static final String W_SQUARE = "w-square";
     /** LRP z^B for bounded inputs. */
     public static final String ZBOX = "zbox";
-    /** The norm rule of sums, average pooling and mean/sum reductions: each input's share of the output. */
+    /** The norm rule of sums and differences, average pooling and mean/sum reductions: each input's share of the output. */
     public static final String NORM = "norm";
     /**
      * LRP at an elementwise product of two activations (Mul): half the relevance to each factor
@@ -94,12 +94,29 @@ public final class Rules {
 
     /** The op-type selector that matches any op. */
     public static final String ANY_OP = "*";
-    /** Ops whose ordinary gradient moves relevance without creating or losing it. */
+    /**
+     * Ops whose ordinary gradient moves relevance without creating or losing it. Resize is linear
+     * with constant interpolation weights that sum to 1 for every output (nearest, linear and cubic,
+     * any coordinate mode): its gradient, the transpose of the interpolation matrix, conserves
+     * relevance exactly, and for DeepLIFT it is exact (a linear map).
+     */
     public static final List<String> STRUCTURAL = List.of("Identity", "Dropout", "Reshape", "Flatten", "Squeeze",
-            "Unsqueeze", "Transpose", "Concat", "Split", "Slice", "Gather", "Pad", "Cast", "MaxPool", "Expand");
-    /** Elementwise activations. */
+            "Unsqueeze", "Transpose", "Concat", "Split", "Slice", "Gather", "Pad", "Cast", "MaxPool", "Expand",
+            "Resize");
+    /**
+     * Elementwise activations, and the elementwise nonlinearities of {@link #ELEMENTWISE_MATH}
+     * (LRP passes relevance through them).
+     */
     public static final List<String> ACTIVATIONS = List.of("Relu", "LeakyRelu", "Sigmoid", "Tanh", "Elu", "Softplus",
-            "Erf", "PRelu", "Clip", "HardSigmoid", "HardSwish", "Selu", "Gelu");
+            "Erf", "PRelu", "Clip", "HardSigmoid", "HardSwish", "Selu", "Gelu", "Sqrt", "Pow", "Reciprocal", "Log",
+            "Exp");
+    /**
+     * Elementwise nonlinearities that are not activation layers but appear on explained paths
+     * (Silero's STFT magnitude {@code sqrt(re^2 + im^2)}, decomposed LayerNorms' {@code Pow} and
+     * {@code Sqrt}): Sqrt, Pow with a constant exponent, Reciprocal, Log, Exp. DeepLIFT gives them
+     * {@value #RESCALE}, LRP {@value #PASS}.
+     */
+    public static final List<String> ELEMENTWISE_MATH = List.of("Sqrt", "Pow", "Reciprocal", "Log", "Exp");
     /** Dense layers. */
     public static final List<String> DENSE = List.of("Gemm", "MatMul");
     /** Convolutions. */
@@ -107,11 +124,12 @@ public final class Rules {
     /** Linear layers, the op types of {@link #LAYER_RULES}: dense and convolutional. */
     public static final List<String> LINEAR = List.of("Gemm", "MatMul", "Conv");
     /** The op types of the {@value #NORM} rule. */
-    public static final List<String> NORM_OPS = List.of("Add", "Sum", "AveragePool", "GlobalAveragePool", "ReduceMean",
-            "ReduceSum");
+    public static final List<String> NORM_OPS = List.of("Add", "Sub", "Sum", "AveragePool", "GlobalAveragePool",
+            "ReduceMean", "ReduceSum");
     /** The op types of the {@value #RESCALE} rule: elementwise nonlinearities. */
     public static final List<String> RESCALE_OPS = List.of("Relu", "LeakyRelu", "Elu", "Sigmoid", "Tanh", "Softplus",
-            "Clip", "HardSigmoid", "HardSwish", "Selu", "Gelu", "Erf", "Exp", "PRelu");
+            "Clip", "HardSigmoid", "HardSwish", "Selu", "Gelu", "Erf", "Exp", "PRelu", "Sqrt", "Pow", "Reciprocal",
+            "Log");
     /** The nonlinearities Captum's DeepLift gives its rescale rule (its {@code SUPPORTED_NON_LINEAR} activations). */
     public static final List<String> CAPTUM_RESCALE_OPS = List.of("Relu", "LeakyRelu", "Elu", "Sigmoid", "Tanh",
             "Softplus");

@@ -12,7 +12,10 @@ import org.explain4j.onnx.grad.RuleContext;
  * its mean over the input and the reference, {@code (b + b_ref) / 2} and {@code (a + a_ref) / 2}: the
  * Shapley value of the two factors' differences, and complete. Both halves of the batch get the
  * same multipliers. With a constant factor, or a division by a constant, the op is linear and gets
- * its gradient; a division by a tensor that depends on the input is refused.
+ * its gradient. A division {@code a / b} by a tensor that depends on the input (a decomposed
+ * LayerNorm's division by the standard deviation) is the product {@code a r}, {@code r = 1 / b}, with
+ * {@code r}'s exact multiplier {@code -1 / (b b_ref)}: multipliers {@code (r + r_ref) / 2} for
+ * {@code a} and {@code -(a + a_ref) / (2 b b_ref)} for {@code b}; complete.
  */
 final class DeepLiftProductRule implements OpRule {
     private final OpRule gradient;
@@ -27,21 +30,34 @@ final class DeepLiftProductRule implements OpRule {
             gradient.backward(c);
             return;
         }
-        if (c.opType().equals("Div")) {
-            throw c.unsupported("DeepLIFT has no rule for a division by a tensor that depends on the input (only"
-                    + " by a constant)");
-        }
         long[] out = c.outputShape(0);
+        boolean elementwise = c.opType().equals("Mul") || c.opType().equals("Div");
         for (int i = 0; i < 2; i++) {
             long[] s = c.inputShape(i);
-            if (s.length == 0 || s[0] != out[0] || (c.opType().equals("Mul") && s.length != out.length)) {
+            if (s.length == 0 || s[0] != out[0] || (elementwise && s.length != out.length)) {
                 throw c.unsupported("the DeepLIFT product rule needs both factors to hold the batch of inputs and"
                         + " references along axis 0, but input " + i + " has shape " + java.util.Arrays.toString(s));
             }
         }
+        String g = c.grad(0);
+        if (c.opType().equals("Div")) {
+            // a / b = a r with r = 1 / b: the product rule, and r's exact multiplier
+            // (r - r_ref) / (b - b_ref) = -1 / (b b_ref) (also the derivative where b = b_ref)
+            Halves h = new Halves(c);
+            String b1 = h.first(c, c.input(1));
+            String b2 = h.second(c, c.input(1));
+            String rm = Emit.mul(c, Emit.add(c, c.op("Reciprocal", b1), c.op("Reciprocal", b2)),
+                    c.scalar(0.5, c.inputType(1)));
+            String r = Emit.stack(c, rm, rm);
+            String a = mean(c, c.input(0));
+            String bb = Emit.mul(c, b1, b2);
+            String toB = c.op("Neg", c.op("Div", Emit.mul(c, g, a), Emit.stack(c, bb, bb)));
+            c.addGrad(0, c.unbroadcast(Emit.mul(c, g, r), out, c.inputShape(0)));
+            c.addGrad(1, c.unbroadcast(toB, out, c.inputShape(1)));
+            return;
+        }
         String a = mean(c, c.input(0));
         String b = mean(c, c.input(1));
-        String g = c.grad(0);
         switch (c.opType()) {
             case "Mul" -> {
                 c.addGrad(0, c.unbroadcast(Emit.mul(c, g, b), out, c.inputShape(0)));

@@ -7,7 +7,8 @@ import org.explain4j.onnx.grad.rules.AveragePoolRule;
 /**
  * Zennit's {@code Norm} rule for sums, average pooling and mean/sum reductions: the relevance of each output is split
  * over the inputs in proportion to their contributions, {@code R_i = x_i * J_i^T (R / stabilize(y))}.
- * For Add and Sum, operands that do not depend on the input (a bias) absorb their share; a
+ * Sub is the sum {@code a + (-b)}. For Add, Sub and Sum, operands that do not depend on the input (a bias,
+ * the 1 of a GRU's {@code 1 - z}) absorb their share; a
  * residual {@code Add} of two activations is already explicit in ONNX. Parameter
  * {@code stabilizer} (else {@code epsilon}), 1e-6 by default.
  */
@@ -26,6 +27,16 @@ final class NormRule implements OpRule {
                     }
                 }
             }
+            case "Sub" -> {
+                // a - b = a + (-b): the subtrahend's share is -b * J^T s
+                for (int i = 0; i < 2; i++) {
+                    if (c.needsGrad(i)) {
+                        String g = c.unbroadcast(s, c.outputShape(0), c.inputShape(i));
+                        String x = i == 0 ? c.input(0) : c.op("Neg", c.input(1));
+                        c.addGrad(i, Emit.mul(c, x, g));
+                    }
+                }
+            }
             case "AveragePool" -> c.addGrad(0, Emit.mul(c, c.input(0), averagePoolTranspose(c, s)));
             case "GlobalAveragePool" -> {
                 long[] x = c.inputShape(0);
@@ -37,7 +48,7 @@ final class NormRule implements OpRule {
                 c.addGrad(0, Emit.mul(c, c.input(0), spread));
             }
             case "ReduceMean", "ReduceSum" -> c.addGrad(0, Emit.mul(c, c.input(0), reduceTranspose(c, s)));
-            default -> throw c.unsupported("the norm rule applies to Add, Sum, AveragePool, GlobalAveragePool,"
+            default -> throw c.unsupported("the norm rule applies to Add, Sub, Sum, AveragePool, GlobalAveragePool,"
                     + " ReduceMean and ReduceSum");
         }
     }

@@ -19,7 +19,10 @@ import org.explain4j.onnx.grad.RuleContext;
  *       get the uniform rule.</li>
  * </ul>
  *
- * A division by a tensor that depends on the input is refused. Every case conserves relevance.
+ * A division by a tensor that depends on the input is refused, except under the gate rule where the
+ * divisor has fewer elements and is broadcast over the numerator (a decomposed LayerNorm's
+ * {@code (x - mean) / sqrt(var + eps)}): all of {@code R} goes to the numerator, as AttnLRP's
+ * LayerNorm rule treats the standard deviation. Every case conserves relevance.
  */
 final class ProductRelevanceRule implements OpRule {
     private final boolean gate;
@@ -34,8 +37,16 @@ final class ProductRelevanceRule implements OpRule {
         String r = c.grad(0);
         if (c.opType().equals("Div")) {
             if (c.needsGrad(1)) {
+                // a divisor broadcast over the numerator (a decomposed LayerNorm's (x - mean) / std) is a
+                // normaliser: under the gate rule all the relevance goes to the numerator, as AttnLRP's
+                // LayerNorm rule passes relevance through the division by the standard deviation
+                if (gate && c.needsGrad(0) && Emit.size(c.inputShape(1)) < Emit.size(c.inputShape(0))
+                        && Emit.size(c.inputShape(0)) == Emit.size(out)) {
+                    c.addGrad(0, c.unbroadcast(r, out, c.inputShape(0)));
+                    return;
+                }
                 throw c.unsupported("LRP has no rule for a division by a tensor that depends on the input (only"
-                        + " by a constant)");
+                        + " by a constant, or under the gate rule by a divisor broadcast over the numerator)");
             }
             c.addGrad(0, c.unbroadcast(r, out, c.inputShape(0)));
             return;

@@ -10,10 +10,13 @@ import org.explain4j.onnx.grad.RuleContext;
  * DeepLIFT's rescale rule (Shrikumar et al., 2017) at an elementwise nonlinearity {@code y = f(x)},
  * as Captum's {@code nonlinear} (for Relu, LeakyRelu, Elu, Sigmoid, Tanh, Softplus; explain4j applies
  * it to every elementwise nonlinearity of {@link org.explain4j.core.grad.Rules#RESCALE_OPS}: Clip
- * (ReLU6), HardSigmoid, HardSwish, Selu, Gelu, Erf, Exp, PRelu): the multiplier
+ * (ReLU6), HardSigmoid, HardSwish, Selu, Gelu, Erf, Exp, PRelu, and Sqrt, Pow with a constant
+ * exponent, Reciprocal, Log): the multiplier
  * {@code (y - y_ref) / (x - x_ref)}, the same for the input and the reference half, times the
  * incoming gradient; where
- * {@code |x - x_ref| < 1e-10} the ordinary gradient {@code f'(x) g} of each row instead.
+ * {@code |x - x_ref| < 1e-10} the ordinary gradient {@code f'(x) g} of each row instead (for Sqrt
+ * at 0, where that derivative is infinite, 0, so that an input equal to its reference at a zero
+ * magnitude passes nothing rather than NaN).
  */
 final class RescaleRule implements OpRule {
     /** Captum's threshold below which the difference counts as zero. */
@@ -23,6 +26,10 @@ final class RescaleRule implements OpRule {
     public void backward(RuleContext c) {
         if (!Arrays.equals(c.inputShape(0), c.outputShape(0))) {
             throw c.unsupported("the rescale rule needs an elementwise op");
+        }
+        if (c.opType().equals("Pow")) {
+            // a power of two activations is not elementwise in one variable
+            c.requireNoGrad(1);
         }
         Halves h = new Halves(c);
         int t = c.inputType(0);
@@ -73,6 +80,17 @@ final class RescaleRule implements OpRule {
                 yield c.op("Where", List.of(c.op("Less", x, c.scalar(-3, t)), zero, upper));
             }
             case "Gelu" -> geluDerivative(c, x, t);
+            case "Sqrt" -> c.op("Where", List.of(c.op("Greater", y, zero),
+                    c.op("Div", c.scalar(0.5, t), c.op("Where", List.of(c.op("Greater", y, zero), y, one))), zero));
+            case "Reciprocal" -> c.op("Neg", Emit.mul(c, y, y));
+            case "Log" -> c.op("Reciprocal", x);
+            case "Pow" -> {
+                String e = c.input(1);
+                if (c.inputType(1) != t) {
+                    e = c.op("Cast", e, Attr.i("to", t));
+                }
+                yield Emit.mul(c, e, c.op("Pow", x, Emit.sub(c, e, one)));
+            }
             default -> throw c.unsupported("the rescale rule knows the derivatives of " + String.join(", ",
                     org.explain4j.core.grad.Rules.RESCALE_OPS) + " only");
         };

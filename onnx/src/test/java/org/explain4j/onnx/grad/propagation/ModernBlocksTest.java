@@ -300,20 +300,27 @@ class ModernBlocksTest {
     }
 
     @Test
-    void divisionByAnActivation_isRefusedInOneLine() {
+    void divisionByAnActivation_lrpRefusesInOneLineAndDeepLiftIsComplete() {
         ModelProto model = Net.input(-1, 4).random("W", new Random(1), -1, 1, 3, 4)
                 .node("Sigmoid", "x", "s").node("Div", List.of("x", "s"), "d")
                 .node("Gemm", List.of("d", "W"), "y", org.explain4j.onnx.grad.Attr.i("transB", 1)).build("y");
         Tensor x = Tensor.ofDoublesAsFloats(new double[] {1, 2, 3, 4}, 1, 4).to(DType.FLOAT32);
-        for (RuleSet rules : List.of(Fixtures.composite("epsilon"), DEEPLIFT)) {
-            Tensor in = rules == DEEPLIFT ? Tensor.concat(List.of(x, x)) : x;
-            assertThatThrownBy(() -> with(model, m -> Fixtures.backward(m, in, new double[3 * (int) in.dim(0)],
-                    new int[] {in.dim(0), 3}, rules)))
-                    .isInstanceOf(Explain4jException.class)
-                    .satisfies(e -> assertThat(((Explain4jException) e).kind()).isEqualTo(ErrorKind.UNSUPPORTED))
-                    .hasMessageContaining("Div")
-                    .hasMessageContaining("division by a tensor that depends on the input")
-                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+        // LRP: a divisor of the numerator's shape is not a broadcast normaliser
+        RuleSet lrp = Fixtures.composite("epsilon");
+        assertThatThrownBy(() -> with(model, m -> Fixtures.backward(m, x, new double[3], new int[] {1, 3}, lrp)))
+                .isInstanceOf(Explain4jException.class)
+                .satisfies(e -> assertThat(((Explain4jException) e).kind()).isEqualTo(ErrorKind.UNSUPPORTED))
+                .hasMessageContaining("Div")
+                .hasMessageContaining("division by a tensor that depends on the input")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+        // DeepLIFT: x / s = x (1 / s) with 1 / s's exact multiplier; complete for x / sigmoid(x)
+        Tensor ref = Tensor.ofDoublesAsFloats(new double[] {-1, 0.5, 0, 2}, 1, 4).to(DType.FLOAT32);
+        for (int t = 0; t < 3; t++) {
+            int target = t;
+            double[] a = with(model, m -> Fixtures.deepLift(m, x, ref, new int[] {target}, DEEPLIFT));
+            double delta = with(model, m -> m.forward(x).getDouble(target) - m.forward(ref).getDouble(target));
+            assertThat(Fixtures.sum(a, 0, 4)).as("target %d", t).isCloseTo(delta,
+                    org.assertj.core.data.Offset.offset(1e-4 * Math.max(1, Math.abs(delta))));
         }
     }
 
