@@ -112,6 +112,7 @@ public final class BenchCommand implements Callable<Integer> {
             out.printf("model %s (loaded in %.0f ms), input %s, method %s, %d examples x %d steps = %d rows, batch %d, %d threads, optimisation %s%n",
                     model.getFileName(), loadMs, Tensor.shapeString(shape), method, examples, saliency ? 1 : steps, rows,
                     batchSize, threads, optimization);
+            String label = method.equals("integrated-gradients") ? "integrated gradients" : method;
             boolean forward = !only.equals("ig");
             boolean grads = !only.equals("forward");
             // one batch of rows, made only when the forward passes are timed (--only ig measures IG's memory alone)
@@ -167,7 +168,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             if (grads) {
                 out.printf("%s: %.1f ms best of %d (%d model evaluations, max |gap| %.3g)%n",
-                        method, min(igMs), r, warm[0].diagnostics().modelEvaluations(),
+                        label, min(igMs), r, warm[0].diagnostics().modelEvaluations(),
                         maxAbs(warm[0].diagnostics().completenessGap().orElse(new double[0])));
             }
             if (forward && grads) {
@@ -177,7 +178,7 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 Arrays.sort(ratios);
                 double median = r % 2 == 1 ? ratios[r / 2] : (ratios[r / 2 - 1] + ratios[r / 2]) / 2;
-                out.printf("ratio method / forward: %.2f (best over best); per repetition: median %.2f, range %.2f to %.2f%n",
+                out.printf("ratio " + (label.equals("integrated gradients") ? "IG" : method) + " / forward: %.2f (best over best); per repetition: median %.2f, range %.2f to %.2f%n",
                         min(igMs) / min(forwardMs), median, ratios[0], ratios[r - 1]);
             }
             out.printf("peak RSS: %s%n", peakRss());
