@@ -3,7 +3,8 @@
 
     /usr/bin/python3 bench/scripts/make_transformers.py OUTDIR
 
-OUTDIR/vit_b_16.onnx   torchvision vit_b_16(weights=None), input `input`
+OUTDIR/vit_b_16.onnx   torchvision vit_b_16(weights=None), head re-drawn (torchvision's is
+                       zero), input `input`
                        float32 [batch, 3, 224, 224], output `logits` [batch, 1000].
 OUTDIR/bert_base.onnx  a BERT-base-sized encoder: token + position embedding
                        (vocab 30522, 128 positions, d 768) -> LayerNorm -> 12
@@ -57,7 +58,10 @@ def export(model, example, path, in_name):
 which = sys.argv[2:] or ["vit", "bert"]
 if "vit" in which:
     import torchvision
-    export(torchvision.models.vit_b_16(weights=None), torch.randn(1, 3, 224, 224),
+    vit = torchvision.models.vit_b_16(weights=None)
+    # torchvision initialises the classifier head to zeros, which makes every gradient zero
+    nn.init.normal_(vit.heads.head.weight, std=0.02)
+    export(vit, torch.randn(1, 3, 224, 224),
            os.path.join(out, "vit_b_16.onnx"), "input")
 if "bert" in which:
     export(Bert(), torch.randint(0, 30522, (1, 128)), os.path.join(out, "bert_base.onnx"), "input_ids")
