@@ -50,6 +50,15 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--optimization", paramLabel = "LEVEL", description = "ONNX Runtime graph optimisation: basic, extended or all (default ${DEFAULT-VALUE}).")
     String optimization = "all";
 
+    @Option(names = "--method", paramLabel = "M", description = "integrated-gradients, saliency or layer-integrated-gradients (default ${DEFAULT-VALUE}).")
+    String method = "integrated-gradients";
+
+    @Option(names = "--layer", paramLabel = "TENSOR", description = "The layer (tensor name) for --method layer-integrated-gradients.")
+    String layer;
+
+    @Option(names = "--vocab", paramLabel = "N", description = "Integer inputs (token ids) are drawn from 0..N-1 (default ${DEFAULT-VALUE}).")
+    int vocab = 1000;
+
     @Option(names = "--verbose", description = "Stack traces with errors.")
     boolean verbose;
 
@@ -66,22 +75,44 @@ public final class BenchCommand implements Callable<Integer> {
         if (!only.equals("both") && !only.equals("forward") && !only.equals("ig")) {
             throw org.explain4j.core.Explain4jException.usage("--only", "--only '" + only + "' must be forward, ig or both");
         }
+        boolean saliency = method.equals("saliency");
+        boolean layerIg = method.equals("layer-integrated-gradients");
+        if (!saliency && !layerIg && !method.equals("integrated-gradients")) {
+            throw org.explain4j.core.Explain4jException.usage("--method", "--method '" + method
+                    + "' must be integrated-gradients, saliency or layer-integrated-gradients");
+        }
+        if (layerIg && layer == null) {
+            throw org.explain4j.core.Explain4jException.usage("--layer", "--method layer-integrated-gradients needs --layer");
+        }
+        long load0 = System.nanoTime();
         try (ModelLoader.Loaded m = ModelLoader.load(model, org.explain4j.onnx.OnnxModel.Options.defaults()
                 .withThreads(threads).withOptimization(level), null, null)) {
+            double loadMs = (System.nanoTime() - load0) / 1e6;
             int[] ex = m.signature().exampleShape();
             int d = (int) Tensor.sizeOf(ex);
             SplittableRandom rnd = new SplittableRandom(1);
-            float[] data = new float[examples * d];
-            for (int i = 0; i < data.length; i++) {
-                data[i] = (float) (rnd.nextDouble() * 2 - 1);
-            }
             int[] shape = new int[ex.length + 1];
             shape[0] = examples;
             System.arraycopy(ex, 0, shape, 1, ex.length);
-            Tensor x = Tensor.ofFloats(data, shape);
-            int rows = examples * steps;
-            out.printf("model %s, input %s, %d examples x %d steps = %d rows, batch %d, %d threads, optimisation %s%n",
-                    model.getFileName(), Tensor.shapeString(shape), examples, steps, rows, batchSize, threads, optimization);
+            Tensor x;
+            if (m.signature().inputType() == org.explain4j.core.DType.INT64) {
+                long[] ids = new long[examples * d];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = rnd.nextInt(vocab);
+                }
+                x = Tensor.ofLongs(ids, shape);
+            } else {
+                float[] data = new float[examples * d];
+                for (int i = 0; i < data.length; i++) {
+                    data[i] = (float) (rnd.nextDouble() * 2 - 1);
+                }
+                x = Tensor.ofFloats(data, shape);
+            }
+            int rows = saliency ? examples : examples * steps;
+            out.printf("model %s (loaded in %.0f ms), input %s, method %s, %d examples x %d steps = %d rows, batch %d, %d threads, optimisation %s%n",
+                    model.getFileName(), loadMs, Tensor.shapeString(shape), method, examples, saliency ? 1 : steps, rows,
+                    batchSize, threads, optimization);
+            String label = method.equals("integrated-gradients") ? "integrated gradients" : method;
             boolean forward = !only.equals("ig");
             boolean grads = !only.equals("forward");
             // one batch of rows, made only when the forward passes are timed (--only ig measures IG's memory alone)
@@ -93,8 +124,15 @@ public final class BenchCommand implements Callable<Integer> {
                     m.forward(n == batchSize ? batch : batch.slice(0, n));
                 }
             };
-            IntegratedGradients ig = new IntegratedGradients(m, IntegratedGradients.Options.defaults().withSteps(steps)
-                    .withBatchSize(batchSize), ProgressListener.NONE);
+            org.explain4j.core.method.AttributionMethod ig = saliency
+                    ? new org.explain4j.core.method.Saliency(m, org.explain4j.core.method.Saliency.Options.defaults()
+                            .withBatchSize(batchSize), ProgressListener.NONE)
+                    : layerIg
+                    ? new org.explain4j.core.method.LayerIntegratedGradients(m,
+                            org.explain4j.core.method.LayerOptions.of(layer).withSteps(steps).withBatchSize(batchSize),
+                            ProgressListener.NONE)
+                    : new IntegratedGradients(m, IntegratedGradients.Options.defaults().withSteps(steps)
+                            .withBatchSize(batchSize), ProgressListener.NONE);
             Attribution[] warm = new Attribution[1];
             Runnable integratedGradients = () -> warm[0] = ig.attribute(x, Target.of(0));
             // warm-up: sessions compiled, arenas grown
@@ -102,7 +140,8 @@ public final class BenchCommand implements Callable<Integer> {
                 m.forward(batch);
             }
             if (grads) {
-                integratedGradients.run();
+                double firstMs = time(integratedGradients);
+                out.printf("first %s call (graph derivation, session creation, one run): %.0f ms%n", method, firstMs);
             }
             // the two are timed alternately, so that a slow spell of a shared machine hits both
             int r = Math.max(1, repeats);
@@ -128,8 +167,8 @@ public final class BenchCommand implements Callable<Integer> {
                 out.printf("bare forward: %.1f ms best of %d (%d rows)%n", min(forwardMs), r, rows);
             }
             if (grads) {
-                out.printf("integrated gradients: %.1f ms best of %d (%d model evaluations, max |gap| %.3g)%n",
-                        min(igMs), r, warm[0].diagnostics().modelEvaluations(),
+                out.printf("%s: %.1f ms best of %d (%d model evaluations, max |gap| %.3g)%n",
+                        label, min(igMs), r, warm[0].diagnostics().modelEvaluations(),
                         maxAbs(warm[0].diagnostics().completenessGap().orElse(new double[0])));
             }
             if (forward && grads) {
@@ -139,7 +178,7 @@ public final class BenchCommand implements Callable<Integer> {
                 }
                 Arrays.sort(ratios);
                 double median = r % 2 == 1 ? ratios[r / 2] : (ratios[r / 2 - 1] + ratios[r / 2]) / 2;
-                out.printf("ratio IG / forward: %.2f (best over best); per repetition: median %.2f, range %.2f to %.2f%n",
+                out.printf("ratio " + (label.equals("integrated gradients") ? "IG" : method) + " / forward: %.2f (best over best); per repetition: median %.2f, range %.2f to %.2f%n",
                         min(igMs) / min(forwardMs), median, ratios[0], ratios[r - 1]);
             }
             out.printf("peak RSS: %s%n", peakRss());

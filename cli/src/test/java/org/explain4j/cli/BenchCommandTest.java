@@ -38,4 +38,30 @@ class BenchCommandTest {
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("best of 2").containsPattern("median \\d+\\.\\d\\d, range");
     }
+
+    @Test
+    void bench_saliency_comparesOneBackwardWithOneForwardRowAndReportsTheFirstCall() {
+        CliRunner.Run r = CliRunner.run("bench", "--model", CliRunner.fixtures().resolve("residual_cnn.onnx").toString(),
+                "--method", "saliency", "--examples", "1", "--batch-size", "1", "--repeats", "1");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("1 rows").contains("first saliency call").contains("saliency:")
+                .contains("ratio saliency / forward:");
+    }
+
+    @Test
+    void bench_layerIg_onTokenIds_drawsIdsFromTheVocabulary() {
+        CliRunner.Run r = CliRunner.run("bench", "--model", CliRunner.fixtures().resolve("text_embedding_bag.onnx").toString(),
+                "--method", "layer-integrated-gradients", "--layer", "/embedding/Gather_output_0", "--vocab", "50",
+                "--examples", "1", "--steps", "4", "--batch-size", "4", "--repeats", "1");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("layer-integrated-gradients:").contains("ratio layer-integrated-gradients / forward:");
+    }
+
+    @Test
+    void bench_layerIgWithoutLayer_isAUsageError() {
+        CliRunner.Run r = CliRunner.run("bench", "--model", CliRunner.fixtures().resolve("linear.onnx").toString(),
+                "--method", "layer-integrated-gradients");
+        assertThat(r.exitCode()).isEqualTo(org.explain4j.core.ErrorKind.USAGE.exitCode());
+        assertThat(r.err()).contains("--layer");
+    }
 }
