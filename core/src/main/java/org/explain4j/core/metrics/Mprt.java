@@ -105,10 +105,15 @@ final class Mprt implements Metric {
                 explanations.add(SignedZeros.canonical(pass.explain(m, l + 1)));
             }
         }
+        // Spearman = Pearson of the ranks; the given attribution's ranks are the same in every column
+        double[][] aRanks = new double[d.size()][];
+        for (int n = 0; n < d.size(); n++) {
+            aRanks[n] = Correlations.ranks(a[n]);
+        }
         double[][] out = new double[d.size()][explanations.size()];
         for (int c = 0; c < explanations.size(); c++) {
             for (int n = 0; n < d.size(); n++) {
-                out[n][c] = Correlations.spearman(a[n], explanations.get(c)[n]);
+                out[n][c] = Correlations.pearson(aRanks[n], Correlations.ranks(explanations.get(c)[n]));
             }
         }
         return out;
