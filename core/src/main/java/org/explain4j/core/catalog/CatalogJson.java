@@ -64,7 +64,8 @@ public final class CatalogJson {
         return m;
     }
 
-    private static ObjectNode param(ParamSpec p) {
+    /** One parameter as the listings show it (also the metric catalogue's {@code metrics --format json}). */
+    public static ObjectNode param(ParamSpec p) {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("name", p.name());
         o.put("type", p.type().label());

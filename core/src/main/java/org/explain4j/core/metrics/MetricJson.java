@@ -48,7 +48,7 @@ public final class MetricJson {
             }
             ArrayNode params = m.putArray("params");
             for (ParamSpec p : s.params()) {
-                params.add(param(p));
+                params.add(org.explain4j.core.catalog.CatalogJson.param(p));
             }
         }
         return write(root);
@@ -110,35 +110,6 @@ public final class MetricJson {
         } else {
             o.put(k, ParamSpec.format(v));
         }
-    }
-
-    private static ObjectNode param(ParamSpec p) {
-        ObjectNode o = MAPPER.createObjectNode();
-        o.put("name", p.name());
-        o.put("type", p.type().label());
-        o.put("required", p.required());
-        p.defaultValue().ifPresent(v -> putValue(o, "default", v));
-        ParamSpec.Range r = p.range();
-        if (r.min() != null) {
-            o.put(r.minInclusive() ? "minimum" : "exclusive_minimum", r.min());
-        }
-        if (r.max() != null) {
-            o.put(r.maxInclusive() ? "maximum" : "exclusive_maximum", r.max());
-        }
-        if (!p.choices().isEmpty()) {
-            ArrayNode c = o.putArray("choices");
-            p.choices().forEach(c::add);
-        }
-        o.put("help", p.help());
-        o.put("role", p.role().label());
-        if (!p.appliesWhen().isEmpty()) {
-            ObjectNode w = o.putObject("applies_when");
-            for (Map.Entry<String, List<String>> e : p.appliesWhen().entrySet()) {
-                ArrayNode vals = w.putArray(e.getKey());
-                e.getValue().forEach(vals::add);
-            }
-        }
-        return o;
     }
 
     private static String write(ObjectNode root) {
