@@ -38,10 +38,8 @@ final class GatherRule implements OpRule {
             }
         }
         String g = c.grad(0);
-        // a scalar index (x[:, 0]) moves no axis: no Transpose (an identity one after a Gemm came out
-        // transposed in ONNX Runtime 1.29; RuleContext.op drops identity Transposes everywhere too)
-        boolean moves = a > 0 && !isIdentity(perm);
-        if (moves) {
+        // a scalar index (x[:, 0]) makes this perm the identity: RuleContext.op then emits no Transpose
+        if (a > 0) {
             g = c.op("Transpose", g, Attr.ints("perm", perm));
         }
         long[] moved = new long[rank];
@@ -64,15 +62,6 @@ final class GatherRule implements OpRule {
             sums = c.op("Transpose", sums, Attr.ints("perm", back));
         }
         c.addGrad(0, sums);
-    }
-
-    private static boolean isIdentity(long[] perm) {
-        for (int i = 0; i < perm.length; i++) {
-            if (perm[i] != i) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** The indices as int64, negative ones counted from the end. */
