@@ -34,6 +34,11 @@ public final class Main implements Runnable {
     /** Builds the command line with explain4j's error handling. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        for (CommandPlugin plugin : java.util.ServiceLoader.load(CommandPlugin.class)) {
+            if (!cl.getSubcommands().containsKey(plugin.name())) {
+                cl.addSubcommand(plugin.name(), plugin.command());
+            }
+        }
         StringBuilder methods = new StringBuilder("%nMethods (explain4j methods lists their parameters):%n");
         MethodCatalog.all().forEach(m -> methods.append(String.format("  %-28s %s%%n", m.name(),
                 m.summary().replace("%", "%%"))));
