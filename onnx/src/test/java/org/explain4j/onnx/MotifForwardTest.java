@@ -32,7 +32,7 @@ class MotifForwardTest {
     @Test
     void manifest_listsEveryMotifOfTheIssueWithItsFiles() {
         List<String> names = Motifs.all().stream().map(Motifs.Motif::name).toList();
-        assertThat(names).containsExactly("mobilenetv3_block", "convnext_block", "vit_block", "bert_layer", "lstm_text",
+        assertThat(names).containsExactly("mobilenetv3_block", "convnext_block", "vit_block", "bert_layer", "masked_attention", "lstm_text",
                 "gru_text", "bilstm_text", "unet_decoder", "densenet_block", "mobilenetv2_block", "elu_selu_mlp");
         for (Motifs.Motif m : Motifs.all()) {
             assertThat(m.model()).as(m.name()).exists();
@@ -54,6 +54,7 @@ class MotifForwardTest {
         assertThat(ops.get("convnext_block")).contains("LayerNormalization", "Erf", "Transpose");
         assertThat(ops.get("vit_block")).contains("Softmax", "LayerNormalization", "MatMul", "Erf");
         assertThat(ops.get("bert_layer")).contains("Gather", "Softmax", "LayerNormalization", "Tanh");
+        assertThat(ops.get("masked_attention")).contains("Gather", "Softmax", "Sub", "Mul", "LayerNormalization");
         assertThat(ops.get("lstm_text")).contains("LSTM");
         assertThat(ops.get("gru_text")).contains("GRU");
         assertThat(ops.get("bilstm_text")).contains("LSTM");
