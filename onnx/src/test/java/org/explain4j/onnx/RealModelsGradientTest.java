@@ -188,12 +188,12 @@ class RealModelsGradientTest {
      * the std: the quotient rule; Pow, Sqrt: rescale), six attention blocks (Softmax, products, the
      * fed mask, -3.4e38 on the padding), six GELUs via Erf, against an all-[PAD] reference. With the
      * former softmax rule (the product rule on {@code exp(x - m) * (1 / sum)}) the gap was -1.49 for
-     * the first sentence on an output difference of 0.33, and -0.025 for the padded one: layer 0's
-     * attention logits move their log-sum-exp by up to 56 between the sentence and the reference,
-     * and that rule's multipliers, of size {@code exp(56)}, cancelled to float32 noise (docs/NOTES.md,
-     * "DeepLIFT through masked attention"). Now the gap is float32 rounding (below 1e-6); the bound,
-     * 1e-4 of the output difference, leaves room for other summation orders and is four orders
-     * below the former gap.
+     * the first sentence on an output difference of 0.33, and -0.025 on 0.10 for the padded one:
+     * layer 0's attention rows move their log-sum-exp by up to 56 between the sentence and the
+     * reference, and that rule's multipliers, growing as {@code exp(56)}, cancelled to float32 noise
+     * (docs/NOTES.md, "DeepLIFT through masked attention"). Now the gaps are float32 rounding
+     * (-2.0e-7, 2.6e-7); the bound, 1e-4 of the output difference, leaves a factor 40 for other
+     * summation orders and is four orders below the former gaps.
      */
     @Test
     void miniLmAsShipped_deepLiftAtTheWordEmbeddingIsCompleteOnAPaddedBatch() {
