@@ -381,4 +381,37 @@ class ModernBlocksTest {
             return null;
         });
     }
+
+    @Test
+    void softmaxAgainstAShiftedReference_deepLiftIsTheShiftTimesTheJacobian() {
+        // x = ref + c per row: softmax does not move, and on that line its Jacobian is constant, so
+        // the answer is c J^T e_t (integrated gradients' too): c y_k (delta_kt - y_t), summing to 0.
+        // The former rule (product rule on exp(x - m) * (1 / sum)) had multipliers of size exp(c) / 8
+        // there: it gave -6.1e24 for feature 0 of the first example (c = 60), in float64.
+        ModelProto model = Net.input64(-1, 4).node("Softmax", "x", "y", org.explain4j.onnx.grad.Attr.i("axis", -1)).build("y");
+        double[] xs = {0.5, -1, 2, 0.25, 3, 1, -2, 0};
+        double[] shifts = {60, -45};
+        double[] refs = new double[8];
+        for (int i = 0; i < 8; i++) {
+            refs[i] = xs[i] - shifts[i / 4];
+        }
+        Tensor x = Tensor.ofDoubles(xs, 2, 4);
+        Tensor ref = Tensor.ofDoubles(refs, 2, 4);
+        int[] targets = {2, 0};
+        with(model, m -> {
+            double[] a = Fixtures.deepLift(m, x, ref, targets, DEEPLIFT);
+            Tensor y = m.forward(x);
+            for (int n = 0; n < 2; n++) {
+                double yt = y.getDouble(n * 4 + targets[n]);
+                for (int k = 0; k < 4; k++) {
+                    double expected = shifts[n] * y.getDouble(n * 4 + k) * ((k == targets[n] ? 1 : 0) - yt);
+                    assertThat(a[n * 4 + k]).as("example %d, feature %d", n, k)
+                            .isCloseTo(expected, Offset.offset(DOUBLE * Math.abs(shifts[n])));
+                }
+                assertThat(Fixtures.sum(a, n * 4, (n + 1) * 4)).as("example %d: softmax did not move", n)
+                        .isCloseTo(0, Offset.offset(DOUBLE * Math.abs(shifts[n])));
+            }
+            return null;
+        });
+    }
 }
