@@ -709,7 +709,11 @@ function runSelected() {
     setStatus(e.message, true);
     return;
   }
-  for (const c of state.cards) stopCard(c);
+  // A new run replaces the cards: jobs still running for the old ones are cancelled on the server.
+  for (const c of state.cards) {
+    if (!c.result && !c.stopped) cancelCard(c);
+    stopCard(c);
+  }
   state.cards = [];
   $('results').replaceChildren();
   state.runId += 1;
