@@ -730,7 +730,11 @@ function startJob(method, params, target, runId) {
   const body = { model: state.model.name, instances: state.instances, parameters };
   card.request = body;
   api('/v1/jobs', { json: body }).then(({ body: job, response }) => {
-    if (runId !== state.runId) return;
+    if (runId !== state.runId) {
+      // replaced by a newer run before the server answered: do not leave the job running
+      api(response.headers.get('Location') || `/v1/jobs/${job.id}`, { method: 'DELETE' }).catch(() => {});
+      return;
+    }
     card.id = job.id;
     card.url = response.headers.get('Location') || `/v1/jobs/${job.id}`;
     card.root.dataset.job = job.id;
