@@ -376,7 +376,8 @@ function drawBase(ctx, w, h) {
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, w, h);
   if (!d || d.type !== 'image') return;
-  ctx.imageSmoothingEnabled = true;
+  // enlarged pixels stay crisp, as in the reports (nearest); a larger photo is scaled down smoothly
+  ctx.imageSmoothingEnabled = d.source.width > w || d.source.height > h;
   ctx.drawImage(d.source, 0, 0, w, h);
 }
 
