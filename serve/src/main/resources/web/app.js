@@ -42,8 +42,15 @@ class ApiError extends Error {
   }
 }
 
+// A server started with a token wants 'Authorization: Bearer TOKEN' on /v1 routes; the page asks
+// for it once (on a 401) and keeps it for this tab only (sessionStorage).
+function authHeaders() {
+  const t = sessionStorage.getItem('explain4j-token');
+  return t ? { Authorization: `Bearer ${t}` } : {};
+}
+
 async function api(path, options = {}) {
-  const init = { ...options, headers: { Accept: 'application/json', ...(options.headers || {}) } };
+  const init = { ...options, headers: { Accept: 'application/json', ...authHeaders(), ...(options.headers || {}) } };
   if (options.json !== undefined) {
     init.method = init.method || 'POST';
     init.body = JSON.stringify(options.json);
@@ -57,11 +64,45 @@ async function api(path, options = {}) {
   } catch (e) {
     body = null;
   }
+  if (response.status === 401) askForToken();
   if (!response.ok) {
     const message = body && body.error ? body.error.message || JSON.stringify(body.error) : `${response.status} ${response.statusText}`;
     throw new ApiError(response.status, message, body);
   }
   return { body, response };
+}
+
+function askForToken() {
+  const form = $('token-form');
+  if (!form.hidden) return;
+  form.hidden = false;
+  $('token').focus();
+}
+
+function wireToken() {
+  $('token-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    sessionStorage.setItem('explain4j-token', $('token').value.trim());
+    window.location.reload();
+  });
+}
+
+/** Result files need the token too when there is one: fetched, then saved from a blob. */
+function downloadLink(href, filename, cls, text, newTab = false) {
+  const a = el('a', { href, download: newTab ? null : filename, class: cls, text, target: newTab ? '_blank' : null, rel: newTab ? 'noopener' : null });
+  a.addEventListener('click', async (ev) => {
+    const auth = authHeaders();
+    if (!auth.Authorization) return; // the plain link works
+    ev.preventDefault();
+    const r = await fetch(href, { headers: auth });
+    const url = URL.createObjectURL(await r.blob());
+    const tmp = el('a', { href: url, download: newTab ? null : filename, target: newTab ? '_blank' : null });
+    document.body.append(tmp);
+    tmp.click();
+    tmp.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  });
+  return a;
 }
 
 function setStatus(message, isError = false) {
@@ -76,6 +117,7 @@ async function init() {
   $('cmap').append(...Object.entries(COLOR_MAPS).map(([k, v]) => el('option', { value: k, text: v.label })));
   wireInputs();
   wireView();
+  wireToken();
   $('run').addEventListener('click', () => runSelected());
   $('cancel-all').addEventListener('click', () => state.cards.forEach((c) => cancelCard(c)));
   $('target').addEventListener('change', () => markTarget());
@@ -927,9 +969,9 @@ function renderCard(card, map, scale, v) {
   parts.push(card.score);
   const base = card.url;
   parts.push(el('div', { class: 'downloads' },
-    el('a', { href: `${base}/result.json`, download: `${card.method}.json`, class: 'dl-json', text: 'JSON' }),
-    el('a', { href: `${base}/result.npy?instance=${state.instanceIndex}`, download: `${card.method}.npy`, class: 'dl-npy', text: '.npy' }),
-    el('a', { href: `${base}/report.html`, target: '_blank', rel: 'noopener', class: 'dl-report', text: 'report' })));
+    downloadLink(`${base}/result.json`, `${card.method}.json`, 'dl-json', 'JSON'),
+    downloadLink(`${base}/result.npy?instance=${state.instanceIndex}`, `${card.method}.npy`, 'dl-npy', '.npy'),
+    downloadLink(`${base}/report.html`, `${card.method}.html`, 'dl-report', 'report', true)));
   card.body.replaceChildren(...parts);
 }
 
