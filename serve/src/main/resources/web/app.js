@@ -831,9 +831,11 @@ async function cancelCard(card) {
   if (!card.id || card.result || card.root.dataset.state === 'cancelled' || card.root.dataset.state === 'failed') return;
   card.cancel.disabled = true;
   try {
+    // A running job stops at its engine's next progress check; polling goes on until the job
+    // says so (a card replaced by a newer run is no longer polled).
     const { body } = await api(card.url, { method: 'DELETE' });
-    card.stopped = true;
-    updateCard(card, body && body.state ? body : { state: 'cancelled' });
+    if (body && body.state) updateCard(card, body);
+    if (body && body.state !== 'cancelled') card.stateText.textContent = 'cancelling…';
   } catch (e) {
     card.cancel.disabled = false;
     failCard(card, `cancel: ${e.message}`);

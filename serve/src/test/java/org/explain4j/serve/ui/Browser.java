@@ -40,8 +40,8 @@ final class Browser implements AutoCloseable {
             throw new IllegalStateException("the browser tests need " + CHROMIUM + " and " + CHROMEDRIVER
                     + ": apt-get install -y chromium chromium-driver (.ci/run installs them)");
         }
-        Path profile = Files.createTempDirectory(work, "chromium-profile");
-        Path downloads = Files.createDirectories(work.resolve("downloads"));
+        Path profile = Files.createTempDirectory(work, "chromium-profile").toAbsolutePath();
+        Path downloads = Files.createDirectories(work.resolve("downloads")).toAbsolutePath();
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort()

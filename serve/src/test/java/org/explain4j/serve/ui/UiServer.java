@@ -7,7 +7,7 @@ import java.time.Duration;
 import org.explain4j.serve.ServeConfig;
 import org.explain4j.serve.Server;
 
-/** The real server, in this process, on a free loopback port. */
+/** The real server, in this process, on a free loopback port, running one job at a time. */
 final class UiServer implements AutoCloseable {
     private final Server server;
 
@@ -17,7 +17,7 @@ final class UiServer implements AutoCloseable {
 
     static UiServer start(Path models) {
         ServeConfig config = ServeConfig.defaults(models).withPort(0)
-                .withLimits(16L << 20, 64, 2, 64, Duration.ofMinutes(5));
+                .withLimits(16L << 20, 64, 1, 64, Duration.ofMinutes(5));
         return new UiServer(new Server(config, new PrintStream(OutputStream.nullOutputStream())).start());
     }
 

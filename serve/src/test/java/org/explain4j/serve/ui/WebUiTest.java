@@ -66,8 +66,8 @@ class WebUiTest {
         Path root = repositoryRoot();
         Files.copy(root.resolve("examples/digits/digits_cnn.onnx"), models.resolve("digits.onnx"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Files.writeString(models.resolve("digits.json"), JSON.writeValueAsString(Map.of(
-                "labels", List.of(LABELS), "kind", "image", "layer", "/relu2/Relu_output_0")));
+        Files.copy(root.resolve("examples/digits/digits_cnn.json"), models.resolve("digits.json"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Files.copy(root.resolve("fixtures/models/mlp_softmax.onnx"), models.resolve("mlp.onnx"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Files.writeString(models.resolve("mlp.json"), JSON.writeValueAsString(Map.of(
@@ -129,7 +129,12 @@ class WebUiTest {
 
     private void open(String model) {
         browser.driver.get(server.baseUrl() + "/");
-        waiting().until(d -> "true".equals(d.findElement(By.tagName("body")).getDomAttribute("data-ready")));
+        new WebDriverWait(browser.driver, Duration.ofSeconds(30)).until(d -> "true".equals(
+                d.findElement(By.tagName("body")).getDomAttribute("data-ready"))
+                || String.valueOf(d.findElement(By.id("status")).getDomAttribute("class")).contains("error"));
+        assertThat(browser.driver.findElement(By.tagName("body")).getDomAttribute("data-ready"))
+                .as("the page is ready; status: %s", browser.driver.findElement(By.id("status")).getText())
+                .isEqualTo("true");
         new Select(browser.driver.findElement(By.id("model"))).selectByValue(model);
         waiting().until(d -> ((JavascriptExecutor) d).executeScript(
                 "return window.explain4j.state.model && window.explain4j.state.model.name") != null
@@ -304,7 +309,7 @@ class WebUiTest {
         assertThat(steps.getDomProperty("value")).isEqualTo("50");
         assertThat(steps.getDomAttribute("min")).isEqualTo("1");
         WebElement integration = browser.driver.findElement(By.id("p-integrated-gradients-integration"));
-        assertThat(new Select(integration).getOptions()).extracting(WebElement::getText)
+        assertThat(new Select(integration).getOptions()).extracting(o -> o.getDomAttribute("value"))
                 .containsExactly("gausslegendre", "riemann_left", "riemann_right", "riemann_middle", "riemann_trapezoid");
         // applies_when: smoothgrad's steps only with inner = integrated-gradients
         WebElement sgSteps = browser.driver.findElement(By.id("p-smoothgrad-steps"));
@@ -463,8 +468,16 @@ class WebUiTest {
                 }
             }
             link.click();
-            Path downloaded = browser.downloads.resolve(method[0] + ".npy");
-            waiting().until(d -> Files.isRegularFile(downloaded) && !Files.exists(browser.downloads.resolve(method[0] + ".npy.crdownload")));
+            // the server's Content-Disposition names the file; any finished .npy is the download
+            Path downloaded = waiting().until(d -> {
+                try (Stream<Path> files = Files.list(browser.downloads)) {
+                    List<Path> all = files.toList();
+                    boolean partial = all.stream().anyMatch(p -> p.toString().endsWith(".crdownload"));
+                    return partial ? null : all.stream().filter(p -> p.toString().endsWith(".npy")).findFirst().orElse(null);
+                } catch (IOException e) {
+                    return null;
+                }
+            });
             assertThat(Files.readAllBytes(downloaded)).isEqualTo(served);
 
             Path cli = work.resolve("cli-" + method[0] + ".npy");
@@ -491,19 +504,27 @@ class WebUiTest {
     void cancelsALongJob() throws Exception {
         open("digits");
         uploadDigit();
-        chooseMethods("kernel-shap");
-        setParam("kernel-shap", "samples", "50000000");
+        // LIME with 3 million samples: about 80 s here, in batches that each report progress
+        chooseMethods("lime");
+        setParam("lime", "samples", "3000000");
         run();
-        waiting().until(d -> "running".equals(card("kernel-shap").getDomAttribute("data-state")));
-        String job = jobOf("kernel-shap");
-        card("kernel-shap").findElement(By.cssSelector("button.cancel")).click();
-        waiting().until(d -> "cancelled".equals(card("kernel-shap").getDomAttribute("data-state")));
-        assertThat(card("kernel-shap").findElement(By.cssSelector(".state")).getText()).isEqualTo("cancelled");
-        assertThat(getJson("/v1/jobs/" + job).path("state").asText()).isEqualTo("cancelled");
-        // the worker is free again: a quick method runs to the end
+        waiting().until(d -> "running".equals(card("lime").getDomAttribute("data-state"))
+                && card("lime").findElement(By.tagName("progress")).getDomProperty("value") != null
+                && Double.parseDouble(card("lime").findElement(By.tagName("progress")).getDomProperty("value")) > 0);
+        String job = jobOf("lime");
+        JsonNode running = getJson("/v1/jobs/" + job);
+        assertThat(running.path("progress").path("planned").asLong()).isGreaterThan(1_000_000L);
+        card("lime").findElement(By.cssSelector("button.cancel")).click();
+        waiting().until(d -> "cancelled".equals(card("lime").getDomAttribute("data-state")));
+        assertThat(card("lime").findElement(By.cssSelector(".state")).getText()).isEqualTo("cancelled");
+        JsonNode cancelled = getJson("/v1/jobs/" + job);
+        assertThat(cancelled.path("state").asText()).isEqualTo("cancelled");
+        assertThat(cancelled.path("progress").path("done").asLong()).isLessThan(cancelled.path("progress").path("planned").asLong());
+        // The server runs one job at a time here, so a quick method finishing soon means the
+        // cancelled one gave its slot back instead of running on.
         chooseMethods("saliency");
         run();
-        waitDone("saliency");
+        new WebDriverWait(browser.driver, Duration.ofSeconds(40)).until(d -> "done".equals(card("saliency").getDomAttribute("data-state")));
         browser.screenshot("after-cancel");
     }
 
