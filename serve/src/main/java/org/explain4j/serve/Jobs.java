@@ -283,6 +283,23 @@ final class Jobs implements AutoCloseable {
         public void finish() {
         }
 
+        /** Evaluations counted so far. */
+        long done() {
+            return done.get();
+        }
+
+        /**
+         * Completes the count after one instance: the engines report progress only for runs of
+         * several batches, so evaluations they did not report (since {@code mark}) are added here.
+         */
+        void account(long evaluations, long mark) {
+            long unreported = evaluations - (done.get() - mark);
+            if (unreported > 0) {
+                done.addAndGet(unreported);
+                metrics.evaluations(unreported);
+            }
+        }
+
         /** {@code GET /v1/jobs/{id}}. */
         ObjectNode describe() {
             ObjectNode o = JSON.createObjectNode();

@@ -184,7 +184,8 @@ final class ModelStore implements AutoCloseable {
         o.put("name", m.onnx().outputName());
         ModelSignature sig = m.signature();
         int[] ex = sig.exampleShape();
-        boolean known = java.util.Arrays.stream(ex).allMatch(d -> d >= 0) && sig.fedInputNames().isEmpty();
+        boolean known = java.util.Arrays.stream(ex).allMatch(d -> d >= 0) && sig.fedInputNames().isEmpty()
+                && Tensor.sizeOf(ex) <= (1 << 24); // a declared shape too large to probe is not run
         if (known) {
             int[] shape = new int[ex.length + 1];
             shape[0] = 1;

@@ -61,7 +61,7 @@ public final class ServeCommand implements Callable<Integer> {
     int jobDeadline = 600;
 
     @Option(names = "--session-memory", paramLabel = "SIZE", description = "Budget of the compiled backward sessions "
-            + "held per model, least recently used dropped first (default 512m).")
+            + "held, all models together; the least recently used idle ones are closed first (default 512m).")
     String sessionMemory = "512m";
 
     @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime intra-op threads per session (0: its default).")

@@ -15,7 +15,7 @@ import java.time.Duration;
  * @param maxJobs        jobs (explanations) running at once
  * @param queueLength    jobs waiting beyond those; a full queue answers 429 with Retry-After
  * @param jobDeadline    longest a job may run before it is cancelled (failed with code deadline)
- * @param sessionBytes   budget of the compiled backward sessions held per model (an LRU)
+ * @param sessionBytes   budget of the compiled backward sessions held by the process (an LRU over all models)
  * @param threads        ONNX Runtime intra-op threads per session (0: its default)
  * @param jobRetention   how long a finished job's results are kept
  */

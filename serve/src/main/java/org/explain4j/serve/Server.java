@@ -67,6 +67,11 @@ public final class Server implements AutoCloseable {
         this.accessLog = accessLog;
         this.store = new ModelStore(config, metrics);
         this.jobs = new Jobs(config, metrics);
+        org.explain4j.onnx.grad.SessionCache cache = org.explain4j.onnx.grad.SessionCache.global();
+        cache.budget(config.sessionBytes());
+        metrics.gauge("explain4j_session_cache_bytes", "estimated bytes of the compiled backward sessions held",
+                cache::heldBytes);
+        metrics.gauge("explain4j_session_cache_sessions", "compiled backward sessions held", cache::size);
         this.tokenHash = config.token() == null ? null : sha256(config.token());
         try {
             this.tmp = Files.createTempDirectory("explain4j-serve");
@@ -102,7 +107,10 @@ public final class Server implements AutoCloseable {
         return app.port();
     }
 
-    private void routes(io.javalin.config.RoutesConfig r) {
+    private static final String ROUTE = "explain4j.route";
+
+    private void routes(io.javalin.config.RoutesConfig routes) {
+        Routes r = new Routes(routes);
         r.before(this::before);
         r.after(this::after);
         r.get("/healthz", ctx -> ctx.json(JSON.createObjectNode().put("status", "ok")));
@@ -124,9 +132,15 @@ public final class Server implements AutoCloseable {
         r.exception(Explain4jException.class, (e, ctx) -> error(ctx, ApiException.of(e)));
         r.exception(JsonProcessingException.class, (e, ctx) -> error(ctx, new ApiException(400, "malformed_json", "body",
                 "the body is not valid JSON: " + ApiException.oneLine(e.getOriginalMessage()))));
-        r.exception(HttpResponseException.class, (e, ctx) -> error(ctx, new ApiException(e.getStatus(),
-                e.getStatus() == 413 ? "too_large" : "http", "body", e.getStatus() == 413 ? "the body is over "
-                + config.maxBodyBytes() + " bytes (--max-body)" : ApiException.oneLine(e.getMessage()))));
+        r.exception(HttpResponseException.class, (e, ctx) -> error(ctx, switch (e.getStatus()) {
+            case 413 -> new ApiException(413, "too_large", "body", "the body is over " + config.maxBodyBytes()
+                    + " bytes (--max-body)");
+            case 404 -> ApiException.notFound("path", "no route " + ctx.method() + " " + ctx.path()
+                    + " (GET /openapi.json lists the routes)");
+            case 405 -> new ApiException(405, "method_not_allowed", "method", ctx.method() + " is not allowed on "
+                    + ctx.path());
+            default -> new ApiException(e.getStatus(), "http", null, ApiException.oneLine(e.getMessage()));
+        }));
         r.exception(Exception.class, (e, ctx) -> error(ctx, new ApiException(500, "internal", null,
                 "internal error: " + ApiException.oneLine(String.valueOf(e)))));
         r.error(404, ctx -> {
@@ -141,6 +155,44 @@ public final class Server implements AutoCloseable {
                         + ctx.path()));
             }
         });
+    }
+
+    /** Registers handlers that record their route (for metrics and the access log). */
+    private record Routes(io.javalin.config.RoutesConfig r) {
+        void get(String path, io.javalin.http.Handler h) {
+            r.get(path, tagged(path, h));
+        }
+
+        void post(String path, io.javalin.http.Handler h) {
+            r.post(path, tagged(path, h));
+        }
+
+        void delete(String path, io.javalin.http.Handler h) {
+            r.delete(path, tagged(path, h));
+        }
+
+        void before(io.javalin.http.Handler h) {
+            r.before(h);
+        }
+
+        void after(io.javalin.http.Handler h) {
+            r.after(h);
+        }
+
+        <E extends Exception> void exception(Class<E> type, io.javalin.http.ExceptionHandler<? super E> h) {
+            r.exception(type, h);
+        }
+
+        void error(int status, io.javalin.http.Handler h) {
+            r.error(status, h);
+        }
+
+        private static io.javalin.http.Handler tagged(String path, io.javalin.http.Handler h) {
+            return ctx -> {
+                ctx.attribute(ROUTE, path);
+                h.handle(ctx);
+            };
+        }
     }
 
     private void before(Context ctx) {
@@ -170,7 +222,8 @@ public final class Server implements AutoCloseable {
     private void after(Context ctx) {
         Object t0 = ctx.attribute(START);
         long nanos = t0 instanceof Long l ? System.nanoTime() - l : 0;
-        String route = ctx.endpoint() == null ? "unmatched" : ctx.endpoint().path;
+        Object matched = ctx.attribute(ROUTE);
+        String route = matched == null ? "unmatched" : matched.toString();
         if (route.equals("/v1/models/{m}") && ctx.method().name().equals("POST")) {
             String m = ctx.pathParamMap().getOrDefault("m", "");
             route = m.endsWith(":explain") ? "/v1/models/{m}:explain" : m.endsWith(":predict") ? "/v1/models/{m}:predict"
@@ -321,7 +374,9 @@ public final class Server implements AutoCloseable {
             job.check();
             preds.add(Explanations.prediction(s, Explanations.forward(s, x)));
             metrics.evaluations(1);
+            long mark = job.done();
             Attribution a = Explanations.explain(req, s, x, job);
+            job.account(a.diagnostics().modelEvaluations(), mark);
             expl.add(Explanations.explanation(a, s));
             inputs.add(x.explained());
             results.add(a);
