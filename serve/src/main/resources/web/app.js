@@ -412,8 +412,12 @@ function showInput() {
   }
 }
 
-/** Draws the input under a heatmap, filling the canvas. */
-function drawBase(ctx, w, h) {
+/**
+ * Draws the input filling the canvas. Under a heatmap (faded) it is drawn as the reports draw it
+ * (viz Heatmaps.overlay): a faded grey 0.35 + 0.55 * luminance (Rec. 601), so the input's own
+ * colours are not mistaken for attribution and the map's colours stay readable over black.
+ */
+function drawBase(ctx, w, h, faded = false) {
   const d = state.display;
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, w, h);
@@ -421,6 +425,18 @@ function drawBase(ctx, w, h) {
   // enlarged pixels stay crisp, as in the reports (nearest); a larger photo is scaled down smoothly
   ctx.imageSmoothingEnabled = d.source.width > w || d.source.height > h;
   ctx.drawImage(d.source, 0, 0, w, h);
+  if (!faded) return;
+  const img = ctx.getImageData(0, 0, w, h);
+  const p = img.data;
+  for (let i = 0; i < p.length; i += 4) {
+    const lum = (0.299 * p[i] + 0.587 * p[i + 1] + 0.114 * p[i + 2]) / 255;
+    const g = Math.round(255 * (0.35 + 0.55 * lum));
+    p[i] = g;
+    p[i + 1] = g;
+    p[i + 2] = g;
+    p[i + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
 }
 
 // .npy: header parsing enough to show an image-like tensor (float, int, bool; little-endian).
@@ -978,7 +994,7 @@ function renderCard(card, map, scale, v) {
 }
 
 function fmt(x) {
-  if (x === 0) return '0';
+  if (Number.isInteger(x) && Math.abs(x) < 1e9) return String(x);
   const a = Math.abs(x);
   return a >= 1e-3 && a < 1e4 ? x.toPrecision(4) : x.toExponential(3);
 }
@@ -992,8 +1008,8 @@ function heatmap(card, map, scale, v) {
     class: 'heatmap', width: cw, height: ch, tabindex: '0', role: 'img',
     'aria-label': `${card.method} heatmap, ${map.h} by ${map.w}; move over it, or use the arrow keys, to read values`,
   });
-  const ctx = canvas.getContext('2d');
-  drawBase(ctx, cw, ch);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  drawBase(ctx, cw, ch, true);
   // The map at its own resolution, alpha = opacity * |normalised value| (viz Heatmaps.overlay):
   // zero leaves the input visible. Coarser maps than the input (layer maps) are smoothed.
   const small = document.createElement('canvas');
