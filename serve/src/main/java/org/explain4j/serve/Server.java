@@ -94,6 +94,10 @@ public final class Server implements AutoCloseable {
                     sf.location = Location.CLASSPATH;
                 });
             }
+            // Jetty caches header lines per connection and matches them case-insensitively by default,
+            // so "Bearer abC" after "Bearer abc" on one connection would read as the cached "Bearer abc":
+            // a token that differs only in case would pass, the right one after a wrong one fail.
+            c.jetty.modifyHttpConfiguration(h -> h.setHeaderCacheCaseSensitive(true));
             c.jetty.host = config.host();
             c.jetty.port = config.port();
             routes(c.routes);

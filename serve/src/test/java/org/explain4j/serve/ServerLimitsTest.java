@@ -91,6 +91,9 @@ class ServerLimitsTest {
             assertThat(s.get("/v1/models").status()).isEqualTo(401);
             s.token = "s3cret-token";
             assertThat(s.get("/v1/models").status()).isEqualTo(200);
+            // the same connection again: Jetty's header cache must not read a case variant as the cached token
+            s.token = "s3cret-tokeN";
+            assertThat(s.get("/v1/models").status()).isEqualTo(401);
             s.token = null;
             assertThat(s.get("/healthz").status()).isEqualTo(200);
         }
