@@ -414,7 +414,14 @@ class WebUiTest {
         int r = Integer.parseInt(m.group(1));
         int c = Integer.parseInt(m.group(2));
         assertThat(Double.parseDouble(m.group(3))).isCloseTo(ig[r * 8 + c], within(Math.abs(ig[r * 8 + c]) * 1e-3 + 1e-12));
-        browser.screenshot("hover");
+
+        // the README's picture: the page from the top, default opacity, a value under the pointer
+        js().executeScript("const o = document.getElementById('opacity'); o.value = 80;"
+                + " o.dispatchEvent(new Event('input')); window.scrollTo(0, 0);"
+                + " document.getElementById('results-section').scrollTo(0, 0);");
+        new Actions(browser.driver).moveToElement(card("integrated-gradients").findElement(By.cssSelector("canvas.heatmap")),
+                w / 8, -h / 8).perform();
+        browser.screenshot("serve-ui");
     }
 
     @Test
