@@ -425,6 +425,31 @@ class WebUiTest {
     }
 
     @Test
+    void aLayerMapIsSpreadOverTheWholeInput() throws Exception {
+        open("digits");
+        uploadDigit();
+        chooseMethods("grad-cam");
+        run();
+        waitDone("grad-cam");
+        JsonNode e = explanation(jobOf("grad-cam"));
+        assertThat(e.path("data").path("shape").toString()).isEqualTo("[1,4,4]");
+        double[] cam = values(e);
+        opacity(Keys.HOME);
+        int[][] base = cellPixels("grad-cam", 4, 4);
+        opacity(Keys.END);
+        // a map coarser than the input covers all of it (smoothly, as the reports enlarge layer maps);
+        // at the centre of each of its cells the colour is that cell's
+        assertColours(cellPixels("grad-cam", 4, 4), base, cam, Normalization.defaults().scaleFor(cam), 1.0, "grad-cam");
+        @SuppressWarnings("unchecked")
+        List<Number> row = (List<Number>) js().executeScript(
+                "const c = document.querySelector(\"article.card[data-method='grad-cam'] canvas.heatmap\");"
+                + " const d = c.getContext('2d').getImageData(0, Math.floor(c.height / 8), c.width, 1).data;"
+                + " return [...Array(c.width).keys()].map((x) => d[4 * x]);");
+        long distinct = row.stream().map(Number::intValue).distinct().count();
+        assertThat(distinct).as("bilinear enlargement: more shades along a row than the map's 4 cells").isGreaterThan(8);
+    }
+
+    @Test
     void clickingAnotherClassExplainsItInstead() throws Exception {
         open("digits");
         uploadDigit();
