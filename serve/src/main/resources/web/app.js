@@ -87,14 +87,22 @@ function wireToken() {
   });
 }
 
-/** Result files need the token too when there is one: fetched, then saved from a blob. */
+/**
+ * A result file. Files are fetched and saved from a blob, so they are named after the method
+ * (the server's Content-Disposition names every .npy attribution-K.npy) and carry the token when
+ * there is one; a report opens in a new tab (fetched the same way only with a token).
+ */
 function downloadLink(href, filename, cls, text, newTab = false) {
   const a = el('a', { href, download: newTab ? null : filename, class: cls, text, target: newTab ? '_blank' : null, rel: newTab ? 'noopener' : null });
   a.addEventListener('click', async (ev) => {
     const auth = authHeaders();
-    if (!auth.Authorization) return; // the plain link works
+    if (newTab && !auth.Authorization) return; // the plain link works
     ev.preventDefault();
     const r = await fetch(href, { headers: auth });
+    if (!r.ok) {
+      setStatus(`${text}: ${r.status} ${r.statusText}`, true);
+      return;
+    }
     const url = URL.createObjectURL(await r.blob());
     const tmp = el('a', { href: url, download: newTab ? null : filename, target: newTab ? '_blank' : null });
     document.body.append(tmp);

@@ -501,14 +501,13 @@ class WebUiTest {
                 }
             }
             link.click();
-            // the server's Content-Disposition names the file; any finished .npy is the download
-            Path downloaded = waiting().until(d -> {
+            // saved under the method's name (not the server's attribution-0.npy)
+            Path downloaded = browser.downloads.resolve(method[0] + ".npy");
+            waiting().until(d -> {
                 try (Stream<Path> files = Files.list(browser.downloads)) {
-                    List<Path> all = files.toList();
-                    boolean partial = all.stream().anyMatch(p -> p.toString().endsWith(".crdownload"));
-                    return partial ? null : all.stream().filter(p -> p.toString().endsWith(".npy")).findFirst().orElse(null);
+                    return Files.isRegularFile(downloaded) && files.noneMatch(p -> p.toString().endsWith(".crdownload"));
                 } catch (IOException e) {
-                    return null;
+                    return false;
                 }
             });
             assertThat(Files.readAllBytes(downloaded)).isEqualTo(served);
