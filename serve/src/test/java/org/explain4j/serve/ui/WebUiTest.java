@@ -450,6 +450,54 @@ class WebUiTest {
     }
 
     @Test
+    void aDroppedNpyTensorIsPredictedShownAndExplained() throws Exception {
+        open("digits");
+        Tensor five = Npy.read(repositoryRoot().resolve("examples/digits/digits_x.npy")).slice(5, 6);
+        Path npy = work.resolve("digit5.npy");
+        Npy.write(five, npy);
+        // a real drop event carrying the file, as a drag from the desktop delivers it
+        js().executeScript("const bytes = Uint8Array.from(atob(arguments[0]), (c) => c.charCodeAt(0));"
+                + " const dt = new DataTransfer(); dt.items.add(new File([bytes], 'digit5.npy'));"
+                + " document.getElementById('drop').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));",
+                java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(npy)));
+        waiting().until(d -> !d.findElements(By.cssSelector("#prediction .classes button")).isEmpty());
+        assertThat(browser.driver.findElement(By.id("tab-npy")).getDomAttribute("aria-selected")).isEqualTo("true");
+        assertThat(browser.driver.findElements(By.cssSelector("#prediction .classes button")).get(0).getDomAttribute("data-class"))
+                .as("the demo model reads digit 5").isEqualTo("5");
+        // the tensor is shown: min-max scaled grey at the centre of each of its 8x8 cells
+        @SuppressWarnings("unchecked")
+        List<Number> shown = (List<Number>) js().executeScript(
+                "const c = document.getElementById('input-canvas'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+                + " const out = []; for (let r = 0; r < 8; r++) for (let k = 0; k < 8; k++) {"
+                + " const i = 4 * (Math.floor((r + 0.5) * c.height / 8) * c.width + Math.floor((k + 0.5) * c.width / 8)); out.push(d[i]); }"
+                + " return out;");
+        float[] v = five.toFloatArray();
+        float lo = Float.MAX_VALUE;
+        float hi = -Float.MAX_VALUE;
+        for (float f : v) {
+            lo = Math.min(lo, f);
+            hi = Math.max(hi, f);
+        }
+        for (int i = 0; i < 64; i++) {
+            assertThat(shown.get(i).intValue()).as("input cell %d", i).isCloseTo(Math.round((v[i] - lo) / (hi - lo) * 255), within(1));
+        }
+        chooseMethods("input-x-gradient");
+        run();
+        waitDone("input-x-gradient");
+        double[] served = values(explanation(jobOf("input-x-gradient")));
+        Path cli = work.resolve("cli-ixg.npy");
+        Files.deleteIfExists(cli);
+        int rc = Main.commandLine().execute("attribute", "--model", models.resolve("digits.onnx").toString(), "--input",
+                npy.toString(), "--method", "input-x-gradient", "--target", "5", "--output", cli.toString(), "--quiet");
+        assertThat(rc).isZero();
+        float[] want = Npy.read(cli).toFloatArray();
+        assertThat(served).hasSize(want.length);
+        for (int i = 0; i < want.length; i++) {
+            assertThat((float) served[i]).as("element %d", i).isEqualTo(want[i]);
+        }
+    }
+
+    @Test
     void clickingAnotherClassExplainsItInstead() throws Exception {
         open("digits");
         uploadDigit();
