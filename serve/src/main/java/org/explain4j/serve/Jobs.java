@@ -233,6 +233,9 @@ final class Jobs implements AutoCloseable {
         void cancel() {
             cancelled = true;
             result = null;
+            if (state == State.done || state == State.failed) {
+                state = State.cancelled; // its results are dropped: nothing is left to fetch
+            }
             if (state == State.queued && pool.remove(task)) {
                 finish(State.cancelled);
             }

@@ -41,6 +41,8 @@ import org.explain4j.core.metrics.MetricJson;
 public final class Server implements AutoCloseable {
     static final ObjectMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
     private static final String START = "explain4j.start";
+    /** Bodies over the limit but at most this long are read and dropped before the 413. */
+    static final long DRAIN_LIMIT = 64L << 20;
 
     static {
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
@@ -218,6 +220,17 @@ public final class Server implements AutoCloseable {
         }
         long len = ctx.req().getContentLengthLong();
         if (len > config.maxBodyBytes()) {
+            // read (and drop) a body of moderate size first, so that the client, still sending it, reads
+            // the answer instead of a broken pipe; a larger one gets the answer and a closed connection
+            if (len <= DRAIN_LIMIT) {
+                try {
+                    ctx.req().getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                } catch (IOException e) {
+                    // the client went away
+                }
+            } else {
+                ctx.header("Connection", "close");
+            }
             throw new ApiException(413, "too_large", "body", "the body is " + len + " bytes, over the limit of "
                     + config.maxBodyBytes() + " (--max-body)");
         }
@@ -349,7 +362,9 @@ public final class Server implements AutoCloseable {
         switch (job.state()) {
             case done -> send(ctx, 200, job.result().response());
             case failed -> error(ctx, job.error());
-            case cancelled -> error(ctx, new ApiException(409, "cancelled", "job", "job " + job.id + " was cancelled"));
+            case cancelled -> error(ctx, closing ? new ApiException(503, "shutting_down", null, "the server is shutting "
+                    + "down; the explanation was stopped", 5)
+                    : new ApiException(409, "cancelled", "job", "job " + job.id + " was cancelled"));
             default -> error(ctx, new ApiException(409, "not_ready", "job", "job " + job.id + " is " + job.state()
                     + "; GET /v1/jobs/" + job.id + " until it is done"));
         }

@@ -9,6 +9,14 @@ final class Memory {
     private Memory() {
     }
 
+    /** Heap in use after a full collection (twice, to let finalizable objects go). */
+    static long heapAfterGc() {
+        Runtime r = Runtime.getRuntime();
+        System.gc();
+        System.gc();
+        return r.totalMemory() - r.freeMemory();
+    }
+
     static long rssBytes() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
