@@ -1,10 +1,13 @@
 package org.explain4j.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.explain4j.core.Attribution;
 import org.explain4j.core.Explain4jException;
@@ -35,9 +38,15 @@ public final class AttributeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "M.onnx", description = "ONNX model file (never modified).")
     Path model;
 
-    @Option(names = "--input", required = true, paramLabel = "[NAME=]X.npy",
-            description = "Input batch, shape (N, ...), as .npy; for a model with several inputs, one --input NAME=FILE per input.")
+    @Option(names = "--input", required = true, paramLabel = "[NAME=]FILE",
+            description = "Input batch, shape (N, ...), as .npy; or the explained input as an image (.png/.jpg, with --card's "
+                    + "preprocessing) or a .csv table with a header, read as explain and the service read them; for a model "
+                    + "with several inputs, one --input NAME=FILE per input.")
     List<String> inputs;
+
+    @Option(names = "--card", paramLabel = "CARD.json", description = "Model card whose image preprocessing (resize, mean, "
+            + "std, channels; at the top level or under \"preprocessing\") applies to an image --input, as in explain4j serve.")
+    Path card;
 
     @Option(names = "--explain", paramLabel = "NAME[,NAME]", description = "The model inputs to explain, each with its own "
             + "result (default: the only input, else the only floating one); the others are fed as given.")
@@ -113,13 +122,26 @@ public final class AttributeCommand implements Callable<Integer> {
         }
         refuseOverwriting(output, "--model", model);
         MethodSpec ms = MethodCatalog.get(method);
-        Tensor guess = Npy.read(named.likelyExplained(), "--input");
+        // An image or CSV input is read once the model (its input shape) is known; an .npy first, so
+        // the method flags are bound before loading the model and a flag that does not apply fails fast.
+        boolean decoded = !named.likelyExplained().getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy");
+        Optional<JsonNode> cardJson = ExplainInput.card(card);
+        Params params = decoded ? null : ms.bind(MethodOptions.typed(ms, MethodOptions.given(spec.commandLine().getParseResult()),
+                Npy.read(named.likelyExplained(), "--input")));
         ProgressListener progress = quiet ? ProgressListener.NONE : new ConsoleProgress(2_000);
-        // Bind the method flags before loading the model: a flag that does not apply fails fast.
-        Params params = ms.bind(MethodOptions.typed(ms, MethodOptions.given(spec.commandLine().getParseResult()), guess));
         try (ModelLoader.Loaded loaded = ModelLoader.load(model, threads, named.firstExplained(), outputName)) {
             List<String> explained = named.explained(loaded.signature());
-            Map<String, Tensor> all = named.read(loaded.signature(), explained.get(0));
+            Map<String, Tensor> all;
+            if (decoded) {
+                JsonNode pre = cardJson.map(c -> c.has("preprocessing") ? c.get("preprocessing") : c).orElse(null);
+                Tensor x = Inputs.read(named.explainedFile(explained.get(0)), loaded.signature(), pre);
+                all = new LinkedHashMap<>();
+                all.put(explained.get(0), x);
+                all.putAll(named.read(loaded.signature(), explained.get(0), true));
+                params = ms.bind(MethodOptions.typed(ms, MethodOptions.given(spec.commandLine().getParseResult()), x));
+            } else {
+                all = named.read(loaded.signature(), explained.get(0));
+            }
             Target t = target == null ? Target.classIndex(0) : Parse.target(target);
             for (String name : explained) {
                 Path out = NamedInputs.outputFor(output, name, explained.size());

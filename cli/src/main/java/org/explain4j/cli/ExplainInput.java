@@ -122,15 +122,7 @@ record ExplainInput(Kind kind, Tensor batch, Tensor display, List<String> featur
     }
 
     private static ExplainInput image(Path file, ModelSignature sig, Preprocessing pre) {
-        BufferedImage img;
-        try {
-            img = ImageIO.read(file.toFile());
-        } catch (IOException e) {
-            img = null;
-        }
-        if (img == null) {
-            throw Explain4jException.file("--input", "--input " + file + " is not a readable PNG or JPEG image");
-        }
+        BufferedImage img = decode(file);
         int[] ex = sig.exampleShape();
         if (ex.length != 3) {
             throw Explain4jException.shape("--input", "--input is an image but the model takes examples of shape "
@@ -163,6 +155,44 @@ record ExplainInput(Kind kind, Tensor batch, Tensor display, List<String> featur
         }
         return new ExplainInput(Kind.IMAGE, Tensor.ofFloats(norm, 1, c, h, w), Tensor.ofFloats(unit, 1, c, h, w), List.of(),
                 List.of());
+    }
+
+    /** Most pixels an input image may declare: a header claiming more is refused before any decoding. */
+    static final long MAX_PIXELS = 1L << 26;
+
+    /**
+     * Decodes a PNG or JPEG; refuses a header that claims more than {@link #MAX_PIXELS} pixels (the
+     * decoder would allocate them before reading any data) and any malformed file, with the
+     * project's error.
+     */
+    private static BufferedImage decode(Path file) {
+        try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            java.util.Iterator<javax.imageio.ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers != null && readers.hasNext()) {
+                javax.imageio.ImageReader reader = readers.next();
+                try {
+                    reader.setInput(in, true, true);
+                    long w = reader.getWidth(0);
+                    long h = reader.getHeight(0);
+                    if (w <= 0 || h <= 0 || w * h > MAX_PIXELS) {
+                        throw Explain4jException.file("--input", "--input " + file + " declares " + w + " x " + h
+                                + " pixels; images of at most " + MAX_PIXELS + " pixels are read");
+                    }
+                    BufferedImage img = reader.read(0);
+                    if (img != null) {
+                        return img;
+                    }
+                } finally {
+                    reader.dispose();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof Explain4jException x) {
+                throw x;
+            }
+            // a malformed file: the same answer as an unreadable one
+        }
+        throw Explain4jException.file("--input", "--input " + file + " is not a readable PNG or JPEG image");
     }
 
     private static ExplainInput csv(Path file, ModelSignature sig) {

@@ -17,8 +17,11 @@ import org.explain4j.onnx.RandomisableOnnxModel;
 import org.explain4j.onnx.grad.OnnxDifferentiableModel;
 import org.explain4j.onnx.grad.propagation.PropagationRegistry;
 
-/** Opens the model a command names: an ONNX model that can also run backward passes. */
-final class ModelLoader {
+/**
+ * Opens the model a command names: an ONNX model that can also run backward passes. Public for the
+ * modules that run methods on models themselves (the service).
+ */
+public final class ModelLoader {
     private ModelLoader() {
     }
 
@@ -26,7 +29,7 @@ final class ModelLoader {
      * An ONNX model and its backward-pass wrapper, closed together; its weights can be randomised
      * and its first layer shifted in memory copies (the randomisation and input-invariance metrics).
      */
-    static final class Loaded implements DifferentiableModel, Randomisable, InputShiftable, RowMemory {
+    public static final class Loaded implements DifferentiableModel, Randomisable, InputShiftable, RowMemory {
         private final OnnxModel onnx;
         private final OnnxDifferentiableModel differentiable;
         private final boolean view;
@@ -46,11 +49,11 @@ final class ModelLoader {
          * backward sessions (this model itself when {@code name} is already explained: close
          * that only once, so the view is a no-op wrapper then).
          */
-        Loaded explaining(String name) {
+        public Loaded explaining(String name) {
             return new Loaded(onnx.explaining(name), true);
         }
 
-        OnnxModel onnx() {
+        public OnnxModel onnx() {
             return onnx;
         }
 
@@ -121,11 +124,11 @@ final class ModelLoader {
         }
     }
 
-    static Loaded load(Path path, int threads, String inputName, String outputName) {
+    public static Loaded load(Path path, int threads, String inputName, String outputName) {
         return load(path, OnnxModel.Options.defaults().withThreads(threads), inputName, outputName);
     }
 
-    static Loaded load(Path path, OnnxModel.Options options, String inputName, String outputName) {
+    public static Loaded load(Path path, OnnxModel.Options options, String inputName, String outputName) {
         OnnxModel.Options o = options;
         if (inputName != null) {
             o = o.withInputName(inputName);

@@ -350,7 +350,13 @@ public final class Tensor {
     public static long sizeOf(int[] shape) {
         long n = 1;
         for (int d : shape) {
-            n *= d;
+            try {
+                n = Math.multiplyExact(n, d);
+            } catch (ArithmeticException e) {
+                // a shape read from an untrusted header must not wrap around to a small size
+                throw Explain4jException.shape("shape", "shape " + shapeString(shape) + " has more elements than a "
+                        + "64-bit count holds");
+            }
         }
         return n;
     }

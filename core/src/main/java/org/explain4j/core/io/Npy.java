@@ -201,11 +201,16 @@ public final class Npy {
             if (p.endsWith("L")) {
                 p = p.substring(0, p.length() - 1);
             }
+            int d;
             try {
-                dims.add(Integer.parseInt(p));
+                d = Integer.parseInt(p);
             } catch (NumberFormatException e) {
                 throw malformed(what, "bad shape entry '" + p + "'");
             }
+            if (d < 0) {
+                throw malformed(what, "negative shape entry " + d);
+            }
+            dims.add(d);
         }
         return dims.stream().mapToInt(Integer::intValue).toArray();
     }

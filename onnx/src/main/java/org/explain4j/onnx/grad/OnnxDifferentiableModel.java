@@ -62,14 +62,51 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
      */
     static final int SMALL_FED_INPUT = 64;
 
-    /** A backward model and its session. */
-    record Compiled(BackwardGraph graph, OrtSession session) {
+    /**
+     * A backward model and its session, held in the process's {@link SessionCache}: counted while
+     * calls use it, closed once evicted (or its model closed) and unused.
+     */
+    static final class Compiled {
+        private final BackwardGraph graph;
+        private final OrtSession session;
+        final OnnxDifferentiableModel owner;
+        final Key key;
+        final long bytes;
+        /** Calls running on the session; guarded by the cache. */
+        int users;
+        /** Dropped from the cache; closed when unused. Guarded by the cache. */
+        boolean evicted;
+        private boolean sessionClosed;
+
+        Compiled(BackwardGraph graph, OrtSession session, OnnxDifferentiableModel owner, Key key) {
+            this.graph = graph;
+            this.session = session;
+            this.owner = owner;
+            this.key = key;
+            this.bytes = 2L * graph.model().getSerializedSize();
+        }
+
+        BackwardGraph graph() {
+            return graph;
+        }
+
+        OrtSession session() {
+            return session;
+        }
+
+        synchronized void closeSession() {
+            if (!sessionClosed) {
+                sessionClosed = true;
+                closeQuietly(this);
+            }
+        }
     }
 
     private final OnnxModel model;
     private final RuleRegistry registry;
     private final BackwardGraphBuilder builder;
     private final OrtEnvironment env = OnnxModel.environment();
+    private final SessionCache cache = SessionCache.global();
     private final Map<Key, Compiled> compiled = new ConcurrentHashMap<>();
     private volatile ModelProto proto;
     private final Map<List<Canonizer>, ModelProto> canonical = new ConcurrentHashMap<>();
@@ -162,7 +199,9 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
 
     /** The backward model for a request at an input shape (built or taken from the cache), for inspection. */
     public BackwardGraph backwardGraph(BackwardRequest request, int... inputShape) {
-        return compiled(request, inputShape, checkInputs(request.inputs(), model.signature())).graph();
+        Compiled c = compiled(request, inputShape, checkInputs(request.inputs(), model.signature()));
+        cache.release(c);
+        return c.graph();
     }
 
     @Override
@@ -172,11 +211,11 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
         Tensor in = input.dtype() == sig.inputType() ? input : input.to(sig.inputType());
         Map<String, Tensor> fed = checkInputs(request.inputs(), sig);
         Compiled c = compiled(request, in.shape(), fed);
-        BackwardGraph g = c.graph();
-        Tensor s = checkSeed(seed, g.outputMeta());
-        Map<String, Tensor> feeds = checkFeeds(request.feeds(), g);
         List<OnnxTensor> created = new ArrayList<>();
         try {
+            BackwardGraph g = c.graph();
+            Tensor s = checkSeed(seed, g.outputMeta());
+            Map<String, Tensor> feeds = checkFeeds(request.feeds(), g);
             Map<String, OnnxTensor> inputs = new HashMap<>();
             inputs.put(g.inputName(), track(OrtTensors.toOrt(env, in), created));
             inputs.put(g.seedName(), track(OrtTensors.toOrt(env, s), created));
@@ -195,6 +234,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
                     + ShapeProbe.firstLine(e.getMessage()), e);
         } finally {
             OnnxValue.close(created);
+            cache.release(c);
         }
     }
 
@@ -291,9 +331,16 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
         return ShapeProbe.dtypeOf(m.elemType(), "output");
     }
 
-    /** The compiled backward model for a request at an input shape, built and cached on first use. */
+    /** The compiled backward model for a request at an input shape, built and cached on first use (for tests). */
     Compiled compiled(BackwardRequest request, int[] inputShape) {
-        return compiled(request, inputShape, checkInputs(request.inputs(), model.signature()));
+        Compiled c = compiled(request, inputShape, checkInputs(request.inputs(), model.signature()));
+        cache.release(c);
+        return c;
+    }
+
+    /** Drops an evicted session from this model's table (the cache closes it). */
+    void forget(Compiled c) {
+        compiled.remove(c.key, c);
     }
 
     private Compiled compiled(BackwardRequest request, int[] inputShape, Map<String, Tensor> fed) {
@@ -303,12 +350,22 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
         Key key = new Key(request.rules(), List.copyOf(new TreeSet<>(request.captures())),
                 List.copyOf(new TreeSet<>(request.feeds().keySet())), request.inputGradient(),
                 Arrays.stream(inputShape).boxed().toList(), model.signature().inputName(), shapes(fed), smallValues(fed));
-        Compiled c = compiled.computeIfAbsent(key, k -> compile(k, fed));
-        if (closed) {
-            closeQuietly(compiled.remove(key));
-            throw Explain4jException.usage("model", "this differentiable model is closed");
+        while (true) {
+            Compiled c = compiled.computeIfAbsent(key, k -> compile(k, fed));
+            if (!cache.acquire(c)) {
+                compiled.remove(key, c); // evicted between the lookup and now: compile again
+                continue;
+            }
+            if (closed) {
+                Compiled gone = compiled.remove(key);
+                cache.release(c);
+                if (gone != null && cache.remove(gone)) {
+                    gone.closeSession();
+                }
+                throw Explain4jException.usage("model", "this differentiable model is closed");
+            }
+            return c;
         }
-        return c;
     }
 
     private static Map<String, List<Double>> smallValues(Map<String, Tensor> fed) {
@@ -360,7 +417,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
                 // performance work only: ONNX Runtime writes a per-op timing trace with this prefix
                 so.enableProfiling(profile);
             }
-            return new Compiled(graph, ExternalData.createSession(env, graph.model(), so));
+            return new Compiled(graph, ExternalData.createSession(env, graph.model(), so), this, key);
         } catch (OrtException e) {
             throw Explain4jException.model("--model", "ONNX Runtime rejected the backward graph of "
                     + model.info().name() + " (opset " + graph.opset() + "): " + ShapeProbe.firstLine(e.getMessage())
@@ -434,7 +491,10 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
     public void close() {
         closed = true;
         for (Key k : List.copyOf(compiled.keySet())) {
-            closeQuietly(compiled.remove(k));
+            Compiled c = compiled.remove(k);
+            if (c != null && cache.remove(c)) {
+                c.closeSession();
+            }
         }
     }
 

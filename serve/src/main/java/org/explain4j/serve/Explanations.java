@@ -1,0 +1,270 @@
+package org.explain4j.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.explain4j.core.Attribution;
+import org.explain4j.core.Baseline;
+import org.explain4j.core.Diagnostics;
+import org.explain4j.core.Explain4jException;
+import org.explain4j.core.FeatureMask;
+import org.explain4j.core.Target;
+import org.explain4j.core.Tensor;
+import org.explain4j.core.Version;
+import org.explain4j.core.catalog.MethodCatalog;
+import org.explain4j.core.catalog.MethodSpec;
+import org.explain4j.core.catalog.Need;
+import org.explain4j.core.catalog.ParamSpec;
+import org.explain4j.core.catalog.Params;
+import org.explain4j.core.engine.ProgressListener;
+import org.explain4j.core.method.AttributionMethod;
+import org.explain4j.core.model.FedInputs;
+
+/**
+ * What {@code :predict} and {@code :explain} compute, one instance at a time (a batch of one
+ * example each, so an instance's result does not depend on the others in the request and equals
+ * {@code explain4j attribute} on that example with the same parameters and seed).
+ */
+final class Explanations {
+    /** Keys of {@code parameters} that are not catalogue parameters. */
+    static final Set<String> RESERVED = Set.of("method", "target", "seed", "timeout", "keepJob");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int TOP = 5;
+
+    private Explanations() {
+    }
+
+    /** The parsed {@code parameters} of an {@code :explain} body: method, target and catalogue values. */
+    record Request(MethodSpec method, JsonNode target, Map<String, JsonNode> params, JsonNode given) {
+        static Request of(JsonNode body) {
+            JsonNode p = body.path("parameters");
+            if (!p.isMissingNode() && !p.isObject()) {
+                throw ApiException.badRequest("parameters", "\"parameters\" must be an object, e.g. {\"method\": "
+                        + "\"saliency\", \"target\": 3}");
+            }
+            JsonNode m = p.get("method");
+            if (m == null || !m.isTextual()) {
+                throw ApiException.badRequest("method", "parameters.method is required: one of "
+                        + String.join(", ", MethodCatalog.names()) + " (GET /v1/methods)");
+            }
+            MethodSpec spec = MethodCatalog.get(m.asText());
+            Map<String, JsonNode> params = new LinkedHashMap<>();
+            for (Iterator<String> it = p.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                if (!RESERVED.contains(k) || (k.equals("seed") && spec.seeded())) {
+                    params.put(k, p.get(k));
+                }
+            }
+            JsonNode t = p.get("target");
+            return new Request(spec, t == null || t.isNull() ? null : t, params, p.isMissingNode() ? JSON.createObjectNode() : p);
+        }
+    }
+
+    /** The model's output for each instance, with probabilities and the top classes. */
+    static ArrayNode predictions(ModelStore.Served model, List<Instances.Instance> instances) {
+        ArrayNode out = JSON.createArrayNode();
+        for (Instances.Instance in : instances) {
+            out.add(prediction(model, forward(model, in)));
+        }
+        return out;
+    }
+
+    static Tensor forward(ModelStore.Served model, Instances.Instance in) {
+        return in.fed().isEmpty() ? model.model.forward(in.explained()) : model.model.forward(in.explained(), in.fed());
+    }
+
+    static ObjectNode prediction(ModelStore.Served model, Tensor out) {
+        double[] v = out.toDoubleArray();
+        ObjectNode o = JSON.createObjectNode();
+        ArrayNode raw = o.putArray("output");
+        for (double x : v) {
+            raw.add(x);
+        }
+        double[] p = softmax(v);
+        ArrayNode probs = o.putArray("probabilities");
+        for (double x : p) {
+            probs.add(x);
+        }
+        Integer[] order = new Integer[p.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]) != 0 ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
+        ArrayNode top = o.putArray("top");
+        JsonNode labels = model.card.path("labels");
+        for (int k = 0; k < Math.min(TOP, order.length); k++) {
+            ObjectNode t = top.addObject();
+            t.put("index", order[k]);
+            if (labels.isArray() && order[k] < labels.size()) {
+                t.put("label", labels.get(order[k]).asText());
+            } else {
+                t.putNull("label");
+            }
+            t.put("probability", p[order[k]]);
+        }
+        return o;
+    }
+
+    static int argmax(Tensor out) {
+        int best = 0;
+        for (int i = 1; i < out.size(); i++) {
+            if (out.getDouble(i) > out.getDouble(best)) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static double[] softmax(double[] v) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double x : v) {
+            max = Math.max(max, x);
+        }
+        double sum = 0;
+        double[] e = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            e[i] = Math.exp(v[i] - max);
+            sum += e[i];
+        }
+        for (int i = 0; i < v.length; i++) {
+            e[i] /= sum;
+        }
+        return e;
+    }
+
+    /** The method's parameter values for the catalogue, typed from JSON (no value names a file on the server). */
+    static Params bind(Request r, ModelStore.Served model, Tensor input) {
+        MethodSpec spec = r.method();
+        Map<String, Object> typed = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : r.params().entrySet()) {
+            ParamSpec p = spec.param(e.getKey()).orElse(null);
+            JsonNode v = e.getValue();
+            if (p == null) {
+                typed.put(e.getKey(), v.isTextual() ? v.asText() : v.toString()); // binding refuses it by name
+                continue;
+            }
+            if (v.isNull()) {
+                continue;
+            }
+            typed.put(p.name(), switch (p.type()) {
+                case BASELINE, BASELINE_DISTRIBUTION -> baseline(p, v, input, spec.needs().contains(Need.BASELINE_DISTRIBUTION));
+                case FEATURE_MASK -> {
+                    if (!v.isArray()) {
+                        throw ApiException.badRequest(p.name(), p.name() + " must be a nested array of integer group ids");
+                    }
+                    yield FeatureMask.of(Instances.nested(v, p.name(), org.explain4j.core.DType.INT64));
+                }
+                case INT_LIST -> p.parse(v.isArray() ? join(v) : v.asText());
+                default -> p.parse(v.isValueNode() ? v.asText() : v.toString());
+            });
+        }
+        if (spec.param("layer").isPresent() && !typed.containsKey("layer") && model.card.path("layer").isTextual()) {
+            typed.put("layer", model.card.get("layer").asText());
+        }
+        return spec.bind(typed);
+    }
+
+    private static String join(JsonNode a) {
+        List<String> parts = new ArrayList<>();
+        a.forEach(x -> parts.add(x.asText()));
+        return String.join(",", parts);
+    }
+
+    private static Baseline baseline(ParamSpec p, JsonNode v, Tensor input, boolean distribution) {
+        if (v.isTextual() && (v.asText().trim().equalsIgnoreCase("zeros") || v.asText().trim().equalsIgnoreCase("zero"))) {
+            return Baseline.zeros();
+        }
+        if (v.isNumber()) {
+            return Baseline.constant(v.asDouble());
+        }
+        if (!v.isArray()) {
+            throw ApiException.badRequest(p.name(), p.name() + " must be \"zeros\", a number, or a nested array of the "
+                    + "input's example shape (rows of it for a distribution); files are not read by the server");
+        }
+        Tensor b = Instances.nested(v, p.name(), input.dtype());
+        b.requireFinite(p.name());
+        int[] ex = input.exampleShape();
+        if (b.rank() == ex.length) {
+            int[] s = new int[ex.length + 1];
+            s[0] = 1;
+            System.arraycopy(b.shape(), 0, s, 1, ex.length);
+            b = b.reshape(s);
+        }
+        return distribution || b.dim(0) > 1 ? Baseline.distribution(b) : Baseline.of(b);
+    }
+
+    /** The target for one instance: the given class, or the predicted one. */
+    static Target target(Request r, ModelStore.Served model, Instances.Instance in) {
+        JsonNode t = r.target();
+        if (t == null) {
+            return Target.classIndex(argmax(forward(model, in)));
+        }
+        if (t.isIntegralNumber() && t.canConvertToInt()) {
+            return Target.classIndex(t.asInt());
+        }
+        if (t.isObject() && t.path("weights").isArray()) {
+            double[] w = new double[t.get("weights").size()];
+            for (int i = 0; i < w.length; i++) {
+                JsonNode x = t.get("weights").get(i);
+                if (!x.isNumber() || !Double.isFinite(x.asDouble())) {
+                    throw Explain4jException.target("target", "target.weights must hold finite numbers");
+                }
+                w[i] = x.asDouble();
+            }
+            return Target.weighting(w);
+        }
+        throw Explain4jException.target("target", "target '" + t + "' must be a class index (an integer), "
+                + "{\"weights\": [...]} or absent (the predicted class)");
+    }
+
+    /** Explains one instance. */
+    static Attribution explain(Request r, ModelStore.Served model, Instances.Instance in, ProgressListener progress) {
+        Params params = bind(r, model, in.explained());
+        Target t = target(r, model, in);
+        AttributionMethod m = r.method().create(model.model, params, progress);
+        return m.attribute(in.explained(), in.fed().isEmpty() ? FedInputs.none() : FedInputs.of(in.fed()), t);
+    }
+
+    /** One explanation in the response: Alibi-style meta and data. */
+    static ObjectNode explanation(Attribution a, ModelStore.Served model) {
+        ObjectNode o = JSON.createObjectNode();
+        ObjectNode meta = o.putObject("meta");
+        meta.put("method", a.method());
+        ObjectNode params = meta.putObject("parameters");
+        a.options().forEach((k, v) -> params.set(k, JSON.valueToTree(v)));
+        if (a.seed().isPresent()) {
+            meta.put("seed", a.seed().getAsLong());
+        }
+        meta.put("version", Version.get());
+        meta.put("model", model.name);
+        meta.put("model_sha256", a.provenance().modelSha256());
+        ObjectNode data = o.putObject("data");
+        Tensor v = a.values();
+        ArrayNode shape = data.putArray("shape");
+        for (int i = 1; i < v.rank(); i++) {
+            shape.add(v.dim(i));
+        }
+        data.put("dtype", v.dtype().label());
+        ArrayNode vals = data.putArray("attributions");
+        for (int i = 0; i < v.size(); i++) {
+            vals.add(v.getDouble(i));
+        }
+        data.set("target", JSON.valueToTree(a.target().toJsonValue()));
+        data.put("input", a.input());
+        Diagnostics d = a.diagnostics();
+        ObjectNode diag = data.putObject("diagnostics");
+        diag.put("model_evaluations", d.modelEvaluations());
+        diag.put("elapsed_ms", d.elapsed().toNanos() / 1e6);
+        d.completenessGap().ifPresent(g -> diag.set("completeness_gap", JSON.valueToTree(g)));
+        d.surrogateFit().ifPresent(g -> diag.set("surrogate_r2", JSON.valueToTree(g)));
+        return o;
+    }
+}

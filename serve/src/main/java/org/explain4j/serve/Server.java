@@ -1,0 +1,550 @@
+package org.explain4j.serve;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.staticfiles.Location;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.explain4j.core.Attribution;
+import org.explain4j.core.Explain4jException;
+import org.explain4j.core.Tensor;
+import org.explain4j.core.catalog.CatalogJson;
+import org.explain4j.core.io.Npy;
+import org.explain4j.core.metrics.MetricCatalog;
+import org.explain4j.core.metrics.MetricJson;
+
+/**
+ * The explain4j HTTP service: KServe V1-style model routes, explanation jobs, health, metrics and
+ * the OpenAPI document, over Javalin on one port; the web page's files from the class path
+ * {@code /web/} at {@code /}. See docs/SERVE.md.
+ */
+public final class Server implements AutoCloseable {
+    static final ObjectMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+    private static final String START = "explain4j.start";
+    /** Bodies over the limit but at most this long are read and dropped before the 413. */
+    static final long DRAIN_LIMIT = 64L << 20;
+
+    static {
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build());
+    }
+
+    private final ServeConfig config;
+    private final Metrics metrics = new Metrics();
+    private final ModelStore store;
+    private final Jobs jobs;
+    private final PrintStream accessLog;
+    private final Path tmp;
+    private final byte[] tokenHash;
+    private volatile boolean closing;
+    private Javalin app;
+
+    /**
+     * @param accessLog where the access log's JSON lines go (null: nowhere)
+     */
+    public Server(ServeConfig config, PrintStream accessLog) {
+        this.config = config;
+        this.accessLog = accessLog;
+        this.store = new ModelStore(config, metrics);
+        this.jobs = new Jobs(config, metrics);
+        org.explain4j.onnx.grad.SessionCache cache = org.explain4j.onnx.grad.SessionCache.global();
+        cache.budget(config.sessionBytes());
+        metrics.gauge("explain4j_session_cache_bytes", "estimated bytes of the compiled backward sessions held",
+                cache::heldBytes);
+        metrics.gauge("explain4j_session_cache_sessions", "compiled backward sessions held", cache::size);
+        this.tokenHash = config.token() == null ? null : sha256(config.token());
+        try {
+            this.tmp = Files.createTempDirectory("explain4j-serve");
+        } catch (IOException e) {
+            throw Explain4jException.file("--models", "cannot create a temporary folder: " + e.getMessage());
+        }
+    }
+
+    /** Starts listening; returns this. */
+    public Server start() {
+        app = Javalin.create(c -> {
+            c.startup.showJavalinBanner = false;
+            c.startup.showOldJavalinVersionWarning = false;
+            c.http.maxRequestSize = config.maxBodyBytes();
+            c.http.defaultContentType = "application/json";
+            if (Server.class.getResource("/web/") != null || Server.class.getResource("/web/index.html") != null) {
+                c.staticFiles.add(sf -> {
+                    sf.hostedPath = "/";
+                    sf.directory = "/web";
+                    sf.location = Location.CLASSPATH;
+                });
+            }
+            // Jetty caches header lines per connection and matches them case-insensitively by default,
+            // so "Bearer abC" after "Bearer abc" on one connection would read as the cached "Bearer abc":
+            // a token that differs only in case would pass, the right one after a wrong one fail.
+            c.jetty.modifyHttpConfiguration(h -> h.setHeaderCacheCaseSensitive(true));
+            c.jetty.host = config.host();
+            c.jetty.port = config.port();
+            routes(c.routes);
+        });
+        app.start();
+        return this;
+    }
+
+    /** The port listened on. */
+    public int port() {
+        return app.port();
+    }
+
+    private static final String ROUTE = "explain4j.route";
+
+    private void routes(io.javalin.config.RoutesConfig routes) {
+        Routes r = new Routes(routes);
+        r.before(this::before);
+        r.after(this::after);
+        r.get("/healthz", ctx -> ctx.json(JSON.createObjectNode().put("status", "ok")));
+        r.get("/readyz", this::ready);
+        r.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+        r.get("/openapi.json", ctx -> ctx.contentType("application/json").result(openApi()));
+        r.get("/v1/models", this::models);
+        r.get("/v1/models/{m}", this::model);
+        r.post("/v1/models/{m}", this::modelAction);
+        r.get("/v1/methods", ctx -> ctx.contentType("application/json").result(CatalogJson.write()));
+        r.get("/v1/metrics", ctx -> ctx.contentType("application/json").result(MetricJson.catalogue(MetricCatalog.all())));
+        r.post("/v1/jobs", this::postJob);
+        r.get("/v1/jobs/{id}", ctx -> send(ctx, 200, jobs.get(ctx.pathParam("id")).describe()));
+        r.get("/v1/jobs/{id}/result.json", this::jobResult);
+        r.get("/v1/jobs/{id}/result.npy", this::jobNpy);
+        r.get("/v1/jobs/{id}/report.html", this::jobReport);
+        r.delete("/v1/jobs/{id}", this::deleteJob);
+        r.exception(ApiException.class, (e, ctx) -> error(ctx, e));
+        r.exception(Explain4jException.class, (e, ctx) -> error(ctx, ApiException.of(e)));
+        r.exception(JsonProcessingException.class, (e, ctx) -> error(ctx, new ApiException(400, "malformed_json", "body",
+                "the body is not valid JSON: " + ApiException.oneLine(e.getOriginalMessage()))));
+        r.exception(HttpResponseException.class, (e, ctx) -> error(ctx, switch (e.getStatus()) {
+            case 413 -> new ApiException(413, "too_large", "body", "the body is over " + config.maxBodyBytes()
+                    + " bytes (--max-body)");
+            case 404 -> ApiException.notFound("path", "no route " + ctx.method() + " " + ctx.path()
+                    + " (GET /openapi.json lists the routes)");
+            case 405 -> new ApiException(405, "method_not_allowed", "method", ctx.method() + " is not allowed on "
+                    + ctx.path());
+            default -> new ApiException(e.getStatus(), "http", null, ApiException.oneLine(e.getMessage()));
+        }));
+        r.exception(Exception.class, (e, ctx) -> error(ctx, new ApiException(500, "internal", null,
+                "internal error: " + ApiException.oneLine(String.valueOf(e)))));
+        r.error(404, ctx -> {
+            if (ctx.result() == null || ctx.result().isEmpty()) {
+                error(ctx, ApiException.notFound("path", "no route " + ctx.method() + " " + ctx.path()
+                        + " (GET /openapi.json lists the routes)"));
+            }
+        });
+        r.error(405, ctx -> {
+            if (ctx.result() == null || ctx.result().isEmpty()) {
+                error(ctx, new ApiException(405, "method_not_allowed", "method", ctx.method() + " is not allowed on "
+                        + ctx.path()));
+            }
+        });
+    }
+
+    /** Registers handlers that record their route (for metrics and the access log). */
+    private record Routes(io.javalin.config.RoutesConfig r) {
+        void get(String path, io.javalin.http.Handler h) {
+            r.get(path, tagged(path, h));
+        }
+
+        void post(String path, io.javalin.http.Handler h) {
+            r.post(path, tagged(path, h));
+        }
+
+        void delete(String path, io.javalin.http.Handler h) {
+            r.delete(path, tagged(path, h));
+        }
+
+        void before(io.javalin.http.Handler h) {
+            r.before(h);
+        }
+
+        void after(io.javalin.http.Handler h) {
+            r.after(h);
+        }
+
+        <E extends Exception> void exception(Class<E> type, io.javalin.http.ExceptionHandler<? super E> h) {
+            r.exception(type, h);
+        }
+
+        void error(int status, io.javalin.http.Handler h) {
+            r.error(status, h);
+        }
+
+        private static io.javalin.http.Handler tagged(String path, io.javalin.http.Handler h) {
+            return ctx -> {
+                ctx.attribute(ROUTE, path);
+                h.handle(ctx);
+            };
+        }
+    }
+
+    private void before(Context ctx) {
+        ctx.attribute(START, System.nanoTime());
+        String path = ctx.path();
+        boolean api = path.startsWith("/v1/") || path.equals("/v1") || path.equals("/metrics");
+        if (closing && api) {
+            ctx.header("Retry-After", "5");
+            throw new ApiException(503, "shutting_down", null, "the server is shutting down");
+        }
+        if (api && tokenHash != null) {
+            String h = ctx.header("Authorization");
+            String given = h != null && h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).trim() : "";
+            if (!MessageDigest.isEqual(sha256(given), tokenHash)) {
+                ctx.header("WWW-Authenticate", "Bearer");
+                throw new ApiException(401, "unauthorized", "Authorization", "this server needs "
+                        + "'Authorization: Bearer TOKEN' with its token");
+            }
+        }
+        long len = ctx.req().getContentLengthLong();
+        if (len > config.maxBodyBytes()) {
+            // read (and drop) a body of moderate size first, so that the client, still sending it, reads
+            // the answer instead of a broken pipe; a larger one gets the answer and a closed connection
+            if (len <= DRAIN_LIMIT) {
+                try {
+                    ctx.req().getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                } catch (IOException e) {
+                    // the client went away
+                }
+            } else {
+                ctx.header("Connection", "close");
+            }
+            throw new ApiException(413, "too_large", "body", "the body is " + len + " bytes, over the limit of "
+                    + config.maxBodyBytes() + " (--max-body)");
+        }
+    }
+
+    private void after(Context ctx) {
+        Object t0 = ctx.attribute(START);
+        long nanos = t0 instanceof Long l ? System.nanoTime() - l : 0;
+        Object matched = ctx.attribute(ROUTE);
+        String route = matched == null ? "unmatched" : matched.toString();
+        if (route.equals("/v1/models/{m}") && ctx.method().name().equals("POST")) {
+            String m = ctx.pathParamMap().getOrDefault("m", "");
+            route = m.endsWith(":explain") ? "/v1/models/{m}:explain" : m.endsWith(":predict") ? "/v1/models/{m}:predict"
+                    : route;
+        }
+        metrics.request(ctx.method().name(), route, ctx.statusCode(), nanos);
+        if (accessLog != null) {
+            ObjectNode l = JSON.createObjectNode();
+            l.put("time", Instant.now().toString());
+            l.put("remote", ctx.ip());
+            l.put("method", ctx.method().name());
+            l.put("path", ctx.path());
+            l.put("route", route);
+            l.put("status", ctx.statusCode());
+            l.put("ms", nanos / 1e6);
+            l.put("bytes_in", Math.max(0, ctx.req().getContentLengthLong()));
+            accessLog.println(l.toString());
+        }
+    }
+
+    private void ready(Context ctx) {
+        if (closing) {
+            send(ctx, 503, JSON.createObjectNode().put("status", "shutting down"));
+            return;
+        }
+        int n = store.rescan().size();
+        send(ctx, 200, JSON.createObjectNode().put("status", "ready").put("models", n));
+    }
+
+    private void models(Context ctx) {
+        ObjectNode o = JSON.createObjectNode();
+        ArrayNode list = o.putArray("models");
+        for (String name : store.rescan()) {
+            try (ModelStore.Lease l = store.acquire(name)) {
+                list.add(l.served().describe());
+            } catch (RuntimeException e) {
+                ObjectNode bad = list.addObject();
+                bad.put("name", name);
+                bad.put("ready", false);
+                bad.put("error", e instanceof Explain4jException x ? ApiException.oneLine(x.getMessage())
+                        : ApiException.oneLine(String.valueOf(e)));
+            }
+        }
+        send(ctx, 200, o);
+    }
+
+    private void model(Context ctx) {
+        String m = ctx.pathParam("m");
+        if (m.contains(":")) {
+            throw new ApiException(405, "method_not_allowed", "method", "POST " + ctx.path() + ", not GET");
+        }
+        try (ModelStore.Lease l = store.acquire(m)) {
+            send(ctx, 200, l.served().describe());
+        }
+    }
+
+    private void modelAction(Context ctx) throws IOException {
+        String m = ctx.pathParam("m");
+        int colon = m.lastIndexOf(':');
+        String verb = colon < 0 ? "" : m.substring(colon + 1);
+        String name = colon < 0 ? m : m.substring(0, colon);
+        if (!verb.equals("predict") && !verb.equals("explain")) {
+            throw ApiException.notFound("path", "no route POST " + ctx.path() + "; POST /v1/models/{m}:predict or "
+                    + "/v1/models/{m}:explain");
+        }
+        JsonNode body = body(ctx);
+        if (verb.equals("predict")) {
+            try (ModelStore.Lease l = store.acquire(name)) {
+                List<Instances.Instance> in = Instances.parse(body, l.served(), config.maxInstances(), tmp);
+                ObjectNode o = JSON.createObjectNode();
+                o.set("predictions", Explanations.predictions(l.served(), in));
+                send(ctx, 200, o);
+            }
+            return;
+        }
+        explainSync(ctx, name, body);
+    }
+
+    private void explainSync(Context ctx, String name, JsonNode body) {
+        JsonNode p = body.path("parameters");
+        double timeout = config.jobDeadline().toMillis() / 1000.0;
+        if (p.has("timeout") && !p.get("timeout").isNull()) {
+            if (!p.get("timeout").isNumber() || !(p.get("timeout").asDouble() > 0)) {
+                throw ApiException.badRequest("timeout", "timeout must be a positive number of seconds");
+            }
+            timeout = p.get("timeout").asDouble();
+        }
+        boolean keep = p.path("keepJob").asBoolean(false);
+        Jobs.Job job = submit(name, body);
+        try {
+            boolean over = job.await((long) Math.ceil(timeout * 1000));
+            if (!over) {
+                ObjectNode e = errorBody(new ApiException(504, "timeout", "timeout", "the explanation took longer than "
+                        + "the timeout of " + timeout + " s" + (keep ? "; it keeps running as job " + job.id
+                        : "; it was cancelled (set keepJob to keep it running as a job)")));
+                if (keep) {
+                    e.put("job", "/v1/jobs/" + job.id);
+                    ctx.header("Location", "/v1/jobs/" + job.id);
+                } else {
+                    job.cancel();
+                    jobs.forget(job);
+                }
+                send(ctx, 504, e);
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            job.cancel();
+            throw new ApiException(503, "shutting_down", null, "the server is shutting down");
+        }
+        if (!keep) {
+            jobs.forget(job);
+        }
+        answer(ctx, job);
+    }
+
+    /** A finished job's answer: its response, or its error. */
+    private void answer(Context ctx, Jobs.Job job) {
+        switch (job.state()) {
+            case done -> send(ctx, 200, job.result().response());
+            case failed -> error(ctx, job.error());
+            case cancelled -> error(ctx, closing ? new ApiException(503, "shutting_down", null, "the server is shutting "
+                    + "down; the explanation was stopped", 5)
+                    : new ApiException(409, "cancelled", "job", "job " + job.id + " was cancelled"));
+            default -> error(ctx, new ApiException(409, "not_ready", "job", "job " + job.id + " is " + job.state()
+                    + "; GET /v1/jobs/" + job.id + " until it is done"));
+        }
+    }
+
+    private Jobs.Job submit(String name, JsonNode body) {
+        ModelStore.Lease lease = store.acquire(name);
+        try {
+            ModelStore.Served s = lease.served();
+            List<Instances.Instance> in = Instances.parse(body, s, config.maxInstances(), tmp);
+            Explanations.Request req = Explanations.Request.of(body);
+            Explanations.bind(req, s, in.get(0).explained()); // refuse bad parameters now, not in the job
+            return jobs.submit(name, job -> run(job, s, in, req), lease);
+        } catch (RuntimeException e) {
+            lease.close();
+            throw e;
+        }
+    }
+
+    private Jobs.Result run(Jobs.Job job, ModelStore.Served s, List<Instances.Instance> in, Explanations.Request req) {
+        ArrayNode preds = JSON.createArrayNode();
+        ArrayNode expl = JSON.createArrayNode();
+        List<Tensor> inputs = new ArrayList<>();
+        List<Attribution> results = new ArrayList<>();
+        for (Instances.Instance x : in) {
+            job.check();
+            preds.add(Explanations.prediction(s, Explanations.forward(s, x)));
+            metrics.evaluations(1);
+            long mark = job.done();
+            Attribution a = Explanations.explain(req, s, x, job);
+            job.account(a.diagnostics().modelEvaluations(), mark);
+            expl.add(Explanations.explanation(a, s));
+            inputs.add(x.explained());
+            results.add(a);
+        }
+        ObjectNode o = JSON.createObjectNode();
+        o.set("predictions", preds);
+        o.set("explanations", expl);
+        return new Jobs.Result(o, inputs, results);
+    }
+
+    private void postJob(Context ctx) throws IOException {
+        JsonNode body = body(ctx);
+        JsonNode m = body.get("model");
+        if (m == null || !m.isTextual()) {
+            throw ApiException.badRequest("model", "the job body needs \"model\": the name of a model (GET /v1/models)");
+        }
+        Jobs.Job job = submit(m.asText(), body);
+        ctx.header("Location", "/v1/jobs/" + job.id);
+        send(ctx, 202, JSON.createObjectNode().put("id", job.id).put("state", job.state().name()));
+    }
+
+    private Jobs.Result doneResult(Jobs.Job job) {
+        Jobs.Result r = job.result();
+        if (job.state() != Jobs.State.done || r == null) {
+            if (job.state() == Jobs.State.failed) {
+                throw job.error();
+            }
+            throw new ApiException(409, "not_ready", "job", "job " + job.id + " is " + job.state()
+                    + (job.state() == Jobs.State.cancelled ? "" : "; GET /v1/jobs/" + job.id + " until it is done"));
+        }
+        return r;
+    }
+
+    private void jobResult(Context ctx) {
+        send(ctx, 200, doneResult(jobs.get(ctx.pathParam("id"))).response());
+    }
+
+    private void jobNpy(Context ctx) throws IOException {
+        Jobs.Result r = doneResult(jobs.get(ctx.pathParam("id")));
+        String k = ctx.queryParam("instance");
+        int i;
+        try {
+            i = k == null ? 0 : Integer.parseInt(k);
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("instance", "instance '" + k + "' must be an instance index");
+        }
+        if (i < 0 || i >= r.attributions().size()) {
+            throw ApiException.badRequest("instance", "instance " + i + " is out of range: the job has "
+                    + r.attributions().size() + " instances (0.." + (r.attributions().size() - 1) + ")");
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Npy.write(r.attributions().get(i), out);
+        ctx.contentType("application/octet-stream").header("Content-Disposition", "attachment; filename=\"attribution-"
+                + i + ".npy\"").result(out.toByteArray());
+    }
+
+    private void jobReport(Context ctx) {
+        Jobs.Job job = jobs.get(ctx.pathParam("id"));
+        Jobs.Result r = doneResult(job);
+        ctx.contentType("text/html; charset=utf-8").result(Report.html(job, r));
+    }
+
+    private void deleteJob(Context ctx) throws InterruptedException {
+        Jobs.Job job = jobs.get(ctx.pathParam("id"));
+        job.cancel();
+        job.await(1000);
+        ObjectNode o = job.describe();
+        o.put("state", Jobs.State.cancelled.name());
+        send(ctx, 200, o);
+    }
+
+    private JsonNode body(Context ctx) throws IOException {
+        byte[] b = ctx.bodyAsBytes();
+        if (b.length == 0) {
+            throw new ApiException(400, "malformed_json", "body", "the body is empty; send a JSON object");
+        }
+        JsonNode n = JSON.readTree(b);
+        if (n == null || !n.isObject()) {
+            throw new ApiException(400, "malformed_json", "body", "the body must be a JSON object");
+        }
+        return n;
+    }
+
+    static ObjectNode errorBody(ApiException e) {
+        ObjectNode o = JSON.createObjectNode();
+        ObjectNode err = o.putObject("error");
+        err.put("code", e.code());
+        err.put("message", e.getMessage());
+        if (e.argument() == null) {
+            err.putNull("argument");
+        } else {
+            err.put("argument", e.argument());
+        }
+        return o;
+    }
+
+    private static void error(Context ctx, ApiException e) {
+        if (e.retryAfter() != null) {
+            ctx.header("Retry-After", Integer.toString(e.retryAfter()));
+        }
+        send(ctx, e.status(), errorBody(e));
+    }
+
+    private static void send(Context ctx, int status, JsonNode body) {
+        ctx.status(status).contentType("application/json").result(body.toString());
+    }
+
+    private static String openApi() throws IOException {
+        try (InputStream in = Server.class.getResourceAsStream("openapi.json")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Stops taking work (503), lets jobs finish for {@code grace}, cancels the rest, then stops listening. */
+    public void stop(Duration grace) {
+        closing = true;
+        jobs.shutdown(grace);
+        if (app != null) {
+            app.stop();
+        }
+        store.close();
+        try (var s = Files.list(tmp)) {
+            for (Path p : s.toList()) {
+                Files.deleteIfExists(p);
+            }
+            Files.deleteIfExists(tmp);
+        } catch (IOException e) {
+            // the temporary folder stays
+        }
+    }
+
+    @Override
+    public void close() {
+        stop(Duration.ofSeconds(5));
+    }
+
+    ModelStore store() {
+        return store;
+    }
+
+    Jobs jobs() {
+        return jobs;
+    }
+}

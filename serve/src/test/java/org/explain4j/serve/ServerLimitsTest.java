@@ -1,0 +1,183 @@
+package org.explain4j.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Map;
+import org.explain4j.cli.ModelLoader;
+import org.explain4j.onnx.grad.SessionCache;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Limits, authentication, model replacement and shutdown, each on a server configured for it. */
+class ServerLimitsTest {
+    @TempDir
+    Path tmp;
+
+    static ObjectNode longJob() {
+        ObjectNode b = ServerApiTest.explainBody("integrated-gradients", Map.of("steps", 300_000, "integration",
+                "riemann_trapezoid", "batch-size", 16), Digits.instance(0));
+        b.put("model", "digits_cnn");
+        return b;
+    }
+
+    static JsonNode waitFor(TestServer s, String id) throws InterruptedException {
+        for (int i = 0; i < 1200; i++) {
+            JsonNode j = s.get("/v1/jobs/" + id).json();
+            String st = j.get("state").asText();
+            if (!st.equals("queued") && !st.equals("running")) {
+                return j;
+            }
+            Thread.sleep(25);
+        }
+        throw new AssertionError("job " + id + " did not finish");
+    }
+
+    @Test
+    void aFullQueueAnswers429WithRetryAfterAndTheServerKeepsServing() throws Exception {
+        ServeConfig c = ServeConfig.defaults(TestServer.modelsFolder(tmp.resolve("m"))).withLimits(16 << 20, 64, 1, 1,
+                Duration.ofMinutes(5));
+        try (TestServer s = new TestServer(c)) {
+            String a = s.post("/v1/jobs", longJob()).json().get("id").asText();
+            String b = s.post("/v1/jobs", longJob()).json().get("id").asText();
+            TestServer.Reply full = s.post("/v1/jobs", longJob());
+            assertThat(full.status()).isEqualTo(429);
+            assertThat(full.code()).isEqualTo("queue_full");
+            assertThat(full.headers().firstValue("Retry-After")).isPresent();
+            TestServer.Reply sync = s.post("/v1/models/digits_cnn:explain", ServerApiTest.explainBody("saliency", Map.of(),
+                    Digits.instance(0)));
+            assertThat(sync.status()).isEqualTo(429);
+            assertThat(s.get("/v1/jobs/" + b).json().get("state").asText()).isEqualTo("queued");
+            assertThat(s.delete("/v1/jobs/" + b).json().get("state").asText()).isEqualTo("cancelled");
+            assertThat(s.delete("/v1/jobs/" + a).status()).isEqualTo(200);
+            assertThat(waitFor(s, a).get("state").asText()).isEqualTo("cancelled");
+            TestServer.Reply after = s.post("/v1/models/digits_cnn:explain", ServerApiTest.explainBody("saliency",
+                    Map.of(), Digits.instance(3)));
+            assertThat(after.status()).isEqualTo(200);
+            assertThat(after.json().get("explanations").get(0).get("data").get("target").asInt()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aJobPastItsDeadlineFailsWithCodeDeadline() throws Exception {
+        ServeConfig c = ServeConfig.defaults(TestServer.modelsFolder(tmp.resolve("m"))).withLimits(16 << 20, 64, 1, 4,
+                Duration.ofMillis(400));
+        try (TestServer s = new TestServer(c)) {
+            long t0 = System.nanoTime();
+            String id = s.post("/v1/jobs", longJob()).json().get("id").asText();
+            JsonNode j = waitFor(s, id);
+            assertThat(j.get("state").asText()).isEqualTo("failed");
+            assertThat(j.get("error").get("code").asText()).isEqualTo("deadline");
+            assertThat((System.nanoTime() - t0) / 1e9).isLessThan(3.0);
+        }
+    }
+
+    @Test
+    void withATokenEveryApiRouteNeedsItAndHealthDoesNot() throws Exception {
+        ServeConfig c = ServeConfig.defaults(TestServer.modelsFolder(tmp.resolve("m"))).withToken("s3cret-token");
+        try (TestServer s = new TestServer(c)) {
+            s.token = null;
+            TestServer.Reply none = s.get("/v1/models");
+            assertThat(none.status()).isEqualTo(401);
+            assertThat(none.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+            assertThat(s.get("/metrics").status()).isEqualTo(401);
+            s.token = "s3cret-tokeN";
+            assertThat(s.get("/v1/models").status()).isEqualTo(401);
+            s.token = "s3cret-token";
+            assertThat(s.get("/v1/models").status()).isEqualTo(200);
+            // the same connection again: Jetty's header cache must not read a case variant as the cached token
+            s.token = "s3cret-tokeN";
+            assertThat(s.get("/v1/models").status()).isEqualTo(401);
+            s.token = null;
+            assertThat(s.get("/healthz").status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aReplacedModelFileIsPickedUpAndInFlightJobsFinishOnTheOldOne() throws Exception {
+        Path models = TestServer.modelsFolder(tmp.resolve("m"));
+        try (TestServer s = new TestServer(ServeConfig.defaults(models))) {
+            String before = s.get("/v1/models/digits_cnn").json().get("sha256").asText();
+            ObjectNode body = ServerApiTest.explainBody("integrated-gradients", Map.of("steps", 40_000, "integration",
+                    "riemann_trapezoid", "batch-size", 16), Digits.instance(0));
+            body.put("model", "digits_cnn");
+            String id = s.post("/v1/jobs", body).json().get("id").asText();
+            for (int i = 0; i < 400 && s.get("/v1/jobs/" + id).json().get("progress").get("done").asLong() == 0; i++) {
+                Thread.sleep(10);
+            }
+            Path linear = Path.of(System.getProperty("user.dir")).resolve("../fixtures/models/linear.onnx").normalize();
+            assertThat(linear).exists();
+            Path staged = models.resolve("digits_cnn.onnx.new");
+            Files.copy(linear, staged);
+            Files.move(staged, models.resolve("digits_cnn.onnx"), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+            JsonNode now = s.get("/v1/models/digits_cnn").json();
+            String sha;
+            try (ModelLoader.Loaded l = ModelLoader.load(linear, 0, null, null)) {
+                sha = l.info().sha256();
+            }
+            assertThat(now.get("sha256").asText()).isEqualTo(sha).isNotEqualTo(before);
+            JsonNode j = waitFor(s, id);
+            assertThat(j.get("state").asText()).isEqualTo("done");
+            assertThat(j.get("result").get("explanations").get(0).get("meta").get("model_sha256").asText())
+                    .isEqualTo(before);
+            TestServer.Reply old = s.post("/v1/models/digits_cnn:predict", ServerApiTest.explainBody("saliency", Map.of(),
+                    Digits.instance(0)));
+            assertThat(old.status()).isEqualTo(400);
+            assertThat(old.code()).isEqualTo("shape");
+        }
+    }
+
+    @Test
+    void shutdownAnswers503ThenCancelsWhatDidNotFinish() throws Exception {
+        TestServer s = new TestServer(ServeConfig.defaults(TestServer.modelsFolder(tmp.resolve("m"))));
+        String id = s.post("/v1/jobs", longJob()).json().get("id").asText();
+        Jobs.Job job = s.server.jobs().get(id);
+        Thread stopper = new Thread(() -> s.server.stop(Duration.ofMillis(1500)));
+        stopper.start();
+        Thread.sleep(300);
+        TestServer.Reply r = s.get("/v1/models");
+        assertThat(r.status()).isEqualTo(503);
+        assertThat(r.code()).isEqualTo("shutting_down");
+        assertThat(r.headers().firstValue("Retry-After")).isPresent();
+        assertThat(s.get("/readyz").status()).isEqualTo(503);
+        stopper.join(20_000);
+        assertThat(job.state()).isEqualTo(Jobs.State.cancelled);
+    }
+
+    @Test
+    void theSessionCacheStaysWithinItsBudgetWhenManyInputShapesArrive() throws Exception {
+        long budget = 400_000;
+        ServeConfig c = ServeConfig.defaults(TestServer.modelsFolder(tmp.resolve("m"))).withSessionBytes(budget);
+        SessionCache cache = SessionCache.global();
+        try (TestServer s = new TestServer(c)) {
+            long evicted = cache.evictions();
+            long rssWarm = 0;
+            for (int steps = 1; steps <= 80; steps++) {
+                // each step count is a new batch shape of the backward graph: a new compiled session
+                TestServer.Reply r = s.post("/v1/models/digits_cnn:explain", ServerApiTest.explainBody(
+                        "integrated-gradients", Map.of("steps", steps, "batch-size", steps), Digits.instance(steps % 8)));
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(cache.heldBytes()).as("after %d shapes", steps).isLessThanOrEqualTo(budget);
+                if (steps == 20) {
+                    System.gc();
+                    rssWarm = Memory.rssBytes();
+                }
+            }
+            System.gc();
+            long rssEnd = Memory.rssBytes();
+            assertThat(cache.evictions() - evicted).isGreaterThan(50);
+            assertThat(rssEnd - rssWarm).as("RSS growth over 60 more shapes").isLessThan(64L << 20);
+            String metrics = s.get("/metrics").text();
+            assertThat(metrics).contains("explain4j_session_cache_bytes");
+        } finally {
+            cache.budget(Long.MAX_VALUE);
+        }
+    }
+}
