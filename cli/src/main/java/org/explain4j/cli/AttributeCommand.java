@@ -35,9 +35,12 @@ public final class AttributeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "M.onnx", description = "ONNX model file (never modified).")
     Path model;
 
-    @Option(names = "--input", required = true, paramLabel = "[NAME=]X.npy",
+    @Option(names = "--input", paramLabel = "[NAME=]X.npy",
             description = "Input batch, shape (N, ...), as .npy; for a model with several inputs, one --input NAME=FILE per input.")
     List<String> inputs;
+
+    @CommandLine.Mixin
+    org.explain4j.cli.audio.AudioOptions audio = new org.explain4j.cli.audio.AudioOptions();
 
     @Option(names = "--explain", paramLabel = "NAME[,NAME]", description = "The model inputs to explain, each with its own "
             + "result (default: the only input, else the only floating one); the others are fed as given.")
@@ -102,6 +105,14 @@ public final class AttributeCommand implements Callable<Integer> {
         String fmt = format.toLowerCase(Locale.ROOT);
         if (!fmt.equals("npy") && !fmt.equals("json")) {
             throw Explain4jException.usage("--format", "--format '" + format + "' must be npy or json");
+        }
+        if (audio.given()) {
+            spec.commandLine().getOut().println(AudioExplain.attribute(this, audio,
+                    MethodOptions.given(spec.commandLine().getParseResult()), fmt));
+            return 0;
+        }
+        if (inputs == null || inputs.isEmpty()) {
+            throw Explain4jException.usage("--input", "--input or --audio is required: give the input to explain");
         }
         List<String> ex = new ArrayList<>(explain);
         if (inputName != null) {
