@@ -111,6 +111,7 @@ public final class AttributeCommand implements Callable<Integer> {
                     MethodOptions.given(spec.commandLine().getParseResult()), fmt));
             return 0;
         }
+        audio.refuseWithoutAudio();
         if (inputs == null || inputs.isEmpty()) {
             throw Explain4jException.usage("--input", "--input or --audio is required: give the input to explain");
         }

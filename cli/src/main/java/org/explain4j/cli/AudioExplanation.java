@@ -221,27 +221,31 @@ final class AudioExplanation implements AutoCloseable {
             throw Explain4jException.usage("--stride-ms", "--stride-ms does not apply to " + spec.name() + "; it applies to "
                     + "occlusion (segments of the other methods tile the clip)");
         }
-        double windowMs = opts.windowMs != null ? opts.windowMs : windowed || spec.name().equals("feature-ablation")
-                ? DEFAULT_WINDOW_MS : DEFAULT_SEGMENT_MS;
-        if (!(windowMs > 0)) {
-            throw Explain4jException.usage("--window-ms", "--window-ms must be positive (got " + windowMs + ")");
-        }
-        int w = clip.samplesFor(windowMs);
-        if (w > clip.length()) {
-            throw Explain4jException.usage("--window-ms", String.format(Locale.ROOT, "--window-ms %s is longer than the "
-                    + "clip (%.3f s)", fmt(windowMs), clip.seconds()));
-        }
-        double strideMs = opts.strideMs != null ? opts.strideMs : windowMs / 2;
-        if (!(strideMs > 0)) {
-            throw Explain4jException.usage("--stride-ms", "--stride-ms must be positive (got " + strideMs + ")");
-        }
-        int s = clip.samplesFor(strideMs);
+        int w = clip.length();
+        int s = clip.length();
         Map<String, Object> audioOptions = new LinkedHashMap<>();
-        if (windowed) {
-            audioOptions.put("window-ms", windowMs);
-            audioOptions.put("stride-ms", strideMs);
-        } else if (segments) {
-            audioOptions.put("segment-ms", windowMs);
+        if (windowed || segments) {
+            double windowMs = opts.windowMs != null ? opts.windowMs : Math.min(1000.0 * clip.length() / clip.rate(),
+                    windowed || spec.name().equals("feature-ablation") ? DEFAULT_WINDOW_MS : DEFAULT_SEGMENT_MS);
+            if (!(windowMs > 0)) {
+                throw Explain4jException.usage("--window-ms", "--window-ms must be positive (got " + windowMs + ")");
+            }
+            w = Math.min(clip.length(), clip.samplesFor(windowMs));
+            if (opts.windowMs != null && clip.samplesFor(windowMs) > clip.length()) {
+                throw Explain4jException.usage("--window-ms", String.format(Locale.ROOT, "--window-ms %s is longer than "
+                        + "the clip (%.3f s)", fmt(windowMs), clip.seconds()));
+            }
+            double strideMs = opts.strideMs != null ? opts.strideMs : windowMs / 2;
+            if (!(strideMs > 0)) {
+                throw Explain4jException.usage("--stride-ms", "--stride-ms must be positive (got " + strideMs + ")");
+            }
+            s = clip.samplesFor(strideMs);
+            if (windowed) {
+                audioOptions.put("window-ms", windowMs);
+                audioOptions.put("stride-ms", strideMs);
+            } else {
+                audioOptions.put("segment-ms", windowMs);
+            }
         }
         boolean perturbation = spec.anyModel() && !spec.needs().contains(Need.BACKWARD_GRAPH);
         if (vad != null && !perturbation) {

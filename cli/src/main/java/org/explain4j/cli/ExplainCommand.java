@@ -118,6 +118,7 @@ public final class ExplainCommand implements Callable<Integer> {
             log.println("report: " + AudioExplain.explain(this, audio, log).toAbsolutePath().normalize());
             return 0;
         }
+        audio.refuseWithoutAudio();
         if (inputs == null || inputs.isEmpty()) {
             throw Explain4jException.usage("--input", "--input or --audio is required: give the input to explain");
         }

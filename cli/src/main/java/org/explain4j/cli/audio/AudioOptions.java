@@ -23,6 +23,16 @@ public final class AudioOptions {
             + "(default half the window).")
     public Double strideMs;
 
+    /** Refuses the audio-only flags when no {@code --audio} is given. */
+    public void refuseWithoutAudio() {
+        String flag = windowMs != null ? "--window-ms" : strideMs != null ? "--stride-ms" : sampleRate != null
+                ? "--sample-rate" : null;
+        if (flag != null && audio == null) {
+            throw org.explain4j.core.Explain4jException.usage(flag, flag + " needs --audio (time windows of a waveform); "
+                    + "for an .npy input give --window and --stride in elements");
+        }
+    }
+
     /** Whether an audio input was given. */
     public boolean given() {
         return audio != null;
