@@ -224,7 +224,7 @@ final class ReportHtml {
         if (t instanceof Target.PerExample p) {
             return "classes " + Arrays.toString(p.indices()) + " (one per example)";
         }
-        return "weighting " + Arrays.toString(((Target.Weighting) t).weights());
+        return "weighting " + list(((Target.Weighting) t).weights());
     }
 
     private static String options(Map<String, Object> options) {
