@@ -122,7 +122,6 @@ public final class AudioPictures {
             g.setFont(font(11, false));
             g.drawString(outputLabel, 6, top + lh / 2 + 4);
             g.drawString("1", LEFT - 12, top + 10);
-            g.drawString("0.5", LEFT - 22, top + lh / 2 + 4);
             g.drawString("0", LEFT - 12, top + lh);
             y0 += lineH;
         }
