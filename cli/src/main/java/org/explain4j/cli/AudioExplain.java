@@ -57,7 +57,7 @@ final class AudioExplain {
             AudioClip clip = ax.clip();
             Files.createDirectories(c.out);
             List<String> labels = c.labels != null ? Files.readAllLines(c.labels).stream().map(String::trim)
-                    .filter(s -> !s.isEmpty()).toList() : List.of();
+                    .filter(s -> !s.isEmpty()).toList() : ax.labels();
             Target target = ax.target(c.target);
             String explained = ax.describe(target, i -> i < labels.size() ? labels.get(i) : "class " + i);
             List<String> chosen = c.methods != null ? List.of(c.methods.split(",")) : DEFAULT_METHODS;
@@ -74,7 +74,9 @@ final class AudioExplain {
             BufferedImage overview = AudioPictures.stack(List.of(
                     AudioPictures.waveform(clip.samples(), clip.rate(), null, chunkLine, ax.chunk(), "input waveform"
                             + (ax.streaming() ? " and the model's speech probability per chunk" : ""), "P(speech)"),
-                    AudioPictures.spectrogram(clip.samples(), clip.rate(), null, "spectrogram")));
+                    ax.logmel() != null ? AudioPictures.melAttribution(ax.logmel(), new double[ax.logmel().length]
+                            [ax.logmel()[0].length], clip.seconds(), "the model's input: log-mel spectrogram")
+                            : AudioPictures.spectrogram(clip.samples(), clip.rate(), null, "spectrogram")));
             Pictures.writePng(overview, c.out.resolve("input.png"));
             report.overview(new Figure.Audio(List.of(Figure.of(overview, "the input: waveform"
                     + (ax.streaming() ? ", speech probability of each chunk (green; dashed line at 0.5)" : "")
@@ -192,6 +194,10 @@ final class AudioExplain {
             out.add("--sample-rate");
             out.add(String.valueOf(opts.sampleRate));
         }
+        if (opts.features != null) {
+            out.add("--features");
+            out.add(opts.features.toString());
+        }
         named.files().forEach((k, v) -> {
             out.add("--input");
             out.add(k + "=" + v);
@@ -237,12 +243,15 @@ final class AudioExplain {
     /** The method's pictures and its most relevant segments to play. */
     static Figure.Audio figure(String name, boolean perturbation, Attribution a, AudioExplanation ax, double[] chunkLine) {
         AudioClip clip = ax.clip();
-        double[] v = a.values().toDoubleArray();
+        double[] v = ax.perSample(a);
         int seg = clip.samplesFor(SEGMENT_MS);
         BufferedImage pic = AudioPictures.stack(List.of(
-                AudioPictures.waveform(clip.samples(), clip.rate(), v, chunkLine, ax.chunk(), name + ": attribution over time",
-                        "P(speech)"),
-                AudioPictures.spectrogram(clip.samples(), clip.rate(), v, name + ": spectrogram with the attribution")));
+                AudioPictures.waveform(clip.samples(), clip.rate(), v, chunkLine, ax.chunk(), name + ": attribution over time"
+                        + (ax.logmel() != null ? " (summed over the mel bands)" : ""), "P(speech)"),
+                ax.logmel() != null
+                        ? AudioPictures.melAttribution(ax.logmel(), ax.perCell(a), clip.seconds(), name
+                        + ": the model's log-mel input with the attribution over time and frequency")
+                        : AudioPictures.spectrogram(clip.samples(), clip.rate(), v, name + ": spectrogram with the attribution")));
         List<Figure> pictures = List.of(Figure.of(pic, name + ": the waveform with the attribution as a band (red raises "
                         + "the explained output, blue lowers it) and the spectrogram with it overlaid"),
                 Figure.of(AudioPictures.segmentBars(v, clip.rate(), seg, 12, perturbation, name + ": attribution per "

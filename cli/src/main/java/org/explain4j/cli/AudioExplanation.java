@@ -1,6 +1,7 @@
 package org.explain4j.cli;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -12,6 +13,7 @@ import org.explain4j.core.Diagnostics;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.FeatureMask;
 import org.explain4j.core.Target;
+import org.explain4j.core.audio.LogMel;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.catalog.MethodSpec;
 import org.explain4j.core.catalog.Need;
@@ -42,8 +44,19 @@ final class AudioExplanation implements AutoCloseable {
     private final Tensor wave;
     private final FedInputs fed;
     private final double[] outputs;
+    private final LogMel mel;
+    private final double[][] logmel;
+    private final List<String> labels;
 
     private AudioExplanation(ModelLoader.Loaded model, AudioClip clip, StreamingVad vad, Tensor wave, FedInputs fed) {
+        this(model, clip, vad, wave, fed, null, null, List.of());
+    }
+
+    private AudioExplanation(ModelLoader.Loaded model, AudioClip clip, StreamingVad vad, Tensor wave, FedInputs fed,
+                             LogMel mel, double[][] logmel, List<String> labels) {
+        this.mel = mel;
+        this.logmel = logmel;
+        this.labels = labels;
         this.model = model;
         this.clip = clip;
         this.vad = vad;
@@ -66,6 +79,13 @@ final class AudioExplanation implements AutoCloseable {
     static AudioExplanation open(ModelLoader.Loaded loaded, AudioOptions opts, Map<String, Tensor> given) {
         ModelSignature sig = loaded.signature();
         Optional<StreamingVad.Names> streaming = StreamingVad.detect(sig);
+        if (opts.features != null) {
+            if (streaming.isPresent()) {
+                throw Explain4jException.usage("--features", "--features: the model is a streaming VAD that takes the "
+                        + "waveform itself; leave --features out");
+            }
+            return spectrogram(loaded, opts, given);
+        }
         if (streaming.isPresent()) {
             StreamingVad.Names n = streaming.get();
             int rate = opts.sampleRate != null ? opts.sampleRate : 16000;
@@ -117,6 +137,122 @@ final class AudioExplanation implements AutoCloseable {
         Map<String, Tensor> others = new LinkedHashMap<>(given);
         others.remove(in.name());
         return new AudioExplanation(loaded, clip, null, wave, FedInputs.of(others));
+    }
+
+    /** A model that takes a log-mel spectrogram computed with the card {@code opts.features}. */
+    private static AudioExplanation spectrogram(ModelLoader.Loaded loaded, AudioOptions opts, Map<String, Tensor> given) {
+        com.fasterxml.jackson.databind.JsonNode c;
+        try {
+            c = new com.fasterxml.jackson.databind.ObjectMapper().readTree(opts.features.toFile());
+        } catch (java.io.IOException e) {
+            throw Explain4jException.file("--features", "--features " + opts.features + " is not readable JSON: "
+                    + Main.oneLine(e.getMessage()));
+        }
+        for (String k : new String[] {"sample_rate", "n_fft", "hop", "n_mels", "f_max"}) {
+            if (c == null || !c.has(k) || !c.get(k).isNumber()) {
+                throw Explain4jException.usage("--features", "--features " + opts.features + " has no number '" + k
+                        + "'; give sample_rate, n_fft, hop, n_mels, f_min, f_max and log_offset");
+            }
+        }
+        LogMel lm = new LogMel(c.get("sample_rate").asInt(), c.get("n_fft").asInt(), c.get("hop").asInt(),
+                c.get("n_mels").asInt(), c.path("f_min").asDouble(0), c.get("f_max").asDouble(),
+                c.path("log_offset").asDouble(1e-6));
+        List<String> labels = new java.util.ArrayList<>();
+        c.path("labels").forEach(l -> labels.add(l.asText()));
+        if (opts.sampleRate != null && opts.sampleRate != lm.sampleRate()) {
+            throw Explain4jException.usage("--sample-rate", "--sample-rate " + opts.sampleRate + " differs from the "
+                    + "--features card's sample_rate " + lm.sampleRate() + "; leave --sample-rate out");
+        }
+        InputSpec in = loaded.signature().explained();
+        int rank = in.rank();
+        if (!in.type().isFloating() || !(rank == 3 || (rank == 4 && in.shape()[1] == 1))
+                || (in.shape()[rank - 2] > 0 && in.shape()[rank - 2] != lm.nMels())) {
+            throw Explain4jException.shape("--features", "--features: the model's input '" + in.name() + "' is "
+                    + in.describe() + "; a log-mel model takes (N, " + lm.nMels() + ", frames) or (N, 1, " + lm.nMels()
+                    + ", frames)");
+        }
+        AudioClip clip = AudioClip.load(opts.audio, lm.sampleRate(), "--audio");
+        int frames = lm.frames(clip.length());
+        int declared = in.shape()[rank - 1];
+        if (declared > 0 && declared != frames) {
+            throw Explain4jException.shape("--audio", String.format(Locale.ROOT, "--audio %s gives %d frames of %d "
+                    + "samples but the model takes %d frames: give a clip of %d to %d samples (%.3f s)",
+                    opts.audio.getFileName(), frames, lm.hop(), declared, lm.samplesFor(declared),
+                    lm.samplesFor(declared) + lm.hop() - 1, lm.samplesFor(declared) / (double) lm.sampleRate()));
+        }
+        double[][] s = lm.compute(clip.samples());
+        double[] flat = new double[lm.nMels() * frames];
+        for (int m = 0; m < lm.nMels(); m++) {
+            System.arraycopy(s[m], 0, flat, m * frames, frames);
+        }
+        Tensor x = rank == 3 ? Tensor.ofDoublesAsFloats(flat, 1, lm.nMels(), frames)
+                : Tensor.ofDoublesAsFloats(flat, 1, 1, lm.nMels(), frames);
+        Map<String, Tensor> others = new LinkedHashMap<>(given);
+        others.remove(in.name());
+        return new AudioExplanation(loaded, clip, null, x, FedInputs.of(others), lm, s, List.copyOf(labels));
+    }
+
+    /** The log-mel input with every band at its median over the frames, shaped like the model's input (1, ...). */
+    Tensor background() {
+        int mels = logmel.length;
+        int frames = logmel[0].length;
+        double[] flat = new double[mels * frames];
+        for (int m = 0; m < mels; m++) {
+            double[] row = logmel[m].clone();
+            java.util.Arrays.sort(row);
+            double med = frames % 2 == 1 ? row[frames / 2] : (row[frames / 2 - 1] + row[frames / 2]) / 2;
+            java.util.Arrays.fill(flat, m * frames, (m + 1) * frames, med);
+        }
+        return Tensor.ofDoublesAsFloats(flat, wave.shape());
+    }
+
+    /** The front end's log-mel spectrogram [mel][frame], or null when the model takes the waveform. */
+    double[][] logmel() {
+        return logmel;
+    }
+
+    /** The front end's hop, or 1 when the model takes the waveform. */
+    int hop() {
+        return mel == null ? 1 : mel.hop();
+    }
+
+    /** Class names from the features card (empty when none). */
+    List<String> labels() {
+        return labels;
+    }
+
+    /**
+     * One value per sample of the clip: the values themselves for waveform models; for a log-mel
+     * model each frame's sum over the mels, shared among the hop samples the frame is centred on.
+     */
+    double[] perSample(Attribution a) {
+        double[] v = a.values().toDoubleArray();
+        if (mel == null) {
+            return v;
+        }
+        int frames = logmel[0].length;
+        double[] perFrame = new double[frames];
+        for (int i = 0; i < v.length; i++) {
+            perFrame[i % frames] += v[i];
+        }
+        double[] out = new double[clip.length()];
+        int hop = mel.hop();
+        for (int t = 0; t < out.length; t++) {
+            int f = Math.min(frames - 1, (t + hop / 2) / hop);
+            out[t] = perFrame[f] / hop;
+        }
+        return out;
+    }
+
+    /** The attribution [mel][frame] of a log-mel model's result. */
+    double[][] perCell(Attribution a) {
+        int frames = logmel[0].length;
+        double[] v = a.values().toDoubleArray();
+        double[][] out = new double[logmel.length][frames];
+        for (int i = 0; i < v.length; i++) {
+            out[i / frames][i % frames] = v[i];
+        }
+        return out;
     }
 
     AudioClip clip() {
@@ -255,6 +391,9 @@ final class AudioExplanation implements AutoCloseable {
         Tensor x = vad != null ? Tensor.ofFloats(clip.samples(), 1, clip.length()) : wave;
         boolean threeD = x.rank() == 3;
         Map<String, String> t = new LinkedHashMap<>(texts);
+        if (mel != null) {
+            return overTimeAndFrequency(spec, t, target, progress, audioOptions, windowed, segments, w, s);
+        }
         if (windowed) {
             t.put("window", threeD ? "1," + w : String.valueOf(w));
             t.put("stride", threeD ? "1," + s : String.valueOf(s));
@@ -278,6 +417,46 @@ final class AudioExplanation implements AutoCloseable {
         o.putAll(audioOptions);
         return new Attribution(a.method(), a.values().reshape(1, clip.length()), target, o, a.seed(), a.diagnostics(),
                 a.provenance(), vad != null ? vad.names().audio() : a.input());
+    }
+
+    /**
+     * A log-mel model: the methods run on the spectrogram; time windows of {@code w} samples
+     * (stride {@code s}) become windows of whole frames over every mel band.
+     */
+    private Attribution overTimeAndFrequency(MethodSpec spec, Map<String, String> t, Target target,
+                                             ProgressListener progress, Map<String, Object> audioOptions, boolean windowed,
+                                             boolean segments, int w, int s) {
+        int frames = logmel[0].length;
+        int mels = logmel.length;
+        int wf = Math.max(1, Math.min(frames, (int) Math.round(w / (double) mel.hop())));
+        int sf = Math.max(1, (int) Math.round(s / (double) mel.hop()));
+        String lead = wave.rank() == 4 ? "1," : "";
+        if (windowed) {
+            t.put("window", lead + mels + "," + wf);
+            t.put("stride", lead + mels + "," + sf);
+        }
+        Map<String, Object> typed = MethodOptions.typed(spec, t, wave);
+        if (spec.param("baseline").isPresent() && !t.containsKey("baseline")) {
+            // the clip's background: each mel band at its median over the frames (digital silence,
+            // log(offset), lies far outside what a model trained on recorded audio has seen)
+            typed.put("baseline", org.explain4j.core.Baseline.of(background()));
+            audioOptions.put("baseline", "background: each mel band's median over the clip's frames");
+        }
+        if (segments) {
+            long[] ids = new long[mels * frames];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = (i % frames) / wf;
+            }
+            int[] shape = wave.shape();
+            shape[0] = 1;
+            typed.put("feature-mask", FeatureMask.of(Tensor.ofLongs(ids, shape)));
+        }
+        Attribution a = spec.create(model, spec.bind(typed), progress).attribute(wave, fed, target);
+        Map<String, Object> o = new LinkedHashMap<>(a.options());
+        o.putAll(audioOptions);
+        o.put("audio", "log-mel spectrogram, " + mels + " mels x " + frames + " frames of " + mel.hop() + " samples"
+                + (windowed || segments ? "; windows of " + wf + " frames over every mel band" : ""));
+        return new Attribution(a.method(), a.values(), target, o, a.seed(), a.diagnostics(), a.provenance(), a.input());
     }
 
     /** Gradient methods on a streaming VAD: each chunk's call differentiated with its state fed, added onto the clip. */

@@ -205,6 +205,60 @@ public final class AudioPictures {
         return img;
     }
 
+    /**
+     * A model's log-mel input [mel][frame] (grey, high energy dark; low mels at the bottom) with
+     * the attribution of each cell {@code attr} [mel][frame] overlaid as a translucent colour, for
+     * a clip of {@code seconds}.
+     */
+    public static BufferedImage melAttribution(double[][] logmel, double[][] attr, double seconds, String title) {
+        int mels = logmel.length;
+        int frames = logmel[0].length;
+        int plotW = WIDTH - LEFT - RIGHT;
+        int plotH = Math.max(120, Math.min(240, mels * 4));
+        int titleH = 24;
+        BufferedImage img = blank(WIDTH, titleH + plotH + 34 + 22 + 8);
+        Graphics2D g = graphics(img);
+        g.setFont(font(13, true));
+        g.drawString(title, 8, 17);
+        double lo = Double.MAX_VALUE;
+        double hi = -Double.MAX_VALUE;
+        for (double[] row : logmel) {
+            for (double v : row) {
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+            }
+        }
+        double[] all = new double[mels * frames];
+        for (int m = 0; m < mels; m++) {
+            System.arraycopy(attr[m], 0, all, m * frames, frames);
+        }
+        double scale = scale(all);
+        for (int c = 0; c < plotW; c++) {
+            int f = Math.min(frames - 1, (int) ((long) c * frames / plotW));
+            for (int r = 0; r < plotH; r++) {
+                int m = Math.min(mels - 1, (int) ((long) (plotH - 1 - r) * mels / plotH));
+                double v = hi > lo ? (logmel[m][f] - lo) / (hi - lo) : 0;
+                int grey = (int) Math.round(255 * (1 - v));
+                Color tint = colour(attr[m][f], scale);
+                double alpha = scale == 0 ? 0 : Math.min(1, Math.abs(attr[m][f]) / scale) * 0.75;
+                int rr = (int) Math.round(grey * (1 - alpha) + tint.getRed() * alpha);
+                int gg = (int) Math.round(grey * (1 - alpha) + tint.getGreen() * alpha);
+                int bb = (int) Math.round(grey * (1 - alpha) + tint.getBlue() * alpha);
+                img.setRGB(LEFT + c, titleH + r, rr << 16 | gg << 8 | bb);
+            }
+        }
+        g.setColor(GRID);
+        g.drawRect(LEFT, titleH, plotW, plotH);
+        g.setColor(TEXT);
+        g.setFont(font(11, false));
+        g.drawString("mel " + (mels - 1), 6, titleH + 12);
+        g.drawString("mel 0", 6, titleH + plotH);
+        axis(g, titleH + plotH, plotW, seconds);
+        legend(g, titleH + plotH + 34, scale, "per cell (mel band x frame)");
+        g.dispose();
+        return img;
+    }
+
     /** The attribution summed over consecutive segments of {@code segment} samples. */
     public static double[] segmentSums(double[] attr, int segment) {
         int n = (attr.length + segment - 1) / segment;

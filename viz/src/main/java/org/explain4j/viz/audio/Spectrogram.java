@@ -36,7 +36,7 @@ public record Spectrogram(double[][] db, int hop, int nfft, int rate) {
                 re[i] = s >= 0 && s < x.length ? x[s] * win[i] : 0;
                 im[i] = 0;
             }
-            fft(re, im);
+            org.explain4j.core.audio.Fft.transform(re, im);
             for (int k = 0; k < bins; k++) {
                 p[f][k] = re[k] * re[k] + im[k] * im[k];
                 max = Math.max(max, p[f][k]);
@@ -56,47 +56,5 @@ public record Spectrogram(double[][] db, int hop, int nfft, int rate) {
 
     public int bins() {
         return db[0].length;
-    }
-
-    /** In-place radix-2 decimation-in-time FFT. */
-    static void fft(double[] re, double[] im) {
-        int n = re.length;
-        for (int i = 1, j = 0; i < n; i++) {
-            int bit = n >> 1;
-            for (; (j & bit) != 0; bit >>= 1) {
-                j ^= bit;
-            }
-            j ^= bit;
-            if (i < j) {
-                double t = re[i];
-                re[i] = re[j];
-                re[j] = t;
-                t = im[i];
-                im[i] = im[j];
-                im[j] = t;
-            }
-        }
-        for (int len = 2; len <= n; len <<= 1) {
-            double ang = -2 * Math.PI / len;
-            double wr = Math.cos(ang);
-            double wi = Math.sin(ang);
-            for (int i = 0; i < n; i += len) {
-                double cr = 1;
-                double ci = 0;
-                for (int k = 0; k < len / 2; k++) {
-                    int a = i + k;
-                    int b = a + len / 2;
-                    double xr = re[b] * cr - im[b] * ci;
-                    double xi = re[b] * ci + im[b] * cr;
-                    re[b] = re[a] - xr;
-                    im[b] = im[a] - xi;
-                    re[a] += xr;
-                    im[a] += xi;
-                    double nr = cr * wr - ci * wi;
-                    ci = cr * wi + ci * wr;
-                    cr = nr;
-                }
-            }
-        }
     }
 }

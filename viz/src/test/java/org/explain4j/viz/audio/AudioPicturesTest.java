@@ -20,7 +20,7 @@ class AudioPicturesTest {
             x[i] = Math.sin(i * 0.37) + 0.3 * Math.cos(i * 1.9) + (i == 5 ? 1 : 0);
             re[i] = x[i];
         }
-        Spectrogram.fft(re, im);
+        org.explain4j.core.audio.Fft.transform(re, im);
         for (int k = 0; k < n; k++) {
             double r = 0;
             double m = 0;
