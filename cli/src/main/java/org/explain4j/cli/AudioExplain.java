@@ -50,14 +50,29 @@ final class AudioExplain {
 
     /** {@code explain --audio}: runs the methods and writes the report; returns its path. */
     static Path explain(ExplainCommand c, AudioOptions opts, PrintWriter log) throws java.io.IOException {
+        String[][] imageOnly = {{"--resize", c.resize}, {"--mean", c.mean}, {"--std", c.std}, {"--channels", c.channels},
+                {"--card", c.card == null ? null : c.card.toString()}, {"--vocab", c.vocab == null ? null : c.vocab.toString()},
+                {"--layer", c.layer}, {"--overlay", c.overlay ? "" : null}, {"--shared-scale", c.sharedScale ? "" : null},
+                {"--evaluate", c.evaluate ? "" : null}, {"--heatmap", "signed".equals(c.heatmap) ? null : c.heatmap}};
+        for (String[] f : imageOnly) {
+            if (f[1] != null) {
+                throw Explain4jException.usage(f[0], f[0] + " does not apply to --audio (it is for images, token ids or "
+                        + "the metrics); leave it out");
+            }
+        }
         NamedInputs named = NamedInputs.parse(c.inputs == null ? List.of() : c.inputs,
                 c.explain == null ? List.of() : List.of(c.explain), c.batchAxes);
         try (ModelLoader.Loaded m = load(c.model, c.threads, named.firstExplained(), null);
              AudioExplanation ax = AudioExplanation.open(m, opts, given(named, m))) {
             AudioClip clip = ax.clip();
             Files.createDirectories(c.out);
-            List<String> labels = c.labels != null ? Files.readAllLines(c.labels).stream().map(String::trim)
-                    .filter(s -> !s.isEmpty()).toList() : ax.labels();
+            List<String> labels;
+            try {
+                labels = c.labels != null ? Files.readAllLines(c.labels).stream().map(String::trim)
+                        .filter(s -> !s.isEmpty()).toList() : ax.labels();
+            } catch (java.io.IOException e) {
+                throw Explain4jException.file("--labels", "--labels " + c.labels + " cannot be read: " + e.getMessage());
+            }
             Target target = ax.target(c.target);
             String explained = ax.describe(target, i -> i < labels.size() ? labels.get(i) : "class " + i);
             List<String> chosen = c.methods != null ? List.of(c.methods.split(",")) : DEFAULT_METHODS;

@@ -293,5 +293,12 @@ class AudioCliTest {
             assertThat(r.exitCode()).as("%s: %s", List.of(cases[i]), r.err()).isEqualTo(codes[i]);
             assertThat(r.err().strip()).as("one line").doesNotContain("\n").contains(expected[i]);
         }
+        CliRunner.Run e = CliRunner.run("explain", "--model", WAVE_MODEL.toString(), "--audio", clip.toString(), "--evaluate",
+                "--out", dir.resolve("e").toString());
+        assertThat(e.exitCode()).isEqualTo(2);
+        assertThat(e.err().strip()).doesNotContain("\n").contains("--evaluate does not apply to --audio");
+        CliRunner.Run n = CliRunner.run("explain", "--model", WAVE_MODEL.toString(), "--out", dir.resolve("n").toString());
+        assertThat(n.exitCode()).isEqualTo(2);
+        assertThat(n.err().strip()).contains("--input or --audio is required");
     }
 }
