@@ -108,6 +108,22 @@ class AudioCliTest {
     }
 
     @Test
+    void npyWaveform_isTakenAtTheModelsRate_andGivesWhatTheSameWavGives() {
+        float[] x = signal(800);
+        Path clip = wav("x.wav", x, 16000);
+        Path npy = dir.resolve("x.npy");
+        Npy.write(org.explain4j.core.Tensor.ofFloats(x, 1, 800), npy);
+        double[] fromWav = attribute("--model", WAVE_MODEL.toString(), "--audio", clip.toString(), "--method",
+                "input-x-gradient", "--target", "0");
+        double[] fromNpy = attribute("--model", WAVE_MODEL.toString(), "--audio", npy.toString(), "--method",
+                "input-x-gradient", "--target", "0");
+        assertThat(fromNpy).containsExactly(fromWav);
+        for (int t = 0; t < 800; t++) {
+            assertThat(fromNpy[t]).isCloseTo(w0(t) * x[t], within(1e-6));
+        }
+    }
+
+    @Test
     void stereo48kWav_isAveragedAndResampledBeforeTheModel() {
         float[] l = signal(2400);
         float[] r = new float[2400];
