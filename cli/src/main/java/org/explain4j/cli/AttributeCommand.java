@@ -38,15 +38,18 @@ public final class AttributeCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "M.onnx", description = "ONNX model file (never modified).")
     Path model;
 
-    @Option(names = "--input", required = true, paramLabel = "[NAME=]FILE",
+    @Option(names = "--input", paramLabel = "[NAME=]FILE",
             description = "Input batch, shape (N, ...), as .npy; or the explained input as an image (.png/.jpg, with --card's "
                     + "preprocessing) or a .csv table with a header, read as explain and the service read them; for a model "
-                    + "with several inputs, one --input NAME=FILE per input.")
+                    + "with several inputs, one --input NAME=FILE per input. (Or --audio.)")
     List<String> inputs;
 
     @Option(names = "--card", paramLabel = "CARD.json", description = "Model card whose image preprocessing (resize, mean, "
             + "std, channels; at the top level or under \"preprocessing\") applies to an image --input, as in explain4j serve.")
     Path card;
+
+    @CommandLine.Mixin
+    org.explain4j.cli.audio.AudioOptions audio = new org.explain4j.cli.audio.AudioOptions();
 
     @Option(names = "--explain", paramLabel = "NAME[,NAME]", description = "The model inputs to explain, each with its own "
             + "result (default: the only input, else the only floating one); the others are fed as given.")
@@ -111,6 +114,15 @@ public final class AttributeCommand implements Callable<Integer> {
         String fmt = format.toLowerCase(Locale.ROOT);
         if (!fmt.equals("npy") && !fmt.equals("json")) {
             throw Explain4jException.usage("--format", "--format '" + format + "' must be npy or json");
+        }
+        if (audio.given()) {
+            spec.commandLine().getOut().println(AudioExplain.attribute(this, audio,
+                    MethodOptions.given(spec.commandLine().getParseResult()), fmt));
+            return 0;
+        }
+        audio.refuseWithoutAudio();
+        if (inputs == null || inputs.isEmpty()) {
+            throw Explain4jException.usage("--input", "--input or --audio is required: give the input to explain");
         }
         List<String> ex = new ArrayList<>(explain);
         if (inputName != null) {

@@ -35,10 +35,13 @@ public final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "M.onnx", description = "ONNX model file.")
     Path model;
 
-    @Option(names = "--input", required = true, paramLabel = "[NAME=]FILE",
+    @Option(names = "--input", paramLabel = "[NAME=]FILE",
             description = "An image (.png/.jpg), an .npy batch, a .csv table with a header, or a .txt file of token ids; "
                     + "for a model with several inputs, the others as --input NAME=FILE.npy (fed as given).")
     List<String> inputs;
+
+    @CommandLine.Mixin
+    org.explain4j.cli.audio.AudioOptions audio = new org.explain4j.cli.audio.AudioOptions();
 
     @Option(names = "--explain", paramLabel = "NAME", description = "The model input to explain (default: the only "
             + "input, else the only floating one).")
@@ -111,6 +114,14 @@ public final class ExplainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter log = spec.commandLine().getOut();
+        if (audio.given()) {
+            log.println("report: " + AudioExplain.explain(this, audio, log).toAbsolutePath().normalize());
+            return 0;
+        }
+        audio.refuseWithoutAudio();
+        if (inputs == null || inputs.isEmpty()) {
+            throw Explain4jException.usage("--input", "--input or --audio is required: give the input to explain");
+        }
         var cardJson = ExplainInput.card(card);
         NamedInputs named = NamedInputs.parse(inputs, explain == null ? List.of() : List.of(explain), batchAxes);
         try (ModelLoader.Loaded m = ModelLoader.load(model, threads, named.firstExplained(), null)) {

@@ -30,6 +30,32 @@ public sealed interface Figure {
         }
     }
 
+    /**
+     * Pictures followed by audio players (audio reports): each sound is a WAV file embedded as a
+     * {@code data:audio/wav} URI in an {@code <audio controls>} element, so the report stays one file.
+     */
+    record Audio(java.util.List<Figure> pictures, java.util.List<Sound> sounds) implements Figure {
+        public Audio {
+            Checks.notNull(pictures, "pictures");
+            Checks.notNull(sounds, "sounds");
+            pictures = java.util.List.copyOf(pictures);
+            sounds = java.util.List.copyOf(sounds);
+            for (Figure f : pictures) {
+                if (f instanceof Audio) {
+                    throw new IllegalArgumentException("an audio figure cannot hold another audio figure");
+                }
+            }
+        }
+    }
+
+    /** A sound to play in a report: a caption and the bytes of a WAV file. */
+    record Sound(String label, byte[] wav) {
+        public Sound {
+            Checks.notNull(label, "label");
+            Checks.notNull(wav, "wav");
+        }
+    }
+
     static Figure of(BufferedImage image, String alt) {
         return new Raster(image, alt);
     }

@@ -182,16 +182,28 @@ final class ReportHtml {
     /** A wide figure keeps its natural size and scrolls sideways instead of shrinking. */
     private void figure(Figure f, boolean wide) {
         out.append(wide ? "<figure class=\"wide\">\n" : "<figure>\n");
+        if (f instanceof Figure.Audio a) {
+            a.pictures().forEach(this::figureBody);
+            for (Figure.Sound s : a.sounds()) {
+                out.append("<p class=\"sound\">").append(esc(s.label())).append("<br><audio controls preload=\"none\" src=\"")
+                        .append("data:audio/wav;base64,").append(Base64.getEncoder().encodeToString(s.wav())).append("\"></audio></p>\n");
+            }
+        } else {
+            figureBody(f);
+        }
+        out.append("</figure>\n");
+    }
+
+    private void figureBody(Figure f) {
         if (f instanceof Figure.Raster r) {
             img(Pictures.pngDataUri(r.image()), r.alt());
         } else if (f instanceof Figure.Svg s) {
             img("data:image/svg+xml;base64," + Base64.getEncoder().encodeToString(s.document().getBytes(StandardCharsets.UTF_8)),
                     s.alt());
-        } else {
-            HighlightedText t = ((Figure.Text) f).text();
+        } else if (f instanceof Figure.Text x) {
+            HighlightedText t = x.text();
             out.append(t.toHtmlFragment()).append('\n').append(t.legendHtml()).append('\n');
         }
-        out.append("</figure>\n");
     }
 
     private void img(String dataUri, String alt) {
@@ -212,7 +224,7 @@ final class ReportHtml {
         if (t instanceof Target.PerExample p) {
             return "classes " + Arrays.toString(p.indices()) + " (one per example)";
         }
-        return "weighting " + Arrays.toString(((Target.Weighting) t).weights());
+        return "weighting " + list(((Target.Weighting) t).weights());
     }
 
     private static String options(Map<String, Object> options) {
