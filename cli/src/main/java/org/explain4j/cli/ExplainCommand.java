@@ -35,7 +35,7 @@ public final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "M.onnx", description = "ONNX model file.")
     Path model;
 
-    @Option(names = "--input", required = true, paramLabel = "[NAME=]FILE",
+    @Option(names = "--input", paramLabel = "[NAME=]FILE",
             description = "An image (.png/.jpg), an .npy batch, a .csv table with a header, or a .txt file of token ids; "
                     + "for a model with several inputs, the others as --input NAME=FILE.npy (fed as given).")
     List<String> inputs;
@@ -108,10 +108,24 @@ public final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "Stack traces with errors.")
     boolean verbose;
 
+    /** Raw text through a tokenizer (--tokenizer, --text, --similar-to, ...): see TextExplainer. */
+    @CommandLine.Mixin
+    org.explain4j.cli.text.TextArgs text = new org.explain4j.cli.text.TextArgs();
+
     @Override
     public Integer call() throws IOException {
         PrintWriter log = spec.commandLine().getOut();
         var cardJson = ExplainInput.card(card);
+        if (text.active()) {
+            List<String> names = labels != null ? readLines(labels) : cardJson.map(ExplainCommand::cardLabels).orElse(List.of());
+            String pooling = cardJson.filter(c -> c.has("pooling")).map(c -> c.get("pooling").asText()).orElse(null);
+            Path report = new TextExplainer(text, model, out, quiet, threads, names, batchSize).run(methods, target, pooling, log);
+            log.println("report: " + report.toAbsolutePath().normalize());
+            return 0;
+        }
+        if (inputs == null || inputs.isEmpty()) {
+            throw Explain4jException.usage("--input", "explain needs --input FILE (or --tokenizer with --text for raw text)");
+        }
         NamedInputs named = NamedInputs.parse(inputs, explain == null ? List.of() : List.of(explain), batchAxes);
         try (ModelLoader.Loaded m = ModelLoader.load(model, threads, named.firstExplained(), null)) {
             String explained = m.signature().inputName();
