@@ -316,6 +316,7 @@ final class TextExplainer {
         private final List<String> methods;
         private final PrintWriter log;
         private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        private double[] outputValues = new double[0];
 
         Session(TextTokenizer tok, Inputs in, String embedding, long pad, OptionalLong maskId, String baselineKind,
                 String features, List<String> methods, PrintWriter log) {
@@ -348,7 +349,9 @@ final class TextExplainer {
                 double[][] probs = Explainer.probabilities(logits);
                 List<TopPredictions> preds = new ArrayList<>();
                 List<String> outputs = new ArrayList<>();
+                outputValues = new double[texts.size()];
                 for (int n = 0; n < texts.size(); n++) {
+                    outputValues[n] = logits.getDouble(n * logits.dim(1) + targets[n]);
                     preds.add(new TopPredictions("#" + n, top(probs[n], 3)));
                     outputs.add(String.format(Locale.ROOT, "%s (logit %.4g, p=%.3f)", label(targets[n]),
                             logits.getDouble(n * logits.dim(1) + targets[n]), probs[n][targets[n]]));
@@ -388,8 +391,10 @@ final class TextExplainer {
                 Tensor cos = Explainer.forward(sim, ba.ids(), FedInputs.of(fa));
                 List<TopPredictions> preds = new ArrayList<>();
                 List<String> outputs = new ArrayList<>();
+                outputValues = new double[n];
                 for (int i = 0; i < n; i++) {
                     double c = cos.getDouble(i);
+                    outputValues[i] = c;
                     preds.add(new TopPredictions("#" + i, List.of(new Prediction("cosine similarity " + String.format(
                             Locale.ROOT, "%.4f", c), Math.max(0, Math.min(1, c))))));
                     outputs.add(String.format(Locale.ROOT, "cosine similarity %.4f", c));
@@ -661,6 +666,7 @@ final class TextExplainer {
                     e.put("example", n);
                     e.put("text", tt.text());
                     e.put("output", outputs.get(n));
+                    e.put("output_value", outputValues[n]);
                     e.put("truncated", tt.truncated());
                     ArrayNode toks = e.putArray("tokens");
                     for (int j = 0; j < tt.size(); j++) {

@@ -31,7 +31,7 @@ public record TokenizedText(String text, List<Token> tokens, boolean truncated) 
     public record Token(String piece, long id, long typeId, boolean special, int word, int start, int end) {
     }
 
-    /** A word: consecutive tokens with the same word index, and its span. */
+    /** A word: consecutive tokens with the same word index, and its span (combining marks after it included). */
     public record Word(int index, int firstToken, int tokenCount, int start, int end) {
     }
 
@@ -74,10 +74,28 @@ public record TokenizedText(String text, List<Token> tokens, boolean truncated) 
                 end = Math.max(end, tokens.get(j).end());
                 j++;
             }
-            out.add(new Word(out.size(), i, j - i, t.start(), end));
+            out.add(new Word(out.size(), i, j - i, t.start(), withMarks(end)));
             i = j;
         }
         return out;
+    }
+
+    /**
+     * {@code end} moved past combining marks that follow it: a normaliser that strips accents
+     * drops a combining accent from every token's span, but it belongs to the word it decorates.
+     */
+    private int withMarks(int end) {
+        int count = text.codePointCount(0, text.length());
+        int e = end;
+        while (e < count) {
+            int type = Character.getType(text.codePointAt(text.offsetByCodePoints(0, e)));
+            if (type != Character.NON_SPACING_MARK && type != Character.ENCLOSING_MARK
+                    && type != Character.COMBINING_SPACING_MARK) {
+                break;
+            }
+            e++;
+        }
+        return e;
     }
 
     /** The original text of {@code w}. */
