@@ -395,8 +395,6 @@ final class TextExplainer {
                 for (int i = 0; i < n; i++) {
                     double c = cos.getDouble(i);
                     outputValues[i] = c;
-                    preds.add(new TopPredictions("#" + i, List.of(new Prediction("cosine similarity " + String.format(
-                            Locale.ROOT, "%.4f", c), Math.max(0, Math.min(1, c))))));
                     outputs.add(String.format(Locale.ROOT, "cosine similarity %.4f", c));
                 }
                 return explain(List.of(a, bside), ba, Target.of(0), preds, outputs, proto, bytes,
@@ -727,6 +725,9 @@ final class TextExplainer {
             for (int n = 0; n < sides.get(0).texts().size(); n++) {
                 summary.append(n == 0 ? "" : "; ").append(sides.size() > 1 ? "A" : "text").append(" #").append(n)
                         .append(": \"").append(sides.get(0).texts().get(n).text()).append("\"");
+                if (other != null) {
+                    summary.append(String.format(Locale.ROOT, " (cosine similarity to B %.4f)", outputValues[n]));
+                }
             }
             if (other != null) {
                 summary.append("; B: \"").append(other.text()).append("\"");
@@ -877,7 +878,7 @@ final class TextExplainer {
                     for (int i = 0; i < w.length; i++) {
                         w[i] = max > 0 ? w[i] / max : 0;
                     }
-                    lines.add(new TextPicture.Line(r.method().replace("layer-", "") + (s.tag().isEmpty() ? "" : " " + s.tag()),
+                    lines.add(new TextPicture.Line(r.method() + (s.tag().isEmpty() ? "" : " " + s.tag()),
                             wordTexts(s.texts().get(0)), w));
                 }
             }

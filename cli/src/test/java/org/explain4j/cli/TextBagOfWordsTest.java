@@ -57,7 +57,8 @@ class TextBagOfWordsTest {
 
     @Test
     void wordLevelShapley_withTheMaskBaseline_equalsTheKnownValues() throws IOException {
-        JsonNode result = explain("mask", "words", "kernel-shap,feature-ablation,shapley-value-sampling");
+        JsonNode result = explain("mask", "words",
+                "kernel-shap,feature-ablation,shapley-value-sampling,layer-integrated-gradients,layer-gradient-x-activation");
         JsonNode cases = cases();
         assertThat(result.get("examples").size()).isEqualTo(cases.size());
         for (int n = 0; n < cases.size(); n++) {
@@ -66,6 +67,12 @@ class TextBagOfWordsTest {
             for (String m : List.of("kernel-shap", "feature-ablation", "shapley-value-sampling")) {
                 double[] words = doubles(e.get("methods").get(m).get("words"));
                 assertThat(words).as(m + " on '" + e.get("text").asText() + "'").containsExactly(expected, within(1e-5));
+            }
+            // at the embedding output (N, T, 2) the logit is a plain sum, so integrated gradients from the [PAD]
+            // reference (W = 0) and gradient x activation both give each token its own weight, summed over the hidden axis
+            double[] own = doubles(cases.get(n).get("expected_words").get("pad"));
+            for (String m : List.of("layer-integrated-gradients", "layer-gradient-x-activation")) {
+                assertThat(doubles(e.get("methods").get(m).get("words"))).as(m).containsExactly(own, within(1e-5));
             }
             // efficiency: the words sum to f(x) - f(every word masked)
             double sum = 0;

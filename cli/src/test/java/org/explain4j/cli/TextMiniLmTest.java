@@ -47,7 +47,12 @@ class TextMiniLmTest {
     }
 
     static Path copy(String resource, String name) throws IOException {
-        Path p = dir.resolve(name);
+        return copyTo(dir, resource, name);
+    }
+
+    /** Copies a test-classpath resource (the MiniLM jar's files) to {@code folder/name}. */
+    static Path copyTo(Path folder, String resource, String name) throws IOException {
+        Path p = folder.resolve(name);
         try (InputStream in = TextMiniLmTest.class.getResourceAsStream(resource)) {
             assertThat(in).as(resource + " on the test classpath").isNotNull();
             Files.copy(in, p);

@@ -33,7 +33,7 @@ public final class TextPicture {
         }
     }
 
-    private static final int LABEL_WIDTH = 150;
+    private static final int LABEL_WIDTH = 215;
     private static final int PAD = 12;
     private static final int ROW = 30;
 
