@@ -5,12 +5,6 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.awt.Color;
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -29,6 +23,10 @@ import java.util.OptionalLong;
 import org.explain4j.cli.text.AttentionRollout;
 import org.explain4j.cli.text.DeletionModel;
 import org.explain4j.cli.text.TextArgs;
+import org.explain4j.cli.text.TextFigures;
+import org.explain4j.cli.text.TextJson;
+import org.explain4j.cli.text.TextResult;
+import org.explain4j.cli.text.TextSide;
 import org.explain4j.cli.text.TextTokenizer;
 import org.explain4j.cli.text.TokenizedText;
 import org.explain4j.core.Attribution;
@@ -50,17 +48,11 @@ import org.explain4j.core.model.Model;
 import org.explain4j.onnx.OnnxModel;
 import org.explain4j.onnx.text.TextGraphs;
 import org.explain4j.viz.Figure;
-import org.explain4j.viz.HighlightedText;
 import org.explain4j.viz.HtmlReport;
 import org.explain4j.viz.MethodSection;
-import org.explain4j.viz.Normalization;
 import org.explain4j.viz.Pictures;
 import org.explain4j.viz.Prediction;
-import org.explain4j.viz.Scale;
-import org.explain4j.viz.SignMode;
-import org.explain4j.viz.TextOptions;
 import org.explain4j.viz.TopPredictions;
-import org.explain4j.viz.text.TextPicture;
 import org.explain4j.viz.text.TokenMatrixPicture;
 
 /**
@@ -75,14 +67,6 @@ final class TextExplainer {
     static final List<String> DEFAULT_METHODS = List.of("layer-integrated-gradients", "layer-gradient-x-activation",
             "deeplift", "lrp", "kernel-shap", "lime", "feature-ablation");
 
-    /** One explained side: texts A (the inputs), or text B (the --similar-to text) against each A. */
-    record Side(String name, List<TokenizedText> texts, Tensor ids, FedInputs fed, Model model, String tag) {
-    }
-
-    /** One method's per-token and per-word values, per side and example. */
-    record Result(String method, Attribution attribution, Map<String, List<double[]>> tokens,
-                  Map<String, List<double[]>> words) {
-    }
 
     private final TextArgs args;
     private final Path modelPath;
@@ -315,7 +299,6 @@ final class TextExplainer {
         private final String features;
         private final List<String> methods;
         private final PrintWriter log;
-        private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         private double[] outputValues = new double[0];
 
         Session(TextTokenizer tok, Inputs in, String embedding, long pad, OptionalLong maskId, String baselineKind,
@@ -356,7 +339,7 @@ final class TextExplainer {
                     outputs.add(String.format(Locale.ROOT, "%s (logit %.4g, p=%.3f)", label(targets[n]),
                             logits.getDouble(n * logits.dim(1) + targets[n]), probs[n][targets[n]]));
                 }
-                Side a = new Side("text", texts, b.ids(), fed, m, "");
+                TextSide a = new TextSide("text", texts, b.ids(), fed, m, "");
                 return explain(List.of(a), b, Target.of(targets), preds, outputs, proto, bytes,
                         "target: " + (target == null ? "the predicted class of each text" : "class " + target), null);
             }
@@ -382,12 +365,12 @@ final class TextExplainer {
                 Batch bRep = bb.repeat(n);
                 Map<String, Tensor> fb = bRep.fed(in);
                 fb.put(TextGraphs.REFERENCE, unitRows(ea));
-                Side a = new Side("A", texts, ba.ids(), FedInputs.of(fa), sim, "A");
+                TextSide a = new TextSide("A", texts, ba.ids(), FedInputs.of(fa), sim, "A");
                 List<TokenizedText> bs = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
                     bs.add(other);
                 }
-                Side bside = new Side("B", bs, bRep.ids(), FedInputs.of(fb), sim, "B");
+                TextSide bside = new TextSide("B", bs, bRep.ids(), FedInputs.of(fb), sim, "B");
                 Tensor cos = Explainer.forward(sim, ba.ids(), FedInputs.of(fa));
                 List<TopPredictions> preds = new ArrayList<>();
                 List<String> outputs = new ArrayList<>();
@@ -403,9 +386,9 @@ final class TextExplainer {
             }
         }
 
-        private Path explain(List<Side> sides, Batch bA, Target target, List<TopPredictions> preds, List<String> outputs,
+        private Path explain(List<TextSide> sides, Batch bA, Target target, List<TopPredictions> preds, List<String> outputs,
                              ModelProto proto, byte[] bytes, String targetLine, TokenizedText other) {
-            List<Result> results = new ArrayList<>();
+            List<TextResult> results = new ArrayList<>();
             log.printf("%-28s %4s %12s %10s %12s%n", "method", "side", "model evals", "ms", "max |gap|");
             for (String name : methods) {
                 MethodSpec spec = MethodCatalog.get(name);
@@ -413,7 +396,7 @@ final class TextExplainer {
                 Map<String, List<double[]>> words = new LinkedHashMap<>();
                 Attribution first = null;
                 try {
-                    for (Side s : sides) {
+                    for (TextSide s : sides) {
                         Attribution at = runOne(spec, s, target);
                         first = first == null ? at : first;
                         String key = s.tag();
@@ -422,7 +405,7 @@ final class TextExplainer {
                         tokens.put(key, perToken);
                         List<double[]> perWord = new ArrayList<>();
                         for (int n = 0; n < s.texts().size(); n++) {
-                            perWord.add(wordValues(s.texts().get(n), perToken.get(n)));
+                            perWord.add(TextFigures.wordValues(s.texts().get(n), perToken.get(n)));
                         }
                         words.put(key, perWord);
                         log.printf("%-28s %4s %12d %10.1f %12s%n", name, key.isEmpty() ? "-" : key,
@@ -433,14 +416,20 @@ final class TextExplainer {
                     log.printf("%-28s skipped: %s%n", name, Main.oneLine(e.getMessage()));
                     continue;
                 }
-                results.add(new Result(name, first, tokens, words));
+                results.add(new TextResult(name, first, tokens, words));
             }
             Map<String, List<AttentionRollout.Result>> rollouts = rollouts(bytes, proto, sides);
-            writeJson(sides, results, rollouts, outputs, targetLine);
+            Map<String, String> header = new LinkedHashMap<>();
+            header.put("model", modelPath.toString());
+            header.put("tokenizer", args.tokenizer.toString());
+            header.put("target", targetLine);
+            header.put("perturbation_baseline", baselineKind);
+            header.put("perturbation_features", features);
+            TextJson.write(out.resolve("text.json"), header, sides, results, rollouts, outputs, outputValues);
             return report(sides, results, rollouts, preds, targetLine, other);
         }
 
-        private Attribution runOne(MethodSpec spec, Side s, Target target) {
+        private Attribution runOne(MethodSpec spec, TextSide s, Target target) {
             Map<String, String> p = new LinkedHashMap<>();
             String prefix = spec.name() + (s.tag().isEmpty() ? "" : "." + s.tag());
             boolean perturbation = spec.family() == Family.PERTURBATION;
@@ -483,11 +472,11 @@ final class TextExplainer {
         }
 
         /** Ids with every non-special token replaced by the pad id: the reference of the gradient methods. */
-        private Tensor padBaseline(Side s) {
+        private Tensor padBaseline(TextSide s) {
             return replaced(s, pad);
         }
 
-        private Tensor perturbationBaseline(Side s) {
+        private Tensor perturbationBaseline(TextSide s) {
             long v = switch (baselineKind) {
                 case "mask" -> maskId.getAsLong();
                 case "delete" -> DeletionModel.DELETED;
@@ -497,7 +486,7 @@ final class TextExplainer {
         }
 
         /** The ids with {@code value} at every non-special token, special tokens and padding kept. */
-        private Tensor replaced(Side s, long value) {
+        private Tensor replaced(TextSide s, long value) {
             long[] ids = s.ids().toLongArray();
             int t = s.ids().dim(1);
             for (int n = 0; n < s.texts().size(); n++) {
@@ -515,7 +504,7 @@ final class TextExplainer {
          * Feature groups per example: one per word (or token) numbered from 0 in text order; special
          * tokens and padding share the last group, whose baseline is the input itself (kept).
          */
-        private Tensor featureMask(Side s) {
+        private Tensor featureMask(TextSide s) {
             int t = s.ids().dim(1);
             long[] g = new long[s.texts().size() * t];
             for (int n = 0; n < s.texts().size(); n++) {
@@ -538,7 +527,7 @@ final class TextExplainer {
          * Per-token values of example n: layer results summed over the hidden size; group results
          * (perturbation) divided evenly among the group's tokens so that a word's tokens sum to its value.
          */
-        private List<double[]> perToken(MethodSpec spec, Attribution a, Side s) {
+        private List<double[]> perToken(MethodSpec spec, Attribution a, TextSide s) {
             Tensor v = a.values();
             int[] sh = v.shape();
             int t = sh[1];
@@ -579,7 +568,7 @@ final class TextExplainer {
         }
 
         /** Per layer, the Softmax outputs of each side's texts, rolled out. */
-        private Map<String, List<AttentionRollout.Result>> rollouts(byte[] bytes, ModelProto proto, List<Side> sides) {
+        private Map<String, List<AttentionRollout.Result>> rollouts(byte[] bytes, ModelProto proto, List<TextSide> sides) {
             Map<String, List<AttentionRollout.Result>> r = new LinkedHashMap<>();
             List<String> soft = TextGraphs.softmaxOutputs(proto);
             if (soft.isEmpty()) {
@@ -588,7 +577,7 @@ final class TextExplainer {
             byte[] withSoft = TextGraphs.withOutputs(proto, soft);
             try (OrtSession.SessionOptions so = new OrtSession.SessionOptions();
                  OrtSession session = OnnxModel.environment().createSession(withSoft, so)) {
-                for (Side s : sides) {
+                for (TextSide s : sides) {
                     List<TokenizedText> texts = s.tag().equals("B") ? s.texts().subList(0, 1) : s.texts();
                     Batch b = Batch.of(texts, pad);
                     List<Tensor> probs = softmaxes(session, b, soft);
@@ -641,84 +630,7 @@ final class TextExplainer {
             }
         }
 
-        private void writeJson(List<Side> sides, List<Result> results, Map<String, List<AttentionRollout.Result>> rollouts,
-                               List<String> outputs, String targetLine) {
-            ObjectNode root = json.createObjectNode();
-            root.put("format", "explain4j.text");
-            root.put("version", 1);
-            root.put("model", modelPath.toString());
-            root.put("tokenizer", args.tokenizer.toString());
-            root.put("target", targetLine);
-            root.put("offsets", "start/end: Unicode code points of the original text (Python str indices); "
-                    + "start_utf16/end_utf16: UTF-16 code units (Java, JavaScript); -1 for special tokens");
-            root.put("token_values", "layer methods: summed over the hidden size; perturbation methods: the group's "
-                    + "value split evenly over its tokens");
-            root.put("perturbation_baseline", baselineKind);
-            root.put("perturbation_features", features);
-            ArrayNode ex = root.putArray("examples");
-            for (Side s : sides) {
-                for (int n = 0; n < s.texts().size(); n++) {
-                    TokenizedText tt = s.texts().get(n);
-                    ObjectNode e = ex.addObject();
-                    e.put("side", s.name());
-                    e.put("example", n);
-                    e.put("text", tt.text());
-                    e.put("output", outputs.get(n));
-                    e.put("output_value", outputValues[n]);
-                    e.put("truncated", tt.truncated());
-                    ArrayNode toks = e.putArray("tokens");
-                    for (int j = 0; j < tt.size(); j++) {
-                        TokenizedText.Token k = tt.tokens().get(j);
-                        ObjectNode o = toks.addObject();
-                        o.put("token", k.piece());
-                        o.put("id", k.id());
-                        o.put("special", k.special());
-                        o.put("word", k.special() ? -1 : tt.wordOfToken()[j]);
-                        o.put("start", k.start());
-                        o.put("end", k.end());
-                        o.put("start_utf16", tt.utf16Start(j));
-                        o.put("end_utf16", tt.utf16End(j));
-                        o.put("text", tt.surface(j));
-                    }
-                    ArrayNode ws = e.putArray("words");
-                    for (TokenizedText.Word w : tt.words()) {
-                        ObjectNode o = ws.addObject();
-                        o.put("text", tt.surface(w));
-                        o.put("start", w.start());
-                        o.put("end", w.end());
-                        o.put("first_token", w.firstToken());
-                        o.put("token_count", w.tokenCount());
-                    }
-                    ObjectNode ms = e.putObject("methods");
-                    for (Result r : results) {
-                        ObjectNode m = ms.putObject(r.method());
-                        double[] tv = r.tokens().get(s.tag()).get(n);
-                        ArrayNode ta = m.putArray("tokens");
-                        for (double v : tv) {
-                            ta.add(v);
-                        }
-                        ArrayNode wa = m.putArray("words");
-                        for (double v : r.words().get(s.tag()).get(n)) {
-                            wa.add(v);
-                        }
-                    }
-                    List<AttentionRollout.Result> ro = rollouts.get(s.tag());
-                    if (ro != null && n < ro.size()) {
-                        ArrayNode first = e.putArray("attention_rollout_first_token");
-                        for (double v : ro.get(n).last()[0]) {
-                            first.add(v);
-                        }
-                    }
-                }
-            }
-            try {
-                json.writeValue(out.resolve("text.json").toFile(), root);
-            } catch (IOException e) {
-                throw Explain4jException.file("--out", "--out " + out + ": text.json cannot be written: " + e.getMessage());
-            }
-        }
-
-        private Path report(List<Side> sides, List<Result> results, Map<String, List<AttentionRollout.Result>> rollouts,
+        private Path report(List<TextSide> sides, List<TextResult> results, Map<String, List<AttentionRollout.Result>> rollouts,
                             List<TopPredictions> preds, String targetLine, TokenizedText other) {
             HtmlReport.Builder report = HtmlReport.builder("explain4j report: " + modelPath.getFileName());
             StringBuilder summary = new StringBuilder();
@@ -736,36 +648,15 @@ final class TextExplainer {
                     + "; perturbation: " + features + " replaced by " + baselineKind + ")");
             preds.forEach(report::addPredictions);
             if (!results.isEmpty()) {
-                BufferedImage overview = overview(sides, results);
+                BufferedImage overview = TextFigures.overview(sides, results);
                 Pictures.writePng(overview, out.resolve("overview.png"));
                 report.overview(Figure.of(overview, "every method, words of example #0, each method scaled to its "
                         + "largest |word| value"));
             }
-            for (Result r : results) {
-                List<TextPicture.Line> lines = new ArrayList<>();
-                List<Double> all = new ArrayList<>();
-                for (Side s : sides) {
-                    int count = s.tag().equals("B") ? 1 : s.texts().size();
-                    for (int n = 0; n < count; n++) {
-                        TokenizedText tt = s.texts().get(n);
-                        String lab = (s.tag().isEmpty() ? "" : s.tag() + " ") + "#" + n;
-                        double[] tv = r.tokens().get(s.tag()).get(n);
-                        double[] wv = r.words().get(s.tag()).get(n);
-                        lines.add(new TextPicture.Line(lab + " tokens", pieces(tt), tv));
-                        lines.add(new TextPicture.Line(lab + " words", wordTexts(tt), wv));
-                        for (double v : tv) {
-                            all.add(v);
-                        }
-                        for (double v : wv) {
-                            all.add(v);
-                        }
-                    }
-                }
-                Scale scale = Normalization.defaults().withClipPercentile(100.0)
-                        .scaleFor(all.stream().mapToDouble(Double::doubleValue).toArray());
-                BufferedImage img = TextPicture.render(r.method() + ": per token and per word", lines, scale, 1000);
+            for (TextResult r : results) {
+                BufferedImage img = TextFigures.methodPicture(r, sides);
                 Pictures.writePng(img, out.resolve(r.method() + ".png"));
-                writeHtml(r, sides);
+                writeText(out.resolve(r.method() + ".html"), TextFigures.methodHtml(r, sides));
                 String cmd = command(r.method());
                 report.addSection(new MethodSection(r.method(), MethodCatalog.get(r.method()).description()
                         + description(r.method()), Figure.of(img, r.method() + ": tokens and words"), r.attribution(), cmd));
@@ -790,11 +681,11 @@ final class TextExplainer {
                     + "token" : "") + ". A word is the sum of its tokens.";
         }
 
-        private void rolloutSection(HtmlReport.Builder report, List<Side> sides,
+        private void rolloutSection(HtmlReport.Builder report, List<TextSide> sides,
                                     Map<String, List<AttentionRollout.Result>> rollouts) {
             List<BufferedImage> pics = new ArrayList<>();
             Tensor values = null;
-            for (Side s : sides) {
+            for (TextSide s : sides) {
                 List<AttentionRollout.Result> ro = rollouts.get(s.tag());
                 if (ro == null || ro.isEmpty()) {
                     continue;
@@ -802,7 +693,7 @@ final class TextExplainer {
                 AttentionRollout.Result r0 = ro.get(0);
                 TokenizedText tt = s.texts().get(0);
                 String side = s.tag().isEmpty() ? "" : s.tag() + " ";
-                List<String> tokens = pieces(tt);
+                List<String> tokens = TextFigures.pieces(tt);
                 int cell = tokens.size() > 24 ? 12 : 18;
                 pics.add(TokenMatrixPicture.render(side + "#0 rolled out over " + r0.rollout().size() + " layers", tokens,
                         r0.last(), cell));
@@ -822,7 +713,7 @@ final class TextExplainer {
             if (pics.isEmpty()) {
                 return;
             }
-            BufferedImage img = tile(pics, 1000);
+            BufferedImage img = TextFigures.tile(pics, 1000);
             Pictures.writePng(img, out.resolve("attention-rollout.png"));
             Attribution a = new Attribution("attention-rollout", values, Target.of(0),
                     Map.of("head-fusion", "mean", "residual", 0.5), OptionalLong.empty(),
@@ -833,57 +724,8 @@ final class TextExplainer {
                     + "the Softmax outputs of every layer: heads averaged, 0.5 A + 0.5 I for the residual, rows "
                     + "renormalised, layers multiplied from the first up. Row i: how much of token i's final "
                     + "representation flows from each token. Not an attribution to the target: it ignores the "
-                    + "value vectors and the head.", Figure.of(img, "attention rollout and per-layer attention"),
-                    a, command("layer-integrated-gradients").replace("--methods layer-integrated-gradients",
-                    "--methods layer-integrated-gradients (the rollout comes with every text run)")));
-        }
-
-        private void writeHtml(Result r, List<Side> sides) {
-            StringBuilder b = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
-                    .append(esc(r.method())).append("</title></head>\n<body style=\"font-family:sans-serif;max-width:60em;"
-                            + "margin:2em auto\">\n<h1>").append(esc(r.method())).append("</h1>\n");
-            for (Side s : sides) {
-                int count = s.tag().equals("B") ? 1 : s.texts().size();
-                for (int n = 0; n < count; n++) {
-                    TokenizedText tt = s.texts().get(n);
-                    String lab = (s.tag().isEmpty() ? "" : s.tag() + " ") + "#" + n;
-                    TextOptions opts = TextOptions.defaults();
-                    HighlightedText words = HighlightedText.of(wordTexts(tt), r.words().get(s.tag()).get(n), opts);
-                    HighlightedText tokens = HighlightedText.of(pieces(tt), r.tokens().get(s.tag()).get(n), opts);
-                    b.append("<h2>").append(esc(lab)).append(" words</h2>\n").append(words.toHtmlFragment()).append('\n')
-                            .append(words.legendHtml()).append('\n')
-                            .append("<h2>").append(esc(lab)).append(" tokens</h2>\n").append(tokens.toHtmlFragment())
-                            .append('\n').append(tokens.legendHtml()).append('\n');
-                }
-            }
-            b.append("</body></html>\n");
-            try {
-                Files.writeString(out.resolve(r.method() + ".html"), b, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw Explain4jException.file("--out", "--out " + out + " cannot be written: " + Main.oneLine(e.getMessage()));
-            }
-        }
-
-        private BufferedImage overview(List<Side> sides, List<Result> results) {
-            List<TextPicture.Line> lines = new ArrayList<>();
-            for (Result r : results) {
-                double max = 0;
-                for (Side s : sides) {
-                    for (double v : r.words().get(s.tag()).get(0)) {
-                        max = Math.max(max, Math.abs(v));
-                    }
-                }
-                for (Side s : sides) {
-                    double[] w = r.words().get(s.tag()).get(0).clone();
-                    for (int i = 0; i < w.length; i++) {
-                        w[i] = max > 0 ? w[i] / max : 0;
-                    }
-                    lines.add(new TextPicture.Line(r.method() + (s.tag().isEmpty() ? "" : " " + s.tag()),
-                            wordTexts(s.texts().get(0)), w));
-                }
-            }
-            return TextPicture.render("Which words drove the output? (example #0)", lines, Scale.of(SignMode.SIGNED, 1.0),
-                    1000);
+                    + "value vectors and the head. Every text run computes it; the command below is the cheapest.", Figure.of(img, "attention rollout and per-layer attention"),
+                    a, command("layer-gradient-x-activation")));
         }
 
         private String command(String method) {
@@ -923,26 +765,6 @@ final class TextExplainer {
             }
             return o;
         }
-    }
-
-    /** A word's value: the sum of its tokens' values. */
-    static double[] wordValues(TokenizedText tt, double[] perToken) {
-        List<TokenizedText.Word> ws = tt.words();
-        double[] w = new double[ws.size()];
-        for (TokenizedText.Word x : ws) {
-            for (int k = 0; k < x.tokenCount(); k++) {
-                w[x.index()] += perToken[x.firstToken() + k];
-            }
-        }
-        return w;
-    }
-
-    static List<String> pieces(TokenizedText tt) {
-        return tt.tokens().stream().map(TokenizedText.Token::piece).toList();
-    }
-
-    static List<String> wordTexts(TokenizedText tt) {
-        return tt.words().stream().map(tt::surface).toList();
     }
 
     private static float[][] rows(Tensor t) {
@@ -986,36 +808,12 @@ final class TextExplainer {
         return Tensor.ofFloats(v, n, d);
     }
 
-    private static BufferedImage tile(List<BufferedImage> pics, int width) {
-        int x = 0;
-        int y = 0;
-        int rowH = 0;
-        List<int[]> at = new ArrayList<>();
-        int maxW = 0;
-        for (BufferedImage p : pics) {
-            if (x > 0 && x + p.getWidth() > width) {
-                x = 0;
-                y += rowH + 8;
-                rowH = 0;
-            }
-            at.add(new int[] {x, y});
-            x += p.getWidth() + 8;
-            maxW = Math.max(maxW, x);
-            rowH = Math.max(rowH, p.getHeight());
+    private void writeText(Path file, CharSequence text) {
+        try {
+            Files.writeString(file, text, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw Explain4jException.file("--out", "--out " + out + " cannot be written: " + Main.oneLine(e.getMessage()));
         }
-        BufferedImage img = new BufferedImage(Math.max(1, maxW), y + rowH, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, img.getWidth(), img.getHeight());
-        for (int i = 0; i < pics.size(); i++) {
-            g.drawImage(pics.get(i), at.get(i)[0], at.get(i)[1], null);
-        }
-        g.dispose();
-        return img;
-    }
-
-    private static String esc(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
     private static String maxAbs(double[] v) {
