@@ -117,6 +117,10 @@ public final class ExplainCommand implements Callable<Integer> {
         PrintWriter log = spec.commandLine().getOut();
         var cardJson = ExplainInput.card(card);
         if (text.active()) {
+            if (inputs != null && !inputs.isEmpty()) {
+                throw Explain4jException.usage("--input", "give either --input or raw text (--tokenizer with --text or "
+                        + "--text-file), not both");
+            }
             List<String> names = labels != null ? readLines(labels) : cardJson.map(ExplainCommand::cardLabels).orElse(List.of());
             String pooling = cardJson.filter(c -> c.has("pooling")).map(c -> c.get("pooling").asText()).orElse(null);
             Path report = new TextExplainer(text, model, out, quiet, threads, names, batchSize).run(methods, target, pooling, log);

@@ -60,6 +60,12 @@ class TextCliErrorsTest {
     }
 
     @Test
+    void inputAndTextTogether() {
+        oneLine(explain("--input", DIR.resolve("bow_weights.npy").toString(), "--tokenizer",
+                DIR.resolve("bow_tokenizer.json").toString(), "--text", "good"), 2, "--input", "not both");
+    }
+
+    @Test
     void explainWithoutAnyInput() {
         oneLine(explain(), 2, "--input", "--tokenizer");
     }
