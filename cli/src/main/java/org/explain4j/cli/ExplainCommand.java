@@ -123,7 +123,9 @@ public final class ExplainCommand implements Callable<Integer> {
             }
             List<String> names = labels != null ? readLines(labels) : cardJson.map(ExplainCommand::cardLabels).orElse(List.of());
             String pooling = cardJson.filter(c -> c.has("pooling")).map(c -> c.get("pooling").asText()).orElse(null);
-            Path report = new TextExplainer(text, model, out, quiet, threads, names, batchSize).run(methods, target, pooling, log);
+            String lay = layer != null ? layer : cardJson.filter(c -> c.has("layer")).map(c -> c.get("layer").asText()).orElse(null);
+            Path report = new TextExplainer(text, model, out, quiet, threads, names, batchSize)
+                    .run(methods, target, lay, pooling, log);
             log.println("report: " + report.toAbsolutePath().normalize());
             return 0;
         }

@@ -109,7 +109,11 @@ final class TextExplainer {
         return t;
     }
 
-    Path run(String methods, String target, String pooling, PrintWriter log) {
+    /**
+     * Runs the methods and writes the report; {@code layer} (may be null: the word-embedding output)
+     * is the tensor the layer, DeepLIFT and LRP methods attribute to, {@code pooling} the card's.
+     */
+    Path run(String methods, String target, String layer, String pooling, PrintWriter log) {
         if (args.tokenizer == null) {
             throw Explain4jException.usage("--tokenizer", "--text needs --tokenizer tokenizer.json (the model's Hugging "
                     + "Face tokenizer)");
@@ -133,9 +137,9 @@ final class TextExplainer {
         ModelProto proto = TextGraphs.parse(bytes);
         try (TextTokenizer tok = TextTokenizer.open(args.tokenizer, args.maxLength)) {
             Inputs in = Inputs.of(proto);
-            String embedding = TextGraphs.wordEmbedding(proto, in.ids).orElseThrow(() -> Explain4jException.unsupported(
-                    "--model", "no word-embedding lookup (a Gather of an initializer by '" + in.ids + "') in the model; "
-                            + "text needs a token model"));
+            String embedding = layer != null ? layer : TextGraphs.wordEmbedding(proto, in.ids).orElseThrow(() ->
+                    Explain4jException.unsupported("--model", "no word-embedding lookup (a Gather of an initializer by '"
+                            + in.ids + "') in the model; give the layer to attribute to with --layer NAME"));
             long pad = tok.id("[PAD]").orElse(tok.id("<pad>").orElse(0));
             OptionalLong maskId = tok.id("[MASK]").isPresent() ? tok.id("[MASK]") : tok.id("<mask>");
             String baselineKind = args.tokenBaseline != null ? args.tokenBaseline.toLowerCase(Locale.ROOT)
@@ -165,7 +169,7 @@ final class TextExplainer {
                         + "(N, T, D)); this model outputs classes: leave --similar-to out");
             }
             Files.createDirectories(out);
-            Session s = new Session(tok, in, embedding, pad, maskId, baselineKind, features, chosen, log);
+            Session s = new Session(tok, in, embedding, layer != null, pad, maskId, baselineKind, features, chosen, log);
             return embeddingModel ? s.similarity(bytes, proto, a, tok.encode(args.similarTo), poolingOf(pooling))
                     : s.classifier(bytes, proto, a, target);
         } catch (IOException e) {
@@ -293,6 +297,7 @@ final class TextExplainer {
         private final TextTokenizer tok;
         private final Inputs in;
         private final String embedding;
+        private final boolean layerGiven;
         private final long pad;
         private final OptionalLong maskId;
         private final String baselineKind;
@@ -301,11 +306,12 @@ final class TextExplainer {
         private final PrintWriter log;
         private double[] outputValues = new double[0];
 
-        Session(TextTokenizer tok, Inputs in, String embedding, long pad, OptionalLong maskId, String baselineKind,
-                String features, List<String> methods, PrintWriter log) {
+        Session(TextTokenizer tok, Inputs in, String embedding, boolean layerGiven, long pad, OptionalLong maskId,
+                String baselineKind, String features, List<String> methods, PrintWriter log) {
             this.tok = tok;
             this.in = in;
             this.embedding = embedding;
+            this.layerGiven = layerGiven;
             this.pad = pad;
             this.maskId = maskId;
             this.baselineKind = baselineKind;
@@ -676,7 +682,7 @@ final class TextExplainer {
                     default -> "deleted (the text is shortened)";
                 } + "; special tokens are kept. A word's tokens share its value evenly.";
             }
-            return " At the word-embedding output (" + embedding + "), summed over the hidden size"
+            return " At " + embedding + " (the token vectors), summed over the hidden size"
                     + (spec.param("baseline").isPresent() ? "; reference: every non-special token replaced by the pad "
                     + "token" : "") + ". A word is the sum of its tokens.";
         }
@@ -742,6 +748,9 @@ final class TextExplainer {
             if (args.similarTo != null) {
                 c.add("--similar-to");
                 c.add(args.similarTo);
+            }
+            if (layerGiven) {
+                c.addAll(List.of("--layer", embedding));
             }
             c.addAll(List.of("--max-length", Integer.toString(args.maxLength), "--token-baseline", baselineKind,
                     "--features", features, "--methods", method, "--out", out.toString()));

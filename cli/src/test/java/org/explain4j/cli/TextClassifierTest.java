@@ -77,6 +77,32 @@ class TextClassifierTest {
         assertThat(html).contains("attention rollout", "the predicted class of each text", "lime");
     }
 
+    @Test
+    void layerFlag_attributesAtThatTensor_stillComplete() throws IOException {
+        Path out = tmp.resolve("layer");
+        CliRunner.Run r = CliRunner.run("explain", "--model", MODEL.toString(), "--tokenizer", TOKENIZER.toString(),
+                "--text", "the cat sat on the mat", "--max-length", "8", "--layer", "/emb_norm/LayerNormalization_output_0",
+                "--methods", "layer-integrated-gradients", "--out", out.toString(), "--quiet");
+        assertThat(r.exitCode()).as(r.err() + r.out()).isZero();
+        Tensor raw = Npy.read(out.resolve("layer-integrated-gradients.npy"));
+        assertThat(raw.shape()).containsExactly(1, 8, 24);
+        JsonNode e = new ObjectMapper().readTree(out.resolve("text.json").toFile()).get("examples").get(0);
+        // the same text at the word embedding (first test) and after the embedding LayerNorm: different values,
+        // both complete against the same reference, so both sum to the same difference
+        Path word = tmp.resolve("word");
+        CliRunner.Run w = CliRunner.run("explain", "--model", MODEL.toString(), "--tokenizer", TOKENIZER.toString(),
+                "--text", "the cat sat on the mat", "--max-length", "8", "--methods", "layer-integrated-gradients",
+                "--out", word.toString(), "--quiet");
+        assertThat(w.exitCode()).isZero();
+        JsonNode ew = new ObjectMapper().readTree(word.resolve("text.json").toFile()).get("examples").get(0);
+        double[] a = TextBagOfWordsTest.doubles(e.get("methods").get("layer-integrated-gradients").get("tokens"));
+        double[] b = TextBagOfWordsTest.doubles(ew.get("methods").get("layer-integrated-gradients").get("tokens"));
+        assertThat(sum(e.get("methods").get("layer-integrated-gradients").get("tokens")))
+                .isCloseTo(sum(ew.get("methods").get("layer-integrated-gradients").get("tokens")), within(1e-3));
+        assertThat(a).isNotEqualTo(b);
+        assertThat(Files.readString(out.resolve("report.html"))).contains("--layer /emb_norm/LayerNormalization_output_0");
+    }
+
     static long[] ids(JsonNode ex) {
         long[] v = new long[16];
         for (int n = 0; n < 2; n++) {
