@@ -111,6 +111,10 @@ public final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "Stack traces with errors.")
     boolean verbose;
 
+    /** Raw text through a tokenizer (--tokenizer, --text, --similar-to, ...): see TextExplainer. */
+    @CommandLine.Mixin
+    org.explain4j.cli.text.TextArgs text = new org.explain4j.cli.text.TextArgs();
+
     @Override
     public Integer call() throws IOException {
         PrintWriter log = spec.commandLine().getOut();
@@ -123,6 +127,22 @@ public final class ExplainCommand implements Callable<Integer> {
             throw Explain4jException.usage("--input", "--input or --audio is required: give the input to explain");
         }
         var cardJson = ExplainInput.card(card);
+        if (text.active()) {
+            if (inputs != null && !inputs.isEmpty()) {
+                throw Explain4jException.usage("--input", "give either --input or raw text (--tokenizer with --text or "
+                        + "--text-file), not both");
+            }
+            List<String> names = labels != null ? readLines(labels) : cardJson.map(ExplainCommand::cardLabels).orElse(List.of());
+            String pooling = cardJson.filter(c -> c.has("pooling")).map(c -> c.get("pooling").asText()).orElse(null);
+            String lay = layer != null ? layer : cardJson.filter(c -> c.has("layer")).map(c -> c.get("layer").asText()).orElse(null);
+            Path report = new TextExplainer(text, model, out, quiet, threads, names, batchSize)
+                    .run(methods, target, lay, pooling, log);
+            log.println("report: " + report.toAbsolutePath().normalize());
+            return 0;
+        }
+        if (inputs == null || inputs.isEmpty()) {
+            throw Explain4jException.usage("--input", "explain needs --input FILE (or --tokenizer with --text for raw text)");
+        }
         NamedInputs named = NamedInputs.parse(inputs, explain == null ? List.of() : List.of(explain), batchAxes);
         try (ModelLoader.Loaded m = ModelLoader.load(model, threads, named.firstExplained(), null)) {
             String explained = m.signature().inputName();
