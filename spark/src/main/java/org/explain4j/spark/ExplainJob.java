@@ -208,6 +208,13 @@ final class ExplainJob implements Serializable {
 
     /** Runs the method on rows {@code which} of the batch, writing their values and completeness gaps. */
     private void attribute(List<Pending> batch, List<Integer> which, double[][] values, double[] gaps) {
+        ExecutorModels.onBigStack(() -> {
+            attributeHere(batch, which, values, gaps);
+            return null;
+        });
+    }
+
+    private void attributeHere(List<Pending> batch, List<Integer> which, double[][] values, double[] gaps) {
         OnnxDifferentiableModel model = model();
         int[] shape = exampleShape(model, batch.get(which.get(0)).x);
         int d = (int) Tensor.sizeOf(shape);

@@ -133,6 +133,19 @@ final class Layout implements Serializable {
             double[] v = ((Vector) o).toArray();
             return new Decoded(v, new int[] {v.length}, null);
         }
+        if (depth == 1 && o instanceof scala.collection.Seq<?> seq) {
+            // the common flat case without boxing into a list
+            double[] v = new double[seq.length()];
+            scala.collection.Iterator<?> it = seq.iterator();
+            for (int i = 0; i < v.length; i++) {
+                Object e = it.next();
+                if (e == null) {
+                    return new Decoded(null, null, describe + " has a null element at depth 0");
+                }
+                v[i] = ((Number) e).doubleValue();
+            }
+            return new Decoded(v, new int[] {v.length}, null);
+        }
         int[] shape = new int[depth];
         Arrays.fill(shape, -1);
         List<Double> flat = new ArrayList<>();
@@ -176,7 +189,7 @@ final class Layout implements Serializable {
             return Vectors.dense(values);
         }
         if (kind == Kind.COLUMNS || depth == 1) {
-            return boxed(values, 0, values.length);
+            return values; // a double[] is an array<double> cell for Spark's row converter
         }
         int[] s = shape.length == depth ? shape : null;
         if (s == null) {
