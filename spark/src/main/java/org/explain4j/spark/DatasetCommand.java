@@ -132,6 +132,32 @@ public final class DatasetCommand implements Callable<Integer> {
             b.config("spark.jars", jars != null ? jars : String.join(",", ModuleJars.forExecutors()));
         }
         SparkSession spark = b.getOrCreate();
+        spark.sparkContext().setLogLevel("WARN");
+        try {
+            return run(spark, stage, baselineTable, outFormat, format);
+        } catch (Exception e) { // Spark's SparkException is checked but thrown undeclared from Scala
+            // a task's error (a row that cannot be explained) arrives wrapped in Spark's; report it as itself
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof Explain4jException x) {
+                    throw x;
+                }
+            }
+            // Spark keeps only the text of a task's exception: take explain4j's line from it
+            String marker = Explain4jException.class.getName() + ": ";
+            String m = String.valueOf(e.getMessage());
+            int at = m.indexOf(marker);
+            if (at >= 0) {
+                String line = m.substring(at + marker.length()).split("\n|\tat ", 2)[0].trim();
+                throw Explain4jException.usage("--input", line.replace("set onError to 'diagnose'", "pass --on-error diagnose"));
+            }
+            throw e;
+        } finally {
+            spark.stop();
+        }
+    }
+
+    private Integer run(SparkSession spark, OnnxAttribution stage, String baselineTable, String outFormat, String format)
+            throws IOException {
         try {
             Dataset<Row> raw = read(spark, input, format, "--input");
             List<String> feats = features != null ? features : defaultFeatures(raw);
@@ -179,10 +205,25 @@ public final class DatasetCommand implements Callable<Integer> {
                 spec.commandLine().getOut().println(report);
             }
             explained.unpersist();
-        } finally {
-            spark.stop();
+        } catch (Exception e) { // SparkException too (checked, thrown undeclared)
+            deleteQuietly(output); // no partial output is left behind
+            throw e;
         }
         return 0;
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            if (Files.isDirectory(p)) {
+                try (var walk = Files.walk(p)) {
+                    walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            } else {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException ignored) {
+            // the original error matters more
+        }
     }
 
     static String format(String path, String flag) {

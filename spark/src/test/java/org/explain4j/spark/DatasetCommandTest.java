@@ -154,6 +154,14 @@ class DatasetCommandTest {
         Run m = run("dataset", "--input", dir.resolve("data.csv").toString(), "--model", dir.resolve("none.onnx").toString(),
                 "--method", "saliency", "--output", dir.resolve("o.csv").toString());
         assertThat(m.err()).contains("--model file not found");
+        // labels 0..2 on a 2-class model: the row is named, one line, no output left
+        Path m2 = TabularMlp.write(dir.resolve("m2.onnx"), 6, 12, 2, 4);
+        Run t = run("dataset", "--input", dir.resolve("data.csv").toString(), "--model", m2.toString(),
+                "--method", "saliency", "--features", "f0,f1,f2,f3,f4,f5", "--target-col", "label",
+                "--output", dir.resolve("o.csv").toString(), "--master", "local[2]");
+        assertThat(t.rc()).as(t.err()).isEqualTo(2);
+        assertThat(t.err().trim()).doesNotContain("\n").contains("row with id 2 ").contains("target 2 is out of range")
+                .doesNotContain("SparkException");
         assertThat(Files.exists(dir.resolve("o.csv"))).isFalse();
     }
 }

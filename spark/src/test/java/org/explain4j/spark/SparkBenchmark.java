@@ -115,6 +115,19 @@ public final class SparkBenchmark {
         System.err.println("bench: " + n + " rows ready");
         // warm-up (model load, JIT) on both sides, then the timed runs
         stage.transform(df.limit(256)).write().format("noop").mode("overwrite").save();
+        if (System.getenv("SINGLE_FIRST") != null) {
+            // the single-JVM run before the Spark one too: tells the machine's drift from the overhead
+            try (OnnxModel onnx = OnnxModel.load(model);
+                 OnnxDifferentiableModel m = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard())) {
+                MethodSpec spec = MethodCatalog.get(method);
+                AttributionMethod am = spec.create(m, spec.bind(params), ProgressListener.NONE);
+                runChunks(am, x, shape, 0, Math.min(256, x.length), perCall, which.equals("shap") ? 1 : 3,
+                        new double[(int) n][]);
+                long s0 = System.nanoTime();
+                runChunks(am, x, shape, 0, x.length, perCall, which.equals("shap") ? 1 : 3, new double[(int) n][]);
+                System.out.printf("%s single_jvm_before_spark_s=%.2f%n", which, (System.nanoTime() - s0) / 1e9);
+            }
+        }
         long t0 = System.nanoTime();
         stage.transform(df).write().format("noop").mode("overwrite").save();
         double sparkS = (System.nanoTime() - t0) / 1e9;
