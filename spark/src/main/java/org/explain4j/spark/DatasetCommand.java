@@ -127,7 +127,7 @@ public final class DatasetCommand implements Callable<Integer> {
             throw Explain4jException.file("--model", "--model file not found: " + model + "; check the path");
         }
         SparkSession.Builder b = SparkSession.builder().appName("explain4j dataset").master(master)
-                .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC");
+                .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC").config("spark.log.level", "WARN");
         if (master.startsWith("spark://")) {
             b.config("spark.jars", jars != null ? jars : String.join(",", ModuleJars.forExecutors()));
         }
