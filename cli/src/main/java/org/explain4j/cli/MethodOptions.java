@@ -21,7 +21,7 @@ import picocli.CommandLine;
  * {@code name} is the flag {@code --name}; its text is parsed by the parameter's type (tensor
  * types from {@code .npy} files), and the catalogue refuses a flag that does not apply.
  */
-final class MethodOptions {
+public final class MethodOptions {
     private MethodOptions() {
     }
 
@@ -41,8 +41,8 @@ final class MethodOptions {
         return MethodCatalog.all().stream().filter(s -> s.param(name).isPresent()).map(MethodSpec::name).toList();
     }
 
-    /** Adds one option per catalogue parameter to {@code spec} (the {@code attribute} command). */
-    static void addTo(CommandLine.Model.CommandSpec spec) {
+    /** Adds one option per catalogue parameter to {@code spec} (the {@code attribute} command, plugins' commands). */
+    public static void addTo(CommandLine.Model.CommandSpec spec) {
         int methods = MethodCatalog.all().size();
         for (Map.Entry<String, ParamSpec> e : all().entrySet()) {
             ParamSpec p = e.getValue();
@@ -73,7 +73,7 @@ final class MethodOptions {
     }
 
     /** The method flags given on a parsed command line, as text by parameter name. */
-    static Map<String, String> given(CommandLine.ParseResult pr) {
+    public static Map<String, String> given(CommandLine.ParseResult pr) {
         Map<String, String> out = new LinkedHashMap<>();
         for (String name : all().keySet()) {
             if (pr.hasMatchedOption("--" + name)) {

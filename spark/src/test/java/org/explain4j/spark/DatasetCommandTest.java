@@ -1,0 +1,167 @@
+package org.explain4j.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.explain4j.core.Baseline;
+import org.explain4j.core.Target;
+import org.explain4j.core.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code explain4j dataset} through the command line's own entry point, on local[2]. */
+class DatasetCommandTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int rc, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        picocli.CommandLine cl = org.explain4j.cli.Main.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int rc = cl.execute(args);
+        return new Run(rc, out.toString(), err.toString());
+    }
+
+    /** A CSV of n rows: id, f0..f5 as text with up to 9 significant digits, label, segment. */
+    private static List<String[]> table(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<String[]> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String[] row = new String[9];
+            row[0] = "r" + i;
+            for (int j = 0; j < 6; j++) {
+                row[1 + j] = String.format(Locale.ROOT, "%.8g", r.nextDouble() * 4 - 2);
+            }
+            row[7] = Integer.toString(i % 3);
+            row[8] = i % 2 == 0 ? "north" : "south";
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    private static void write(Path file, List<String[]> rows) throws Exception {
+        StringBuilder b = new StringBuilder("id,f0,f1,f2,f3,f4,f5,label,segment\n");
+        for (String[] r : rows) {
+            b.append(String.join(",", r)).append('\n');
+        }
+        Files.writeString(file, b.toString());
+    }
+
+    private static float[] features(String[] row) {
+        float[] x = new float[6];
+        for (int j = 0; j < 6; j++) {
+            x[j] = (float) Double.parseDouble(row[1 + j]);
+        }
+        return x;
+    }
+
+    @Test
+    void csvInCsvOutInTheInputsOrderWithExactNumbersAndAReport() throws Exception {
+        Path model = TabularMlp.write(dir.resolve("m6.onnx"), 6, 12, 3, 4);
+        List<String[]> rows = table(50, 1);
+        List<String[]> bg = table(3, 2);
+        write(dir.resolve("data.csv"), rows);
+        write(dir.resolve("bg.csv"), bg);
+        Path out = dir.resolve("out.csv");
+        Path report = dir.resolve("report.html");
+        Run r = run("dataset", "--input", dir.resolve("data.csv").toString(), "--model", model.toString(),
+                "--method", "kernel-shap", "--samples", "64", "--seed", "7", "--baseline", dir.resolve("bg.csv").toString(),
+                "--features", "f0,f1,f2,f3,f4,f5", "--target-col", "label", "--group-by", "segment",
+                "--output", out.toString(), "--report", report.toString(), "--master", "local[2]", "--partitions", "4",
+                "--rows-per-call", "3");
+        assertThat(r.rc()).as(r.err()).isZero();
+        List<String> lines = Files.readAllLines(out);
+        assertThat(lines.get(0)).isEqualTo("id,f0,f1,f2,f3,f4,f5,label,segment,attr_f0,attr_f1,attr_f2,attr_f3,attr_f4,attr_f5");
+        assertThat(lines).hasSize(51);
+        float[][] b = new float[3][];
+        for (int k = 0; k < 3; k++) {
+            b[k] = features(bg.get(k));
+        }
+        for (int i = 0; i < 50; i++) {
+            String[] cells = lines.get(i + 1).split(",");
+            // the input's cells verbatim, in the input's order
+            for (int c = 0; c < 9; c++) {
+                assertThat(cells[c]).isEqualTo(rows.get(i)[c]);
+            }
+            double[] e = SparkTests.reference(model, "kernel-shap", Map.of("samples", 64, "seed", 7L, "baseline",
+                    Baseline.distribution(SparkTests.matrix(b))), SparkTests.row(features(rows.get(i))),
+                    Target.classIndex(i % 3));
+            for (int j = 0; j < 6; j++) {
+                assertThat(Double.parseDouble(cells[9 + j])).as("row %d attr_f%d", i, j).isEqualTo(e[j]);
+            }
+        }
+        String html = Files.readString(report);
+        assertThat(html).contains("Mean |attribution| per feature").contains("segment = north (25)")
+                .contains("segment = south (25)").contains("all rows (50)");
+        assertThat(html.split("src=\"data:image/png;base64,", -1)).hasSize(3);
+    }
+
+    @Test
+    void parquetInParquetOut() throws Exception {
+        Path model = TabularMlp.write(dir.resolve("m6.onnx"), 6, 12, 3, 4);
+        List<String[]> rows = table(20, 5);
+        write(dir.resolve("data.csv"), rows);
+        org.apache.spark.sql.SparkSession spark = SparkTests.local();
+        spark.read().option("header", "true").option("inferSchema", "true").csv(dir.resolve("data.csv").toString())
+                .coalesce(1).write().parquet(dir.resolve("data.parquet").toString());
+        Run r = run("dataset", "--input", dir.resolve("data.parquet").toString(), "--model", model.toString(),
+                "--method", "saliency", "--features", "f0,f1,f2,f3,f4,f5", "--target", "2",
+                "--output", dir.resolve("out.parquet").toString(), "--master", "local[2]");
+        assertThat(r.rc()).as(r.err()).isZero();
+        spark = SparkTests.local();
+        List<org.apache.spark.sql.Row> got = spark.read().parquet(dir.resolve("out.parquet").toString()).collectAsList();
+        assertThat(got).hasSize(20);
+        for (int i = 0; i < 20; i++) {
+            org.apache.spark.sql.Row row = got.get(i);
+            assertThat(row.getString(0)).isEqualTo("r" + i);
+            float[] x = new float[6];
+            for (int j = 0; j < 6; j++) {
+                x[j] = (float) row.getDouble(1 + j);
+            }
+            double[] e = SparkTests.reference(model, "saliency", Map.of(), Tensor.ofFloats(x, 1, 6), Target.classIndex(2));
+            for (int j = 0; j < 6; j++) {
+                assertThat(row.getDouble(row.fieldIndex("attr_f" + j))).isEqualTo(e[j]);
+            }
+        }
+        spark.stop();
+    }
+
+    @Test
+    void badFlagsFailFastWithOneLine() throws Exception {
+        Path model = TabularMlp.write(dir.resolve("m6.onnx"), 6, 12, 3, 4);
+        write(dir.resolve("data.csv"), table(5, 1));
+        Run r = run("dataset", "--input", dir.resolve("data.csv").toString(), "--model", model.toString(),
+                "--method", "kernel-shap", "--samples", "1", "--output", dir.resolve("o.csv").toString());
+        assertThat(r.rc()).isEqualTo(2);
+        assertThat(r.err().trim()).startsWith("explain4j: error: --samples").doesNotContain("\n");
+        Run w = run("dataset", "--input", dir.resolve("data.csv").toString(), "--model", model.toString(),
+                "--method", "kernel-shap", "--window", "3", "--output", dir.resolve("o.csv").toString());
+        assertThat(w.rc()).isEqualTo(2);
+        assertThat(w.err()).contains("--window").contains("does not apply to kernel-shap");
+        Run m = run("dataset", "--input", dir.resolve("data.csv").toString(), "--model", dir.resolve("none.onnx").toString(),
+                "--method", "saliency", "--output", dir.resolve("o.csv").toString());
+        assertThat(m.err()).contains("--model file not found");
+        // labels 0..2 on a 2-class model: the row is named, one line, no output left
+        Path m2 = TabularMlp.write(dir.resolve("m2.onnx"), 6, 12, 2, 4);
+        Run t = run("dataset", "--input", dir.resolve("data.csv").toString(), "--model", m2.toString(),
+                "--method", "saliency", "--features", "f0,f1,f2,f3,f4,f5", "--target-col", "label",
+                "--output", dir.resolve("o.csv").toString(), "--master", "local[2]");
+        assertThat(t.rc()).as(t.err()).isEqualTo(2);
+        assertThat(t.err().trim()).doesNotContain("\n").contains("row with id 2 ").contains("target 2 is out of range")
+                .doesNotContain("SparkException");
+        assertThat(Files.exists(dir.resolve("o.csv"))).isFalse();
+    }
+}
