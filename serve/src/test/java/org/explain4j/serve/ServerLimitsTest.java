@@ -152,6 +152,22 @@ class ServerLimitsTest {
     }
 
     @Test
+    void shutdownLetsARunningJobFinishWithinTheGrace() throws Exception {
+        TestServer s = new TestServer(ServeConfig.defaults(TestServer.modelsFolder(tmp.resolve("m"))));
+        ObjectNode body = ServerApiTest.explainBody("integrated-gradients", Map.of("steps", 4_000, "integration",
+                "riemann_trapezoid", "batch-size", 16), Digits.instance(6));
+        body.put("model", "digits_cnn");
+        String id = s.post("/v1/jobs", body).json().get("id").asText();
+        Jobs.Job job = s.server.jobs().get(id);
+        for (int i = 0; i < 400 && job.state() == Jobs.State.queued; i++) {
+            Thread.sleep(10);
+        }
+        s.server.stop(Duration.ofSeconds(60));
+        assertThat(job.state()).isEqualTo(Jobs.State.done);
+        assertThat(job.result().response().get("explanations").get(0).get("data").get("target").asInt()).isEqualTo(6);
+    }
+
+    @Test
     void theSessionCacheStaysWithinItsBudgetWhenManyInputShapesArrive() throws Exception {
         long budget = 400_000;
         ServeConfig c = ServeConfig.defaults(TestServer.modelsFolder(tmp.resolve("m"))).withSessionBytes(budget);
