@@ -131,7 +131,8 @@ public final class OnnxModel implements Model {
                         break;
                     }
                 }
-                outSize = (int) prod;
+                // an output too large to count in an int is left to a run to tell (prod wraps to 0 otherwise)
+                outSize = prod > Integer.MAX_VALUE ? -1 : (int) prod;
             }
             ModelSignature all = new ModelSignature(specs.get(0).name(), specs.get(0).type(), new int[0], outSize, specs);
             this.signature = all.explaining(in, "--explain");
@@ -205,7 +206,11 @@ public final class OnnxModel implements Model {
         int[] shape = new int[s.length];
         List<String> dimNames = new ArrayList<>();
         for (int i = 0; i < s.length; i++) {
-            shape[i] = s[i] < 0 ? -1 : Math.toIntExact(s[i]);
+            if (s[i] > Integer.MAX_VALUE) {
+                throw Explain4jException.unsupported("--model", "the model's input '" + info.getName() + "' declares a "
+                        + "dimension of " + s[i] + ", over the 2^31 - 1 elements a dimension may have here");
+            }
+            shape[i] = s[i] < 0 ? -1 : (int) s[i];
             dimNames.add(s[i] < 0 && names != null && i < names.length && names[i] != null ? names[i] : "");
         }
         return new InputSpec(info.getName(), type, shape, dimNames);

@@ -139,6 +139,25 @@ class ServerApiTest {
     }
 
     @Test
+    void explainEqualsTheCommandLinesAttributeWithTheSameSeed() {
+        Path x = tmp.resolve("x5.npy");
+        Npy.write(Digits.example(5), x);
+        Path out = tmp.resolve("cli-gradient-shap.npy");
+        picocli.CommandLine cli = org.explain4j.cli.Main.commandLine();
+        java.io.StringWriter printed = new java.io.StringWriter();
+        cli.setOut(new java.io.PrintWriter(printed));
+        int code = cli.execute("attribute", "--model", model.toString(), "--input",
+                x.toString(), "--method", "gradient-shap", "--samples", "6", "--seed", "3", "--target", "5", "--output",
+                out.toString(), "--quiet");
+        assertThat(code).isZero();
+        assertThat(printed.toString()).contains(out.toString());
+        TestServer.Reply r = s.post("/v1/models/digits_cnn:explain", explainBody("gradient-shap",
+                Map.of("samples", 6, "seed", 3, "target", 5), Digits.instance(5)));
+        assertThat(Digits.floats(r.json().get("explanations").get(0).get("data").get("attributions")))
+                .containsExactly(Npy.read(out).toFloatArray());
+    }
+
+    @Test
     void aPngInstanceIsDecodedAsTheCommandLineDoes() throws IOException {
         java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(16, 16, java.awt.image.BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < 16; y++) {

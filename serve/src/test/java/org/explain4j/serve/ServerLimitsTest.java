@@ -152,6 +152,66 @@ class ServerLimitsTest {
     }
 
     @Test
+    void shutdownLetsARunningJobFinishWithinTheGrace() throws Exception {
+        TestServer s = new TestServer(ServeConfig.defaults(TestServer.modelsFolder(tmp.resolve("m"))));
+        ObjectNode body = ServerApiTest.explainBody("integrated-gradients", Map.of("steps", 4_000, "integration",
+                "riemann_trapezoid", "batch-size", 16), Digits.instance(6));
+        body.put("model", "digits_cnn");
+        String id = s.post("/v1/jobs", body).json().get("id").asText();
+        Jobs.Job job = s.server.jobs().get(id);
+        for (int i = 0; i < 400 && job.state() == Jobs.State.queued; i++) {
+            Thread.sleep(10);
+        }
+        s.server.stop(Duration.ofSeconds(60));
+        assertThat(job.state()).isEqualTo(Jobs.State.done);
+        assertThat(job.result().response().get("explanations").get(0).get("data").get("target").asInt()).isEqualTo(6);
+    }
+
+    /** An ONNX model whose input claims {@code dims} per example (a Relu). */
+    static void hugeModel(Path file, long... dims) throws IOException {
+        int f = ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT_VALUE;
+        var shape = ai.onnx.proto.OnnxMl.TensorShapeProto.newBuilder()
+                .addDim(ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("N"));
+        for (long d : dims) {
+            shape.addDim(ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        }
+        var type = ai.onnx.proto.OnnxMl.TypeProto.newBuilder().setTensorType(
+                ai.onnx.proto.OnnxMl.TypeProto.Tensor.newBuilder().setElemType(f).setShape(shape));
+        var g = ai.onnx.proto.OnnxMl.GraphProto.newBuilder().setName("huge")
+                .addInput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName("x").setType(type))
+                .addOutput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName("y").setType(type))
+                .addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Relu").addInput("x").addOutput("y"));
+        var m = ai.onnx.proto.OnnxMl.ModelProto.newBuilder().setIrVersion(8)
+                .addOpsetImport(ai.onnx.proto.OnnxMl.OperatorSetIdProto.newBuilder().setVersion(13)).setGraph(g).build();
+        Files.write(file, m.toByteArray());
+    }
+
+    @Test
+    void aModelDeclaringAHugeInputIsListedWithoutAllocatingIt() throws Exception {
+        Path models = TestServer.modelsFolder(tmp.resolve("m"));
+        hugeModel(models.resolve("huge.onnx"), 65_536, 65_536);
+        hugeModel(models.resolve("overflowing.onnx"), 3_000_000_000L, 3);
+        try (TestServer s = new TestServer(ServeConfig.defaults(models))) {
+            TestServer.Reply r = s.get("/v1/models/huge");
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.json().get("inputs").get(0).get("shape").toString()).isEqualTo("[-1,65536,65536]");
+            TestServer.Reply p = s.post("/v1/models/huge:predict", "{\"instances\": [[[1, 2], [3, 4]]]}");
+            assertThat(p.status()).isEqualTo(400);
+            assertThat(p.code()).isEqualTo("shape");
+            assertThat(r.json().get("outputs").get(0).get("shape").toString()).isEqualTo("[-1,-1]");
+            TestServer.Reply o = s.get("/v1/models/overflowing");
+            assertThat(o.status()).isEqualTo(422);
+            assertThat(o.json().get("error").get("message").asText()).contains("3000000000");
+            JsonNode listed = s.get("/v1/models").json().get("models");
+            assertThat(listed).hasSize(3);
+            assertThat(listed.get(2).get("ready").asBoolean()).isFalse();
+            assertThat(listed.get(2).get("error").asText()).contains("3000000000");
+            assertThat(s.post("/v1/models/digits_cnn:predict", ServerApiTest.explainBody("saliency", Map.of(),
+                    Digits.instance(4))).json().get("predictions").get(0).get("top").get(0).get("index").asInt()).isEqualTo(4);
+        }
+    }
+
+    @Test
     void theSessionCacheStaysWithinItsBudgetWhenManyInputShapesArrive() throws Exception {
         long budget = 400_000;
         ServeConfig c = ServeConfig.defaults(TestServer.modelsFolder(tmp.resolve("m"))).withSessionBytes(budget);
