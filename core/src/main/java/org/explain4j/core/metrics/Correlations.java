@@ -47,23 +47,55 @@ public final class Correlations {
         return pearson(ranks(x), ranks(y));
     }
 
-    /** Ranks 1..n, ties given the average of the ranks they span (SciPy {@code rankdata}, 'average'). */
+    /**
+     * Ranks 1..n, ties given the average of the ranks they span (SciPy {@code rankdata}, 'average');
+     * values compare as {@link Double#compare} does (-0.0 below 0.0, NaN above everything, all
+     * NaNs one tie). The values are sorted as order-preserving {@code long} keys and each finds its
+     * tie run by binary search: no index sort.
+     */
     public static double[] ranks(double[] v) {
         int n = v.length;
-        int[] order = Attributions.ascending(v);
-        double[] r = new double[n];
+        long[] sorted = new long[n];
+        for (int i = 0; i < n; i++) {
+            sorted[i] = key(v[i]);
+        }
+        java.util.Arrays.sort(sorted);
+        // the average rank of the tie run sorted[i..j], stored at its first index i
+        double[] runRank = new double[n];
         int i = 0;
         while (i < n) {
             int j = i;
-            while (j + 1 < n && Double.compare(v[order[j + 1]], v[order[i]]) == 0) {
+            while (j + 1 < n && sorted[j + 1] == sorted[i]) {
                 j++;
             }
-            double avg = (i + j) / 2.0 + 1.0;
-            for (int k = i; k <= j; k++) {
-                r[order[k]] = avg;
-            }
+            runRank[i] = (i + j) / 2.0 + 1.0;
             i = j + 1;
         }
+        double[] r = new double[n];
+        for (int k = 0; k < n; k++) {
+            r[k] = runRank[firstAtLeast(sorted, key(v[k]))];
+        }
         return r;
+    }
+
+    /** A {@code long} whose signed order is {@link Double#compare}'s order of the doubles. */
+    private static long key(double d) {
+        long bits = Double.doubleToLongBits(d); // one NaN
+        return bits ^ ((bits >> 63) & Long.MAX_VALUE);
+    }
+
+    /** The first index of ascending {@code a} holding a value at least {@code k}. */
+    private static int firstAtLeast(long[] a, long k) {
+        int lo = 0;
+        int hi = a.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (a[mid] < k) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
     }
 }
