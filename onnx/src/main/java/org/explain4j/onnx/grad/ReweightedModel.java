@@ -143,8 +143,11 @@ public final class ReweightedModel implements DifferentiableModel {
         return compiled.size();
     }
 
-    /** Whether the model made from the edited graph was needed (test hook). */
-    synchronized boolean rebuiltUsed() {
+    /**
+     * Whether this copy needed a model of its own edited graph (a forward pass, or a backward
+     * request whose graph it could not share); false while every call took the shared graph.
+     */
+    public synchronized boolean rebuiltUsed() {
         return rebuilt != null;
     }
 
