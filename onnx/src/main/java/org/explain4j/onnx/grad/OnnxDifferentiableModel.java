@@ -37,7 +37,9 @@ import org.explain4j.onnx.grad.propagation.Canonizers;
  * An {@link OnnxModel} that also runs backward passes: for each (rule set, captures, feeds,
  * input-gradient flag, input shape) it builds the backward graph once with
  * {@link BackwardGraphBuilder}, compiles it into an ONNX Runtime session once, and reuses that
- * session for every later call. Safe to call from several threads.
+ * session for every later call. The derived graphs are kept apart from the sessions, so that
+ * copies of the model with other initializer values ({@link #reweighted}) take them without a
+ * derivation of their own. Safe to call from several threads.
  *
  * <p>{@link #close()} closes only the sessions this object created, never the wrapped model's.
  */
