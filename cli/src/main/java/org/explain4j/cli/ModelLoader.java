@@ -67,7 +67,7 @@ public final class ModelLoader {
 
         private synchronized RandomisableOnnxModel editable() {
             if (editable == null) {
-                editable = new RandomisableOnnxModel(onnx, this);
+                editable = new RandomisableOnnxModel(onnx, this, differentiable);
             }
             return editable;
         }

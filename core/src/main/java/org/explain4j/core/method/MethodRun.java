@@ -22,13 +22,19 @@ import org.explain4j.core.model.Model;
 /**
  * The bookkeeping every method run shares: input validation, the evaluation engine, the first
  * forward pass and the explained value of each example, timing, and assembling the result.
+ *
+ * <p>The first forward pass runs when a method first asks for the outputs' values
+ * ({@link #output()}, {@link #explained()}), or at once when the model does not declare its
+ * number of outputs; a method that needs only the target's seeds (saliency and the other
+ * one-backward-pass methods, with a class or weighting target) never runs it.
  */
 public final class MethodRun {
     private final long started = System.nanoTime();
     private final Model model;
     private final EvaluationEngine engine;
     private final Tensor input;
-    private final Tensor output;
+    private Tensor output;
+    private final int outputs;
     private final double[][] seeds;
     private GradientEngine gradients;
     private final FedInputs.Bound fed;
@@ -36,18 +42,15 @@ public final class MethodRun {
     private final ProgressListener progress;
     private int batchSize;
 
-    /**
-     * Validates {@code input}, runs the model on it once and resolves the target against the
-     * output.
-     */
+    /** Validates {@code input} and resolves the target against the model's outputs. */
     public MethodRun(Model model, int batchSize, ProgressListener progress, Tensor input, Target target) {
         this(model, batchSize, progress, input, FedInputs.none(), target);
     }
 
     /**
-     * Validates {@code input} and the model's other inputs {@code fed}, runs the model once and
-     * resolves the target against the output. Every later model call feeds {@code fed}, each row
-     * with its example's slice.
+     * Validates {@code input} and the model's other inputs {@code fed} and resolves the target
+     * against the model's outputs (running the model once where it does not declare how many).
+     * Every later model call feeds {@code fed}, each row with its example's slice.
      */
     public MethodRun(Model model, int batchSize, ProgressListener progress, Tensor input, FedInputs fed,
                      Target target) {
@@ -60,12 +63,7 @@ public final class MethodRun {
                 RowMemory.Call.FORWARD, 1), progress, this.fed);
         this.batchSize = engine.batchSize();
         this.input = input;
-        this.output = engine.forward(input);
-        int outputs = output.dim(1);
-        if (model.signature().outputSize() >= 0 && model.signature().outputSize() != outputs) {
-            throw Explain4jException.shape("model", "the model declares " + model.signature().outputSize()
-                    + " outputs but returned " + outputs);
-        }
+        this.outputs = model.signature().outputSize() >= 0 ? model.signature().outputSize() : output().dim(1);
         this.seeds = target.seeds(input.batchSize(), outputs);
     }
 
@@ -131,15 +129,24 @@ public final class MethodRun {
 
     /** Number of outputs of the model. */
     public int outputs() {
-        return output.dim(1);
+        return outputs;
     }
 
     public Tensor input() {
         return input;
     }
 
-    /** The model's outputs on the input, {@code [N, C]}. */
-    public Tensor output() {
+    /** The model's outputs on the input, {@code [N, C]} (the first forward pass, run on the first call). */
+    public synchronized Tensor output() {
+        if (output == null) {
+            Tensor out = engine.forward(input);
+            int c = out.dim(1);
+            if (model.signature().outputSize() >= 0 && model.signature().outputSize() != c) {
+                throw Explain4jException.shape("model", "the model declares " + model.signature().outputSize()
+                        + " outputs but returned " + c);
+            }
+            output = out;
+        }
         return output;
     }
 
@@ -150,11 +157,12 @@ public final class MethodRun {
 
     /** The explained value of each example on the unperturbed input. */
     public double[] explained() {
-        int n = output.dim(0);
-        int c = output.dim(1);
+        Tensor out = output();
+        int n = out.dim(0);
+        int c = out.dim(1);
         double[] v = new double[n];
         for (int i = 0; i < n; i++) {
-            v[i] = explained(i, output, i * c, c);
+            v[i] = explained(i, out, i * c, c);
         }
         return v;
     }

@@ -84,7 +84,7 @@ public final class BackwardGraphBuilder {
     public BackwardGraph build(ModelProto model, BackwardSpec spec) {
         new Build(model, spec, Map.of()).check(); // names and shapes first: lowering may probe
         GraphLowering.Result lowered = GraphLowering.lower(env, model, spec);
-        return new Build(lowered.model(), spec, lowered.refused()).run();
+        return new Build(lowered.model(), spec, lowered.refused()).lowered(lowered.model() != model).run();
     }
 
     /** The model's default-domain opset, refusing those outside {@value #MIN_OPSET}..{@value #MAX_OPSET}. */
@@ -128,6 +128,9 @@ public final class BackwardGraphBuilder {
         private Map<String, long[]> probeLongs;
         private GraphEmitter emitter;
         private final Map<String, String> refused;
+        /** Tensors whose values the rules read while the graph was built. */
+        private final Set<String> valuesRead = new HashSet<>();
+        private boolean lowered;
 
         Build(ModelProto model, BackwardSpec spec, Map<String, String> refused) {
             this.model = model;
@@ -135,6 +138,12 @@ public final class BackwardGraphBuilder {
             this.spec = spec;
             this.graph = model.getGraph();
             this.opset = defaultOpset(model);
+        }
+
+        /** Marks a build of a lowered model, whose folds depended on values not tracked here. */
+        Build lowered(boolean on) {
+            this.lowered = on;
+            return this;
         }
 
         void check() {
@@ -430,12 +439,16 @@ public final class BackwardGraphBuilder {
         public long[] constantLongs(String tensor) {
             TensorProto init = initializers.get(tensor);
             if (init != null) {
+                valuesRead.add(tensor);
                 return TensorProtos.toLongs(init);
             }
             if (valueDependent.contains(tensor)) {
                 return null;
             }
             long[] v = probeLongs.get(tensor);
+            if (v != null) {
+                valuesRead.add(tensor);
+            }
             return v == null ? null : v.clone();
         }
 
@@ -443,6 +456,7 @@ public final class BackwardGraphBuilder {
         public double[] constantDoubles(String tensor) {
             TensorProto init = initializers.get(tensor);
             if (init != null) {
+                valuesRead.add(tensor);
                 return TensorProtos.toDoubles(init);
             }
             for (NodeProto n : nodes) {
@@ -583,7 +597,25 @@ public final class BackwardGraphBuilder {
                 m.addOpsetImport(dflt ? o.toBuilder().setVersion(target).build() : o);
             }
             return new BackwardGraph(m.build(), target, spec.inputName(), SEED, spec.outputName(),
-                    meta(spec.outputName()), gradOutputs, actOutputs, feedInputs, feedMetas);
+                    meta(spec.outputName()), gradOutputs, actOutputs, feedInputs, feedMetas, valueInputs());
+        }
+
+        /**
+         * The initializers whose values the graph depends on beyond the tensors it reads them
+         * into: those the rules read, and those an integer value the rules took from the probe
+         * was computed from; every initializer of a lowered model.
+         */
+        private Set<String> valueInputs() {
+            if (lowered) {
+                return initializers.keySet();
+            }
+            Set<String> out = new HashSet<>();
+            for (String t : Dataflow.valueAncestors(nodes, valuesRead)) {
+                if (initializers.containsKey(t)) {
+                    out.add(t);
+                }
+            }
+            return out;
         }
 
         private NodeProto identity(String from, String to) {

@@ -37,7 +37,9 @@ import org.explain4j.onnx.grad.propagation.Canonizers;
  * An {@link OnnxModel} that also runs backward passes: for each (rule set, captures, feeds,
  * input-gradient flag, input shape) it builds the backward graph once with
  * {@link BackwardGraphBuilder}, compiles it into an ONNX Runtime session once, and reuses that
- * session for every later call. Safe to call from several threads.
+ * session for every later call. The derived graphs are kept apart from the sessions, so that
+ * copies of the model with other initializer values ({@link #reweighted}) take them without a
+ * derivation of their own. Safe to call from several threads.
  *
  * <p>{@link #close()} closes only the sessions this object created, never the wrapped model's.
  */
@@ -78,6 +80,14 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
         boolean evicted;
         private boolean sessionClosed;
 
+        /**
+         * A session outside the process's cache: a reweighted copy's ({@link ReweightedModel}), which
+         * owns and closes it itself.
+         */
+        Compiled(BackwardGraph graph, OrtSession session) {
+            this(graph, session, null, null);
+        }
+
         Compiled(BackwardGraph graph, OrtSession session, OnnxDifferentiableModel owner, Key key) {
             this.graph = graph;
             this.session = session;
@@ -108,6 +118,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
     private final OrtEnvironment env = OnnxModel.environment();
     private final SessionCache cache = SessionCache.global();
     private final Map<Key, Compiled> compiled = new ConcurrentHashMap<>();
+    private final Map<Key, BackwardGraph> graphs = new ConcurrentHashMap<>();
     private volatile ModelProto proto;
     private final Map<List<Canonizer>, ModelProto> canonical = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -136,6 +147,18 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
     public OnnxDifferentiableModel explaining(String name) {
         return name.equals(model.signature().inputName()) ? this
                 : new OnnxDifferentiableModel(model.explaining(name), registry);
+    }
+
+    /**
+     * This model with the initializers {@code replaced} (by name, each of the same type and shape
+     * as the one it replaces) given other values, in memory: it shares this model's derived
+     * backward graphs and compiles its own sessions; {@code rebuild} makes a model of the edited
+     * graph for forward passes and for the requests whose graph cannot be shared (see
+     * {@link ReweightedModel}), on first need. Close it before this model.
+     */
+    public ReweightedModel reweighted(Map<String, ai.onnx.proto.OnnxMl.TensorProto> replaced, ModelInfo info,
+                                      java.util.function.Supplier<? extends DifferentiableModel> rebuild) {
+        return new ReweightedModel(this, replaced, info, rebuild);
     }
 
     /** The wrapped model. */
@@ -206,11 +229,21 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
 
     @Override
     public BackwardResult backward(Tensor input, Tensor seed, BackwardRequest request) {
+        return backward(input, seed, request, this::compiled);
+    }
+
+    /** Where a backward pass's compiled graph comes from (this model's own, or a reweighted copy's). */
+    interface Sessions {
+        Compiled get(BackwardRequest request, int[] inputShape, Map<String, Tensor> fed);
+    }
+
+    /** A backward pass with the compiled graph that {@code sessions} gives for the request. */
+    BackwardResult backward(Tensor input, Tensor seed, BackwardRequest request, Sessions sessions) {
         ModelSignature sig = model.signature();
         sig.validate(input, "input");
         Tensor in = input.dtype() == sig.inputType() ? input : input.to(sig.inputType());
         Map<String, Tensor> fed = checkInputs(request.inputs(), sig);
-        Compiled c = compiled(request, in.shape(), fed);
+        Compiled c = sessions.get(request, in.shape(), fed);
         List<OnnxTensor> created = new ArrayList<>();
         try {
             BackwardGraph g = c.graph();
@@ -234,7 +267,9 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
                     + ShapeProbe.firstLine(e.getMessage()), e);
         } finally {
             OnnxValue.close(created);
-            cache.release(c);
+            if (c.owner != null) {
+                cache.release(c);
+            }
         }
     }
 
@@ -306,7 +341,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
     }
 
     /** The model's other inputs: every one given, each in its declared floating type. */
-    private static Map<String, Tensor> checkInputs(Map<String, Tensor> fed, ModelSignature sig) {
+    static Map<String, Tensor> checkInputs(Map<String, Tensor> fed, ModelSignature sig) {
         Map<String, Tensor> out = new TreeMap<>();
         for (String name : sig.fedInputNames()) {
             Tensor t = fed.get(name);
@@ -347,11 +382,12 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
         if (closed) {
             throw Explain4jException.usage("model", "this differentiable model is closed");
         }
-        Key key = new Key(request.rules(), List.copyOf(new TreeSet<>(request.captures())),
-                List.copyOf(new TreeSet<>(request.feeds().keySet())), request.inputGradient(),
-                Arrays.stream(inputShape).boxed().toList(), model.signature().inputName(), shapes(fed), smallValues(fed));
+        Key key = key(request, inputShape, fed);
         while (true) {
-            Compiled c = compiled.computeIfAbsent(key, k -> compile(k, fed));
+            Compiled c = compiled.computeIfAbsent(key, k -> {
+                BackwardGraph g = graph(k, fed);
+                return new Compiled(g, session(g.model(), g), this, k);
+            });
             if (!cache.acquire(c)) {
                 compiled.remove(key, c); // evicted between the lookup and now: compile again
                 continue;
@@ -384,7 +420,22 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
         return s;
     }
 
-    private Compiled compile(Key key, Map<String, Tensor> fed) {
+    /** The cache key of a request at an input shape with the model's other inputs {@code fed} (checked). */
+    Key key(BackwardRequest request, int[] inputShape, Map<String, Tensor> fed) {
+        return new Key(request.rules(), List.copyOf(new TreeSet<>(request.captures())),
+                List.copyOf(new TreeSet<>(request.feeds().keySet())), request.inputGradient(),
+                Arrays.stream(inputShape).boxed().toList(), model.signature().inputName(), shapes(fed), smallValues(fed));
+    }
+
+    /** The backward graph of a key, derived once (also for reweighted copies, which share it). */
+    BackwardGraph graph(Key key, Map<String, Tensor> fed) {
+        if (closed) {
+            throw Explain4jException.usage("model", "this differentiable model is closed");
+        }
+        return graphs.computeIfAbsent(key, k -> derive(k, fed));
+    }
+
+    private BackwardGraph derive(Key key, Map<String, Tensor> fed) {
         String input = model.signature().inputName();
         List<String> grads = new ArrayList<>();
         if (key.inputGradient()) {
@@ -404,8 +455,12 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
         BackwardSpec spec = new BackwardSpec(input, model.outputName(), shape, grads, key.captures(), key.feeds(),
                 key.rules(), fed);
         // propagation rule sets run on the model after the canonizers they ask for (BatchNorm merging)
-        BackwardGraph graph = key.rules().isGradient() ? builder.build(proto(), spec)
+        return key.rules().isGradient() ? builder.build(proto(), spec)
                 : Canonizers.build(builder, canonical(key.rules().canonizers()), spec);
+    }
+
+    /** A session for {@code backwardModel}: {@code graph}'s model, or a copy with other initializer values. */
+    OrtSession session(ModelProto backwardModel, BackwardGraph graph) {
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setOptimizationLevel(model.options().optimization());
             so.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
@@ -417,7 +472,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
                 // performance work only: ONNX Runtime writes a per-op timing trace with this prefix
                 so.enableProfiling(profile);
             }
-            return new Compiled(graph, ExternalData.createSession(env, graph.model(), so), this, key);
+            return ExternalData.createSession(env, backwardModel, so);
         } catch (OrtException e) {
             throw Explain4jException.model("--model", "ONNX Runtime rejected the backward graph of "
                     + model.info().name() + " (opset " + graph.opset() + "): " + ShapeProbe.firstLine(e.getMessage())
@@ -425,7 +480,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
         }
     }
 
-    private ModelProto proto() {
+    ModelProto proto() {
         ModelProto p = proto;
         if (p == null) {
             p = ExternalData.load(model);
@@ -471,7 +526,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
     }
 
     /** The model after the given canonizers, computed once per list. */
-    private ModelProto canonical(List<Canonizer> canonizers) {
+    ModelProto canonical(List<Canonizer> canonizers) {
         return canonizers.isEmpty() ? proto() : canonical.computeIfAbsent(canonizers,
                 c -> Canonizers.canonize(proto(), c));
     }
@@ -496,6 +551,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
                 c.closeSession();
             }
         }
+        graphs.clear();
     }
 
     private static void closeQuietly(Compiled c) {
