@@ -21,6 +21,7 @@ import java.util.function.Consumer;
 import org.explain4j.core.DType;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.grad.ActivationCapture;
 import org.explain4j.core.grad.BackwardRequest;
 import org.explain4j.core.grad.BackwardResult;
 import org.explain4j.core.grad.DifferentiableModel;
@@ -41,7 +42,7 @@ import org.explain4j.onnx.grad.propagation.Canonizers;
  *
  * <p>{@link #close()} closes only the sessions this object created, never the wrapped model's.
  */
-public final class OnnxDifferentiableModel implements DifferentiableModel, RowMemory {
+public final class OnnxDifferentiableModel implements DifferentiableModel, ActivationCapture, RowMemory {
     /**
      * A backward pass's bytes per row over the forward activations' (all tensors of a probe run of
      * one row). The backward graph keeps the forward activations for the backward pass and adds a
@@ -76,6 +77,8 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
     private volatile boolean closed;
     private volatile Consumer<OnnxTensor> tensorListener = t -> { };
     private final Map<List<Object>, Long> activationBytes = new ConcurrentHashMap<>();
+    /** Forward-only sessions returning the output and some intermediate tensors, by the tensors' names. */
+    private final Map<List<String>, OrtSession> captureSessions = new ConcurrentHashMap<>();
 
     /** Wraps {@code model} with the default gradient rules. */
     public OnnxDifferentiableModel(OnnxModel model) {
@@ -195,6 +198,114 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
                     + ShapeProbe.firstLine(e.getMessage()), e);
         } finally {
             OnnxValue.close(created);
+        }
+    }
+
+    /**
+     * The output and the values of {@code tensors} from a forward pass alone: a session of the
+     * model with those tensors as extra outputs, made once per set of names. Names that are not
+     * outputs of the model's nodes (the input, an initializer, a tensor the model lacks) go through
+     * the backward graph with a zero seed, which also reports a missing name.
+     */
+    @Override
+    public BackwardResult capture(Tensor input, List<String> tensors, Map<String, Tensor> inputs) {
+        ModelSignature sig = model.signature();
+        sig.validate(input, "input");
+        Tensor in = input.dtype() == sig.inputType() ? input : input.to(sig.inputType());
+        Map<String, Tensor> fed = checkInputs(inputs, sig);
+        List<String> names = List.copyOf(new TreeSet<>(tensors));
+        if (closed) {
+            throw Explain4jException.usage("model", "this differentiable model is closed");
+        }
+        OrtSession session = captureSessions.get(names);
+        if (session == null && !nodeOutputs(proto()).containsAll(names)) {
+            BackwardRequest request = new BackwardRequest(RuleSet.gradient(), names, Map.of(), false, inputs);
+            TensorMeta out = compiled(request, in.shape(), fed).graph().outputMeta();
+            BackwardResult b = backward(in, Tensor.zeros(dtypeOf(out), out.intShape()), request);
+            return new BackwardResult(b.output(), Optional.empty(), b.activations(), Map.of());
+        }
+        if (session == null) {
+            session = captureSessions.computeIfAbsent(names, this::captureSession);
+            if (closed) {
+                closeQuietly(captureSessions.remove(names));
+                throw Explain4jException.usage("model", "this differentiable model is closed");
+            }
+        }
+        List<OnnxTensor> created = new ArrayList<>();
+        try {
+            Map<String, OnnxTensor> feeds = new HashMap<>();
+            feeds.put(sig.inputName(), track(OrtTensors.toOrt(env, in), created));
+            for (Map.Entry<String, Tensor> f : fed.entrySet()) {
+                feeds.put(f.getKey(), track(OrtTensors.toOrt(env, f.getValue()), created));
+            }
+            java.util.Set<String> wanted = new java.util.LinkedHashSet<>(names);
+            wanted.add(model.outputName());
+            try (OrtSession.Result r = session.run(feeds, wanted)) {
+                Tensor out = read(r, model.outputName());
+                if (out.rank() == 1) {
+                    out = out.reshape(out.dim(0), 1);
+                } else if (out.rank() > 2) {
+                    out = out.reshape(out.dim(0), out.exampleSize());
+                }
+                Map<String, Tensor> acts = new LinkedHashMap<>();
+                for (String name : names) {
+                    acts.put(name, read(r, name));
+                }
+                return new BackwardResult(out, Optional.empty(), acts, Map.of());
+            }
+        } catch (OrtException e) {
+            throw Explain4jException.model("--model", "ONNX Runtime failed on " + model.info().name()
+                    + " with input " + input.describe() + ": " + ShapeProbe.firstLine(e.getMessage()), e);
+        } finally {
+            OnnxValue.close(created);
+        }
+    }
+
+    private static java.util.Set<String> nodeOutputs(ModelProto p) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        p.getGraph().getNodeList().forEach(n -> out.addAll(n.getOutputList()));
+        out.remove("");
+        return out;
+    }
+
+    /** The model (batch relaxed, as for the backward graphs) with {@code names} as extra outputs, compiled. */
+    private OrtSession captureSession(List<String> names) {
+        ModelProto p = proto();
+        ai.onnx.proto.OnnxMl.GraphProto.Builder g = p.getGraph().toBuilder();
+        java.util.Set<String> outputs = new java.util.HashSet<>();
+        g.getOutputList().forEach(o -> outputs.add(o.getName()));
+        for (String name : names) {
+            if (outputs.add(name)) {
+                // type and shape left to ONNX Runtime's inference
+                g.addOutput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName(name));
+            }
+        }
+        try (OrtSession.SessionOptions so = sessionOptions()) {
+            return ExternalData.createSession(env, p.toBuilder().setGraph(g).build(), so);
+        } catch (OrtException e) {
+            throw Explain4jException.model("--model", "ONNX Runtime could not compile " + model.info().name()
+                    + " with " + names + " as outputs: " + ShapeProbe.firstLine(e.getMessage()), e);
+        }
+    }
+
+    /** The options of every session this model creates: the wrapped model's optimisation and threads. */
+    private OrtSession.SessionOptions sessionOptions() throws OrtException {
+        OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+        try {
+            so.setOptimizationLevel(model.options().optimization());
+            so.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
+            if (model.options().intraOpThreads() > 0) {
+                so.setIntraOpNumThreads(model.options().intraOpThreads());
+            }
+            String profile = System.getenv("EXPLAIN4J_ORT_PROFILE");
+            if (profile != null && !profile.isBlank()) {
+                // performance work only: ONNX Runtime writes a per-op timing trace with this prefix
+                so.enableProfiling(profile);
+            }
+            return so;
+        } catch (OrtException | RuntimeException e) {
+            so.close();
+            throw e;
         }
     }
 
@@ -349,17 +460,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
         // propagation rule sets run on the model after the canonizers they ask for (BatchNorm merging)
         BackwardGraph graph = key.rules().isGradient() ? builder.build(proto(), spec)
                 : Canonizers.build(builder, canonical(key.rules().canonizers()), spec);
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-            so.setOptimizationLevel(model.options().optimization());
-            so.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
-            if (model.options().intraOpThreads() > 0) {
-                so.setIntraOpNumThreads(model.options().intraOpThreads());
-            }
-            String profile = System.getenv("EXPLAIN4J_ORT_PROFILE");
-            if (profile != null && !profile.isBlank()) {
-                // performance work only: ONNX Runtime writes a per-op timing trace with this prefix
-                so.enableProfiling(profile);
-            }
+        try (OrtSession.SessionOptions so = sessionOptions()) {
             return new Compiled(graph, ExternalData.createSession(env, graph.model(), so));
         } catch (OrtException e) {
             throw Explain4jException.model("--model", "ONNX Runtime rejected the backward graph of "
@@ -424,6 +525,11 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
         this.tensorListener = listener;
     }
 
+    /** Number of forward-only capture sessions held. */
+    int captureCount() {
+        return captureSessions.size();
+    }
+
     /** Number of compiled backward sessions held. */
     int compiledCount() {
         return compiled.size();
@@ -436,14 +542,23 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
         for (Key k : List.copyOf(compiled.keySet())) {
             closeQuietly(compiled.remove(k));
         }
+        for (List<String> k : List.copyOf(captureSessions.keySet())) {
+            closeQuietly(captureSessions.remove(k));
+        }
     }
 
     private static void closeQuietly(Compiled c) {
-        if (c == null) {
+        if (c != null) {
+            closeQuietly(c.session());
+        }
+    }
+
+    private static void closeQuietly(OrtSession s) {
+        if (s == null) {
             return;
         }
         try {
-            c.session().close();
+            s.close();
         } catch (OrtException e) {
             // nothing more can be done with a session that fails to close
         }
