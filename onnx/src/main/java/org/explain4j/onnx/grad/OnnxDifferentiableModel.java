@@ -77,6 +77,40 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
     private volatile boolean closed;
     private volatile Consumer<OnnxTensor> tensorListener = t -> { };
     private final Map<List<Object>, Long> activationBytes = new ConcurrentHashMap<>();
+    /** The model's weights, one native copy for all the sessions this object makes; made on first use. */
+    private SharedWeights weights;
+    /** Probe runs of the model itself, by input name, shape and fed inputs (so one probe serves the batch-size estimate and the backward graph). */
+    private final Map<List<Object>, ShapeProbe.Result> probes = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger probeRuns = new java.util.concurrent.atomic.AtomicInteger();
+    /** Fed inputs larger than this are not part of a probe's cache key (it is then not cached). */
+    private static final int MAX_KEYED_FED = 1 << 16;
+    /** Sessions with the shared weights, and probes of the model itself cached. */
+    private final OrtAccess access = new OrtAccess() {
+        @Override
+        public OrtSession createSession(OrtEnvironment e, ModelProto p, OrtSession.SessionOptions so) throws OrtException {
+            // callers hold a lease of the weights (probes below; compile and captureSession)
+            return weights().createSession(e, p, so);
+        }
+
+        @Override
+        public ShapeProbe.Result probe(OrtEnvironment e, ModelProto m, String inputName, int inputType, int[] shape,
+                                       Map<String, Tensor> fed) {
+            List<Object> key = m == proto ? probeKey(inputName, shape, fed) : null;
+            probeRuns.incrementAndGet();
+            if (key == null) {
+                try (SharedWeights.Lease l = lease()) {
+                    return ShapeProbe.run(e, this, m, inputName, inputType, shape, fed);
+                }
+            }
+            probeRuns.decrementAndGet();
+            return probes.computeIfAbsent(key, k -> {
+                probeRuns.incrementAndGet();
+                try (SharedWeights.Lease l = lease()) {
+                    return ShapeProbe.run(e, this, m, inputName, inputType, shape, fed);
+                }
+            });
+        }
+    };
     /** Forward-only sessions returning the output and some intermediate tensors, by the tensors' names. */
     private final Map<List<String>, OrtSession> captureSessions = new ConcurrentHashMap<>();
 
@@ -92,7 +126,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         }
         this.model = model;
         this.registry = rules;
-        this.builder = new BackwardGraphBuilder(rules);
+        this.builder = new BackwardGraphBuilder(rules).withAccess(access);
     }
 
     /**
@@ -160,7 +194,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
             fed.put(f.getKey(), f.getValue().dtype() == want || f.getValue().dtype().isFloating() != want.isFloating()
                     ? f.getValue() : f.getValue().to(want));
         }
-        return ShapeProbe.run(env, p, input, type, row.shape(), fed).bytes();
+        return access.probe(env, p, input, type, row.shape(), fed).bytes();
     }
 
     /** The backward model for a request at an input shape (built or taken from the cache), for inspection. */
@@ -261,6 +295,43 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         }
     }
 
+    /** The shared weights of the model, made on first use. */
+    private synchronized SharedWeights weights() {
+        if (weights == null) {
+            try {
+                weights = new SharedWeights(env, proto());
+            } catch (OrtException e) {
+                throw Explain4jException.model("--model", "ONNX Runtime could not hold the weights of "
+                        + model.info().name() + ": " + ShapeProbe.firstLine(e.getMessage()), e);
+            }
+        }
+        return weights;
+    }
+
+    /** Keeps the shared weights alive while a session is made (and, for a probe, run). */
+    private SharedWeights.Lease lease() {
+        if (closed) {
+            throw Explain4jException.usage("model", "this differentiable model is closed");
+        }
+        return weights().lease();
+    }
+
+    /** A probe's cache key: the input's name and shape and the fed inputs' types, shapes and values; null when too large. */
+    private static List<Object> probeKey(String inputName, int[] shape, Map<String, Tensor> fed) {
+        List<Object> key = new ArrayList<>();
+        key.add(inputName);
+        key.add(Arrays.stream(shape).boxed().toList());
+        for (Map.Entry<String, Tensor> f : new TreeMap<>(fed).entrySet()) {
+            Tensor t = f.getValue();
+            if (t.size() > MAX_KEYED_FED) {
+                return null;
+            }
+            key.add(List.of(f.getKey(), t.dtype(), Arrays.stream(t.shape()).boxed().toList(),
+                    Arrays.stream(t.toDoubleArray()).boxed().toList()));
+        }
+        return key;
+    }
+
     private static java.util.Set<String> nodeOutputs(ModelProto p) {
         java.util.Set<String> out = new java.util.HashSet<>();
         p.getGraph().getNodeList().forEach(n -> out.addAll(n.getOutputList()));
@@ -280,8 +351,8 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
                 g.addOutput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName(name));
             }
         }
-        try (OrtSession.SessionOptions so = sessionOptions()) {
-            return ExternalData.createSession(env, p.toBuilder().setGraph(g).build(), so);
+        try (SharedWeights.Lease l = lease(); OrtSession.SessionOptions so = sessionOptions()) {
+            return access.createSession(env, p.toBuilder().setGraph(g).build(), so);
         } catch (OrtException e) {
             throw Explain4jException.model("--model", "ONNX Runtime could not compile " + model.info().name()
                     + " with " + names + " as outputs: " + ShapeProbe.firstLine(e.getMessage()), e);
@@ -460,8 +531,8 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         // propagation rule sets run on the model after the canonizers they ask for (BatchNorm merging)
         BackwardGraph graph = key.rules().isGradient() ? builder.build(proto(), spec)
                 : Canonizers.build(builder, canonical(key.rules().canonizers()), spec);
-        try (OrtSession.SessionOptions so = sessionOptions()) {
-            return new Compiled(graph, ExternalData.createSession(env, graph.model(), so));
+        try (SharedWeights.Lease l = lease(); OrtSession.SessionOptions so = sessionOptions()) {
+            return new Compiled(graph, access.createSession(env, graph.model(), so));
         } catch (OrtException e) {
             throw Explain4jException.model("--model", "ONNX Runtime rejected the backward graph of "
                     + model.info().name() + " (opset " + graph.opset() + "): " + ShapeProbe.firstLine(e.getMessage())
@@ -525,6 +596,11 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         this.tensorListener = listener;
     }
 
+    /** Number of shape probes run so far. */
+    int probeRuns() {
+        return probeRuns.get();
+    }
+
     /** Number of forward-only capture sessions held. */
     int captureCount() {
         return captureSessions.size();
@@ -544,6 +620,12 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         }
         for (List<String> k : List.copyOf(captureSessions.keySet())) {
             closeQuietly(captureSessions.remove(k));
+        }
+        synchronized (this) {
+            if (weights != null) {
+                // freed now, or when a session being made or a probe running releases its lease
+                weights.close();
+            }
         }
     }
 
