@@ -14,6 +14,7 @@ import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -34,7 +35,12 @@ final class SharedWeights implements AutoCloseable {
     /** The location recorded in the stripped model; ONNX Runtime never reads it (the data is given). */
     static final String LOCATION = "explain4j-shared-weights";
 
-    private record Entry(ByteString bytes, OnnxTensor tensor) {
+    private record Entry(ByteString bytes, int type, java.util.List<Long> dims, OnnxTensor tensor) {
+        /** Whether {@code t} is this weight: the same bytes object, type and dimensions. */
+        boolean holds(TensorProto t) {
+            return t.getRawData() == bytes && t.getDataType() == type && t.getDimsList().equals(dims)
+                    && t.getDataLocation() != TensorProto.DataLocation.EXTERNAL;
+        }
     }
 
     /** Holds the weights' memory while a session made with them may still use it. */
@@ -61,7 +67,8 @@ final class SharedWeights implements AutoCloseable {
                 t.getRawData().copyTo(b);
                 b.rewind();
                 long[] shape = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
-                entries.put(t.getName(), new Entry(t.getRawData(), OnnxTensor.createTensor(env, b, shape, type)));
+                entries.put(t.getName(), new Entry(t.getRawData(), t.getDataType(), List.copyOf(t.getDimsList()),
+                        OnnxTensor.createTensor(env, b, shape, type)));
             }
         } catch (OrtException | RuntimeException e) {
             free();
@@ -115,7 +122,7 @@ final class SharedWeights implements AutoCloseable {
         for (int i = 0; i < graph.getInitializerCount(); i++) {
             TensorProto t = graph.getInitializer(i);
             Entry e = entries.get(t.getName());
-            if (e == null || t.getRawData() != e.bytes()) {
+            if (e == null || !e.holds(t)) {
                 continue;
             }
             if (g == null) {
