@@ -96,19 +96,16 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         public ShapeProbe.Result probe(OrtEnvironment e, ModelProto m, String inputName, int inputType, int[] shape,
                                        Map<String, Tensor> fed) {
             List<Object> key = m == proto ? probeKey(inputName, shape, fed) : null;
+            return key == null ? run(e, m, inputName, inputType, shape, fed)
+                    : probes.computeIfAbsent(key, k -> run(e, m, inputName, inputType, shape, fed));
+        }
+
+        private ShapeProbe.Result run(OrtEnvironment e, ModelProto m, String inputName, int inputType, int[] shape,
+                                      Map<String, Tensor> fed) {
             probeRuns.incrementAndGet();
-            if (key == null) {
-                try (SharedWeights.Lease l = lease()) {
-                    return ShapeProbe.run(e, this, m, inputName, inputType, shape, fed);
-                }
+            try (SharedWeights.Lease l = lease()) {
+                return ShapeProbe.run(e, this, m, inputName, inputType, shape, fed);
             }
-            probeRuns.decrementAndGet();
-            return probes.computeIfAbsent(key, k -> {
-                probeRuns.incrementAndGet();
-                try (SharedWeights.Lease l = lease()) {
-                    return ShapeProbe.run(e, this, m, inputName, inputType, shape, fed);
-                }
-            });
         }
     };
     /** Forward-only sessions returning the output and some intermediate tensors, by the tensors' names. */

@@ -52,7 +52,6 @@ final class SharedWeights implements AutoCloseable {
     private final Map<String, Entry> entries = new HashMap<>();
     private int leases;
     private boolean closing;
-    private boolean freed;
 
     /** Native copies of {@code p}'s top-level initializers of at least {@link #MIN_BYTES} bytes of raw data. */
     SharedWeights(OrtEnvironment env, ModelProto p) throws OrtException {
@@ -62,7 +61,15 @@ final class SharedWeights implements AutoCloseable {
                 if (type == null || t.getRawData().size() < MIN_BYTES || t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
                     continue;
                 }
-                ByteBuffer b = ByteBuffer.allocateDirect(t.getRawData().size()).order(ByteOrder.nativeOrder());
+                ByteBuffer b;
+                try {
+                    b = ByteBuffer.allocateDirect(t.getRawData().size()).order(ByteOrder.nativeOrder());
+                } catch (OutOfMemoryError full) {
+                    // the JVM's direct-memory limit (-XX:MaxDirectMemorySize, by default the heap's
+                    // maximum): share nothing, every session then gets the weights in its model
+                    free();
+                    return;
+                }
                 // raw data is little-endian; so is every platform ONNX Runtime's Java build supports
                 t.getRawData().copyTo(b);
                 b.rewind();
@@ -93,7 +100,7 @@ final class SharedWeights implements AutoCloseable {
 
     /** Keeps the weights alive until the lease is closed; refused once the weights are freed. */
     synchronized Lease lease() {
-        if (freed) {
+        if (closing && leases == 0) {
             throw new IllegalStateException("the shared weights are closed");
         }
         leases++;
@@ -150,10 +157,6 @@ final class SharedWeights implements AutoCloseable {
     }
 
     private synchronized void free() {
-        if (freed) {
-            return;
-        }
-        freed = true;
         for (Entry e : entries.values()) {
             e.tensor().close();
         }
