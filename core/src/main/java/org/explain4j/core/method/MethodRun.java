@@ -23,15 +23,15 @@ import org.explain4j.core.model.Model;
  * The bookkeeping every method run shares: input validation, the evaluation engine, the first
  * forward pass and the explained value of each example, timing, and assembling the result.
  *
- * <p>The first forward pass runs when a method first asks for the outputs' values
- * ({@link #output()}, {@link #explained()}), or at once when the model does not declare its
- * number of outputs; a method that needs only the target's seeds (saliency and the other
- * one-backward-pass methods, with a class or weighting target) never runs it.
+ * <p>When the model declares its number of outputs, the first forward pass runs only when a
+ * method asks for the outputs ({@link #output()}, {@link #explained()}): a method made of
+ * backward passes alone (saliency) then costs no separate forward pass, and an auto-sized
+ * forward engine is sized only when a method calls it.
  */
 public final class MethodRun {
     private final long started = System.nanoTime();
     private final Model model;
-    private final EvaluationEngine engine;
+    private EvaluationEngine engine;
     private final Tensor input;
     private Tensor output;
     private final int outputs;
@@ -40,17 +40,19 @@ public final class MethodRun {
     private final FedInputs.Bound fed;
     private final int requestedBatch;
     private final ProgressListener progress;
-    private int batchSize;
 
-    /** Validates {@code input} and resolves the target against the model's outputs. */
+    /**
+     * Validates {@code input} and resolves the target against the model's outputs (running the
+     * model once where it does not declare how many it has).
+     */
     public MethodRun(Model model, int batchSize, ProgressListener progress, Tensor input, Target target) {
         this(model, batchSize, progress, input, FedInputs.none(), target);
     }
 
     /**
      * Validates {@code input} and the model's other inputs {@code fed} and resolves the target
-     * against the model's outputs (running the model once where it does not declare how many).
-     * Every later model call feeds {@code fed}, each row with its example's slice.
+     * against the model's outputs (running the model once where it does not declare how many it
+     * has). Every later model call feeds {@code fed}, each row with its example's slice.
      */
     public MethodRun(Model model, int batchSize, ProgressListener progress, Tensor input, FedInputs fed,
                      Target target) {
@@ -59,11 +61,9 @@ public final class MethodRun {
         this.fed = fed.bind(model.signature(), input.batchSize(), "input");
         this.requestedBatch = BatchSize.check(batchSize);
         this.progress = progress;
-        this.engine = new EvaluationEngine(model, BatchSize.resolve(batchSize, model, input, this.fed,
-                RowMemory.Call.FORWARD, 1), progress, this.fed);
-        this.batchSize = engine.batchSize();
         this.input = input;
-        this.outputs = model.signature().outputSize() >= 0 ? model.signature().outputSize() : output().dim(1);
+        int declared = model.signature().outputSize();
+        this.outputs = declared >= 0 ? declared : output().dim(1);
         this.seeds = target.seeds(input.batchSize(), outputs);
     }
 
@@ -72,7 +72,12 @@ public final class MethodRun {
         return fed;
     }
 
-    public EvaluationEngine engine() {
+    /** The engine for forward passes; made (and, for {@link BatchSize#AUTO}, sized) on first use. */
+    public synchronized EvaluationEngine engine() {
+        if (engine == null) {
+            engine = new EvaluationEngine(model, BatchSize.resolve(requestedBatch, model, input, fed,
+                    RowMemory.Call.FORWARD, 1), progress, fed);
+        }
         return engine;
     }
 
@@ -82,8 +87,8 @@ public final class MethodRun {
      * that runs backward passes, the backward passes' size; its forward-only calls may take
      * more rows under the same budget).
      */
-    public int batchSize() {
-        return batchSize;
+    public synchronized int batchSize() {
+        return gradients != null ? gradients.batchSize() : engine().batchSize();
     }
 
     /**
@@ -99,7 +104,7 @@ public final class MethodRun {
      * The engine for backward passes of at least {@code minBatch} rows when the batch size is
      * automatic (DeepLIFT: 2, an input and its reference); made on first use.
      */
-    public GradientEngine gradients(String method, int minBatch) {
+    public synchronized GradientEngine gradients(String method, int minBatch) {
         if (!(model instanceof DifferentiableModel dm)) {
             throw Explain4jException.unsupported("method", method + " needs gradients, but the model ("
                     + model.info().name() + ") cannot run a backward pass; use a perturbation method ("
@@ -108,7 +113,6 @@ public final class MethodRun {
         if (gradients == null) {
             gradients = new GradientEngine(dm, BatchSize.resolve(requestedBatch, model, input, fed,
                     RowMemory.Call.BACKWARD, minBatch), progress, fed);
-            batchSize = gradients.batchSize();
         }
         return gradients;
     }
@@ -136,10 +140,10 @@ public final class MethodRun {
         return input;
     }
 
-    /** The model's outputs on the input, {@code [N, C]} (the first forward pass, run on the first call). */
+    /** The model's outputs on the input, {@code [N, C]} (the first forward pass, run on first use). */
     public synchronized Tensor output() {
         if (output == null) {
-            Tensor out = engine.forward(input);
+            Tensor out = engine().forward(input);
             int c = out.dim(1);
             if (model.signature().outputSize() >= 0 && model.signature().outputSize() != c) {
                 throw Explain4jException.shape("model", "the model declares " + model.signature().outputSize()
@@ -157,12 +161,12 @@ public final class MethodRun {
 
     /** The explained value of each example on the unperturbed input. */
     public double[] explained() {
-        Tensor out = output();
-        int n = out.dim(0);
-        int c = out.dim(1);
+        Tensor output = output();
+        int n = output.dim(0);
+        int c = output.dim(1);
         double[] v = new double[n];
         for (int i = 0; i < n; i++) {
-            v[i] = explained(i, out, i * c, c);
+            v[i] = explained(i, output, i * c, c);
         }
         return v;
     }
@@ -188,7 +192,7 @@ public final class MethodRun {
     /** Assembles the result. */
     public Attribution finish(String method, Tensor values, Target target, Map<String, Object> options,
                               OptionalLong seed, Optional<double[]> gap, Optional<double[]> fit) {
-        long evals = engine.evaluations() + (gradients == null ? 0 : gradients.evaluations());
+        long evals = (engine == null ? 0 : engine.evaluations()) + (gradients == null ? 0 : gradients.evaluations());
         Diagnostics d = new Diagnostics(evals, Duration.ofNanos(System.nanoTime() - started), gap, fit);
         return new Attribution(method, values, target, options, seed, d, Provenance.of(model.info()),
                 model.signature().inputName());

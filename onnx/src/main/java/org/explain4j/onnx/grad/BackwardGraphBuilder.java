@@ -52,6 +52,7 @@ public final class BackwardGraphBuilder {
     private final RuleRegistry registry;
     private final OrtEnvironment env;
     private final boolean optimisedForms;
+    private final OrtAccess access;
 
     /** A builder with the default gradient rules. */
     public BackwardGraphBuilder() {
@@ -63,9 +64,19 @@ public final class BackwardGraphBuilder {
     }
 
     private BackwardGraphBuilder(RuleRegistry registry, boolean optimisedForms) {
+        this(registry, optimisedForms, OrtAccess.PLAIN);
+    }
+
+    private BackwardGraphBuilder(RuleRegistry registry, boolean optimisedForms, OrtAccess access) {
         this.registry = registry;
         this.env = OrtEnvironment.getEnvironment();
         this.optimisedForms = optimisedForms;
+        this.access = access;
+    }
+
+    /** The same builder making its probe sessions and running its probes through {@code access}. */
+    BackwardGraphBuilder withAccess(OrtAccess access) {
+        return new BackwardGraphBuilder(registry, optimisedForms, access);
     }
 
     /**
@@ -77,13 +88,13 @@ public final class BackwardGraphBuilder {
      * reference in tests.
      */
     public BackwardGraphBuilder plainRules() {
-        return new BackwardGraphBuilder(registry, false);
+        return new BackwardGraphBuilder(registry, false, access);
     }
 
     /** Builds the backward model of {@code model} (which is not modified) for {@code spec}. */
     public BackwardGraph build(ModelProto model, BackwardSpec spec) {
         new Build(model, spec, Map.of()).check(); // names and shapes first: lowering may probe
-        GraphLowering.Result lowered = GraphLowering.lower(env, model, spec);
+        GraphLowering.Result lowered = GraphLowering.lower(env, access, model, spec);
         return new Build(lowered.model(), spec, lowered.refused()).lowered(lowered.model() != model).run();
     }
 
@@ -259,7 +270,7 @@ public final class BackwardGraphBuilder {
 
         private void probe(ValueInfoProto input) {
             int inputType = input.getType().getTensorType().getElemType();
-            ShapeProbe.Result r = ShapeProbe.run(env, model, spec.inputName(), inputType, spec.inputShape(),
+            ShapeProbe.Result r = access.probe(env, model, spec.inputName(), inputType, spec.inputShape(),
                     spec.fedInputs());
             metas.putAll(r.metas());
             probeLongs = r.longs();

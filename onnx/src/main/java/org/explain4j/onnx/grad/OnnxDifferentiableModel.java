@@ -21,6 +21,7 @@ import java.util.function.Consumer;
 import org.explain4j.core.DType;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.grad.ActivationCapture;
 import org.explain4j.core.grad.BackwardRequest;
 import org.explain4j.core.grad.BackwardResult;
 import org.explain4j.core.grad.DifferentiableModel;
@@ -43,7 +44,7 @@ import org.explain4j.onnx.grad.propagation.Canonizers;
  *
  * <p>{@link #close()} closes only the sessions this object created, never the wrapped model's.
  */
-public final class OnnxDifferentiableModel implements DifferentiableModel, RowMemory {
+public final class OnnxDifferentiableModel implements DifferentiableModel, ActivationCapture, RowMemory {
     /**
      * A backward pass's bytes per row over the forward activations' (all tensors of a probe run of
      * one row). The backward graph keeps the forward activations for the backward pass and adds a
@@ -124,6 +125,39 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
     private volatile boolean closed;
     private volatile Consumer<OnnxTensor> tensorListener = t -> { };
     private final Map<List<Object>, Long> activationBytes = new ConcurrentHashMap<>();
+    /** The model's weights, one native copy for all the sessions this object makes; made on first use. */
+    private SharedWeights weights;
+    /** Probe runs of the model itself, by input name, shape and fed inputs (so one probe serves the batch-size estimate and the backward graph). */
+    private final Map<List<Object>, ShapeProbe.Result> probes = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger probeRuns = new java.util.concurrent.atomic.AtomicInteger();
+    /** Fed inputs larger than this are not part of a probe's cache key (it is then not cached). */
+    private static final int MAX_KEYED_FED = 1 << 16;
+    /** Sessions with the shared weights, and probes of the model itself cached. */
+    private final OrtAccess access = new OrtAccess() {
+        @Override
+        public OrtSession createSession(OrtEnvironment e, ModelProto p, OrtSession.SessionOptions so) throws OrtException {
+            // callers hold a lease of the weights (probes below; compile and captureSession)
+            return weights().createSession(e, p, so);
+        }
+
+        @Override
+        public ShapeProbe.Result probe(OrtEnvironment e, ModelProto m, String inputName, int inputType, int[] shape,
+                                       Map<String, Tensor> fed) {
+            List<Object> key = m == proto ? probeKey(inputName, shape, fed) : null;
+            return key == null ? run(e, m, inputName, inputType, shape, fed)
+                    : probes.computeIfAbsent(key, k -> run(e, m, inputName, inputType, shape, fed));
+        }
+
+        private ShapeProbe.Result run(OrtEnvironment e, ModelProto m, String inputName, int inputType, int[] shape,
+                                      Map<String, Tensor> fed) {
+            probeRuns.incrementAndGet();
+            try (SharedWeights.Lease l = lease()) {
+                return ShapeProbe.run(e, this, m, inputName, inputType, shape, fed);
+            }
+        }
+    };
+    /** Forward-only sessions returning the output and some intermediate tensors, by the tensors' names. */
+    private final Map<List<String>, OrtSession> captureSessions = new ConcurrentHashMap<>();
 
     /** Wraps {@code model} with the default gradient rules. */
     public OnnxDifferentiableModel(OnnxModel model) {
@@ -137,7 +171,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
         }
         this.model = model;
         this.registry = rules;
-        this.builder = new BackwardGraphBuilder(rules);
+        this.builder = new BackwardGraphBuilder(rules).withAccess(access);
     }
 
     /**
@@ -217,7 +251,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
             fed.put(f.getKey(), f.getValue().dtype() == want || f.getValue().dtype().isFloating() != want.isFloating()
                     ? f.getValue() : f.getValue().to(want));
         }
-        return ShapeProbe.run(env, p, input, type, row.shape(), fed).bytes();
+        return access.probe(env, p, input, type, row.shape(), fed).bytes();
     }
 
     /** The backward model for a request at an input shape (built or taken from the cache), for inspection. */
@@ -270,6 +304,151 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
             if (c.owner != null) {
                 cache.release(c);
             }
+        }
+    }
+
+    /**
+     * The output and the values of {@code tensors} from a forward pass alone: a session of the
+     * model with those tensors as extra outputs, made once per set of names. Names that are not
+     * outputs of the model's nodes (the input, an initializer, a tensor the model lacks) go through
+     * the backward graph with a zero seed, which also reports a missing name.
+     */
+    @Override
+    public BackwardResult capture(Tensor input, List<String> tensors, Map<String, Tensor> inputs) {
+        ModelSignature sig = model.signature();
+        sig.validate(input, "input");
+        Tensor in = input.dtype() == sig.inputType() ? input : input.to(sig.inputType());
+        Map<String, Tensor> fed = checkInputs(inputs, sig);
+        List<String> names = List.copyOf(new TreeSet<>(tensors));
+        if (closed) {
+            throw Explain4jException.usage("model", "this differentiable model is closed");
+        }
+        OrtSession session = captureSessions.get(names);
+        if (session == null && !nodeOutputs(proto()).containsAll(names)) {
+            BackwardRequest request = new BackwardRequest(RuleSet.gradient(), names, Map.of(), false, inputs);
+            TensorMeta out = compiled(request, in.shape(), fed).graph().outputMeta();
+            BackwardResult b = backward(in, Tensor.zeros(dtypeOf(out), out.intShape()), request);
+            return new BackwardResult(b.output(), Optional.empty(), b.activations(), Map.of());
+        }
+        if (session == null) {
+            session = captureSessions.computeIfAbsent(names, this::captureSession);
+            if (closed) {
+                closeQuietly(captureSessions.remove(names));
+                throw Explain4jException.usage("model", "this differentiable model is closed");
+            }
+        }
+        List<OnnxTensor> created = new ArrayList<>();
+        try {
+            Map<String, OnnxTensor> feeds = new HashMap<>();
+            feeds.put(sig.inputName(), track(OrtTensors.toOrt(env, in), created));
+            for (Map.Entry<String, Tensor> f : fed.entrySet()) {
+                feeds.put(f.getKey(), track(OrtTensors.toOrt(env, f.getValue()), created));
+            }
+            java.util.Set<String> wanted = new java.util.LinkedHashSet<>(names);
+            wanted.add(model.outputName());
+            try (OrtSession.Result r = session.run(feeds, wanted)) {
+                Tensor out = read(r, model.outputName());
+                if (out.rank() == 1) {
+                    out = out.reshape(out.dim(0), 1);
+                } else if (out.rank() > 2) {
+                    out = out.reshape(out.dim(0), out.exampleSize());
+                }
+                Map<String, Tensor> acts = new LinkedHashMap<>();
+                for (String name : names) {
+                    acts.put(name, read(r, name));
+                }
+                return new BackwardResult(out, Optional.empty(), acts, Map.of());
+            }
+        } catch (OrtException e) {
+            throw Explain4jException.model("--model", "ONNX Runtime failed on " + model.info().name()
+                    + " with input " + input.describe() + ": " + ShapeProbe.firstLine(e.getMessage()), e);
+        } finally {
+            OnnxValue.close(created);
+        }
+    }
+
+    /** The shared weights of the model, made on first use. */
+    private synchronized SharedWeights weights() {
+        if (weights == null) {
+            try {
+                weights = new SharedWeights(env, proto());
+            } catch (OrtException e) {
+                throw Explain4jException.model("--model", "ONNX Runtime could not hold the weights of "
+                        + model.info().name() + ": " + ShapeProbe.firstLine(e.getMessage()), e);
+            }
+        }
+        return weights;
+    }
+
+    /** Keeps the shared weights alive while a session is made (and, for a probe, run). */
+    private SharedWeights.Lease lease() {
+        if (closed) {
+            throw Explain4jException.usage("model", "this differentiable model is closed");
+        }
+        return weights().lease();
+    }
+
+    /** A probe's cache key: the input's name and shape and the fed inputs' types, shapes and values; null when too large. */
+    private static List<Object> probeKey(String inputName, int[] shape, Map<String, Tensor> fed) {
+        List<Object> key = new ArrayList<>();
+        key.add(inputName);
+        key.add(Arrays.stream(shape).boxed().toList());
+        for (Map.Entry<String, Tensor> f : new TreeMap<>(fed).entrySet()) {
+            Tensor t = f.getValue();
+            if (t.size() > MAX_KEYED_FED) {
+                return null;
+            }
+            key.add(List.of(f.getKey(), t.dtype(), Arrays.stream(t.shape()).boxed().toList(),
+                    Arrays.stream(t.toDoubleArray()).boxed().toList()));
+        }
+        return key;
+    }
+
+    private static java.util.Set<String> nodeOutputs(ModelProto p) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        p.getGraph().getNodeList().forEach(n -> out.addAll(n.getOutputList()));
+        out.remove("");
+        return out;
+    }
+
+    /** The model (batch relaxed, as for the backward graphs) with {@code names} as extra outputs, compiled. */
+    private OrtSession captureSession(List<String> names) {
+        ModelProto p = proto();
+        ai.onnx.proto.OnnxMl.GraphProto.Builder g = p.getGraph().toBuilder();
+        java.util.Set<String> outputs = new java.util.HashSet<>();
+        g.getOutputList().forEach(o -> outputs.add(o.getName()));
+        for (String name : names) {
+            if (outputs.add(name)) {
+                // type and shape left to ONNX Runtime's inference
+                g.addOutput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName(name));
+            }
+        }
+        try (SharedWeights.Lease l = lease(); OrtSession.SessionOptions so = sessionOptions()) {
+            return access.createSession(env, p.toBuilder().setGraph(g).build(), so);
+        } catch (OrtException e) {
+            throw Explain4jException.model("--model", "ONNX Runtime could not compile " + model.info().name()
+                    + " with " + names + " as outputs: " + ShapeProbe.firstLine(e.getMessage()), e);
+        }
+    }
+
+    /** The options of every session this model creates: the wrapped model's optimisation and threads. */
+    private OrtSession.SessionOptions sessionOptions() throws OrtException {
+        OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+        try {
+            so.setOptimizationLevel(model.options().optimization());
+            so.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
+            if (model.options().intraOpThreads() > 0) {
+                so.setIntraOpNumThreads(model.options().intraOpThreads());
+            }
+            String profile = System.getenv("EXPLAIN4J_ORT_PROFILE");
+            if (profile != null && !profile.isBlank()) {
+                // performance work only: ONNX Runtime writes a per-op timing trace with this prefix
+                so.enableProfiling(profile);
+            }
+            return so;
+        } catch (OrtException | RuntimeException e) {
+            so.close();
+            throw e;
         }
     }
 
@@ -461,18 +640,8 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
 
     /** A session for {@code backwardModel}: {@code graph}'s model, or a copy with other initializer values. */
     OrtSession session(ModelProto backwardModel, BackwardGraph graph) {
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-            so.setOptimizationLevel(model.options().optimization());
-            so.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
-            if (model.options().intraOpThreads() > 0) {
-                so.setIntraOpNumThreads(model.options().intraOpThreads());
-            }
-            String profile = System.getenv("EXPLAIN4J_ORT_PROFILE");
-            if (profile != null && !profile.isBlank()) {
-                // performance work only: ONNX Runtime writes a per-op timing trace with this prefix
-                so.enableProfiling(profile);
-            }
-            return ExternalData.createSession(env, backwardModel, so);
+        try (SharedWeights.Lease l = lease(); OrtSession.SessionOptions so = sessionOptions()) {
+            return access.createSession(env, backwardModel, so);
         } catch (OrtException e) {
             throw Explain4jException.model("--model", "ONNX Runtime rejected the backward graph of "
                     + model.info().name() + " (opset " + graph.opset() + "): " + ShapeProbe.firstLine(e.getMessage())
@@ -536,6 +705,16 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
         this.tensorListener = listener;
     }
 
+    /** Number of shape probes run so far. */
+    int probeRuns() {
+        return probeRuns.get();
+    }
+
+    /** Number of forward-only capture sessions held. */
+    int captureCount() {
+        return captureSessions.size();
+    }
+
     /** Number of compiled backward sessions held. */
     int compiledCount() {
         return compiled.size();
@@ -552,14 +731,29 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
             }
         }
         graphs.clear();
+        for (List<String> k : List.copyOf(captureSessions.keySet())) {
+            closeQuietly(captureSessions.remove(k));
+        }
+        synchronized (this) {
+            if (weights != null) {
+                // freed now, or when a session being made or a probe running releases its lease
+                weights.close();
+            }
+        }
     }
 
     private static void closeQuietly(Compiled c) {
-        if (c == null) {
+        if (c != null) {
+            closeQuietly(c.session());
+        }
+    }
+
+    private static void closeQuietly(OrtSession s) {
+        if (s == null) {
             return;
         }
         try {
-            c.session().close();
+            s.close();
         } catch (OrtException e) {
             // nothing more can be done with a session that fails to close
         }
