@@ -145,7 +145,10 @@ final class RegionGraph {
             if (in.isEmpty()) {
                 continue;
             }
-            if (shapes.containsKey(in) || !flatConstant(in)) {
+            // BatchNormalization's parameters are per channel ([C]), not broadcast against the map
+            boolean perChannel = n.getOpType().equals("BatchNormalization") && constants.containsKey(in)
+                    && constants.get(in).getDimsCount() == 1;
+            if (shapes.containsKey(in) || !(perChannel || flatConstant(in))) {
                 return null;
             }
         }
