@@ -75,21 +75,6 @@ final class IncrementalInference implements AutoCloseable {
         this.forcedCut = forcedCut;
     }
 
-    /** Per spatial dimension: a tensor's crop starts at {@code slope * o_L + c} and has {@code size} positions. */
-    record Crop(int[] slope, int[] c, int[] size) {
-    }
-
-    /** One compiled cut: the graph and what feeding it needs. */
-    static final class Plan {
-        RegionGraph graph;
-        int cut;
-        String cutTensor;
-        int[] hL;
-        Map<String, Crop> crops;
-        List<String> masked;
-        OrtSession session;
-    }
-
     /** See {@link LocalEvaluation#local}. */
     synchronized LocalEvaluation.Evaluator local(double[] base, int[] exampleShape, int[][] lo, int[][] hi,
                                                  int batchSize) {
@@ -102,52 +87,42 @@ final class IncrementalInference implements AutoCloseable {
         if (cuts.isEmpty()) {
             return null;
         }
-        // choose the cut: the cheapest of cropped prefix plus whole remainder (within the analysed prefix)
+        // the cut: the cheapest cropped prefix plus whole remainder (within the analysed prefix)
         double total = 0;
         for (int i = 0; i < g.ops.size(); i++) {
             total += g.fullCost(i);
         }
         int best = -1;
-        int[] bestH = null;
-        Map<String, Crop> bestCrops = null;
+        Map<String, int[]> bestSize = null;
         double bestCost = total * (1 - MIN_GAIN);
         double before = 0;
-        int next = 0;
         for (int i = 0; i < g.ops.size(); i++) {
             before += g.fullCost(i);
-            if (next >= cuts.size() || cuts.get(next) != i) {
+            if (!cuts.contains(i)) {
                 continue;
             }
-            next++;
-            int[] h = cropSize(g, i, lo, hi);
-            Map<String, Crop> crops = crops(g, i, h);
-            if (crops == null) {
-                continue;
-            }
-            double cost = CROP_PENALTY * cropCost(g, i, crops) + (total - before);
+            Map<String, int[]> size = sizes(g, i, lo, hi);
+            double cost = CROP_PENALTY * cropCost(g, i, size) + (total - before);
             if (forcedCut >= 0 ? i <= forcedCut : cost < bestCost) {
                 best = i;
                 bestCost = cost;
-                bestH = h;
-                bestCrops = crops;
+                bestSize = size;
             }
         }
         if (best < 0) {
             return null;
         }
-        Plan plan = plan(g, best, bestH, bestCrops, lo, hi);
+        Plan plan = plan(g, best, bestSize, lo, hi);
         lastCut = best;
-        float[] cache = cache(plan.cutTensor, base, exampleShape);
+        Map<String, float[]> cache = cache(plan, base, exampleShape);
         return (rows, l, h, filler, consumer) -> evaluate(plan, cache, exampleShape, batchSize, rows, l, h, filler, consumer);
     }
-
-    // ---------------------------------------------------------------- geometry
 
     private static int ceilDiv(int a, int b) {
         return -Math.floorDiv(-a, b);
     }
 
-    /** The region of every prefix tensor up to op {@code cut} that changes when the input changes inside the box: {@code [dim][lo, hi)}. */
+    /** The region of every tensor up to op {@code cut} that changes when the input changes inside the box: {@code [dim][lo, hi)}. */
     static Map<String, int[][]> regions(RegionGraph g, int cut, int[] lo, int[] hi) {
         Map<String, int[][]> r = new HashMap<>();
         r.put(g.input, new int[][] {{lo[0], hi[0]}, {lo[1], hi[1]}});
@@ -180,129 +155,148 @@ final class IncrementalInference implements AutoCloseable {
         return r;
     }
 
-    /** The crop size at the cut: the largest changed region over the rows, per dimension. */
-    private static int[] cropSize(RegionGraph g, int cut, int[][] lo, int[][] hi) {
-        int[] h = {1, 1};
-        String t = g.ops.get(cut).output;
-        for (int r = 0; r < lo.length; r++) {
-            int[][] reg = regions(g, cut, lo[r], hi[r]).get(t);
-            if (reg != null) {
-                h[0] = Math.max(h[0], reg[0][1] - reg[0][0]);
-                h[1] = Math.max(h[1], reg[1][1] - reg[1][0]);
-            }
-        }
-        return h;
+    /** One compiled cut: the graph and what feeding it needs. */
+    static final class Plan {
+        RegionGraph graph;
+        int cut;
+        String cutTensor;
+        /** Crop size of every tensor up to the cut (the input included), per dimension. */
+        Map<String, int[]> size;
+        List<Edge> edges;
+        boolean maskCut;
+        OrtSession session;
     }
 
-    /** The crop of the cut tensor's region: inside the map where it fits. */
-    static int[] offsetAtCut(RegionGraph g, int cut, int[] hL, int[] lo, int[] hi) {
-        String t = g.ops.get(cut).output;
-        RegionGraph.Shape sh = g.shapes.get(t);
-        int[][] reg = regions(g, cut, lo, hi).get(t);
-        int[] o = new int[2];
-        for (int d = 0; d < 2; d++) {
-            int start = reg == null ? 0 : reg[d][0];
-            o[d] = Math.max(0, Math.min(start, sh.size(d) - hL[d]));
+    /**
+     * An input of a cropped op whose window is not exactly its tensor's crop: the window is
+     * gathered from the kept activation and the tensor's (changed) crop is placed over it.
+     */
+    static final class Edge {
+        int op;
+        int input;
+        String tensor;
+        int[] n;
+        boolean direct;
+        boolean masked;
+        String name;
+    }
+
+    /** Each row's crop offsets: every tensor's crop starts at its changed region, moved inside the map where it would stick out. */
+    static Map<String, int[]> offsets(RegionGraph g, int cut, Map<String, int[]> size, int[] lo, int[] hi) {
+        Map<String, int[][]> reg = regions(g, cut, lo, hi);
+        Map<String, int[]> o = new HashMap<>();
+        for (Map.Entry<String, int[]> e : size.entrySet()) {
+            int[][] r = reg.get(e.getKey());
+            RegionGraph.Shape sh = g.shapes.get(e.getKey());
+            int[] off = new int[2];
+            for (int d = 0; d < 2; d++) {
+                int start = r == null ? 0 : r[d][0];
+                off[d] = Math.max(0, Math.min(start, sh.size(d) - e.getValue()[d]));
+            }
+            o.put(e.getKey(), off);
         }
         return o;
     }
 
-    /** Each prefix tensor's crop for a cut with crop size {@code hL}, or null when consumers disagree on slope. */
-    static Map<String, Crop> crops(RegionGraph g, int cut, int[] hL) {
-        Map<String, List<Crop>> needs = new HashMap<>();
-        Map<String, Crop> crops = new LinkedHashMap<>();
-        String cutTensor = g.ops.get(cut).output;
-        needs.put(cutTensor, new ArrayList<>(List.of(new Crop(new int[] {1, 1}, new int[] {0, 0}, hL.clone()))));
-        for (int i = cut; i >= 0; i--) {
-            RegionGraph.Op op = g.ops.get(i);
-            Crop out = union(needs.get(op.output));
-            if (out == null) {
-                if (needs.containsKey(op.output)) {
-                    return null;
-                }
-                continue; // does not lead to the cut
-            }
-            crops.put(op.output, out);
-            for (String in : op.dynamicInputs) {
-                Crop need;
-                if (op.kind == RegionGraph.Kind.WINDOW) {
-                    int[] sl = new int[2];
-                    int[] c = new int[2];
-                    int[] size = new int[2];
-                    for (int d = 0; d < 2; d++) {
-                        sl[d] = out.slope()[d] * op.s[d];
-                        c[d] = out.c()[d] * op.s[d] - op.pb[d];
-                        size[d] = (out.size()[d] - 1) * op.s[d] + op.d[d] * (op.k[d] - 1) + 1;
-                    }
-                    need = new Crop(sl, c, size);
-                } else {
-                    need = out;
-                }
-                needs.computeIfAbsent(in, k -> new ArrayList<>()).add(need);
-            }
+    /** The window of op {@code op}'s input for a row: start {@code [0..1]} given the op output's offset. */
+    static int[] windowStart(RegionGraph.Op op, int[] outOffset) {
+        if (op.kind != RegionGraph.Kind.WINDOW) {
+            return outOffset.clone();
         }
-        Crop in = union(needs.get(g.input));
-        if (in == null) {
-            return null;
-        }
-        crops.put(g.input, in);
-        return crops;
+        return new int[] {outOffset[0] * op.s[0] - op.pb[0], outOffset[1] * op.s[1] - op.pb[1]};
     }
 
-    private static Crop union(List<Crop> list) {
-        if (list == null || list.isEmpty()) {
-            return null;
+    static int[] windowSize(RegionGraph.Op op, int[] outSize) {
+        if (op.kind != RegionGraph.Kind.WINDOW) {
+            return outSize.clone();
         }
-        Crop first = list.get(0);
-        int[] c = first.c().clone();
-        int[] end = {first.c()[0] + first.size()[0], first.c()[1] + first.size()[1]};
-        for (Crop k : list) {
-            if (!Arrays.equals(k.slope(), first.slope())) {
-                return null;
-            }
-            for (int d = 0; d < 2; d++) {
-                c[d] = Math.min(c[d], k.c()[d]);
-                end[d] = Math.max(end[d], k.c()[d] + k.size()[d]);
-            }
+        int[] n = new int[2];
+        for (int d = 0; d < 2; d++) {
+            n[d] = (outSize[d] - 1) * op.s[d] + op.d[d] * (op.k[d] - 1) + 1;
         }
-        return new Crop(first.slope(), c, new int[] {end[0] - c[0], end[1] - c[1]});
+        return n;
     }
 
-    private static double cropCost(RegionGraph g, int cut, Map<String, Crop> crops) {
+    /** Crop sizes up to the cut: the largest changed region over the rows (at most the map). */
+    static Map<String, int[]> sizes(RegionGraph g, int cut, int[][] lo, int[][] hi) {
+        Map<String, int[]> size = new LinkedHashMap<>();
+        size.put(g.input, new int[] {1, 1});
+        for (int i = 0; i <= cut; i++) {
+            size.put(g.ops.get(i).output, new int[] {1, 1});
+        }
+        for (int r = 0; r < lo.length; r++) {
+            Map<String, int[][]> reg = regions(g, cut, lo[r], hi[r]);
+            for (Map.Entry<String, int[]> e : size.entrySet()) {
+                int[][] rr = reg.get(e.getKey());
+                if (rr != null) {
+                    e.getValue()[0] = Math.max(e.getValue()[0], rr[0][1] - rr[0][0]);
+                    e.getValue()[1] = Math.max(e.getValue()[1], rr[1][1] - rr[1][0]);
+                }
+            }
+        }
+        return size;
+    }
+
+    /** Multiply-adds of the cropped ops up to the cut, with the gathering and placing of windows. */
+    private static double cropCost(RegionGraph g, int cut, Map<String, int[]> size) {
         double cost = 0;
         for (int i = 0; i <= cut; i++) {
             RegionGraph.Op op = g.ops.get(i);
-            Crop k = crops.get(op.output);
-            if (k != null) {
-                cost += op.costPerPosition * k.size()[0] * k.size()[1];
+            int[] h = size.get(op.output);
+            cost += op.costPerPosition * h[0] * h[1];
+            for (String t : op.dynamicInputs) {
+                int[] n = windowSize(op, h);
+                int[] ht = size.get(t);
+                cost += (double) g.shapes.get(t).c() * n[0] * (ht[0] * ht[1] + ht[1] * n[1]) / 2;
             }
         }
         RegionGraph.Shape l = g.shapes.get(g.ops.get(cut).output);
-        // the splice: two one-hot products and a blend over the cut's map
         return cost + (double) l.c() * l.h() * l.w() * 4;
     }
 
     // ---------------------------------------------------------------- the cropped graph
 
-    private Plan plan(RegionGraph g, int cut, int[] hL, Map<String, Crop> crops, int[][] lo, int[][] hi) {
-        // tensors whose crop leaves the map for some row, for some window op reading them
-        List<String> masked = new ArrayList<>();
+    private Plan plan(RegionGraph g, int cut, Map<String, int[]> size, int[][] lo, int[][] hi) {
+        List<Edge> edges = new ArrayList<>();
         for (int i = 0; i <= cut; i++) {
             RegionGraph.Op op = g.ops.get(i);
-            if (op.kind != RegionGraph.Kind.WINDOW || !crops.containsKey(op.output)) {
-                continue;
-            }
-            String t = op.dynamicInputs.get(0);
-            if (!masked.contains(t) && leavesMap(g, cut, hL, crops, t, lo, hi)) {
-                masked.add(t);
+            for (int j = 0; j < op.node.getInputCount(); j++) {
+                String t = op.node.getInput(j);
+                if (op.dynamicInputs.contains(t)) {
+                    Edge e = new Edge();
+                    e.op = i;
+                    e.input = j;
+                    e.tensor = t;
+                    e.n = windowSize(op, size.get(op.output));
+                    e.direct = Arrays.equals(e.n, size.get(t));
+                    edges.add(e);
+                }
             }
         }
         String cutTensor = g.ops.get(cut).output;
-        if (!masked.contains(cutTensor) && leavesMap(g, cut, hL, crops, cutTensor, lo, hi)) {
-            masked.add(cutTensor);
+        for (int r = 0; r < lo.length; r++) {
+            Map<String, int[]> o = offsets(g, cut, size, lo[r], hi[r]);
+            for (Edge e : edges) {
+                RegionGraph.Op op = g.ops.get(e.op);
+                int[] q = windowStart(op, o.get(op.output));
+                RegionGraph.Shape sh = g.shapes.get(e.tensor);
+                if (!Arrays.equals(q, o.get(e.tensor))) {
+                    e.direct = false;
+                }
+                if (q[0] < 0 || q[1] < 0 || q[0] + e.n[0] > sh.h() || q[1] + e.n[1] > sh.w()) {
+                    e.masked = true;
+                    e.direct = false;
+                }
+            }
         }
-        String key = System.identityHashCode(g) + "/" + cut + "/" + Arrays.toString(hL) + "/" + masked;
-        Plan cached = plans.get(key);
+        StringBuilder key = new StringBuilder(System.identityHashCode(g) + "/" + cut);
+        for (int[] v : size.values()) {
+            key.append('/').append(v[0]).append('x').append(v[1]);
+        }
+        for (Edge e : edges) {
+            key.append(e.direct ? 'd' : e.masked ? 'm' : 'g');
+        }
+        Plan cached = plans.get(key.toString());
         if (cached != null) {
             return cached;
         }
@@ -310,9 +304,8 @@ final class IncrementalInference implements AutoCloseable {
         p.graph = g;
         p.cut = cut;
         p.cutTensor = cutTensor;
-        p.hL = hL;
-        p.crops = crops;
-        p.masked = masked;
+        p.size = size;
+        p.edges = edges;
         ModelProto m = croppedModel(g, p);
         try {
             p.session = OnnxModel.createSession(env, m.toByteArray(), options);
@@ -320,24 +313,8 @@ final class IncrementalInference implements AutoCloseable {
             throw Explain4jException.model("--model", "ONNX Runtime rejected the incremental (cropped) graph: "
                     + e.getMessage() + "; run with incremental inference off", e);
         }
-        plans.put(key, p);
+        plans.put(key.toString(), p);
         return p;
-    }
-
-    private static boolean leavesMap(RegionGraph g, int cut, int[] hL, Map<String, Crop> crops, String t,
-                                     int[][] lo, int[][] hi) {
-        Crop k = crops.get(t);
-        RegionGraph.Shape sh = g.shapes.get(t);
-        for (int r = 0; r < lo.length; r++) {
-            int[] oL = offsetAtCut(g, cut, hL, lo[r], hi[r]);
-            for (int d = 0; d < 2; d++) {
-                int o = k.slope()[d] * oL[d] + k.c()[d];
-                if (o < 0 || o + k.size()[d] > sh.size(d)) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     private static String cropName(RegionGraph g, String t) {
@@ -349,69 +326,55 @@ final class IncrementalInference implements AutoCloseable {
         GraphProto.Builder b = GraphProto.newBuilder().setName(og.getName() + "_incremental");
         b.addAllInitializer(og.getInitializerList());
         b.addAllNode(g.constantNodes);
-        Crop x = p.crops.get(g.input);
-        RegionGraph.Shape xs = g.shapes.get(g.input);
-        b.addInput(floatInput("incr/x", -1, xs.c(), x.size()[0], x.size()[1]));
-        int[] counter = {0};
-        Map<String, String> maskedNames = new HashMap<>();
-        for (String t : p.masked) {
-            Crop k = p.crops.get(t);
-            String in = "incr/mask/" + t;
-            b.addInput(floatInput(in, -1, 1, k.size()[0], k.size()[1]));
-            String bool = "incr/maskb/" + t;
-            b.addNode(NodeProto.newBuilder().setOpType("Cast").addInput(in).addOutput(bool)
-                    .addAttribute(Attr.i("to", DataType.BOOL_VALUE)).build());
-            maskedNames.put(t, bool);
+        int[] xs = p.size.get(g.input);
+        b.addInput(floatInput("incr/x", -1, g.shapes.get(g.input).c(), xs[0], xs[1]));
+        java.util.Set<String> cacheInputs = new java.util.HashSet<>();
+        java.util.Set<Float> padValues = new java.util.HashSet<>();
+        Map<Integer, Map<Integer, String>> edgeOf = new HashMap<>();
+        int k = 0;
+        for (Edge e : p.edges) {
+            String src = cropName(g, e.tensor);
+            if (!e.direct) {
+                RegionGraph.Op op = g.ops.get(e.op);
+                RegionGraph.Shape sh = g.shapes.get(e.tensor);
+                int[] ht = p.size.get(e.tensor);
+                String n = "incr/e" + (k++);
+                String cache = "incr/cache/" + e.tensor;
+                if (cacheInputs.add(cache)) {
+                    b.addInput(floatInput(cache, sh.h(), sh.w(), sh.c()));
+                }
+                b.addInput(longInput(n + "/idx", -1, e.n[0], e.n[1], 2));
+                b.addInput(floatInput(n + "/py", -1, 1, e.n[0], ht[0]));
+                b.addInput(floatInput(n + "/px", -1, 1, ht[1], e.n[1]));
+                b.addInput(floatInput(n + "/keep", -1, 1, e.n[0], e.n[1]));
+                b.addNode(node("GatherND", n + "/g", cache, n + "/idx"));
+                b.addNode(node("Transpose", n + "/gt", n + "/g").toBuilder().addAttribute(Attr.ints("perm", 0, 3, 1, 2))
+                        .build());
+                b.addNode(node("Mul", n + "/kept", n + "/gt", n + "/keep"));
+                b.addNode(node("MatMul", n + "/rows", n + "/py", src));
+                b.addNode(node("MatMul", n + "/placed", n + "/rows", n + "/px"));
+                b.addNode(node("Add", n + "/w", n + "/kept", n + "/placed"));
+                src = n + "/w";
+                if (e.masked) {
+                    b.addInput(floatInput(n + "/mask", -1, 1, e.n[0], e.n[1]));
+                    b.addNode(node("Cast", n + "/maskb", n + "/mask").toBuilder()
+                            .addAttribute(Attr.i("to", DataType.BOOL_VALUE)).build());
+                    String v = "incr/pad/" + op.padValue;
+                    if (padValues.add(op.padValue)) {
+                        b.addInitializer(floatScalar(v, op.padValue));
+                    }
+                    b.addNode(node("Where", n + "/padded", n + "/maskb", src, v));
+                    src = n + "/padded";
+                }
+                e.name = n;
+            }
+            edgeOf.computeIfAbsent(e.op, x -> new HashMap<>()).put(e.input, src);
         }
-        Map<String, String> padded = new HashMap<>();
         for (int i = 0; i <= p.cut; i++) {
             RegionGraph.Op op = g.ops.get(i);
-            Crop out = p.crops.get(op.output);
-            if (out == null) {
-                continue;
-            }
             NodeProto.Builder nb = op.node.toBuilder().clearOutput().addOutput(cropName(g, op.output));
-            for (int j = 0; j < nb.getInputCount(); j++) {
-                String t = nb.getInput(j);
-                if (!op.dynamicInputs.contains(t)) {
-                    continue;
-                }
-                Crop have = p.crops.get(t);
-                String src = cropName(g, t);
-                int[] start = new int[2];
-                int[] size = new int[2];
-                for (int d = 0; d < 2; d++) {
-                    if (op.kind == RegionGraph.Kind.WINDOW) {
-                        start[d] = out.c()[d] * op.s[d] - op.pb[d] - have.c()[d];
-                        size[d] = (out.size()[d] - 1) * op.s[d] + op.d[d] * (op.k[d] - 1) + 1;
-                    } else {
-                        start[d] = out.c()[d] - have.c()[d];
-                        size[d] = out.size()[d];
-                    }
-                }
-                if (op.kind == RegionGraph.Kind.WINDOW && maskedNames.containsKey(t)) {
-                    String key = t + "/" + op.padValue;
-                    String name = padded.get(key);
-                    if (name == null) {
-                        name = "incr/pad" + (counter[0]++) + "/" + t;
-                        String v = name + "/value";
-                        b.addInitializer(floatScalar(v, op.padValue));
-                        b.addNode(NodeProto.newBuilder().setOpType("Where").addInput(maskedNames.get(t)).addInput(src)
-                                .addInput(v).addOutput(name).build());
-                        padded.put(key, name);
-                    }
-                    src = name;
-                }
-                if (start[0] != 0 || start[1] != 0 || size[0] != have.size()[0] || size[1] != have.size()[1]) {
-                    String name = "incr/slice" + (counter[0]++) + "/" + t;
-                    b.addInitializer(longs(name + "/starts", start[0], start[1]));
-                    b.addInitializer(longs(name + "/ends", start[0] + size[0], start[1] + size[1]));
-                    b.addInitializer(longs(name + "/axes", 2, 3));
-                    b.addNode(NodeProto.newBuilder().setOpType("Slice").addInput(src).addInput(name + "/starts")
-                            .addInput(name + "/ends").addInput(name + "/axes").addOutput(name).build());
-                    src = name;
-                }
-                nb.setInput(j, src);
+            for (Map.Entry<Integer, String> in : edgeOf.getOrDefault(i, Map.of()).entrySet()) {
+                nb.setInput(in.getKey(), in.getValue());
             }
             if (op.kind == RegionGraph.Kind.WINDOW) {
                 if (op.node.getOpType().equals("Pad")) {
@@ -432,24 +395,15 @@ final class IncrementalInference implements AutoCloseable {
         }
         // splice the cut tensor's crop into the kept activation
         RegionGraph.Shape ls = g.shapes.get(p.cutTensor);
-        String crop = cropName(g, p.cutTensor);
-        if (maskedNames.containsKey(p.cutTensor)) {
-            b.addInitializer(floatScalar("incr/zero", 0f));
-            b.addNode(NodeProto.newBuilder().setOpType("Where").addInput(maskedNames.get(p.cutTensor)).addInput(crop)
-                    .addInput("incr/zero").addOutput("incr/cutmasked").build());
-            crop = "incr/cutmasked";
-        }
-        b.addInput(floatInput("incr/ey", -1, 1, ls.h(), p.hL[0]));
-        b.addInput(floatInput("incr/ex", -1, 1, p.hL[1], ls.w()));
+        int[] hL = p.size.get(p.cutTensor);
+        b.addInput(floatInput("incr/ey", -1, 1, ls.h(), hL[0]));
+        b.addInput(floatInput("incr/ex", -1, 1, hL[1], ls.w()));
         b.addInput(floatInput("incr/keep", -1, 1, ls.h(), ls.w()));
-        b.addInput(floatInput("incr/cache", 1, ls.c(), ls.h(), ls.w()));
-        b.addNode(NodeProto.newBuilder().setOpType("MatMul").addInput("incr/ey").addInput(crop).addOutput("incr/rows").build());
-        b.addNode(NodeProto.newBuilder().setOpType("MatMul").addInput("incr/rows").addInput("incr/ex")
-                .addOutput("incr/placed").build());
-        b.addNode(NodeProto.newBuilder().setOpType("Mul").addInput("incr/cache").addInput("incr/keep")
-                .addOutput("incr/kept").build());
-        b.addNode(NodeProto.newBuilder().setOpType("Add").addInput("incr/kept").addInput("incr/placed")
-                .addOutput(p.cutTensor).build());
+        b.addInput(floatInput("incr/cut", 1, ls.c(), ls.h(), ls.w()));
+        b.addNode(node("MatMul", "incr/rows", "incr/ey", cropName(g, p.cutTensor)));
+        b.addNode(node("MatMul", "incr/placed", "incr/rows", "incr/ex"));
+        b.addNode(node("Mul", "incr/kept", "incr/cut", "incr/keep"));
+        b.addNode(node("Add", p.cutTensor, "incr/kept", "incr/placed"));
         for (int i = p.cut + 1; i < g.ops.size(); i++) {
             b.addNode(g.ops.get(i).node);
         }
@@ -459,8 +413,21 @@ final class IncrementalInference implements AutoCloseable {
                 b.addOutput(o);
             }
         }
-        ModelProto.Builder mb = model.toBuilder().setGraph(b);
-        return mb.build();
+        return model.toBuilder().setGraph(b).build();
+    }
+
+    private static NodeProto node(String op, String out, String... in) {
+        NodeProto.Builder b = NodeProto.newBuilder().setOpType(op).addOutput(out).setName(out);
+        for (String s : in) {
+            b.addInput(s);
+        }
+        return b.build();
+    }
+
+    private static ValueInfoProto longInput(String name, long... dims) {
+        ValueInfoProto v = floatInput(name, dims);
+        return v.toBuilder().setType(v.getType().toBuilder().setTensorType(v.getType().getTensorType().toBuilder()
+                .setElemType(DataType.INT64_VALUE))).build();
     }
 
     private static ValueInfoProto floatInput(String name, long... dims) {
@@ -477,147 +444,225 @@ final class IncrementalInference implements AutoCloseable {
         return TensorProto.newBuilder().setName(name).setDataType(DataType.FLOAT_VALUE).addFloatData(v).build();
     }
 
-    private static TensorProto longs(String name, long... v) {
-        ByteBuffer bb = ByteBuffer.allocate(8 * v.length).order(ByteOrder.LITTLE_ENDIAN);
-        for (long x : v) {
-            bb.putLong(x);
+    // ---------------------------------------------------------------- the kept activations
+
+    /**
+     * The unperturbed example's activations the plan reads: the cut tensor ({@code [C, H, W]})
+     * and every gathered tensor, channels last ({@code [H, W, C]}).
+     */
+    private Map<String, float[]> cache(Plan p, double[] base, int[] exampleShape) {
+        List<String> names = new ArrayList<>();
+        names.add(p.cutTensor);
+        for (Edge e : p.edges) {
+            if (!e.direct && !names.contains(e.tensor)) {
+                names.add(e.tensor);
+            }
         }
-        return TensorProto.newBuilder().setName(name).setDataType(DataType.INT64_VALUE).addDims(v.length)
-                .setRawData(ByteString.copyFrom(bb.array())).build();
-    }
-
-    // ---------------------------------------------------------------- the kept activation
-
-    /** The cut tensor's activation on the unperturbed example. */
-    private float[] cache(String tensor, double[] base, int[] exampleShape) {
+        float[] x = new float[base.length];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) base[i];
+        }
+        Map<String, float[]> out = new HashMap<>();
+        List<String> fromModel = new ArrayList<>();
+        for (String t : names) {
+            if (!t.equals(inputName)) {
+                fromModel.add(t);
+            }
+        }
+        String key = String.join("\n", fromModel);
         try {
-            OrtSession s = cacheSessions.get(tensor);
+            OrtSession s = cacheSessions.get(key);
             if (s == null) {
                 ModelProto.Builder mb = model.toBuilder();
                 GraphProto.Builder gb = mb.getGraphBuilder();
                 gb.clearOutput();
-                gb.addOutput(ValueInfoProto.newBuilder().setName(tensor).setType(TypeProto.newBuilder()
-                        .setTensorType(TypeProto.Tensor.newBuilder().setElemType(DataType.FLOAT_VALUE))));
+                for (String t : fromModel) {
+                    gb.addOutput(ValueInfoProto.newBuilder().setName(t).setType(TypeProto.newBuilder()
+                            .setTensorType(TypeProto.Tensor.newBuilder().setElemType(DataType.FLOAT_VALUE))));
+                }
                 s = OnnxModel.createSession(env, mb.build().toByteArray(), options);
-                cacheSessions.put(tensor, s);
-            }
-            float[] x = new float[base.length];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (float) base[i];
+                cacheSessions.put(key, s);
             }
             long[] shape = {1, exampleShape[0], exampleShape[1], exampleShape[2]};
             try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape);
                  OrtSession.Result r = s.run(Map.of(inputName, in))) {
-                FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
-                float[] out = new float[fb.remaining()];
-                fb.get(out);
-                return out;
+                for (int i = 0; i < fromModel.size(); i++) {
+                    FloatBuffer fb = ((OnnxTensor) r.get(i)).getFloatBuffer();
+                    float[] v = new float[fb.remaining()];
+                    fb.get(v);
+                    out.put(fromModel.get(i), v);
+                }
             }
         } catch (OrtException e) {
-            throw Explain4jException.model("--model", "ONNX Runtime failed keeping the activation '" + tensor
-                    + "' for incremental inference: " + e.getMessage(), e);
+            throw Explain4jException.model("--model", "ONNX Runtime failed keeping activations for incremental "
+                    + "inference: " + e.getMessage(), e);
         }
+        out.put(inputName, x);
+        Map<String, float[]> cache = new HashMap<>();
+        cache.put("cut", out.get(p.cutTensor));
+        for (String t : names) {
+            if (t.equals(p.cutTensor) && p.edges.stream().noneMatch(e -> !e.direct && e.tensor.equals(t))) {
+                continue;
+            }
+            RegionGraph.Shape sh = p.graph.shapes.get(t);
+            float[] v = out.get(t);
+            float[] hwc = new float[v.length];
+            for (int c = 0; c < sh.c(); c++) {
+                for (int y = 0; y < sh.h(); y++) {
+                    for (int xx = 0; xx < sh.w(); xx++) {
+                        hwc[(y * sh.w() + xx) * sh.c() + c] = v[(c * sh.h() + y) * sh.w() + xx];
+                    }
+                }
+            }
+            cache.put(t, hwc);
+        }
+        return cache;
     }
 
     // ---------------------------------------------------------------- evaluation
 
-    private void evaluate(Plan p, float[] cache, int[] exampleShape, int batchSize, int rows, int[][] lo, int[][] hi,
-                          EvaluationEngine.RowFiller filler, EvaluationEngine.OutputConsumer consumer) {
+    private void evaluate(Plan p, Map<String, float[]> cache, int[] exampleShape, int batchSize, int rows, int[][] lo,
+                          int[][] hi, EvaluationEngine.RowFiller filler, EvaluationEngine.OutputConsumer consumer) {
         RegionGraph g = p.graph;
         RegionGraph.Shape ls = g.shapes.get(p.cutTensor);
-        Crop xc = p.crops.get(g.input);
+        int[] hL = p.size.get(p.cutTensor);
+        int[] xs = p.size.get(g.input);
         int c0 = exampleShape[0];
         int h0 = exampleShape[1];
         int w0 = exampleShape[2];
-        int xh = xc.size()[0];
-        int xw = xc.size()[1];
         double[] row = new double[c0 * h0 * w0];
-        try (OnnxTensor cacheT = OnnxTensor.createTensor(env, FloatBuffer.wrap(cache),
-                new long[] {1, ls.c(), ls.h(), ls.w()})) {
+        List<OnnxTensor> kept = new ArrayList<>();
+        try {
+            Map<String, OnnxTensor> caches = new HashMap<>();
+            caches.put("incr/cut", add(kept, cache.get("cut"), 1, ls.c(), ls.h(), ls.w()));
+            for (Edge e : p.edges) {
+                if (!e.direct && !caches.containsKey("incr/cache/" + e.tensor)) {
+                    RegionGraph.Shape sh = g.shapes.get(e.tensor);
+                    caches.put("incr/cache/" + e.tensor, add(kept, cache.get(e.tensor), sh.h(), sh.w(), sh.c()));
+                }
+            }
             for (int from = 0; from < rows; from += batchSize) {
                 int m = Math.min(rows, from + batchSize) - from;
-                float[] x = new float[m * c0 * xh * xw];
-                float[] ey = new float[m * ls.h() * p.hL[0]];
-                float[] ex = new float[m * p.hL[1] * ls.w()];
+                float[] x = new float[m * c0 * xs[0] * xs[1]];
+                float[] ey = new float[m * ls.h() * hL[0]];
+                float[] ex = new float[m * hL[1] * ls.w()];
                 float[] keep = new float[m * ls.h() * ls.w()];
                 Arrays.fill(keep, 1f);
-                Map<String, float[]> masks = new LinkedHashMap<>();
-                for (String t : p.masked) {
-                    Crop k = p.crops.get(t);
-                    masks.put(t, new float[m * k.size()[0] * k.size()[1]]);
+                List<float[][]> ef = new ArrayList<>();
+                List<long[]> idx = new ArrayList<>();
+                for (Edge e : p.edges) {
+                    int[] ht = p.size.get(e.tensor);
+                    int nn = e.n[0] * e.n[1];
+                    ef.add(e.direct ? null : new float[][] {new float[m * e.n[0] * ht[0]], new float[m * ht[1] * e.n[1]],
+                            new float[m * nn], e.masked ? new float[m * nn] : null});
+                    idx.add(e.direct ? null : new long[m * nn * 2]);
                 }
                 for (int i = 0; i < m; i++) {
                     int r = from + i;
-                    int[] oL = offsetAtCut(g, p.cut, p.hL, lo[r], hi[r]);
+                    Map<String, int[]> o = offsets(g, p.cut, p.size, lo[r], hi[r]);
                     filler.fill(r, row);
-                    int oy = xc.slope()[0] * oL[0] + xc.c()[0];
-                    int ox = xc.slope()[1] * oL[1] + xc.c()[1];
-                    int base = i * c0 * xh * xw;
+                    int[] ox = o.get(g.input);
+                    int base = i * c0 * xs[0] * xs[1];
                     for (int c = 0; c < c0; c++) {
-                        for (int yy = 0; yy < xh; yy++) {
-                            int y = oy + yy;
-                            if (y < 0 || y >= h0) {
-                                continue;
-                            }
-                            int dst = base + (c * xh + yy) * xw;
-                            int src = (c * h0 + y) * w0;
-                            for (int xx = Math.max(0, -ox); xx < xw && ox + xx < w0; xx++) {
-                                x[dst + xx] = (float) row[src + ox + xx];
+                        for (int yy = 0; yy < xs[0]; yy++) {
+                            int src = (c * h0 + ox[0] + yy) * w0 + ox[1];
+                            int dst = base + (c * xs[0] + yy) * xs[1];
+                            for (int xx = 0; xx < xs[1]; xx++) {
+                                x[dst + xx] = (float) row[src + xx];
                             }
                         }
                     }
-                    for (Map.Entry<String, float[]> e : masks.entrySet()) {
-                        Crop k = p.crops.get(e.getKey());
-                        RegionGraph.Shape sh = g.shapes.get(e.getKey());
-                        int ty = k.slope()[0] * oL[0] + k.c()[0];
-                        int tx = k.slope()[1] * oL[1] + k.c()[1];
-                        float[] mk = e.getValue();
-                        int at = i * k.size()[0] * k.size()[1];
-                        for (int yy = 0; yy < k.size()[0]; yy++) {
-                            boolean inY = ty + yy >= 0 && ty + yy < sh.h();
-                            for (int xx = 0; xx < k.size()[1]; xx++) {
-                                mk[at++] = inY && tx + xx >= 0 && tx + xx < sh.w() ? 1f : 0f;
+                    for (int k = 0; k < p.edges.size(); k++) {
+                        Edge e = p.edges.get(k);
+                        if (e.direct) {
+                            continue;
+                        }
+                        RegionGraph.Op op = g.ops.get(e.op);
+                        RegionGraph.Shape sh = g.shapes.get(e.tensor);
+                        int[] q = windowStart(op, o.get(op.output));
+                        int[] ot = o.get(e.tensor);
+                        int[] ht = p.size.get(e.tensor);
+                        float[][] f = ef.get(k);
+                        long[] id = idx.get(k);
+                        int ny = e.n[0];
+                        int nx = e.n[1];
+                        // the window's positions in the kept map (clamped: outside the map they are masked)
+                        for (int a = 0; a < ny; a++) {
+                            int y = Math.max(0, Math.min(sh.h() - 1, q[0] + a));
+                            boolean inY = q[0] + a >= 0 && q[0] + a < sh.h();
+                            boolean coverY = q[0] + a >= ot[0] && q[0] + a < ot[0] + ht[0];
+                            for (int bb = 0; bb < nx; bb++) {
+                                int at = (i * ny + a) * nx + bb;
+                                id[2 * at] = y;
+                                id[2 * at + 1] = Math.max(0, Math.min(sh.w() - 1, q[1] + bb));
+                                boolean coverX = q[1] + bb >= ot[1] && q[1] + bb < ot[1] + ht[1];
+                                f[2][at] = coverY && coverX ? 0f : 1f;
+                                if (f[3] != null) {
+                                    f[3][at] = inY && q[1] + bb >= 0 && q[1] + bb < sh.w() ? 1f : 0f;
+                                }
+                            }
+                        }
+                        // the crop's rows and columns placed in the window
+                        for (int j = 0; j < ht[0]; j++) {
+                            int a = ot[0] + j - q[0];
+                            if (a >= 0 && a < ny) {
+                                f[0][(i * ny + a) * ht[0] + j] = 1f;
+                            }
+                        }
+                        for (int j = 0; j < ht[1]; j++) {
+                            int bb = ot[1] + j - q[1];
+                            if (bb >= 0 && bb < nx) {
+                                f[1][(i * ht[1] + j) * nx + bb] = 1f;
                             }
                         }
                     }
-                    for (int j = 0; j < p.hL[0]; j++) {
+                    int[] oL = o.get(p.cutTensor);
+                    for (int j = 0; j < hL[0]; j++) {
                         int y = oL[0] + j;
-                        if (y < ls.h()) {
-                            ey[(i * ls.h() + y) * p.hL[0] + j] = 1f;
-                            for (int j2 = 0; j2 < p.hL[1] && oL[1] + j2 < ls.w(); j2++) {
-                                keep[(i * ls.h() + y) * ls.w() + oL[1] + j2] = 0f;
-                            }
+                        ey[(i * ls.h() + y) * hL[0] + j] = 1f;
+                        for (int j2 = 0; j2 < hL[1]; j2++) {
+                            keep[(i * ls.h() + y) * ls.w() + oL[1] + j2] = 0f;
                         }
                     }
-                    for (int j = 0; j < p.hL[1]; j++) {
-                        int xx = oL[1] + j;
-                        if (xx < ls.w()) {
-                            ex[(i * p.hL[1] + j) * ls.w() + xx] = 1f;
-                        }
+                    for (int j = 0; j < hL[1]; j++) {
+                        ex[(i * hL[1] + j) * ls.w() + oL[1] + j] = 1f;
                     }
                 }
                 List<OnnxTensor> made = new ArrayList<>();
                 try {
-                    Map<String, OnnxTensor> feeds = new HashMap<>();
-                    feeds.put("incr/x", add(made, x, m, c0, xh, xw));
-                    for (Map.Entry<String, float[]> e : masks.entrySet()) {
-                        Crop k = p.crops.get(e.getKey());
-                        feeds.put("incr/mask/" + e.getKey(), add(made, e.getValue(), m, 1, k.size()[0], k.size()[1]));
+                    Map<String, OnnxTensor> feeds = new HashMap<>(caches);
+                    feeds.put("incr/x", add(made, x, m, c0, xs[0], xs[1]));
+                    for (int k = 0; k < p.edges.size(); k++) {
+                        Edge e = p.edges.get(k);
+                        if (e.direct) {
+                            continue;
+                        }
+                        int[] ht = p.size.get(e.tensor);
+                        float[][] f = ef.get(k);
+                        OnnxTensor it = OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(idx.get(k)),
+                                new long[] {m, e.n[0], e.n[1], 2});
+                        made.add(it);
+                        feeds.put(e.name + "/idx", it);
+                        feeds.put(e.name + "/py", add(made, f[0], m, 1, e.n[0], ht[0]));
+                        feeds.put(e.name + "/px", add(made, f[1], m, 1, ht[1], e.n[1]));
+                        feeds.put(e.name + "/keep", add(made, f[2], m, 1, e.n[0], e.n[1]));
+                        if (e.masked) {
+                            feeds.put(e.name + "/mask", add(made, f[3], m, 1, e.n[0], e.n[1]));
+                        }
                     }
-                    feeds.put("incr/ey", add(made, ey, m, 1, ls.h(), p.hL[0]));
-                    feeds.put("incr/ex", add(made, ex, m, 1, p.hL[1], ls.w()));
+                    feeds.put("incr/ey", add(made, ey, m, 1, ls.h(), hL[0]));
+                    feeds.put("incr/ex", add(made, ex, m, 1, hL[1], ls.w()));
                     feeds.put("incr/keep", add(made, keep, m, 1, ls.h(), ls.w()));
-                    feeds.put("incr/cache", cacheT);
                     try (OrtSession.Result res = p.session.run(feeds)) {
                         OnnxTensor out = (OnnxTensor) res.get(0);
                         FloatBuffer fb = out.getFloatBuffer();
                         int per = fb.remaining() / m;
-                        double[] o = new double[per];
+                        double[] ov = new double[per];
                         for (int i = 0; i < m; i++) {
                             for (int j = 0; j < per; j++) {
-                                o[j] = fb.get(i * per + j);
+                                ov[j] = fb.get(i * per + j);
                             }
-                            consumer.accept(from + i, o);
+                            consumer.accept(from + i, ov);
                         }
                         synchronized (this) {
                             this.rows += m;
@@ -630,6 +675,8 @@ final class IncrementalInference implements AutoCloseable {
         } catch (OrtException e) {
             throw Explain4jException.model("--model", "ONNX Runtime failed in incremental inference: " + e.getMessage()
                     + "; run with incremental inference off", e);
+        } finally {
+            OnnxValue.close(kept);
         }
     }
 
