@@ -78,8 +78,8 @@ final class IncrementalInference implements AutoCloseable {
     /** See {@link LocalEvaluation#local}. */
     synchronized LocalEvaluation.Evaluator local(double[] base, int[] exampleShape, int[][] lo, int[][] hi,
                                                  int batchSize) {
-        if (exampleShape.length != 3) {
-            return null;
+        if (exampleShape.length != 3 || opset() < 12) {
+            return null; // GatherND's batch_dims needs opset 12
         }
         String key = Arrays.toString(exampleShape);
         RegionGraph g = graphs.computeIfAbsent(key, k -> new RegionGraph(model, inputName, exampleShape));
@@ -116,6 +116,11 @@ final class IncrementalInference implements AutoCloseable {
         lastCut = best;
         Map<String, float[]> cache = cache(plan, base, exampleShape);
         return (rows, l, h, filler, consumer) -> evaluate(plan, cache, exampleShape, batchSize, rows, l, h, filler, consumer);
+    }
+
+    private int opset() {
+        return model.getOpsetImportList().stream().filter(o -> o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx"))
+                .mapToInt(o -> (int) o.getVersion()).findFirst().orElse(0);
     }
 
     private static int ceilDiv(int a, int b) {
@@ -245,9 +250,9 @@ final class IncrementalInference implements AutoCloseable {
             int[] h = size.get(op.output);
             cost += op.costPerPosition * h[0] * h[1];
             for (String t : op.dynamicInputs) {
+                // a window gathered from the kept activation and the crop: a few copies per value
                 int[] n = windowSize(op, h);
-                int[] ht = size.get(t);
-                cost += (double) g.shapes.get(t).c() * n[0] * (ht[0] * ht[1] + ht[1] * n[1]) / 2;
+                cost += 4.0 * g.shapes.get(t).c() * n[0] * n[1];
             }
         }
         RegionGraph.Shape l = g.shapes.get(g.ops.get(cut).output);
@@ -331,30 +336,15 @@ final class IncrementalInference implements AutoCloseable {
         java.util.Set<String> cacheInputs = new java.util.HashSet<>();
         java.util.Set<Float> padValues = new java.util.HashSet<>();
         Map<Integer, Map<Integer, String>> edgeOf = new HashMap<>();
+        java.util.Set<String> transposed = new java.util.HashSet<>();
         int k = 0;
         for (Edge e : p.edges) {
             String src = cropName(g, e.tensor);
             if (!e.direct) {
                 RegionGraph.Op op = g.ops.get(e.op);
-                RegionGraph.Shape sh = g.shapes.get(e.tensor);
-                int[] ht = p.size.get(e.tensor);
                 String n = "incr/e" + (k++);
-                String cache = "incr/cache/" + e.tensor;
-                if (cacheInputs.add(cache)) {
-                    b.addInput(floatInput(cache, sh.h(), sh.w(), sh.c()));
-                }
-                b.addInput(longInput(n + "/idx", -1, e.n[0], e.n[1], 2));
-                b.addInput(floatInput(n + "/py", -1, 1, e.n[0], ht[0]));
-                b.addInput(floatInput(n + "/px", -1, 1, ht[1], e.n[1]));
-                b.addInput(floatInput(n + "/keep", -1, 1, e.n[0], e.n[1]));
-                b.addNode(node("GatherND", n + "/g", cache, n + "/idx"));
-                b.addNode(node("Transpose", n + "/gt", n + "/g").toBuilder().addAttribute(Attr.ints("perm", 0, 3, 1, 2))
-                        .build());
-                b.addNode(node("Mul", n + "/kept", n + "/gt", n + "/keep"));
-                b.addNode(node("MatMul", n + "/rows", n + "/py", src));
-                b.addNode(node("MatMul", n + "/placed", n + "/rows", n + "/px"));
-                b.addNode(node("Add", n + "/w", n + "/kept", n + "/placed"));
-                src = n + "/w";
+                e.name = n;
+                src = window(b, g, e.tensor, n, e.n, cacheInputs, transposed);
                 if (e.masked) {
                     b.addInput(floatInput(n + "/mask", -1, 1, e.n[0], e.n[1]));
                     b.addNode(node("Cast", n + "/maskb", n + "/mask").toBuilder()
@@ -366,7 +356,6 @@ final class IncrementalInference implements AutoCloseable {
                     b.addNode(node("Where", n + "/padded", n + "/maskb", src, v));
                     src = n + "/padded";
                 }
-                e.name = n;
             }
             edgeOf.computeIfAbsent(e.op, x -> new HashMap<>()).put(e.input, src);
         }
@@ -393,17 +382,10 @@ final class IncrementalInference implements AutoCloseable {
             }
             b.addNode(nb.setName("incr/" + i + "/" + op.node.getName()).build());
         }
-        // splice the cut tensor's crop into the kept activation
+        // splice the cut tensor's crop into the kept activation: a window over the whole map
         RegionGraph.Shape ls = g.shapes.get(p.cutTensor);
-        int[] hL = p.size.get(p.cutTensor);
-        b.addInput(floatInput("incr/ey", -1, 1, ls.h(), hL[0]));
-        b.addInput(floatInput("incr/ex", -1, 1, hL[1], ls.w()));
-        b.addInput(floatInput("incr/keep", -1, 1, ls.h(), ls.w()));
-        b.addInput(floatInput("incr/cut", 1, ls.c(), ls.h(), ls.w()));
-        b.addNode(node("MatMul", "incr/rows", "incr/ey", cropName(g, p.cutTensor)));
-        b.addNode(node("MatMul", "incr/placed", "incr/rows", "incr/ex"));
-        b.addNode(node("Mul", "incr/kept", "incr/cut", "incr/keep"));
-        b.addNode(node("Add", p.cutTensor, "incr/kept", "incr/placed"));
+        String spliced = window(b, g, p.cutTensor, "incr/splice", new int[] {ls.h(), ls.w()}, cacheInputs, transposed);
+        b.addNode(node("Identity", p.cutTensor, spliced));
         for (int i = p.cut + 1; i < g.ops.size(); i++) {
             b.addNode(g.ops.get(i).node);
         }
@@ -414,6 +396,38 @@ final class IncrementalInference implements AutoCloseable {
             }
         }
         return model.toBuilder().setGraph(b).build();
+    }
+
+    /**
+     * Emits the nodes that make tensor {@code t}'s values on a window of {@code n} positions per
+     * row: gathered from the kept activation (channels last, indices {@code name/idx}) except
+     * where the row's crop covers it ({@code name/cover}), where they are gathered from the crop
+     * ({@code name/cidx}); returns the name of the {@code [B, C, n0, n1]} result.
+     */
+    private static String window(GraphProto.Builder b, RegionGraph g, String t, String name, int[] n,
+                                 java.util.Set<String> cacheInputs, java.util.Set<String> transposed) {
+        RegionGraph.Shape sh = g.shapes.get(t);
+        String cache = "incr/cache/" + t;
+        if (cacheInputs.add(cache)) {
+            b.addInput(floatInput(cache, sh.h(), sh.w(), sh.c()));
+        }
+        String cropT = "incr/cropT/" + t;
+        if (transposed.add(cropT)) {
+            b.addNode(node("Transpose", cropT, cropName(g, t)).toBuilder().addAttribute(Attr.ints("perm", 0, 2, 3, 1))
+                    .build());
+        }
+        b.addInput(longInput(name + "/idx", -1, n[0], n[1], 2));
+        b.addInput(longInput(name + "/cidx", -1, n[0], n[1], 2));
+        b.addInput(floatInput(name + "/cover", -1, n[0], n[1], 1));
+        b.addNode(node("GatherND", name + "/kept", cache, name + "/idx"));
+        b.addNode(node("GatherND", name + "/changed", cropT, name + "/cidx").toBuilder()
+                .addAttribute(Attr.i("batch_dims", 1)).build());
+        b.addNode(node("Cast", name + "/coverb", name + "/cover").toBuilder()
+                .addAttribute(Attr.i("to", DataType.BOOL_VALUE)).build());
+        b.addNode(node("Where", name + "/hwc", name + "/coverb", name + "/changed", name + "/kept"));
+        b.addNode(node("Transpose", name + "/w", name + "/hwc").toBuilder().addAttribute(Attr.ints("perm", 0, 3, 1, 2))
+                .build());
+        return name + "/w";
     }
 
     private static NodeProto node(String op, String out, String... in) {
@@ -499,11 +513,7 @@ final class IncrementalInference implements AutoCloseable {
         }
         out.put(inputName, x);
         Map<String, float[]> cache = new HashMap<>();
-        cache.put("cut", out.get(p.cutTensor));
         for (String t : names) {
-            if (t.equals(p.cutTensor) && p.edges.stream().noneMatch(e -> !e.direct && e.tensor.equals(t))) {
-                continue;
-            }
             RegionGraph.Shape sh = p.graph.shapes.get(t);
             float[] v = out.get(t);
             float[] hwc = new float[v.length];
@@ -521,11 +531,72 @@ final class IncrementalInference implements AutoCloseable {
 
     // ---------------------------------------------------------------- evaluation
 
+    /** The per-row inputs of one window (see {@link #window}) for a batch of {@code m} rows. */
+    private static final class WindowFeed {
+        final String name;
+        final String tensor;
+        final int[] n;
+        final long[] idx;
+        final long[] cidx;
+        final float[] cover;
+        final float[] mask;
+
+        WindowFeed(String name, String tensor, int[] n, int m, boolean masked) {
+            this.name = name;
+            this.tensor = tensor;
+            this.n = n;
+            int nn = n[0] * n[1];
+            idx = new long[m * nn * 2];
+            cidx = new long[m * nn * 2];
+            cover = new float[m * nn];
+            mask = masked ? new float[m * nn] : null;
+        }
+
+        /** Row {@code i}: the window starts at {@code q}; the tensor's crop of size {@code ht} starts at {@code ot}. */
+        void fill(int i, int[] q, int[] ot, int[] ht, RegionGraph.Shape sh) {
+            for (int a = 0; a < n[0]; a++) {
+                int y = q[0] + a;
+                boolean inY = y >= 0 && y < sh.h();
+                boolean coverY = y >= ot[0] && y < ot[0] + ht[0];
+                int cy = Math.max(0, Math.min(ht[0] - 1, y - ot[0]));
+                int ky = Math.max(0, Math.min(sh.h() - 1, y));
+                for (int bb = 0; bb < n[1]; bb++) {
+                    int xx = q[1] + bb;
+                    int at = (i * n[0] + a) * n[1] + bb;
+                    idx[2 * at] = ky;
+                    idx[2 * at + 1] = Math.max(0, Math.min(sh.w() - 1, xx));
+                    cidx[2 * at] = cy;
+                    cidx[2 * at + 1] = Math.max(0, Math.min(ht[1] - 1, xx - ot[1]));
+                    cover[at] = coverY && xx >= ot[1] && xx < ot[1] + ht[1] ? 1f : 0f;
+                    if (mask != null) {
+                        mask[at] = inY && xx >= 0 && xx < sh.w() ? 1f : 0f;
+                    }
+                }
+            }
+        }
+
+        void feed(Map<String, OnnxTensor> feeds, List<OnnxTensor> made, OrtEnvironment env, int m) throws OrtException {
+            OnnxTensor a = OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(idx), new long[] {m, n[0], n[1], 2});
+            made.add(a);
+            OnnxTensor b = OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(cidx), new long[] {m, n[0], n[1], 2});
+            made.add(b);
+            OnnxTensor c = OnnxTensor.createTensor(env, FloatBuffer.wrap(cover), new long[] {m, n[0], n[1], 1});
+            made.add(c);
+            feeds.put(name + "/idx", a);
+            feeds.put(name + "/cidx", b);
+            feeds.put(name + "/cover", c);
+            if (mask != null) {
+                OnnxTensor d = OnnxTensor.createTensor(env, FloatBuffer.wrap(mask), new long[] {m, 1, n[0], n[1]});
+                made.add(d);
+                feeds.put(name + "/mask", d);
+            }
+        }
+    }
+
     private void evaluate(Plan p, Map<String, float[]> cache, int[] exampleShape, int batchSize, int rows, int[][] lo,
                           int[][] hi, EvaluationEngine.RowFiller filler, EvaluationEngine.OutputConsumer consumer) {
         RegionGraph g = p.graph;
         RegionGraph.Shape ls = g.shapes.get(p.cutTensor);
-        int[] hL = p.size.get(p.cutTensor);
         int[] xs = p.size.get(g.input);
         int c0 = exampleShape[0];
         int h0 = exampleShape[1];
@@ -534,29 +605,18 @@ final class IncrementalInference implements AutoCloseable {
         List<OnnxTensor> kept = new ArrayList<>();
         try {
             Map<String, OnnxTensor> caches = new HashMap<>();
-            caches.put("incr/cut", add(kept, cache.get("cut"), 1, ls.c(), ls.h(), ls.w()));
-            for (Edge e : p.edges) {
-                if (!e.direct && !caches.containsKey("incr/cache/" + e.tensor)) {
-                    RegionGraph.Shape sh = g.shapes.get(e.tensor);
-                    caches.put("incr/cache/" + e.tensor, add(kept, cache.get(e.tensor), sh.h(), sh.w(), sh.c()));
-                }
+            for (Map.Entry<String, float[]> c : cache.entrySet()) {
+                RegionGraph.Shape sh = g.shapes.get(c.getKey());
+                caches.put("incr/cache/" + c.getKey(), add(kept, c.getValue(), sh.h(), sh.w(), sh.c()));
             }
             for (int from = 0; from < rows; from += batchSize) {
                 int m = Math.min(rows, from + batchSize) - from;
                 float[] x = new float[m * c0 * xs[0] * xs[1]];
-                float[] ey = new float[m * ls.h() * hL[0]];
-                float[] ex = new float[m * hL[1] * ls.w()];
-                float[] keep = new float[m * ls.h() * ls.w()];
-                Arrays.fill(keep, 1f);
-                List<float[][]> ef = new ArrayList<>();
-                List<long[]> idx = new ArrayList<>();
+                List<WindowFeed> wf = new ArrayList<>();
                 for (Edge e : p.edges) {
-                    int[] ht = p.size.get(e.tensor);
-                    int nn = e.n[0] * e.n[1];
-                    ef.add(e.direct ? null : new float[][] {new float[m * e.n[0] * ht[0]], new float[m * ht[1] * e.n[1]],
-                            new float[m * nn], e.masked ? new float[m * nn] : null});
-                    idx.add(e.direct ? null : new long[m * nn * 2]);
+                    wf.add(e.direct ? null : new WindowFeed(e.name, e.tensor, e.n, m, e.masked));
                 }
+                WindowFeed splice = new WindowFeed("incr/splice", p.cutTensor, new int[] {ls.h(), ls.w()}, m, false);
                 for (int i = 0; i < m; i++) {
                     int r = from + i;
                     Map<String, int[]> o = offsets(g, p.cut, p.size, lo[r], hi[r]);
@@ -574,85 +634,24 @@ final class IncrementalInference implements AutoCloseable {
                     }
                     for (int k = 0; k < p.edges.size(); k++) {
                         Edge e = p.edges.get(k);
-                        if (e.direct) {
-                            continue;
-                        }
-                        RegionGraph.Op op = g.ops.get(e.op);
-                        RegionGraph.Shape sh = g.shapes.get(e.tensor);
-                        int[] q = windowStart(op, o.get(op.output));
-                        int[] ot = o.get(e.tensor);
-                        int[] ht = p.size.get(e.tensor);
-                        float[][] f = ef.get(k);
-                        long[] id = idx.get(k);
-                        int ny = e.n[0];
-                        int nx = e.n[1];
-                        // the window's positions in the kept map (clamped: outside the map they are masked)
-                        for (int a = 0; a < ny; a++) {
-                            int y = Math.max(0, Math.min(sh.h() - 1, q[0] + a));
-                            boolean inY = q[0] + a >= 0 && q[0] + a < sh.h();
-                            boolean coverY = q[0] + a >= ot[0] && q[0] + a < ot[0] + ht[0];
-                            for (int bb = 0; bb < nx; bb++) {
-                                int at = (i * ny + a) * nx + bb;
-                                id[2 * at] = y;
-                                id[2 * at + 1] = Math.max(0, Math.min(sh.w() - 1, q[1] + bb));
-                                boolean coverX = q[1] + bb >= ot[1] && q[1] + bb < ot[1] + ht[1];
-                                f[2][at] = coverY && coverX ? 0f : 1f;
-                                if (f[3] != null) {
-                                    f[3][at] = inY && q[1] + bb >= 0 && q[1] + bb < sh.w() ? 1f : 0f;
-                                }
-                            }
-                        }
-                        // the crop's rows and columns placed in the window
-                        for (int j = 0; j < ht[0]; j++) {
-                            int a = ot[0] + j - q[0];
-                            if (a >= 0 && a < ny) {
-                                f[0][(i * ny + a) * ht[0] + j] = 1f;
-                            }
-                        }
-                        for (int j = 0; j < ht[1]; j++) {
-                            int bb = ot[1] + j - q[1];
-                            if (bb >= 0 && bb < nx) {
-                                f[1][(i * ht[1] + j) * nx + bb] = 1f;
-                            }
+                        if (!e.direct) {
+                            RegionGraph.Op op = g.ops.get(e.op);
+                            wf.get(k).fill(i, windowStart(op, o.get(op.output)), o.get(e.tensor), p.size.get(e.tensor),
+                                    g.shapes.get(e.tensor));
                         }
                     }
-                    int[] oL = o.get(p.cutTensor);
-                    for (int j = 0; j < hL[0]; j++) {
-                        int y = oL[0] + j;
-                        ey[(i * ls.h() + y) * hL[0] + j] = 1f;
-                        for (int j2 = 0; j2 < hL[1]; j2++) {
-                            keep[(i * ls.h() + y) * ls.w() + oL[1] + j2] = 0f;
-                        }
-                    }
-                    for (int j = 0; j < hL[1]; j++) {
-                        ex[(i * hL[1] + j) * ls.w() + oL[1] + j] = 1f;
-                    }
+                    splice.fill(i, new int[] {0, 0}, o.get(p.cutTensor), p.size.get(p.cutTensor), ls);
                 }
                 List<OnnxTensor> made = new ArrayList<>();
                 try {
                     Map<String, OnnxTensor> feeds = new HashMap<>(caches);
                     feeds.put("incr/x", add(made, x, m, c0, xs[0], xs[1]));
-                    for (int k = 0; k < p.edges.size(); k++) {
-                        Edge e = p.edges.get(k);
-                        if (e.direct) {
-                            continue;
-                        }
-                        int[] ht = p.size.get(e.tensor);
-                        float[][] f = ef.get(k);
-                        OnnxTensor it = OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(idx.get(k)),
-                                new long[] {m, e.n[0], e.n[1], 2});
-                        made.add(it);
-                        feeds.put(e.name + "/idx", it);
-                        feeds.put(e.name + "/py", add(made, f[0], m, 1, e.n[0], ht[0]));
-                        feeds.put(e.name + "/px", add(made, f[1], m, 1, ht[1], e.n[1]));
-                        feeds.put(e.name + "/keep", add(made, f[2], m, 1, e.n[0], e.n[1]));
-                        if (e.masked) {
-                            feeds.put(e.name + "/mask", add(made, f[3], m, 1, e.n[0], e.n[1]));
+                    for (WindowFeed w : wf) {
+                        if (w != null) {
+                            w.feed(feeds, made, env, m);
                         }
                     }
-                    feeds.put("incr/ey", add(made, ey, m, 1, ls.h(), hL[0]));
-                    feeds.put("incr/ex", add(made, ex, m, 1, hL[1], ls.w()));
-                    feeds.put("incr/keep", add(made, keep, m, 1, ls.h(), ls.w()));
+                    splice.feed(feeds, made, env, m);
                     try (OrtSession.Result res = p.session.run(feeds)) {
                         OnnxTensor out = (OnnxTensor) res.get(0);
                         FloatBuffer fb = out.getFloatBuffer();

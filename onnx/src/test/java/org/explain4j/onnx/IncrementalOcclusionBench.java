@@ -54,6 +54,7 @@ class IncrementalOcclusionBench {
                 long t1 = System.nanoTime();
                 double c1 = cpuSeconds();
                 System.out.printf("BENCH repeat %d: full %.3f s wall, %.3f s cpu%n", r, (t1 - t0) / 1e9, c1 - c0);
+                bestOff = Math.min(bestOff, (t1 - t0) / 1e9);
                 bestCpuOff = Math.min(bestCpuOff, c1 - c0);
                 Attribution on = null;
                 long t2 = 0;
@@ -67,10 +68,8 @@ class IncrementalOcclusionBench {
                     System.out.printf("BENCH repeat %d: incremental (cut op %d) %.3f s wall, %.3f s cpu%n", r,
                             model.incremental() == null ? -1 : model.incremental().lastCut, (t2 - t15) / 1e9, c3 - c2);
                     bestCpuOn = Math.min(bestCpuOn, c3 - c2);
-                    t1 = t15;
+                    bestOn = Math.min(bestOn, (t2 - t15) / 1e9);
                 }
-                bestOff = Math.min(bestOff, (t1 - t0) / 1e9);
-                bestOn = Math.min(bestOn, (t2 - t1) / 1e9);
                 double[] a = off.values().toDoubleArray();
                 double[] b = on.values().toDoubleArray();
                 for (int i = 0; i < a.length; i++) {
