@@ -168,7 +168,8 @@ final class IncrementalInference implements AutoCloseable {
         /** Crop size of every tensor up to the cut (the input included), per dimension. */
         Map<String, int[]> size;
         List<Edge> edges;
-        boolean maskCut;
+        Edge splice;
+        Map<String, CacheSpec> caches;
         OrtSession session;
     }
 
@@ -183,7 +184,17 @@ final class IncrementalInference implements AutoCloseable {
         int[] n;
         boolean direct;
         boolean masked;
+        /** Whether the tensor's crop lies inside the window for every row (then it is scattered over the gathered window). */
+        boolean scatter = true;
+        /** How far the window leaves the map, most over the rows: top, left, bottom, right. */
+        final int[] pad = new int[4];
+        float padValue;
         String name;
+        String cache;
+    }
+
+    /** A kept activation as fed: channels last, bordered by {@code pad} positions of {@code value}. */
+    record CacheSpec(String tensor, float value, int[] pad) {
     }
 
     /** Each row's crop offsets: every tensor's crop starts at its changed region, moved inside the map where it would stick out. */
@@ -279,18 +290,69 @@ final class IncrementalInference implements AutoCloseable {
             }
         }
         String cutTensor = g.ops.get(cut).output;
+        RegionGraph.Shape cs = g.shapes.get(cutTensor);
+        Edge splice = new Edge();
+        splice.tensor = cutTensor;
+        splice.n = new int[] {cs.h(), cs.w()};
+        splice.name = "incr/splice";
+        for (Edge e : edges) {
+            RegionGraph.Op op = g.ops.get(e.op);
+            e.padValue = op.kind == RegionGraph.Kind.WINDOW ? op.padValue : 0f;
+        }
+        List<Edge> all = new ArrayList<>(edges);
+        all.add(splice);
         for (int r = 0; r < lo.length; r++) {
             Map<String, int[]> o = offsets(g, cut, size, lo[r], hi[r]);
-            for (Edge e : edges) {
-                RegionGraph.Op op = g.ops.get(e.op);
-                int[] q = windowStart(op, o.get(op.output));
+            for (Edge e : all) {
+                int[] q = e == splice ? new int[2] : windowStart(g.ops.get(e.op), o.get(g.ops.get(e.op).output));
                 RegionGraph.Shape sh = g.shapes.get(e.tensor);
-                if (!Arrays.equals(q, o.get(e.tensor))) {
+                int[] ot = o.get(e.tensor);
+                int[] ht = size.get(e.tensor);
+                if (!Arrays.equals(q, ot)) {
                     e.direct = false;
                 }
-                if (q[0] < 0 || q[1] < 0 || q[0] + e.n[0] > sh.h() || q[1] + e.n[1] > sh.w()) {
+                e.pad[0] = Math.max(e.pad[0], -q[0]);
+                e.pad[1] = Math.max(e.pad[1], -q[1]);
+                e.pad[2] = Math.max(e.pad[2], q[0] + e.n[0] - sh.h());
+                e.pad[3] = Math.max(e.pad[3], q[1] + e.n[1] - sh.w());
+                if (e.pad[0] + e.pad[1] + e.pad[2] + e.pad[3] > 0) {
                     e.masked = true;
                     e.direct = false;
+                }
+                for (int d = 0; d < 2; d++) {
+                    if (ot[d] < q[d] || ot[d] + ht[d] > q[d] + e.n[d]) {
+                        e.scatter = false;
+                    }
+                }
+            }
+        }
+        splice.direct = false;
+        // one kept activation per tensor and padding value, bordered as far as any window needs
+        Map<String, CacheSpec> caches = new LinkedHashMap<>();
+        for (Edge e : all) {
+            if (e.direct) {
+                continue;
+            }
+            String k = e.tensor + "|" + e.padValue;
+            CacheSpec c = caches.get(k);
+            int[] pad = e.pad.clone();
+            if (c != null) {
+                for (int i = 0; i < 4; i++) {
+                    pad[i] = Math.max(pad[i], c.pad()[i]);
+                }
+            }
+            caches.put(k, new CacheSpec(e.tensor, e.padValue, pad));
+        }
+        int ci = 0;
+        Map<String, CacheSpec> named = new LinkedHashMap<>();
+        for (Map.Entry<String, CacheSpec> c : caches.entrySet()) {
+            String name = "incr/cache" + (ci++);
+            named.put(name, c.getValue());
+            for (Edge e : all) {
+                if (!e.direct && (e.tensor + "|" + e.padValue).equals(c.getKey())) {
+                    e.cache = name;
+                    // indices into the shared cache go through its (widest) border
+                    System.arraycopy(c.getValue().pad(), 0, e.pad, 0, 4);
                 }
             }
         }
@@ -298,8 +360,8 @@ final class IncrementalInference implements AutoCloseable {
         for (int[] v : size.values()) {
             key.append('/').append(v[0]).append('x').append(v[1]);
         }
-        for (Edge e : edges) {
-            key.append(e.direct ? 'd' : e.masked ? 'm' : 'g');
+        for (Edge e : all) {
+            key.append(e.direct ? 'd' : e.scatter ? 's' : 'g').append(Arrays.toString(e.pad));
         }
         Plan cached = plans.get(key.toString());
         if (cached != null) {
@@ -311,6 +373,8 @@ final class IncrementalInference implements AutoCloseable {
         p.cutTensor = cutTensor;
         p.size = size;
         p.edges = edges;
+        p.splice = splice;
+        p.caches = named;
         ModelProto m = croppedModel(g, p);
         try {
             p.session = OnnxModel.createSession(env, m.toByteArray(), options);
@@ -333,29 +397,19 @@ final class IncrementalInference implements AutoCloseable {
         b.addAllNode(g.constantNodes);
         int[] xs = p.size.get(g.input);
         b.addInput(floatInput("incr/x", -1, g.shapes.get(g.input).c(), xs[0], xs[1]));
-        java.util.Set<String> cacheInputs = new java.util.HashSet<>();
-        java.util.Set<Float> padValues = new java.util.HashSet<>();
-        Map<Integer, Map<Integer, String>> edgeOf = new HashMap<>();
+        for (Map.Entry<String, CacheSpec> c : p.caches.entrySet()) {
+            RegionGraph.Shape sh = g.shapes.get(c.getValue().tensor());
+            int[] pad = c.getValue().pad();
+            b.addInput(floatInput(c.getKey(), sh.h() + pad[0] + pad[2], sh.w() + pad[1] + pad[3], sh.c()));
+        }
         java.util.Set<String> transposed = new java.util.HashSet<>();
+        Map<Integer, Map<Integer, String>> edgeOf = new HashMap<>();
         int k = 0;
         for (Edge e : p.edges) {
             String src = cropName(g, e.tensor);
             if (!e.direct) {
-                RegionGraph.Op op = g.ops.get(e.op);
-                String n = "incr/e" + (k++);
-                e.name = n;
-                src = window(b, g, e.tensor, n, e.n, cacheInputs, transposed);
-                if (e.masked) {
-                    b.addInput(floatInput(n + "/mask", -1, 1, e.n[0], e.n[1]));
-                    b.addNode(node("Cast", n + "/maskb", n + "/mask").toBuilder()
-                            .addAttribute(Attr.i("to", DataType.BOOL_VALUE)).build());
-                    String v = "incr/pad/" + op.padValue;
-                    if (padValues.add(op.padValue)) {
-                        b.addInitializer(floatScalar(v, op.padValue));
-                    }
-                    b.addNode(node("Where", n + "/padded", n + "/maskb", src, v));
-                    src = n + "/padded";
-                }
+                e.name = "incr/e" + (k++);
+                src = window(b, g, e, p.size.get(e.tensor), transposed);
             }
             edgeOf.computeIfAbsent(e.op, x -> new HashMap<>()).put(e.input, src);
         }
@@ -383,8 +437,7 @@ final class IncrementalInference implements AutoCloseable {
             b.addNode(nb.setName("incr/" + i + "/" + op.node.getName()).build());
         }
         // splice the cut tensor's crop into the kept activation: a window over the whole map
-        RegionGraph.Shape ls = g.shapes.get(p.cutTensor);
-        String spliced = window(b, g, p.cutTensor, "incr/splice", new int[] {ls.h(), ls.w()}, cacheInputs, transposed);
+        String spliced = window(b, g, p.splice, p.size.get(p.cutTensor), transposed);
         b.addNode(node("Identity", p.cutTensor, spliced));
         for (int i = p.cut + 1; i < g.ops.size(); i++) {
             b.addNode(g.ops.get(i).node);
@@ -399,32 +452,33 @@ final class IncrementalInference implements AutoCloseable {
     }
 
     /**
-     * Emits the nodes that make tensor {@code t}'s values on a window of {@code n} positions per
-     * row: gathered from the kept activation (channels last, indices {@code name/idx}) except
-     * where the row's crop covers it ({@code name/cover}), where they are gathered from the crop
-     * ({@code name/cidx}); returns the name of the {@code [B, C, n0, n1]} result.
+     * Emits the nodes that make an edge's tensor's values on its window ({@code e.n} positions
+     * per row): gathered from the kept activation (channels last, bordered by the padding value;
+     * indices {@code name/idx}) with the row's crop written over it: scattered
+     * ({@code name/sidx}) where the crop lies inside the window, else gathered ({@code name/cidx})
+     * where it covers ({@code name/cover}); returns the name of the {@code [B, C, n0, n1]} result.
      */
-    private static String window(GraphProto.Builder b, RegionGraph g, String t, String name, int[] n,
-                                 java.util.Set<String> cacheInputs, java.util.Set<String> transposed) {
-        RegionGraph.Shape sh = g.shapes.get(t);
-        String cache = "incr/cache/" + t;
-        if (cacheInputs.add(cache)) {
-            b.addInput(floatInput(cache, sh.h(), sh.w(), sh.c()));
-        }
-        String cropT = "incr/cropT/" + t;
+    private static String window(GraphProto.Builder b, RegionGraph g, Edge e, int[] ht, java.util.Set<String> transposed) {
+        String name = e.name;
+        String cropT = "incr/cropT/" + e.tensor;
         if (transposed.add(cropT)) {
-            b.addNode(node("Transpose", cropT, cropName(g, t)).toBuilder().addAttribute(Attr.ints("perm", 0, 2, 3, 1))
-                    .build());
+            b.addNode(node("Transpose", cropT, cropName(g, e.tensor)).toBuilder()
+                    .addAttribute(Attr.ints("perm", 0, 2, 3, 1)).build());
         }
-        b.addInput(longInput(name + "/idx", -1, n[0], n[1], 2));
-        b.addInput(longInput(name + "/cidx", -1, n[0], n[1], 2));
-        b.addInput(floatInput(name + "/cover", -1, n[0], n[1], 1));
-        b.addNode(node("GatherND", name + "/kept", cache, name + "/idx"));
-        b.addNode(node("GatherND", name + "/changed", cropT, name + "/cidx").toBuilder()
-                .addAttribute(Attr.i("batch_dims", 1)).build());
-        b.addNode(node("Cast", name + "/coverb", name + "/cover").toBuilder()
-                .addAttribute(Attr.i("to", DataType.BOOL_VALUE)).build());
-        b.addNode(node("Where", name + "/hwc", name + "/coverb", name + "/changed", name + "/kept"));
+        b.addInput(longInput(name + "/idx", -1, e.n[0], e.n[1], 2));
+        b.addNode(node("GatherND", name + "/kept", e.cache, name + "/idx"));
+        if (e.scatter) {
+            b.addInput(longInput(name + "/sidx", -1, ht[0], ht[1], 3));
+            b.addNode(node("ScatterND", name + "/hwc", name + "/kept", name + "/sidx", cropT));
+        } else {
+            b.addInput(longInput(name + "/cidx", -1, e.n[0], e.n[1], 2));
+            b.addInput(floatInput(name + "/cover", -1, e.n[0], e.n[1], 1));
+            b.addNode(node("GatherND", name + "/changed", cropT, name + "/cidx").toBuilder()
+                    .addAttribute(Attr.i("batch_dims", 1)).build());
+            b.addNode(node("Cast", name + "/coverb", name + "/cover").toBuilder()
+                    .addAttribute(Attr.i("to", DataType.BOOL_VALUE)).build());
+            b.addNode(node("Where", name + "/hwc", name + "/coverb", name + "/changed", name + "/kept"));
+        }
         b.addNode(node("Transpose", name + "/w", name + "/hwc").toBuilder().addAttribute(Attr.ints("perm", 0, 3, 1, 2))
                 .build());
         return name + "/w";
@@ -466,10 +520,9 @@ final class IncrementalInference implements AutoCloseable {
      */
     private Map<String, float[]> cache(Plan p, double[] base, int[] exampleShape) {
         List<String> names = new ArrayList<>();
-        names.add(p.cutTensor);
-        for (Edge e : p.edges) {
-            if (!e.direct && !names.contains(e.tensor)) {
-                names.add(e.tensor);
+        for (CacheSpec c : p.caches.values()) {
+            if (!names.contains(c.tensor())) {
+                names.add(c.tensor());
             }
         }
         float[] x = new float[base.length];
@@ -513,18 +566,22 @@ final class IncrementalInference implements AutoCloseable {
         }
         out.put(inputName, x);
         Map<String, float[]> cache = new HashMap<>();
-        for (String t : names) {
-            RegionGraph.Shape sh = p.graph.shapes.get(t);
-            float[] v = out.get(t);
-            float[] hwc = new float[v.length];
-            for (int c = 0; c < sh.c(); c++) {
+        for (Map.Entry<String, CacheSpec> c : p.caches.entrySet()) {
+            RegionGraph.Shape sh = p.graph.shapes.get(c.getValue().tensor());
+            int[] pad = c.getValue().pad();
+            int hp = sh.h() + pad[0] + pad[2];
+            int wp = sh.w() + pad[1] + pad[3];
+            float[] v = out.get(c.getValue().tensor());
+            float[] hwc = new float[hp * wp * sh.c()];
+            Arrays.fill(hwc, c.getValue().value());
+            for (int ch = 0; ch < sh.c(); ch++) {
                 for (int y = 0; y < sh.h(); y++) {
                     for (int xx = 0; xx < sh.w(); xx++) {
-                        hwc[(y * sh.w() + xx) * sh.c() + c] = v[(c * sh.h() + y) * sh.w() + xx];
+                        hwc[((y + pad[0]) * wp + xx + pad[1]) * sh.c() + ch] = v[(ch * sh.h() + y) * sh.w() + xx];
                     }
                 }
             }
-            cache.put(t, hwc);
+            cache.put(c.getKey(), hwc);
         }
         return cache;
     }
@@ -533,63 +590,71 @@ final class IncrementalInference implements AutoCloseable {
 
     /** The per-row inputs of one window (see {@link #window}) for a batch of {@code m} rows. */
     private static final class WindowFeed {
-        final String name;
-        final String tensor;
-        final int[] n;
+        final Edge e;
+        final int[] ht;
         final long[] idx;
+        final long[] sidx;
         final long[] cidx;
         final float[] cover;
-        final float[] mask;
 
-        WindowFeed(String name, String tensor, int[] n, int m, boolean masked) {
-            this.name = name;
-            this.tensor = tensor;
-            this.n = n;
-            int nn = n[0] * n[1];
+        WindowFeed(Edge e, int[] ht, int m) {
+            this.e = e;
+            this.ht = ht;
+            int nn = e.n[0] * e.n[1];
             idx = new long[m * nn * 2];
-            cidx = new long[m * nn * 2];
-            cover = new float[m * nn];
-            mask = masked ? new float[m * nn] : null;
+            sidx = e.scatter ? new long[m * ht[0] * ht[1] * 3] : null;
+            cidx = e.scatter ? null : new long[m * nn * 2];
+            cover = e.scatter ? null : new float[m * nn];
         }
 
-        /** Row {@code i}: the window starts at {@code q}; the tensor's crop of size {@code ht} starts at {@code ot}. */
-        void fill(int i, int[] q, int[] ot, int[] ht, RegionGraph.Shape sh) {
+        /** Row {@code i}: the window starts at {@code q}; the tensor's crop starts at {@code ot}. */
+        void fill(int i, int[] q, int[] ot) {
+            int[] n = e.n;
             for (int a = 0; a < n[0]; a++) {
                 int y = q[0] + a;
-                boolean inY = y >= 0 && y < sh.h();
                 boolean coverY = y >= ot[0] && y < ot[0] + ht[0];
                 int cy = Math.max(0, Math.min(ht[0] - 1, y - ot[0]));
-                int ky = Math.max(0, Math.min(sh.h() - 1, y));
                 for (int bb = 0; bb < n[1]; bb++) {
                     int xx = q[1] + bb;
                     int at = (i * n[0] + a) * n[1] + bb;
-                    idx[2 * at] = ky;
-                    idx[2 * at + 1] = Math.max(0, Math.min(sh.w() - 1, xx));
-                    cidx[2 * at] = cy;
-                    cidx[2 * at + 1] = Math.max(0, Math.min(ht[1] - 1, xx - ot[1]));
-                    cover[at] = coverY && xx >= ot[1] && xx < ot[1] + ht[1] ? 1f : 0f;
-                    if (mask != null) {
-                        mask[at] = inY && xx >= 0 && xx < sh.w() ? 1f : 0f;
+                    idx[2 * at] = y + e.pad[0];
+                    idx[2 * at + 1] = xx + e.pad[1];
+                    if (cidx != null) {
+                        cidx[2 * at] = cy;
+                        cidx[2 * at + 1] = Math.max(0, Math.min(ht[1] - 1, xx - ot[1]));
+                        cover[at] = coverY && xx >= ot[1] && xx < ot[1] + ht[1] ? 1f : 0f;
+                    }
+                }
+            }
+            if (sidx != null) {
+                for (int a = 0; a < ht[0]; a++) {
+                    for (int bb = 0; bb < ht[1]; bb++) {
+                        int at = ((i * ht[0] + a) * ht[1] + bb) * 3;
+                        sidx[at] = i;
+                        sidx[at + 1] = ot[0] - q[0] + a;
+                        sidx[at + 2] = ot[1] - q[1] + bb;
                     }
                 }
             }
         }
 
         void feed(Map<String, OnnxTensor> feeds, List<OnnxTensor> made, OrtEnvironment env, int m) throws OrtException {
-            OnnxTensor a = OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(idx), new long[] {m, n[0], n[1], 2});
-            made.add(a);
-            OnnxTensor b = OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(cidx), new long[] {m, n[0], n[1], 2});
-            made.add(b);
-            OnnxTensor c = OnnxTensor.createTensor(env, FloatBuffer.wrap(cover), new long[] {m, n[0], n[1], 1});
-            made.add(c);
-            feeds.put(name + "/idx", a);
-            feeds.put(name + "/cidx", b);
-            feeds.put(name + "/cover", c);
-            if (mask != null) {
-                OnnxTensor d = OnnxTensor.createTensor(env, FloatBuffer.wrap(mask), new long[] {m, 1, n[0], n[1]});
-                made.add(d);
-                feeds.put(name + "/mask", d);
+            feeds.put(e.name + "/idx", longs(made, env, idx, m, e.n[0], e.n[1], 2));
+            if (sidx != null) {
+                feeds.put(e.name + "/sidx", longs(made, env, sidx, m, ht[0], ht[1], 3));
+            } else {
+                feeds.put(e.name + "/cidx", longs(made, env, cidx, m, e.n[0], e.n[1], 2));
+                OnnxTensor c = OnnxTensor.createTensor(env, FloatBuffer.wrap(cover), new long[] {m, e.n[0], e.n[1], 1});
+                made.add(c);
+                feeds.put(e.name + "/cover", c);
             }
+        }
+
+        private static OnnxTensor longs(List<OnnxTensor> made, OrtEnvironment env, long[] v, long... shape)
+                throws OrtException {
+            OnnxTensor t = OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(v), shape);
+            made.add(t);
+            return t;
         }
     }
 
@@ -605,18 +670,20 @@ final class IncrementalInference implements AutoCloseable {
         List<OnnxTensor> kept = new ArrayList<>();
         try {
             Map<String, OnnxTensor> caches = new HashMap<>();
-            for (Map.Entry<String, float[]> c : cache.entrySet()) {
-                RegionGraph.Shape sh = g.shapes.get(c.getKey());
-                caches.put("incr/cache/" + c.getKey(), add(kept, c.getValue(), sh.h(), sh.w(), sh.c()));
+            for (Map.Entry<String, CacheSpec> c : p.caches.entrySet()) {
+                RegionGraph.Shape sh = g.shapes.get(c.getValue().tensor());
+                int[] pad = c.getValue().pad();
+                caches.put(c.getKey(), add(kept, cache.get(c.getKey()), sh.h() + pad[0] + pad[2], sh.w() + pad[1] + pad[3],
+                        sh.c()));
             }
             for (int from = 0; from < rows; from += batchSize) {
                 int m = Math.min(rows, from + batchSize) - from;
                 float[] x = new float[m * c0 * xs[0] * xs[1]];
                 List<WindowFeed> wf = new ArrayList<>();
                 for (Edge e : p.edges) {
-                    wf.add(e.direct ? null : new WindowFeed(e.name, e.tensor, e.n, m, e.masked));
+                    wf.add(e.direct ? null : new WindowFeed(e, p.size.get(e.tensor), m));
                 }
-                WindowFeed splice = new WindowFeed("incr/splice", p.cutTensor, new int[] {ls.h(), ls.w()}, m, false);
+                WindowFeed splice = new WindowFeed(p.splice, p.size.get(p.cutTensor), m);
                 for (int i = 0; i < m; i++) {
                     int r = from + i;
                     Map<String, int[]> o = offsets(g, p.cut, p.size, lo[r], hi[r]);
@@ -636,11 +703,10 @@ final class IncrementalInference implements AutoCloseable {
                         Edge e = p.edges.get(k);
                         if (!e.direct) {
                             RegionGraph.Op op = g.ops.get(e.op);
-                            wf.get(k).fill(i, windowStart(op, o.get(op.output)), o.get(e.tensor), p.size.get(e.tensor),
-                                    g.shapes.get(e.tensor));
+                            wf.get(k).fill(i, windowStart(op, o.get(op.output)), o.get(e.tensor));
                         }
                     }
-                    splice.fill(i, new int[] {0, 0}, o.get(p.cutTensor), p.size.get(p.cutTensor), ls);
+                    splice.fill(i, new int[] {0, 0}, o.get(p.cutTensor));
                 }
                 List<OnnxTensor> made = new ArrayList<>();
                 try {
