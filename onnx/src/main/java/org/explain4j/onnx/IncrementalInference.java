@@ -32,18 +32,15 @@ import org.explain4j.core.model.LocalEvaluation;
 /**
  * Incremental inference for perturbations confined to a box (occlusion, local feature
  * ablation), after Krypton (Nakandala et al., SIGMOD 2019). The unperturbed example runs once,
- * keeping the activation at a cut tensor L; each perturbed row then computes the layers before L
- * only on crops: the input crop that reaches L's changed region, every layer without padding on
- * its crop (positions outside the real map are set to the padding value first, so the border is
- * exact), and L's crop is spliced into the kept activation, from which the rest of the network
- * runs on whole maps. L is chosen by a cost model (multiply-adds of cropped layers, weighted for
- * the lower efficiency of small convolutions, against whole ones); where no cut pays, the model
- * is not used and callers run ordinary batches.
- *
- * <p>Geometry: for the crop size {@code h_L} at L (the largest changed region over the rows),
- * every earlier tensor's crop starts at {@code slope * o_L + c} (per spatial dimension), where
- * {@code o_L} is the row's offset at L; slopes are products of strides, so one graph serves
- * every position.
+ * keeping the activations the cropped graph reads; each perturbed row then computes every layer
+ * up to a cut tensor L only on its changed region (a fixed-size crop per tensor, placed per row):
+ * a layer's input window is gathered from the kept activation, bordered with the layer's padding
+ * value so that borders are exact, with the changed crop of that input written over it; the layer
+ * runs without padding on the window. L's crop is written into L's kept map, from which the rest
+ * of the network runs on whole maps. L is chosen by a cost model (multiply-adds of cropped layers,
+ * weighted for the lower efficiency of small convolutions, against whole ones); where no cut
+ * pays, the model is not used and callers run ordinary batches. See docs/NOTES.md, "Incremental
+ * occlusion".
  */
 final class IncrementalInference implements AutoCloseable {
     /** Cropped layers cost this many times their multiply-adds (small crops run less efficiently). */
