@@ -71,6 +71,9 @@ public final class AttributeCommand implements Callable<Integer> {
     @Option(names = "--format", paramLabel = "FMT", description = "npy (the values) or json (the versioned result document); default npy.")
     String format = "npy";
 
+    @Option(names = "--device", paramLabel = "cpu|cuda[:N]", description = "Where ONNX Runtime runs the model, forward and backward: cpu (default) or cuda[:N], which needs the GPU build (mvn -Pgpu) and CUDA.")
+    String device = "cpu";
+
     @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime intra-op threads (0: its default).")
     int threads;
 
@@ -141,7 +144,7 @@ public final class AttributeCommand implements Callable<Integer> {
         Params params = decoded ? null : ms.bind(MethodOptions.typed(ms, MethodOptions.given(spec.commandLine().getParseResult()),
                 Npy.read(named.likelyExplained(), "--input")));
         ProgressListener progress = quiet ? ProgressListener.NONE : new ConsoleProgress(2_000);
-        try (ModelLoader.Loaded loaded = ModelLoader.load(model, threads, named.firstExplained(), outputName)) {
+        try (ModelLoader.Loaded loaded = ModelLoader.load(model, threads, device, named.firstExplained(), outputName)) {
             List<String> explained = named.explained(loaded.signature());
             Map<String, Tensor> all;
             if (decoded) {

@@ -102,6 +102,9 @@ public final class ExplainCommand implements Callable<Integer> {
             + "the memory budget (default ${DEFAULT-VALUE}).")
     String batchSize = "auto";
 
+    @Option(names = "--device", paramLabel = "cpu|cuda[:N]", description = "Where ONNX Runtime runs the model, forward and backward: cpu (default) or cuda[:N], which needs the GPU build (mvn -Pgpu) and CUDA.")
+    String device = "cpu";
+
     @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime intra-op threads (0: its default).")
     int threads;
 
@@ -141,7 +144,7 @@ public final class ExplainCommand implements Callable<Integer> {
             throw Explain4jException.usage("--input", "--input or --audio is required: give the input to explain (or --tokenizer with --text for raw text)");
         }
         NamedInputs named = NamedInputs.parse(inputs, explain == null ? List.of() : List.of(explain), batchAxes);
-        try (ModelLoader.Loaded m = ModelLoader.load(model, threads, named.firstExplained(), null)) {
+        try (ModelLoader.Loaded m = ModelLoader.load(model, threads, device, named.firstExplained(), null)) {
             String explained = m.signature().inputName();
             ExplainInput in = ExplainInput.load(named.explainedFile(explained), m.signature(),
                     ExplainInput.Preprocessing.of(resize, mean, std, channels, cardJson), vocab);

@@ -134,6 +134,12 @@ public final class ModelLoader {
         return load(path, OnnxModel.Options.defaults().withThreads(threads), inputName, outputName);
     }
 
+    /** With {@code device} as {@code --device} gives it ({@code cpu}, {@code cuda}, {@code cuda:N}). */
+    public static Loaded load(Path path, int threads, String device, String inputName, String outputName) {
+        return load(path, OnnxModel.Options.defaults().withThreads(threads)
+                .withDevice(org.explain4j.onnx.Device.parse(device)), inputName, outputName);
+    }
+
     public static Loaded load(Path path, OnnxModel.Options options, String inputName, String outputName) {
         OnnxModel.Options o = options;
         if (inputName != null) {

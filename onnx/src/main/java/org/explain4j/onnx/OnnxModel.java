@@ -41,37 +41,54 @@ import org.explain4j.core.model.ModelSignature;
  * this model's session.
  */
 public final class OnnxModel implements Model, LocalEvaluation {
-    /** Session settings. */
+    /** Session settings; {@code device} applies to every session made for the model, forward and backward. */
     public record Options(int intraOpThreads, OrtSession.SessionOptions.OptLevel optimization,
-                          Optional<String> inputName, Optional<String> outputName) {
+                          Optional<String> inputName, Optional<String> outputName, Device device) {
         public Options {
             if (intraOpThreads < 0) {
                 throw Explain4jException.usage("--threads", "--threads must be 0 (let ONNX Runtime choose) or more");
             }
-            if (optimization == null || inputName == null || outputName == null) {
-                throw new IllegalArgumentException("optimization, inputName and outputName must not be null");
+            if (optimization == null || inputName == null || outputName == null || device == null) {
+                throw new IllegalArgumentException("optimization, inputName, outputName and device must not be null");
             }
         }
 
-        /** ONNX Runtime's own thread count, all graph optimisations, the model's first input and output. */
+        /** On the CPU. */
+        public Options(int intraOpThreads, OrtSession.SessionOptions.OptLevel optimization,
+                       Optional<String> inputName, Optional<String> outputName) {
+            this(intraOpThreads, optimization, inputName, outputName, Device.CPU);
+        }
+
+        /** ONNX Runtime's own thread count, all graph optimisations, the model's first input and output, the CPU. */
         public static Options defaults() {
-            return new Options(0, OrtSession.SessionOptions.OptLevel.ALL_OPT, Optional.empty(), Optional.empty());
+            return new Options(0, OrtSession.SessionOptions.OptLevel.ALL_OPT, Optional.empty(), Optional.empty(),
+                    Device.CPU);
         }
 
         public Options withThreads(int n) {
-            return new Options(n, optimization, inputName, outputName);
+            return new Options(n, optimization, inputName, outputName, device);
         }
 
         public Options withOptimization(OrtSession.SessionOptions.OptLevel level) {
-            return new Options(intraOpThreads, level, inputName, outputName);
+            return new Options(intraOpThreads, level, inputName, outputName, device);
         }
 
         public Options withInputName(String name) {
-            return new Options(intraOpThreads, optimization, Optional.of(name), outputName);
+            return new Options(intraOpThreads, optimization, Optional.of(name), outputName, device);
         }
 
         public Options withOutputName(String name) {
-            return new Options(intraOpThreads, optimization, inputName, Optional.of(name));
+            return new Options(intraOpThreads, optimization, inputName, Optional.of(name), device);
+        }
+
+        /** Runs the model's sessions on {@code d} (see {@link Device}). */
+        public Options withDevice(Device d) {
+            return new Options(intraOpThreads, optimization, inputName, outputName, d);
+        }
+
+        /** Adds the device's execution provider to session options made from these options. */
+        public void configure(OrtSession.SessionOptions so) {
+            device.configure(so);
         }
     }
 
@@ -326,6 +343,7 @@ public final class OnnxModel implements Model, LocalEvaluation {
             if (options.intraOpThreads() > 0) {
                 so.setIntraOpNumThreads(options.intraOpThreads());
             }
+            options.configure(so);
             String profile = System.getenv("EXPLAIN4J_ORT_PROFILE");
             if (profile != null && !profile.isBlank()) {
                 // performance work only: ONNX Runtime writes a per-op timing trace with this prefix

@@ -146,14 +146,35 @@ public final class KernelShap implements AttributionMethod {
                 enumerated ? OptionalLong.empty() : OptionalLong.of(options.seed()), Optional.of(gap), Optional.empty());
     }
 
-    /** Coalitions (neither empty nor full) with their regression weights. */
-    private record Design(List<boolean[]> coalitions, double[] weights, boolean enumerated) {
+    /**
+     * Coalitions (neither empty nor full) with their regression weights, and the normal equations
+     * of the reduced regression (see {@link #fit}), which depend on the coalitions only and are
+     * therefore built once for all examples with the same number of features.
+     */
+    private record Design(List<boolean[]> coalitions, double[] weights, boolean enumerated,
+                          Linear.NormalEquations normal) {
+        Design(List<boolean[]> coalitions, double[] weights, boolean enumerated, int m) {
+            this(coalitions, weights, enumerated, m <= 1 ? null : reduced(coalitions, weights, m));
+        }
+
+        /** Row r: {@code z_j - z_last} for {@code j < m - 1} (phi_last eliminated). */
+        private static Linear.NormalEquations reduced(List<boolean[]> coalitions, double[] weights, int m) {
+            double[][] x = new double[coalitions.size()][m - 1];
+            for (int r = 0; r < x.length; r++) {
+                boolean[] z = coalitions.get(r);
+                double last = z[m - 1] ? 1 : 0;
+                for (int j = 0; j < m - 1; j++) {
+                    x[r][j] = (z[j] ? 1 : 0) - last;
+                }
+            }
+            return new Linear.NormalEquations(x, weights, 0.0);
+        }
     }
 
     private Design design(int m) {
         List<boolean[]> zs = new ArrayList<>();
         if (m <= 1) {
-            return new Design(zs, new double[0], true);
+            return new Design(zs, new double[0], true, m);
         }
         if (m < 62 && (1L << m) - 2 <= options.samples()) {
             double[] w = new double[(int) ((1L << m) - 2)];
@@ -162,7 +183,7 @@ public final class KernelShap implements AttributionMethod {
                 w[zs.size()] = Math.exp(Math.log(m - 1) - Coalitions.logChoose(m, s) - Math.log(s) - Math.log(m - s));
                 zs.add(Coalitions.fromBits(bits, m));
             }
-            return new Design(zs, w, true);
+            return new Design(zs, w, true, m);
         }
         SplittableRandom rnd = new SplittableRandom(options.seed());
         double[] sizeCdf = new double[m];
@@ -190,7 +211,7 @@ public final class KernelShap implements AttributionMethod {
         }
         double[] w = new double[zs.size()];
         java.util.Arrays.fill(w, 1.0);
-        return new Design(zs, w, false);
+        return new Design(zs, w, false, m);
     }
 
     /** Shapley values from the coalition values of one example, efficiency imposed exactly. */
@@ -203,17 +224,12 @@ public final class KernelShap implements AttributionMethod {
         // Eliminate phi_{m-1} = delta - sum_{j<m-1} phi_j:
         // v(z) - v0 - z_last * delta = sum_{j<m-1} (z_j - z_last) phi_j.
         int rows = d.coalitions.size();
-        double[][] x = new double[rows][m - 1];
         double[] y = new double[rows];
         for (int r = 0; r < rows; r++) {
-            boolean[] z = d.coalitions.get(r);
-            double last = z[m - 1] ? 1 : 0;
-            for (int j = 0; j < m - 1; j++) {
-                x[r][j] = (z[j] ? 1 : 0) - last;
-            }
+            double last = d.coalitions.get(r)[m - 1] ? 1 : 0;
             y[r] = v[first + 1 + r] - v0 - last * delta;
         }
-        double[] beta = Linear.weightedLeastSquares(x, y, d.weights, 0.0);
+        double[] beta = d.normal.solve(y);
         double[] phi = new double[m];
         double rest = delta;
         for (int j = 0; j < m - 1; j++) {

@@ -155,27 +155,19 @@ public final class Lime implements AttributionMethod {
             }
         }
         double[] v = p.run(name());
-        // 3. Fit the weighted surrogate per example.
+        // 3. Fit the weighted surrogate per example; the design and weights are shared by every
+        //    example with the same number of features, so they are prepared once.
         double[][] out = new double[n][input.exampleSize()];
         double[] r2 = new double[n];
+        Map<Integer, Surrogates.Design> designs = new java.util.HashMap<>();
         for (int i = 0; i < n; i++) {
             int m = members[i].length;
-            double[][] x = new double[samples][m];
+            Surrogates.Design design = designs.computeIfAbsent(m, k -> design(draws, k));
             double[] y = new double[samples];
-            double[] w = new double[samples];
-            for (int s = 0; s < samples; s++) {
-                int present = 0;
-                for (int f = 0; f < m; f++) {
-                    x[s][f] = draws[s][f] ? 1 : 0;
-                    present += draws[s][f] ? 1 : 0;
-                }
-                y[s] = v[first[i] + s];
-                double dist = present == 0 ? 1.0 : 1.0 - Math.sqrt(present / (double) m);
-                w[s] = Math.exp(-dist * dist / (options.kernelWidth() * options.kernelWidth()));
-            }
+            System.arraycopy(v, first[i], y, 0, samples);
             Surrogates.Fit fit = options.surrogate() == Surrogate.RIDGE
-                    ? Surrogates.ridge(x, y, w, options.alpha())
-                    : Surrogates.lasso(x, y, w, options.alpha());
+                    ? design.ridge(y, options.alpha())
+                    : design.lasso(y, options.alpha());
             r2[i] = fit.r2();
             for (int e = 0; e < out[i].length; e++) {
                 out[i][e] = fit.coefficients()[groups[i].group(e)];
@@ -191,5 +183,23 @@ public final class Lime implements AttributionMethod {
         opts.put("batch_size", run.batchSize());
         return run.finish(name(), run.valuesOfInputShape(out), target, opts, OptionalLong.of(options.seed()),
                 Optional.empty(), Optional.of(r2));
+    }
+
+    /** The binary design of the first {@code m} features of the draws, with the proximity kernel's weights. */
+    private Surrogates.Design design(boolean[][] draws, int m) {
+        int samples = draws.length;
+        double[][] x = new double[samples][m];
+        double[] w = new double[samples];
+        double width2 = options.kernelWidth() * options.kernelWidth();
+        for (int s = 0; s < samples; s++) {
+            int present = 0;
+            for (int f = 0; f < m; f++) {
+                x[s][f] = draws[s][f] ? 1 : 0;
+                present += draws[s][f] ? 1 : 0;
+            }
+            double dist = present == 0 ? 1.0 : 1.0 - Math.sqrt(present / (double) m);
+            w[s] = Math.exp(-dist * dist / width2);
+        }
+        return new Surrogates.Design(x, w);
     }
 }

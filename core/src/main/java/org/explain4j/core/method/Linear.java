@@ -83,26 +83,71 @@ final class Linear {
      * an intercept; returns beta.
      */
     static double[] weightedLeastSquares(double[][] x, double[] y, double[] w, double ridge) {
-        int p = x.length == 0 ? 0 : x[0].length;
-        double[][] a = new double[p][p];
-        double[] b = new double[p];
-        for (int i = 0; i < x.length; i++) {
-            double[] xi = x[i];
-            double wi = w[i];
-            for (int j = 0; j < p; j++) {
-                double v = wi * xi[j];
-                if (v == 0) {
-                    continue;
-                }
-                b[j] += v * y[i];
-                for (int k = 0; k < p; k++) {
-                    a[j][k] += v * xi[k];
+        return new NormalEquations(x, w, ridge).solve(y);
+    }
+
+    /**
+     * The normal equations {@code (X^T W X + ridge I) beta = X^T W y} of a design {@code X} and
+     * weights {@code W} that stay fixed while the targets {@code y} change: KernelSHAP and LIME
+     * share one design across all examples of a batch, so {@code X^T W X} (the {@code n p^2}
+     * part) is accumulated once and each example costs {@code n p + p^3}. The sums are
+     * accumulated in the same order as a one-off solve would, so the result is bit-identical.
+     */
+    static final class NormalEquations {
+        private final double[][] x;
+        private final double[] w;
+        private final double[][] a;
+
+        NormalEquations(double[][] x, double[] w, double ridge) {
+            this.x = x;
+            this.w = w;
+            int p = x.length == 0 ? 0 : x[0].length;
+            a = new double[p][p];
+            for (int i = 0; i < x.length; i++) {
+                double[] xi = x[i];
+                double wi = w[i];
+                for (int j = 0; j < p; j++) {
+                    double v = wi * xi[j];
+                    if (v == 0) {
+                        continue;
+                    }
+                    double[] aj = a[j];
+                    for (int k = 0; k < p; k++) {
+                        aj[k] += v * xi[k];
+                    }
                 }
             }
+            for (int j = 0; j < p; j++) {
+                a[j][j] += ridge;
+            }
         }
-        for (int j = 0; j < p; j++) {
-            a[j][j] += ridge;
+
+        /** {@code X^T W y}. */
+        double[] rightHandSide(double[] y) {
+            int p = a.length;
+            double[] b = new double[p];
+            for (int i = 0; i < x.length; i++) {
+                double[] xi = x[i];
+                double wi = w[i];
+                for (int j = 0; j < p; j++) {
+                    double v = wi * xi[j];
+                    if (v == 0) {
+                        continue;
+                    }
+                    b[j] += v * y[i];
+                }
+            }
+            return b;
         }
-        return solve(a, b);
+
+        /** The unregularised Gram matrix plus ridge (shared; do not modify). */
+        double[][] matrix() {
+            return a;
+        }
+
+        /** beta for the targets {@code y}. */
+        double[] solve(double[] y) {
+            return Linear.solve(a, rightHandSide(y));
+        }
     }
 }

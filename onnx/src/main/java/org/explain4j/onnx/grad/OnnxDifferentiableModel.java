@@ -440,6 +440,8 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
             if (model.options().intraOpThreads() > 0) {
                 so.setIntraOpNumThreads(model.options().intraOpThreads());
             }
+            // the backward and capture sessions run where the forward one does
+            model.options().configure(so);
             String profile = System.getenv("EXPLAIN4J_ORT_PROFILE");
             if (profile != null && !profile.isBlank()) {
                 // performance work only: ONNX Runtime writes a per-op timing trace with this prefix
