@@ -29,6 +29,7 @@ import org.explain4j.core.model.ModelInfo;
 import org.explain4j.core.model.ModelSignature;
 import org.explain4j.onnx.OnnxModel;
 import org.explain4j.onnx.OrtTensors;
+import org.explain4j.onnx.cache.BackwardGraphCache;
 import org.explain4j.core.engine.RowMemory;
 import org.explain4j.core.grad.Canonizer;
 import org.explain4j.onnx.grad.propagation.Canonizers;
@@ -347,8 +348,10 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
         BackwardSpec spec = new BackwardSpec(input, model.outputName(), shape, grads, key.captures(), key.feeds(),
                 key.rules(), fed);
         // propagation rule sets run on the model after the canonizers they ask for (BatchNorm merging)
-        BackwardGraph graph = key.rules().isGradient() ? builder.build(proto(), spec)
-                : Canonizers.build(builder, canonical(key.rules().canonizers()), spec);
+        // the derived graph is kept on disk between processes (org.explain4j.onnx.cache)
+        BackwardGraph graph = BackwardGraphCache.get(DerivationKey.of(model, proto(), registry, key, fed),
+                () -> key.rules().isGradient() ? builder.build(proto(), spec)
+                        : Canonizers.build(builder, canonical(key.rules().canonizers()), spec));
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setOptimizationLevel(model.options().optimization());
             so.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
