@@ -30,6 +30,7 @@ import org.explain4j.core.model.ModelSignature;
 import org.explain4j.onnx.OnnxModel;
 import org.explain4j.onnx.OrtTensors;
 import org.explain4j.onnx.cache.BackwardGraphCache;
+import org.explain4j.onnx.cache.OptimizedSessionCache;
 import org.explain4j.core.engine.RowMemory;
 import org.explain4j.core.grad.Canonizer;
 import org.explain4j.onnx.grad.propagation.Canonizers;
@@ -349,7 +350,8 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
                 key.rules(), fed);
         // propagation rule sets run on the model after the canonizers they ask for (BatchNorm merging)
         // the derived graph is kept on disk between processes (org.explain4j.onnx.cache)
-        BackwardGraph graph = BackwardGraphCache.get(DerivationKey.of(model, proto(), registry, key, fed),
+        String diskKey = DerivationKey.of(model, proto(), registry, key, fed);
+        BackwardGraph graph = BackwardGraphCache.get(diskKey,
                 () -> key.rules().isGradient() ? builder.build(proto(), spec)
                         : Canonizers.build(builder, canonical(key.rules().canonizers()), spec));
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
@@ -362,8 +364,11 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
             if (profile != null && !profile.isBlank()) {
                 // performance work only: ONNX Runtime writes a per-op timing trace with this prefix
                 so.enableProfiling(profile);
+                diskKey = null;
             }
-            return new Compiled(graph, ExternalData.createSession(env, graph.model(), so));
+            // and ONNX Runtime's optimised form of it
+            return new Compiled(graph, OptimizedSessionCache.create(env, diskKey, so, model.options().optimization(),
+                    o -> ExternalData.createSession(env, graph.model(), o)));
         } catch (OrtException e) {
             throw Explain4jException.model("--model", "ONNX Runtime rejected the backward graph of "
                     + model.info().name() + " (opset " + graph.opset() + "): " + ShapeProbe.firstLine(e.getMessage())
