@@ -68,15 +68,16 @@ public final class DiskCache {
     /** The payload stored under {@code key}, checked against its checksum; empty on a miss or a bad entry (then deleted). */
     public Optional<byte[]> get(String key) {
         Path f = file(key);
-        byte[] all;
-        try {
-            all = Files.readAllBytes(f);
+        byte[] payload;
+        // read field by field, so that only the payload is held in memory (entries can be hundreds of MB)
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(
+                Files.newInputStream(f), 1 << 16))) {
+            payload = read(in, key);
         } catch (NoSuchFileException e) {
             return Optional.empty();
-        } catch (IOException | OutOfMemoryError e) {
-            return Optional.empty();
+        } catch (IOException | OutOfMemoryError | RuntimeException e) {
+            payload = null;
         }
-        byte[] payload = decode(all, key);
         if (payload == null) {
             deleteQuietly(f);
             return Optional.empty();
@@ -87,6 +88,28 @@ public final class DiskCache {
             // read-only cache folder: the entry is still good
         }
         return Optional.of(payload);
+    }
+
+    /** The payload of an entry for {@code key}, or null when the stream is not exactly such an entry. */
+    private static byte[] read(java.io.DataInputStream in, String key) throws IOException {
+        byte[] k = key.getBytes(StandardCharsets.UTF_8);
+        byte[] magic = in.readNBytes(MAGIC.length);
+        if (!Arrays.equals(magic, MAGIC)) {
+            return null;
+        }
+        if (in.readInt() != k.length || !Arrays.equals(in.readNBytes(k.length), k)) {
+            return null;
+        }
+        long n = in.readLong();
+        if (n < 0 || n > Integer.MAX_VALUE - 16) {
+            return null;
+        }
+        byte[] sum = in.readNBytes(32);
+        byte[] payload = in.readNBytes((int) n);
+        if (payload.length != n || in.read() != -1) {
+            return null;
+        }
+        return MessageDigest.isEqual(sum, sha256(payload)) ? payload : null;
     }
 
     /** Stores {@code payload} under {@code key} (atomically replacing any entry), then evicts down to the bound. */
@@ -109,6 +132,51 @@ public final class DiskCache {
             evict(file(key));
         } catch (IOException | RuntimeException e) {
             // the value is still returned to the caller; the next process derives it again
+        } finally {
+            if (tmp != null) {
+                deleteQuietly(tmp);
+            }
+        }
+    }
+
+    /**
+     * Stores the contents of {@code source} under {@code key} like {@link #put}, streaming them
+     * (hashed in a first pass, copied in a second) instead of holding them in memory.
+     */
+    public void putFile(String key, Path source) {
+        Path tmp = null;
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            long n;
+            try (java.io.InputStream in = new java.security.DigestInputStream(Files.newInputStream(source), md)) {
+                n = in.transferTo(java.io.OutputStream.nullOutputStream());
+            }
+            byte[] k = key.getBytes(StandardCharsets.UTF_8);
+            if (MAGIC.length + 4 + k.length + 8 + 32 + n > maxBytes) {
+                return;
+            }
+            Files.createDirectories(dir);
+            tmp = dir.resolve("tmp-" + UUID.randomUUID() + ".part");
+            try (java.io.DataOutputStream out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(
+                    Files.newOutputStream(tmp), 1 << 16)); java.io.InputStream in = Files.newInputStream(source)) {
+                out.write(MAGIC);
+                out.writeInt(k.length);
+                out.write(k);
+                out.writeLong(n);
+                out.write(md.digest());
+                if (in.transferTo(out) != n) {
+                    return;
+                }
+            }
+            try {
+                Files.move(tmp, file(key), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file(key), StandardCopyOption.REPLACE_EXISTING);
+            }
+            tmp = null;
+            evict(file(key));
+        } catch (IOException | NoSuchAlgorithmException | RuntimeException e) {
+            // not stored; the caller has its value
         } finally {
             if (tmp != null) {
                 deleteQuietly(tmp);
@@ -203,31 +271,6 @@ public final class DiskCache {
         ByteBuffer b = ByteBuffer.allocate(MAGIC.length + 4 + k.length + 8 + 32 + payload.length);
         b.put(MAGIC).putInt(k.length).put(k).putLong(payload.length).put(sha256(payload)).put(payload);
         return b.array();
-    }
-
-    /** The payload of an entry, or null when the entry is not exactly one well-formed entry for {@code key}. */
-    static byte[] decode(byte[] all, String key) {
-        byte[] k = key.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.wrap(all);
-        if (all.length < MAGIC.length + 4 + 8 + 32) {
-            return null;
-        }
-        byte[] magic = new byte[MAGIC.length];
-        b.get(magic);
-        if (!Arrays.equals(magic, MAGIC) || b.getInt() != k.length || b.remaining() < k.length + 8 + 32) {
-            return null;
-        }
-        byte[] storedKey = new byte[k.length];
-        b.get(storedKey);
-        long n = b.getLong();
-        if (!Arrays.equals(storedKey, k) || n != b.remaining() - 32) {
-            return null;
-        }
-        byte[] sum = new byte[32];
-        b.get(sum);
-        byte[] payload = new byte[(int) n];
-        b.get(payload);
-        return MessageDigest.isEqual(sum, sha256(payload)) ? payload : null;
     }
 
     static byte[] sha256(byte[] bytes) {

@@ -73,9 +73,9 @@ public final class OptimizedSessionCache {
         if (tmp != null) {
             try {
                 if (Files.size(tmp) > 0) {
-                    cache.get().put(full, Files.readAllBytes(tmp));
+                    cache.get().putFile(full, tmp);
                 }
-            } catch (IOException | OutOfMemoryError e) {
+            } catch (IOException e) {
                 // not stored; the session is good
             } finally {
                 try {

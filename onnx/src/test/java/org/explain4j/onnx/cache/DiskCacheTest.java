@@ -171,4 +171,20 @@ class DiskCacheTest {
         assertThat(c.get(BackwardGraphCache.fullKey("k", "explain4j 2"))).as("another version misses").isEmpty();
         assertThat(BackwardGraphCache.versions()).contains(org.explain4j.core.Version.get()).contains("1.29.0");
     }
+
+    @Test
+    void putFile_storesTheFileStreamed_readBackEqual_andCorruptionStillDetected() throws IOException {
+        DiskCache c = new DiskCache(tmp.resolve("c"), 16L << 20);
+        byte[] p = payload(3 << 20, 8);
+        Path src = tmp.resolve("src.bin");
+        Files.write(src, p);
+        c.putFile("f", src);
+        assertThat(Files.readAllBytes(c.file("f"))).as("same layout as put").isEqualTo(DiskCache.encode("f", p));
+        assertThat(c.get("f")).hasValueSatisfying(v -> assertThat(v).isEqualTo(p));
+        byte[] all = Files.readAllBytes(c.file("f"));
+        all[all.length - 7] ^= 0x40;
+        Files.write(c.file("f"), all);
+        assertThat(c.get("f")).isEmpty();
+        assertThat(src).as("the source is left alone").exists();
+    }
 }
