@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.explain4j.core.Attribution;
 import org.explain4j.core.Explain4jException;
+import org.explain4j.onnx.cache.CacheSettings;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.catalog.MethodCatalog;
@@ -88,6 +89,14 @@ public final class AttributeCommand implements Callable<Integer> {
             + "else EXPLAIN4J_MEMORY_BUDGET, else 1g).")
     String memoryBudget;
 
+    @Option(names = "--no-cache", description = "Derive the backward graph again instead of reading (or writing) the "
+            + "cache of derived models (README, 'Cache'; same as EXPLAIN4J_CACHE=off).")
+    boolean noCache;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Folder of the cache of derived models (default: "
+            + "EXPLAIN4J_CACHE_DIR, else $XDG_CACHE_HOME/explain4j, else ~/.cache/explain4j).")
+    String cacheDir;
+
     @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
 
@@ -96,6 +105,34 @@ public final class AttributeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        String enabledBefore = System.getProperty(CacheSettings.ENABLED);
+        String dirBefore = System.getProperty(CacheSettings.DIR);
+        if (noCache) {
+            System.setProperty(CacheSettings.ENABLED, "off");
+        }
+        if (cacheDir != null) {
+            if (cacheDir.isBlank()) {
+                throw Explain4jException.usage("--cache-dir", "--cache-dir is empty; give a folder, or --no-cache");
+            }
+            System.setProperty(CacheSettings.DIR, cacheDir);
+        }
+        try {
+            return withBudget();
+        } finally {
+            restore(CacheSettings.ENABLED, enabledBefore);
+            restore(CacheSettings.DIR, dirBefore);
+        }
+    }
+
+    private static void restore(String key, String value) {
+        if (value == null) {
+            System.clearProperty(key);
+        } else {
+            System.setProperty(key, value);
+        }
+    }
+
+    private Integer withBudget() {
         if (memoryBudget == null) {
             return run();
         }

@@ -43,6 +43,33 @@ final class ExternalData {
         }
     }
 
+    /** True when some tensor of {@code p} (in any subgraph too) keeps its data in an external file. */
+    static boolean hasExternalTensors(ModelProto p) {
+        return external(p.getGraph());
+    }
+
+    private static boolean external(ai.onnx.proto.OnnxMl.GraphProto g) {
+        for (ai.onnx.proto.OnnxMl.TensorProto t : g.getInitializerList()) {
+            if (t.getDataLocation() == ai.onnx.proto.OnnxMl.TensorProto.DataLocation.EXTERNAL) {
+                return true;
+            }
+        }
+        for (ai.onnx.proto.OnnxMl.NodeProto n : g.getNodeList()) {
+            for (ai.onnx.proto.OnnxMl.AttributeProto a : n.getAttributeList()) {
+                if (a.hasT() && a.getT().getDataLocation() == ai.onnx.proto.OnnxMl.TensorProto.DataLocation.EXTERNAL
+                        || a.hasG() && external(a.getG())) {
+                    return true;
+                }
+                for (ai.onnx.proto.OnnxMl.GraphProto sub : a.getGraphsList()) {
+                    if (external(sub)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
     /** The folder recorded by {@link #load}, if any. */
     static Optional<String> folder(ModelProto p) {
         return p.getMetadataPropsList().stream().filter(e -> e.getKey().equals(FOLDER_KEY))

@@ -30,6 +30,7 @@ import org.explain4j.core.model.ModelInfo;
 import org.explain4j.core.model.ModelSignature;
 import org.explain4j.onnx.OnnxModel;
 import org.explain4j.onnx.OrtTensors;
+import org.explain4j.onnx.cache.BackwardGraphCache;
 import org.explain4j.core.engine.RowMemory;
 import org.explain4j.core.grad.Canonizer;
 import org.explain4j.onnx.grad.propagation.Canonizers;
@@ -636,8 +637,11 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         BackwardSpec spec = new BackwardSpec(input, model.outputName(), shape, grads, key.captures(), key.feeds(),
                 key.rules(), fed);
         // propagation rule sets run on the model after the canonizers they ask for (BatchNorm merging)
-        return key.rules().isGradient() ? builder.build(proto(), spec)
-                : Canonizers.build(builder, canonical(key.rules().canonizers()), spec);
+        // the derived graph is kept on disk between processes (org.explain4j.onnx.cache)
+        String diskKey = DerivationKey.of(model, proto(), registry, key, fed);
+        return BackwardGraphCache.get(diskKey,
+                () -> key.rules().isGradient() ? builder.build(proto(), spec)
+                        : Canonizers.build(builder, canonical(key.rules().canonizers()), spec));
     }
 
     /** A session for {@code backwardModel}: {@code graph}'s model, or a copy with other initializer values. */

@@ -89,6 +89,45 @@ public final class RuleRegistry {
         return new TreeSet<>(named.keySet());
     }
 
+    /**
+     * A text naming every rule and the class that implements it, the same in every process; empty
+     * when a rule comes from outside explain4j (its behaviour is not pinned by explain4j's version,
+     * so derived graphs are not cached across processes).
+     */
+    public Optional<String> fingerprint() {
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, OpRule> e : new java.util.TreeMap<>(gradients).entrySet()) {
+            if (!appendRule(sb.append(e.getKey()).append('='), e.getValue())) {
+                return Optional.empty();
+            }
+        }
+        for (Map.Entry<String, Map<String, OpRule>> n : new java.util.TreeMap<>(named).entrySet()) {
+            for (Map.Entry<String, OpRule> e : new java.util.TreeMap<>(n.getValue()).entrySet()) {
+                if (!appendRule(sb.append(n.getKey()).append('/').append(e.getKey()).append('='), e.getValue())) {
+                    return Optional.empty();
+                }
+            }
+        }
+        for (FusedPairRule p : pairs) {
+            if (!appendRule(sb.append("pair="), p)) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(sb.toString());
+    }
+
+    private static boolean appendRule(StringBuilder sb, Object rule) {
+        String name = rule.getClass().getName();
+        if (!name.startsWith("org.explain4j.")) {
+            return false;
+        }
+        // a lambda's hidden class name ends with a counter and an address that change between runs; which
+        // lambda an op gets is pinned by the op key and the build (part of every cache key)
+        int lambda = name.indexOf("$$Lambda");
+        sb.append(lambda < 0 ? name : name.substring(0, lambda + 8)).append(';');
+        return true;
+    }
+
     /** The key under which rules for this node's op are registered. */
     public static String key(NodeProto node) {
         String d = node.getDomain();
