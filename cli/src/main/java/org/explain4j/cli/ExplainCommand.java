@@ -123,9 +123,6 @@ public final class ExplainCommand implements Callable<Integer> {
             return 0;
         }
         audio.refuseWithoutAudio();
-        if (inputs == null || inputs.isEmpty()) {
-            throw Explain4jException.usage("--input", "--input or --audio is required: give the input to explain");
-        }
         var cardJson = ExplainInput.card(card);
         if (text.active()) {
             if (inputs != null && !inputs.isEmpty()) {
@@ -141,7 +138,8 @@ public final class ExplainCommand implements Callable<Integer> {
             return 0;
         }
         if (inputs == null || inputs.isEmpty()) {
-            throw Explain4jException.usage("--input", "explain needs --input FILE (or --tokenizer with --text for raw text)");
+            throw Explain4jException.usage("--input", "--input or --audio is required: give the input to explain (or "
+                    + "--tokenizer with --text for raw text)");
         }
         NamedInputs named = NamedInputs.parse(inputs, explain == null ? List.of() : List.of(explain), batchAxes);
         try (ModelLoader.Loaded m = ModelLoader.load(model, threads, named.firstExplained(), null)) {
