@@ -140,8 +140,14 @@ public final class BenchCommand implements Callable<Integer> {
                 m.forward(batch);
             }
             if (grads) {
+                long cpu0 = processCpuNanos();
                 double firstMs = time(integratedGradients);
-                out.printf("first %s call (graph derivation, session creation, one run): %.0f ms%n", method, firstMs);
+                long cpu = processCpuNanos() - cpu0;
+                // CPU time of the whole process (every thread): less sensitive than the wall time to
+                // other processes on a shared machine; on an idle one the wall time lies between
+                // CPU / threads (all of it parallel) and the CPU time (all of it serial)
+                out.printf("first %s call (graph derivation, session creation, one run): %.0f ms (process CPU %s)%n",
+                        method, firstMs, cpu < 0 ? "unknown" : String.format("%.0f ms", cpu / 1e6));
             }
             // the two are timed alternately, so that a slow spell of a shared machine hits both
             int r = Math.max(1, repeats);
@@ -184,6 +190,15 @@ public final class BenchCommand implements Callable<Integer> {
             out.printf("peak RSS: %s%n", peakRss());
         }
         return 0;
+    }
+
+    /** CPU time of the process so far (all threads, native ones included), or -1 where the JVM cannot tell. */
+    static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
     }
 
     private static double time(Runnable r) {

@@ -138,8 +138,7 @@ public final class ExplainCommand implements Callable<Integer> {
             return 0;
         }
         if (inputs == null || inputs.isEmpty()) {
-            throw Explain4jException.usage("--input", "--input or --audio is required: give the input to explain (or "
-                    + "--tokenizer with --text for raw text)");
+            throw Explain4jException.usage("--input", "--input or --audio is required: give the input to explain (or --tokenizer with --text for raw text)");
         }
         NamedInputs named = NamedInputs.parse(inputs, explain == null ? List.of() : List.of(explain), batchAxes);
         try (ModelLoader.Loaded m = ModelLoader.load(model, threads, named.firstExplained(), null)) {

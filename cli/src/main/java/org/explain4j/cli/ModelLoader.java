@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.engine.RowMemory;
+import org.explain4j.core.grad.ActivationCapture;
 import org.explain4j.core.grad.BackwardRequest;
 import org.explain4j.core.grad.BackwardResult;
 import org.explain4j.core.grad.DifferentiableModel;
@@ -29,7 +30,7 @@ public final class ModelLoader {
      * An ONNX model and its backward-pass wrapper, closed together; its weights can be randomised
      * and its first layer shifted in memory copies (the randomisation and input-invariance metrics).
      */
-    public static final class Loaded implements DifferentiableModel, Randomisable, InputShiftable, RowMemory {
+    public static final class Loaded implements DifferentiableModel, ActivationCapture, Randomisable, InputShiftable, RowMemory {
         private final OnnxModel onnx;
         private final OnnxDifferentiableModel differentiable;
         private final boolean view;
@@ -67,7 +68,7 @@ public final class ModelLoader {
 
         private synchronized RandomisableOnnxModel editable() {
             if (editable == null) {
-                editable = new RandomisableOnnxModel(onnx, this);
+                editable = new RandomisableOnnxModel(onnx, this, differentiable);
             }
             return editable;
         }
@@ -100,6 +101,11 @@ public final class ModelLoader {
         @Override
         public BackwardResult backward(Tensor input, Tensor seed, BackwardRequest request) {
             return differentiable.backward(input, seed, request);
+        }
+
+        @Override
+        public BackwardResult capture(Tensor input, java.util.List<String> tensors, Map<String, Tensor> inputs) {
+            return differentiable.capture(input, tensors, inputs);
         }
 
         @Override

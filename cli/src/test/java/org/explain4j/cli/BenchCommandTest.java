@@ -44,8 +44,10 @@ class BenchCommandTest {
         CliRunner.Run r = CliRunner.run("bench", "--model", CliRunner.fixtures().resolve("residual_cnn.onnx").toString(),
                 "--method", "saliency", "--examples", "1", "--batch-size", "1", "--repeats", "1");
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.out()).contains("1 rows").contains("first saliency call").contains("saliency:")
-                .contains("ratio saliency / forward:");
+        assertThat(r.out()).contains("1 rows").contains("first saliency call").contains("(process CPU ")
+                .contains("saliency:").contains("ratio saliency / forward:")
+                // one backward row and no separate forward pass
+                .contains("(1 model evaluations");
     }
 
     @Test

@@ -25,6 +25,7 @@ import org.explain4j.core.DType;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.model.InputSpec;
+import org.explain4j.core.model.LocalEvaluation;
 import org.explain4j.core.model.Model;
 import org.explain4j.core.model.ModelInfo;
 import org.explain4j.core.model.ModelSignature;
@@ -39,7 +40,7 @@ import org.explain4j.core.model.ModelSignature;
  * <p>The JVM-wide {@link OrtEnvironment} is shared and never closed; {@link #close()} closes only
  * this model's session.
  */
-public final class OnnxModel implements Model {
+public final class OnnxModel implements Model, LocalEvaluation {
     /** Session settings. */
     public record Options(int intraOpThreads, OrtSession.SessionOptions.OptLevel optimization,
                           Optional<String> inputName, Optional<String> outputName) {
@@ -417,6 +418,60 @@ public final class OnnxModel implements Model {
         }
     }
 
+    /**
+     * Incremental inference for rows that differ from {@code base} inside small boxes (see
+     * {@link IncrementalInference}); null for a model with several inputs, a non-float32 input or
+     * output, or no cut that pays. The system property {@code explain4j.incremental.cut} (tests
+     * only) forces the deepest cut at most that operator index.
+     */
+    @Override
+    public Evaluator local(double[] base, int[] exampleShape, int[][] lo, int[][] hi, int batchSize) {
+        if (!ownsSession || signature.inputs().size() != 1 || signature.inputType() != DType.FLOAT32) {
+            return null;
+        }
+        IncrementalInference inc;
+        synchronized (this) {
+            if (incremental == null) {
+                try {
+                    TensorInfo out = (TensorInfo) session.getOutputInfo().get(outputName).getInfo();
+                    if (out.type != ai.onnxruntime.OnnxJavaType.FLOAT) {
+                        return null;
+                    }
+                    ai.onnx.proto.OnnxMl.ModelProto proto;
+                    try (InputStream in = openModel()) {
+                        proto = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(in);
+                    }
+                    if (proto.getGraph().getInitializerList().stream().anyMatch(t -> t.hasDataLocation()
+                            && t.getDataLocation() == ai.onnx.proto.OnnxMl.TensorProto.DataLocation.EXTERNAL)) {
+                        return null; // external weights: the derived graphs would not find them
+                    }
+                    incremental = new IncrementalInference(proto, signature.inputName(), outputName, env, options,
+                            forcedCut);
+                } catch (OrtException | IOException e) {
+                    return null;
+                }
+            }
+            inc = incremental;
+        }
+        return inc.local(base, exampleShape, lo, hi, batchSize);
+    }
+
+    private IncrementalInference incremental;
+    private int forcedCut = Integer.getInteger("explain4j.incremental.cut", -1);
+
+    /** Tests: use the deepest cut at most operator {@code k} whatever the cost model says (-1: let it choose). */
+    synchronized void forceIncrementalCut(int k) {
+        forcedCut = k;
+        if (incremental != null) {
+            incremental.forcedCut = k;
+        }
+    }
+
+    /** The incremental-inference state, if any was made (tests and benchmarks). */
+    synchronized IncrementalInference incremental() {
+        return incremental;
+    }
+
     @Override
     public ModelSignature signature() {
         return signature;
@@ -433,6 +488,12 @@ public final class OnnxModel implements Model {
     }
 
     private void closeQuietly() {
+        synchronized (this) {
+            if (incremental != null) {
+                incremental.close();
+                incremental = null;
+            }
+        }
         if (!ownsSession) {
             return;
         }

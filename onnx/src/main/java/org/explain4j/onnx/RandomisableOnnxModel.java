@@ -29,6 +29,7 @@ import org.explain4j.core.model.Model;
 import org.explain4j.core.model.ModelInfo;
 import org.explain4j.core.model.ModelSignature;
 import org.explain4j.onnx.grad.OnnxDifferentiableModel;
+import org.explain4j.onnx.grad.ReweightedModel;
 import org.explain4j.onnx.grad.propagation.PropagationRegistry;
 
 /**
@@ -50,6 +51,12 @@ import org.explain4j.onnx.grad.propagation.PropagationRegistry;
  * values throughout a cascade. The stream is Java's {@link SplittableRandom}, not torch's
  * Mersenne twister: values differ from Quantus's, their distribution does not, which is what
  * the statistical tolerance of the MPRT golden cases checks.
+ *
+ * <p>A randomised copy is a {@link ReweightedModel}: its backward passes reuse the backward graph
+ * derived once for this model (one shape probe and derivation per request shape for all copies),
+ * with the randomised initializers swapped in and compiled into a session of the copy's own; its
+ * forward session is made only when a method calls {@code forward}. The graph a copy runs is the
+ * one a derivation of the edited model would give, so its results are the same to the bit.
  */
 public final class RandomisableOnnxModel implements DifferentiableModel, Randomisable, InputShiftable {
     /** One parameterised layer: its node and the initializers it owns (weight first). */
@@ -60,17 +67,40 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
     private final DifferentiableModel differentiable;
     private final ModelProto proto;
     private final Map<String, Layer> layers;
+    /** Derives the backward graphs the randomised copies share; made here (and closed by {@link #close}) unless given. */
+    private OnnxDifferentiableModel derivations;
+    private final boolean ownsDerivations;
+    /** The last randomisation's draws (seed and tensors by initializer name): a cascade redraws the same layers. */
+    private long lastSeed;
+    private Map<String, TensorProto> lastDraws = Map.of();
 
     /**
      * Wraps {@code onnx} and the model that runs its backward passes (e.g. an
-     * {@link OnnxDifferentiableModel} of it); this object closes neither.
+     * {@link OnnxDifferentiableModel} of it); this object closes neither. The randomised copies
+     * share backward graphs derived by a differentiable model of {@code onnx} with the standard
+     * rules, made on first use and closed by {@link #close()}.
      */
     public RandomisableOnnxModel(OnnxModel onnx, DifferentiableModel differentiable) {
+        this(onnx, differentiable, null);
+    }
+
+    /**
+     * As {@link #RandomisableOnnxModel(OnnxModel, DifferentiableModel)}, with the randomised
+     * copies sharing the backward graphs of {@code derivations} (a differentiable model of
+     * {@code onnx}, e.g. the one {@code differentiable} uses, so that a graph derived for the
+     * original model serves the copies too); this object does not close it.
+     */
+    public RandomisableOnnxModel(OnnxModel onnx, DifferentiableModel differentiable, OnnxDifferentiableModel derivations) {
         if (onnx == null || differentiable == null) {
             throw new IllegalArgumentException("onnx and differentiable are required");
         }
+        if (derivations != null && derivations.model() != onnx) {
+            throw new IllegalArgumentException("derivations must be a differentiable model of the same OnnxModel");
+        }
         this.onnx = onnx;
         this.differentiable = differentiable;
+        this.derivations = derivations;
+        this.ownsDerivations = derivations == null;
         try {
             this.proto = ModelProto.parseFrom(onnx.modelBytes());
         } catch (InvalidProtocolBufferException e) {
@@ -104,13 +134,25 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
         return List.copyOf(layers.keySet());
     }
 
+    /**
+     * A copy with the layers {@code names} randomised from {@code seed}, in memory (its info has
+     * no SHA-256: there is no file); the caller closes it, before this object.
+     */
     @Override
     public Model randomised(List<String> names, long seed) {
-        return load(randomisedProto(names, seed), "randomised " + names);
+        Map<String, TensorProto> replaced = draws(names, seed);
+        String what = "randomised " + names;
+        return derivations().reweighted(replaced, new ModelInfo(onnx.info().name() + " (" + what + ", seed " + seed + ")",
+                "none"), () -> load(replaceInitializers(replaced), what));
     }
 
     /** The graph with the layers {@code names} randomised from {@code seed}. */
     ModelProto randomisedProto(List<String> names, long seed) {
+        return replaceInitializers(draws(names, seed));
+    }
+
+    /** The randomised initializers of the layers {@code names}, by name. */
+    private synchronized Map<String, TensorProto> draws(List<String> names, long seed) {
         Map<String, TensorProto> replaced = new HashMap<>();
         for (String name : names) {
             Layer layer = layers.get(name);
@@ -118,11 +160,34 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
                 throw Explain4jException.usage("layer", "the model has no parameterised layer '" + name + "'; its layers are "
                         + layers.keySet());
             }
-            for (TensorProto t : randomise(layer, seed)) {
-                replaced.put(t.getName(), t);
+            boolean drawn = seed == lastSeed && layer.initializers().stream().allMatch(lastDraws::containsKey);
+            if (drawn) {
+                layer.initializers().forEach(i -> replaced.put(i, lastDraws.get(i)));
+            } else {
+                for (TensorProto t : randomise(layer, seed)) {
+                    replaced.put(t.getName(), t);
+                }
             }
         }
-        return replaceInitializers(replaced);
+        lastSeed = seed;
+        lastDraws = replaced;
+        return replaced;
+    }
+
+    private synchronized OnnxDifferentiableModel derivations() {
+        if (derivations == null) {
+            derivations = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard());
+        }
+        return derivations;
+    }
+
+    /** Closes the differentiable model made for the copies' backward graphs, if this object made one. */
+    @Override
+    public synchronized void close() {
+        if (ownsDerivations && derivations != null) {
+            derivations.close();
+            derivations = null;
+        }
     }
 
     @Override
@@ -280,7 +345,7 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
         return b.build();
     }
 
-    private Model load(ModelProto edited, String what) {
+    private DifferentiableModel load(ModelProto edited, String what) {
         OnnxModel copy = OnnxModel.fromBytes(onnx.path().getFileName() + " (" + what + ")", edited.toByteArray(),
                 onnx.options().withInputName(onnx.signature().inputName()).withOutputName(onnx.outputName()));
         OnnxDifferentiableModel d = new OnnxDifferentiableModel(copy, PropagationRegistry.standard());

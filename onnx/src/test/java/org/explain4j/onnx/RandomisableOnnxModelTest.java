@@ -134,6 +134,121 @@ class RandomisableOnnxModelTest {
         assertThat(Files.readAllBytes(file)).as("the user's file is never written").isEqualTo(before);
     }
 
+    /** The attribution of {@code method} on {@code model} (the catalogue's defaults and {@code params}). */
+    private static float[] attribution(Model model, String method, Map<String, Object> params, Tensor x, int[] targets) {
+        return MethodCatalog.create(method, model, params, ProgressListener.NONE).attribute(x, Target.of(targets)).values()
+                .toFloatArray();
+    }
+
+    /** A model made from the randomised graph's bytes, deriving its own backward graphs: the path before sharing. */
+    private static Fresh fresh(RandomisableOnnxModel r, OnnxModel onnx, List<String> layers, long seed) {
+        OnnxModel copy = OnnxModel.fromBytes("fresh copy", r.randomisedProto(layers, seed).toByteArray(), onnx.options());
+        return new Fresh(copy, new OnnxDifferentiableModel(copy, PropagationRegistry.standard()));
+    }
+
+    /** A model of its own graph and its backward passes, closed together. */
+    private record Fresh(OnnxModel onnx, OnnxDifferentiableModel d) implements org.explain4j.core.grad.DifferentiableModel {
+        @Override
+        public Tensor forward(Tensor input) {
+            return onnx.forward(input);
+        }
+
+        @Override
+        public org.explain4j.core.grad.BackwardResult backward(Tensor input, Tensor seed,
+                                                               org.explain4j.core.grad.BackwardRequest request) {
+            return d.backward(input, seed, request);
+        }
+
+        @Override
+        public org.explain4j.core.model.ModelSignature signature() {
+            return onnx.signature();
+        }
+
+        @Override
+        public org.explain4j.core.model.ModelInfo info() {
+            return onnx.info();
+        }
+
+        @Override
+        public void close() {
+            d.close();
+            onnx.close();
+        }
+    }
+
+    @Test
+    void randomised_sharesTheBackwardGraph_andGivesAFreshDerivationsAttributionsToTheBit() throws Exception {
+        for (String name : List.of("digits_cnn", "residual_cnn")) {
+            Path file = name.equals("digits_cnn") ? DIGITS.resolve("digits_cnn.onnx")
+                    : Path.of("../fixtures/models/residual_cnn.onnx");
+            Tensor x = name.equals("digits_cnn") ? x() : Npy.read(Path.of("../fixtures/models/residual_cnn_x.npy"));
+            int[] targets = new int[x.batchSize()];
+            for (int n = 0; n < targets.length; n++) {
+                targets[n] = n % 3;
+            }
+            byte[] before = Files.readAllBytes(file);
+            try (OnnxModel onnx = OnnxModel.load(file);
+                 OnnxDifferentiableModel d = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard())) {
+                byte[] bytesBefore = onnx.modelBytes().clone();
+                RandomisableOnnxModel r = new RandomisableOnnxModel(onnx, d, d);
+                List<String> all = r.layers();
+                float[] original = attribution(d, "saliency", Map.of(), x, targets);
+                // top-down cascade steps, the whole model, and a middle layer alone
+                List<List<String>> sets = List.of(List.of(all.get(all.size() - 1)),
+                        all.subList(all.size() - 2, all.size()), all, List.of(all.get(1)));
+                for (List<String> layers : sets) {
+                    for (String method : List.of("saliency", "input-x-gradient", "guided-backprop")) {
+                        float[] shared;
+                        float[] rebuilt;
+                        try (Model m = r.randomised(layers, 42); Fresh f = fresh(r, onnx, layers, 42)) {
+                            shared = attribution(m, method, Map.of(), x, targets);
+                            rebuilt = attribution(f, method, Map.of(), x, targets);
+                            assertThat(((org.explain4j.onnx.grad.ReweightedModel) m).rebuiltUsed())
+                                    .as("%s %s %s: the shared graph served it, no model of its own", name, layers, method)
+                                    .isFalse();
+                        }
+                        assertThat(shared).as("%s %s %s: equal to the fresh derivation's", name, layers, method)
+                                .containsExactly(rebuilt);
+                        if (method.equals("saliency")) {
+                            assertThat(shared).as("%s %s: the randomised weights were used", name, layers)
+                                    .isNotEqualTo(original);
+                        }
+                    }
+                }
+                assertThat(onnx.modelBytes()).as("the model's bytes in memory are unchanged").isEqualTo(bytesBefore);
+                assertThat(attribution(d, "saliency", Map.of(), x, targets)).as("the original model still explains as before")
+                        .containsExactly(original);
+            }
+            assertThat(Files.readAllBytes(file)).as("the user's file is never written").isEqualTo(before);
+        }
+    }
+
+    @Test
+    void randomised_forwardAndRuleSetsWithMergedBatchNorm_useAModelOfTheEditedGraph_withTheSameResults() throws Exception {
+        Path file = Path.of("../fixtures/models/residual_cnn.onnx");
+        Tensor x = Npy.read(Path.of("../fixtures/models/residual_cnn_x.npy"));
+        int[] targets = new int[x.batchSize()];
+        try (OnnxModel onnx = OnnxModel.load(file);
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard())) {
+            RandomisableOnnxModel r = new RandomisableOnnxModel(onnx, d);
+            List<String> layers = r.layers().subList(0, 2);
+            try (Model m = r.randomised(layers, 5); Fresh f = fresh(r, onnx, layers, 5)) {
+                var copy = (org.explain4j.onnx.grad.ReweightedModel) m;
+                assertThat(copy.info().sha256()).isEqualTo("none");
+                assertThat(copy.info().name()).contains("randomised").contains("seed 5");
+                // LRP merges each BatchNorm into the Conv before it: the merged weights come from the
+                // randomised ones, so the shared graph cannot serve and the copy derives its own
+                float[] lrp = attribution(m, "lrp", Map.of("composite", "epsilon-plus"), x, targets);
+                assertThat(copy.rebuiltUsed()).as("LRP with merged BatchNorm").isTrue();
+                assertThat(lrp).containsExactly(attribution(f, "lrp", Map.of("composite", "epsilon-plus"), x, targets));
+                assertThat(lrp).isNotEqualTo(attribution(d, "lrp", Map.of("composite", "epsilon-plus"), x, targets));
+                assertThat(m.forward(x).toFloatArray()).containsExactly(f.forward(x).toFloatArray());
+                assertThat(m.forward(x)).isNotEqualTo(onnx.forward(x));
+            }
+            r.close();
+        }
+    }
+
     /** x (N, 1, 4, 4) -> Conv(3x3 ones, bias 0.5, pads 1) -> Flatten -> y (N, 16). */
     private static Path onesConv(Path dir) throws Exception {
         var f = ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT_VALUE;

@@ -356,6 +356,12 @@ public final class MethodCatalog {
         return out.toArray(ParamSpec[]::new);
     }
 
+    /** Incremental inference for local perturbations (occlusion, feature ablation). */
+    private static ParamSpec incremental() {
+        return ParamSpec.bool("incremental", true, "recompute only what each perturbed box reaches, where the model "
+                + "allows (ONNX CNN layers; same result within float32 rounding); false runs whole forward passes");
+    }
+
     private static void perturbationMethods0() {
         add(MethodSpec.builder("occlusion", Family.PERTURBATION)
                 .summary("what happens if a sliding window is hidden?")
@@ -364,11 +370,11 @@ public final class MethodCatalog {
                 .needs(Need.BASELINE)
                 .params(ParamSpec.requiredInts("window", "window size per example dimension (batch excluded), e.g. 1,3,3"),
                         ParamSpec.optionalInts("stride", "window stride per example dimension (default 1 each)"),
-                        inputBaseline())
+                        inputBaseline(), incremental())
                 .cost("1 + window positions").suggestFor(InputKind.IMAGE)
                 .factory((m, p, pr) -> {
                     Occlusion.Options o = Occlusion.Options.window(p.ints("window")).withBaseline(p.baseline())
-                            .withBatchSize(p.batchSize());
+                            .withBatchSize(p.batchSize()).withIncremental(p.bool("incremental"));
                     if (p.optionalInts("stride").isPresent()) {
                         o = o.withStride(p.ints("stride"));
                     }
@@ -378,10 +384,10 @@ public final class MethodCatalog {
                 .summary("what happens if a feature or group is set to the baseline?")
                 .description("Each feature group is replaced by the baseline in turn; its value is the drop of the target "
                         + "output. Model-agnostic.")
-                .needs(Need.BASELINE, Need.FEATURE_MASK).params(inputBaseline(), ParamSpec.featureMask())
+                .needs(Need.BASELINE, Need.FEATURE_MASK).params(inputBaseline(), ParamSpec.featureMask(), incremental())
                 .cost("1 + M").suggestFor(InputKind.TABULAR, InputKind.TOKENS)
                 .factory((m, p, pr) -> new FeatureAblation(m, new FeatureAblation.Options(p.baseline(), p.featureMask(),
-                        p.batchSize()), pr)));
+                        p.batchSize(), p.bool("incremental")), pr)));
         add(MethodSpec.builder("shapley-value-sampling", Family.PERTURBATION)
                 .summary("Shapley values by permutation sampling (antithetic pairs); exact enumeration when cheaper")
                 .description("Shapley values of the feature groups estimated from random permutations. Sums to f(x) - "

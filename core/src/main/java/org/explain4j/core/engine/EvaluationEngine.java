@@ -8,6 +8,7 @@ import org.explain4j.core.DType;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.model.FedInputs;
+import org.explain4j.core.model.LocalEvaluation;
 import org.explain4j.core.model.Model;
 
 /**
@@ -144,6 +145,79 @@ public final class EvaluationEngine {
                 progress.finish();
             }
         }
+    }
+
+    /**
+     * Like {@link #evaluate(String, int, int[], IntUnaryOperator, RowFiller, OutputConsumer)} for
+     * rows that each differ from their example ({@code baseOfExample}) only inside a spatial box
+     * ({@code lo[r]}, {@code hi[r]}: rows and columns of the last two dimensions), through the
+     * model's {@link LocalEvaluation} where it has one and qualifies (incremental inference),
+     * otherwise through ordinary batches. Rows of one example must be consecutive. Returns
+     * {@code false}, evaluating nothing, when the model offers no local evaluation at all (it has
+     * other fed inputs, a fixed batch, or does not implement it).
+     */
+    public boolean evaluateLocal(String task, int rows, int[] exampleShape, IntUnaryOperator exampleOfRow,
+                                 java.util.function.IntFunction<double[]> baseOfExample, int[][] lo, int[][] hi,
+                                 RowFiller filler, OutputConsumer consumer) {
+        if (!(model instanceof LocalEvaluation le) || fixedBatch > 0 || !fed.isEmpty() || exampleShape.length < 2
+                || rows == 0) {
+            return false;
+        }
+        boolean report = rows > batchSize;
+        if (report) {
+            progress.start(task, rows);
+        }
+        try {
+            int from = 0;
+            while (from < rows) {
+                int example = exampleOfRow.applyAsInt(from);
+                int to = from + 1;
+                while (to < rows && exampleOfRow.applyAsInt(to) == example) {
+                    to++;
+                }
+                int start = from;
+                int m = to - from;
+                int[][] l = java.util.Arrays.copyOfRange(lo, from, to);
+                int[][] h = java.util.Arrays.copyOfRange(hi, from, to);
+                LocalEvaluation.Evaluator ev = le.local(baseOfExample.apply(example), exampleShape, l, h, batchSize);
+                if (ev == null) {
+                    for (int f = 0; f < m; f += batchSize) {
+                        int k = Math.min(m, f + batchSize) - f;
+                        int first = start + f;
+                        Tensor batch = Batches.fill(model.signature().inputType(), k, exampleShape, first, filler);
+                        Tensor out = call(batch, first, exampleOfRow);
+                        int c = out.dim(1);
+                        double[] all = out.toDoubleArray();
+                        double[] o = new double[c];
+                        for (int i = 0; i < k; i++) {
+                            System.arraycopy(all, i * c, o, 0, c);
+                            consumer.accept(first + i, o);
+                        }
+                        if (report) {
+                            progress.advance(k);
+                        }
+                    }
+                } else {
+                    int[] done = {0};
+                    ev.evaluate(m, l, h, (r, dest) -> filler.fill(start + r, dest), (r, o) -> {
+                        consumer.accept(start + r, o);
+                        evaluations.incrementAndGet();
+                        if (report && ++done[0] % batchSize == 0) {
+                            progress.advance(batchSize);
+                        }
+                    });
+                    if (report && done[0] % batchSize != 0) {
+                        progress.advance(done[0] % batchSize);
+                    }
+                }
+                from = to;
+            }
+        } finally {
+            if (report) {
+                progress.finish();
+            }
+        }
+        return true;
     }
 
     private Tensor call(Tensor batch, int from, IntUnaryOperator exampleOfRow) {

@@ -1,15 +1,18 @@
 package org.explain4j.core.engine;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntUnaryOperator;
 import org.explain4j.core.DType;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.grad.ActivationCapture;
 import org.explain4j.core.grad.BackwardRequest;
 import org.explain4j.core.grad.BackwardResult;
 import org.explain4j.core.grad.DifferentiableModel;
+import org.explain4j.core.grad.RuleSet;
 import org.explain4j.core.model.FedInputs;
 
 /**
@@ -82,6 +85,46 @@ public final class GradientEngine {
         BackwardResult r = model.backward(input, seed, inputs.isEmpty() ? request : request.withInputs(inputs));
         evaluations.addAndGet(input.batchSize());
         return r;
+    }
+
+    /**
+     * The model's outputs and the values of the intermediate tensors {@code tensors} on {@code rows}
+     * rows, in batches, with no gradient: a forward pass where the model can capture tensors
+     * ({@link ActivationCapture}), otherwise a backward pass with a zero seed over the
+     * {@code outputs} outputs. Row {@code r} has input {@code inputs.fill(r)} and the fed model
+     * inputs of example {@code exampleOfRow(r)}; each batch's result has empty gradients.
+     */
+    public void capture(String task, int rows, int[] exampleShape, IntUnaryOperator exampleOfRow,
+                        EvaluationEngine.RowFiller inputs, int outputs, List<String> tensors, BatchConsumer consumer) {
+        DType type = model.signature().inputType();
+        boolean report = rows > batchSize;
+        if (report) {
+            progress.start(task, rows);
+        }
+        try {
+            for (int from = 0; from < rows; from += batchSize) {
+                int m = Math.min(rows, from + batchSize) - from;
+                Tensor in = Batches.fill(type, m, exampleShape, from, inputs);
+                Map<String, Tensor> modelInputs = fed.rows(from, m, exampleOfRow);
+                BackwardResult r;
+                if (model instanceof ActivationCapture c) {
+                    r = c.capture(in, tensors, modelInputs);
+                } else {
+                    BackwardResult b = model.backward(in, Tensor.ofFloats(new float[m * outputs], m, outputs),
+                            new BackwardRequest(RuleSet.gradient(), tensors, Map.of(), false, modelInputs));
+                    r = new BackwardResult(b.output(), java.util.Optional.empty(), b.activations(), Map.of());
+                }
+                evaluations.addAndGet(m);
+                consumer.accept(from, m, r);
+                if (report) {
+                    progress.advance(m);
+                }
+            }
+        } finally {
+            if (report) {
+                progress.finish();
+            }
+        }
     }
 
     /** {@link #run(String, int, int[], IntUnaryOperator, EvaluationEngine.RowFiller, int, EvaluationEngine.RowFiller, BackwardRequest, Map, BatchConsumer)} for a model fed the same for every example. */

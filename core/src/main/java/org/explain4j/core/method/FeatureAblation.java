@@ -24,13 +24,22 @@ import org.explain4j.core.model.Model;
  * baseline rows for a baseline distribution).
  */
 public final class FeatureAblation implements AttributionMethod {
-    /** Options; see {@link #defaults()}. */
-    public record Options(Baseline baseline, FeatureMask featureMask, int batchSize) {
+    /**
+     * Options; see {@link #defaults()}. {@code incremental}: evaluate each ablation through the
+     * model's incremental inference where the model offers it (worthwhile for local groups such as
+     * image patches; the result equals full recomputation within float32 rounding); on by default.
+     */
+    public record Options(Baseline baseline, FeatureMask featureMask, int batchSize, boolean incremental) {
         public Options {
             if (baseline == null || featureMask == null) {
                 throw new IllegalArgumentException("baseline and featureMask are required");
             }
             BatchSize.check(batchSize);
+        }
+
+        /** Options with incremental inference on. */
+        public Options(Baseline baseline, FeatureMask featureMask, int batchSize) {
+            this(baseline, featureMask, batchSize, true);
         }
 
         /** Zero baseline, one feature per element, batches of 64. */
@@ -39,15 +48,20 @@ public final class FeatureAblation implements AttributionMethod {
         }
 
         public Options withBaseline(Baseline b) {
-            return new Options(b, featureMask, batchSize);
+            return new Options(b, featureMask, batchSize, incremental);
         }
 
         public Options withFeatureMask(FeatureMask m) {
-            return new Options(baseline, m, batchSize);
+            return new Options(baseline, m, batchSize, incremental);
         }
 
         public Options withBatchSize(int n) {
-            return new Options(baseline, featureMask, n);
+            return new Options(baseline, featureMask, n, incremental);
+        }
+
+        /** Incremental inference on (where the model offers it) or off (a whole forward pass per ablation). */
+        public Options withIncremental(boolean on) {
+            return new Options(baseline, featureMask, batchSize, on);
         }
     }
 
@@ -81,7 +95,7 @@ public final class FeatureAblation implements AttributionMethod {
         MethodRun run = new MethodRun(model, options.batchSize(), progress, input, fed, target);
         double[] fx = run.explained();
         FeatureMask.Groups[] groups = options.featureMask().resolve(input);
-        Perturbations p = new Perturbations(run, options.baseline().rowsFor(input));
+        Perturbations p = new Perturbations(run, options.baseline().rowsFor(input)).incremental(options.incremental());
         // 2. Queue one ablation per example and feature.
         int n = input.batchSize();
         int[][] job = new int[n][];

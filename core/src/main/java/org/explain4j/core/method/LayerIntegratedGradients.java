@@ -49,7 +49,8 @@ public final class LayerIntegratedGradients implements AttributionMethod {
 
     @Override
     public Attribution attribute(Tensor input, FedInputs fed, Target target) {
-        // 1. Validate, run once; the layer's value on the input and on the baseline.
+        // 1. Validate; the layer's value and the explained output on the input and on the
+        //    baseline, from one forward pass over both (no backward pass, no separate forward).
         MethodRun run = new MethodRun(model, options.batchSize(), progress, input, fed, target);
         String layer = options.layer();
         int n = input.batchSize();
@@ -57,13 +58,17 @@ public final class LayerIntegratedGradients implements AttributionMethod {
         double[][] b = IntegratedGradients.firstRows(options.baseline().rowsFor(input));
         double[][] ax = new double[n][];
         double[][] ab = new double[n][];
-        int[] shape = LayerProbe.run(run, name(), layer, RuleSet.gradient(), 2 * n, r -> r % n,
-                (r, dest) -> System.arraycopy(r < n ? x[r] : b[r - n], 0, dest, 0, dest.length), null,
-                (r, a, g) -> {
+        double[] fx = new double[n];
+        double[] fb = new double[n];
+        int[] shape = LayerProbe.values(run, name(), layer, 2 * n, r -> r % n,
+                (r, dest) -> System.arraycopy(r < n ? x[r] : b[r - n], 0, dest, 0, dest.length),
+                (r, out, a) -> {
                     if (r < n) {
                         ax[r] = a.clone();
+                        fx[r] = run.explained(r, out);
                     } else {
                         ab[r - n] = a.clone();
+                        fb[r - n] = run.explained(r - n, out);
                     }
                 });
         // 2. Feed A(x') + a_k (A(x) - A(x')) with the input x; sum the weighted layer gradients.
@@ -94,7 +99,14 @@ public final class LayerIntegratedGradients implements AttributionMethod {
                 sum[i][e] *= ax[i][e] - ab[i][e];
             }
         }
-        double[] gap = IntegratedGradients.completenessGap(run, sum, b);
+        double[] gap = new double[n];
+        for (int i = 0; i < n; i++) {
+            double s = 0;
+            for (double v : sum[i]) {
+                s += v;
+            }
+            gap[i] = s - (fx[i] - fb[i]);
+        }
         Map<String, Object> opts = new LinkedHashMap<>();
         opts.put("layer", layer);
         opts.put("baseline", options.baseline().describe());

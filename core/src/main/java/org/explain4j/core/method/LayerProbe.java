@@ -60,6 +60,43 @@ final class LayerProbe {
         return shape[0];
     }
 
+    /** Receives row {@code row}'s model outputs and layer activation (flattened, shared buffers). */
+    @FunctionalInterface
+    interface ValueConsumer {
+        void accept(int row, double[] outputs, double[] activation);
+    }
+
+    /**
+     * The model's outputs and {@code layer}'s values on {@code rows} rows, from forward passes
+     * alone where the model can capture tensors ({@code GradientEngine.capture}); row {@code r}
+     * has input {@code points.fill(r)} and the fed inputs of example {@code exampleOf(r)}.
+     * Returns the shape of one example's layer tensor.
+     */
+    static int[] values(MethodRun run, String method, String layer, int rows, IntUnaryOperator exampleOf,
+                        EvaluationEngine.RowFiller points, ValueConsumer consumer) {
+        int[][] shape = new int[1][];
+        run.gradients(method).capture(method, rows, run.input().exampleShape(), exampleOf, points, run.outputs(),
+                List.of(layer), (first, m, result) -> {
+                    Tensor act = result.activations().get(layer);
+                    Tensor out = result.output();
+                    shape[0] = act.exampleShape();
+                    int size = act.exampleSize();
+                    int c = out.size() == 0 ? 0 : (int) (out.size() / m);
+                    double[] a = new double[size];
+                    double[] o = new double[c];
+                    for (int i = 0; i < m; i++) {
+                        for (int e = 0; e < size; e++) {
+                            a[e] = act.getDouble(i * size + e);
+                        }
+                        for (int k = 0; k < c; k++) {
+                            o[k] = out.getDouble(i * c + k);
+                        }
+                        consumer.accept(first + i, o, a);
+                    }
+                });
+        return shape[0];
+    }
+
     /** Rows of doubles as a tensor of shape {@code (N, exampleShape...)}, float32. */
     static Tensor tensor(double[][] rows, int[] exampleShape) {
         int d = (int) Tensor.sizeOf(exampleShape);

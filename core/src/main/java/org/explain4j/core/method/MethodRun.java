@@ -22,32 +22,37 @@ import org.explain4j.core.model.Model;
 /**
  * The bookkeeping every method run shares: input validation, the evaluation engine, the first
  * forward pass and the explained value of each example, timing, and assembling the result.
+ *
+ * <p>When the model declares its number of outputs, the first forward pass runs only when a
+ * method asks for the outputs ({@link #output()}, {@link #explained()}): a method made of
+ * backward passes alone (saliency) then costs no separate forward pass, and an auto-sized
+ * forward engine is sized only when a method calls it.
  */
 public final class MethodRun {
     private final long started = System.nanoTime();
     private final Model model;
-    private final EvaluationEngine engine;
+    private EvaluationEngine engine;
     private final Tensor input;
-    private final Tensor output;
+    private Tensor output;
+    private final int outputs;
     private final double[][] seeds;
     private GradientEngine gradients;
     private final FedInputs.Bound fed;
     private final int requestedBatch;
     private final ProgressListener progress;
-    private int batchSize;
 
     /**
-     * Validates {@code input}, runs the model on it once and resolves the target against the
-     * output.
+     * Validates {@code input} and resolves the target against the model's outputs (running the
+     * model once where it does not declare how many it has).
      */
     public MethodRun(Model model, int batchSize, ProgressListener progress, Tensor input, Target target) {
         this(model, batchSize, progress, input, FedInputs.none(), target);
     }
 
     /**
-     * Validates {@code input} and the model's other inputs {@code fed}, runs the model once and
-     * resolves the target against the output. Every later model call feeds {@code fed}, each row
-     * with its example's slice.
+     * Validates {@code input} and the model's other inputs {@code fed} and resolves the target
+     * against the model's outputs (running the model once where it does not declare how many it
+     * has). Every later model call feeds {@code fed}, each row with its example's slice.
      */
     public MethodRun(Model model, int batchSize, ProgressListener progress, Tensor input, FedInputs fed,
                      Target target) {
@@ -56,16 +61,9 @@ public final class MethodRun {
         this.fed = fed.bind(model.signature(), input.batchSize(), "input");
         this.requestedBatch = BatchSize.check(batchSize);
         this.progress = progress;
-        this.engine = new EvaluationEngine(model, BatchSize.resolve(batchSize, model, input, this.fed,
-                RowMemory.Call.FORWARD, 1), progress, this.fed);
-        this.batchSize = engine.batchSize();
         this.input = input;
-        this.output = engine.forward(input);
-        int outputs = output.dim(1);
-        if (model.signature().outputSize() >= 0 && model.signature().outputSize() != outputs) {
-            throw Explain4jException.shape("model", "the model declares " + model.signature().outputSize()
-                    + " outputs but returned " + outputs);
-        }
+        int declared = model.signature().outputSize();
+        this.outputs = declared >= 0 ? declared : output().dim(1);
         this.seeds = target.seeds(input.batchSize(), outputs);
     }
 
@@ -74,7 +72,12 @@ public final class MethodRun {
         return fed;
     }
 
-    public EvaluationEngine engine() {
+    /** The engine for forward passes; made (and, for {@link BatchSize#AUTO}, sized) on first use. */
+    public synchronized EvaluationEngine engine() {
+        if (engine == null) {
+            engine = new EvaluationEngine(model, BatchSize.resolve(requestedBatch, model, input, fed,
+                    RowMemory.Call.FORWARD, 1), progress, fed);
+        }
         return engine;
     }
 
@@ -84,8 +87,8 @@ public final class MethodRun {
      * that runs backward passes, the backward passes' size; its forward-only calls may take
      * more rows under the same budget).
      */
-    public int batchSize() {
-        return batchSize;
+    public synchronized int batchSize() {
+        return gradients != null ? gradients.batchSize() : engine().batchSize();
     }
 
     /**
@@ -101,7 +104,7 @@ public final class MethodRun {
      * The engine for backward passes of at least {@code minBatch} rows when the batch size is
      * automatic (DeepLIFT: 2, an input and its reference); made on first use.
      */
-    public GradientEngine gradients(String method, int minBatch) {
+    public synchronized GradientEngine gradients(String method, int minBatch) {
         if (!(model instanceof DifferentiableModel dm)) {
             throw Explain4jException.unsupported("method", method + " needs gradients, but the model ("
                     + model.info().name() + ") cannot run a backward pass; use a perturbation method ("
@@ -110,7 +113,6 @@ public final class MethodRun {
         if (gradients == null) {
             gradients = new GradientEngine(dm, BatchSize.resolve(requestedBatch, model, input, fed,
                     RowMemory.Call.BACKWARD, minBatch), progress, fed);
-            batchSize = gradients.batchSize();
         }
         return gradients;
     }
@@ -131,15 +133,24 @@ public final class MethodRun {
 
     /** Number of outputs of the model. */
     public int outputs() {
-        return output.dim(1);
+        return outputs;
     }
 
     public Tensor input() {
         return input;
     }
 
-    /** The model's outputs on the input, {@code [N, C]}. */
-    public Tensor output() {
+    /** The model's outputs on the input, {@code [N, C]} (the first forward pass, run on first use). */
+    public synchronized Tensor output() {
+        if (output == null) {
+            Tensor out = engine().forward(input);
+            int c = out.dim(1);
+            if (model.signature().outputSize() >= 0 && model.signature().outputSize() != c) {
+                throw Explain4jException.shape("model", "the model declares " + model.signature().outputSize()
+                        + " outputs but returned " + c);
+            }
+            output = out;
+        }
         return output;
     }
 
@@ -150,6 +161,7 @@ public final class MethodRun {
 
     /** The explained value of each example on the unperturbed input. */
     public double[] explained() {
+        Tensor output = output();
         int n = output.dim(0);
         int c = output.dim(1);
         double[] v = new double[n];
@@ -180,7 +192,7 @@ public final class MethodRun {
     /** Assembles the result. */
     public Attribution finish(String method, Tensor values, Target target, Map<String, Object> options,
                               OptionalLong seed, Optional<double[]> gap, Optional<double[]> fit) {
-        long evals = engine.evaluations() + (gradients == null ? 0 : gradients.evaluations());
+        long evals = (engine == null ? 0 : engine.evaluations()) + (gradients == null ? 0 : gradients.evaluations());
         Diagnostics d = new Diagnostics(evals, Duration.ofNanos(System.nanoTime() - started), gap, fit);
         return new Attribution(method, values, target, options, seed, d, Provenance.of(model.info()),
                 model.signature().inputName());

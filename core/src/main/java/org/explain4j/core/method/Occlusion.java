@@ -25,8 +25,14 @@ import org.explain4j.core.model.Model;
  * {@code k * S} and cut off at the end (Captum's convention). Deterministic.
  */
 public final class Occlusion implements AttributionMethod {
-    /** Options. {@code window} and {@code stride} have one entry per example dimension (batch excluded). */
-    public record Options(int[] window, int[] stride, Baseline baseline, int batchSize) {
+    /**
+     * Options. {@code window} and {@code stride} have one entry per example dimension (batch
+     * excluded). {@code incremental}: evaluate each window through the model's incremental
+     * inference where the model offers it ({@link org.explain4j.core.model.LocalEvaluation}:
+     * only what the window reaches is recomputed; the result equals full recomputation within
+     * float32 rounding); on by default.
+     */
+    public record Options(int[] window, int[] stride, Baseline baseline, int batchSize, boolean incremental) {
         public Options {
             if (window == null || stride == null || baseline == null) {
                 throw new IllegalArgumentException("window, stride and baseline are required");
@@ -45,6 +51,11 @@ public final class Occlusion implements AttributionMethod {
             BatchSize.check(batchSize);
         }
 
+        /** Options with incremental inference on. */
+        public Options(int[] window, int[] stride, Baseline baseline, int batchSize) {
+            this(window, stride, baseline, batchSize, true);
+        }
+
         /** A window with stride 1 everywhere and a zero baseline. */
         public static Options window(int... window) {
             int[] stride = new int[window.length];
@@ -53,15 +64,20 @@ public final class Occlusion implements AttributionMethod {
         }
 
         public Options withStride(int... s) {
-            return new Options(window, s, baseline, batchSize);
+            return new Options(window, s, baseline, batchSize, incremental);
         }
 
         public Options withBaseline(Baseline b) {
-            return new Options(window, stride, b, batchSize);
+            return new Options(window, stride, b, batchSize, incremental);
         }
 
         public Options withBatchSize(int n) {
-            return new Options(window, stride, baseline, n);
+            return new Options(window, stride, baseline, n, incremental);
+        }
+
+        /** Incremental inference on (where the model offers it) or off (a whole forward pass per window). */
+        public Options withIncremental(boolean on) {
+            return new Options(window, stride, baseline, batchSize, on);
         }
 
         @Override
@@ -138,7 +154,7 @@ public final class Occlusion implements AttributionMethod {
             }
             forEachInBox(starts[k], w, ex, strides, e -> coverage[e]++);
         }
-        Perturbations p = new Perturbations(run, options.baseline().rowsFor(input));
+        Perturbations p = new Perturbations(run, options.baseline().rowsFor(input)).incremental(options.incremental());
         int n = input.batchSize();
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < windows; k++) {

@@ -133,6 +133,49 @@ class GradientMethodsTest {
     }
 
     @Test
+    void saliency_runsNoSeparateForwardPass_whenTheModelDeclaresItsOutputs() {
+        Attribution a = new Saliency(mlp, Saliency.Options.defaults()).attribute(x, Target.of(1));
+        assertThat(a.diagnostics().modelEvaluations()).as("3 examples: 3 backward rows and no forward pass").isEqualTo(3);
+        // a model that does not declare its outputs is run forward once first, and gives the same values
+        org.explain4j.core.grad.DifferentiableModel undeclared = new org.explain4j.core.grad.DifferentiableModel() {
+            @Override
+            public Tensor forward(Tensor input) {
+                return mlp.forward(input);
+            }
+
+            @Override
+            public org.explain4j.core.grad.BackwardResult backward(Tensor input, Tensor seed,
+                                                                   org.explain4j.core.grad.BackwardRequest request) {
+                return mlp.backward(input, seed, request);
+            }
+
+            @Override
+            public org.explain4j.core.model.ModelSignature signature() {
+                return org.explain4j.core.model.ModelSignature.of(mlp.signature().inputType(),
+                        mlp.signature().exampleShape(), -1);
+            }
+
+            @Override
+            public org.explain4j.core.model.ModelInfo info() {
+                return mlp.info();
+            }
+        };
+        Attribution b = new Saliency(undeclared, Saliency.Options.defaults()).attribute(x, Target.of(1));
+        assertThat(b.diagnostics().modelEvaluations()).as("3 forward rows, then 3 backward rows").isEqualTo(6);
+        assertThat(b.values().toDoubleArray()).containsExactly(a.values().toDoubleArray());
+        assertThat(maxAbs(a.values().toDoubleArray())).as("a non-zero gradient").isGreaterThan(1e-3);
+    }
+
+    @Test
+    void layerIntegratedGradients_takesItsEndpointsFromOnePassOverInputAndBaseline() {
+        Attribution a = new LayerIntegratedGradients(mlp, LayerOptions.of(TanhMlp.HIDDEN).withSteps(5))
+                .attribute(x, Target.of(0));
+        // 3 examples: 6 rows for the layer and the output at the input and the baseline, 3 x 5 path rows
+        assertThat(a.diagnostics().modelEvaluations()).isEqualTo(6 + 15);
+        assertThat(maxAbs(a.diagnostics().completenessGap().orElseThrow())).isLessThan(1e-9);
+    }
+
+    @Test
     void layerIntegratedGradients_onTheOnlyPath_isComplete() {
         LayerOptions o = LayerOptions.of(TanhMlp.HIDDEN).withBaseline(Baseline.constant(0.2));
         Attribution a = new LayerIntegratedGradients(mlp, o).attribute(x, Target.of(2));

@@ -52,6 +52,7 @@ public final class BackwardGraphBuilder {
     private final RuleRegistry registry;
     private final OrtEnvironment env;
     private final boolean optimisedForms;
+    private final OrtAccess access;
 
     /** A builder with the default gradient rules. */
     public BackwardGraphBuilder() {
@@ -63,9 +64,19 @@ public final class BackwardGraphBuilder {
     }
 
     private BackwardGraphBuilder(RuleRegistry registry, boolean optimisedForms) {
+        this(registry, optimisedForms, OrtAccess.PLAIN);
+    }
+
+    private BackwardGraphBuilder(RuleRegistry registry, boolean optimisedForms, OrtAccess access) {
         this.registry = registry;
         this.env = OrtEnvironment.getEnvironment();
         this.optimisedForms = optimisedForms;
+        this.access = access;
+    }
+
+    /** The same builder making its probe sessions and running its probes through {@code access}. */
+    BackwardGraphBuilder withAccess(OrtAccess access) {
+        return new BackwardGraphBuilder(registry, optimisedForms, access);
     }
 
     /**
@@ -77,14 +88,14 @@ public final class BackwardGraphBuilder {
      * reference in tests.
      */
     public BackwardGraphBuilder plainRules() {
-        return new BackwardGraphBuilder(registry, false);
+        return new BackwardGraphBuilder(registry, false, access);
     }
 
     /** Builds the backward model of {@code model} (which is not modified) for {@code spec}. */
     public BackwardGraph build(ModelProto model, BackwardSpec spec) {
         new Build(model, spec, Map.of()).check(); // names and shapes first: lowering may probe
-        GraphLowering.Result lowered = GraphLowering.lower(env, model, spec);
-        return new Build(lowered.model(), spec, lowered.refused()).run();
+        GraphLowering.Result lowered = GraphLowering.lower(env, access, model, spec);
+        return new Build(lowered.model(), spec, lowered.refused()).lowered(lowered.model() != model).run();
     }
 
     /** The model's default-domain opset, refusing those outside {@value #MIN_OPSET}..{@value #MAX_OPSET}. */
@@ -128,6 +139,9 @@ public final class BackwardGraphBuilder {
         private Map<String, long[]> probeLongs;
         private GraphEmitter emitter;
         private final Map<String, String> refused;
+        /** Tensors whose values the rules read while the graph was built. */
+        private final Set<String> valuesRead = new HashSet<>();
+        private boolean lowered;
 
         Build(ModelProto model, BackwardSpec spec, Map<String, String> refused) {
             this.model = model;
@@ -135,6 +149,12 @@ public final class BackwardGraphBuilder {
             this.spec = spec;
             this.graph = model.getGraph();
             this.opset = defaultOpset(model);
+        }
+
+        /** Marks a build of a lowered model, whose folds depended on values not tracked here. */
+        Build lowered(boolean on) {
+            this.lowered = on;
+            return this;
         }
 
         void check() {
@@ -250,7 +270,7 @@ public final class BackwardGraphBuilder {
 
         private void probe(ValueInfoProto input) {
             int inputType = input.getType().getTensorType().getElemType();
-            ShapeProbe.Result r = ShapeProbe.run(env, model, spec.inputName(), inputType, spec.inputShape(),
+            ShapeProbe.Result r = access.probe(env, model, spec.inputName(), inputType, spec.inputShape(),
                     spec.fedInputs());
             metas.putAll(r.metas());
             probeLongs = r.longs();
@@ -430,12 +450,16 @@ public final class BackwardGraphBuilder {
         public long[] constantLongs(String tensor) {
             TensorProto init = initializers.get(tensor);
             if (init != null) {
+                valuesRead.add(tensor);
                 return TensorProtos.toLongs(init);
             }
             if (valueDependent.contains(tensor)) {
                 return null;
             }
             long[] v = probeLongs.get(tensor);
+            if (v != null) {
+                valuesRead.add(tensor);
+            }
             return v == null ? null : v.clone();
         }
 
@@ -443,6 +467,7 @@ public final class BackwardGraphBuilder {
         public double[] constantDoubles(String tensor) {
             TensorProto init = initializers.get(tensor);
             if (init != null) {
+                valuesRead.add(tensor);
                 return TensorProtos.toDoubles(init);
             }
             for (NodeProto n : nodes) {
@@ -583,7 +608,25 @@ public final class BackwardGraphBuilder {
                 m.addOpsetImport(dflt ? o.toBuilder().setVersion(target).build() : o);
             }
             return new BackwardGraph(m.build(), target, spec.inputName(), SEED, spec.outputName(),
-                    meta(spec.outputName()), gradOutputs, actOutputs, feedInputs, feedMetas);
+                    meta(spec.outputName()), gradOutputs, actOutputs, feedInputs, feedMetas, valueInputs());
+        }
+
+        /**
+         * The initializers whose values the graph depends on beyond the tensors it reads them
+         * into: those the rules read, and those an integer value the rules took from the probe
+         * was computed from; every initializer of a lowered model.
+         */
+        private Set<String> valueInputs() {
+            if (lowered) {
+                return initializers.keySet();
+            }
+            Set<String> out = new HashSet<>();
+            for (String t : Dataflow.valueAncestors(nodes, valuesRead)) {
+                if (initializers.containsKey(t)) {
+                    out.add(t);
+                }
+            }
+            return out;
         }
 
         private NodeProto identity(String from, String to) {

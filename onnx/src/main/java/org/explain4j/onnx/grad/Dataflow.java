@@ -42,6 +42,22 @@ final class Dataflow {
     }
 
     /**
+     * The tensors whose values {@code targets} are computed from ({@code targets} included), in a
+     * graph whose nodes are in topological order; Shape and Size read no values, so the search
+     * stops at them.
+     */
+    static Set<String> valueAncestors(List<NodeProto> nodes, Collection<String> targets) {
+        Set<String> ancestors = new HashSet<>(targets);
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            NodeProto n = nodes.get(i);
+            if (!shapeOnly(n) && n.getOutputList().stream().anyMatch(ancestors::contains)) {
+                ancestors.addAll(Graphs.allInputs(n));
+            }
+        }
+        return ancestors;
+    }
+
+    /**
      * Floating tensors that depend on a target: the ones a gradient can flow to a target from.
      * Integer and boolean outputs (comparisons, Not/And/Or, ArgMax, NonZero, TopK's indices,
      * integer arithmetic, Cast to an integer type) and the outputs of {@link #SHAPE_ONLY} ops stop

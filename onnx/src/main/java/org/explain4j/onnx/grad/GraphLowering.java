@@ -47,6 +47,11 @@ final class GraphLowering {
     }
 
     static Result lower(OrtEnvironment env, ModelProto model, BackwardSpec spec) {
+        return lower(env, OrtAccess.PLAIN, model, spec);
+    }
+
+    /** As above, probing through {@code access}. */
+    static Result lower(OrtEnvironment env, OrtAccess access, ModelProto model, BackwardSpec spec) {
         int opset = BackwardGraphBuilder.defaultOpset(model);
         GraphProto graph = model.getGraph();
         Set<String> inits = new HashSet<>();
@@ -71,7 +76,7 @@ final class GraphLowering {
         ShapeProbe.Result probe;
         Set<String> dependent;
         for (int round = 0; ; round++) {
-            probe = ShapeProbe.run(env, runnable(current), spec.inputName(), inputType, spec.inputShape(),
+            probe = access.probe(env, runnable(current), spec.inputName(), inputType, spec.inputShape(),
                     spec.fedInputs());
             List<NodeProto> nodes = current.getGraph().getNodeList();
             dependent = Dataflow.valueDependent(nodes, sources);

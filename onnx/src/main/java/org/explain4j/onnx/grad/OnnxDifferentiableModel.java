@@ -21,6 +21,7 @@ import java.util.function.Consumer;
 import org.explain4j.core.DType;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.grad.ActivationCapture;
 import org.explain4j.core.grad.BackwardRequest;
 import org.explain4j.core.grad.BackwardResult;
 import org.explain4j.core.grad.DifferentiableModel;
@@ -37,11 +38,13 @@ import org.explain4j.onnx.grad.propagation.Canonizers;
  * An {@link OnnxModel} that also runs backward passes: for each (rule set, captures, feeds,
  * input-gradient flag, input shape) it builds the backward graph once with
  * {@link BackwardGraphBuilder}, compiles it into an ONNX Runtime session once, and reuses that
- * session for every later call. Safe to call from several threads.
+ * session for every later call. The derived graphs are kept apart from the sessions, so that
+ * copies of the model with other initializer values ({@link #reweighted}) take them without a
+ * derivation of their own. Safe to call from several threads.
  *
  * <p>{@link #close()} closes only the sessions this object created, never the wrapped model's.
  */
-public final class OnnxDifferentiableModel implements DifferentiableModel, RowMemory {
+public final class OnnxDifferentiableModel implements DifferentiableModel, ActivationCapture, RowMemory {
     /**
      * A backward pass's bytes per row over the forward activations' (all tensors of a probe run of
      * one row). The backward graph keeps the forward activations for the backward pass and adds a
@@ -78,6 +81,14 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
         boolean evicted;
         private boolean sessionClosed;
 
+        /**
+         * A session outside the process's cache: a reweighted copy's ({@link ReweightedModel}), which
+         * owns and closes it itself.
+         */
+        Compiled(BackwardGraph graph, OrtSession session) {
+            this(graph, session, null, null);
+        }
+
         Compiled(BackwardGraph graph, OrtSession session, OnnxDifferentiableModel owner, Key key) {
             this.graph = graph;
             this.session = session;
@@ -108,11 +119,45 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
     private final OrtEnvironment env = OnnxModel.environment();
     private final SessionCache cache = SessionCache.global();
     private final Map<Key, Compiled> compiled = new ConcurrentHashMap<>();
+    private final Map<Key, BackwardGraph> graphs = new ConcurrentHashMap<>();
     private volatile ModelProto proto;
     private final Map<List<Canonizer>, ModelProto> canonical = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private volatile Consumer<OnnxTensor> tensorListener = t -> { };
     private final Map<List<Object>, Long> activationBytes = new ConcurrentHashMap<>();
+    /** The model's weights, one native copy for all the sessions this object makes; made on first use. */
+    private SharedWeights weights;
+    /** Probe runs of the model itself, by input name, shape and fed inputs (so one probe serves the batch-size estimate and the backward graph). */
+    private final Map<List<Object>, ShapeProbe.Result> probes = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger probeRuns = new java.util.concurrent.atomic.AtomicInteger();
+    /** Fed inputs larger than this are not part of a probe's cache key (it is then not cached). */
+    private static final int MAX_KEYED_FED = 1 << 16;
+    /** Sessions with the shared weights, and probes of the model itself cached. */
+    private final OrtAccess access = new OrtAccess() {
+        @Override
+        public OrtSession createSession(OrtEnvironment e, ModelProto p, OrtSession.SessionOptions so) throws OrtException {
+            // callers hold a lease of the weights (probes below; compile and captureSession)
+            return weights().createSession(e, p, so);
+        }
+
+        @Override
+        public ShapeProbe.Result probe(OrtEnvironment e, ModelProto m, String inputName, int inputType, int[] shape,
+                                       Map<String, Tensor> fed) {
+            List<Object> key = m == proto ? probeKey(inputName, shape, fed) : null;
+            return key == null ? run(e, m, inputName, inputType, shape, fed)
+                    : probes.computeIfAbsent(key, k -> run(e, m, inputName, inputType, shape, fed));
+        }
+
+        private ShapeProbe.Result run(OrtEnvironment e, ModelProto m, String inputName, int inputType, int[] shape,
+                                      Map<String, Tensor> fed) {
+            probeRuns.incrementAndGet();
+            try (SharedWeights.Lease l = lease()) {
+                return ShapeProbe.run(e, this, m, inputName, inputType, shape, fed);
+            }
+        }
+    };
+    /** Forward-only sessions returning the output and some intermediate tensors, by the tensors' names. */
+    private final Map<List<String>, OrtSession> captureSessions = new ConcurrentHashMap<>();
 
     /** Wraps {@code model} with the default gradient rules. */
     public OnnxDifferentiableModel(OnnxModel model) {
@@ -126,7 +171,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
         }
         this.model = model;
         this.registry = rules;
-        this.builder = new BackwardGraphBuilder(rules);
+        this.builder = new BackwardGraphBuilder(rules).withAccess(access);
     }
 
     /**
@@ -136,6 +181,18 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
     public OnnxDifferentiableModel explaining(String name) {
         return name.equals(model.signature().inputName()) ? this
                 : new OnnxDifferentiableModel(model.explaining(name), registry);
+    }
+
+    /**
+     * This model with the initializers {@code replaced} (by name, each of the same type and shape
+     * as the one it replaces) given other values, in memory: it shares this model's derived
+     * backward graphs and compiles its own sessions; {@code rebuild} makes a model of the edited
+     * graph for forward passes and for the requests whose graph cannot be shared (see
+     * {@link ReweightedModel}), on first need. Close it before this model.
+     */
+    public ReweightedModel reweighted(Map<String, ai.onnx.proto.OnnxMl.TensorProto> replaced, ModelInfo info,
+                                      java.util.function.Supplier<? extends DifferentiableModel> rebuild) {
+        return new ReweightedModel(this, replaced, info, rebuild);
     }
 
     /** The wrapped model. */
@@ -194,7 +251,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
             fed.put(f.getKey(), f.getValue().dtype() == want || f.getValue().dtype().isFloating() != want.isFloating()
                     ? f.getValue() : f.getValue().to(want));
         }
-        return ShapeProbe.run(env, p, input, type, row.shape(), fed).bytes();
+        return access.probe(env, p, input, type, row.shape(), fed).bytes();
     }
 
     /** The backward model for a request at an input shape (built or taken from the cache), for inspection. */
@@ -206,11 +263,21 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
 
     @Override
     public BackwardResult backward(Tensor input, Tensor seed, BackwardRequest request) {
+        return backward(input, seed, request, this::compiled);
+    }
+
+    /** Where a backward pass's compiled graph comes from (this model's own, or a reweighted copy's). */
+    interface Sessions {
+        Compiled get(BackwardRequest request, int[] inputShape, Map<String, Tensor> fed);
+    }
+
+    /** A backward pass with the compiled graph that {@code sessions} gives for the request. */
+    BackwardResult backward(Tensor input, Tensor seed, BackwardRequest request, Sessions sessions) {
         ModelSignature sig = model.signature();
         sig.validate(input, "input");
         Tensor in = input.dtype() == sig.inputType() ? input : input.to(sig.inputType());
         Map<String, Tensor> fed = checkInputs(request.inputs(), sig);
-        Compiled c = compiled(request, in.shape(), fed);
+        Compiled c = sessions.get(request, in.shape(), fed);
         List<OnnxTensor> created = new ArrayList<>();
         try {
             BackwardGraph g = c.graph();
@@ -234,7 +301,154 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
                     + ShapeProbe.firstLine(e.getMessage()), e);
         } finally {
             OnnxValue.close(created);
-            cache.release(c);
+            if (c.owner != null) {
+                cache.release(c);
+            }
+        }
+    }
+
+    /**
+     * The output and the values of {@code tensors} from a forward pass alone: a session of the
+     * model with those tensors as extra outputs, made once per set of names. Names that are not
+     * outputs of the model's nodes (the input, an initializer, a tensor the model lacks) go through
+     * the backward graph with a zero seed, which also reports a missing name.
+     */
+    @Override
+    public BackwardResult capture(Tensor input, List<String> tensors, Map<String, Tensor> inputs) {
+        ModelSignature sig = model.signature();
+        sig.validate(input, "input");
+        Tensor in = input.dtype() == sig.inputType() ? input : input.to(sig.inputType());
+        Map<String, Tensor> fed = checkInputs(inputs, sig);
+        List<String> names = List.copyOf(new TreeSet<>(tensors));
+        if (closed) {
+            throw Explain4jException.usage("model", "this differentiable model is closed");
+        }
+        OrtSession session = captureSessions.get(names);
+        if (session == null && !nodeOutputs(proto()).containsAll(names)) {
+            BackwardRequest request = new BackwardRequest(RuleSet.gradient(), names, Map.of(), false, inputs);
+            TensorMeta out = compiled(request, in.shape(), fed).graph().outputMeta();
+            BackwardResult b = backward(in, Tensor.zeros(dtypeOf(out), out.intShape()), request);
+            return new BackwardResult(b.output(), Optional.empty(), b.activations(), Map.of());
+        }
+        if (session == null) {
+            session = captureSessions.computeIfAbsent(names, this::captureSession);
+            if (closed) {
+                closeQuietly(captureSessions.remove(names));
+                throw Explain4jException.usage("model", "this differentiable model is closed");
+            }
+        }
+        List<OnnxTensor> created = new ArrayList<>();
+        try {
+            Map<String, OnnxTensor> feeds = new HashMap<>();
+            feeds.put(sig.inputName(), track(OrtTensors.toOrt(env, in), created));
+            for (Map.Entry<String, Tensor> f : fed.entrySet()) {
+                feeds.put(f.getKey(), track(OrtTensors.toOrt(env, f.getValue()), created));
+            }
+            java.util.Set<String> wanted = new java.util.LinkedHashSet<>(names);
+            wanted.add(model.outputName());
+            try (OrtSession.Result r = session.run(feeds, wanted)) {
+                Tensor out = read(r, model.outputName());
+                if (out.rank() == 1) {
+                    out = out.reshape(out.dim(0), 1);
+                } else if (out.rank() > 2) {
+                    out = out.reshape(out.dim(0), out.exampleSize());
+                }
+                Map<String, Tensor> acts = new LinkedHashMap<>();
+                for (String name : names) {
+                    acts.put(name, read(r, name));
+                }
+                return new BackwardResult(out, Optional.empty(), acts, Map.of());
+            }
+        } catch (OrtException e) {
+            throw Explain4jException.model("--model", "ONNX Runtime failed on " + model.info().name()
+                    + " with input " + input.describe() + ": " + ShapeProbe.firstLine(e.getMessage()), e);
+        } finally {
+            OnnxValue.close(created);
+        }
+    }
+
+    /** The shared weights of the model, made on first use. */
+    private synchronized SharedWeights weights() {
+        if (weights == null) {
+            try {
+                weights = new SharedWeights(env, proto());
+            } catch (OrtException e) {
+                throw Explain4jException.model("--model", "ONNX Runtime could not hold the weights of "
+                        + model.info().name() + ": " + ShapeProbe.firstLine(e.getMessage()), e);
+            }
+        }
+        return weights;
+    }
+
+    /** Keeps the shared weights alive while a session is made (and, for a probe, run). */
+    private SharedWeights.Lease lease() {
+        if (closed) {
+            throw Explain4jException.usage("model", "this differentiable model is closed");
+        }
+        return weights().lease();
+    }
+
+    /** A probe's cache key: the input's name and shape and the fed inputs' types, shapes and values; null when too large. */
+    private static List<Object> probeKey(String inputName, int[] shape, Map<String, Tensor> fed) {
+        List<Object> key = new ArrayList<>();
+        key.add(inputName);
+        key.add(Arrays.stream(shape).boxed().toList());
+        for (Map.Entry<String, Tensor> f : new TreeMap<>(fed).entrySet()) {
+            Tensor t = f.getValue();
+            if (t.size() > MAX_KEYED_FED) {
+                return null;
+            }
+            key.add(List.of(f.getKey(), t.dtype(), Arrays.stream(t.shape()).boxed().toList(),
+                    Arrays.stream(t.toDoubleArray()).boxed().toList()));
+        }
+        return key;
+    }
+
+    private static java.util.Set<String> nodeOutputs(ModelProto p) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        p.getGraph().getNodeList().forEach(n -> out.addAll(n.getOutputList()));
+        out.remove("");
+        return out;
+    }
+
+    /** The model (batch relaxed, as for the backward graphs) with {@code names} as extra outputs, compiled. */
+    private OrtSession captureSession(List<String> names) {
+        ModelProto p = proto();
+        ai.onnx.proto.OnnxMl.GraphProto.Builder g = p.getGraph().toBuilder();
+        java.util.Set<String> outputs = new java.util.HashSet<>();
+        g.getOutputList().forEach(o -> outputs.add(o.getName()));
+        for (String name : names) {
+            if (outputs.add(name)) {
+                // type and shape left to ONNX Runtime's inference
+                g.addOutput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName(name));
+            }
+        }
+        try (SharedWeights.Lease l = lease(); OrtSession.SessionOptions so = sessionOptions()) {
+            return access.createSession(env, p.toBuilder().setGraph(g).build(), so);
+        } catch (OrtException e) {
+            throw Explain4jException.model("--model", "ONNX Runtime could not compile " + model.info().name()
+                    + " with " + names + " as outputs: " + ShapeProbe.firstLine(e.getMessage()), e);
+        }
+    }
+
+    /** The options of every session this model creates: the wrapped model's optimisation and threads. */
+    private OrtSession.SessionOptions sessionOptions() throws OrtException {
+        OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+        try {
+            so.setOptimizationLevel(model.options().optimization());
+            so.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
+            if (model.options().intraOpThreads() > 0) {
+                so.setIntraOpNumThreads(model.options().intraOpThreads());
+            }
+            String profile = System.getenv("EXPLAIN4J_ORT_PROFILE");
+            if (profile != null && !profile.isBlank()) {
+                // performance work only: ONNX Runtime writes a per-op timing trace with this prefix
+                so.enableProfiling(profile);
+            }
+            return so;
+        } catch (OrtException | RuntimeException e) {
+            so.close();
+            throw e;
         }
     }
 
@@ -306,7 +520,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
     }
 
     /** The model's other inputs: every one given, each in its declared floating type. */
-    private static Map<String, Tensor> checkInputs(Map<String, Tensor> fed, ModelSignature sig) {
+    static Map<String, Tensor> checkInputs(Map<String, Tensor> fed, ModelSignature sig) {
         Map<String, Tensor> out = new TreeMap<>();
         for (String name : sig.fedInputNames()) {
             Tensor t = fed.get(name);
@@ -347,11 +561,12 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
         if (closed) {
             throw Explain4jException.usage("model", "this differentiable model is closed");
         }
-        Key key = new Key(request.rules(), List.copyOf(new TreeSet<>(request.captures())),
-                List.copyOf(new TreeSet<>(request.feeds().keySet())), request.inputGradient(),
-                Arrays.stream(inputShape).boxed().toList(), model.signature().inputName(), shapes(fed), smallValues(fed));
+        Key key = key(request, inputShape, fed);
         while (true) {
-            Compiled c = compiled.computeIfAbsent(key, k -> compile(k, fed));
+            Compiled c = compiled.computeIfAbsent(key, k -> {
+                BackwardGraph g = graph(k, fed);
+                return new Compiled(g, session(g.model(), g), this, k);
+            });
             if (!cache.acquire(c)) {
                 compiled.remove(key, c); // evicted between the lookup and now: compile again
                 continue;
@@ -384,7 +599,22 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
         return s;
     }
 
-    private Compiled compile(Key key, Map<String, Tensor> fed) {
+    /** The cache key of a request at an input shape with the model's other inputs {@code fed} (checked). */
+    Key key(BackwardRequest request, int[] inputShape, Map<String, Tensor> fed) {
+        return new Key(request.rules(), List.copyOf(new TreeSet<>(request.captures())),
+                List.copyOf(new TreeSet<>(request.feeds().keySet())), request.inputGradient(),
+                Arrays.stream(inputShape).boxed().toList(), model.signature().inputName(), shapes(fed), smallValues(fed));
+    }
+
+    /** The backward graph of a key, derived once (also for reweighted copies, which share it). */
+    BackwardGraph graph(Key key, Map<String, Tensor> fed) {
+        if (closed) {
+            throw Explain4jException.usage("model", "this differentiable model is closed");
+        }
+        return graphs.computeIfAbsent(key, k -> derive(k, fed));
+    }
+
+    private BackwardGraph derive(Key key, Map<String, Tensor> fed) {
         String input = model.signature().inputName();
         List<String> grads = new ArrayList<>();
         if (key.inputGradient()) {
@@ -404,20 +634,14 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
         BackwardSpec spec = new BackwardSpec(input, model.outputName(), shape, grads, key.captures(), key.feeds(),
                 key.rules(), fed);
         // propagation rule sets run on the model after the canonizers they ask for (BatchNorm merging)
-        BackwardGraph graph = key.rules().isGradient() ? builder.build(proto(), spec)
+        return key.rules().isGradient() ? builder.build(proto(), spec)
                 : Canonizers.build(builder, canonical(key.rules().canonizers()), spec);
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-            so.setOptimizationLevel(model.options().optimization());
-            so.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
-            if (model.options().intraOpThreads() > 0) {
-                so.setIntraOpNumThreads(model.options().intraOpThreads());
-            }
-            String profile = System.getenv("EXPLAIN4J_ORT_PROFILE");
-            if (profile != null && !profile.isBlank()) {
-                // performance work only: ONNX Runtime writes a per-op timing trace with this prefix
-                so.enableProfiling(profile);
-            }
-            return new Compiled(graph, ExternalData.createSession(env, graph.model(), so), this, key);
+    }
+
+    /** A session for {@code backwardModel}: {@code graph}'s model, or a copy with other initializer values. */
+    OrtSession session(ModelProto backwardModel, BackwardGraph graph) {
+        try (SharedWeights.Lease l = lease(); OrtSession.SessionOptions so = sessionOptions()) {
+            return access.createSession(env, backwardModel, so);
         } catch (OrtException e) {
             throw Explain4jException.model("--model", "ONNX Runtime rejected the backward graph of "
                     + model.info().name() + " (opset " + graph.opset() + "): " + ShapeProbe.firstLine(e.getMessage())
@@ -425,7 +649,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
         }
     }
 
-    private ModelProto proto() {
+    ModelProto proto() {
         ModelProto p = proto;
         if (p == null) {
             p = ExternalData.load(model);
@@ -471,7 +695,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
     }
 
     /** The model after the given canonizers, computed once per list. */
-    private ModelProto canonical(List<Canonizer> canonizers) {
+    ModelProto canonical(List<Canonizer> canonizers) {
         return canonizers.isEmpty() ? proto() : canonical.computeIfAbsent(canonizers,
                 c -> Canonizers.canonize(proto(), c));
     }
@@ -479,6 +703,16 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
     /** Test hook: sees every native tensor this model creates for a backward pass. */
     void onTensorCreated(Consumer<OnnxTensor> listener) {
         this.tensorListener = listener;
+    }
+
+    /** Number of shape probes run so far. */
+    int probeRuns() {
+        return probeRuns.get();
+    }
+
+    /** Number of forward-only capture sessions held. */
+    int captureCount() {
+        return captureSessions.size();
     }
 
     /** Number of compiled backward sessions held. */
@@ -496,14 +730,30 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, RowMe
                 c.closeSession();
             }
         }
+        graphs.clear();
+        for (List<String> k : List.copyOf(captureSessions.keySet())) {
+            closeQuietly(captureSessions.remove(k));
+        }
+        synchronized (this) {
+            if (weights != null) {
+                // freed now, or when a session being made or a probe running releases its lease
+                weights.close();
+            }
+        }
     }
 
     private static void closeQuietly(Compiled c) {
-        if (c == null) {
+        if (c != null) {
+            closeQuietly(c.session());
+        }
+    }
+
+    private static void closeQuietly(OrtSession s) {
+        if (s == null) {
             return;
         }
         try {
-            c.session().close();
+            s.close();
         } catch (OrtException e) {
             // nothing more can be done with a session that fails to close
         }

@@ -59,12 +59,15 @@ final class ShapeProbe {
     }
 
     static Result run(OrtEnvironment env, ModelProto model, String inputName, int inputType, int[] shape) {
-        return run(env, model, inputName, inputType, shape, Map.of());
+        return run(env, OrtAccess.PLAIN, model, inputName, inputType, shape, Map.of());
     }
 
-    /** As above, with the model's other inputs fed as given ({@code fed}, by name). */
-    static Result run(OrtEnvironment env, ModelProto model, String inputName, int inputType, int[] shape,
-                      Map<String, Tensor> fed) {
+    /**
+     * As above, with the model's other inputs fed as given ({@code fed}, by name), the probe's
+     * session made through {@code access}.
+     */
+    static Result run(OrtEnvironment env, OrtAccess access, ModelProto model, String inputName, int inputType,
+                      int[] shape, Map<String, Tensor> fed) {
         GraphProto g = model.getGraph();
         Set<String> outputs = new HashSet<>();
         g.getOutputList().forEach(o -> outputs.add(o.getName()));
@@ -76,7 +79,7 @@ final class ShapeProbe {
                 }
             }
         }
-        byte[] bytes = model.toBuilder().setGraph(pg).build().toByteArray();
+        ModelProto probe = model.toBuilder().setGraph(pg).build();
         Map<String, TensorMeta> metas = new HashMap<>();
         Map<String, long[]> longs = new HashMap<>();
         List<OnnxTensor> created = new ArrayList<>();
@@ -94,8 +97,7 @@ final class ShapeProbe {
                 created.add(OrtTensors.toOrt(env, f.getValue()));
                 feeds.put(f.getKey(), created.get(created.size() - 1));
             }
-            ExternalData.configure(so, model);
-            try (OrtSession session = env.createSession(bytes, so);
+            try (OrtSession session = access.createSession(env, probe, so);
                  OrtSession.Result r = session.run(feeds)) {
                 // the fed values' own shapes and types (a graph input is no node output)
                 for (Map.Entry<String, OnnxTensor> e : feeds.entrySet()) {

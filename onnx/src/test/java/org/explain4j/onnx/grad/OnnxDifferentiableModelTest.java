@@ -164,6 +164,70 @@ class OnnxDifferentiableModelTest {
         }
     }
 
+    @Test
+    void capture_returnsTheForwardValuesOfTheLayerAndTheOutput_fromAForwardOnlySession() {
+        ModelProto proto = model();
+        try (OnnxDifferentiableModel m = GradCheck.load(proto)) {
+            Tensor x = GradCheck.random(rnd, DType.FLOAT32, -1, 1, 3, 4);
+            BackwardResult c = m.capture(x, List.of("a"), Map.of());
+            assertThat(m.captureCount()).as("capture sessions after one capture").isEqualTo(1);
+            assertThat(m.compiledCount()).as("backward graphs built by a capture, expected none").isZero();
+            // a = x W, y = tanh(a): the captured a is x W and the output is tanh of it, row by row
+            double[] w = initializer(proto, "W");
+            double[] a = c.activations().get("a").toDoubleArray();
+            double[] y = c.output().toDoubleArray();
+            assertThat(c.activations().get("a").shape()).containsExactly(3, 3);
+            assertThat(c.output().shape()).containsExactly(3, 3);
+            assertThat(c.gradients()).as("a capture computes no gradient").isEmpty();
+            for (int r = 0; r < 3; r++) {
+                for (int j = 0; j < 3; j++) {
+                    double s = 0;
+                    for (int k = 0; k < 4; k++) {
+                        s += x.getDouble(r * 4 + k) * w[k * 3 + j];
+                    }
+                    assertThat(a[r * 3 + j]).as("a[%d][%d]", r, j).isCloseTo(s, org.assertj.core.data.Offset.offset(1e-5));
+                    assertThat(y[r * 3 + j]).as("y[%d][%d]", r, j).isCloseTo(Math.tanh(s), org.assertj.core.data.Offset.offset(1e-5));
+                }
+            }
+            // the same values as the backward pass's activations, and one session per set of names
+            BackwardResult b = m.backward(x, Tensor.zeros(DType.FLOAT32, 3, 3),
+                    BackwardRequest.gradientOfInput().withInputGradient(false).withCaptures(List.of("a")));
+            GradCheck.assertClose("captured a against the backward pass's", b.activations().get("a").toDoubleArray(), a, 1e-6);
+            m.capture(x.slice(0, 1), List.of("a"), Map.of());
+            assertThat(m.captureCount()).as("capture sessions after a capture of another batch size").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void theBatchSizeEstimatesProbe_servesTheBackwardGraphOfTheSameShape() {
+        try (OnnxDifferentiableModel m = GradCheck.load(model())) {
+            Tensor row = GradCheck.random(rnd, DType.FLOAT32, -1, 1, 1, 4);
+            long bytes = m.bytesPerRow(row, Map.of(), org.explain4j.core.engine.RowMemory.Call.FORWARD).orElseThrow();
+            // x (4), a (3) and y (3) floats of one row
+            assertThat(bytes).isEqualTo(4L * (4 + 3 + 3));
+            assertThat(m.probeRuns()).isEqualTo(1);
+            BackwardResult one = m.backward(row, Tensor.full(DType.FLOAT32, 1, 1, 3), BackwardRequest.gradientOfInput());
+            assertThat(m.probeRuns()).as("a backward graph for one row, expected the estimate's probe reused").isEqualTo(1);
+            assertThat(one.inputGradient()).isPresent();
+            m.backward(GradCheck.random(rnd, DType.FLOAT32, -1, 1, 2, 4), Tensor.full(DType.FLOAT32, 1, 2, 3),
+                    BackwardRequest.gradientOfInput());
+            assertThat(m.probeRuns()).as("another shape, expected a probe of its own").isEqualTo(2);
+        }
+    }
+
+    @Test
+    void capture_ofANameNoNodeProduces_goesThroughTheBackwardGraph_andAMissingNameIsAUsageError() {
+        try (OnnxDifferentiableModel m = GradCheck.load(model())) {
+            Tensor x = GradCheck.random(rnd, DType.FLOAT32, -1, 1, 2, 4);
+            BackwardResult c = m.capture(x, List.of("x"), Map.of());
+            assertThat(c.activations().get("x").toDoubleArray()).as("the input captured").containsExactly(x.toDoubleArray());
+            GradCheck.assertClose("the output beside it", c.output().toDoubleArray(), m.forward(x).toDoubleArray(), 1e-6);
+            assertThat(m.captureCount()).as("no capture session for the input").isZero();
+            assertThatThrownBy(() -> m.capture(x, List.of("nope"), Map.of()))
+                    .isInstanceOf(Explain4jException.class).hasMessageContaining("no tensor 'nope'");
+        }
+    }
+
     private static double[] initializer(ModelProto proto, String name) {
         TensorProto t = proto.getGraph().getInitializerList().stream().filter(i -> i.getName().equals(name)).findFirst()
                 .orElseThrow(() -> new AssertionError("expected an initializer named " + name));

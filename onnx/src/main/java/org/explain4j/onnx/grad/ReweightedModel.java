@@ -1,0 +1,178 @@
+package org.explain4j.onnx.grad;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnxruntime.OrtException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.explain4j.core.Explain4jException;
+import org.explain4j.core.Tensor;
+import org.explain4j.core.grad.BackwardRequest;
+import org.explain4j.core.grad.BackwardResult;
+import org.explain4j.core.grad.DifferentiableModel;
+import org.explain4j.core.model.ModelInfo;
+import org.explain4j.core.model.ModelSignature;
+
+/**
+ * A model equal to an {@link OnnxDifferentiableModel}'s except for the values of some
+ * initializers (the randomised copies of the randomisation metrics). Its backward passes take
+ * the original model's derived backward graph (shape probe and derivation done once, for every
+ * copy) with those initializers replaced, compiled into a session of this copy's own: the same
+ * graph a derivation of the edited model would give, so the same results to the bit.
+ *
+ * <p>Where the derivation read one of the replaced values ({@link BackwardGraph#valueInputs()}),
+ * where a canonizer rewrote the weights (propagation rule sets that merge BatchNorm into a layer)
+ * or where a replaced initializer is not in the graph as it is in the model, that request falls
+ * back to {@code rebuilt}: a model made from the edited graph, which derives its own. Forward
+ * passes also go to {@code rebuilt}, made on first use: a backward-only method (saliency) never
+ * creates it. Nothing is written to disk; the original model is never changed.
+ */
+public final class ReweightedModel implements DifferentiableModel {
+    private final OnnxDifferentiableModel template;
+    private final Map<String, TensorProto> replaced;
+    private final Map<String, TensorProto> original;
+    private final ModelInfo info;
+    private final Supplier<? extends DifferentiableModel> rebuild;
+    private final Map<OnnxDifferentiableModel.Key, OnnxDifferentiableModel.Compiled> compiled = new ConcurrentHashMap<>();
+    private DifferentiableModel rebuilt;
+    private volatile boolean closed;
+
+    ReweightedModel(OnnxDifferentiableModel template, Map<String, TensorProto> replaced, ModelInfo info,
+                    Supplier<? extends DifferentiableModel> rebuild) {
+        this.template = template;
+        this.replaced = Map.copyOf(replaced);
+        this.info = info;
+        this.rebuild = rebuild;
+        this.original = initializers(template.proto().getGraph());
+        for (TensorProto t : this.replaced.values()) {
+            TensorProto o = original.get(t.getName());
+            if (o == null || o.getDataType() != t.getDataType() || !o.getDimsList().equals(t.getDimsList())) {
+                throw new IllegalArgumentException("replaced initializer " + t.getName() + " must replace one of the same "
+                        + "type and shape");
+            }
+        }
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return rebuilt().forward(input);
+    }
+
+    @Override
+    public Tensor forward(Tensor input, Map<String, Tensor> fed) {
+        return rebuilt().forward(input, fed);
+    }
+
+    @Override
+    public BackwardResult backward(Tensor input, Tensor seed, BackwardRequest request) {
+        if (closed) {
+            throw Explain4jException.usage("model", "this differentiable model is closed");
+        }
+        ModelSignature sig = template.signature();
+        sig.validate(input, "input");
+        Map<String, Tensor> fed = OnnxDifferentiableModel.checkInputs(request.inputs(), sig);
+        OnnxDifferentiableModel.Key key = template.key(request, input.shape(), fed);
+        BackwardGraph graph = template.graph(key, fed);
+        if (!shares(key, graph)) {
+            return rebuilt().backward(input, seed, request);
+        }
+        return template.backward(input, seed, request, (r, shape, f) -> compiled.computeIfAbsent(key,
+                k -> new OnnxDifferentiableModel.Compiled(graph, template.session(reweighted(graph.model()), graph))));
+    }
+
+    /** Whether this copy's graph for {@code key} is {@code graph} with the replaced initializers' values swapped. */
+    boolean shares(OnnxDifferentiableModel.Key key, BackwardGraph graph) {
+        if (!key.rules().isGradient() && template.canonical(key.rules().canonizers()) != template.proto()) {
+            return false; // a canonizer changed the graph: its merged weights are computed from the old values
+        }
+        Map<String, TensorProto> inGraph = initializers(graph.model().getGraph());
+        for (String name : replaced.keySet()) {
+            TensorProto there = inGraph.get(name);
+            if (graph.valueInputs().contains(name) || there == null || !there.equals(original.get(name))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code model} with the replaced initializers' values. */
+    private ModelProto reweighted(ModelProto model) {
+        ModelProto.Builder b = model.toBuilder();
+        GraphProto.Builder g = b.getGraphBuilder();
+        for (int i = 0; i < g.getInitializerCount(); i++) {
+            TensorProto t = replaced.get(g.getInitializer(i).getName());
+            if (t != null) {
+                g.setInitializer(i, t);
+            }
+        }
+        return b.build();
+    }
+
+    private static Map<String, TensorProto> initializers(GraphProto g) {
+        Map<String, TensorProto> m = new HashMap<>();
+        g.getInitializerList().forEach(t -> m.put(t.getName(), t));
+        return m;
+    }
+
+    private synchronized DifferentiableModel rebuilt() {
+        if (closed) {
+            throw Explain4jException.usage("model", "this differentiable model is closed");
+        }
+        if (rebuilt == null) {
+            rebuilt = rebuild.get();
+        }
+        return rebuilt;
+    }
+
+    @Override
+    public ModelSignature signature() {
+        return template.signature();
+    }
+
+    @Override
+    public ModelInfo info() {
+        return info;
+    }
+
+    /** Number of backward sessions of this copy's own (test hook). */
+    int compiledCount() {
+        return compiled.size();
+    }
+
+    /**
+     * Whether this copy needed a model of its own edited graph (a forward pass, or a backward
+     * request whose graph it could not share); false while every call took the shared graph.
+     */
+    public synchronized boolean rebuiltUsed() {
+        return rebuilt != null;
+    }
+
+    /** Closes this copy's sessions and its rebuilt model, if one was made; the original model stays open. */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            for (OnnxDifferentiableModel.Key k : List.copyOf(compiled.keySet())) {
+                OnnxDifferentiableModel.Compiled c = compiled.remove(k);
+                if (c != null) {
+                    try {
+                        c.session().close();
+                    } catch (OrtException e) {
+                        // nothing more can be done with a session that fails to close
+                    }
+                }
+            }
+        } finally {
+            synchronized (this) {
+                if (rebuilt != null) {
+                    rebuilt.close();
+                    rebuilt = null;
+                }
+            }
+        }
+    }
+}

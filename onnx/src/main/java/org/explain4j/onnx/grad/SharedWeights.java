@@ -1,0 +1,165 @@
+package org.explain4j.onnx.grad;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxTensorLike;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One native copy of a model's large weights, handed to every ONNX Runtime session made from that
+ * model or a model derived from it (shape probes, backward graphs, capture sessions) as external
+ * initializers ({@code SessionOptions.addExternalInitializers}). Each session then neither parses
+ * nor copies the weights: the serialised model shrinks to its graph, and the sessions share the
+ * weights' memory (pre-packed copies for matrix products stay per session).
+ *
+ * <p>A weight is shared only where the derived model holds the original's very bytes (the same
+ * {@link ByteString} object, as the builder copies initializers); a weight a canonizer rewrote
+ * keeps its own bytes in the model. Sessions hold the buffers' memory, so this object is freed
+ * only after the last {@link Lease} is released and {@link #close()} was called.
+ */
+final class SharedWeights implements AutoCloseable {
+    /** Initializers below this many bytes stay in the serialised model (constants, shapes). */
+    static final int MIN_BYTES = 1024;
+    /** The location recorded in the stripped model; ONNX Runtime never reads it (the data is given). */
+    static final String LOCATION = "explain4j-shared-weights";
+
+    private record Entry(ByteString bytes, int type, java.util.List<Long> dims, OnnxTensor tensor) {
+        /** Whether {@code t} is this weight: the same bytes object, type and dimensions. */
+        boolean holds(TensorProto t) {
+            return t.getRawData() == bytes && t.getDataType() == type && t.getDimsList().equals(dims)
+                    && t.getDataLocation() != TensorProto.DataLocation.EXTERNAL;
+        }
+    }
+
+    /** Holds the weights' memory while a session made with them may still use it. */
+    interface Lease extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private final Map<String, Entry> entries = new HashMap<>();
+    private int leases;
+    private boolean closing;
+
+    /** Native copies of {@code p}'s top-level initializers of at least {@link #MIN_BYTES} bytes of raw data. */
+    SharedWeights(OrtEnvironment env, ModelProto p) throws OrtException {
+        try {
+            for (TensorProto t : p.getGraph().getInitializerList()) {
+                OnnxJavaType type = javaType(t.getDataType());
+                if (type == null || t.getRawData().size() < MIN_BYTES || t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
+                    continue;
+                }
+                ByteBuffer b;
+                try {
+                    b = ByteBuffer.allocateDirect(t.getRawData().size()).order(ByteOrder.nativeOrder());
+                } catch (OutOfMemoryError full) {
+                    // the JVM's direct-memory limit (-XX:MaxDirectMemorySize, by default the heap's
+                    // maximum): share nothing, every session then gets the weights in its model
+                    free();
+                    return;
+                }
+                // raw data is little-endian; so is every platform ONNX Runtime's Java build supports
+                t.getRawData().copyTo(b);
+                b.rewind();
+                long[] shape = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
+                entries.put(t.getName(), new Entry(t.getRawData(), t.getDataType(), List.copyOf(t.getDimsList()),
+                        OnnxTensor.createTensor(env, b, shape, type)));
+            }
+        } catch (OrtException | RuntimeException e) {
+            free();
+            throw e;
+        }
+    }
+
+    private static OnnxJavaType javaType(int onnxType) {
+        return switch (onnxType) {
+            case TensorProto.DataType.FLOAT_VALUE -> OnnxJavaType.FLOAT;
+            case TensorProto.DataType.DOUBLE_VALUE -> OnnxJavaType.DOUBLE;
+            case TensorProto.DataType.INT64_VALUE -> OnnxJavaType.INT64;
+            case TensorProto.DataType.INT32_VALUE -> OnnxJavaType.INT32;
+            default -> null;
+        };
+    }
+
+    /** Number of shared weights (for tests). */
+    int size() {
+        return entries.size();
+    }
+
+    /** Keeps the weights alive until the lease is closed; refused once the weights are freed. */
+    synchronized Lease lease() {
+        if (closing && leases == 0) {
+            throw new IllegalStateException("the shared weights are closed");
+        }
+        leases++;
+        boolean[] released = new boolean[1];
+        return () -> {
+            synchronized (SharedWeights.this) {
+                if (!released[0]) {
+                    released[0] = true;
+                    if (--leases == 0 && closing) {
+                        free();
+                    }
+                }
+            }
+        };
+    }
+
+    /**
+     * A session for {@code p} with every initializer that holds a shared weight's bytes replaced
+     * by a reference to the shared copy; the caller holds a {@link #lease()} for as long as the
+     * session lives.
+     */
+    OrtSession createSession(OrtEnvironment env, ModelProto p, OrtSession.SessionOptions so) throws OrtException {
+        GraphProto.Builder g = null;
+        Map<String, OnnxTensorLike> given = new HashMap<>();
+        GraphProto graph = p.getGraph();
+        for (int i = 0; i < graph.getInitializerCount(); i++) {
+            TensorProto t = graph.getInitializer(i);
+            Entry e = entries.get(t.getName());
+            if (e == null || !e.holds(t)) {
+                continue;
+            }
+            if (g == null) {
+                g = graph.toBuilder();
+            }
+            g.setInitializer(i, t.toBuilder().clearRawData().setDataLocation(TensorProto.DataLocation.EXTERNAL)
+                    .clearExternalData().addExternalData(StringStringEntryProto.newBuilder().setKey("location")
+                            .setValue(LOCATION)));
+            given.put(t.getName(), e.tensor());
+        }
+        if (g == null) {
+            return ExternalData.createSession(env, p, so);
+        }
+        so.addExternalInitializers(given);
+        return ExternalData.createSession(env, p.toBuilder().setGraph(g).build(), so);
+    }
+
+    /** Frees the weights now, or when the last lease is released. */
+    @Override
+    public synchronized void close() {
+        closing = true;
+        if (leases == 0) {
+            free();
+        }
+    }
+
+    private synchronized void free() {
+        for (Entry e : entries.values()) {
+            e.tensor().close();
+        }
+        entries.clear();
+    }
+}
