@@ -114,6 +114,10 @@ final class TextExplainer {
      * is the tensor the layer, DeepLIFT and LRP methods attribute to, {@code pooling} the card's.
      */
     Path run(String methods, String target, String layer, String pooling, PrintWriter log) {
+        if (target != null && args.similarTo != null) {
+            throw Explain4jException.usage("--target", "--target does not apply with --similar-to: the output explained is "
+                    + "the cosine similarity of each text to the --similar-to text; leave --target out");
+        }
         if (args.tokenizer == null) {
             throw Explain4jException.usage("--tokenizer", "--text needs --tokenizer tokenizer.json (the model's Hugging "
                     + "Face tokenizer)");

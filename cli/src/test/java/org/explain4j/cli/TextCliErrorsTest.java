@@ -42,6 +42,19 @@ class TextCliErrorsTest {
                 "bad"), 2, "--similar-to", "leave --similar-to out");
     }
 
+    /** An embedding model, where --similar-to alone picks the output: --target would be ignored, so it is refused. */
+    @Test
+    void targetWithSimilarTo() throws java.io.IOException {
+        Path model = TextMiniLmTest.copyTo(tmp, "/all-minilm-l6-v2.onnx", "minilm.onnx");
+        Path tok = TextMiniLmTest.copyTo(tmp, "/all-minilm-l6-v2-tokenizer.json", "tokenizer.json");
+        Path out = tmp.resolve("out");
+        CliRunner.Run r = CliRunner.run("explain", "--model", model.toString(), "--tokenizer", tok.toString(), "--text",
+                "a man plays a guitar", "--similar-to", "someone makes music", "--target", "1", "--methods",
+                "layer-gradient-x-activation", "--out", out.toString(), "--quiet");
+        oneLine(r, 2, "--target", "--similar-to", "leave --target out");
+        assertThat(out.resolve("text.json")).doesNotExist();
+    }
+
     @Test
     void unknownBaselineFeaturesAndMethods() {
         String tok = DIR.resolve("bow_tokenizer.json").toString();

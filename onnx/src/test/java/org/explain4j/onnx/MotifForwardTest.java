@@ -33,7 +33,8 @@ class MotifForwardTest {
     void manifest_listsEveryMotifOfTheIssueWithItsFiles() {
         List<String> names = Motifs.all().stream().map(Motifs.Motif::name).toList();
         assertThat(names).containsExactly("mobilenetv3_block", "convnext_block", "vit_block", "bert_layer", "masked_attention", "lstm_text",
-                "gru_text", "bilstm_text", "unet_decoder", "densenet_block", "mobilenetv2_block", "elu_selu_mlp");
+                "gru_text", "bilstm_text", "unet_decoder", "densenet_block", "mobilenetv2_block", "elu_selu_mlp", "layernorm_fused",
+                "layernorm_written");
         for (Motifs.Motif m : Motifs.all()) {
             assertThat(m.model()).as(m.name()).exists();
             assertThat(m.expected()).as(m.name()).exists();

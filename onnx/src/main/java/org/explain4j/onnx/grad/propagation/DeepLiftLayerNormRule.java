@@ -1,17 +1,25 @@
 package org.explain4j.onnx.grad.propagation;
 
-import java.util.List;
 import org.explain4j.onnx.grad.OpRule;
 import org.explain4j.onnx.grad.RuleContext;
 
 /**
  * DeepLIFT at LayerNormalization, on its decomposition over the normalised axes:
  * {@code c = x - mean(x)} (linear), {@code q = c^2} (exact multiplier {@code c + c_ref}),
- * {@code v = mean(q)} (linear), {@code r = (v + eps)^(-1/2)} (rescale, {@code -r^3 / 2} where
- * {@code |v - v_ref| < 1e-10}), {@code n = c r} (product rule, {@link DeepLiftProductRule}) and
- * {@code y = gamma n + beta} (linear). Each piece is complete, so the rule is; it keeps the
- * normalisation's coupling of the features (a change of the variance reaches every feature), and
- * works within each example. Scale and bias must be constants.
+ * {@code v = mean(q)} (linear), {@code s = sqrt(v + eps)} (exact multiplier
+ * {@code (s - s_ref) / (v - v_ref) = 1 / (s + s_ref)}, also the derivative where {@code v = v_ref}),
+ * {@code n = c / s} (the quotient split below) and {@code y = gamma n + beta} (linear). Each piece
+ * is complete, so the rule is; it keeps the normalisation's coupling of the features (a change of
+ * the variance reaches every feature), and works within each example. Scale and bias must be
+ * constants.
+ *
+ * <p>The quotient splits exactly as {@code n - n_ref = (c - c_ref) 2 / (s + s_ref)
+ * - (s - s_ref) (n + n_ref) / (s + s_ref)}: the two orders of the quotient's differences weighted
+ * {@code s / (s + s_ref)} and {@code s_ref / (s + s_ref)}. Its multipliers are at most
+ * {@code 2 / max(s, s_ref)} and {@code (|n| + |n_ref|) / max(s, s_ref)}, where the product rule on
+ * {@code c (1 / s)} ({@code (1/s + 1/s_ref) / 2}, {@code -(c + c_ref) / (2 s s_ref)}) gave both of
+ * size {@code 1 / s_ref}: for a reference row that is nearly constant ({@code s_ref ~ sqrt(eps)},
+ * 1e-6 for BERT's 1e-12) their contributions cancelled to float32 noise.
  */
 final class DeepLiftLayerNormRule implements OpRule {
     @Override
@@ -26,17 +34,18 @@ final class DeepLiftLayerNormRule implements OpRule {
         // 1. The forward pass of the decomposition.
         String centred = Emit.sub(c, x, Axes.mean(c, x, axes, n, t));
         String v = Axes.mean(c, Emit.mul(c, centred, centred), axes, n, t);
-        String r = c.op("Reciprocal", c.op("Sqrt", Emit.add(c, v, c.scalar(c.attrFloat("epsilon", 1e-5f), t))));
-        // 2. The affine map and the product n = c r.
+        String s = c.op("Sqrt", Emit.add(c, v, c.scalar(c.attrFloat("epsilon", 1e-5f), t)));
+        String normed = c.op("Div", centred, s);
+        // 2. The affine map and the quotient n = c / s: multipliers 2 / (s + s_ref) and -(n + n_ref) / (s + s_ref).
+        String sumS = Emit.add(c, h.first(c, s), h.second(c, s));
+        String inv = c.op("Reciprocal", Emit.stack(c, sumS, sumS));
+        String sumN = Emit.add(c, h.first(c, normed), h.second(c, normed));
         String gN = Emit.mul(c, c.grad(0), c.input(1));
-        String gC = Emit.mul(c, gN, DeepLiftSoftmaxRule.mean(c, h, r, t));
-        String gR = c.reduceSum(Emit.mul(c, gN, DeepLiftSoftmaxRule.mean(c, h, centred, t)), axes, true);
-        // 3. Rescale on r(v), then the mean and the square (exact: q - q_ref = (c + c_ref)(c - c_ref)).
-        String dv = h.delta(c, v);
-        String small = c.op("Less", c.op("Abs", dv), c.scalar(RescaleRule.EPS, t));
-        String safe = c.op("Where", List.of(small, c.scalar(1, t), dv));
-        String local = Emit.mul(c, c.scalar(-0.5, t), Emit.mul(c, r, Emit.mul(c, r, r)));
-        String gV = Emit.mul(c, gR, c.op("Where", List.of(small, local, c.op("Div", h.delta(c, r), safe))));
+        String gC = Emit.mul(c, gN, Emit.mul(c, c.scalar(2, t), inv));
+        String gS = c.op("Neg", Emit.mul(c, c.reduceSum(Emit.mul(c, gN, Emit.stack(c, sumN, sumN)), axes, true), inv));
+        // 3. s(v): (s - s_ref) / (v - v_ref) = 1 / (s + s_ref) exactly; then the mean and the square
+        // (exact: q - q_ref = (c + c_ref)(c - c_ref)).
+        String gV = Emit.mul(c, gS, inv);
         String sumC = Emit.add(c, h.first(c, centred), h.second(c, centred));
         String gQ = Emit.mul(c, gV, c.scalar(1.0 / n, t));
         gC = Emit.add(c, gC, Emit.mul(c, gQ, Emit.stack(c, sumC, sumC)));

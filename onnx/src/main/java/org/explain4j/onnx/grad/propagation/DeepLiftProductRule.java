@@ -1,5 +1,6 @@
 package org.explain4j.onnx.grad.propagation;
 
+import java.util.List;
 import org.explain4j.onnx.grad.OpRule;
 import org.explain4j.onnx.grad.RuleContext;
 
@@ -13,9 +14,10 @@ import org.explain4j.onnx.grad.RuleContext;
  * Shapley value of the two factors' differences, and complete. Both halves of the batch get the
  * same multipliers. With a constant factor, or a division by a constant, the op is linear and gets
  * its gradient. A division {@code a / b} by a tensor that depends on the input (a decomposed
- * LayerNorm's division by the standard deviation) is the product {@code a r}, {@code r = 1 / b}, with
- * {@code r}'s exact multiplier {@code -1 / (b b_ref)}: multipliers {@code (r + r_ref) / 2} for
- * {@code a} and {@code -(a + a_ref) / (2 b b_ref)} for {@code b}; complete.
+ * LayerNorm's division by the standard deviation, a cosine's by a norm) gets the exact quotient split
+ * of {@link #divide}: multipliers {@code 2 / (b + b_ref)} for {@code a} and
+ * {@code -(y + y_ref) / (b + b_ref)} for {@code b} where {@code b b_ref > 0}, the product rule on
+ * {@code a (1 / b)} elsewhere; complete.
  */
 final class DeepLiftProductRule implements OpRule {
     private final OpRule gradient;
@@ -41,19 +43,7 @@ final class DeepLiftProductRule implements OpRule {
         }
         String g = c.grad(0);
         if (c.opType().equals("Div")) {
-            // a / b = a r with r = 1 / b: the product rule, and r's exact multiplier
-            // (r - r_ref) / (b - b_ref) = -1 / (b b_ref) (also the derivative where b = b_ref)
-            Halves h = new Halves(c);
-            String b1 = h.first(c, c.input(1));
-            String b2 = h.second(c, c.input(1));
-            String rm = Emit.mul(c, Emit.add(c, c.op("Reciprocal", b1), c.op("Reciprocal", b2)),
-                    c.scalar(0.5, c.inputType(1)));
-            String r = Emit.stack(c, rm, rm);
-            String a = mean(c, c.input(0));
-            String bb = Emit.mul(c, b1, b2);
-            String toB = c.op("Neg", c.op("Div", Emit.mul(c, g, a), Emit.stack(c, bb, bb)));
-            c.addGrad(0, c.unbroadcast(Emit.mul(c, g, r), out, c.inputShape(0)));
-            c.addGrad(1, c.unbroadcast(toB, out, c.inputShape(1)));
+            divide(c, g, out);
             return;
         }
         String a = mean(c, c.input(0));
@@ -76,6 +66,35 @@ final class DeepLiftProductRule implements OpRule {
             }
             default -> throw c.unsupported("the DeepLIFT product rule applies to Mul, Div and MatMul only");
         }
+    }
+
+    /**
+     * {@code y = a / b}. Where {@code b} and {@code b_ref} have the same sign (a standard deviation, a
+     * norm): the exact quotient split {@code y - y_ref = (a - a_ref) 2 / (b + b_ref)
+     * - (b - b_ref) (y + y_ref) / (b + b_ref)}, the two orders of the quotient's differences weighted
+     * {@code b / (b + b_ref)} and {@code b_ref / (b + b_ref)}, whose multipliers are at most
+     * {@code 2 / max(|b|, |b_ref|)} and {@code (|y| + |y_ref|) / max(|b|, |b_ref|)}. Elsewhere (the
+     * weights would leave [0, 1]) the product rule on {@code a (1 / b)}: {@code (1/b + 1/b_ref) / 2}
+     * and {@code -(a + a_ref) / (2 b b_ref)}; exact too, but of size {@code 1 / min(|b|, |b_ref|)}, which
+     * cancelled catastrophically for a written-out LayerNorm against a nearly constant reference row.
+     */
+    private static void divide(RuleContext c, String g, long[] out) {
+        Halves h = new Halves(c);
+        int t = c.inputType(1);
+        String b1 = h.first(c, c.input(1));
+        String b2 = h.second(c, c.input(1));
+        String same = c.op("Greater", Emit.mul(c, b1, b2), c.scalar(0, t));
+        String invSum = c.op("Reciprocal", Emit.add(c, b1, b2));
+        String y = mean(c, c.output(0));
+        String toA = c.op("Where", List.of(same, Emit.mul(c, invSum, c.scalar(2, t)),
+                Emit.mul(c, Emit.add(c, c.op("Reciprocal", b1), c.op("Reciprocal", b2)), c.scalar(0.5, t))));
+        String a = mean(c, c.input(0));
+        String bb = Emit.mul(c, b1, b2);
+        String toB = c.op("Neg", c.op("Where", List.of(Emit.stack(c, same, same),
+                Emit.mul(c, Emit.mul(c, y, c.scalar(2, t)), Emit.stack(c, invSum, invSum)),
+                c.op("Div", a, Emit.stack(c, bb, bb)))));
+        c.addGrad(0, c.unbroadcast(Emit.mul(c, g, Emit.stack(c, toA, toA)), out, c.inputShape(0)));
+        c.addGrad(1, c.unbroadcast(Emit.mul(c, g, toB), out, c.inputShape(1)));
     }
 
     /** {@code [(t + t_ref) / 2; (t + t_ref) / 2]}. */
