@@ -48,7 +48,7 @@ final class Evaluations {
     }
 
     /** Checks the body (instances already parsed) and binds the metric; every error names its argument. */
-    static Request parse(JsonNode body, ModelStore.Served model, List<Instances.Instance> in) {
+    static Request parse(JsonNode body, ModelStore.Served model, List<Instances.Instance> in, long jobMemory) {
         JsonNode p = body.path("parameters");
         if (!p.isObject()) {
             throw ApiException.badRequest("parameters", "the body needs \"parameters\": {\"metric\": NAME, ...} "
@@ -131,6 +131,8 @@ final class Evaluations {
             Explanations.Request r = new Explanations.Request(m, null, values, mps.isObject() ? mps
                     : JSON.createObjectNode());
             Params bound = Explanations.bind(r, model, in.get(0).explained());
+            // the metric re-explains up to a batch of perturbed copies at once
+            JobMemory.check(m, bound, in.get(0).explained(), EvaluationEngine.DEFAULT_BATCH_SIZE, jobMemory);
             spec = Optional.of(m);
             mp = Optional.of(bound);
         }

@@ -28,6 +28,7 @@ import java.util.List;
 import org.explain4j.core.Attribution;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.catalog.Params;
 import org.explain4j.core.catalog.CatalogJson;
 import org.explain4j.core.io.Npy;
 import org.explain4j.core.metrics.MetricCatalog;
@@ -381,7 +382,9 @@ public final class Server implements AutoCloseable {
             ModelStore.Served s = lease.served();
             List<Instances.Instance> in = Instances.parse(body, s, config.maxInstances(), tmp);
             Explanations.Request req = Explanations.Request.of(body);
-            Explanations.bind(req, s, in.get(0).explained()); // refuse bad parameters now, not in the job
+            // refuse bad parameters, and budgets whose memory would not fit, now, not in the job
+            Params bound = Explanations.bind(req, s, in.get(0).explained());
+            JobMemory.check(req.method(), bound, in.get(0).explained(), 1, config.jobMemory());
             return jobs.submit(name, job -> run(job, s, in, req), lease);
         } catch (RuntimeException e) {
             lease.close();
@@ -394,7 +397,7 @@ public final class Server implements AutoCloseable {
         try {
             ModelStore.Served s = lease.served();
             List<Instances.Instance> in = Instances.parse(body, s, config.maxInstances(), tmp);
-            Evaluations.Request req = Evaluations.parse(body, s, in); // refuse bad parameters now, not in the job
+            Evaluations.Request req = Evaluations.parse(body, s, in, config.jobMemory()); // refuse bad parameters now, not in the job
             return jobs.submit(name, job -> Evaluations.run(req, s, job), lease);
         } catch (RuntimeException e) {
             lease.close();
