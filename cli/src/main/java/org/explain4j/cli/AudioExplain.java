@@ -210,7 +210,7 @@ final class AudioExplain {
             out.add(String.valueOf(opts.sampleRate));
         }
         if (opts.features != null) {
-            out.add("--features");
+            out.add("--front-end");
             out.add(opts.features.toString());
         }
         named.files().forEach((k, v) -> {

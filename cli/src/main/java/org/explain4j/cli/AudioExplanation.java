@@ -81,8 +81,8 @@ final class AudioExplanation implements AutoCloseable {
         Optional<StreamingVad.Names> streaming = StreamingVad.detect(sig);
         if (opts.features != null) {
             if (streaming.isPresent()) {
-                throw Explain4jException.usage("--features", "--features: the model is a streaming VAD that takes the "
-                        + "waveform itself; leave --features out");
+                throw Explain4jException.usage("--front-end", "--front-end: the model is a streaming VAD that takes the "
+                        + "waveform itself; leave --front-end out");
             }
             return spectrogram(loaded, opts, given);
         }
@@ -145,12 +145,12 @@ final class AudioExplanation implements AutoCloseable {
         try {
             c = new com.fasterxml.jackson.databind.ObjectMapper().readTree(opts.features.toFile());
         } catch (java.io.IOException e) {
-            throw Explain4jException.file("--features", "--features " + opts.features + " is not readable JSON: "
+            throw Explain4jException.file("--front-end", "--front-end " + opts.features + " is not readable JSON: "
                     + Main.oneLine(e.getMessage()));
         }
         for (String k : new String[] {"sample_rate", "n_fft", "hop", "n_mels", "f_max"}) {
             if (c == null || !c.has(k) || !c.get(k).isNumber()) {
-                throw Explain4jException.usage("--features", "--features " + opts.features + " has no number '" + k
+                throw Explain4jException.usage("--front-end", "--front-end " + opts.features + " has no number '" + k
                         + "'; give sample_rate, n_fft, hop, n_mels, f_min, f_max and log_offset");
             }
         }
@@ -161,13 +161,13 @@ final class AudioExplanation implements AutoCloseable {
         c.path("labels").forEach(l -> labels.add(l.asText()));
         if (opts.sampleRate != null && opts.sampleRate != lm.sampleRate()) {
             throw Explain4jException.usage("--sample-rate", "--sample-rate " + opts.sampleRate + " differs from the "
-                    + "--features card's sample_rate " + lm.sampleRate() + "; leave --sample-rate out");
+                    + "--front-end card's sample_rate " + lm.sampleRate() + "; leave --sample-rate out");
         }
         InputSpec in = loaded.signature().explained();
         int rank = in.rank();
         if (!in.type().isFloating() || !(rank == 3 || (rank == 4 && in.shape()[1] == 1))
                 || (in.shape()[rank - 2] > 0 && in.shape()[rank - 2] != lm.nMels())) {
-            throw Explain4jException.shape("--features", "--features: the model's input '" + in.name() + "' is "
+            throw Explain4jException.shape("--front-end", "--front-end: the model's input '" + in.name() + "' is "
                     + in.describe() + "; a log-mel model takes (N, " + lm.nMels() + ", frames) or (N, 1, " + lm.nMels()
                     + ", frames)");
         }

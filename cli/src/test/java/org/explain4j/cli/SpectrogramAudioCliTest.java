@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code --audio --features} on tiny_kws (a CNN on 40 x 101 log-mel spectrograms trained by
+ * {@code --audio --front-end} on tiny_kws (a CNN on 40 x 101 log-mel spectrograms trained by
  * make_audio.py on synthetic tones, chirps and noise) with tones.wav: a 300 Hz tone at
  * 0.10-0.35 s and a rising chirp at 0.55-0.85 s.
  */
@@ -49,7 +49,7 @@ class SpectrogramAudioCliTest {
     @Test
     void timeWindowsInMilliseconds_areWholeFrameWindowsOverEveryMelBand_fromSilence() {
         assertThat(KWS).as("committed fixture (fixtures/audio/make_audio.py)").exists();
-        Tensor viaAudio = attribute("--audio", TONES.toString(), "--features", CARD.toString(), "--method", "occlusion",
+        Tensor viaAudio = attribute("--audio", TONES.toString(), "--front-end", CARD.toString(), "--method", "occlusion",
                 "--window-ms", "50", "--stride-ms", "20", "--target", "0");
         assertThat(viaAudio.shape()).containsExactly(1, 1, 40, 101);
         // the same run spelt out on the spectrogram: 5 frames x 40 mels, stride 2 frames, baseline each band's median
@@ -79,17 +79,17 @@ class SpectrogramAudioCliTest {
         // class 0 (low tone) by the tone, class 2 (rising chirp) by the chirp. Integrated gradients from the
         // clip's background: the other sound counts against the class; occlusion (100 ms windows on a max-pooled
         // CNN whose low-tone features also fire at the chirp's low start) only ranks the two sounds
-        Tensor low = attribute("--audio", TONES.toString(), "--features", CARD.toString(), "--method",
+        Tensor low = attribute("--audio", TONES.toString(), "--front-end", CARD.toString(), "--method",
                 "integrated-gradients", "--target", "0");
-        Tensor chirp = attribute("--audio", TONES.toString(), "--features", CARD.toString(), "--method",
+        Tensor chirp = attribute("--audio", TONES.toString(), "--front-end", CARD.toString(), "--method",
                 "integrated-gradients", "--target", "2");
         assertThat(mass(low, 0.10, 0.36)).as("IG, low tone").isPositive();
         assertThat(mass(low, 0.55, 0.86)).as("IG, low tone, at the chirp").isNegative();
         assertThat(mass(chirp, 0.55, 0.86)).as("IG, chirp").isPositive();
         assertThat(mass(chirp, 0.10, 0.36)).as("IG, chirp, at the tone").isNegative();
-        Tensor lowOcc = attribute("--audio", TONES.toString(), "--features", CARD.toString(), "--method", "occlusion",
+        Tensor lowOcc = attribute("--audio", TONES.toString(), "--front-end", CARD.toString(), "--method", "occlusion",
                 "--target", "0");
-        Tensor chirpOcc = attribute("--audio", TONES.toString(), "--features", CARD.toString(), "--method", "occlusion",
+        Tensor chirpOcc = attribute("--audio", TONES.toString(), "--front-end", CARD.toString(), "--method", "occlusion",
                 "--target", "2");
         assertThat(mass(lowOcc, 0.10, 0.36)).as("occlusion, low tone").isGreaterThan(mass(lowOcc, 0.55, 0.86));
         assertThat(mass(chirpOcc, 0.55, 0.86)).as("occlusion, chirp").isGreaterThan(1.5 * mass(chirpOcc, 0.10, 0.36));
@@ -100,7 +100,7 @@ class SpectrogramAudioCliTest {
         Path shortClip = dir.resolve("short.wav");
         Wav.write(new float[][] {new float[8000]}, 16000, Wav.Encoding.PCM_16, shortClip);
         CliRunner.Run r = CliRunner.run("attribute", "--model", KWS.toString(), "--audio", shortClip.toString(),
-                "--features", CARD.toString(), "--method", "saliency", "--output", dir.resolve("o.npy").toString());
+                "--front-end", CARD.toString(), "--method", "saliency", "--output", dir.resolve("o.npy").toString());
         assertThat(r.exitCode()).isEqualTo(3);
         assertThat(r.err().strip()).doesNotContain("\n").contains("gives 51 frames").contains("takes 101 frames")
                 .contains("16000 to 16159 samples");

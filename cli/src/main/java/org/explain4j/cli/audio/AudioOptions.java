@@ -14,7 +14,7 @@ public final class AudioOptions {
             + "fed sr input, else 16000).")
     public Integer sampleRate;
 
-    @Option(names = "--features", paramLabel = "CARD.json", description = "With --audio, for a model that takes a log-mel "
+    @Option(names = "--front-end", paramLabel = "CARD.json", description = "With --audio, for a model that takes a log-mel "
             + "spectrogram (N, [1,] mels, frames): its front end as JSON {\"sample_rate\", \"n_fft\", \"hop\", \"n_mels\", "
             + "\"f_min\", \"f_max\", \"log_offset\", optional \"labels\"}; attributions are then over time and frequency.")
     public Path features;
@@ -30,7 +30,7 @@ public final class AudioOptions {
 
     /** Refuses the audio-only flags when no {@code --audio} is given. */
     public void refuseWithoutAudio() {
-        String flag = features != null ? "--features" : windowMs != null ? "--window-ms" : strideMs != null ? "--stride-ms" : sampleRate != null
+        String flag = features != null ? "--front-end" : windowMs != null ? "--window-ms" : strideMs != null ? "--stride-ms" : sampleRate != null
                 ? "--sample-rate" : null;
         if (flag != null && audio == null) {
             throw org.explain4j.core.Explain4jException.usage(flag, flag + " needs --audio (time windows of a waveform); "
