@@ -65,7 +65,7 @@ class MethodCatalogCliTest {
         CliRunner.Run r = CliRunner.run("methods", "smoothgrad");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("smoothgrad  (gradient; ONNX models; seeded")
-                .contains("--samples int = 5, at least 1").contains("--steps int = 50, at least 1, only with --inner "
+                .contains("--samples int = 5, at least 1").contains("--steps int = 50, between 1 and 1000000, only with --inner "
                         + "integrated-gradients").doesNotContain("occlusion");
         assertThat(CliRunner.run("methods", "nope").exitCode()).isEqualTo(ErrorKind.USAGE.exitCode());
     }
