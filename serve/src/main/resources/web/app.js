@@ -1139,23 +1139,45 @@ function textHighlight(map, scale) {
 async function scoreCard(card) {
   const metric = $('metric').value;
   if (!card.score || !card.result) return;
+  delete card.score.dataset.value;
   if (!metric || !state.evaluateRoute) {
     card.score.textContent = '';
     return;
   }
+  const spec = ((state.metrics && state.metrics.metrics) || []).find((m) => m.name === metric) || {};
+  if (spec.needs_mask) {
+    card.score.textContent = `${metric}: needs a ground-truth mask (explain4j evaluate --mask)`;
+    return;
+  }
   card.score.textContent = `${metric}: scoring…`;
   const path = state.evaluateRoute.replace(/\{[^}]+\}/, encodeURIComponent(state.model.name));
+  // one target per instance: each explanation's own (the predicted class unless one was chosen)
+  const parameters = { metric, target: card.result.explanations.map((e) => e.data.target), seed: Number($('seed').value || 0) };
+  if (spec.re_explains) {
+    // re-explaining metrics recompute this card's method with the parameters it ran with
+    parameters.method = card.method;
+    const mp = { ...((card.request && card.request.parameters) || {}) };
+    delete mp.method;
+    delete mp.target;
+    delete mp.seed;
+    parameters.methodParameters = mp;
+  }
   const body = {
     instances: state.instances,
     attributions: card.result.explanations.map((e) => ({ shape: e.data.shape, attributions: e.data.attributions })),
-    parameters: { metric, target: card.result.explanations[0].data.target, seed: Number($('seed').value || 0) },
+    parameters,
   };
+  const asked = metric;
   try {
     const { body: r } = await api(path, { json: body });
+    if ($('metric').value !== asked) return; // another metric was chosen meanwhile
     const scores = r.scores || (r.results && r.results.map((x) => x.score)) || [];
-    const s = scores[state.instanceIndex];
-    card.score.textContent = `${metric}: ${typeof s === 'number' ? fmt(s) : JSON.stringify(s)}`;
+    const s = scores.length === 1 && state.instances.length > 1 ? scores[0] : scores[state.instanceIndex];
+    card.score.dataset.value = JSON.stringify(s);
+    const better = r.higher_is_better === true ? ' (higher is better)' : r.higher_is_better === false ? ' (lower is better)' : '';
+    card.score.textContent = `${metric}: ${typeof s === 'number' ? fmt(s) : JSON.stringify(s)}${better}`;
   } catch (e) {
+    if ($('metric').value !== asked) return;
     card.score.textContent = `${metric}: ${e.message}`;
   }
 }

@@ -65,7 +65,7 @@ class MethodCatalogCliTest {
         CliRunner.Run r = CliRunner.run("methods", "smoothgrad");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("smoothgrad  (gradient; ONNX models; seeded")
-                .contains("--samples int = 5, at least 1").contains("--steps int = 50, at least 1, only with --inner "
+                .contains("--samples int = 5, at least 1").contains("--steps int = 50, between 1 and 1000000, only with --inner "
                         + "integrated-gradients").doesNotContain("occlusion");
         assertThat(CliRunner.run("methods", "nope").exitCode()).isEqualTo(ErrorKind.USAGE.exitCode());
     }
@@ -86,7 +86,7 @@ class MethodCatalogCliTest {
         CliRunner.Run steps = CliRunner.run("attribute", "--quiet", "--model", model, "--input", x.toString(), "--output",
                 tmp.resolve("o.npy").toString(), "--method", "integrated-gradients", "--steps", "0");
         assertThat(steps.exitCode()).isEqualTo(ErrorKind.USAGE.exitCode());
-        assertThat(steps.err().strip()).isEqualTo("explain4j: error: --steps must be at least 1 (got 0)");
+        assertThat(steps.err().strip()).isEqualTo("explain4j: error: --steps must be between 1 and 1000000 (got 0)");
         CliRunner.Run abs = CliRunner.run("attribute", "--quiet", "--model", model, "--input", x.toString(), "--output",
                 tmp.resolve("o.npy").toString(), "--method", "smoothgrad", "--inner", "integrated-gradients", "--abs", "true");
         assertThat(abs.err().strip()).isEqualTo("explain4j: error: --abs does not apply to smoothgrad with inner "

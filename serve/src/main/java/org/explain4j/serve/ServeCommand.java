@@ -64,6 +64,11 @@ public final class ServeCommand implements Callable<Integer> {
             + "held, all models together; the least recently used idle ones are closed first (default 512m).")
     String sessionMemory = "512m";
 
+    @Option(names = "--job-memory", paramLabel = "SIZE", description = "Most memory one explanation or evaluation "
+            + "is estimated to need (from its method and budget: samples x features, steps x input size, ...); "
+            + "larger ones are refused with 413 naming the parameter (default: a quarter of the maximum heap).")
+    String jobMemory;
+
     @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime intra-op threads per session (0: its default).")
     int threads;
 
@@ -92,7 +97,8 @@ public final class ServeCommand implements Callable<Integer> {
         ServeConfig d = ServeConfig.defaults(models);
         ServeConfig c = new ServeConfig(models, h, port, token, MemoryBudget.parse(maxBody, "--max-body"), maxInstances,
                 maxJobs == null ? d.maxJobs() : maxJobs, queue, Duration.ofSeconds(jobDeadline),
-                MemoryBudget.parse(sessionMemory, "--session-memory"), threads, d.jobRetention());
+                MemoryBudget.parse(sessionMemory, "--session-memory"), threads, d.jobRetention(),
+                jobMemory == null ? d.jobMemory() : MemoryBudget.parse(jobMemory, "--job-memory"));
         long t0 = System.nanoTime();
         Server s = new Server(c, accessLog ? System.err : null).start();
         CountDownLatch stopped = new CountDownLatch(1);

@@ -28,6 +28,7 @@ import java.util.List;
 import org.explain4j.core.Attribution;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.catalog.Params;
 import org.explain4j.core.catalog.CatalogJson;
 import org.explain4j.core.io.Npy;
 import org.explain4j.core.metrics.MetricCatalog;
@@ -244,7 +245,7 @@ public final class Server implements AutoCloseable {
         if (route.equals("/v1/models/{m}") && ctx.method().name().equals("POST")) {
             String m = ctx.pathParamMap().getOrDefault("m", "");
             route = m.endsWith(":explain") ? "/v1/models/{m}:explain" : m.endsWith(":predict") ? "/v1/models/{m}:predict"
-                    : route;
+                    : m.endsWith(":evaluate") ? "/v1/models/{m}:evaluate" : route;
         }
         metrics.request(ctx.method().name(), route, ctx.statusCode(), nanos);
         if (accessLog != null) {
@@ -302,9 +303,9 @@ public final class Server implements AutoCloseable {
         int colon = m.lastIndexOf(':');
         String verb = colon < 0 ? "" : m.substring(colon + 1);
         String name = colon < 0 ? m : m.substring(0, colon);
-        if (!verb.equals("predict") && !verb.equals("explain")) {
-            throw ApiException.notFound("path", "no route POST " + ctx.path() + "; POST /v1/models/{m}:predict or "
-                    + "/v1/models/{m}:explain");
+        if (!verb.equals("predict") && !verb.equals("explain") && !verb.equals("evaluate")) {
+            throw ApiException.notFound("path", "no route POST " + ctx.path() + "; POST /v1/models/{m}:predict, "
+                    + "/v1/models/{m}:explain or /v1/models/{m}:evaluate");
         }
         JsonNode body = body(ctx);
         if (verb.equals("predict")) {
@@ -316,10 +317,15 @@ public final class Server implements AutoCloseable {
             }
             return;
         }
-        explainSync(ctx, name, body);
+        if (verb.equals("evaluate")) {
+            sync(ctx, body, () -> submitEvaluation(name, body), "evaluation");
+            return;
+        }
+        sync(ctx, body, () -> submit(name, body), "explanation");
     }
 
-    private void explainSync(Context ctx, String name, JsonNode body) {
+    /** Runs a job and waits for it up to the request's timeout (default: the job deadline). */
+    private void sync(Context ctx, JsonNode body, java.util.function.Supplier<Jobs.Job> submit, String what) {
         JsonNode p = body.path("parameters");
         double timeout = config.jobDeadline().toMillis() / 1000.0;
         if (p.has("timeout") && !p.get("timeout").isNull()) {
@@ -329,11 +335,11 @@ public final class Server implements AutoCloseable {
             timeout = p.get("timeout").asDouble();
         }
         boolean keep = p.path("keepJob").asBoolean(false);
-        Jobs.Job job = submit(name, body);
+        Jobs.Job job = submit.get();
         try {
             boolean over = job.await((long) Math.ceil(timeout * 1000));
             if (!over) {
-                ObjectNode e = errorBody(new ApiException(504, "timeout", "timeout", "the explanation took longer than "
+                ObjectNode e = errorBody(new ApiException(504, "timeout", "timeout", "the " + what + " took longer than "
                         + "the timeout of " + timeout + " s" + (keep ? "; it keeps running as job " + job.id
                         : "; it was cancelled (set keepJob to keep it running as a job)")));
                 if (keep) {
@@ -376,8 +382,23 @@ public final class Server implements AutoCloseable {
             ModelStore.Served s = lease.served();
             List<Instances.Instance> in = Instances.parse(body, s, config.maxInstances(), tmp);
             Explanations.Request req = Explanations.Request.of(body);
-            Explanations.bind(req, s, in.get(0).explained()); // refuse bad parameters now, not in the job
+            // refuse bad parameters, and budgets whose memory would not fit, now, not in the job
+            Params bound = Explanations.bind(req, s, in.get(0).explained());
+            JobMemory.check(req.method(), bound, in.get(0).explained(), 1, config.jobMemory());
             return jobs.submit(name, job -> run(job, s, in, req), lease);
+        } catch (RuntimeException e) {
+            lease.close();
+            throw e;
+        }
+    }
+
+    private Jobs.Job submitEvaluation(String name, JsonNode body) {
+        ModelStore.Lease lease = store.acquire(name);
+        try {
+            ModelStore.Served s = lease.served();
+            List<Instances.Instance> in = Instances.parse(body, s, config.maxInstances(), tmp);
+            Evaluations.Request req = Evaluations.parse(body, s, in, config.jobMemory()); // refuse bad parameters now, not in the job
+            return jobs.submit(name, job -> Evaluations.run(req, s, job), lease);
         } catch (RuntimeException e) {
             lease.close();
             throw e;

@@ -35,7 +35,7 @@ class ServeCommandTest {
         cl.setOut(new PrintWriter(out));
         assertThat(cl.execute("serve", "--help")).isZero();
         assertThat(out.toString()).contains("--models").contains("--max-jobs").contains("--session-memory")
-                .contains("--token-file");
+                .contains("--token-file").contains("--job-memory");
     }
 
     @Test
@@ -50,6 +50,10 @@ class ServeCommandTest {
         Run size = run("serve", "--models", tmp.toString(), "--port", "0", "--max-body", "lots");
         assertThat(size.code()).isEqualTo(2);
         assertThat(size.err()).contains("--max-body");
+        Run job = run("serve", "--models", tmp.toString(), "--port", "0", "--job-memory", "lots");
+        assertThat(job.code()).isEqualTo(2);
+        assertThat(job.err()).startsWith("explain4j: error: --job-memory");
+        assertThat(job.err().strip()).doesNotContain("\n");
         Run token = run("serve", "--models", tmp.toString(), "--port", "0", "--token-file", tmp.resolve("no").toString());
         assertThat(token.code()).isEqualTo(7);
         assertThat(token.err()).contains("--token-file");

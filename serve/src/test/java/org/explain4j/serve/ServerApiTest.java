@@ -430,8 +430,8 @@ class ServerApiTest {
         }
         // and one that leaves while its explanation runs
         HttpRequest req = HttpRequest.newBuilder(s.uri("/v1/models/digits_cnn:explain"))
-                .POST(HttpRequest.BodyPublishers.ofString(explainBody("integrated-gradients", Map.of("steps", 20_000),
-                        Digits.instance(0)).toString())).timeout(java.time.Duration.ofMillis(200)).build();
+                .POST(HttpRequest.BodyPublishers.ofString(explainBody("integrated-gradients", Map.of("steps", 300_000,
+                        "integration", "riemann_trapezoid", "batch-size", 16), Digits.instance(0)).toString())).timeout(java.time.Duration.ofMillis(200)).build();
         try {
             s.http.send(req, java.net.http.HttpResponse.BodyHandlers.ofString());
         } catch (java.net.http.HttpTimeoutException expected) {

@@ -240,4 +240,94 @@ class ServerLimitsTest {
             cache.budget(Long.MAX_VALUE);
         }
     }
+
+    @Test
+    void aBudgetOverTheJobMemoryLimitIsRefusedNamingItAndTheServerKeepsServing() throws Exception {
+        ServeConfig c = ServeConfig.defaults(TestServer.modelsFolder(tmp.resolve("m"))).withLimits(16 << 20, 64, 1, 4,
+                Duration.ofMinutes(5));
+        try (TestServer s = new TestServer(c)) {
+            // 50 million KernelSHAP coalitions of 64 features: tens of GiB; this used to end the process
+            ObjectNode huge = ServerApiTest.explainBody("kernel-shap", Map.of("samples", 50_000_000, "seed", 1),
+                    Digits.instance(0));
+            TestServer.Reply r = s.post("/v1/models/digits_cnn:explain", huge);
+            assertThat(r.status()).isEqualTo(413);
+            assertThat(r.code()).isEqualTo("too_large");
+            assertThat(r.json().get("error").get("argument").asText()).isEqualTo("samples");
+            String msg = r.json().get("error").get("message").asText();
+            assertThat(msg).startsWith("kernel-shap with samples 50000000 needs about ").contains("GiB")
+                    .contains("(--job-memory); lower samples").doesNotContain("\n");
+            huge.put("model", "digits_cnn");
+            TestServer.Reply job = s.post("/v1/jobs", huge);
+            assertThat(job.status()).isEqualTo(413);
+            assertThat(job.json().get("error").get("message").asText()).isEqualTo(msg);
+            // the page engineer's other two: Shapley value sampling and LIME with budgets that did not fit 512m
+            for (Map.Entry<String, Integer> e : Map.of("shapley-value-sampling", 100_000, "lime", 20_000_000).entrySet()) {
+                TestServer.Reply x = s.post("/v1/models/digits_cnn:explain", ServerApiTest.explainBody(e.getKey(),
+                        Map.of("samples", e.getValue()), Digits.instance(0)));
+                assertThat(x.status()).as(e.getKey()).isEqualTo(413);
+                assertThat(x.json().get("error").get("argument").asText()).isEqualTo("samples");
+            }
+            // the server still serves, and an ordinary KernelSHAP runs
+            TestServer.Reply ok = s.post("/v1/models/digits_cnn:explain", ServerApiTest.explainBody("kernel-shap",
+                    Map.of("samples", 2000, "seed", 1), Digits.instance(3)));
+            assertThat(ok.status()).as(ok.text()).isEqualTo(200);
+            assertThat(ok.json().get("explanations").get(0).get("data").get("attributions")).hasSize(64);
+            assertThat(ok.json().get("explanations").get(0).get("data").get("target").asInt()).isEqualTo(3);
+            assertThat(s.get("/healthz").status()).isEqualTo(200);
+        }
+        // the limit is the configured one: 1 MiB refuses what the default lets through
+        ServeConfig small = ServeConfig.defaults(TestServer.modelsFolder(tmp.resolve("m2"))).withJobMemory(1L << 20);
+        try (TestServer s = new TestServer(small)) {
+            TestServer.Reply r = s.post("/v1/models/digits_cnn:explain", ServerApiTest.explainBody("kernel-shap",
+                    Map.of("samples", 2000, "seed", 1), Digits.instance(3)));
+            assertThat(r.status()).isEqualTo(413);
+            assertThat(r.json().get("error").get("message").asText()).contains("over the per-job memory limit of 1.0 MiB");
+            assertThat(s.post("/v1/models/digits_cnn:explain", ServerApiTest.explainBody("kernel-shap",
+                    Map.of("samples", 200, "seed", 1), Digits.instance(3))).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void gaussLegendreStepsAreBoundedAndAJobAtTheBoundStopsOnDeleteAndDeadline() throws Exception {
+        ServeConfig c = ServeConfig.defaults(TestServer.modelsFolder(tmp.resolve("m"))).withLimits(16 << 20, 64, 1, 4,
+                Duration.ofSeconds(2));
+        try (TestServer s = new TestServer(c)) {
+            TestServer.Reply over = s.post("/v1/models/digits_cnn:explain", ServerApiTest.explainBody(
+                    "integrated-gradients", Map.of("steps", 20_000), Digits.instance(0)));
+            assertThat(over.status()).isEqualTo(400);
+            assertThat(over.code()).isEqualTo("usage");
+            assertThat(over.json().get("error").get("argument").asText()).isEqualTo("steps");
+            assertThat(over.json().get("error").get("message").asText()).isEqualTo("steps 20000 is over 10000, the most "
+                    + "gausslegendre takes (its nodes cost steps^2 before the first model call); use integration "
+                    + "riemann_trapezoid for more");
+            TestServer.Reply tooMany = s.post("/v1/models/digits_cnn:explain", ServerApiTest.explainBody(
+                    "integrated-gradients", Map.of("steps", 2_000_000, "integration", "riemann_trapezoid"),
+                    Digits.instance(0)));
+            assertThat(tooMany.status()).isEqualTo(400);
+            assertThat(tooMany.json().get("error").get("message").asText()).contains("1000000");
+            // at the bound: DELETE stops it within the node computation (seconds) and one batch
+            ObjectNode atBound = ServerApiTest.explainBody("integrated-gradients", Map.of("steps", 10_000, "batch-size", 16),
+                    Digits.instance(0));
+            atBound.put("model", "digits_cnn");
+            long t0 = System.nanoTime();
+            String id = s.post("/v1/jobs", atBound).json().get("id").asText();
+            Thread.sleep(200);
+            assertThat(s.delete("/v1/jobs/" + id).status()).isEqualTo(200);
+            assertThat(waitFor(s, id).get("state").asText()).isEqualTo("cancelled");
+            assertThat((System.nanoTime() - t0) / 1e9).isLessThan(20.0);
+            // and the 2 s deadline stops another
+            long t1 = System.nanoTime();
+            String id2 = s.post("/v1/jobs", atBound).json().get("id").asText();
+            JsonNode j = waitFor(s, id2);
+            double took = (System.nanoTime() - t1) / 1e9;
+            if (j.get("state").asText().equals("failed")) {
+                assertThat(j.get("error").get("code").asText()).isEqualTo("deadline");
+                assertThat(took).isLessThan(20.0);
+            } else {
+                // a fast machine finishes 10000 steps of the 8x8 model within the deadline
+                assertThat(j.get("state").asText()).isEqualTo("done");
+                assertThat(took).isLessThan(2.5);
+            }
+        }
+    }
 }

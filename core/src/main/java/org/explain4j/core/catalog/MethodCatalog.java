@@ -103,8 +103,15 @@ public final class MethodCatalog {
 
     // ---- parameters shared by several methods ----
 
+    /**
+     * The most {@code steps} a path method takes with any rule (Gauss-Legendre takes at most
+     * {@link org.explain4j.core.method.Quadrature#MAX_GAUSS_LEGENDRE}: its nodes cost O(steps^2)
+     * before the first model call).
+     */
+    public static final int MAX_STEPS = 1_000_000;
+
     private static ParamSpec steps() {
-        return ParamSpec.integer("steps", IntegratedGradients.Options.defaults().steps(), Range.atLeast(1),
+        return ParamSpec.integer("steps", IntegratedGradients.Options.defaults().steps(), Range.between(1, MAX_STEPS),
                 "number of points on the path from the baseline to the input").budget();
     }
 

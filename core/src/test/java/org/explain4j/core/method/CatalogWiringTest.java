@@ -156,7 +156,9 @@ class CatalogWiringTest {
         assertThatThrownBy(() -> MethodCatalog.get("deeplift").bind(Map.of("batch-size", 1)))
                 .hasMessage("batch-size must be at least 2 (got 1)");
         assertThatThrownBy(() -> MethodCatalog.get("integrated-gradients").bind(Map.of("steps", 0)))
-                .hasMessage("steps must be at least 1 (got 0)");
+                .hasMessage("steps must be between 1 and 1000000 (got 0)");
+        assertThatThrownBy(() -> MethodCatalog.get("integrated-gradients").bind(Map.of("steps", 1_000_001)))
+                .hasMessage("steps must be between 1 and 1000000 (got 1000001)");
         assertThatThrownBy(() -> MethodCatalog.get("lime").bind(Map.of("kernel-width", 0.0)))
                 .hasMessage("kernel-width must be greater than 0 (got 0)");
         assertThatThrownBy(() -> MethodCatalog.get("integrated-gradients").bind(Map.of("integration", "simpson")))

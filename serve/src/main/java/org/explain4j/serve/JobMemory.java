@@ -1,0 +1,114 @@
+package org.explain4j.serve;
+
+import java.util.Locale;
+import org.explain4j.core.Tensor;
+import org.explain4j.core.catalog.MethodSpec;
+import org.explain4j.core.catalog.Params;
+import org.explain4j.core.method.Quadrature;
+
+/**
+ * An estimate, made before a job runs, of the memory its method holds for one instance, from the
+ * method and its budget parameters; a job over the per-job limit ({@code --job-memory}) is refused
+ * with 413 naming the parameter, instead of running the server out of heap.
+ *
+ * <p>The estimates follow what the engines keep for the whole budget (not per batch): the
+ * perturbation methods queue every coalition or permutation row before the model calls and fit
+ * on all of them (KernelSHAP: a coalition, a design row of doubles and a queued perturbation per
+ * sample; LIME likewise; Shapley value sampling and feature permutation: M+1 (resp. M) queued
+ * perturbations per sample); the path methods hold a path point and its gradient per step. The
+ * constants are upper bounds measured from the data structures, not exact.
+ */
+final class JobMemory {
+    /** Bytes of one queued perturbation beyond its element list (object headers, references, its value). */
+    private static final long ROW = 72;
+
+    private JobMemory() {
+    }
+
+    /** Estimated bytes for {@code rows} examples at once, and the parameter the estimate grows with (or null). */
+    record Estimate(long bytes, String parameter) {
+    }
+
+    static Estimate estimate(MethodSpec spec, Params p, Tensor input, int rows) {
+        long f = input.exampleSize();
+        long m = features(p, input, f);
+        String name = spec.name();
+        long per;
+        String param;
+        switch (name) {
+            case "kernel-shap", "lime" -> {
+                // coalition (M booleans), design row (M doubles), queued perturbation (about 2F bytes), y/w/v
+                per = mul(p.integer("samples"), 9 * m + 2 * f + ROW + 48);
+                param = "samples";
+            }
+            case "shapley-value-sampling" -> {
+                per = mul(mul(p.integer("samples"), m + 1), 2 * f + ROW);
+                param = "samples";
+            }
+            case "feature-permutation" -> {
+                per = mul(mul(p.integer("samples"), m), 2 * f + ROW);
+                param = "samples";
+            }
+            case "integrated-gradients", "layer-integrated-gradients", "layer-conductance" -> {
+                // the path is evaluated in batches and summed as it goes: only the rule's points and weights grow
+                per = mul(p.integer("steps"), 16) + 16 * f;
+                param = "steps";
+            }
+            case "gradient-shap", "smoothgrad" -> {
+                // one noise draw of the input's size per sample, drawn before the batches
+                per = mul(p.integer("samples"), 8 * f + 24) + 16 * f;
+                param = "samples";
+            }
+            default -> {
+                per = 16 * f;
+                param = null;
+            }
+        }
+        return new Estimate(mul(per, Math.max(1, rows)), param);
+    }
+
+    /** Refuses a job whose estimate is over {@code limit}: 413 {@code too_large}, naming the budget parameter. */
+    static void check(MethodSpec spec, Params p, Tensor input, int rows, long limit) {
+        if (p.values().get("steps") instanceof Integer steps && p.values().get("integration") instanceof String rule) {
+            Quadrature.parse(rule).checkSteps(steps); // Gauss-Legendre's nodes are quadratic and cannot be stopped
+        }
+        Estimate e = estimate(spec, p, input, rows);
+        if (e.bytes() <= limit || e.parameter() == null) {
+            return;
+        }
+        Object value = p.values().get(e.parameter());
+        throw new ApiException(413, "too_large", e.parameter(), spec.name() + " with " + e.parameter() + " " + value
+                + " needs about " + size(e.bytes()) + " for an input of " + input.exampleSize() + " elements, over the "
+                + "per-job memory limit of " + size(limit) + " (--job-memory); lower " + e.parameter());
+    }
+
+    private static long features(Params p, Tensor input, long f) {
+        if (p.values().containsKey("feature-mask") && p.values().get("feature-mask") != null) {
+            try {
+                return p.featureMask().resolve(input)[0].count();
+            } catch (RuntimeException e) {
+                return f; // the method refuses a bad mask with its own message
+            }
+        }
+        return f;
+    }
+
+    private static long mul(long a, long b) {
+        long r = a * b;
+        return (a != 0 && (r / a != b || r < 0)) ? Long.MAX_VALUE : r;
+    }
+
+    static String size(long bytes) {
+        if (bytes == Long.MAX_VALUE) {
+            return "more than 8 EiB";
+        }
+        String[] units = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+        double v = bytes;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return u == 0 ? bytes + " bytes" : String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+}
