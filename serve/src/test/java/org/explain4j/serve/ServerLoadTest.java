@@ -107,7 +107,7 @@ class ServerLoadTest {
             // flat: the live heap comes back to where it was; resident memory stops growing after the first half
             assertThat(heap[2] - heap[0]).as("live heap growth over the run").isLessThan(32L << 20);
             // 128 MiB: on a loaded 2-core machine the JIT and ONNX Runtime's arenas still grew by up to
-            // 94 MiB in the second half once; a per-request leak of sessions or results exceeds it
+            // 94 MiB in the second half once; the bound catches a leak of about 0.5 MiB per request or more
             assertThat(rss[2] - rss[1]).as("RSS growth over the second half").isLessThan(128L << 20);
             assertThat(s.get("/healthz").status()).isEqualTo(200);
         }
