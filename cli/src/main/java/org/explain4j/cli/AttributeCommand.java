@@ -72,8 +72,8 @@ public final class AttributeCommand implements Callable<Integer> {
     @Option(names = "--format", paramLabel = "FMT", description = "npy (the values) or json (the versioned result document); default npy.")
     String format = "npy";
 
-    @Option(names = "--device", paramLabel = "cpu|cuda[:N]", description = "Where ONNX Runtime runs the model, forward and backward: cpu (default) or cuda[:N], which needs the GPU build (mvn -Pgpu) and CUDA.")
-    String device = "cpu";
+    @CommandLine.Mixin
+    DeviceOption device = new DeviceOption();
 
     @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime intra-op threads (0: its default).")
     int threads;
@@ -155,6 +155,10 @@ public final class AttributeCommand implements Callable<Integer> {
         if (!fmt.equals("npy") && !fmt.equals("json")) {
             throw Explain4jException.usage("--format", "--format '" + format + "' must be npy or json");
         }
+        if (audio.given() && device.given()) {
+            throw Explain4jException.usage("--device", "--device " + device.value() + " does not apply to --audio yet (its "
+                    + "models run on the CPU); leave --device out");
+        }
         if (audio.given()) {
             spec.commandLine().getOut().println(AudioExplain.attribute(this, audio,
                     MethodOptions.given(spec.commandLine().getParseResult()), fmt));
@@ -181,7 +185,7 @@ public final class AttributeCommand implements Callable<Integer> {
         Params params = decoded ? null : ms.bind(MethodOptions.typed(ms, MethodOptions.given(spec.commandLine().getParseResult()),
                 Npy.read(named.likelyExplained(), "--input")));
         ProgressListener progress = quiet ? ProgressListener.NONE : new ConsoleProgress(2_000);
-        try (ModelLoader.Loaded loaded = ModelLoader.load(model, threads, device, named.firstExplained(), outputName)) {
+        try (ModelLoader.Loaded loaded = ModelLoader.load(model, threads, device.value(), named.firstExplained(), outputName)) {
             List<String> explained = named.explained(loaded.signature());
             Map<String, Tensor> all;
             if (decoded) {

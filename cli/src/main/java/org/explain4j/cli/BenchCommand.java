@@ -44,8 +44,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--only", paramLabel = "WHAT", description = "forward, ig or both (default ${DEFAULT-VALUE}); run one alone to measure its peak memory.")
     String only = "both";
 
-    @Option(names = "--device", paramLabel = "cpu|cuda[:N]", description = "Where ONNX Runtime runs the model, forward and backward: cpu (default) or cuda[:N], which needs the GPU build (mvn -Pgpu) and CUDA.")
-    String device = "cpu";
+    @CommandLine.Mixin
+    DeviceOption device = new DeviceOption();
 
     @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime intra-op threads (0: its default).")
     int threads;
@@ -90,7 +90,7 @@ public final class BenchCommand implements Callable<Integer> {
         long load0 = System.nanoTime();
         try (ModelLoader.Loaded m = ModelLoader.load(model, org.explain4j.onnx.OnnxModel.Options.defaults()
                 .withThreads(threads).withOptimization(level)
-                .withDevice(org.explain4j.onnx.Device.parse(device)), null, null)) {
+                .withDevice(org.explain4j.onnx.Device.parse(device.value())), null, null)) {
             double loadMs = (System.nanoTime() - load0) / 1e6;
             int[] ex = m.signature().exampleShape();
             int d = (int) Tensor.sizeOf(ex);

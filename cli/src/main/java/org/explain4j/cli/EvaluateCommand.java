@@ -87,8 +87,8 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--batch-size", paramLabel = "N", description = "Most rows per model call (default 64).")
     int batchSize = EvaluationEngine.DEFAULT_BATCH_SIZE;
 
-    @Option(names = "--device", paramLabel = "cpu|cuda[:N]", description = "Where ONNX Runtime runs the model, forward and backward: cpu (default) or cuda[:N], which needs the GPU build (mvn -Pgpu) and CUDA.")
-    String device = "cpu";
+    @CommandLine.Mixin
+    DeviceOption device = new DeviceOption();
 
     @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime intra-op threads (0: its default).")
     int threads;
@@ -172,7 +172,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             explainer = Optional.of((mdl, in, t) -> method.create(mdl, mp, ProgressListener.NONE)
                     .attribute(in, Target.of(t)).values());
         }
-        try (Model mdl = ModelLoader.load(model, threads, device, inputName, outputName)) {
+        try (Model mdl = ModelLoader.load(model, threads, device.value(), inputName, outputName)) {
             mdl.signature().validate(x, "--input");
             Scores scores = m.evaluate(new MetricInput(mdl, x, a, targets, s, explainer, runSeed, batchSize, progress));
             if (fmt.equals("json")) {

@@ -102,8 +102,8 @@ public final class ExplainCommand implements Callable<Integer> {
             + "the memory budget (default ${DEFAULT-VALUE}).")
     String batchSize = "auto";
 
-    @Option(names = "--device", paramLabel = "cpu|cuda[:N]", description = "Where ONNX Runtime runs the model, forward and backward: cpu (default) or cuda[:N], which needs the GPU build (mvn -Pgpu) and CUDA.")
-    String device = "cpu";
+    @CommandLine.Mixin
+    DeviceOption device = new DeviceOption();
 
     @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime intra-op threads (0: its default).")
     int threads;
@@ -121,6 +121,10 @@ public final class ExplainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter log = spec.commandLine().getOut();
+        if (device.given() && (audio.given() || text.active())) {
+            throw Explain4jException.usage("--device", "--device " + device.value() + " does not apply to --audio or raw "
+                    + "text yet (their models run on the CPU); leave --device out");
+        }
         if (audio.given()) {
             log.println("report: " + AudioExplain.explain(this, audio, log).toAbsolutePath().normalize());
             return 0;
@@ -144,7 +148,7 @@ public final class ExplainCommand implements Callable<Integer> {
             throw Explain4jException.usage("--input", "--input or --audio is required: give the input to explain (or --tokenizer with --text for raw text)");
         }
         NamedInputs named = NamedInputs.parse(inputs, explain == null ? List.of() : List.of(explain), batchAxes);
-        try (ModelLoader.Loaded m = ModelLoader.load(model, threads, device, named.firstExplained(), null)) {
+        try (ModelLoader.Loaded m = ModelLoader.load(model, threads, device.value(), named.firstExplained(), null)) {
             String explained = m.signature().inputName();
             ExplainInput in = ExplainInput.load(named.explainedFile(explained), m.signature(),
                     ExplainInput.Preprocessing.of(resize, mean, std, channels, cardJson), vocab);

@@ -57,4 +57,20 @@ class DeviceCliTest {
         assertThat(r.err().strip()).isEqualTo("explain4j: error: --device must be cpu, cuda or cuda:N with N a device "
                 + "number such as 0 (got 'gpu0')");
     }
+
+    @Test
+    void deviceWithAudio_isRefusedInOneLine_notIgnored() {
+        java.nio.file.Path silero = java.nio.file.Path.of("..", "fixtures", "real", "silero_vad_v5.onnx");
+        java.nio.file.Path speech = java.nio.file.Path.of("..", "fixtures", "audio", "speech.wav");
+        CliRunner.Run a = CliRunner.run("attribute", "--quiet", "--model", silero.toString(), "--audio", speech.toString(),
+                "--method", "saliency", "--device", "cuda", "--output", tmp.resolve("a.npy").toString());
+        CliRunner.Run e = CliRunner.run("explain", "--quiet", "--model", silero.toString(), "--audio", speech.toString(),
+                "--device", "cuda:1", "--out", tmp.resolve("e").toString());
+        for (CliRunner.Run r : List.of(a, e)) {
+            assertThat(r.exitCode()).as(r.err()).isEqualTo(ErrorKind.USAGE.exitCode());
+            assertThat(r.err().strip()).doesNotContain("\n").startsWith("explain4j: error: --device cuda")
+                    .contains("does not apply to --audio").contains("leave --device out");
+        }
+        assertThat(tmp.resolve("a.npy")).doesNotExist();
+    }
 }
