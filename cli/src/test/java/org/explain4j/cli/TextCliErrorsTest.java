@@ -42,6 +42,15 @@ class TextCliErrorsTest {
                 "bad"), 2, "--similar-to", "leave --similar-to out");
     }
 
+    @Test
+    void targetOutOfRangeOrOfTheWrongCount_isAOneLineTargetError() {
+        String tok = DIR.resolve("bow_tokenizer.json").toString();
+        int code = org.explain4j.core.ErrorKind.TARGET.exitCode();
+        oneLine(explain("--tokenizer", tok, "--text", "good", "--target", "99"), code, "--target 99 is out of range");
+        oneLine(explain("--tokenizer", tok, "--text", "good", "--text", "bad", "--target", "0,1,0"), code,
+                "--target gives 3 classes for 2 texts");
+    }
+
     /** An embedding model, where --similar-to alone picks the output: --target would be ignored, so it is refused. */
     @Test
     void targetWithSimilarTo() throws java.io.IOException {
