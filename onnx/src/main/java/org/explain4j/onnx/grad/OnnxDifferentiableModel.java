@@ -81,20 +81,27 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         /** Dropped from the cache; closed when unused. Guarded by the cache. */
         boolean evicted;
         private boolean sessionClosed;
+        private final SharedWeights.Lease weights;
 
         /**
          * A session outside the process's cache: a reweighted copy's ({@link ReweightedModel}), which
          * owns and closes it itself.
          */
         Compiled(BackwardGraph graph, OrtSession session) {
-            this(graph, session, null, null);
+            this(graph, session, null, null, null);
         }
 
-        Compiled(BackwardGraph graph, OrtSession session, OnnxDifferentiableModel owner, Key key) {
+        /**
+         * A cached session of {@code owner}'s; {@code weights} keeps the shared weights its session
+         * reads alive until the session is closed (ONNX Runtime does not copy them).
+         */
+        Compiled(BackwardGraph graph, OrtSession session, OnnxDifferentiableModel owner, Key key,
+                 SharedWeights.Lease weights) {
             this.graph = graph;
             this.session = session;
             this.owner = owner;
             this.key = key;
+            this.weights = weights;
             this.bytes = 2L * graph.model().getSerializedSize();
         }
 
@@ -110,6 +117,9 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
             if (!sessionClosed) {
                 sessionClosed = true;
                 closeQuietly(this);
+                if (weights != null) {
+                    weights.close();
+                }
             }
         }
     }
@@ -327,7 +337,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         OrtSession session = captureSessions.get(names);
         if (session == null && !nodeOutputs(proto()).containsAll(names)) {
             BackwardRequest request = new BackwardRequest(RuleSet.gradient(), names, Map.of(), false, inputs);
-            TensorMeta out = compiled(request, in.shape(), fed).graph().outputMeta();
+            TensorMeta out = graph(key(request, in.shape(), fed), fed).outputMeta();
             BackwardResult b = backward(in, Tensor.zeros(dtypeOf(out), out.intShape()), request);
             return new BackwardResult(b.output(), Optional.empty(), b.activations(), Map.of());
         }
@@ -379,6 +389,11 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
             }
         }
         return weights;
+    }
+
+    /** Number of weights held in the shared native copy now (0 once freed; for tests). */
+    synchronized int sharedWeightCount() {
+        return weights == null ? 0 : weights.size();
     }
 
     /** Keeps the shared weights alive while a session is made (and, for a probe, run). */
@@ -568,7 +583,13 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         while (true) {
             Compiled c = compiled.computeIfAbsent(key, k -> {
                 BackwardGraph g = graph(k, fed);
-                return new Compiled(g, session(g.model(), g), this, k);
+                SharedWeights.Lease held = lease();
+                try {
+                    return new Compiled(g, session(g.model(), g), this, k, held);
+                } catch (RuntimeException e) {
+                    held.close();
+                    throw e;
+                }
             });
             if (!cache.acquire(c)) {
                 compiled.remove(key, c); // evicted between the lookup and now: compile again
@@ -638,7 +659,9 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
                 key.rules(), fed);
         // propagation rule sets run on the model after the canonizers they ask for (BatchNorm merging)
         // the derived graph is kept on disk between processes (org.explain4j.onnx.cache)
-        String diskKey = DerivationKey.of(model, proto(), registry, key, fed);
+        // (the key hashes every fed value: computed only when the cache is on)
+        String diskKey = org.explain4j.onnx.cache.CacheSettings.enabled()
+                ? DerivationKey.of(model, proto(), registry, key, fed) : null;
         return BackwardGraphCache.get(diskKey,
                 () -> key.rules().isGradient() ? builder.build(proto(), spec)
                         : Canonizers.build(builder, canonical(key.rules().canonizers()), spec));

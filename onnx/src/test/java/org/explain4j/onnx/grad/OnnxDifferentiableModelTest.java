@@ -242,4 +242,38 @@ class OnnxDifferentiableModelTest {
         }
         return v;
     }
+
+    /**
+     * A backward session still in use when its model closes keeps the shared weights it reads
+     * (ONNX Runtime does not copy them): they are freed when that session is released.
+     */
+    @Test
+    void aSessionInUseWhenItsModelCloses_keepsItsSharedWeightsUntilReleased() throws Exception {
+        // W: 64 x 64 float32, large enough to be shared
+        ModelProto p = TestModels.opset(13).input("x", FLOAT, -1, 64).random("W", FLOAT, rnd, -1, 1, 64, 64)
+                .node("MatMul", List.of("x", "W"), List.of("a")).node("Tanh", "a", "y").output("y", FLOAT).build();
+        OnnxDifferentiableModel m = GradCheck.load(p);
+        BackwardRequest plain = BackwardRequest.gradientOfInput();
+        Tensor x = GradCheck.random(rnd, DType.FLOAT32, -1, 1, 2, 64);
+        Tensor seed = Tensor.full(DType.FLOAT32, 1, 2, 64);
+        Tensor expected = m.backward(x, seed, plain).inputGradient().orElseThrow();
+        OnnxDifferentiableModel.Compiled c = m.compiled(plain, new int[] {2, 64});
+        assertThat(SessionCache.global().acquire(c)).as("a call still running on the session").isTrue();
+        try {
+            m.close();
+            assertThat(m.sharedWeightCount()).as("shared weights kept for the session in use").isEqualTo(1);
+            BackwardGraph g = c.graph();
+            ai.onnxruntime.OrtEnvironment env = org.explain4j.onnx.OnnxModel.environment();
+            try (ai.onnxruntime.OnnxTensor tx = org.explain4j.onnx.OrtTensors.toOrt(env, x);
+                 ai.onnxruntime.OnnxTensor ts = org.explain4j.onnx.OrtTensors.toOrt(env, seed);
+                 ai.onnxruntime.OrtSession.Result r = c.session().run(Map.of(g.inputName(), tx, g.seedName(), ts))) {
+                Tensor got = org.explain4j.onnx.OrtTensors.fromOrt(
+                        (ai.onnxruntime.OnnxTensor) r.get(g.gradientOutputs().get(g.inputName())).orElseThrow());
+                assertThat(got.toDoubleArray()).containsExactly(expected.toDoubleArray());
+            }
+        } finally {
+            SessionCache.global().release(c);
+        }
+        assertThat(m.sharedWeightCount()).as("freed with the last session").isZero();
+    }
 }

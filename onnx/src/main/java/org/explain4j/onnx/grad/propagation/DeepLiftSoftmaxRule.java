@@ -102,9 +102,4 @@ final class DeepLiftSoftmaxRule implements OpRule {
         return c.op("ReduceMax", x, Attr.ints("axes", axes), Attr.i("keepdims", 1));
     }
 
-    /** {@code [(t + t_ref) / 2; (t + t_ref) / 2]}. */
-    static String mean(RuleContext c, Halves h, String t, int type) {
-        String m = Emit.mul(c, Emit.add(c, h.first(c, t), h.second(c, t)), c.scalar(0.5, type));
-        return Emit.stack(c, m, m);
-    }
 }
