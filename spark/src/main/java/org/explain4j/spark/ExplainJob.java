@@ -23,6 +23,7 @@ import org.explain4j.core.catalog.MethodSpec;
 import org.explain4j.core.catalog.Params;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.method.AttributionMethod;
+import org.explain4j.core.model.Model;
 import org.explain4j.onnx.grad.OnnxDifferentiableModel;
 
 /**
@@ -55,7 +56,12 @@ final class ExplainJob implements Serializable {
     boolean sameLayout;
 
     /** One decoded row waiting for its batch. */
-    private record Pending(Row row, long index, Layout.Decoded x, Layout.Decoded b, int target) {
+    record Pending(Row row, long index, Layout.Decoded x, Layout.Decoded b, int target) {
+    }
+
+    /** Row {@code r}, the {@code index}-th of its partition, decoded. */
+    Pending pending(Row r, long index) {
+        return new Pending(r, index, input.decode(r), baseline == null ? null : baseline.decode(r), targetOf(r));
     }
 
     /** The output rows of one partition, produced lazily batch by batch. */
@@ -76,9 +82,7 @@ final class ExplainJob implements Serializable {
                     next = 0;
                     List<Pending> batch = new ArrayList<>();
                     while (rows.hasNext() && batch.size() < batchSize) {
-                        Row r = rows.next();
-                        batch.add(new Pending(r, index++, input.decode(r),
-                                baseline == null ? null : baseline.decode(r), targetOf(r)));
+                        batch.add(pending(rows.next(), index++));
                     }
                     ready.addAll(explain(batch, partition));
                 }
@@ -102,7 +106,7 @@ final class ExplainJob implements Serializable {
         return r.isNullAt(targetIdx) ? Integer.MIN_VALUE : ((Number) r.get(targetIdx)).intValue();
     }
 
-    private OnnxDifferentiableModel model() {
+    OnnxDifferentiableModel model() {
         return ExecutorModels.model(modelSha, modelName, inputName, outputName, () -> modelBytes.value());
     }
 
@@ -144,24 +148,31 @@ final class ExplainJob implements Serializable {
         }
         List<Row> out = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
-            Pending p = batch.get(i);
-            if (errors[i] != null && !diagnose) {
-                throw Explain4jException.usage("inputCol", "row " + name(p, partition) + " cannot be explained: " + errors[i]
-                        + " (set onError to 'diagnose' to record such rows in diagnosticsCol and go on)");
-            }
-            Object attr = errors[i] != null ? null : input.encode(values[i], sameLayout ? p.x.shape : new int[0]);
-            int n = p.row.length();
-            Object[] cells = new Object[n + 1 + (withDiagnostics ? 1 : 0)];
-            for (int c = 0; c < n; c++) {
-                cells[c] = p.row.get(c);
-            }
-            cells[n] = attr;
-            if (withDiagnostics) {
-                cells[n + 1] = RowFactory.create(errors[i], Double.isNaN(gaps[i]) ? null : gaps[i]);
-            }
-            out.add(RowFactory.create(cells));
+            out.add(outputRow(batch.get(i), values[i], gaps[i], errors[i], partition));
         }
         return out;
+    }
+
+    /**
+     * The output row of {@code p}: its cells, the attribution (null when {@code error} is set)
+     * and the diagnostics; a row with an error fails the task unless errors are diagnosed.
+     */
+    Row outputRow(Pending p, double[] values, double gap, String error, int partition) {
+        if (error != null && !diagnose) {
+            throw Explain4jException.usage("inputCol", "row " + name(p, partition) + " cannot be explained: " + error
+                    + " (set onError to 'diagnose' to record such rows in diagnosticsCol and go on)");
+        }
+        Object attr = error != null ? null : input.encode(values, sameLayout ? p.x.shape : new int[0]);
+        int n = p.row.length();
+        Object[] cells = new Object[n + 1 + (withDiagnostics ? 1 : 0)];
+        for (int c = 0; c < n; c++) {
+            cells[c] = p.row.get(c);
+        }
+        cells[n] = attr;
+        if (withDiagnostics) {
+            cells[n + 1] = RowFactory.create(error, Double.isNaN(gap) ? null : gap);
+        }
+        return RowFactory.create(cells);
     }
 
     private String name(Pending p, int partition) {
@@ -170,12 +181,12 @@ final class ExplainJob implements Serializable {
                 + (id == null ? "" : ")");
     }
 
-    private static String message(RuntimeException e) {
+    static String message(RuntimeException e) {
         String m = e.getMessage() == null ? e.toString() : e.getMessage();
         return m.replace('\n', ' ').replace('\r', ' ').trim();
     }
 
-    private String check(Pending p, int[] shape) {
+    String check(Pending p, int[] shape) {
         if (p.x.error != null) {
             return p.x.error;
         }
@@ -209,13 +220,18 @@ final class ExplainJob implements Serializable {
     /** Runs the method on rows {@code which} of the batch, writing their values and completeness gaps. */
     private void attribute(List<Pending> batch, List<Integer> which, double[][] values, double[] gaps) {
         ExecutorModels.onBigStack(() -> {
-            attributeHere(batch, which, values, gaps);
+            attributeWith(model(), true, batch, which, values, gaps);
             return null;
         });
     }
 
-    private void attributeHere(List<Pending> batch, List<Integer> which, double[][] values, double[] gaps) {
-        OnnxDifferentiableModel model = model();
+    /**
+     * Runs the method on {@code model} for rows {@code which} of the batch, writing their values
+     * and completeness gaps; {@code cached}: the method is made once per JVM (for the executor's
+     * model; not for the stand-ins of {@link SpreadEvaluations}).
+     */
+    void attributeWith(Model model, boolean cached, List<Pending> batch, List<Integer> which, double[][] values,
+                       double[] gaps) {
         int[] shape = exampleShape(model, batch.get(which.get(0)).x);
         int d = (int) Tensor.sizeOf(shape);
         int n = which.size();
@@ -231,6 +247,9 @@ final class ExplainJob implements Serializable {
         if (baseline != null) {
             Baseline b = Baseline.of(tensor(model, which, batch, shape, d, true));
             m = spec.create(model, MethodParams.bind(spec, params, b, shape), ProgressListener.NONE);
+        } else if (!cached) {
+            m = spec.create(model, MethodParams.bind(spec, params, backgroundBaseline(model, shape), shape),
+                    ProgressListener.NONE);
         } else {
             String key = modelSha + "|" + inputName + "|" + outputName + "|" + method + "|" + params + "|"
                     + Arrays.toString(shape) + "|" + (background == null ? "" : background.id());
@@ -248,7 +267,7 @@ final class ExplainJob implements Serializable {
         }
     }
 
-    private Baseline backgroundBaseline(OnnxDifferentiableModel model, int[] shape) {
+    private Baseline backgroundBaseline(Model model, int[] shape) {
         if (background == null) {
             return null;
         }
@@ -266,7 +285,7 @@ final class ExplainJob implements Serializable {
     }
 
     /** The example shape the model takes for a row: the row's own, or the model's when the row is flat and sizes agree. */
-    static int[] exampleShape(OnnxDifferentiableModel model, Layout.Decoded row) {
+    static int[] exampleShape(Model model, Layout.Decoded row) {
         int[] declared = model.signature().exampleShape();
         if (fits(declared, row.shape)) {
             return row.shape;
@@ -291,7 +310,7 @@ final class ExplainJob implements Serializable {
         return true;
     }
 
-    private static Tensor tensor(OnnxDifferentiableModel model, List<Integer> which, List<Pending> batch, int[] shape, int d,
+    private static Tensor tensor(Model model, List<Integer> which, List<Pending> batch, int[] shape, int d,
                                  boolean baselines) {
         int n = which.size();
         double[] all = new double[n * d];
@@ -316,6 +335,13 @@ final class ExplainJob implements Serializable {
         }
         Tensor t = Tensor.ofFloats(f, shape);
         return type == DType.FLOAT32 ? t : t.to(type);
+    }
+
+    /** Scores one piece of recorded rows with this JVM's model (see {@link SpreadEvaluations}). */
+    SpreadEvaluations.Piece score(SpreadEvaluations.Piece p) {
+        OnnxDifferentiableModel m = model();
+        Tensor out = ExecutorModels.onBigStack(() -> m.forward(p.block().tensor()));
+        return new SpreadEvaluations.Piece(p.spread(), p.from(), p.rows(), SpreadEvaluations.Block.of(out));
     }
 
     Map<String, String> params() {

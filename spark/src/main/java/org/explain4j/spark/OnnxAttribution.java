@@ -15,6 +15,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.DoubleArrayParam;
 import org.apache.spark.ml.param.IntArrayParam;
 import org.apache.spark.ml.param.IntParam;
@@ -81,6 +82,16 @@ public final class OnnxAttribution extends Transformer implements DefaultParamsW
     private final IntParam batchSize;
     private final LongParam seed;
     private final Param<String> onError;
+    private final BooleanParam spreadEvaluations;
+    private final IntParam spreadPartitions;
+    private final LongParam spreadMaxValues;
+    /** The model read, hashed and broadcast by the last transform, reused while the file and session are the same. */
+    private transient volatile LoadedModel loaded;
+
+    /** A model read on the driver: where from, the file's length and time when read, its SHA and broadcast. */
+    private record LoadedModel(org.apache.spark.SparkContext context, String source, long length, long modified,
+                               String sha, org.apache.spark.broadcast.Broadcast<byte[]> bytes) {
+    }
 
     public OnnxAttribution() {
         this(Identifiable$.MODULE$.randomUID("onnxAttribution"));
@@ -108,6 +119,15 @@ public final class OnnxAttribution extends Transformer implements DefaultParamsW
         seed = new LongParam(this, "seed", "seed of a stochastic method: the same seed gives bit-identical results");
         onError = new Param<>(this, "onError", "a row that cannot be explained: fail (the job fails, naming the row) or "
                 + "diagnose (null attribution, the error in diagnosticsCol)");
+        spreadEvaluations = new BooleanParam(this, "spreadEvaluations", "spread each row's model evaluations over the "
+                + "cluster's tasks (explode, score, regroup): for perturbation methods with a large budget on few rows");
+        spreadPartitions = new IntParam(this, "spreadPartitions", "tasks the spread evaluations are scored in (0: Spark's "
+                + "default parallelism)");
+        spreadMaxValues = new LongParam(this, "spreadMaxValues", "the most perturbed input values the driver holds at "
+                + "once with spreadEvaluations (rows are processed in groups under it; one row over it is refused)");
+        setDefault(spreadEvaluations, false);
+        setDefault(spreadPartitions, 0);
+        setDefault(spreadMaxValues, 50_000_000L);
         setDefault(target, 0);
         setDefault(outputCol, "attribution");
         setDefault(batchSize, 64);
@@ -198,6 +218,18 @@ public final class OnnxAttribution extends Transformer implements DefaultParamsW
         return onError;
     }
 
+    public BooleanParam spreadEvaluations() {
+        return spreadEvaluations;
+    }
+
+    public IntParam spreadPartitions() {
+        return spreadPartitions;
+    }
+
+    public LongParam spreadMaxValues() {
+        return spreadMaxValues;
+    }
+
     // ---- setters ----
 
     public OnnxAttribution setModelPath(String path) {
@@ -230,6 +262,9 @@ public final class OnnxAttribution extends Transformer implements DefaultParamsW
         if (spec.needs().contains(Need.BATCH_OF_TWO)) {
             throw Explain4jException.unsupported("method", name + " compares rows across a batch, so a row's result would "
                     + "depend on the partitioning; choose a per-row method (e.g. kernel-shap, feature-ablation)");
+        }
+        if (spread()) {
+            checkSpread(spec);
         }
         set(method, spec.name());
         checkParams();
@@ -348,6 +383,53 @@ public final class OnnxAttribution extends Transformer implements DefaultParamsW
         return this;
     }
 
+    /**
+     * Spreads each row's model evaluations over the cluster's tasks (explode, score, regroup), so
+     * that a few rows with a large budget (KernelSHAP with 20,000 coalitions on 10 rows) use the
+     * whole cluster: perturbation methods only; the results are bit-identical to the default
+     * path. The rows are collected to the driver and the method runs there twice (recording the
+     * perturbed rows, then replaying their scores): meant for few rows; the jobs run when
+     * {@code transform} is called.
+     */
+    public OnnxAttribution setSpreadEvaluations(boolean on) {
+        set(spreadEvaluations, on);
+        if (on && isDefined(method)) {
+            checkSpread(MethodCatalog.get(getOrDefault(method)));
+        }
+        return this;
+    }
+
+    /** Tasks the spread evaluations are scored in (default 0: Spark's default parallelism). */
+    public OnnxAttribution setSpreadPartitions(int tasks) {
+        if (tasks < 0) {
+            throw Explain4jException.usage("spreadPartitions", "spreadPartitions must be at least 1, or 0 for Spark's "
+                    + "default parallelism (got " + tasks + ")");
+        }
+        set(spreadPartitions, tasks);
+        return this;
+    }
+
+    /** The most perturbed input values held on the driver at once with spreadEvaluations (default 50,000,000). */
+    public OnnxAttribution setSpreadMaxValues(long values) {
+        if (values < 1) {
+            throw Explain4jException.usage("spreadMaxValues", "spreadMaxValues must be at least 1 (got " + values + ")");
+        }
+        set(spreadMaxValues, values);
+        return this;
+    }
+
+    private boolean spread() {
+        return (Boolean) getOrDefault(spreadEvaluations);
+    }
+
+    private static void checkSpread(MethodSpec spec) {
+        if (!spec.anyModel()) {
+            throw Explain4jException.unsupported("spreadEvaluations", "spreadEvaluations spreads model evaluations of "
+                    + "perturbation methods; " + spec.name() + " runs backward passes, so turn spreadEvaluations off or "
+                    + "choose one of " + String.join(", ", MethodCatalog.perturbationMethods()));
+        }
+    }
+
     // ---- checking ----
 
     /** The method parameters by catalogue name, the seed included when set. */
@@ -417,6 +499,9 @@ public final class OnnxAttribution extends Transformer implements DefaultParamsW
         }
         MethodSpec spec = MethodCatalog.get(getOrDefault(method));
         MethodParams.bind(spec, allParams(), dataBaseline(spec), null);
+        if (spread()) {
+            checkSpread(spec);
+        }
         Layout in = layout(schema);
         if (isDefined(baselineCol)) {
             Layout.of(schema, getOrDefault(baselineCol), "baselineCol");
@@ -466,12 +551,12 @@ public final class OnnxAttribution extends Transformer implements DefaultParamsW
         StructType out = transformSchema(dataset.schema(), true);
         SparkSession spark = dataset.sparkSession();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        byte[] bytes = modelBytes(spark);
+        LoadedModel lm = loadModel(spark, jsc);
         MethodSpec spec = MethodCatalog.get(getOrDefault(method));
         ExplainJob job = new ExplainJob();
-        job.modelSha = sha256(bytes);
+        job.modelSha = lm.sha();
         job.modelName = isDefined(modelPath) ? getOrDefault(modelPath) : "model-" + job.modelSha.substring(0, 12) + ".onnx";
-        job.modelBytes = jsc.broadcast(bytes);
+        job.modelBytes = lm.bytes();
         job.inputName = isDefined(modelInput) ? getOrDefault(modelInput) : null;
         job.outputName = isDefined(modelOutput) ? getOrDefault(modelOutput) : null;
         job.method = spec.name();
@@ -490,9 +575,56 @@ public final class OnnxAttribution extends Transformer implements DefaultParamsW
         job.diagnose = getOrDefault(onError).equals("diagnose");
         job.withDiagnostics = isDefined(diagnosticsCol);
         job.sameLayout = spec.output() == Output.INPUT;
+        if (spread()) {
+            int tasks = (Integer) getOrDefault(spreadPartitions);
+            return new SpreadEvaluations(spark, job, tasks > 0 ? tasks : jsc.defaultParallelism(),
+                    (Long) getOrDefault(spreadMaxValues)).run(dataset, out);
+        }
         FlatMapFunction<java.util.Iterator<Row>, Row> f = job::run;
         JavaRDD<Row> rows = dataset.toDF().javaRDD().mapPartitions(f);
         return spark.createDataFrame(rows, out);
+    }
+
+    /**
+     * The model read, hashed and broadcast once: reused by later transforms while the session,
+     * the model bytes or path, and the file's length and modification time are the same.
+     */
+    private synchronized LoadedModel loadModel(SparkSession spark, JavaSparkContext jsc) {
+        org.apache.spark.SparkContext sc = spark.sparkContext();
+        String source;
+        long length = -1;
+        long modified = -1;
+        if (isDefined(modelBase64)) {
+            source = getOrDefault(modelBase64);
+        } else {
+            source = getOrDefault(modelPath);
+            org.apache.hadoop.fs.FileStatus st = modelStatus(spark, source);
+            length = st.getLen();
+            modified = st.getModificationTime();
+        }
+        LoadedModel l = loaded;
+        if (l != null && l.context() == sc && !sc.isStopped() && l.source().equals(source) && l.length() == length
+                && l.modified() == modified) {
+            return l;
+        }
+        byte[] bytes = modelBytes(spark);
+        l = new LoadedModel(sc, source, length, modified, sha256(bytes), jsc.broadcast(bytes));
+        loaded = l;
+        return l;
+    }
+
+    private static org.apache.hadoop.fs.FileStatus modelStatus(SparkSession spark, String p) {
+        try {
+            org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(p);
+            FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (!fs.exists(path)) {
+                throw Explain4jException.file("modelPath", "modelPath " + p + " does not exist; check the path (any "
+                        + "Hadoop-compatible URI, e.g. file:///models/m.onnx or hdfs:///models/m.onnx)");
+            }
+            return fs.getFileStatus(path);
+        } catch (IOException e) {
+            throw Explain4jException.file("modelPath", "modelPath " + p + " cannot be read: " + e.getMessage(), e);
+        }
     }
 
     /** The model's bytes: those set, or read from the path on the driver (a missing path fails here, before any task). */
