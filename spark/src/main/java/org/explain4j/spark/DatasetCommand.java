@@ -95,6 +95,15 @@ public final class DatasetCommand implements Callable<Integer> {
     @Option(names = "--sample", paramLabel = "N", description = "Rows drawn (seeded) for the report's plots (default 1000).")
     int sample = 1000;
 
+    @Option(names = "--spread", description = "Spread each row's model evaluations over the cluster's tasks (perturbation "
+            + "methods; for few rows with a large budget, e.g. --samples 20000 on 10 rows). The rows are collected to the "
+            + "driver; --partitions then sets the scoring tasks.")
+    boolean spread;
+
+    @Option(names = "--spread-max-values", paramLabel = "N", description = "With --spread: the most perturbed input values "
+            + "held on the driver at once (default 50000000).")
+    Long spreadMaxValues;
+
     @Option(names = "--jars", paramLabel = "A.jar,B.jar", description = "Jars the executors need (default: this module's jar "
             + "and its explain4j dependencies, found beside it); only for a spark:// master.")
     String jars;
@@ -116,12 +125,40 @@ public final class DatasetCommand implements Callable<Integer> {
         if (!onError.equals("fail") && !onError.equals("diagnose")) {
             throw Explain4jException.usage("--on-error", "--on-error '" + onError + "' must be fail or diagnose");
         }
+        if (partitions != null && partitions < 1) {
+            throw Explain4jException.usage("--partitions", "--partitions must be at least 1 (got " + partitions + ")");
+        }
+        if (sample < 1) {
+            throw Explain4jException.usage("--sample", "--sample must be at least 1 row (got " + sample + ")");
+        }
+        if (rowsPerCall < 1) {
+            throw Explain4jException.usage("--rows-per-call", "--rows-per-call must be at least 1 (got " + rowsPerCall + ")");
+        }
+        if (spreadMaxValues != null && !spread) {
+            throw Explain4jException.usage("--spread-max-values", "--spread-max-values applies with --spread; add --spread "
+                    + "or drop it");
+        }
+        if (spreadMaxValues != null && spreadMaxValues < 1) {
+            throw Explain4jException.usage("--spread-max-values", "--spread-max-values must be at least 1 (got "
+                    + spreadMaxValues + ")");
+        }
         Map<String, String> params = new LinkedHashMap<>(MethodOptions.given(spec.commandLine().getParseResult()));
         String baselineTable = params.containsKey("baseline") && format(params.get("baseline"), null) != null
                 ? params.remove("baseline") : null;
         // Built (and so checked by the catalogue) before Spark starts: a wrong flag fails fast.
-        OnnxAttribution stage = new OnnxAttribution().setMethod(method).setMethodParams(params)
-                .setBatchSize(rowsPerCall).setOnError(onError).setIdCol(ROW).setOutputCol(ATTR).setDiagnosticsCol(DIAG);
+        OnnxAttribution stage;
+        try {
+            stage = new OnnxAttribution().setMethodParams(params).setSpreadEvaluations(spread).setMethod(method)
+                    .setBatchSize(rowsPerCall).setOnError(onError).setIdCol(ROW).setOutputCol(ATTR).setDiagnosticsCol(DIAG);
+            if (spread && partitions != null) {
+                stage.setSpreadPartitions(partitions);
+            }
+            if (spreadMaxValues != null) {
+                stage.setSpreadMaxValues(spreadMaxValues);
+            }
+        } catch (Explain4jException e) {
+            throw asFlags(e);
+        }
         stage.setModelPath(Path.of(model).toAbsolutePath().toUri().toString());
         if (!Files.isRegularFile(Path.of(model))) {
             throw Explain4jException.file("--model", "--model file not found: " + model + "; check the path");
@@ -139,21 +176,60 @@ public final class DatasetCommand implements Callable<Integer> {
             // a task's error (a row that cannot be explained) arrives wrapped in Spark's; report it as itself
             for (Throwable t = e; t != null; t = t.getCause()) {
                 if (t instanceof Explain4jException x) {
-                    throw x;
+                    throw asFlags(x);
                 }
             }
-            // Spark keeps only the text of a task's exception: take explain4j's line from it
-            String marker = Explain4jException.class.getName() + ": ";
+            // Spark may keep only the text of a task's exception: take explain4j's line, kind and argument from it
             String m = String.valueOf(e.getMessage());
+            Explain4jException x = RowFailure.parse(m);
+            if (x != null) {
+                throw asFlags(x);
+            }
+            String marker = Explain4jException.class.getName() + ": ";
             int at = m.indexOf(marker);
-            if (at >= 0) {
-                String line = m.substring(at + marker.length()).split("\n|\tat ", 2)[0].trim();
-                throw Explain4jException.usage("--input", line.replace("set onError to 'diagnose'", "pass --on-error diagnose"));
+            if (at >= 0) { // another explain4j error of a task: its kind and argument are lost with it
+                throw asFlags(Explain4jException.usage("--input", m.substring(at + marker.length())
+                        .split("\n|\tat ", 2)[0].trim()));
             }
             throw e;
         } finally {
             spark.stop();
         }
+    }
+
+    /**
+     * The error with the stage's argument names turned into this command's flags (a row's input
+     * is --input, its target --target-col or --target, the background --baseline ...) and the
+     * stage's advice into the flag's, keeping its kind (and so the exit code).
+     */
+    Explain4jException asFlags(Explain4jException e) {
+        String a = e.argument() == null ? "" : e.argument();
+        String flag = switch (a) {
+            case "inputCol", "inputCols", "input", "data" -> "--input";
+            case "targetCol" -> "--target-col";
+            case "target" -> targetCol != null ? "--target-col" : "--target";
+            case "background", "baselineCol" -> "--baseline";
+            case "modelPath", "modelBytes", "model" -> "--model";
+            case "method" -> "--method";
+            case "onError", "diagnosticsCol" -> "--on-error";
+            case "batchSize" -> "--rows-per-call";
+            case "spreadEvaluations" -> "--spread";
+            case "spreadMaxValues" -> "--spread-max-values";
+            case "spreadPartitions" -> "--partitions";
+            default -> a.isEmpty() || a.startsWith("--") ? a : "--" + a;
+        };
+        String m = e.getMessage().replace("set onError to 'diagnose'", "pass --on-error diagnose")
+                .replace("spreadEvaluations: ", "--spread: ")
+                .replace("turn spreadEvaluations off", "drop --spread")
+                .replace("without spreadEvaluations", "without --spread")
+                .replace("raise spreadMaxValues", "raise --spread-max-values")
+                .replace("(spreadMaxValues)", "(--spread-max-values)")
+                .replace("spreadMaxValues", "--spread-max-values").replace("spreadPartitions", "--partitions")
+                .replace("spreadEvaluations", "--spread");
+        if (flag.equals(a) && m.equals(e.getMessage())) {
+            return e;
+        }
+        return new Explain4jException(e.kind(), flag, m, e);
     }
 
     private Integer run(SparkSession spark, OnnxAttribution stage, String baselineTable, String outFormat, String format)

@@ -15,6 +15,7 @@ import org.apache.spark.sql.RowFactory;
 import org.explain4j.core.Attribution;
 import org.explain4j.core.Baseline;
 import org.explain4j.core.DType;
+import org.explain4j.core.ErrorKind;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
@@ -112,12 +113,12 @@ final class ExplainJob implements Serializable {
 
     /** Explains a batch; rows that cannot be explained get an error (or fail the task, naming the row). */
     private List<Row> explain(List<Pending> batch, int partition) {
-        String[] errors = new String[batch.size()];
+        Failure[] errors = new Failure[batch.size()];
         List<Integer> good = new ArrayList<>();
         int[] shape = null;
         for (int i = 0; i < batch.size(); i++) {
             Pending p = batch.get(i);
-            String err = check(p, shape);
+            Failure err = check(p, shape);
             if (err == null) {
                 shape = shape == null ? p.x.shape : shape;
                 good.add(i);
@@ -133,14 +134,14 @@ final class ExplainJob implements Serializable {
                 attribute(batch, good, values, gaps);
             } catch (RuntimeException e) {
                 if (good.size() == 1) {
-                    errors[good.get(0)] = message(e);
+                    errors[good.get(0)] = Failure.of(e);
                 } else {
                     // find the row(s) at fault: every row alone gives the same result as in the batch
                     for (int i : good) {
                         try {
                             attribute(batch, List.of(i), values, gaps);
                         } catch (RuntimeException one) {
-                            errors[i] = message(one);
+                            errors[i] = Failure.of(one);
                         }
                     }
                 }
@@ -157,10 +158,10 @@ final class ExplainJob implements Serializable {
      * The output row of {@code p}: its cells, the attribution (null when {@code error} is set)
      * and the diagnostics; a row with an error fails the task unless errors are diagnosed.
      */
-    Row outputRow(Pending p, double[] values, double gap, String error, int partition) {
+    Row outputRow(Pending p, double[] values, double gap, Failure error, int partition) {
         if (error != null && !diagnose) {
-            throw Explain4jException.usage("inputCol", "row " + name(p, partition) + " cannot be explained: " + error
-                    + " (set onError to 'diagnose' to record such rows in diagnosticsCol and go on)");
+            throw new RowFailure(error.kind(), error.argument(), "row " + name(p, partition) + " cannot be explained: "
+                    + error.message() + " (set onError to 'diagnose' to record such rows in diagnosticsCol and go on)");
         }
         Object attr = error != null ? null : input.encode(values, sameLayout ? p.x.shape : new int[0]);
         int n = p.row.length();
@@ -170,7 +171,7 @@ final class ExplainJob implements Serializable {
         }
         cells[n] = attr;
         if (withDiagnostics) {
-            cells[n + 1] = RowFactory.create(error, Double.isNaN(gap) ? null : gap);
+            cells[n + 1] = RowFactory.create(error == null ? null : error.message(), Double.isNaN(gap) ? null : gap);
         }
         return RowFactory.create(cells);
     }
@@ -186,32 +187,43 @@ final class ExplainJob implements Serializable {
         return m.replace('\n', ' ').replace('\r', ' ').trim();
     }
 
-    String check(Pending p, int[] shape) {
+    /** Why a row cannot be explained: the message, and the kind and argument of the error. */
+    record Failure(String message, ErrorKind kind, String argument) {
+        static Failure of(RuntimeException e) {
+            String m = ExplainJob.message(e);
+            return e instanceof Explain4jException x ? new Failure(m, x.kind(), x.argument())
+                    : new Failure(m, ErrorKind.INTERNAL, "inputCol");
+        }
+    }
+
+    Failure check(Pending p, int[] shape) {
         if (p.x.error != null) {
-            return p.x.error;
+            return new Failure(p.x.error, ErrorKind.USAGE, "inputCol");
         }
         try {
             exampleShape(model(), p.x);
         } catch (Explain4jException e) {
-            return e.getMessage();
+            return Failure.of(e);
         }
         if (shape != null && !Arrays.equals(shape, p.x.shape)) {
-            return "has shape " + Tensor.shapeString(p.x.shape) + " where the other rows have " + Tensor.shapeString(shape);
+            return new Failure("has shape " + Tensor.shapeString(p.x.shape) + " where the other rows have "
+                    + Tensor.shapeString(shape), ErrorKind.SHAPE, "inputCol");
         }
         for (double v : p.x.values) {
             if (!Double.isFinite(v)) {
-                return "holds a non-finite value (" + v + ")";
+                return new Failure("holds a non-finite value (" + v + ")", ErrorKind.NON_FINITE, "inputCol");
             }
         }
         if (p.target == Integer.MIN_VALUE) {
-            return "targetCol is null";
+            return new Failure("targetCol is null", ErrorKind.TARGET, "targetCol");
         }
         if (p.b != null) {
             if (p.b.error != null) {
-                return "baselineCol: " + p.b.error;
+                return new Failure("baselineCol: " + p.b.error, ErrorKind.USAGE, "baselineCol");
             }
             if (p.b.values.length != p.x.values.length) {
-                return "baselineCol has " + p.b.values.length + " values but the input " + p.x.values.length;
+                return new Failure("baselineCol has " + p.b.values.length + " values but the input " + p.x.values.length,
+                        ErrorKind.SHAPE, "baselineCol");
             }
         }
         return null;

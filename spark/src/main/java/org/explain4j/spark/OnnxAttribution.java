@@ -426,7 +426,8 @@ public final class OnnxAttribution extends Transformer implements DefaultParamsW
         if (!spec.anyModel()) {
             throw Explain4jException.unsupported("spreadEvaluations", "spreadEvaluations spreads model evaluations of "
                     + "perturbation methods; " + spec.name() + " runs backward passes, so turn spreadEvaluations off or "
-                    + "choose one of " + String.join(", ", MethodCatalog.perturbationMethods()));
+                    + "choose one of " + String.join(", ", MethodCatalog.perturbationMethods().stream()
+                            .filter(m -> !MethodCatalog.get(m).needs().contains(Need.BATCH_OF_TWO)).toList()));
         }
     }
 

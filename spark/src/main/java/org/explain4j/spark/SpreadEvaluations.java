@@ -11,6 +11,8 @@ import org.apache.spark.sql.types.StructType;
 import org.explain4j.core.DType;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.engine.BatchSize;
+import org.explain4j.core.engine.EvaluationEngine;
 import org.explain4j.core.model.Model;
 import org.explain4j.core.model.ModelInfo;
 import org.explain4j.core.model.ModelSignature;
@@ -20,8 +22,9 @@ import org.explain4j.onnx.grad.OnnxDifferentiableModel;
  * Explode, score, regroup: one row's model evaluations spread over the cluster's tasks, for a
  * perturbation method with a large budget on few rows. For each row the method runs on the
  * driver against a {@link Recorder} (placeholder outputs; it keeps the perturbed rows it is asked
- * for); the recorded rows are cut into pieces of {@code batchSize} rows and scored as one Spark
- * job over {@code partitions} tasks, each with its executor's cached model; the method then runs
+ * for); the recorded rows are cut into pieces (about four per task, at least {@code batchSize}
+ * rows, at most the evaluation engine's batch for the model) and scored as one Spark job over
+ * {@code partitions} tasks, each with its executor's cached model; the method then runs
  * again against a {@link Replayer}, which returns the scored outputs in the order they were asked
  * for. This relies on the perturbation methods choosing every perturbation before seeing an
  * output (KernelSHAP, LIME, Shapley sampling and enumeration, ablation, occlusion: their draws
@@ -53,7 +56,7 @@ final class SpreadEvaluations {
     private static final class Spread {
         final ExplainJob.Pending pending;
         final int partition;
-        String error;
+        ExplainJob.Failure error;
         Recorder recorder;
         Tensor outputs;
 
@@ -127,13 +130,13 @@ final class SpreadEvaluations {
                 throw e;
             }
             if (r.rows == 0) {
-                s.error = ExplainJob.message(e);
+                s.error = ExplainJob.Failure.of(e);
                 return;
             }
             // it failed after asking for outputs (on placeholders, perhaps): the replay tells
         } catch (RuntimeException e) {
             if (r.rows == 0) {
-                s.error = ExplainJob.message(e);
+                s.error = ExplainJob.Failure.of(e);
                 return;
             }
         }
@@ -144,7 +147,15 @@ final class SpreadEvaluations {
     private List<Row> flush(JavaSparkContext jsc, List<Spread> group) {
         List<Piece> pieces = new ArrayList<>();
         int fixed = job.model().signature().fixedBatch();
-        int per = fixed > 0 ? fixed : job.batchSize;
+        long total = 0;
+        for (Spread s : group) {
+            total += s.recorder == null ? 0 : s.recorder.rows;
+        }
+        // about four pieces per task (for balance), each at least batchSize rows and at most what the
+        // evaluation engine would give the model in one call (its memory budget)
+        int most = Math.max(job.batchSize, new EvaluationEngine(job.model(), BatchSize.AUTO).batchSize());
+        int per = fixed > 0 ? fixed
+                : (int) Math.min(most, Math.max(job.batchSize, (total + 4L * partitions - 1) / (4L * partitions)));
         for (int i = 0; i < group.size(); i++) {
             Recorder r = group.get(i).recorder;
             if (r == null || r.rows == 0) {
@@ -192,7 +203,7 @@ final class SpreadEvaluations {
         for (Spread s : group) {
             double[][] values = new double[1][];
             double[] gaps = {Double.NaN};
-            String error = s.error;
+            ExplainJob.Failure error = s.error;
             if (error == null) {
                 Replayer r = new Replayer(s.recorder, s.outputs, job.method);
                 try {
@@ -202,9 +213,9 @@ final class SpreadEvaluations {
                     if ("spreadEvaluations".equals(e.argument())) {
                         throw e;
                     }
-                    error = ExplainJob.message(e);
+                    error = ExplainJob.Failure.of(e);
                 } catch (RuntimeException e) {
-                    error = ExplainJob.message(e);
+                    error = ExplainJob.Failure.of(e);
                 }
             }
             s.recorder = null;

@@ -159,9 +159,60 @@ class DatasetCommandTest {
         Run t = run("dataset", "--input", dir.resolve("data.csv").toString(), "--model", m2.toString(),
                 "--method", "saliency", "--features", "f0,f1,f2,f3,f4,f5", "--target-col", "label",
                 "--output", dir.resolve("o.csv").toString(), "--master", "local[2]");
-        assertThat(t.rc()).as(t.err()).isEqualTo(2);
+        // a target error keeps its kind (exit code 6) and names the flag, not the stage's column
+        assertThat(t.rc()).as(t.err()).isEqualTo(6);
         assertThat(t.err().trim()).doesNotContain("\n").contains("row with id 2 ").contains("target 2 is out of range")
-                .doesNotContain("SparkException");
+                .contains("--on-error diagnose").doesNotContain("onError").doesNotContain("SparkException");
         assertThat(Files.exists(dir.resolve("o.csv"))).isFalse();
+    }
+
+    @Test
+    void countsBelowOneAreUsageErrorsNamingTheFlag() throws Exception {
+        Path model = TabularMlp.write(dir.resolve("m6.onnx"), 6, 12, 3, 4);
+        write(dir.resolve("data.csv"), table(5, 1));
+        String[][] bad = {{"--partitions", "0"}, {"--partitions", "-3"}, {"--sample", "0"}, {"--sample", "-1"},
+            {"--rows-per-call", "0"}, {"--spread-max-values", "5"}};
+        for (String[] b : bad) {
+            Run r = run("dataset", "--input", dir.resolve("data.csv").toString(), "--model", model.toString(),
+                    "--method", "kernel-shap", "--features", "f0,f1,f2,f3,f4,f5", "--output", dir.resolve("o.csv").toString(),
+                    b[0], b[1]);
+            assertThat(r.rc()).as("%s %s: %s", b[0], b[1], r.err()).isEqualTo(2);
+            assertThat(r.err().trim()).as("%s %s", b[0], b[1]).startsWith("explain4j: error: " + b[0]).doesNotContain("\n");
+        }
+        Run g = run("dataset", "--input", dir.resolve("data.csv").toString(), "--model", model.toString(),
+                "--method", "saliency", "--spread", "--features", "f0,f1,f2,f3,f4,f5", "--output",
+                dir.resolve("o.csv").toString());
+        assertThat(g.rc()).as(g.err()).isEqualTo(9);
+        assertThat(g.err().trim()).contains("saliency runs backward passes").contains("drop --spread")
+                .doesNotContain("spreadEvaluations").doesNotContain("\n");
+        assertThat(Files.exists(dir.resolve("o.csv"))).isFalse();
+    }
+
+    @Test
+    void spreadGivesTheSameFileAsTheDefaultPath() throws Exception {
+        Path model = TabularMlp.write(dir.resolve("m6.onnx"), 6, 12, 3, 4);
+        List<String[]> rows = table(4, 3);
+        write(dir.resolve("data.csv"), rows);
+        String[] common = {"dataset", "--input", dir.resolve("data.csv").toString(), "--model", model.toString(),
+            "--method", "kernel-shap", "--samples", "40", "--seed", "3", "--features", "f0,f1,f2,f3,f4,f5",
+            "--target-col", "label", "--master", "local[2]", "--partitions", "3"};
+        List<String> plain = new ArrayList<>(List.of(common));
+        plain.addAll(List.of("--output", dir.resolve("plain.csv").toString()));
+        List<String> spread = new ArrayList<>(List.of(common));
+        spread.addAll(List.of("--spread", "--output", dir.resolve("spread.csv").toString()));
+        Run a = run(plain.toArray(String[]::new));
+        assertThat(a.rc()).as(a.err()).isZero();
+        Run b = run(spread.toArray(String[]::new));
+        assertThat(b.rc()).as(b.err()).isZero();
+        List<String> p = Files.readAllLines(dir.resolve("plain.csv"));
+        assertThat(p).hasSize(5);
+        assertThat(Files.readAllLines(dir.resolve("spread.csv"))).isEqualTo(p);
+        // and over the driver's bound: refused naming the command's flag
+        List<String> small = new ArrayList<>(List.of(common));
+        small.addAll(List.of("--spread", "--spread-max-values", "100", "--output", dir.resolve("small.csv").toString()));
+        Run c = run(small.toArray(String[]::new));
+        assertThat(c.rc()).isEqualTo(2);
+        assertThat(c.err().trim()).contains("--spread-max-values").doesNotContain("spreadMaxValues").doesNotContain("\n");
+        assertThat(Files.exists(dir.resolve("small.csv"))).isFalse();
     }
 }
