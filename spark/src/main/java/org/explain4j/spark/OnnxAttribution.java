@@ -614,6 +614,12 @@ public final class OnnxAttribution extends Transformer implements DefaultParamsW
         return l;
     }
 
+    /** The broadcast of the model the last transform used (for tests: reused while the file is unchanged). */
+    Object loadedModelBroadcast() {
+        LoadedModel l = loaded;
+        return l == null ? null : l.bytes();
+    }
+
     private static org.apache.hadoop.fs.FileStatus modelStatus(SparkSession spark, String p) {
         try {
             org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(p);

@@ -178,6 +178,44 @@ class SparkClusterIT {
     }
 
     @Test
+    void spreadEvaluationsOfThreeRowsAreScoredByTheExecutorsBitForBit() throws Exception {
+        float[][] three = {x[0], x[1], x[2]};
+        java.util.Set<Integer> stages = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        AtomicInteger tasks = new AtomicInteger();
+        SparkListener l = new SparkListener() {
+            @Override
+            public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart e) {
+                if (SpreadEvaluations.JOB_DESCRIPTION.equals(e.properties().getProperty("spark.job.description"))) {
+                    for (Object id : scala.jdk.javaapi.CollectionConverters.asJava(e.stageIds())) {
+                        stages.add((Integer) id);
+                    }
+                }
+            }
+
+            @Override
+            public void onTaskEnd(SparkListenerTaskEnd e) {
+                if (stages.contains(e.stageId()) && e.reason() == org.apache.spark.Success$.MODULE$) {
+                    tasks.incrementAndGet();
+                }
+            }
+        };
+        spark.sparkContext().addSparkListener(l);
+        try {
+            double[][] got = SparkTests.byId(stage().setMethodParam("samples", "3000").setSpreadEvaluations(true)
+                    .setSpreadPartitions(4).transform(SparkTests.frame(spark, three, 3, 2)), "shap");
+            spark.sparkContext().listenerBus().waitUntilEmpty();
+            assertThat(tasks.get()).as("scoring tasks").isEqualTo(4);
+            for (int i = 0; i < 3; i++) {
+                double[] e = SparkTests.reference(model, "kernel-shap", Map.of("samples", 3000, "seed", 7L, "baseline",
+                        Baseline.distribution(SparkTests.matrix(background))), SparkTests.row(x[i]), Target.classIndex(i % 3));
+                assertThat(got[i]).as("row %d", i).containsExactly(e);
+            }
+        } finally {
+            spark.sparkContext().removeSparkListener(l);
+        }
+    }
+
+    @Test
     void aMissingModelFailsOnTheDriverBeforeAnyTask() {
         assertThatThrownBy(() -> new OnnxAttribution().setModelPath(dir.resolve("missing.onnx").toUri().toString())
                 .setMethod("saliency").setInputCol("features").transform(SparkTests.frame(spark, x, 3, 2)))

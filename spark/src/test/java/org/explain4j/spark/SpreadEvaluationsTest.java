@@ -278,6 +278,27 @@ class SpreadEvaluationsTest {
         }
     }
 
+    @Test
+    void theModelIsReadAndBroadcastOnceWhileTheFileIsUnchanged() throws Exception {
+        Path copy = java.nio.file.Files.copy(model, dir.resolve("copy.onnx"));
+        OnnxAttribution s = new OnnxAttribution().setModelPath(copy.toUri().toString()).setMethod("feature-ablation")
+                .setInputCol("features");
+        Dataset<Row> df = SparkTests.frame(spark, x, 3, 1);
+        double[][] a = SparkTests.byId(s.transform(df), "attribution");
+        Object first = s.loadedModelBroadcast();
+        assertThat(first).isNotNull();
+        double[][] b = SparkTests.byId(s.transform(df), "attribution");
+        assertThat(s.loadedModelBroadcast()).isSameAs(first);
+        assertThat(b).isDeepEqualTo(a);
+        // a changed file (another model at the same path) is read again
+        TabularMlp.write(copy, 20, 16, 3, 12);
+        java.nio.file.Files.setLastModifiedTime(copy, java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() + 5_000));
+        double[][] c = SparkTests.byId(s.transform(df), "attribution");
+        assertThat(s.loadedModelBroadcast()).isNotSameAs(first);
+        assertThat(c[0]).isNotEqualTo(a[0]);
+    }
+
     private static float[][] rows(int n) {
         return SparkTests.rows(n, 20, 1);
     }
