@@ -215,4 +215,26 @@ class DatasetCommandTest {
         assertThat(c.err().trim()).contains("--spread-max-values").doesNotContain("spreadMaxValues").doesNotContain("\n");
         assertThat(Files.exists(dir.resolve("small.csv"))).isFalse();
     }
+
+    @Test
+    void aMethodWithARequiredParameterRuns() throws Exception {
+        // the parameters reach the stage before the method, so occlusion's required window is there when it is checked
+        Path model = TabularMlp.write(dir.resolve("m6.onnx"), 6, 12, 3, 4);
+        List<String[]> rows = table(3, 9);
+        write(dir.resolve("data.csv"), rows);
+        Run r = run("dataset", "--input", dir.resolve("data.csv").toString(), "--model", model.toString(),
+                "--method", "occlusion", "--window", "2", "--features", "f0,f1,f2,f3,f4,f5", "--target", "1",
+                "--output", dir.resolve("occ.csv").toString(), "--master", "local[2]");
+        assertThat(r.rc()).as(r.err()).isZero();
+        List<String> lines = Files.readAllLines(dir.resolve("occ.csv"));
+        assertThat(lines).hasSize(4);
+        for (int i = 0; i < 3; i++) {
+            String[] cells = lines.get(i + 1).split(",");
+            double[] e = SparkTests.reference(model, "occlusion", Map.of("window", new int[] {2}),
+                    SparkTests.row(features(rows.get(i))), Target.classIndex(1));
+            for (int j = 0; j < 6; j++) {
+                assertThat(Double.parseDouble(cells[9 + j])).as("row %d attr_f%d", i, j).isEqualTo(e[j]);
+            }
+        }
+    }
 }
