@@ -417,7 +417,7 @@ public final class Server implements AutoCloseable {
             long mark = job.done();
             Attribution a = Explanations.explain(req, s, x, job);
             job.account(a.diagnostics().modelEvaluations(), mark);
-            expl.add(Explanations.explanation(a, s));
+            expl.add(Explanations.explanation(a, s, x, req)); // text instances add tokens and words
             inputs.add(x.explained());
             results.add(a);
         }
