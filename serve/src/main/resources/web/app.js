@@ -685,7 +685,11 @@ function wireApplies(fs, m, p) {
 function fillLayerDefaults() {
   const layer = state.model && ((state.model.card && state.model.card.layer) || (state.model.text && state.model.text.layer));
   for (const f of document.querySelectorAll('input[data-name=layer]')) {
-    if (!f.value && layer) f.value = layer;
+    // a value filled from the previous model's card gives way to this one's
+    if (!f.value || f.value === f.dataset.filled) {
+      f.value = layer || '';
+      f.dataset.filled = f.value;
+    }
   }
   for (const f of document.querySelectorAll('input[data-name=window]')) f.value = defaultWindow();
 }
