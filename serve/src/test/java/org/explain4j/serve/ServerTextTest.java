@@ -291,6 +291,21 @@ class ServerTextTest {
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.json().get("error").get("argument").asText()).isEqualTo("method");
         assertThat(r.json().get("error").get("message").asText()).contains("does not apply to text", "kernel-shap");
+        // a job is refused at submission, not accepted and then failed
+        ObjectNode job = body("saliency", Map.of(), "good");
+        job.put("model", "bow");
+        r = s.post("/v1/jobs", job);
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.json().get("error").get("argument").asText()).isEqualTo("method");
+        // metrics take one-input instances; a text instance feeds the attention mask
+        ObjectNode evaluate = body("saliency", Map.of(), "good");
+        ((ObjectNode) evaluate.get("parameters")).remove("method");
+        ((ObjectNode) evaluate.get("parameters")).put("metric", "sparseness");
+        evaluate.putArray("attributions").addObject().putArray("shape").add(3);
+        ((ObjectNode) evaluate.get("attributions").get(0)).putArray("attributions").add(0.1).add(0.2).add(0.3);
+        r = s.post("/v1/models/bow:evaluate", evaluate);
+        assertThat(r.status()).as(r.text()).isEqualTo(422);
+        assertThat(r.json().get("error").get("argument").asText()).isEqualTo("instances[0]");
         ObjectNode notString = body("kernel-shap", Map.of());
         notString.withArray("instances").addObject().put("text", 3);
         r = s.post("/v1/models/bow:explain", notString);
