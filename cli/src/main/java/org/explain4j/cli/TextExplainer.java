@@ -362,7 +362,12 @@ final class TextExplainer {
             String prefix = spec.name() + (s.tag().isEmpty() ? "" : "." + s.tag());
             boolean perturbation = spec.family() == Family.PERTURBATION;
             Model model = s.model();
-            p.putAll(TextMethods.defaults(spec, embedding));
+            Map<String, String> defaults = TextMethods.defaults(spec, embedding);
+            for (String k : List.of("layer", "steps", "composite")) { // the order the options are recorded in
+                if (defaults.containsKey(k)) {
+                    p.put(k, defaults.get(k));
+                }
+            }
             if (spec.param("baseline").isPresent()) {
                 Path f = out.resolve(prefix + ".baseline.npy");
                 Npy.write(perturbation ? perturbationBaseline(s) : padBaseline(s), f);
@@ -373,6 +378,7 @@ final class TextExplainer {
                 Npy.write(featureMask(s), f);
                 p.put("feature-mask", f.toString());
             }
+            p.putAll(defaults); // samples and seed; the keys above keep their places
             if (spec.param("batch-size").isPresent()) {
                 p.put("batch-size", batchSize);
             }
