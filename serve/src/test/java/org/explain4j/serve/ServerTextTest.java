@@ -54,6 +54,12 @@ class ServerTextTest {
             Files.copy(text.resolve("bow.onnx"), models.resolve(c[0] + ".onnx"));
             card(models, c[0], Map.of("tokenizer", c[1]));
         }
+        // cards with a text field out of range
+        for (Object[] c : new Object[][] {{"bad_features", "features", "sentences"}, {"bad_length", "max_length", 1},
+                {"bad_reference", "reference", "blank"}}) {
+            Files.copy(text.resolve("bow.onnx"), models.resolve(c[0] + ".onnx"));
+            card(models, (String) c[0], Map.of("tokenizer", "bow_tokenizer.json", (String) c[1], c[2]));
+        }
         s = new TestServer(ServeConfig.defaults(models));
     }
 
@@ -116,8 +122,13 @@ class ServerTextTest {
 
     @Test
     void tokenizerPathsOutsideTheModelsFolderAreRefused() {
-        Map<String, String> expected = Map.of("esc_dots", "no '..'", "esc_sub", "no '..'", "esc_abs", "not absolute",
-                "esc_link", "leads outside the models folder", "esc_missing", "not a file in the models folder");
+        Map<String, String> expected = Map.of("esc_dots", "\"tokenizer\" '../outside_tokenizer.json' must stay inside "
+                + "the models folder (no '..')", "esc_sub", "no '..'", "esc_abs", "\"tokenizer\" '/", "esc_link",
+                "\"tokenizer\" 'link_tokenizer.json' leads outside the models folder", "esc_missing",
+                "\"tokenizer\" 'nothing.json' is not a file in the models folder", "bad_features",
+                "\"features\" \"sentences\" must be one of words, tokens", "bad_length",
+                "\"max_length\" must be an integer of at least 2", "bad_reference",
+                "\"reference\" \"blank\" must be one of mask, pad, delete");
         JsonNode models = s.get("/v1/models").json().get("models");
         int seen = 0;
         for (JsonNode m : models) {
@@ -125,8 +136,7 @@ class ServerTextTest {
             if (expected.containsKey(name)) {
                 seen++;
                 assertThat(m.get("ready").asBoolean()).as(name).isFalse();
-                assertThat(m.get("error").asText()).as(name).contains("the card " + name + ".json", "\"tokenizer\"",
-                        expected.get(name));
+                assertThat(m.get("error").asText()).as(name).contains("the card " + name + ".json: ", expected.get(name));
                 TestServer.Reply r = s.post("/v1/models/" + name + ":predict", body("saliency", Map.of(), "hello"));
                 assertThat(r.status()).isEqualTo(400);
                 assertThat(r.code()).isEqualTo("file");
@@ -135,7 +145,7 @@ class ServerTextTest {
                 assertThat(r.json().get("error").get("message").asText()).doesNotContain(s.models.toString());
             }
         }
-        assertThat(seen).isEqualTo(5);
+        assertThat(seen).isEqualTo(expected.size());
     }
 
     @Test
@@ -149,6 +159,18 @@ class ServerTextTest {
             assertThat(doubles(r.json().get("predictions").get(n).get("output")))
                     .containsExactly(doubles(cases.get(n).get("logits")), within(1e-6));
         }
+    }
+
+    @Test
+    void spansCountCodePointsAndUtf16UnitsApart() {
+        String t = "good \uD83D\uDE00 movie"; // an emoji outside the BMP: one code point, two UTF-16 units
+        TestServer.Reply r = s.post("/v1/models/bow:explain", body("feature-ablation", Map.of(), t));
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        JsonNode tokens = r.json().get("explanations").get(0).get("data").get("tokens");
+        JsonNode last = tokens.get(tokens.size() - 2); // "movie", before [SEP]
+        assertThat(t.substring(last.get("start_utf16").asInt(), last.get("end_utf16").asInt())).isEqualTo("movie");
+        assertThat(last.get("start").asInt()).isEqualTo(last.get("start_utf16").asInt() - 1);
+        assertThat(t.codePointCount(0, last.get("start_utf16").asInt())).isEqualTo(last.get("start").asInt());
     }
 
     @Test
