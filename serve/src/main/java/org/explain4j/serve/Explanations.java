@@ -305,14 +305,18 @@ final class Explanations {
         if (tt == null) {
             return o;
         }
-        Tensor groups = TextMethods.perturbation(r.method()) ? groups(model.text, in) : null;
+        boolean perturbation = TextMethods.perturbation(r.method());
+        boolean ownMask = r.params().containsKey("feature-mask") && !r.params().get("feature-mask").isNull();
+        Tensor groups = !perturbation ? null : ownMask ? givenGroups(r.params().get("feature-mask"), tt.size())
+                : groups(model.text, in);
         double[] tv = TextMethods.perToken(a, List.of(tt), groups).get(0);
         double[] wv = TextFigures.wordValues(tt, tv);
         ObjectNode data = (ObjectNode) o.get("data");
         data.put("text", tt.text());
         data.put("truncated", tt.truncated());
-        data.put("features", model.text.features);
-        data.put("reference", TextMethods.perturbation(r.method()) ? model.text.reference : "pad");
+        data.put("features", ownMask ? "given" : model.text.features);
+        boolean ownBaseline = r.params().containsKey("baseline") && !r.params().get("baseline").isNull();
+        data.put("reference", ownBaseline ? "given" : perturbation ? model.text.reference : "pad");
         int[] wordOf = tt.wordOfToken();
         ArrayNode tokens = data.putArray("tokens");
         for (int j = 0; j < tt.size(); j++) {
@@ -341,6 +345,15 @@ final class Explanations {
             x.put("value", wv[w.index()]);
         }
         return o;
+    }
+
+    /**
+     * The request's own feature mask as one group id per token, so a group's value is split over
+     * its tokens as with the card's groups; null (no split) when it is not one id per token.
+     */
+    private static Tensor givenGroups(JsonNode mask, int tokens) {
+        Tensor m = Instances.nested(mask, "feature-mask", org.explain4j.core.DType.INT64);
+        return m.size() == tokens ? m.reshape(1, tokens) : null;
     }
 
     /** One explanation in the response: Alibi-style meta and data. */

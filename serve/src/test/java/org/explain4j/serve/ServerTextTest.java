@@ -162,6 +162,22 @@ class ServerTextTest {
     }
 
     @Test
+    void aGivenFeatureMaskSplitsItsGroupsOverTheirTokens() {
+        // [CLS] good movie [SEP]: one group for both words; each token gets half of the group's value
+        TestServer.Reply r = s.post("/v1/models/bow:explain", body("feature-ablation",
+                Map.of("feature-mask", List.of(2, 0, 0, 1), "target", 1), "good movie"));
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        JsonNode data = r.json().get("explanations").get(0).get("data");
+        double group = data.get("attributions").get(1).asDouble();
+        assertThat(data.get("attributions").get(2).asDouble()).isEqualTo(group);
+        assertThat(Math.abs(group)).isGreaterThan(0.1);
+        double[] tokens = values(data.get("tokens"));
+        assertThat(tokens).containsExactly(0, group / 2, group / 2, 0);
+        assertThat(data.get("features").asText()).isEqualTo("given");
+        assertThat(data.get("reference").asText()).isEqualTo("mask");
+    }
+
+    @Test
     void spansCountCodePointsAndUtf16UnitsApart() {
         String t = "good \uD83D\uDE00 movie"; // an emoji outside the BMP: one code point, two UTF-16 units
         TestServer.Reply r = s.post("/v1/models/bow:explain", body("feature-ablation", Map.of(), t));
