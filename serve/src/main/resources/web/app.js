@@ -2,6 +2,7 @@
 // the same server (KServe V1 style, see /openapi.json): /v1/models, /v1/methods, /v1/metrics,
 // :predict, /v1/jobs (start, poll, cancel, result files).
 import { COLOR_MAPS, makeScale, limitOf } from './colormaps.js';
+import { isTextResult, textMap, textView, wireTextView } from './text.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attrs = {}, ...children) => {
@@ -125,6 +126,7 @@ async function init() {
   $('cmap').append(...Object.entries(COLOR_MAPS).map(([k, v]) => el('option', { value: k, text: v.label })));
   wireInputs();
   wireView();
+  wireTextView(() => renderAll());
   wireToken();
   $('run').addEventListener('click', () => runSelected());
   $('cancel-all').addEventListener('click', () => state.cards.forEach((c) => cancelCard(c)));
@@ -198,7 +200,7 @@ async function chooseModel(name) {
     + `output ${output.name || '?'} ${shapeText(output.shape)}`
     + (card.kind ? `; ${card.kind} model` : '') + (m.sha256 ? `; sha256 ${m.sha256.slice(0, 12)}…` : '');
   fillTargets();
-  const kind = card.kind || guessKind(input);
+  const kind = m.kind || card.kind || guessKind(input);
   selectTab(kind === 'tokens' ? 'text' : kind);
   fillLayerDefaults();
   suggestMethods(kind);
@@ -514,7 +516,7 @@ async function predict() {
   } catch (e) {
     state.predictions = null;
     const text = state.display && state.display.type === 'text';
-    const msg = text ? `Text input is not supported by this server or model: ${e.message}` : `Prediction failed: ${e.message}`;
+    const msg = text ? `Text: ${e.message}` : `Prediction failed: ${e.message}`;
     $('prediction').replaceChildren(el('p', { class: 'error', text: msg }));
     setStatus(msg, true);
   }
@@ -681,9 +683,13 @@ function wireApplies(fs, m, p) {
 }
 
 function fillLayerDefaults() {
-  const layer = state.model && state.model.card && state.model.card.layer;
+  const layer = state.model && ((state.model.card && state.model.card.layer) || (state.model.text && state.model.text.layer));
   for (const f of document.querySelectorAll('input[data-name=layer]')) {
-    if (!f.value && layer) f.value = layer;
+    // a value filled from the previous model's card gives way to this one's
+    if (!f.value || f.value === f.dataset.filled) {
+      f.value = layer || '';
+      f.dataset.filled = f.value;
+    }
   }
   for (const f of document.querySelectorAll('input[data-name=window]')) f.value = defaultWindow();
 }
@@ -920,6 +926,7 @@ function finishCard(card) {
 
 /** The map drawn for one explanation: channels reduced, leading axes of size 1 dropped. */
 function mapOf(explanation, mode) {
+  if (isTextResult(explanation)) return textMap(explanation, mode);
   const d = explanation.data;
   let shape = d.shape.slice();
   const values = d.attributions;
@@ -937,13 +944,6 @@ function mapOf(explanation, mode) {
       }
     }
     return { type: 'image', h, w, values: out };
-  }
-  if (kind === 'text') {
-    const t = shape[0];
-    const per = values.length / t;
-    const out = new Float64Array(t);
-    for (let i = 0; i < t; i++) for (let k = 0; k < per; k++) out[i] += values[i * per + k];
-    return { type: 'text', values: out, tokens: d.tokens || explanation.tokens || null };
   }
   return { type: 'bars', values: Float64Array.from(values) };
 }
@@ -984,7 +984,7 @@ function renderCard(card, map, scale, v) {
   card.root.dataset.target = String(target);
   const parts = [];
   if (map.type === 'image') parts.push(...heatmap(card, map, scale, v));
-  else if (map.type === 'text') parts.push(textHighlight(map, scale));
+  else if (map.type === 'text') parts.push(textView(map, scale, fmt));
   else parts.push(barChart(map, scale));
   parts.push(colorBar(scale));
   const diag = e.data.diagnostics || {};
@@ -1117,21 +1117,6 @@ function barChart(map, scale) {
     svg.append(rect, text);
   });
   return svg;
-}
-
-function textHighlight(map, scale) {
-  const tokens = map.tokens || (state.display && state.display.type === 'text' ? state.display.text.split(/\s+/) : []);
-  const p = el('p', { class: 'text-highlight' });
-  for (let i = 0; i < map.values.length; i++) {
-    const value = map.values[i];
-    const [r, g, b] = scale.color(value);
-    const strong = Math.abs(scale.normalize(value)) > 0.6;
-    p.append(el('span', {
-      style: `background: rgb(${r},${g},${b}); color: ${strong ? '#fff' : '#000'}`,
-      title: fmt(value), 'data-value': String(value), text: tokens[i] !== undefined ? tokens[i] : `[${i}]`,
-    }), ' ');
-  }
-  return p;
 }
 
 // ---------- metric scores ----------

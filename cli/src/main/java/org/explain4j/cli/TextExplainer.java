@@ -27,7 +27,10 @@ import org.explain4j.cli.text.TextFigures;
 import org.explain4j.cli.text.TextJson;
 import org.explain4j.cli.text.TextResult;
 import org.explain4j.cli.text.TextSide;
+import org.explain4j.cli.text.TextMethods;
 import org.explain4j.cli.text.TextTokenizer;
+import org.explain4j.cli.text.TokenBatch;
+import org.explain4j.cli.text.TokenInputs;
 import org.explain4j.cli.text.TokenizedText;
 import org.explain4j.core.Attribution;
 import org.explain4j.core.Diagnostics;
@@ -140,12 +143,12 @@ final class TextExplainer {
         byte[] bytes = OnnxModel.readModel(modelPath);
         ModelProto proto = TextGraphs.parse(bytes);
         try (TextTokenizer tok = TextTokenizer.open(args.tokenizer, args.maxLength)) {
-            Inputs in = Inputs.of(proto);
-            String embedding = layer != null ? layer : TextGraphs.wordEmbedding(proto, in.ids).orElseThrow(() ->
+            TokenInputs in = TokenInputs.of(proto);
+            String embedding = layer != null ? layer : TextGraphs.wordEmbedding(proto, in.ids()).orElseThrow(() ->
                     Explain4jException.unsupported("--model", "no word-embedding lookup (a Gather of an initializer by '"
-                            + in.ids + "') in the model; give the layer to attribute to with --layer NAME"));
-            long pad = tok.id("[PAD]").orElse(tok.id("<pad>").orElse(0));
-            OptionalLong maskId = tok.id("[MASK]").isPresent() ? tok.id("[MASK]") : tok.id("<mask>");
+                            + in.ids() + "') in the model; give the layer to attribute to with --layer NAME"));
+            long pad = TextMethods.padId(tok);
+            OptionalLong maskId = TextMethods.maskId(tok);
             String baselineKind = args.tokenBaseline != null ? args.tokenBaseline.toLowerCase(Locale.ROOT)
                     : maskId.isPresent() ? "mask" : "pad";
             if (!List.of("mask", "pad", "delete").contains(baselineKind)) {
@@ -191,16 +194,11 @@ final class TextExplainer {
     }
 
     static boolean supported(MethodSpec spec) {
-        return switch (spec.name()) {
-            case "layer-integrated-gradients", "layer-gradient-x-activation", "layer-activation", "layer-conductance",
-                 "deeplift", "lrp", "kernel-shap", "lime", "feature-ablation", "shapley-value-sampling",
-                 "shapley-exact" -> true;
-            default -> false;
-        };
+        return TextMethods.supported(spec);
     }
 
     static List<String> supportedNames() {
-        return MethodCatalog.all().stream().filter(TextExplainer::supported).map(MethodSpec::name).toList();
+        return TextMethods.supportedNames();
     }
 
     private static int outputRank(ModelProto proto) {
@@ -208,98 +206,10 @@ final class TextExplainer {
         return o.getType().getTensorType().getShape().getDimCount();
     }
 
-    /** The model's token inputs by role. */
-    record Inputs(String ids, String mask, String types, List<String> all) {
-        static Inputs of(ModelProto proto) {
-            java.util.Set<String> inits = new java.util.HashSet<>();
-            proto.getGraph().getInitializerList().forEach(t -> inits.add(t.getName()));
-            List<String> names = proto.getGraph().getInputList().stream().map(ValueInfoProto::getName)
-                    .filter(n -> !inits.contains(n)).toList();
-            String ids = find(names, "input_ids", "ids", "input");
-            if (ids == null) {
-                throw Explain4jException.usage("--model", "cannot tell which model input takes the token ids ("
-                        + String.join(", ", names) + "); text models name it input_ids");
-            }
-            String mask = find(names, "attention_mask", "mask");
-            String types = find(names, "token_type_ids", "type");
-            for (String n : names) {
-                if (!n.equals(ids) && !n.equals(mask) && !n.equals(types)) {
-                    throw Explain4jException.usage("--model", "the model input '" + n + "' is not token ids, an "
-                            + "attention mask or token types; explain it with --input NAME=FILE.npy instead of --text");
-                }
-            }
-            return new Inputs(ids, mask, types, names);
-        }
-
-        private static String find(List<String> names, String exact, String... contains) {
-            if (names.contains(exact)) {
-                return exact;
-            }
-            for (String c : contains) {
-                for (String n : names) {
-                    if (n.toLowerCase(Locale.ROOT).contains(c)) {
-                        return n;
-                    }
-                }
-            }
-            return null;
-        }
-    }
-
-    /** Padded batch tensors of some texts: ids, mask, types, and each text's length. */
-    record Batch(Tensor ids, Tensor mask, Tensor types, int[] lengths) {
-        static Batch of(List<TokenizedText> texts, long pad) {
-            int t = texts.stream().mapToInt(TokenizedText::size).max().orElse(1);
-            int n = texts.size();
-            long[] ids = new long[n * t];
-            long[] mask = new long[n * t];
-            long[] types = new long[n * t];
-            int[] lengths = new int[n];
-            java.util.Arrays.fill(ids, pad);
-            for (int i = 0; i < n; i++) {
-                List<TokenizedText.Token> tk = texts.get(i).tokens();
-                lengths[i] = tk.size();
-                for (int j = 0; j < tk.size(); j++) {
-                    ids[i * t + j] = tk.get(j).id();
-                    mask[i * t + j] = 1;
-                    types[i * t + j] = tk.get(j).typeId();
-                }
-            }
-            return new Batch(Tensor.ofLongs(ids, n, t), Tensor.ofLongs(mask, n, t), Tensor.ofLongs(types, n, t), lengths);
-        }
-
-        /** The first row repeated {@code n} times. */
-        Batch repeat(int n) {
-            int t = ids.dim(1);
-            long[] i = new long[n * t];
-            long[] m = new long[n * t];
-            long[] y = new long[n * t];
-            int[] l = new int[n];
-            for (int r = 0; r < n; r++) {
-                System.arraycopy(ids.toLongArray(), 0, i, r * t, t);
-                System.arraycopy(mask.toLongArray(), 0, m, r * t, t);
-                System.arraycopy(types.toLongArray(), 0, y, r * t, t);
-                l[r] = lengths[0];
-            }
-            return new Batch(Tensor.ofLongs(i, n, t), Tensor.ofLongs(m, n, t), Tensor.ofLongs(y, n, t), l);
-        }
-
-        Map<String, Tensor> fed(Inputs in) {
-            Map<String, Tensor> f = new LinkedHashMap<>();
-            if (in.mask() != null) {
-                f.put(in.mask(), mask);
-            }
-            if (in.types() != null) {
-                f.put(in.types(), types);
-            }
-            return f;
-        }
-    }
-
     /** One run: the tokenizer, the inputs, the choices; holds the report as it is built. */
     private final class Session {
         private final TextTokenizer tok;
-        private final Inputs in;
+        private final TokenInputs in;
         private final String embedding;
         private final boolean layerGiven;
         private final long pad;
@@ -310,7 +220,7 @@ final class TextExplainer {
         private final PrintWriter log;
         private double[] outputValues = new double[0];
 
-        Session(TextTokenizer tok, Inputs in, String embedding, boolean layerGiven, long pad, OptionalLong maskId,
+        Session(TextTokenizer tok, TokenInputs in, String embedding, boolean layerGiven, long pad, OptionalLong maskId,
                 String baselineKind, String features, List<String> methods, PrintWriter log) {
             this.tok = tok;
             this.in = in;
@@ -325,7 +235,7 @@ final class TextExplainer {
         }
 
         Path classifier(byte[] bytes, ModelProto proto, List<TokenizedText> texts, String target) {
-            Batch b = Batch.of(texts, pad);
+            TokenBatch b = TokenBatch.of(texts, pad);
             try (ModelLoader.Loaded m = ModelLoader.load(modelPath, threads, in.ids(), null)) {
                 FedInputs fed = FedInputs.of(b.fed(in));
                 Tensor logits = Explainer.forward(m, b.ids(), fed);
@@ -367,8 +277,8 @@ final class TextExplainer {
             String hidden = proto.getGraph().getOutput(0).getName();
             byte[] embedBytes = TextGraphs.withEmbeddingHead(proto, hidden, in.mask(), pooling);
             byte[] simBytes = TextGraphs.withSimilarityHead(proto, hidden, in.mask(), pooling);
-            Batch ba = Batch.of(texts, pad);
-            Batch bb = Batch.of(List.of(other), pad);
+            TokenBatch ba = TokenBatch.of(texts, pad);
+            TokenBatch bb = TokenBatch.of(List.of(other), pad);
             OnnxModel.Options o = OnnxModel.Options.defaults().withThreads(threads).withInputName(in.ids());
             float[][] ea;
             float[][] eb;
@@ -380,7 +290,7 @@ final class TextExplainer {
             try (ModelLoader.Loaded sim = new ModelLoader.Loaded(OnnxModel.fromBytes(modelPath.toString(), simBytes, o))) {
                 Map<String, Tensor> fa = ba.fed(in);
                 fa.put(TextGraphs.REFERENCE, unitRows(repeat(eb[0], n)));
-                Batch bRep = bb.repeat(n);
+                TokenBatch bRep = bb.repeat(n);
                 Map<String, Tensor> fb = bRep.fed(in);
                 fb.put(TextGraphs.REFERENCE, unitRows(ea));
                 TextSide a = new TextSide("A", texts, ba.ids(), FedInputs.of(fa), sim, "A");
@@ -404,7 +314,7 @@ final class TextExplainer {
             }
         }
 
-        private Path explain(List<TextSide> sides, Batch bA, Target target, List<TopPredictions> preds, List<String> outputs,
+        private Path explain(List<TextSide> sides, TokenBatch bA, Target target, List<TopPredictions> preds, List<String> outputs,
                              ModelProto proto, byte[] bytes, String targetLine, TokenizedText other) {
             List<TextResult> results = new ArrayList<>();
             log.printf("%-28s %4s %12s %10s %12s%n", "method", "side", "model evals", "ms", "max |gap|");
@@ -452,14 +362,11 @@ final class TextExplainer {
             String prefix = spec.name() + (s.tag().isEmpty() ? "" : "." + s.tag());
             boolean perturbation = spec.family() == Family.PERTURBATION;
             Model model = s.model();
-            if (spec.param("layer").isPresent()) {
-                p.put("layer", embedding);
-            }
-            if (spec.param("steps").isPresent()) {
-                p.put("steps", Optional.ofNullable(spec.suggested().get("steps")).orElse("50"));
-            }
-            if (spec.name().equals("lrp")) {
-                p.put("composite", "epsilon");
+            Map<String, String> defaults = TextMethods.defaults(spec, embedding);
+            for (String k : List.of("layer", "steps", "composite")) { // the order the options are recorded in
+                if (defaults.containsKey(k)) {
+                    p.put(k, defaults.get(k));
+                }
             }
             if (spec.param("baseline").isPresent()) {
                 Path f = out.resolve(prefix + ".baseline.npy");
@@ -471,13 +378,7 @@ final class TextExplainer {
                 Npy.write(featureMask(s), f);
                 p.put("feature-mask", f.toString());
             }
-            if (spec.param("samples").isPresent()) {
-                String sug = spec.suggested().get("samples");
-                p.put("samples", sug != null ? sug : "256");
-            }
-            if (spec.param("seed").isPresent()) {
-                p.put("seed", "7");
-            }
+            p.putAll(defaults); // samples and seed; the keys above keep their places
             if (spec.param("batch-size").isPresent()) {
                 p.put("batch-size", batchSize);
             }
@@ -491,92 +392,21 @@ final class TextExplainer {
 
         /** Ids with every non-special token replaced by the pad id: the reference of the gradient methods. */
         private Tensor padBaseline(TextSide s) {
-            return replaced(s, pad);
+            return TextMethods.replaced(s.ids(), s.texts(), pad);
         }
 
         private Tensor perturbationBaseline(TextSide s) {
-            long v = switch (baselineKind) {
-                case "mask" -> maskId.getAsLong();
-                case "delete" -> DeletionModel.DELETED;
-                default -> pad;
-            };
-            return replaced(s, v);
+            return TextMethods.replaced(s.ids(), s.texts(), TextMethods.perturbationId(baselineKind, pad, maskId));
         }
 
-        /** The ids with {@code value} at every non-special token, special tokens and padding kept. */
-        private Tensor replaced(TextSide s, long value) {
-            long[] ids = s.ids().toLongArray();
-            int t = s.ids().dim(1);
-            for (int n = 0; n < s.texts().size(); n++) {
-                List<TokenizedText.Token> tk = s.texts().get(n).tokens();
-                for (int j = 0; j < tk.size(); j++) {
-                    if (!tk.get(j).special()) {
-                        ids[n * t + j] = value;
-                    }
-                }
-            }
-            return Tensor.ofLongs(ids, s.ids().shape());
-        }
-
-        /**
-         * Feature groups per example: one per word (or token) numbered from 0 in text order; special
-         * tokens and padding share the last group, whose baseline is the input itself (kept).
-         */
+        /** Feature groups per example (see {@link TextMethods#featureMask}). */
         private Tensor featureMask(TextSide s) {
-            int t = s.ids().dim(1);
-            long[] g = new long[s.texts().size() * t];
-            for (int n = 0; n < s.texts().size(); n++) {
-                TokenizedText tt = s.texts().get(n);
-                int[] wordOf = tt.wordOfToken();
-                int count = 0;
-                int[] group = new int[tt.size()];
-                for (int j = 0; j < tt.size(); j++) {
-                    group[j] = tt.tokens().get(j).special() ? -1 : features.equals("words") ? wordOf[j] : count++;
-                }
-                int m = features.equals("words") ? tt.words().size() : count;
-                for (int j = 0; j < t; j++) {
-                    g[n * t + j] = j < tt.size() && group[j] >= 0 ? group[j] : m;
-                }
-            }
-            return Tensor.ofLongs(g, s.ids().shape());
+            return TextMethods.featureMask(s.ids(), s.texts(), features);
         }
 
-        /**
-         * Per-token values of example n: layer results summed over the hidden size; group results
-         * (perturbation) divided evenly among the group's tokens so that a word's tokens sum to its value.
-         */
+        /** Per-token values of each example (see {@link TextMethods#perToken}). */
         private List<double[]> perToken(MethodSpec spec, Attribution a, TextSide s) {
-            Tensor v = a.values();
-            int[] sh = v.shape();
-            int t = sh[1];
-            int d = sh.length >= 3 ? v.exampleSize() / t : 1;
-            double[] all = v.toDoubleArray();
-            List<double[]> outL = new ArrayList<>();
-            Tensor mask = spec.family() == Family.PERTURBATION ? featureMask(s) : null;
-            long[] groups = mask == null ? null : mask.toLongArray();
-            for (int n = 0; n < s.texts().size(); n++) {
-                int len = s.texts().get(n).size();
-                double[] r = new double[len];
-                for (int j = 0; j < len; j++) {
-                    double sum = 0;
-                    for (int k = 0; k < d; k++) {
-                        sum += all[(n * t + j) * d + k];
-                    }
-                    r[j] = sum;
-                }
-                if (groups != null) {
-                    for (int j = 0; j < len; j++) {
-                        long gj = groups[n * t + j];
-                        int size = 0;
-                        for (int k = 0; k < t; k++) {
-                            size += groups[n * t + k] == gj ? 1 : 0;
-                        }
-                        r[j] /= size;
-                    }
-                }
-                outL.add(r);
-            }
-            return outL;
+            return TextMethods.perToken(a, s.texts(), spec.family() == Family.PERTURBATION ? featureMask(s) : null);
         }
 
         private void writeValues(String name, String tag, Attribution a) {
@@ -597,7 +427,7 @@ final class TextExplainer {
                  OrtSession session = OnnxModel.environment().createSession(withSoft, so)) {
                 for (TextSide s : sides) {
                     List<TokenizedText> texts = s.tag().equals("B") ? s.texts().subList(0, 1) : s.texts();
-                    Batch b = Batch.of(texts, pad);
+                    TokenBatch b = TokenBatch.of(texts, pad);
                     List<Tensor> probs = softmaxes(session, b, soft);
                     List<AttentionRollout.Result> per = new ArrayList<>();
                     for (int n = 0; n < texts.size(); n++) {
@@ -613,7 +443,7 @@ final class TextExplainer {
             return r;
         }
 
-        private List<Tensor> softmaxes(OrtSession session, Batch b, List<String> names) throws OrtException {
+        private List<Tensor> softmaxes(OrtSession session, TokenBatch b, List<String> names) throws OrtException {
             var env = OnnxModel.environment();
             Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
             try {

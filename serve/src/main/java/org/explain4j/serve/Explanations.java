@@ -11,6 +11,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.explain4j.cli.text.DeletionModel;
+import org.explain4j.cli.text.TextFigures;
+import org.explain4j.cli.text.TextMethods;
+import org.explain4j.cli.text.TokenizedText;
 import org.explain4j.core.Attribution;
 import org.explain4j.core.Baseline;
 import org.explain4j.core.Diagnostics;
@@ -27,6 +31,7 @@ import org.explain4j.core.catalog.Params;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.method.AttributionMethod;
 import org.explain4j.core.model.FedInputs;
+import org.explain4j.core.model.Model;
 
 /**
  * What {@code :predict} and {@code :explain} compute, one instance at a time (a batch of one
@@ -143,6 +148,61 @@ final class Explanations {
     /** The method's parameter values for the catalogue, typed from JSON (no value names a file on the server). */
     static Params bind(Request r, ModelStore.Served model, Tensor input) {
         MethodSpec spec = r.method();
+        Map<String, Object> typed = typed(r, input);
+        if (spec.param("layer").isPresent() && !typed.containsKey("layer")) {
+            if (model.text != null) {
+                typed.put("layer", model.text.layer);
+            } else if (model.card.path("layer").isTextual()) {
+                typed.put("layer", model.card.get("layer").asText());
+            }
+        }
+        return spec.bind(typed);
+    }
+
+    /**
+     * The parameters of a text instance: those given, and where absent what {@code explain --text}
+     * uses (the card's layer or the word-embedding output, the catalogue's suggested steps and
+     * samples, seed 7, LRP's epsilon composite, every word replaced by the card's reference, the
+     * card's word or token groups).
+     */
+    static Params bind(Request r, ModelStore.Served model, Instances.Instance in) {
+        if (in.text() == null) {
+            return bind(r, model, in.explained());
+        }
+        MethodSpec spec = r.method();
+        TextCard card = model.text;
+        if (!TextMethods.supported(spec)) {
+            throw Explain4jException.usage("method", "method " + spec.name() + " does not apply to text (token ids); "
+                    + "choose from " + String.join(", ", TextMethods.supportedNames()));
+        }
+        Map<String, Object> typed = typed(r, in.explained());
+        for (Map.Entry<String, String> e : TextMethods.defaults(spec, card.layer).entrySet()) {
+            if (!typed.containsKey(e.getKey()) && !r.params().containsKey(e.getKey())) {
+                typed.put(e.getKey(), spec.param(e.getKey()).orElseThrow().parse(e.getValue()));
+            }
+        }
+        if (spec.param("baseline").isPresent() && !r.params().containsKey("baseline")) {
+            typed.put("baseline", Baseline.of(reference(spec, card, in)));
+        }
+        if (spec.param("feature-mask").isPresent() && !r.params().containsKey("feature-mask")) {
+            typed.put("feature-mask", FeatureMask.of(groups(card, in)));
+        }
+        return spec.bind(typed);
+    }
+
+    /** The text reference: non-special tokens replaced by the pad id (gradients) or the card's reference (perturbation). */
+    private static Tensor reference(MethodSpec spec, TextCard card, Instances.Instance in) {
+        long value = TextMethods.perturbation(spec) ? TextMethods.perturbationId(card.reference, card.pad, card.maskId)
+                : card.pad;
+        return TextMethods.replaced(in.explained(), List.of(in.text()), value);
+    }
+
+    private static Tensor groups(TextCard card, Instances.Instance in) {
+        return TextMethods.featureMask(in.explained(), List.of(in.text()), card.features);
+    }
+
+    private static Map<String, Object> typed(Request r, Tensor input) {
+        MethodSpec spec = r.method();
         Map<String, Object> typed = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : r.params().entrySet()) {
             ParamSpec p = spec.param(e.getKey()).orElse(null);
@@ -166,10 +226,7 @@ final class Explanations {
                 default -> p.parse(v.isValueNode() ? v.asText() : v.toString());
             });
         }
-        if (spec.param("layer").isPresent() && !typed.containsKey("layer") && model.card.path("layer").isTextual()) {
-            typed.put("layer", model.card.get("layer").asText());
-        }
-        return spec.bind(typed);
+        return typed;
     }
 
     private static String join(JsonNode a) {
@@ -227,10 +284,76 @@ final class Explanations {
 
     /** Explains one instance. */
     static Attribution explain(Request r, ModelStore.Served model, Instances.Instance in, ProgressListener progress) {
-        Params params = bind(r, model, in.explained());
+        Params params = bind(r, model, in);
         Target t = target(r, model, in);
-        AttributionMethod m = r.method().create(model.model, params, progress);
+        Model explained = model.model;
+        if (in.text() != null && TextMethods.perturbation(r.method()) && model.text.reference.equals("delete")) {
+            explained = new DeletionModel(model.model, model.text.inputs.mask(), model.text.inputs.types(), model.text.pad);
+        }
+        AttributionMethod m = r.method().create(explained, params, progress);
         return m.attribute(in.explained(), in.fed().isEmpty() ? FedInputs.none() : FedInputs.of(in.fed()), t);
+    }
+
+    /**
+     * One explanation in the response; for a text instance {@code data} also holds the text, its
+     * tokens and words with their spans (code points and UTF-16 units) and per-token and per-word
+     * values as {@code text.json} defines them.
+     */
+    static ObjectNode explanation(Attribution a, ModelStore.Served model, Instances.Instance in, Request r) {
+        ObjectNode o = explanation(a, model);
+        TokenizedText tt = in.text();
+        if (tt == null) {
+            return o;
+        }
+        boolean perturbation = TextMethods.perturbation(r.method());
+        boolean ownMask = r.params().containsKey("feature-mask") && !r.params().get("feature-mask").isNull();
+        Tensor groups = !perturbation ? null : ownMask ? givenGroups(r.params().get("feature-mask"), tt.size())
+                : groups(model.text, in);
+        double[] tv = TextMethods.perToken(a, List.of(tt), groups).get(0);
+        double[] wv = TextFigures.wordValues(tt, tv);
+        ObjectNode data = (ObjectNode) o.get("data");
+        data.put("text", tt.text());
+        data.put("truncated", tt.truncated());
+        data.put("features", ownMask ? "given" : model.text.features);
+        boolean ownBaseline = r.params().containsKey("baseline") && !r.params().get("baseline").isNull();
+        data.put("reference", ownBaseline ? "given" : perturbation ? model.text.reference : "pad");
+        int[] wordOf = tt.wordOfToken();
+        ArrayNode tokens = data.putArray("tokens");
+        for (int j = 0; j < tt.size(); j++) {
+            TokenizedText.Token k = tt.tokens().get(j);
+            ObjectNode t = tokens.addObject();
+            t.put("token", k.piece());
+            t.put("id", k.id());
+            t.put("special", k.special());
+            t.put("word", k.special() ? -1 : wordOf[j]);
+            t.put("start", k.start());
+            t.put("end", k.end());
+            t.put("start_utf16", tt.utf16Start(j));
+            t.put("end_utf16", tt.utf16End(j));
+            t.put("value", tv[j]);
+        }
+        ArrayNode words = data.putArray("words");
+        for (TokenizedText.Word w : tt.words()) {
+            ObjectNode x = words.addObject();
+            x.put("text", tt.surface(w));
+            x.put("start", w.start());
+            x.put("end", w.end());
+            x.put("start_utf16", tt.text().offsetByCodePoints(0, w.start()));
+            x.put("end_utf16", tt.text().offsetByCodePoints(0, w.end()));
+            x.put("first_token", w.firstToken());
+            x.put("token_count", w.tokenCount());
+            x.put("value", wv[w.index()]);
+        }
+        return o;
+    }
+
+    /**
+     * The request's own feature mask as one group id per token, so a group's value is split over
+     * its tokens as with the card's groups; null (no split) when it is not one id per token.
+     */
+    private static Tensor givenGroups(JsonNode mask, int tokens) {
+        Tensor m = Instances.nested(mask, "feature-mask", org.explain4j.core.DType.INT64);
+        return m.size() == tokens ? m.reshape(1, tokens) : null;
     }
 
     /** One explanation in the response: Alibi-style meta and data. */

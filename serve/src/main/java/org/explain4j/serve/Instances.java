@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.explain4j.cli.Inputs;
+import org.explain4j.cli.text.TokenBatch;
+import org.explain4j.cli.text.TokenizedText;
 import org.explain4j.core.DType;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Tensor;
@@ -24,15 +26,22 @@ import org.explain4j.core.model.ModelSignature;
 /**
  * Turns the {@code instances} of a request into the model's input: a nested numeric array of one
  * example's shape; {@code {"b64", "format": png|jpeg|npy|csv}} decoded by the command line's readers
- * with the card's preprocessing; or {@code {"inputs": {NAME: ...}}} for a model with several inputs.
+ * with the card's preprocessing; {@code {"inputs": {NAME: ...}}} for a model with several inputs; or
+ * {@code {"text": ...}} for a model whose card names a tokenizer.
  * Each becomes a batch of one example.
  */
 final class Instances {
     private Instances() {
     }
 
-    /** One instance: the explained input (batch of 1) and the other inputs, fed as given. */
-    record Instance(Tensor explained, Map<String, Tensor> fed) {
+    /**
+     * One instance: the explained input (batch of 1) and the other inputs, fed as given; for a
+     * {@code {"text": ...}} instance the token ids, the mask and token types, and the tokens.
+     */
+    record Instance(Tensor explained, Map<String, Tensor> fed, TokenizedText text) {
+        Instance(Tensor explained, Map<String, Tensor> fed) {
+            this(explained, fed, null);
+        }
     }
 
     static List<Instance> parse(JsonNode body, ModelStore.Served model, int maxInstances, Path tmp) {
@@ -58,6 +67,9 @@ final class Instances {
 
     private static Instance one(JsonNode n, String arg, ModelStore.Served model, Path tmp) {
         ModelSignature sig = model.model.signature();
+        if (n.isObject() && n.has("text")) {
+            return text(n, arg, model);
+        }
         if (n.isObject() && n.has("inputs")) {
             JsonNode ins = n.get("inputs");
             if (!ins.isObject()) {
@@ -243,6 +255,38 @@ final class Instances {
                 }
             }
         }
+    }
+
+    /** {@code {"text": "..."}}: tokenised with the card's tokenizer, as {@code explain --tokenizer --text} does. */
+    private static Instance text(JsonNode n, String arg, ModelStore.Served model) {
+        TextCard card = model.text;
+        if (card == null) {
+            throw ApiException.badRequest(arg, arg + " is text, but the card of model '" + model.name + "' names no "
+                    + "tokenizer; add \"tokenizer\": \"FILE.json\" (a Hugging Face tokenizer.json in the models folder) "
+                    + "to " + model.name + ".json, or send the token ids as numbers");
+        }
+        if (card.embeddingModel) {
+            throw Explain4jException.unsupported(arg, arg + " is text for model '" + model.name + "', which outputs token "
+                    + "vectors (a similarity model); the service explains text classifiers only: use explain4j explain "
+                    + "--tokenizer ... --text ... --similar-to ... for similarities");
+        }
+        JsonNode t = n.get("text");
+        if (!t.isTextual()) {
+            throw ApiException.badRequest(arg, arg + ".text must be a string");
+        }
+        if (t.asText().isBlank()) {
+            throw ApiException.badRequest(arg, arg + ".text is empty; give a text with words");
+        }
+        for (java.util.Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!k.equals("text")) {
+                throw ApiException.badRequest(arg, arg + " has '" + clip(k) + "' beside \"text\"; a text instance is "
+                        + "{\"text\": \"...\"} (the card's tokenizer gives the ids, mask and token types)");
+            }
+        }
+        TokenizedText tt = card.encode(t.asText());
+        TokenBatch b = TokenBatch.of(List.of(tt), card.pad);
+        return new Instance(b.ids(), b.fed(card.inputs), tt);
     }
 
     static String shape(int[] s) {

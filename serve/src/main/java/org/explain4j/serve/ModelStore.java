@@ -147,12 +147,24 @@ final class ModelStore implements AutoCloseable {
     }
 
     private Served load(String name, Path real, Stamp stamp) {
-        ModelLoader.Loaded m = ModelLoader.load(real, config.threads(), null, null);
+        JsonNode card = card(name, real);
+        TextCard text = TextCard.of(card, name + ".json", root, real);
+        ModelLoader.Loaded m;
         try {
-            JsonNode card = card(name, real);
-            return new Served(name, m, card, stamp, outputs(m));
+            m = ModelLoader.load(real, config.threads(), text == null ? null : text.inputs.ids(), null);
+        } catch (RuntimeException e) {
+            if (text != null) {
+                text.close();
+            }
+            throw e;
+        }
+        try {
+            return new Served(name, m, card, stamp, outputs(m), text);
         } catch (RuntimeException e) {
             m.close();
+            if (text != null) {
+                text.close();
+            }
             throw e;
         }
     }
@@ -240,14 +252,21 @@ final class ModelStore implements AutoCloseable {
         final JsonNode card;
         final Stamp stamp;
         final ObjectNode output;
+        /** The card's tokenizer and text choices, or null: the model takes no raw text. */
+        final TextCard text;
         final AtomicInteger refs = new AtomicInteger(1);
 
         Served(String name, ModelLoader.Loaded model, JsonNode card, Stamp stamp, ObjectNode output) {
+            this(name, model, card, stamp, output, null);
+        }
+
+        Served(String name, ModelLoader.Loaded model, JsonNode card, Stamp stamp, ObjectNode output, TextCard text) {
             this.name = name;
             this.model = model;
             this.card = card;
             this.stamp = stamp;
             this.output = output;
+            this.text = text;
         }
 
         String sha256() {
@@ -257,6 +276,9 @@ final class ModelStore implements AutoCloseable {
         void release() {
             if (refs.decrementAndGet() == 0) {
                 model.close();
+                if (text != null) {
+                    text.close();
+                }
             }
         }
 
@@ -278,6 +300,19 @@ final class ModelStore implements AutoCloseable {
             }
             o.putArray("outputs").add(output.deepCopy());
             o.set("card", card.deepCopy());
+            JsonNode kind = card.get("kind");
+            if (kind != null && kind.isTextual()) {
+                o.put("kind", kind.asText());
+            } else if (text != null) {
+                o.put("kind", "text");
+            } else {
+                o.putNull("kind");
+            }
+            if (text != null) {
+                text.describe(o.putObject("text"));
+            } else {
+                o.putNull("text");
+            }
             return o;
         }
 

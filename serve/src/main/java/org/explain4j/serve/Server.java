@@ -383,7 +383,7 @@ public final class Server implements AutoCloseable {
             List<Instances.Instance> in = Instances.parse(body, s, config.maxInstances(), tmp);
             Explanations.Request req = Explanations.Request.of(body);
             // refuse bad parameters, and budgets whose memory would not fit, now, not in the job
-            Params bound = Explanations.bind(req, s, in.get(0).explained());
+            Params bound = Explanations.bind(req, s, in.get(0)); // with a text instance's references and groups
             JobMemory.check(req.method(), bound, in.get(0).explained(), 1, config.jobMemory());
             return jobs.submit(name, job -> run(job, s, in, req), lease);
         } catch (RuntimeException e) {
@@ -417,7 +417,7 @@ public final class Server implements AutoCloseable {
             long mark = job.done();
             Attribution a = Explanations.explain(req, s, x, job);
             job.account(a.diagnostics().modelEvaluations(), mark);
-            expl.add(Explanations.explanation(a, s));
+            expl.add(Explanations.explanation(a, s, x, req)); // text instances add tokens and words
             inputs.add(x.explained());
             results.add(a);
         }

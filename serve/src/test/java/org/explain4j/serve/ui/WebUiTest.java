@@ -73,6 +73,13 @@ class WebUiTest {
         Files.writeString(models.resolve("mlp.json"), JSON.writeValueAsString(Map.of(
                 "labels", List.of("north", "east", "south", "west"), "kind", "tabular",
                 "featureNames", List.of("f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9"))));
+        // a text classifier: the bag-of-words fixture (known word values) with its tokenizer and a text card
+        Files.copy(root.resolve("fixtures/text/bow.onnx"), models.resolve("bow.onnx"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(root.resolve("fixtures/text/bow_tokenizer.json"), models.resolve("bow_tokenizer.json"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.writeString(models.resolve("bow.json"), JSON.writeValueAsString(Map.of(
+                "kind", "text", "tokenizer", "bow_tokenizer.json", "labels", List.of("negative", "positive"))));
         png = digitPng(root, 3, work.resolve("digit3.png"));
         server = UiServer.start(models);
         browser = Browser.start(work);
@@ -725,15 +732,141 @@ class WebUiTest {
         return m;
     }
 
+    /** The highlighted tokens (or words) of a method's card: index, value, text and computed background. */
+    @SuppressWarnings("unchecked")
+    private List<Map<String, Object>> highlighted(String method) {
+        return (List<Map<String, Object>>) js().executeScript("""
+                const spans = document.querySelectorAll(`article.card[data-method='${arguments[0]}'] .text-highlight .tok`);
+                return [...spans].map((s) => ({ index: Number(s.dataset.index), value: s.dataset.value,
+                  text: s.textContent, bg: getComputedStyle(s).backgroundColor, special: s.classList.contains('special') }));""",
+                method);
+    }
+
+    private static int[] rgbOf(String css) {
+        Matcher m = Pattern.compile("rgba?\\((\\d+),\\s*(\\d+),\\s*(\\d+)").matcher(css);
+        assertThat(m.find()).as("a colour: %s", css).isTrue();
+        return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))};
+    }
+
+    private static void assertSpanColours(List<Map<String, Object>> spans, double[] v, Scale scale, String what) {
+        assertThat(spans).as(what).hasSize(v.length);
+        int coloured = 0;
+        for (Map<String, Object> sp : spans) {
+            int i = ((Number) sp.get("index")).intValue();
+            int[] got = rgbOf((String) sp.get("bg"));
+            int want = scale.rgb(v[i]);
+            int[] w = {want >> 16 & 255, want >> 8 & 255, want & 255};
+            for (int k = 0; k < 3; k++) {
+                assertThat(got[k]).as("%s: item %d (value %s) channel %d", what, i, v[i], k).isCloseTo(w[k], within(2));
+            }
+            coloured += Math.abs(got[0] - got[2]) > 20 ? 1 : 0;
+        }
+        assertThat(coloured).as("%s: items visibly coloured", what).isGreaterThan(v.length / 3);
+    }
+
+    private static double[] valuesOf(JsonNode list) {
+        double[] v = new double[list.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = list.get(i).get("value").asDouble();
+        }
+        return v;
+    }
+
     @Test
-    void textOnAnImageModelSaysItIsNotSupported() {
+    void textIsPredictedExplainedAndHighlightedPerTokenAndPerWord() throws Exception {
+        open("bow");
+        assertThat(browser.driver.findElement(By.id("tab-text")).getDomAttribute("aria-selected")).isEqualTo("true");
+        String sentence = "Not good, but the acting was great.";
+        browser.driver.findElement(By.id("text-input")).sendKeys(sentence);
+        browser.driver.findElement(By.id("text-use")).click();
+        waiting().until(d -> !d.findElements(By.cssSelector("#prediction .classes button")).isEmpty());
+        // the prediction is the model's on the tokenised text: logits (-12, 3.25), so "positive" first
+        assertThat(browser.driver.findElements(By.cssSelector("#prediction .classes button")).get(0).getText())
+                .contains("1: positive");
+        chooseMethods("feature-ablation", "layer-integrated-gradients");
+        run();
+        waiting().until(d -> {
+            for (String m : List.of("feature-ablation", "layer-integrated-gradients")) {
+                List<WebElement> c = d.findElements(By.cssSelector("article.card[data-method='" + m + "']"));
+                if (!c.isEmpty() && "failed".equals(c.get(0).getDomAttribute("data-state"))) {
+                    throw new AssertionError(m + " failed: " + c.get(0).getText());
+                }
+                if (c.isEmpty() || c.get(0).findElements(By.cssSelector(".text-highlight .tok")).isEmpty()) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        JsonNode cases = JSON.readTree(repositoryRoot().resolve("fixtures/text/bow_cases.json").toFile()).get("cases");
+        JsonNode known = cases.get(1);
+        assertThat(known.get("text").asText()).isEqualTo(sentence);
+        for (String m : List.of("feature-ablation", "layer-integrated-gradients")) {
+            JsonNode data = explanation(jobOf(m)).path("data");
+            double[] v = valuesOf(data.get("tokens"));
+            List<Map<String, Object>> spans = highlighted(m);
+            assertSpanColours(spans, v, Normalization.defaults().scaleFor(v), m + " tokens");
+            for (Map<String, Object> sp : spans) {
+                int i = ((Number) sp.get("index")).intValue();
+                JsonNode t = data.get("tokens").get(i);
+                assertThat(Double.parseDouble((String) sp.get("value"))).isEqualTo(v[i]);
+                // a span covers the token's own characters of the typed text; [CLS] and [SEP] are chips
+                assertThat((String) sp.get("text")).isEqualTo(t.get("special").asBoolean() ? t.get("token").asText()
+                        : sentence.substring(t.get("start_utf16").asInt(), t.get("end_utf16").asInt()));
+                assertThat(sp.get("special")).isEqualTo(t.get("special").asBoolean());
+            }
+        }
+        // the absolute view: |values| on the magnitude ramp with the heatmaps' limit
+        new Select(browser.driver.findElement(By.id("mode"))).selectByValue("absolute");
+        JsonNode fa = explanation(jobOf("feature-ablation")).path("data");
+        double[] tokens = valuesOf(fa.get("tokens"));
+        double[] abs = java.util.Arrays.stream(tokens).map(Math::abs).toArray();
+        assertSpanColours(highlighted("feature-ablation"), abs,
+                Normalization.defaults().withMode(SignMode.ABSOLUTE).scaleFor(abs), "feature-ablation absolute");
+        new Select(browser.driver.findElement(By.id("mode"))).selectByValue("signed");
+        // per word: the words' spans, coloured by their values, which on the bag of words are the known weights
+        new Select(browser.driver.findElement(By.id("text-units"))).selectByValue("words");
+        double[] words = valuesOf(fa.get("words"));
+        double[] expected = new double[known.get("expected_words").get("mask").size()];
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] = known.get("expected_words").get("mask").get(i).asDouble();
+        }
+        assertThat(words).containsExactly(expected, within(1e-5));
+        List<Map<String, Object>> wordSpans = highlighted("feature-ablation");
+        assertSpanColours(wordSpans, words, Normalization.defaults().scaleFor(words), "feature-ablation words");
+        for (Map<String, Object> sp : wordSpans) {
+            int i = ((Number) sp.get("index")).intValue();
+            assertThat((String) sp.get("text")).isEqualTo(fa.get("words").get(i).get("text").asText());
+        }
+        // keyboard: focus a word, move right with the arrow key, the readout shows that word's value
+        WebElement firstWord = card("feature-ablation").findElement(By.cssSelector(".text-highlight .tok[data-index='0']"));
+        js().executeScript("arguments[0].focus();", firstWord);
+        WebElement readout = card("feature-ablation").findElement(By.cssSelector(".readout"));
+        waiting().until(d -> "0".equals(readout.getDomAttribute("data-index")));
+        assertThat(Double.parseDouble(readout.getDomAttribute("data-value"))).isEqualTo(words[0]);
+        firstWord.sendKeys(Keys.ARROW_RIGHT);
+        waiting().until(d -> "1".equals(readout.getDomAttribute("data-index")));
+        assertThat(Double.parseDouble(readout.getDomAttribute("data-value"))).isEqualTo(words[1]);
+        assertThat(readout.getText()).contains(fa.get("words").get(1).get("text").asText());
+        assertThat(js().executeScript("return document.activeElement.dataset.index")).isEqualTo("1");
+        // hover: the pointer over the fourth word shows its value
+        WebElement fourth = card("feature-ablation").findElement(By.cssSelector(".text-highlight .tok[data-index='3']"));
+        new Actions(browser.driver).moveToElement(fourth).perform();
+        waiting().until(d -> "3".equals(readout.getDomAttribute("data-index")));
+        assertThat(Double.parseDouble(readout.getDomAttribute("data-value"))).isEqualTo(words[3]);
+        browser.screenshot("text");
+        new Select(browser.driver.findElement(By.id("text-units"))).selectByValue("tokens");
+    }
+
+    @Test
+    void textOnAModelWithoutATokenizerSaysTheCardNeedsOne() {
         open("digits");
         browser.driver.findElement(By.id("tab-text")).click();
         browser.driver.findElement(By.id("text-input")).sendKeys("a short sentence");
         browser.driver.findElement(By.id("text-use")).click();
         waiting().until(d -> !d.findElements(By.cssSelector("#prediction .error")).isEmpty());
         assertThat(browser.driver.findElement(By.cssSelector("#prediction .error")).getText())
-                .startsWith("Text input is not supported by this server or model: ");
+                .startsWith("Text: instances[0] is text, but the card of model 'digits' names no tokenizer")
+                .contains("\"tokenizer\"");
     }
 
     @Test
