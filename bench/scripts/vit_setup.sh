@@ -30,7 +30,8 @@ for r in $(seq "$rounds"); do
       load=$(cut -d' ' -f1 /proc/loadavg)
       if [[ $run == off ]]; then c=off; else c=on; fi
       EXPLAIN4J_CACHE=$c EXPLAIN4J_CACHE_DIR="$cache" /usr/bin/time -f "%e %U %S %M" -o "$dir/time.txt" \
-        java -jar "$jar" attribute --model "$model" --input "$dir/img.npy" --method saliency --output "$out" --quiet
+        java -jar "$jar" attribute --model "$model" --input "$dir/img.npy" --method saliency --output "$out" --quiet \
+        > /dev/null
       read -r wall user sys rss < "$dir/time.txt"
       printf "%s %-10s round %d attribute cache %-6s load %5s: wall %6.2f s, CPU %6.2f s, peak RSS %.2f GB\n" \
         "$(date -u +%H:%M:%S)" "$name" "$r" "$run" "$load" "$wall" "$(echo "$user + $sys" | bc)" \
@@ -40,7 +41,9 @@ for r in $(seq "$rounds"); do
     if [[ "${BENCH:-1}" != 0 ]]; then
       # the cache filled by the runs above: the first saliency call takes the graph from it
       EXPLAIN4J_CACHE_DIR="$cache" java -jar "$jar" bench --model "$model" --method saliency --examples 1 \
-        --batch-size 1 --repeats 5 | sed "s/^/$(date -u +%H:%M:%S) $name round $r bench: /"
+        --batch-size 1 --repeats 5 | while IFS= read -r line; do
+          echo "$(date -u +%H:%M:%S) $name round $r bench: $line"
+        done
     fi
     rm -rf "$cache"
   done
