@@ -128,7 +128,8 @@ public final class OnnxModel implements Model, LocalEvaluation {
         this.ownsSession = true;
         this.bytes = inMemory != null ? inMemory : size(path) <= KEPT_IN_MEMORY ? readModel(path) : null;
         ModelInterface io = lazy && bytes != null ? ModelInterface.of(env, bytes, options) : null;
-        this.session = new ForwardSession(env, path, inMemory, options);
+        // made later, from the bytes read now: the file may have been moved or changed by then
+        this.session = new ForwardSession(env, path, io != null ? bytes : inMemory, options);
         if (io == null) {
             session.get(); // at load: a model ONNX Runtime rejects fails here, with the error below
         }
@@ -189,7 +190,8 @@ public final class OnnxModel implements Model, LocalEvaluation {
 
     /**
      * The model's forward session, created once (at load, or by the first caller of {@link #get}
-     * from any thread); closed by the model that owns it.
+     * from any thread) by path, or from {@code inMemory} where given; closed by the model that
+     * owns it.
      */
     private static final class ForwardSession {
         private final OrtEnvironment env;

@@ -198,6 +198,22 @@ class OnnxModelLazySessionTest {
     }
 
     @Test
+    void theLazySession_isMadeFromTheBytesReadAtLoad_evenWhenTheFileIsGone() throws Exception {
+        Path copy = tmp.resolve("copy.onnx");
+        Files.copy(MODELS.resolve("linear.onnx"), copy);
+        Tensor x = Npy.read(MODELS.resolve("linear_x.npy"));
+        Tensor expected = Npy.read(MODELS.resolve("linear_expected.npy"));
+        try (OnnxModel m = OnnxModel.load(copy, OnnxModel.Options.defaults(), true)) {
+            Files.delete(copy);
+            double[] y = m.forward(x).toDoubleArray();
+            assertThat(m.forwardSessionsCreated()).isEqualTo(1);
+            for (int i = 0; i < y.length; i++) {
+                assertThat(Math.abs(y[i] - expected.getDouble(i))).isLessThan(1e-4);
+            }
+        }
+    }
+
+    @Test
     void aModelOnnxRuntimeRejects_failsAtLoad_withTheSameErrorAsAnEagerLoad() throws Exception {
         ModelProto p = ModelProto.parseFrom(Files.readAllBytes(MODELS.resolve("residual_cnn.onnx")));
         var g = p.getGraph().toBuilder();
