@@ -8,7 +8,8 @@
 #   bench/scripts/vit_setup.sh DIR JAR [JAR...]
 #   DIR: holds vit_b_16.onnx (/usr/bin/python3 bench/scripts/make_transformers.py DIR); img.npy is made there
 #   JAR: launcher jars (serve/target/explain4j-serve.jar of each build to compare)
-#   ROUNDS (default 2): rounds; BENCH=0 skips the `bench` runs
+#   ROUNDS (default 2): rounds; BENCH=0 skips the `bench` runs; BATCH=n passes --batch-size n to
+#   `attribute` (default: auto, whose one-row memory estimate runs the shape probe in every process)
 set -euo pipefail
 dir=$1
 shift
@@ -31,6 +32,7 @@ for r in $(seq "$rounds"); do
       if [[ $run == off ]]; then c=off; else c=on; fi
       EXPLAIN4J_CACHE=$c EXPLAIN4J_CACHE_DIR="$cache" /usr/bin/time -f "%e %U %S %M" -o "$dir/time.txt" \
         java -jar "$jar" attribute --model "$model" --input "$dir/img.npy" --method saliency --output "$out" --quiet \
+        ${BATCH:+--batch-size "$BATCH"} \
         > /dev/null
       read -r wall user sys rss < "$dir/time.txt"
       printf "%s %-10s round %d attribute cache %-6s load %5s: wall %6.2f s, CPU %6.2f s, peak RSS %.2f GB\n" \
