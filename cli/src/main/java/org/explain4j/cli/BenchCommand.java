@@ -88,10 +88,12 @@ public final class BenchCommand implements Callable<Integer> {
             throw org.explain4j.core.Explain4jException.usage("--layer", "--method layer-integrated-gradients needs --layer");
         }
         long load0 = System.nanoTime();
+        long loadCpu0 = processCpuNanos();
         try (ModelLoader.Loaded m = ModelLoader.load(model, org.explain4j.onnx.OnnxModel.Options.defaults()
                 .withThreads(threads).withOptimization(level)
                 .withDevice(org.explain4j.onnx.Device.parse(device.value())), null, null)) {
             double loadMs = (System.nanoTime() - load0) / 1e6;
+            long loadCpu = loadCpu0 < 0 ? -1 : processCpuNanos() - loadCpu0;
             int[] ex = m.signature().exampleShape();
             int d = (int) Tensor.sizeOf(ex);
             SplittableRandom rnd = new SplittableRandom(1);
@@ -113,8 +115,8 @@ public final class BenchCommand implements Callable<Integer> {
                 x = Tensor.ofFloats(data, shape);
             }
             int rows = saliency ? examples : examples * steps;
-            out.printf("model %s (loaded in %.0f ms), input %s, method %s, %d examples x %d steps = %d rows, batch %d, %d threads, optimisation %s%n",
-                    model.getFileName(), loadMs, Tensor.shapeString(shape), method, examples, saliency ? 1 : steps, rows,
+            out.printf("model %s (loaded in %.0f ms, process CPU %s), input %s, method %s, %d examples x %d steps = %d rows, batch %d, %d threads, optimisation %s%n",
+                    model.getFileName(), loadMs, cpuText(loadCpu), Tensor.shapeString(shape), method, examples, saliency ? 1 : steps, rows,
                     batchSize, threads, optimization);
             String label = method.equals("integrated-gradients") ? "integrated gradients" : method;
             boolean forward = !only.equals("ig");
@@ -139,9 +141,13 @@ public final class BenchCommand implements Callable<Integer> {
                             .withBatchSize(batchSize), ProgressListener.NONE);
             Attribution[] warm = new Attribution[1];
             Runnable integratedGradients = () -> warm[0] = ig.attribute(x, Target.of(0));
-            // warm-up: sessions compiled, arenas grown
+            // warm-up: sessions compiled, arenas grown; the first forward pass makes the forward session
+            // (OnnxModel makes it on first use), so it is timed apart from the model's load
             if (forward) {
-                m.forward(batch);
+                long cpu0 = processCpuNanos();
+                double firstMs = time(() -> m.forward(batch));
+                out.printf("first forward call (forward session creation, one run): %.0f ms (process CPU %s)%n",
+                        firstMs, cpuText(cpu0 < 0 ? -1 : processCpuNanos() - cpu0));
             }
             if (grads) {
                 long cpu0 = processCpuNanos();
@@ -151,7 +157,7 @@ public final class BenchCommand implements Callable<Integer> {
                 // other processes on a shared machine; on an idle one the wall time lies between
                 // CPU / threads (all of it parallel) and the CPU time (all of it serial)
                 out.printf("first %s call (graph derivation, session creation, one run): %.0f ms (process CPU %s)%n",
-                        method, firstMs, cpu < 0 ? "unknown" : String.format("%.0f ms", cpu / 1e6));
+                        method, firstMs, cpuText(cpu));
             }
             // the two are timed alternately, so that a slow spell of a shared machine hits both
             int r = Math.max(1, repeats);
@@ -194,6 +200,10 @@ public final class BenchCommand implements Callable<Integer> {
             out.printf("peak RSS: %s%n", peakRss());
         }
         return 0;
+    }
+
+    private static String cpuText(long nanos) {
+        return nanos < 0 ? "unknown" : String.format("%.0f ms", nanos / 1e6);
     }
 
     /** CPU time of the process so far (all threads, native ones included), or -1 where the JVM cannot tell. */

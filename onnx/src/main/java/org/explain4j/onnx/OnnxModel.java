@@ -33,7 +33,8 @@ import org.explain4j.core.model.ModelSignature;
 /**
  * A model run by ONNX Runtime. The file is read by path (never written), so models with external
  * data load; one session is created and reused for every call, and may be called from several
- * threads. Inputs may be float32, float64 or int64 (token ids); the batch dimension may be
+ * threads. A model loaded from a file creates that session on its first forward pass (see
+ * {@link #load(Path, Options)}): runs that only take backward passes (saliency) never make it. Inputs may be float32, float64 or int64 (token ids); the batch dimension may be
  * dynamic or fixed. A model with several inputs explains one ({@link Options#inputName}, or the
  * only floating one) and is fed the others by name ({@link #forward(Tensor, Map)}).
  *
@@ -100,45 +101,54 @@ public final class OnnxModel implements Model, LocalEvaluation {
     private final String sha256;
     private final Options options;
     private final OrtEnvironment env;
-    private final OrtSession session;
+    /** The forward session, made at load or on first use; shared with the views of {@link #explaining}. */
+    private final ForwardSession session;
     private final boolean ownsSession;
     private final ModelSignature signature;
     private final String outputName;
+    /** The element type of the explained output, as ONNX Runtime reports it. */
+    private final ai.onnxruntime.OnnxJavaType outputType;
 
-    private OnnxModel(Path path, Options options) {
-        this(path, null, options);
-    }
+    /**
+     * System property choosing when a model loaded from a file makes its forward session:
+     * {@code lazy} (the default: on first use, see {@link #load(Path, Options)}) or {@code eager}
+     * (at load, as before; for comparisons).
+     */
+    public static final String FORWARD_SESSION = "explain4j.forwardSession";
 
-    /** By path when {@code inMemory} is null, else from those bytes ({@code path} then only names the model). */
-    private OnnxModel(Path path, byte[] inMemory, Options options) {
+    /**
+     * By path when {@code inMemory} is null, else from those bytes ({@code path} then only names the
+     * model); {@code lazy}: the forward session is made on first use where {@link ModelInterface} can
+     * stand in for it.
+     */
+    private OnnxModel(Path path, byte[] inMemory, Options options, boolean lazy) {
         this.path = path;
         this.options = options;
         this.env = environment();
         this.ownsSession = true;
         this.bytes = inMemory != null ? inMemory : size(path) <= KEPT_IN_MEMORY ? readModel(path) : null;
-        try {
-            // by path, not bytes: a model over 2 GB or with its weights in files beside it loads too
-            this.session = inMemory != null ? createSession(env, inMemory, options) : createSession(env, path, options);
-        } catch (OrtException e) {
-            throw Explain4jException.model("--model", "--model " + path + " could not be loaded by ONNX Runtime: "
-                    + firstLine(e.getMessage()) + "; check that the file is a valid ONNX model (and that its external "
-                    + "data files lie beside it)", e);
+        ModelInterface io = lazy && bytes != null ? ModelInterface.of(env, bytes, options) : null;
+        // made later, from the bytes read now: the file may have been moved or changed by then
+        this.session = new ForwardSession(env, path, io != null ? bytes : inMemory, options);
+        if (io == null) {
+            session.get(); // at load: a model ONNX Runtime rejects fails here, with the error below
         }
         try {
             this.sha256 = bytes != null ? sha256(bytes) : sha256(path);
-            Map<String, NodeInfo> inputs = session.getInputInfo();
+            Map<String, NodeInfo> inputs = io != null ? io.inputs() : session.get().getInputInfo();
             List<InputSpec> specs = new ArrayList<>();
             for (NodeInfo info : inputs.values()) {
                 specs.add(inputSpec(info));
             }
             String in = options.inputName().orElseGet(() -> defaultInput(specs));
-            Map<String, NodeInfo> outputs = session.getOutputInfo();
+            Map<String, NodeInfo> outputs = io != null ? io.outputs() : session.get().getOutputInfo();
             this.outputName = options.outputName().orElseGet(() -> outputs.keySet().iterator().next());
             if (!outputs.containsKey(outputName)) {
                 throw Explain4jException.usage("--output-name", "the model has no output named '" + outputName
                         + "'; its outputs are " + outputs.keySet());
             }
             TensorInfo to = (TensorInfo) outputs.get(outputName).getInfo();
+            this.outputType = to.type;
             long[] os = to.getShape();
             int outSize = -1;
             if (os.length >= 1) {
@@ -175,6 +185,74 @@ public final class OnnxModel implements Model, LocalEvaluation {
         this.ownsSession = false;
         this.signature = signature;
         this.outputName = m.outputName;
+        this.outputType = m.outputType;
+    }
+
+    /**
+     * The model's forward session, created once (at load, or by the first caller of {@link #get}
+     * from any thread) by path, or from {@code inMemory} where given; closed by the model that
+     * owns it.
+     */
+    private static final class ForwardSession {
+        private final OrtEnvironment env;
+        private final Path path;
+        private final byte[] inMemory;
+        private final Options options;
+        private volatile OrtSession session;
+        private boolean closed;
+        private int created;
+
+        ForwardSession(OrtEnvironment env, Path path, byte[] inMemory, Options options) {
+            this.env = env;
+            this.path = path;
+            this.inMemory = inMemory;
+            this.options = options;
+        }
+
+        OrtSession get() {
+            OrtSession s = session;
+            if (s != null) {
+                return s;
+            }
+            synchronized (this) {
+                if (closed) {
+                    throw Explain4jException.usage("model", "the model " + path.getFileName() + " is closed");
+                }
+                if (session == null) {
+                    try {
+                        // by path, not bytes: a model over 2 GB or with its weights in files beside it loads too
+                        session = inMemory != null ? createSession(env, inMemory, options)
+                                : createSession(env, path, options);
+                        created++;
+                    } catch (OrtException e) {
+                        throw Explain4jException.model("--model", "--model " + path + " could not be loaded by ONNX "
+                                + "Runtime: " + firstLine(e.getMessage()) + "; check that the file is a valid ONNX model "
+                                + "(and that its external data files lie beside it)", e);
+                    }
+                }
+                return session;
+            }
+        }
+
+        synchronized int created() {
+            return created;
+        }
+
+        synchronized boolean open() {
+            return session != null;
+        }
+
+        synchronized void close() {
+            closed = true;
+            if (session != null) {
+                try {
+                    session.close();
+                } catch (OrtException e) {
+                    // nothing more can be done with a session that fails to close
+                }
+                session = null;
+            }
+        }
     }
 
     /**
@@ -261,10 +339,26 @@ public final class OnnxModel implements Model, LocalEvaluation {
      * Loads a model file. ONNX Runtime reads it by path, so weights stored as external data
      * (a file beside the model, as every model over 2 GB is stored) are found relative to the
      * model's folder, whatever the working directory.
+     *
+     * <p>The forward session (the model's weights in ONNX Runtime, with its pre-packed copies) is
+     * made on the first forward pass: a run of backward passes only (saliency) never makes it.
+     * The model is still checked at load: its inputs and outputs are read from a session of the
+     * model with its weights of 1 KiB or more turned into inputs ({@link ModelInterface}), which ONNX
+     * Runtime checks as it would the model (operators, types, shapes) without copying the weights.
+     * Where that session cannot be made, or cannot stand in (external data, a model over 512 MiB,
+     * another device than the CPU), the forward session is made at load as before, so a model
+     * ONNX Runtime rejects fails here with its own error. {@value #FORWARD_SESSION}{@code =eager}
+     * makes it at load always.
      */
     public static OnnxModel load(Path path, Options options) {
         checkFile(path);
-        return new OnnxModel(path.toAbsolutePath().normalize(), options);
+        return load(path, options, !"eager".equalsIgnoreCase(System.getProperty(FORWARD_SESSION, "lazy").trim()));
+    }
+
+    /** As {@link #load(Path, Options)}, the forward session made on first use ({@code lazy}) or at load (tests). */
+    static OnnxModel load(Path path, Options options, boolean lazy) {
+        checkFile(path);
+        return new OnnxModel(path.toAbsolutePath().normalize(), null, options, lazy);
     }
 
     /**
@@ -272,7 +366,7 @@ public final class OnnxModel implements Model, LocalEvaluation {
      * models of MPRT); {@code name} stands for the file in messages and provenance.
      */
     public static OnnxModel fromBytes(String name, byte[] bytes, Options options) {
-        return new OnnxModel(Path.of(name), bytes.clone(), options);
+        return new OnnxModel(Path.of(name), bytes.clone(), options, false);
     }
 
     /**
@@ -423,7 +517,7 @@ public final class OnnxModel implements Model, LocalEvaluation {
     }
 
     private Tensor run(Map<String, OnnxTensor> feeds, Tensor input) throws OrtException {
-        try (OrtSession.Result r = session.run(feeds, java.util.Set.of(outputName))) {
+        try (OrtSession.Result r = session.get().run(feeds, java.util.Set.of(outputName))) {
             OnnxTensor out = (OnnxTensor) r.get(0);
             Tensor o = OrtTensors.fromOrt(out);
             if (o.rank() == 1) {
@@ -451,8 +545,7 @@ public final class OnnxModel implements Model, LocalEvaluation {
         synchronized (this) {
             if (incremental == null) {
                 try {
-                    TensorInfo out = (TensorInfo) session.getOutputInfo().get(outputName).getInfo();
-                    if (out.type != ai.onnxruntime.OnnxJavaType.FLOAT) {
+                    if (outputType != ai.onnxruntime.OnnxJavaType.FLOAT) {
                         return null;
                     }
                     ai.onnx.proto.OnnxMl.ModelProto proto;
@@ -465,7 +558,7 @@ public final class OnnxModel implements Model, LocalEvaluation {
                     }
                     incremental = new IncrementalInference(proto, signature.inputName(), outputName, env, options,
                             forcedCut);
-                } catch (OrtException | IOException e) {
+                } catch (IOException e) {
                     return null;
                 }
             }
@@ -512,14 +605,19 @@ public final class OnnxModel implements Model, LocalEvaluation {
                 incremental = null;
             }
         }
-        if (!ownsSession) {
-            return;
-        }
-        try {
+        if (ownsSession) {
             session.close();
-        } catch (OrtException e) {
-            // nothing more can be done with a session that fails to close
         }
+    }
+
+    /** How many forward sessions this model (or the model it is a view of) has made: 0 or 1 (tests). */
+    int forwardSessionsCreated() {
+        return session.created();
+    }
+
+    /** Whether the forward session exists now (tests). */
+    boolean forwardSessionOpen() {
+        return session.open();
     }
 
     static String firstLine(String s) {

@@ -24,9 +24,10 @@ import java.util.Map;
  * nor copies the weights: the serialised model shrinks to its graph, and the sessions share the
  * weights' memory (pre-packed copies for matrix products stay per session).
  *
- * <p>A weight is shared only where the derived model holds the original's very bytes (the same
- * {@link ByteString} object, as the builder copies initializers); a weight a canonizer rewrote
- * keeps its own bytes in the model. Sessions hold the buffers' memory, so this object is freed
+ * <p>A weight is shared only where the derived model holds the original's bytes: the same
+ * {@link ByteString} object, as the builder copies initializers, or equal bytes, as in a backward
+ * graph read back from the disk cache (parsed anew, it holds copies); a weight a canonizer
+ * rewrote keeps its own bytes in the model. Sessions hold the buffers' memory, so this object is freed
  * only after the last {@link Lease} is released and {@link #close()} was called.
  */
 final class SharedWeights implements AutoCloseable {
@@ -36,10 +37,11 @@ final class SharedWeights implements AutoCloseable {
     static final String LOCATION = "explain4j-shared-weights";
 
     private record Entry(ByteString bytes, int type, java.util.List<Long> dims, OnnxTensor tensor) {
-        /** Whether {@code t} is this weight: the same bytes object, type and dimensions. */
+        /** Whether {@code t} is this weight: the same bytes (the same object, or equal), type and dimensions. */
         boolean holds(TensorProto t) {
-            return t.getRawData() == bytes && t.getDataType() == type && t.getDimsList().equals(dims)
-                    && t.getDataLocation() != TensorProto.DataLocation.EXTERNAL;
+            ByteString raw = t.getRawData();
+            return (raw == bytes || raw.size() == bytes.size() && raw.equals(bytes)) && t.getDataType() == type
+                    && t.getDimsList().equals(dims) && t.getDataLocation() != TensorProto.DataLocation.EXTERNAL;
         }
     }
 
@@ -115,6 +117,18 @@ final class SharedWeights implements AutoCloseable {
                 }
             }
         };
+    }
+
+    /** How many initializers of {@code p} a session made by {@link #createSession} takes from the shared copy (tests). */
+    int sharedIn(ModelProto p) {
+        int n = 0;
+        for (TensorProto t : p.getGraph().getInitializerList()) {
+            Entry e = entries.get(t.getName());
+            if (e != null && e.holds(t)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /**

@@ -64,6 +64,12 @@ class SharedWeightsTest {
         try (SharedWeights w = new SharedWeights(env, p)) {
             assertThat(w.size()).as("initializers of at least 1 KiB: W only").isEqualTo(1);
             assertThat(shared(w, p, x)).as("the model with W shared").containsExactly(plain(p, x));
+            assertThat(w.sharedIn(p)).isEqualTo(1);
+            // a copy parsed anew (a backward graph read back from the disk cache) holds equal bytes: shared too
+            ModelProto reparsed = ModelProto.parseFrom(p.toByteArray());
+            assertThat(reparsed.getGraph().getInitializer(0).getRawData()).isNotSameAs(p.getGraph().getInitializer(0).getRawData());
+            assertThat(w.sharedIn(reparsed)).isEqualTo(1);
+            assertThat(shared(w, reparsed, x)).as("the reparsed model with W shared").containsExactly(plain(p, x));
             // a derived model whose W was rewritten under the same name (as a canonizer does): its own bytes count
             GraphProto.Builder g = p.getGraph().toBuilder();
             TensorProto old = g.getInitializer(0);
@@ -78,6 +84,7 @@ class SharedWeightsTest {
             float[] expected = plain(rewritten, x);
             assertThat(expected).as("the rewritten model computes something else").isNotEqualTo(plain(p, x));
             assertThat(shared(w, rewritten, x)).as("the rewritten model through the shared weights").containsExactly(expected);
+            assertThat(w.sharedIn(rewritten)).as("the rewritten W is not shared").isZero();
         }
     }
 
