@@ -91,6 +91,8 @@ final class Evaluations {
             }
         }
         Params params = ms.bind(given);
+        // refuse budgets whose arrays would not fit, before anything is allocated
+        JobMemory.checkMetric(ms, params, in.size(), in.get(0).explained().exampleSize(), jobMemory);
         long runSeed = seed != null ? seed : params.values().get("seed") instanceof Long l ? l : 0L;
         Metric metric = ms.factory().create(params);
 
@@ -155,7 +157,7 @@ final class Evaluations {
                 explainer, r.seed(), EvaluationEngine.DEFAULT_BATCH_SIZE, job));
         job.check();
         job.account(s.modelEvaluations(), mark); // adds what the metric did not report
-        return new Jobs.Result(response(s, r, model), List.of(), List.of());
+        return Jobs.Result.scores(response(s, r, model), s.values());
     }
 
     static ObjectNode response(Scores s, Request r, ModelStore.Served model) {
