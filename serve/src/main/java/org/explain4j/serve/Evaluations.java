@@ -147,9 +147,28 @@ final class Evaluations {
         if (r.method().isPresent()) {
             MethodSpec m = r.method().get();
             Params mp = r.methodParams().get();
+            // each re-explanation checks the job at its engine's every batch (a long method stops too) and
+            // counts its model evaluations in the job's progress when it is done
+            ProgressListener checks = new ProgressListener() {
+                @Override
+                public void start(String task, long total) {
+                    job.check();
+                }
+
+                @Override
+                public void advance(long done) {
+                    job.check();
+                }
+
+                @Override
+                public void finish() {
+                }
+            };
             explainer = Optional.of((mdl, input, t) -> {
                 job.check();
-                return m.create(mdl, mp, ProgressListener.NONE).attribute(input, Target.of(t)).values();
+                org.explain4j.core.Attribution a = m.create(mdl, mp, checks).attribute(input, Target.of(t));
+                job.advance(a.diagnostics().modelEvaluations());
+                return a.values();
             });
         }
         long mark = job.done();
