@@ -2,6 +2,7 @@
 // the same server (KServe V1 style, see /openapi.json): /v1/models, /v1/methods, /v1/metrics,
 // :predict, /v1/jobs (start, poll, cancel, result files).
 import { COLOR_MAPS, makeScale, limitOf } from './colormaps.js';
+import { multiInputForm } from './inputs.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attrs = {}, ...children) => {
@@ -203,6 +204,7 @@ async function chooseModel(name) {
   fillLayerDefaults();
   suggestMethods(kind);
   clearInput();
+  multiInputForm(m, { el, setInput, setStatus, parseNpy, toBase64 }); // several inputs: inputs.js
 }
 
 function shapeText(shape) {
