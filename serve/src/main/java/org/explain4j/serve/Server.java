@@ -230,7 +230,16 @@ public final class Server implements AutoCloseable {
                     // the client went away
                 }
             } else {
-                ctx.header("Connection", "close");
+                // too long to drain first: answer now, then read on for a while so the client reads it
+                ApiException e = new ApiException(413, "too_large", "body", "the body is " + len + " bytes, over the "
+                        + "limit of " + config.maxBodyBytes() + " (--max-body); the connection is closed");
+                try {
+                    answerAndLinger(ctx, ctx.req().getInputStream(), new byte[8192], e);
+                } catch (IOException x) {
+                    // the client went away
+                }
+                ctx.skipRemainingHandlers();
+                return;
             }
             throw new ApiException(413, "too_large", "body", "the body is " + len + " bytes, over the limit of "
                     + config.maxBodyBytes() + " (--max-body)");
@@ -605,6 +614,15 @@ public final class Server implements AutoCloseable {
         if (ended) {
             throw e;
         }
+        answerAndLinger(ctx, in, buf, e);
+    }
+
+    /**
+     * Sends {@code e} at once (flushed, {@code Connection: close}) and reads and drops the rest of the
+     * body for up to {@link #LINGER_MILLIS}, so that a client still sending reads the answer before
+     * the connection closes (closing with unread bytes resets it).
+     */
+    private static void answerAndLinger(Context ctx, InputStream in, byte[] buf, ApiException e) throws IOException {
         jakarta.servlet.http.HttpServletResponse res = ctx.res();
         byte[] answer = errorBody(e).toString().getBytes(StandardCharsets.UTF_8);
         ctx.status(413); // for the access log and the metrics

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Bodies without {@code Content-Length} ({@code Transfer-Encoding: chunked}) over {@code --max-body},
  * sent by a raw socket: the client reads the 413 JSON error, whether the body ends soon after the limit
  * (the connection stays usable) or never ends (the answer comes, then the connection closes), and the
- * server keeps serving.
+ * server keeps serving; likewise a declared {@code Content-Length} too long to drain, while it is sent.
  */
 class ServerChunkedBodyTest {
     static final int LIMIT = 64 << 10;
@@ -172,6 +172,47 @@ class ServerChunkedBodyTest {
             }
         }
         assertThat(s.get("/healthz").status()).isEqualTo(200);
+    }
+
+    @Test
+    void aContentLengthTooLongToDrainGetsThe413WhileStillSending() throws Exception {
+        long declared = 4 * Server.DRAIN_LIMIT;
+        for (int round = 0; round < 2; round++) {
+            try (Socket sock = new Socket("127.0.0.1", s.server.port())) {
+                sock.setSoTimeout(30_000);
+                OutputStream out = sock.getOutputStream();
+                AtomicBoolean stop = new AtomicBoolean();
+                Thread writer = new Thread(() -> {
+                    try {
+                        out.write(("POST /v1/models/digits_cnn:explain HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                + "Content-Type: application/json\r\nContent-Length: " + declared + "\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
+                        byte[] data = filler(32 << 10);
+                        for (long sent = 0; sent < declared && !stop.get(); sent += data.length) {
+                            out.write(data);
+                        }
+                    } catch (IOException e) {
+                        // the server closed the connection after its answer
+                    }
+                });
+                writer.start();
+                Answer a = read(sock.getInputStream());
+                stop.set(true);
+                assertThat(a.status()).isEqualTo(413);
+                JsonNode e = a.json().get("error");
+                assertThat(e.get("code").asText()).isEqualTo("too_large");
+                assertThat(e.get("argument").asText()).isEqualTo("body");
+                assertThat(e.get("message").asText()).isEqualTo("the body is " + declared + " bytes, over the limit of "
+                        + LIMIT + " (--max-body); the connection is closed");
+                assertThat(a.headers().get("connection")).isEqualToIgnoringCase("close");
+                writer.join(10_000);
+                assertThat(writer.isAlive()).isFalse();
+            }
+        }
+        // the server serves, and its access log has the answer (a line per request, with the status sent)
+        assertThat(s.get("/healthz").status()).isEqualTo(200);
+        assertThat(s.log.toString(StandardCharsets.UTF_8)).contains("\"path\":\"/v1/models/digits_cnn:explain\"")
+                .contains("\"status\":413");
     }
 
     @Test
