@@ -115,6 +115,8 @@ public final class Server implements AutoCloseable {
     }
 
     private static final String ROUTE = "explain4j.route";
+    /** Set when a before handler has already sent the answer (an oversized body): the endpoint does not run. */
+    private static final String ANSWERED = "explain4j.answered";
 
     private void routes(io.javalin.config.RoutesConfig routes) {
         Routes r = new Routes(routes);
@@ -197,7 +199,9 @@ public final class Server implements AutoCloseable {
         private static io.javalin.http.Handler tagged(String path, io.javalin.http.Handler h) {
             return ctx -> {
                 ctx.attribute(ROUTE, path);
-                h.handle(ctx);
+                if (ctx.attribute(ANSWERED) == null) {
+                    h.handle(ctx);
+                }
             };
         }
     }
@@ -238,7 +242,7 @@ public final class Server implements AutoCloseable {
                 } catch (IOException x) {
                     // the client went away
                 }
-                ctx.skipRemainingHandlers();
+                ctx.attribute(ANSWERED, true); // the endpoint is skipped; the after handlers log the request
                 return;
             }
             throw new ApiException(413, "too_large", "body", "the body is " + len + " bytes, over the limit of "
