@@ -667,6 +667,9 @@ public final class Server implements AutoCloseable {
     }
 
     private static void send(Context ctx, int status, JsonNode body) {
+        if (ctx.res().isCommitted()) {
+            return; // already answered (an oversized body's 413, sent while it was still arriving)
+        }
         ctx.status(status).contentType("application/json").result(body.toString());
     }
 
