@@ -11,17 +11,11 @@ import org.explain4j.core.method.Quadrature;
  * method and its budget parameters; a job over the per-job limit ({@code --job-memory}) is refused
  * with 413 naming the parameter, instead of running the server out of heap.
  *
- * <p>The estimates follow what the engines keep for the whole budget (not per batch): the
- * perturbation methods queue every coalition or permutation row before the model calls and fit
- * on all of them (KernelSHAP: a coalition, a design row of doubles and a queued perturbation per
- * sample; LIME likewise; Shapley value sampling and feature permutation: M+1 (resp. M) queued
- * perturbations per sample); the path methods hold a path point and its gradient per step. The
- * constants are upper bounds measured from the data structures, not exact.
+ * <p>The methods' estimates are the catalogue's ({@link MethodSpec#budgetMemory()}, formulas in
+ * {@code MethodCatalog}: what the engines keep for the whole budget, not per batch); the metrics'
+ * are here ({@link #metric}). Both are upper bounds from the data structures, not exact.
  */
 final class JobMemory {
-    /** Bytes of one queued perturbation beyond its element list (object headers, references, its value). */
-    private static final long ROW = 72;
-
     private JobMemory() {
     }
 
@@ -32,38 +26,10 @@ final class JobMemory {
     static Estimate estimate(MethodSpec spec, Params p, Tensor input, int rows) {
         long f = input.exampleSize();
         long m = features(p, input, f);
-        String name = spec.name();
-        long per;
-        String param;
-        switch (name) {
-            case "kernel-shap", "lime" -> {
-                // coalition (M booleans), design row (M doubles), queued perturbation (about 2F bytes), y/w/v
-                per = mul(p.integer("samples"), 9 * m + 2 * f + ROW + 48);
-                param = "samples";
-            }
-            case "shapley-value-sampling" -> {
-                per = mul(mul(p.integer("samples"), m + 1), 2 * f + ROW);
-                param = "samples";
-            }
-            case "feature-permutation" -> {
-                per = mul(mul(p.integer("samples"), m), 2 * f + ROW);
-                param = "samples";
-            }
-            case "integrated-gradients", "layer-integrated-gradients", "layer-conductance" -> {
-                // the path is evaluated in batches and summed as it goes: only the rule's points and weights grow
-                per = mul(p.integer("steps"), 16) + 16 * f;
-                param = "steps";
-            }
-            case "gradient-shap", "smoothgrad" -> {
-                // one noise draw of the input's size per sample, drawn before the batches
-                per = mul(p.integer("samples"), 8 * f + 24) + 16 * f;
-                param = "samples";
-            }
-            default -> {
-                per = 16 * f;
-                param = null;
-            }
-        }
+        // the catalogue knows what each method holds for its whole budget (MethodSpec.Memory); the rest hold
+        // about an input and its gradient per example
+        long per = spec.budgetMemory().map(mem -> mem.estimator().bytes(p, f, m)).orElse(16 * f);
+        String param = spec.budgetMemory().map(MethodSpec.Memory::parameter).orElse(null);
         return new Estimate(mul(per, Math.max(1, rows)), param);
     }
 
