@@ -3,6 +3,7 @@
 // :predict, /v1/jobs (start, poll, cancel, result files).
 import { COLOR_MAPS, makeScale, limitOf } from './colormaps.js';
 import { isTextResult, textMap, textView, wireTextView } from './text.js';
+import { multiInputForm } from './inputs.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, attrs = {}, ...children) => {
@@ -205,6 +206,7 @@ async function chooseModel(name) {
   fillLayerDefaults();
   suggestMethods(kind);
   clearInput();
+  multiInputForm(m, { el, setInput, setStatus, parseNpy, toBase64 }); // several inputs: inputs.js
 }
 
 function shapeText(shape) {

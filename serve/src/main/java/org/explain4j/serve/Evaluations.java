@@ -91,6 +91,8 @@ final class Evaluations {
             }
         }
         Params params = ms.bind(given);
+        // refuse budgets whose arrays would not fit, before anything is allocated
+        JobMemory.checkMetric(ms, params, in.size(), in.get(0).explained().exampleSize(), jobMemory);
         long runSeed = seed != null ? seed : params.values().get("seed") instanceof Long l ? l : 0L;
         Metric metric = ms.factory().create(params);
 
@@ -145,9 +147,28 @@ final class Evaluations {
         if (r.method().isPresent()) {
             MethodSpec m = r.method().get();
             Params mp = r.methodParams().get();
+            // each re-explanation checks the job at its engine's every batch (a long method stops too) and
+            // counts its model evaluations in the job's progress when it is done
+            ProgressListener checks = new ProgressListener() {
+                @Override
+                public void start(String task, long total) {
+                    job.check();
+                }
+
+                @Override
+                public void advance(long done) {
+                    job.check();
+                }
+
+                @Override
+                public void finish() {
+                }
+            };
             explainer = Optional.of((mdl, input, t) -> {
                 job.check();
-                return m.create(mdl, mp, ProgressListener.NONE).attribute(input, Target.of(t)).values();
+                org.explain4j.core.Attribution a = m.create(mdl, mp, checks).attribute(input, Target.of(t));
+                job.advance(a.diagnostics().modelEvaluations());
+                return a.values();
             });
         }
         long mark = job.done();
@@ -155,7 +176,7 @@ final class Evaluations {
                 explainer, r.seed(), EvaluationEngine.DEFAULT_BATCH_SIZE, job));
         job.check();
         job.account(s.modelEvaluations(), mark); // adds what the metric did not report
-        return new Jobs.Result(response(s, r, model), List.of(), List.of());
+        return Jobs.Result.scores(response(s, r, model), s.values());
     }
 
     static ObjectNode response(Scores s, Request r, ModelStore.Served model) {

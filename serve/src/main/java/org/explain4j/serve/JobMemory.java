@@ -11,17 +11,11 @@ import org.explain4j.core.method.Quadrature;
  * method and its budget parameters; a job over the per-job limit ({@code --job-memory}) is refused
  * with 413 naming the parameter, instead of running the server out of heap.
  *
- * <p>The estimates follow what the engines keep for the whole budget (not per batch): the
- * perturbation methods queue every coalition or permutation row before the model calls and fit
- * on all of them (KernelSHAP: a coalition, a design row of doubles and a queued perturbation per
- * sample; LIME likewise; Shapley value sampling and feature permutation: M+1 (resp. M) queued
- * perturbations per sample); the path methods hold a path point and its gradient per step. The
- * constants are upper bounds measured from the data structures, not exact.
+ * <p>The methods' estimates are the catalogue's ({@link MethodSpec#budgetMemory()}, formulas in
+ * {@code MethodCatalog}: what the engines keep for the whole budget, not per batch); the metrics'
+ * are here ({@link #metric}). Both are upper bounds from the data structures, not exact.
  */
 final class JobMemory {
-    /** Bytes of one queued perturbation beyond its element list (object headers, references, its value). */
-    private static final long ROW = 72;
-
     private JobMemory() {
     }
 
@@ -32,39 +26,77 @@ final class JobMemory {
     static Estimate estimate(MethodSpec spec, Params p, Tensor input, int rows) {
         long f = input.exampleSize();
         long m = features(p, input, f);
-        String name = spec.name();
+        // the catalogue knows what each method holds for its whole budget (MethodSpec.Memory); the rest hold
+        // about an input and its gradient per example
+        long per = spec.budgetMemory().map(mem -> mem.estimator().bytes(p, f, m)).orElse(16 * f);
+        String param = spec.budgetMemory().map(MethodSpec.Memory::parameter).orElse(null);
+        return new Estimate(mul(per, Math.max(1, rows)), param);
+    }
+
+    /**
+     * Estimated bytes a metric holds for a batch of {@code n} examples of {@code f} elements, and its
+     * budget parameter (or null). Every metric holds the batch, the attributions and their
+     * preprocessed copy as doubles, and one model batch (64 rows) of perturbed inputs; the metrics
+     * whose arrays grow with a budget add what they keep for the whole run:
+     * <ul>
+     * <li>faithfulness-correlation draws every subset up front: {@code n x nr-runs} int arrays of
+     *     {@code subset-size} plus a fill value, and keeps every perturbed output;</li>
+     * <li>monotonicity-correlation keeps a fill value and an output per (example, step, drawn sample):
+     *     {@code n x ceil(F / features-in-step) x nr-samples} (one sample for a deterministic
+     *     baseline, which it evaluates once);</li>
+     * <li>the noise-sampling robustness metrics (max-/avg-sensitivity, local Lipschitz, relative
+     *     input/output stability) draw per batch but keep one distance per sample: {@code n x nr-samples};</li>
+     * <li>infidelity (Captum's reference) keeps a dot product and an output per perturbation:
+     *     {@code n x n-perturb-samples}.</li>
+     * </ul>
+     * Curves over steps (pixel flipping, region perturbation, ...) are bounded by the input's size;
+     * re-explanations are estimated with the method ({@link #estimate} with a batch of 64).
+     */
+    static Estimate metric(org.explain4j.core.metrics.MetricSpec spec, Params p, int n, long f) {
+        long base = mul(mul(3L * n, f), 8) + mul(2L * org.explain4j.core.engine.EvaluationEngine.DEFAULT_BATCH_SIZE, mul(f, 8));
         long per;
         String param;
-        switch (name) {
-            case "kernel-shap", "lime" -> {
-                // coalition (M booleans), design row (M doubles), queued perturbation (about 2F bytes), y/w/v
-                per = mul(p.integer("samples"), 9 * m + 2 * f + ROW + 48);
-                param = "samples";
+        switch (spec.name()) {
+            case "faithfulness-correlation" -> {
+                per = mul(p.integer("nr-runs"), 4L * p.integer("subset-size") + 16 + 8 + 8 + 16);
+                param = "nr-runs";
             }
-            case "shapley-value-sampling" -> {
-                per = mul(mul(p.integer("samples"), m + 1), 2 * f + ROW);
-                param = "samples";
+            case "monotonicity-correlation" -> {
+                long steps = (f + p.integer("features-in-step") - 1) / Math.max(1, p.integer("features-in-step"));
+                boolean random = org.explain4j.core.metrics.PerturbBaseline.parse(p.string("perturb-baseline"),
+                        "perturb-baseline").random();
+                per = mul(mul(steps, random ? p.integer("nr-samples") : 1), 16);
+                param = random ? "nr-samples" : null;
             }
-            case "feature-permutation" -> {
-                per = mul(mul(p.integer("samples"), m), 2 * f + ROW);
-                param = "samples";
+            case "max-sensitivity", "avg-sensitivity", "local-lipschitz-estimate", "relative-input-stability",
+                    "relative-output-stability" -> {
+                per = mul(given(p, "nr-samples"), 8);
+                param = "nr-samples";
             }
-            case "integrated-gradients", "layer-integrated-gradients", "layer-conductance" -> {
-                // the path is evaluated in batches and summed as it goes: only the rule's points and weights grow
-                per = mul(p.integer("steps"), 16) + 16 * f;
-                param = "steps";
-            }
-            case "gradient-shap", "smoothgrad" -> {
-                // one noise draw of the input's size per sample, drawn before the batches
-                per = mul(p.integer("samples"), 8 * f + 24) + 16 * f;
-                param = "samples";
+            case "infidelity" -> {
+                per = mul(given(p, "n-perturb-samples"), 16);
+                param = "n-perturb-samples";
             }
             default -> {
-                per = 16 * f;
+                per = 0;
                 param = null;
             }
         }
-        return new Estimate(mul(per, Math.max(1, rows)), param);
+        long bytes = mul(per, n);
+        return new Estimate(bytes == Long.MAX_VALUE || base + bytes < 0 ? Long.MAX_VALUE : base + bytes, param);
+    }
+
+    /** Refuses a metric whose estimate is over {@code limit}: 413 {@code too_large}, naming the budget parameter. */
+    static void checkMetric(org.explain4j.core.metrics.MetricSpec spec, Params p, int n, long f, long limit) {
+        Estimate e = metric(spec, p, n, f);
+        if (e.bytes() <= limit || e.parameter() == null) {
+            return;
+        }
+        Object value = p.values().get(e.parameter());
+        throw new ApiException(413, "too_large", e.parameter(), spec.name() + " with " + e.parameter() + " " + value
+                + " needs about " + size(e.bytes()) + " for " + n + (n == 1 ? " instance" : " instances") + " of " + f
+                + " elements, over the per-job memory limit of " + size(limit) + " (--job-memory); lower "
+                + e.parameter());
     }
 
     /** Refuses a job whose estimate is over {@code limit}: 413 {@code too_large}, naming the budget parameter. */
@@ -91,6 +123,11 @@ final class JobMemory {
             }
         }
         return f;
+    }
+
+    /** An integer parameter's bound value, 0 where it does not apply. */
+    private static long given(Params p, String name) {
+        return p.values().get(name) instanceof Number v ? v.longValue() : 0;
     }
 
     private static long mul(long a, long b) {

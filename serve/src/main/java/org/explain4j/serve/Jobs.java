@@ -48,7 +48,22 @@ final class Jobs implements AutoCloseable {
      * A job's result: the {@code :explain} response, and per instance the input and attribution
      * (for {@code .npy} and the report).
      */
-    record Result(ObjectNode response, List<Tensor> inputs, List<org.explain4j.core.Attribution> results) {
+    record Result(ObjectNode response, List<Tensor> inputs, List<org.explain4j.core.Attribution> results,
+                  Tensor scores) {
+        /** An explanation's result. */
+        Result(ObjectNode response, List<Tensor> inputs, List<org.explain4j.core.Attribution> results) {
+            this(response, inputs, results, null);
+        }
+
+        /** An evaluation's result: the {@code :evaluate} response and its scores (for {@code .npy}). */
+        static Result scores(ObjectNode response, Tensor scores) {
+            return new Result(response, List.of(), List.of(), scores);
+        }
+
+        boolean isEvaluation() {
+            return scores != null;
+        }
+
         List<Tensor> attributions() {
             return results.stream().map(org.explain4j.core.Attribution::values).toList();
         }
@@ -78,12 +93,22 @@ final class Jobs implements AutoCloseable {
 
     /** Queues {@code work}; a full queue answers 429 with Retry-After, a closing server 503. */
     Job submit(String model, Work work, AutoCloseable resource) {
+        return submit(model, Kind.explain, work, resource);
+    }
+
+    /** What a job computes: explanations ({@code :explain}) or a metric's scores ({@code :evaluate}). */
+    enum Kind {
+        explain, evaluate
+    }
+
+    /** Queues {@code work} of the given kind; a full queue answers 429 with Retry-After, a closing server 503. */
+    Job submit(String model, Kind kind, Work work, AutoCloseable resource) {
         if (closing) {
             throw new ApiException(503, "shutting_down", null, "the server is shutting down; retry on another instance",
                     5);
         }
         purge();
-        Job job = new Job(UUID.randomUUID().toString(), model, work, resource);
+        Job job = new Job(UUID.randomUUID().toString(), model, kind, work, resource);
         jobs.put(job.id, job);
         try {
             pool.execute(job.task);
@@ -151,6 +176,7 @@ final class Jobs implements AutoCloseable {
     final class Job implements ProgressListener {
         final String id;
         final String model;
+        final Kind kind;
         final Instant created = Instant.now();
         private final Work work;
         private final AtomicLong done = new AtomicLong();
@@ -165,9 +191,10 @@ final class Jobs implements AutoCloseable {
         private final Runnable task = this::run;
         private AutoCloseable resource;
 
-        Job(String id, String model, Work work, AutoCloseable resource) {
+        Job(String id, String model, Kind kind, Work work, AutoCloseable resource) {
             this.id = id;
             this.model = model;
+            this.kind = kind;
             this.work = work;
             this.resource = resource;
         }
@@ -308,6 +335,7 @@ final class Jobs implements AutoCloseable {
             ObjectNode o = JSON.createObjectNode();
             o.put("id", id);
             o.put("model", model);
+            o.put("kind", kind.name());
             o.put("state", state.name());
             ObjectNode p = o.putObject("progress");
             p.put("done", done.get());

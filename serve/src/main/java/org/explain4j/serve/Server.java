@@ -115,6 +115,8 @@ public final class Server implements AutoCloseable {
     }
 
     private static final String ROUTE = "explain4j.route";
+    /** Set when a before handler has already sent the answer (an oversized body): the endpoint does not run. */
+    private static final String ANSWERED = "explain4j.answered";
 
     private void routes(io.javalin.config.RoutesConfig routes) {
         Routes r = new Routes(routes);
@@ -197,7 +199,9 @@ public final class Server implements AutoCloseable {
         private static io.javalin.http.Handler tagged(String path, io.javalin.http.Handler h) {
             return ctx -> {
                 ctx.attribute(ROUTE, path);
-                h.handle(ctx);
+                if (ctx.attribute(ANSWERED) == null) {
+                    h.handle(ctx);
+                }
             };
         }
     }
@@ -230,7 +234,16 @@ public final class Server implements AutoCloseable {
                     // the client went away
                 }
             } else {
-                ctx.header("Connection", "close");
+                // too long to drain first: answer now, then read on for a while so the client reads it
+                ApiException e = new ApiException(413, "too_large", "body", "the body is " + len + " bytes, over the "
+                        + "limit of " + config.maxBodyBytes() + " (--max-body); the connection is closed");
+                try {
+                    answerAndLinger(ctx, ctx.req().getInputStream(), new byte[8192], e);
+                } catch (IOException x) {
+                    // the client went away
+                }
+                ctx.attribute(ANSWERED, true); // the endpoint is skipped; the after handlers log the request
+                return;
             }
             throw new ApiException(413, "too_large", "body", "the body is " + len + " bytes, over the limit of "
                     + config.maxBodyBytes() + " (--max-body)");
@@ -308,6 +321,9 @@ public final class Server implements AutoCloseable {
                     + "/v1/models/{m}:explain or /v1/models/{m}:evaluate");
         }
         JsonNode body = body(ctx);
+        if (body == null) {
+            return; // answered while reading
+        }
         if (verb.equals("predict")) {
             try (ModelStore.Lease l = store.acquire(name)) {
                 List<Instances.Instance> in = Instances.parse(body, l.served(), config.maxInstances(), tmp);
@@ -398,7 +414,7 @@ public final class Server implements AutoCloseable {
             ModelStore.Served s = lease.served();
             List<Instances.Instance> in = Instances.parse(body, s, config.maxInstances(), tmp);
             Evaluations.Request req = Evaluations.parse(body, s, in, config.jobMemory()); // refuse bad parameters now, not in the job
-            return jobs.submit(name, job -> Evaluations.run(req, s, job), lease);
+            return jobs.submit(name, Jobs.Kind.evaluate, job -> Evaluations.run(req, s, job), lease);
         } catch (RuntimeException e) {
             lease.close();
             throw e;
@@ -429,13 +445,44 @@ public final class Server implements AutoCloseable {
 
     private void postJob(Context ctx) throws IOException {
         JsonNode body = body(ctx);
+        if (body == null) {
+            return; // answered while reading
+        }
         JsonNode m = body.get("model");
         if (m == null || !m.isTextual()) {
             throw ApiException.badRequest("model", "the job body needs \"model\": the name of a model (GET /v1/models)");
         }
-        Jobs.Job job = submit(m.asText(), body);
+        Jobs.Job job = switch (kind(body)) {
+            case evaluate -> submitEvaluation(m.asText(), body);
+            case explain -> submit(m.asText(), body);
+        };
         ctx.header("Location", "/v1/jobs/" + job.id);
         send(ctx, 202, JSON.createObjectNode().put("id", job.id).put("state", job.state().name()));
+    }
+
+    /**
+     * A job body's {@code "kind"}: {@code "explain"} (the default: the {@code :explain} body) or
+     * {@code "evaluate"} (the {@code :evaluate} body). A metric without the kind is refused rather than
+     * guessed, so that a misspelt kind never runs the other computation.
+     */
+    static Jobs.Kind kind(JsonNode body) {
+        JsonNode k = body.get("kind");
+        if (k == null || k.isNull()) {
+            if (body.path("parameters").has("metric")) {
+                throw ApiException.badRequest("kind", "the job body names a metric: add \"kind\": \"evaluate\" to "
+                        + "score attributions (the :evaluate body), or drop parameters.metric to explain");
+            }
+            return Jobs.Kind.explain;
+        }
+        if (k.isTextual()) {
+            for (Jobs.Kind x : Jobs.Kind.values()) {
+                if (x.name().equals(k.asText())) {
+                    return x;
+                }
+            }
+        }
+        throw ApiException.badRequest("kind", "kind " + k + " must be \"explain\" (the :explain body) or "
+                + "\"evaluate\" (the :evaluate body)");
     }
 
     private Jobs.Result doneResult(Jobs.Job job) {
@@ -457,6 +504,18 @@ public final class Server implements AutoCloseable {
     private void jobNpy(Context ctx) throws IOException {
         Jobs.Result r = doneResult(jobs.get(ctx.pathParam("id")));
         String k = ctx.queryParam("instance");
+        if (r.isEvaluation()) {
+            // an evaluation's scores, all instances at once: (N,), (N, K) or (1,) as "shape" says
+            if (k != null) {
+                throw ApiException.badRequest("instance", "an evaluation's result.npy holds every instance's scores "
+                        + "(shape " + Tensor.shapeString(r.scores().shape()) + "); drop ?instance");
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Npy.write(r.scores(), out);
+            ctx.contentType("application/octet-stream").header("Content-Disposition", "attachment; filename=\"scores.npy\"")
+                    .result(out.toByteArray());
+            return;
+        }
         int i;
         try {
             i = k == null ? 0 : Integer.parseInt(k);
@@ -476,6 +535,10 @@ public final class Server implements AutoCloseable {
     private void jobReport(Context ctx) {
         Jobs.Job job = jobs.get(ctx.pathParam("id"));
         Jobs.Result r = doneResult(job);
+        if (r.isEvaluation()) {
+            throw ApiException.notFound("report", "job " + job.id + " is an evaluation: it has no report (its scores are "
+                    + "GET /v1/jobs/" + job.id + "/result.json and result.npy)");
+        }
         ctx.contentType("text/html; charset=utf-8").result(Report.html(job, r));
     }
 
@@ -488,8 +551,15 @@ public final class Server implements AutoCloseable {
         send(ctx, 200, o);
     }
 
+    /**
+     * The request's JSON object, or null when the body was over {@code --max-body} and the 413 has
+     * already been sent (the caller then returns).
+     */
     private JsonNode body(Context ctx) throws IOException {
-        byte[] b = ctx.bodyAsBytes();
+        byte[] b = readBody(ctx);
+        if (b == null) {
+            return null;
+        }
         if (b.length == 0) {
             throw new ApiException(400, "malformed_json", "body", "the body is empty; send a JSON object");
         }
@@ -498,6 +568,82 @@ public final class Server implements AutoCloseable {
             throw new ApiException(400, "malformed_json", "body", "the body must be a JSON object");
         }
         return n;
+    }
+
+    /**
+     * Reads the body up to {@code --max-body}. Javalin's own bounded read throws as soon as a body
+     * without {@code Content-Length} (chunked) passes the limit, leaving the rest unread: the client,
+     * still sending, then often sees the connection reset instead of the 413. Here an oversized body
+     * is read on and dropped up to {@link #DRAIN_LIMIT} in all; a body that ends by then gets the 413
+     * on a connection that stays open. A longer one gets the 413 sent and flushed at once with
+     * {@code Connection: close}, and is drained for up to {@link #LINGER_MILLIS} more so that the
+     * client can read the answer before the connection closes.
+     *
+     * @return the body, or null when the 413 has been sent
+     */
+    private byte[] readBody(Context ctx) throws IOException {
+        long limit = config.maxBodyBytes();
+        InputStream in = ctx.req().getInputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[8192];
+        long total = 0;
+        for (int n; (n = in.read(buf)) != -1; ) {
+            total += n;
+            if (total > limit) {
+                refuseOversized(ctx, in, buf, total);
+                return null;
+            }
+            out.write(buf, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    /** How long an oversized body that will not end is still read after its 413 was sent. */
+    static final long LINGER_MILLIS = 2000;
+
+    private void refuseOversized(Context ctx, InputStream in, byte[] buf, long read) throws IOException {
+        long total = read;
+        boolean ended = false;
+        try {
+            for (int n; !ended && total <= DRAIN_LIMIT; ) {
+                n = in.read(buf);
+                ended = n == -1;
+                total += Math.max(0, n);
+            }
+        } catch (IOException e) {
+            return; // the client went away: nobody reads an answer
+        }
+        ApiException e = new ApiException(413, "too_large", "body", "the body is over the limit of "
+                + config.maxBodyBytes() + " bytes (--max-body)" + (ended ? "" : "; the connection is closed"));
+        if (ended) {
+            throw e;
+        }
+        answerAndLinger(ctx, in, buf, e);
+    }
+
+    /**
+     * Sends {@code e} at once (flushed, {@code Connection: close}) and reads and drops the rest of the
+     * body for up to {@link #LINGER_MILLIS}, so that a client still sending reads the answer before
+     * the connection closes (closing with unread bytes resets it).
+     */
+    private static void answerAndLinger(Context ctx, InputStream in, byte[] buf, ApiException e) throws IOException {
+        jakarta.servlet.http.HttpServletResponse res = ctx.res();
+        byte[] answer = errorBody(e).toString().getBytes(StandardCharsets.UTF_8);
+        ctx.status(413); // for the access log and the metrics
+        res.setStatus(413);
+        res.setContentType("application/json");
+        res.setHeader("Connection", "close");
+        res.setContentLength(answer.length);
+        res.getOutputStream().write(answer);
+        res.flushBuffer();
+        long until = System.nanoTime() + LINGER_MILLIS * 1_000_000;
+        try {
+            while (System.nanoTime() < until && in.read(buf) != -1) {
+                // dropped while the client reads the answer
+            }
+        } catch (IOException x) {
+            // the client stopped sending
+        }
     }
 
     static ObjectNode errorBody(ApiException e) {
@@ -521,6 +667,9 @@ public final class Server implements AutoCloseable {
     }
 
     private static void send(Context ctx, int status, JsonNode body) {
+        if (ctx.res().isCommitted()) {
+            return; // already answered (an oversized body's 413, sent while it was still arriving)
+        }
         ctx.status(status).contentType("application/json").result(body.toString());
     }
 

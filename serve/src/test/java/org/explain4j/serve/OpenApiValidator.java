@@ -81,6 +81,21 @@ final class OpenApiValidator {
             validate(s, v, at, out);
             return;
         }
+        if (schema.has("oneOf")) {
+            // exactly one branch fits (the job request and the job's result: explanation or evaluation)
+            List<String> all = new ArrayList<>();
+            int fits = 0;
+            for (JsonNode branch : schema.get("oneOf")) {
+                List<String> p = new ArrayList<>();
+                validate(branch, v, at, p);
+                fits += p.isEmpty() ? 1 : 0;
+                all.addAll(p);
+            }
+            if (fits != 1) {
+                out.add(at + " fits " + fits + " of the oneOf branches, not exactly one" + (fits == 0 ? ": " + all : ""));
+            }
+            return;
+        }
         if (v.isNull()) {
             if (schema.has("type") && !schema.path("nullable").asBoolean(false)) {
                 out.add(at + " is null");
@@ -129,6 +144,18 @@ final class OpenApiValidator {
                 validate(schema.get("items"), e, at + "[" + i++ + "]", out);
             }
         }
+    }
+
+    /** Problems of {@code v} against the component schema {@code name} (e.g. a request body against JobRequest). */
+    List<String> checkSchema(String name, JsonNode v) {
+        List<String> out = new ArrayList<>();
+        JsonNode schema = doc.path("components").path("schemas").get(name);
+        if (schema == null) {
+            out.add("no schema " + name);
+            return out;
+        }
+        validate(schema, v, "$", out);
+        return out;
     }
 
     /** Every (method, path template) of the document. */

@@ -110,6 +110,39 @@ public final class MethodCatalog {
      */
     public static final int MAX_STEPS = 1_000_000;
 
+    // ---------- budget memory: what a method holds for its whole budget, per example (MethodSpec.Memory) ----------
+
+    /** Bytes of one queued perturbation beyond its element list (object headers, references, its value). */
+    static final long QUEUED_ROW = 72;
+
+    /** The path methods sum the gradients batch by batch: only the rule's points and weights grow with steps. */
+    static long pathMemory(Params p, long elements, long features) {
+        return MethodSpec.Memory.plus(MethodSpec.Memory.times(p.integer("steps"), 16), 16 * elements);
+    }
+
+    /** GradientSHAP and SmoothGrad draw one noise tensor of the input's size per sample before the batches. */
+    static long noiseMemory(Params p, long elements, long features) {
+        return MethodSpec.Memory.plus(MethodSpec.Memory.times(p.integer("samples"), 8 * elements + 24), 16 * elements);
+    }
+
+    /**
+     * KernelSHAP and LIME keep, per sample, a coalition (M booleans), a design row (M doubles), a queued
+     * perturbation (about 2F bytes) and its output, weight and value, and fit on all of them at once.
+     */
+    static long coalitionMemory(Params p, long elements, long features) {
+        return MethodSpec.Memory.times(p.integer("samples"), 9 * features + 2 * elements + QUEUED_ROW + 48);
+    }
+
+    /** Shapley value sampling queues M + 1 perturbations (about 2F bytes each) per permutation sample. */
+    static long samplingMemory(Params p, long elements, long features) {
+        return MethodSpec.Memory.times(MethodSpec.Memory.times(p.integer("samples"), features + 1), 2 * elements + QUEUED_ROW);
+    }
+
+    /** Feature permutation queues M perturbations (about 2F bytes each) per repeat. */
+    static long permutationMemory(Params p, long elements, long features) {
+        return MethodSpec.Memory.times(MethodSpec.Memory.times(p.integer("samples"), features), 2 * elements + QUEUED_ROW);
+    }
+
     private static ParamSpec steps() {
         return ParamSpec.integer("steps", IntegratedGradients.Options.defaults().steps(), Range.between(1, MAX_STEPS),
                 "number of points on the path from the baseline to the input").budget();
@@ -173,6 +206,7 @@ public final class MethodCatalog {
                         + "the completeness gap below measures how well the path integral was approximated.")
                 .needs(Need.BASELINE).params(inputBaseline(), steps(), integration())
                 .cost("`steps` backward").suggestFor(InputKind.IMAGE, InputKind.TABULAR).suggest("steps", "50")
+                .memory("steps", MethodCatalog::pathMemory)
                 .factory(MethodCatalog::integratedGradients));
         add(MethodSpec.builder("smoothgrad", Family.GRADIENT)
                 .summary("a less noisy gradient map: a noise tunnel (smoothgrad, smoothgrad_sq, vargrad) over saliency, "
@@ -193,6 +227,7 @@ public final class MethodCatalog {
                         integration().when("inner", "integrated-gradients"))
                 .cost("`samples` x inner").suggestFor(InputKind.IMAGE).suggest("samples", "25").suggest("noise-std", "15%")
                 .suggest("seed", "7")
+                .memory("samples", MethodCatalog::noiseMemory)
                 .factory((m, p, pr) -> {
                     AttributionMethod inner = switch (p.string("inner")) {
                         case "input-x-gradient" -> new InputXGradient(d(m), new InputXGradient.Options(p.batchSize()), pr);
@@ -213,6 +248,7 @@ public final class MethodCatalog {
                                 "standard deviation of Gaussian noise added to the input"),
                         ParamSpec.seed())
                 .cost("`samples` backward").suggest("samples", "25").suggest("noise-std", "5%").suggest("seed", "7")
+                .memory("samples", MethodCatalog::noiseMemory)
                 .factory((m, p, pr) -> new GradientShap(d(m), new GradientShap.Options(p.baseline(), p.integer("samples"),
                         p.real("noise-std"), p.seed(), p.batchSize()), pr)));
     }
@@ -244,6 +280,7 @@ public final class MethodCatalog {
                 .params(layer(), ParamSpec.baseline("input-space reference (e.g. pad-token ids) whose layer value is the "
                         + "layer baseline"), steps(), integration())
                 .output(Output.LAYER).cost("`steps` backward").suggestFor(InputKind.TOKENS).suggest("steps", "50")
+                .memory("steps", MethodCatalog::pathMemory)
                 .factory((m, p, pr) -> new LayerIntegratedGradients(d(m), layerOptions(p), pr)));
         add(MethodSpec.builder("layer-conductance", Family.LAYER)
                 .summary("how much of the path integral flows through each layer unit")
@@ -251,6 +288,7 @@ public final class MethodCatalog {
                         + "flows through it.")
                 .needs(Need.LAYER, Need.BASELINE).params(layer(), inputBaseline(), steps(), integration())
                 .output(Output.LAYER).cost("`steps + 1` backward").suggest("steps", "50")
+                .memory("steps", MethodCatalog::pathMemory)
                 .factory((m, p, pr) -> new LayerConductance(d(m), layerOptions(p), pr)));
     }
 
@@ -406,6 +444,7 @@ public final class MethodCatalog {
                         ParamSpec.choice("exact", "auto", List.of("auto", "always", "never"),
                                 "exact enumeration: when no dearer than sampling (auto), always, or never"))
                 .cost("`samples * (M + 1)` or `2^M`").suggest("samples", "64").suggest("seed", "7")
+                .memory("samples", MethodCatalog::samplingMemory)
                 .factory((m, p, pr) -> new ShapleyValueSampling(m, ShapleyValueSampling.Options.defaults()
                         .withBaseline(p.baseline()).withFeatureMask(p.featureMask()).withSamples(p.integer("samples"))
                         .withSeed(p.seed()).withExact(ShapleyValueSampling.Exact.valueOf(p.string("exact")
@@ -426,6 +465,7 @@ public final class MethodCatalog {
                         samples(KernelShap.Options.defaults().samples(), 2, "coalitions per example"), ParamSpec.seed())
                 .cost("`samples + 1`").suggestFor(InputKind.TABULAR, InputKind.TOKENS).suggest("samples", "512")
                 .suggest("seed", "7")
+                .memory("samples", MethodCatalog::coalitionMemory)
                 .factory((m, p, pr) -> new KernelShap(m, new KernelShap.Options(p.baseline(), p.featureMask(),
                         p.integer("samples"), p.seed(), p.batchSize()), pr)));
         add(MethodSpec.builder("lime", Family.PERTURBATION)
@@ -441,6 +481,7 @@ public final class MethodCatalog {
                         ParamSpec.optionalReal("alpha", Range.atLeast(0),
                                 "surrogate regularisation (default 1 for ridge, 0.01 for lasso)"))
                 .cost("`samples`").suggestFor(InputKind.TABULAR).suggest("samples", "500").suggest("seed", "7")
+                .memory("samples", MethodCatalog::coalitionMemory)
                 .factory((m, p, pr) -> {
                     Lime.Surrogate s = Lime.Surrogate.valueOf(p.string("surrogate").toUpperCase(Locale.ROOT));
                     return new Lime(m, new Lime.Options(p.baseline(), p.featureMask(), p.integer("samples"), p.seed(),
@@ -456,6 +497,7 @@ public final class MethodCatalog {
                         samples(FeaturePermutation.Options.defaults().repeats(), 1, "permutations per feature (repeats)"),
                         ParamSpec.seed())
                 .cost("`samples * M`").suggest("seed", "7")
+                .memory("samples", MethodCatalog::permutationMemory)
                 .factory((m, p, pr) -> new FeaturePermutation(m, new FeaturePermutation.Options(p.featureMask(),
                         p.integer("samples"), p.seed(), p.batchSize()), pr)));
     }

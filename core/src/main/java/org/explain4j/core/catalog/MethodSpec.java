@@ -34,14 +34,48 @@ import org.explain4j.core.model.Model;
  * @param suggested   parameter values {@code explain} uses for a quick run (e.g. a smaller budget); a
  *                    value ending in {@code %} is that share of the input's value range
  * @param factory     makes the method from a model and bound parameters
+ * @param memory      for methods that hold arrays sized by a budget for the whole run: an upper
+ *                    bound of those bytes per example, and the budget parameter (null: none)
  */
 public record MethodSpec(String name, Family family, String summary, String description, Set<Need> needs,
                          List<ParamSpec> params, boolean seeded, Output output, String cost, Set<InputKind> suggestedFor,
-                         Map<String, String> suggested, Factory factory) {
+                         Map<String, String> suggested, Factory factory, Memory memory) {
     /** Makes a method from a model (a {@link DifferentiableModel} when {@link Need#BACKWARD_GRAPH} is needed) and parameters. */
     @FunctionalInterface
     public interface Factory {
         AttributionMethod create(Model model, Params params, ProgressListener progress);
+    }
+
+    /**
+     * What a method holds for one example for its whole budget (not per batch), e.g. KernelSHAP's
+     * coalitions and design matrix, so that a service can refuse a budget before it runs out of heap.
+     *
+     * @param parameter the budget parameter the bytes grow with, e.g. {@code samples}
+     * @param estimator the bytes, an upper bound from the data structures
+     */
+    public record Memory(String parameter, Estimator estimator) {
+        /** Bytes for one example of {@code elements} input elements and {@code features} features (mask groups). */
+        @FunctionalInterface
+        public interface Estimator {
+            long bytes(Params params, long elements, long features);
+        }
+
+        /** {@code a * b}, saturating at {@link Long#MAX_VALUE} instead of overflowing. */
+        public static long times(long a, long b) {
+            long r = a * b;
+            return (a != 0 && (r / a != b || r < 0)) ? Long.MAX_VALUE : r;
+        }
+
+        /** {@code a + b}, saturating at {@link Long#MAX_VALUE}. */
+        public static long plus(long a, long b) {
+            long r = a + b;
+            return r < 0 ? Long.MAX_VALUE : r;
+        }
+    }
+
+    /** The method's budget memory, when it holds budget-sized arrays for the whole run. */
+    public Optional<Memory> budgetMemory() {
+        return Optional.ofNullable(memory);
     }
 
     public MethodSpec {
@@ -73,6 +107,9 @@ public record MethodSpec(String name, Family family, String summary, String desc
         }
         if (seeded != names.contains("seed")) {
             throw new IllegalArgumentException(name + ": a seeded method has a seed parameter, and only a seeded one");
+        }
+        if (memory != null && !names.contains(memory.parameter())) {
+            throw new IllegalArgumentException(name + ": its memory grows with unknown parameter " + memory.parameter());
         }
     }
 
@@ -135,6 +172,7 @@ public record MethodSpec(String name, Family family, String summary, String desc
         private final Set<InputKind> suggestedFor = EnumSet.noneOf(InputKind.class);
         private final Map<String, String> suggested = new LinkedHashMap<>();
         private Factory factory;
+        private Memory memory;
 
         private Builder(String name, Family family) {
             this.name = name;
@@ -191,6 +229,12 @@ public record MethodSpec(String name, Family family, String summary, String desc
             return this;
         }
 
+        /** What the method holds for its whole budget, per example (see {@link Memory}). */
+        public Builder memory(String parameter, Memory.Estimator bytes) {
+            memory = new Memory(parameter, bytes);
+            return this;
+        }
+
         public Builder factory(Factory f) {
             factory = f;
             return this;
@@ -202,7 +246,7 @@ public record MethodSpec(String name, Family family, String summary, String desc
                 all.add(ParamSpec.batchSize(1));
             }
             return new MethodSpec(name, family, summary, description, needs, all, seeded, output, cost, suggestedFor, suggested,
-                    factory);
+                    factory, memory);
         }
     }
 }
