@@ -151,7 +151,7 @@ final class ModelStore implements AutoCloseable {
         TextCard text = TextCard.of(card, name + ".json", root, real);
         ModelLoader.Loaded m;
         try {
-            m = ModelLoader.load(real, config.threads(), text == null ? null : text.inputs.ids(), null);
+            m = ModelLoader.load(real, config.threads(), explainedInput(card, name, text), null);
         } catch (RuntimeException e) {
             if (text != null) {
                 text.close();
@@ -167,6 +167,28 @@ final class ModelStore implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * The input the card names as explained ({@code "explain": NAME}, as {@code attribute --explain}),
+     * the tokenizer's ids input for a text card, or null: the model's only (floating) input.
+     */
+    private static String explainedInput(JsonNode card, String name, TextCard text) {
+        JsonNode e = card.get("explain");
+        if (e != null && !e.isNull() && (!e.isTextual() || e.asText().isBlank())) {
+            throw Explain4jException.file("card", "the card " + name + ".json has \"explain\" "
+                    + "that is not an input name; give the name of the input to explain, e.g. \"explain\": \"x\"");
+        }
+        String named = e == null || e.isNull() ? null : e.asText();
+        if (text != null) {
+            if (named != null && !named.equals(text.inputs.ids())) {
+                throw Explain4jException.file("card", "the card " + name + ".json names \"explain\": \"" + named
+                        + "\" but its tokenizer feeds '" + text.inputs.ids() + "' with token ids; drop \"explain\" "
+                        + "or name '" + text.inputs.ids() + "'");
+            }
+            return text.inputs.ids();
+        }
+        return named;
     }
 
     private JsonNode card(String name, Path model) {
