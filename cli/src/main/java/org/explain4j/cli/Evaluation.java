@@ -640,13 +640,16 @@ final class Evaluation {
     }
 
     /**
-     * The model for MPRT, shared by every method: each randomised copy (one per layer step) is
-     * made once and reused, so its session and backward graphs are built once, not once per method.
+     * The model for MPRT, used by every method: each method's MPRT makes its randomised copies
+     * (one per layer step) and closes each as soon as its explanation is taken, the next copy's
+     * session being compiled on a helper thread meanwhile ({@code Mprt}); the layers' random
+     * draws are kept by the model from one copy to the next. Keeping every copy for all methods
+     * would save a session per copy only for methods that share a backward graph, at the price
+     * of all the copies' sessions held at once (a few GB for a large model).
      */
     static final class SharedRandomisation implements org.explain4j.core.grad.DifferentiableModel,
             org.explain4j.core.metrics.Randomisable {
         private final ModelLoader.Loaded model;
-        private final Map<String, Model> copies = new LinkedHashMap<>();
 
         SharedRandomisation(ModelLoader.Loaded model) {
             this.model = model;
@@ -663,9 +666,12 @@ final class Evaluation {
 
         @Override
         public Model randomised(List<String> names, long seed) {
-            String key = seed + ":" + names;
-            Model m = copies.computeIfAbsent(key, k -> model.randomised(names, seed));
-            return new Kept((org.explain4j.core.grad.DifferentiableModel) m);
+            return model.randomised(names, seed);
+        }
+
+        @Override
+        public void prepareLike(Model next, Model previous) throws InterruptedException {
+            model.prepareLike(next, previous);
         }
 
         @Override
@@ -689,35 +695,9 @@ final class Evaluation {
             return model.info();
         }
 
-        /** Closes the randomised copies (not the model itself). */
+        /** Nothing to close: every copy is closed by the metric that made it; the model is the caller's. */
         @Override
         public void close() {
-            copies.values().forEach(Model::close);
-            copies.clear();
-        }
-
-        /** A shared copy whose close does nothing (the owner closes it). */
-        private record Kept(org.explain4j.core.grad.DifferentiableModel m) implements org.explain4j.core.grad.DifferentiableModel {
-            @Override
-            public Tensor forward(Tensor input) {
-                return m.forward(input);
-            }
-
-            @Override
-            public org.explain4j.core.grad.BackwardResult backward(Tensor input, Tensor seed,
-                                                                   org.explain4j.core.grad.BackwardRequest request) {
-                return m.backward(input, seed, request);
-            }
-
-            @Override
-            public org.explain4j.core.model.ModelSignature signature() {
-                return m.signature();
-            }
-
-            @Override
-            public org.explain4j.core.model.ModelInfo info() {
-                return m.info();
-            }
         }
     }
 }

@@ -84,6 +84,11 @@ public final class ModelLoader {
         }
 
         @Override
+        public void prepareLike(Model next, Model previous) throws InterruptedException {
+            editable().prepareLike(next, previous);
+        }
+
+        @Override
         public Model shiftedFirstLayer(double inputShift, int[] exampleShape) {
             return editable().shiftedFirstLayer(inputShift, exampleShape);
         }

@@ -146,6 +146,18 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
                 "none"), () -> load(replaceInitializers(replaced), what));
     }
 
+    /**
+     * Compiles {@code next}'s backward session for the request {@code previous} shared its graph
+     * for (both copies from {@link #randomised}; {@link ReweightedModel#prepareLike}): MPRT calls
+     * it on a helper thread, so that the next copy's session is made while the current copy runs.
+     */
+    @Override
+    public void prepareLike(Model next, Model previous) throws InterruptedException {
+        if (next instanceof ReweightedModel n && previous instanceof ReweightedModel p) {
+            n.prepareLike(p);
+        }
+    }
+
     /** The graph with the layers {@code names} randomised from {@code seed}. */
     ModelProto randomisedProto(List<String> names, long seed) {
         return replaceInitializers(draws(names, seed));

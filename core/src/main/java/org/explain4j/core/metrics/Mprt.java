@@ -3,6 +3,10 @@ package org.explain4j.core.metrics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.catalog.ParamSpec;
 import org.explain4j.core.catalog.Params;
@@ -89,6 +93,35 @@ final class Mprt implements Metric {
         return MetricResults.perExample(name, out, params, Optional.of(seed), 0);
     }
 
+    /**
+     * Whether the next randomised copy is made on a helper thread while the current one is
+     * explained (default); {@code -Dexplain4j.mprt.lookahead=0} makes them one after the other
+     * on the calling thread. Same results either way.
+     */
+    static boolean pipelined() {
+        return !"0".equals(System.getProperty("explain4j.mprt.lookahead", "1").trim());
+    }
+
+    /** The helper's copy, its failure rethrown on the calling thread. */
+    private static Model taken(Future<Model> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            f.cancel(true);
+            throw new IllegalStateException("interrupted while a randomised copy was made", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException("a randomised copy could not be made: " + c, c);
+        }
+    }
+
     /** Per example: Spearman(a, e) on the original model, then after each randomisation step. */
     static double[][] similarities(MetricInput in, ExampleData d, Params params, ExplainPass pass) {
         Randomisable r = LayerRandomisation.of(in, NAME);
@@ -97,12 +130,54 @@ final class Mprt implements Metric {
         boolean skip = params.bool("skip-layers");
         List<double[][]> explanations = new ArrayList<>();
         explanations.add(SignedZeros.canonical(pass.explain(in.model(), 0)));
+        List<Integer> todo = new ArrayList<>();
         for (int l = 0; l < steps.size(); l++) {
-            if (skip && l + 1 < steps.size()) {
-                continue;
+            if (!skip || l + 1 == steps.size()) {
+                todo.add(l);
             }
-            try (Model m = r.randomised(steps.get(l), in.seed())) {
-                explanations.add(SignedZeros.canonical(pass.explain(m, l + 1)));
+        }
+        // lookahead of one copy: the next step's copy is made (and prepared like the current one,
+        // e.g. its session compiled) on a helper thread while the current one is explained; every
+        // copy is closed as soon as its explanation is taken, so at most two are open at a time
+        ExecutorService helper = pipelined() && todo.size() > 1 ? Executors.newSingleThreadExecutor(r2 -> {
+            Thread t = new Thread(r2, "explain4j-mprt-next-copy");
+            t.setDaemon(true);
+            return t;
+        }) : null;
+        Future<Model> next = null;
+        try {
+            for (int i = 0; i < todo.size(); i++) {
+                int l = todo.get(i);
+                Model m = next != null ? taken(next) : r.randomised(steps.get(l), in.seed());
+                next = null;
+                try (m) {
+                    if (helper != null && i + 1 < todo.size()) {
+                        List<String> layers = steps.get(todo.get(i + 1));
+                        Model previous = m;
+                        next = helper.submit(() -> {
+                            Model c = r.randomised(layers, in.seed());
+                            try {
+                                r.prepareLike(c, previous);
+                            } catch (InterruptedException | RuntimeException e) {
+                                c.close();
+                                throw e;
+                            }
+                            return c;
+                        });
+                    }
+                    explanations.add(SignedZeros.canonical(pass.explain(m, l + 1)));
+                }
+            }
+        } finally {
+            if (helper != null) {
+                helper.shutdown();
+                if (next != null) {
+                    try {
+                        taken(next).close();
+                    } catch (RuntimeException e) {
+                        // the failure that got here is the one reported
+                    }
+                }
             }
         }
         // Spearman = Pearson of the ranks; the given attribution's ranks are the same in every column

@@ -17,4 +17,15 @@ public interface Randomisable {
      * random values drawn from {@code seed} (the caller closes it).
      */
     Model randomised(List<String> layers, long seed);
+
+    /**
+     * Optionally makes {@code next} (a copy from {@link #randomised}) ready for the calls that
+     * {@code previous} (an earlier copy, still being used) receives, e.g. compiles its backward
+     * session, so that its first call finds the work done. The randomisation metrics call it on a
+     * helper thread while {@code previous} is being explained; it may wait until {@code previous}
+     * has received its first call or is closed, and must not change any result. By default it
+     * does nothing.
+     */
+    default void prepareLike(Model next, Model previous) throws InterruptedException {
+    }
 }

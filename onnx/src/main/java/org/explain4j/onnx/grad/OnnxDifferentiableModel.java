@@ -669,7 +669,15 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
 
     /** A session for {@code backwardModel}: {@code graph}'s model, or a copy with other initializer values. */
     OrtSession session(ModelProto backwardModel, BackwardGraph graph) {
+        return session(backwardModel, graph, Map.of());
+    }
+
+    /** As {@link #session(ModelProto, BackwardGraph)}, with these ONNX Runtime session configuration entries added. */
+    OrtSession session(ModelProto backwardModel, BackwardGraph graph, Map<String, String> config) {
         try (SharedWeights.Lease l = lease(); OrtSession.SessionOptions so = sessionOptions()) {
+            for (Map.Entry<String, String> e : config.entrySet()) {
+                so.addConfigEntry(e.getKey(), e.getValue());
+            }
             return access.createSession(env, backwardModel, so);
         } catch (OrtException e) {
             throw Explain4jException.model("--model", "ONNX Runtime rejected the backward graph of "

@@ -8,6 +8,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Tensor;
@@ -40,6 +42,15 @@ public final class ReweightedModel implements DifferentiableModel {
     private final Map<OnnxDifferentiableModel.Key, OnnxDifferentiableModel.Compiled> compiled = new ConcurrentHashMap<>();
     private DifferentiableModel rebuilt;
     private volatile boolean closed;
+    /** The first backward request this copy shared the graph for (key and fed inputs), for {@link #prepareLike}. */
+    private volatile Request first;
+    /** Counted down at the first shared backward request or at close, whichever comes first. */
+    private final CountDownLatch firstOrClosed = new CountDownLatch(1);
+    /** Backward sessions of all copies open now (test hook: copies must not outlive their use). */
+    private static final AtomicInteger OPEN_SESSIONS = new AtomicInteger();
+
+    private record Request(OnnxDifferentiableModel.Key key, Map<String, Tensor> fed) {
+    }
 
     ReweightedModel(OnnxDifferentiableModel template, Map<String, TensorProto> replaced, ModelInfo info,
                     Supplier<? extends DifferentiableModel> rebuild) {
@@ -80,8 +91,81 @@ public final class ReweightedModel implements DifferentiableModel {
         if (!shares(key, graph)) {
             return rebuilt().backward(input, seed, request);
         }
-        return template.backward(input, seed, request, (r, shape, f) -> compiled.computeIfAbsent(key,
-                k -> new OnnxDifferentiableModel.Compiled(graph, template.session(reweighted(graph.model()), graph))));
+        if (first == null) {
+            first = new Request(key, fed);
+            firstOrClosed.countDown();
+        }
+        return template.backward(input, seed, request, (r, shape, f) -> compiled(key, graph));
+    }
+
+    /**
+     * This copy's session for {@code key}, compiled on first use; under the copy's lock, so that
+     * {@link #close()} never misses a session compiled on another thread.
+     */
+    private OnnxDifferentiableModel.Compiled compiled(OnnxDifferentiableModel.Key key, BackwardGraph graph) {
+        OnnxDifferentiableModel.Compiled c = compiled.get(key);
+        if (c != null) {
+            return c;
+        }
+        synchronized (this) {
+            if (closed) {
+                throw Explain4jException.usage("model", "this differentiable model is closed");
+            }
+            return compiled.computeIfAbsent(key, k -> {
+                OnnxDifferentiableModel.Compiled made = new OnnxDifferentiableModel.Compiled(graph,
+                        template.session(reweighted(graph.model()), graph, CONFIG));
+                OPEN_SESSIONS.incrementAndGet();
+                return made;
+            });
+        }
+    }
+
+    /**
+     * A copy's session runs while the next copy's session is compiled on another thread (MPRT's
+     * lookahead): its intra-op threads wait for work without spinning, so they do not take the
+     * compiling thread's core (same results: spinning changes only how idle threads wait).
+     */
+    private static final Map<String, String> CONFIG = Map.of("session.intra_op.allow_spinning", "0");
+    /** Sessions compiled ahead by {@link #prepareLike} in this process (test hook). */
+    private static final AtomicInteger PREPARED = new AtomicInteger();
+
+    /**
+     * Compiles this copy's backward session for the first request {@code previous} (another copy
+     * of the same model) shared its graph for, so that this copy's first backward pass finds it
+     * ready: MPRT calls it on a helper thread, for the next randomisation step, while the
+     * previous copy is being explained. Waits until {@code previous} has received that request or
+     * is closed; does nothing when it was closed without one, when the graph cannot be shared
+     * (that request then builds what it needs itself), or when this copy is closed meanwhile.
+     * Failures are left to the backward pass, which meets them again and reports them.
+     */
+    public void prepareLike(ReweightedModel previous) throws InterruptedException {
+        if (previous == null || previous == this || previous.template != template) {
+            return;
+        }
+        previous.firstOrClosed.await();
+        Request r = previous.first;
+        if (r == null || closed) {
+            return;
+        }
+        try {
+            BackwardGraph graph = template.graph(r.key(), r.fed());
+            if (shares(r.key(), graph) && !compiled.containsKey(r.key())) {
+                compiled(r.key(), graph);
+                PREPARED.incrementAndGet();
+            }
+        } catch (RuntimeException e) {
+            // the backward pass of this copy meets the same failure and reports it
+        }
+    }
+
+    /** Backward sessions compiled ahead by {@link #prepareLike} in this process so far (test hook). */
+    public static int preparedSessions() {
+        return PREPARED.get();
+    }
+
+    /** Backward sessions of randomised copies open in this process (test hook). */
+    public static int openSessions() {
+        return OPEN_SESSIONS.get();
     }
 
     /** Whether this copy's graph for {@code key} is {@code graph} with the replaced initializers' values swapped. */
@@ -154,11 +238,15 @@ public final class ReweightedModel implements DifferentiableModel {
     /** Closes this copy's sessions and its rebuilt model, if one was made; the original model stays open. */
     @Override
     public void close() {
-        closed = true;
+        synchronized (this) {
+            closed = true;
+        }
+        firstOrClosed.countDown();
         try {
             for (OnnxDifferentiableModel.Key k : List.copyOf(compiled.keySet())) {
                 OnnxDifferentiableModel.Compiled c = compiled.remove(k);
                 if (c != null) {
+                    OPEN_SESSIONS.decrementAndGet();
                     try {
                         c.session().close();
                     } catch (OrtException e) {
