@@ -12,7 +12,10 @@
 #   CAPTUM=1         also run bench/scripts/captum_ig_resnet18.py (PYTHONPATH=/tmp/captum)
 #   WARM=0           skip the warm `bench` run
 #   WORK             scratch folder (default: a new temporary folder)
-# The launcher and the jar are copied into WORK first, so that editing the sources meanwhile
+#   JARS             "label=path label=path ...": other builds of serve/target/explain4j-serve.jar
+#                    to run alternately in each round (e.g. main=/tmp/main.jar cold2=serve/target/...);
+#                    default: this tree's jar. The warm run uses the first.
+# Each jar and the launcher are copied into WORK first, so that editing the sources meanwhile
 # does not make the launcher rebuild between runs. Build the jar first: ./explain4j --version
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -20,30 +23,40 @@ rounds="${1:-3}"
 model="${MODEL:-/tmp/cold/resnet18.onnx}"
 input="${INPUT:-/tmp/cold/x4.npy}"
 work="${WORK:-$(mktemp -d)}"
-jar="$root/serve/target/explain4j-serve.jar"
-[[ -f "$jar" ]] || { echo "cold_start.sh: no $jar; build it first (./explain4j --version)" >&2; exit 1; }
+jars="${JARS:-this=$root/serve/target/explain4j-serve.jar}"
 [[ -f "$model" && -f "$input" ]] || { echo "cold_start.sh: MODEL=$model or INPUT=$input missing" >&2; exit 1; }
-mkdir -p "$work/tool/serve/target"
-cp "$root/explain4j" "$work/tool/explain4j"
-cp "$jar" "$work/tool/serve/target/explain4j-serve.jar"
-tool="$work/tool/explain4j"
+labels=()
+for lj in $jars; do
+  label="${lj%%=*}"; jar="${lj#*=}"
+  [[ -f "$jar" ]] || { echo "cold_start.sh: no $jar; build it first (./explain4j --version)" >&2; exit 1; }
+  mkdir -p "$work/$label/serve/target"
+  cp "$root/explain4j" "$work/$label/explain4j"
+  cp "$jar" "$work/$label/serve/target/explain4j-serve.jar"
+  labels+=("$label")
+done
 args=(attribute --model "$model" --input "$input" --method integrated-gradients --steps 50 --batch-size 25 --quiet)
 fmt='%e s wall, %U+%S s cpu, %M KB'
 load() { cut -d' ' -f1 /proc/loadavg; }
 echo "commit $(git -C "$root" rev-parse --short HEAD), $(date -u +%FT%TZ), $(nproc) cpus, work $work"
 for ((r = 1; r <= rounds; r++)); do
-  export EXPLAIN4J_CACHE_DIR="$work/cache$r"
-  rm -rf "$EXPLAIN4J_CACHE_DIR"
   echo "round $r $(date -u +%T)"
-  echo -n "  first  (load $(load)): "
-  /usr/bin/time -f "$fmt" "$tool" "${args[@]}" --output "$work/first$r.npy" 2>&1 | tail -n 1
-  echo -n "  second (load $(load)): "
-  /usr/bin/time -f "$fmt" "$tool" "${args[@]}" --output "$work/second$r.npy" 2>&1 | tail -n 1
-  if cmp -s "$work/first$r.npy" "$work/second$r.npy"; then echo "  first and second bit-identical"; else echo "  first and second DIFFER"; fi
+  for label in "${labels[@]}"; do
+    export EXPLAIN4J_CACHE_DIR="$work/cache-$label-$r"
+    rm -rf "$EXPLAIN4J_CACHE_DIR"
+    echo -n "  $label first  (load $(load)): "
+    /usr/bin/time -f "$fmt" "$work/$label/explain4j" "${args[@]}" --output "$work/$label-first$r.npy" 2>&1 | tail -n 1
+    echo -n "  $label second (load $(load)): "
+    /usr/bin/time -f "$fmt" "$work/$label/explain4j" "${args[@]}" --output "$work/$label-second$r.npy" 2>&1 | tail -n 1
+    if cmp -s "$work/$label-first$r.npy" "$work/$label-second$r.npy" && cmp -s "$work/$label-first$r.npy" "$work/${labels[0]}-first1.npy"; then
+      echo "  $label: first and second bit-identical (and to ${labels[0]}'s first output of round 1)"
+    else
+      echo "  $label: outputs DIFFER"
+    fi
+  done
   if [[ "${WARM:-1}" != 0 ]]; then
     echo -n "  warm   (load $(load)): "
-    EXPLAIN4J_CACHE=off java -jar "$work/tool/serve/target/explain4j-serve.jar" bench --model "$model" --steps 50 \
-        --batch-size 25 --repeats 2 --only ig 2>&1 | grep -iE "integrated|ig" | tail -n 3 | tr '\n' ' '
+    EXPLAIN4J_CACHE=off /usr/bin/time -f "$fmt" java -jar "$work/${labels[0]}/serve/target/explain4j-serve.jar" bench --model "$model" --steps 50 \
+        --batch-size 25 --repeats 2 --only ig 2>&1 | grep -E "integrated|wall" | tail -n 3 | tr '\n' ' '
     echo
   fi
   if [[ "${CAPTUM:-0}" == 1 ]]; then

@@ -24,6 +24,8 @@ public final class CacheSettings {
     public static final String ENABLED = "explain4j.cache";
     public static final String DIR = "explain4j.cacheDir";
     public static final String MAX = "explain4j.cacheMax";
+    /** Whether ONNX Runtime's optimised form of backward sessions is cached too (on by default; off for measuring its gain). */
+    public static final String OPTIMISED = "explain4j.cacheOptimised";
     static final String DEFAULT_MAX_TEXT = "2g";
     /** Backward graphs and ONNX Runtime's optimised models go into this sub-folder. */
     static final String DERIVED = "derived";
@@ -48,6 +50,12 @@ public final class CacheSettings {
             default -> throw Explain4jException.usage("--no-cache", "EXPLAIN4J_CACHE / -D" + ENABLED + " is '" + v
                     + "'; use on or off");
         };
+    }
+
+    /** Whether the optimised form of backward sessions is cached ({@code EXPLAIN4J_CACHE_OPTIMISED}, default on) while the cache is on. */
+    public static boolean optimised() {
+        String v = setting(OPTIMISED, "EXPLAIN4J_CACHE_OPTIMISED").orElse("on").trim().toLowerCase(Locale.ROOT);
+        return enabled() && !(v.equals("off") || v.equals("false") || v.equals("0") || v.equals("no"));
     }
 
     /** The cache's root folder. */

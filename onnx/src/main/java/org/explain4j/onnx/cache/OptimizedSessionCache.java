@@ -35,11 +35,11 @@ public final class OptimizedSessionCache {
 
     /**
      * The entry key of the optimised form of the backward graph stored under {@code graphKey},
-     * for sessions made with {@code level} on {@code device}; null when {@code graphKey} is null
-     * or the cache is off.
+     * for sessions made with {@code level} on {@code device}; null when {@code graphKey} is null,
+     * the cache is off, or its optimised part is ({@link CacheSettings#optimised()}).
      */
     public static String key(String graphKey, String level, String device) {
-        if (graphKey == null || !CacheSettings.enabled()) {
+        if (graphKey == null || !CacheSettings.optimised()) {
             return null;
         }
         return "ort-optimized/" + FORMAT + "\n" + BackwardGraphCache.versions() + "\ncpu " + cpu() + "\nlevel " + level

@@ -668,7 +668,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         if (diskKey != null) {
             diskKeys.put(key, diskKey);
         }
-        return BackwardGraphCache.get(diskKey,
+        return BackwardGraphCache.get(diskKey, proto(),
                 () -> key.rules().isGradient() ? builder.build(proto(), spec)
                         : Canonizers.build(builder, canonical(key.rules().canonizers()), spec));
     }

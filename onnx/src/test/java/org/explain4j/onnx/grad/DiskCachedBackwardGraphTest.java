@@ -113,6 +113,33 @@ class DiskCachedBackwardGraphTest {
     }
 
     @Test
+    void aGraphFromDisk_takesTheModelsOwnWeights_notStoredInTheEntry() throws IOException {
+        Path f = copyOfDigits();
+        runDigits(f, OnnxModel.Options.defaults());
+        long hits = BackwardGraphCache.hits();
+        try (OnnxDifferentiableModel m = new OnnxDifferentiableModel(OnnxModel.load(f))) {
+            BackwardGraph g = m.backwardGraph(BackwardRequest.gradientOfInput(), 32, 1, 8, 8);
+            assertThat(BackwardGraphCache.hits() - hits).isEqualTo(1);
+            java.util.Map<String, com.google.protobuf.ByteString> own = new java.util.HashMap<>();
+            m.proto().getGraph().getInitializerList().forEach(t -> own.put(t.getName(), t.getRawData()));
+            int same = 0;
+            for (var t : g.model().getGraph().getInitializerList()) {
+                if (t.getRawData().size() >= SharedWeights.MIN_BYTES && own.containsKey(t.getName())) {
+                    assertThat(t.getRawData()).as("the model's own bytes object (so sessions share it): " + t.getName())
+                            .isSameAs(own.get(t.getName()));
+                    same++;
+                }
+            }
+            assertThat(same).as("the dense layer's weight, at least").isGreaterThan(0);
+        }
+        for (Path e : entries()) {
+            if (entryKey(e).startsWith("backward-graph/")) {
+                assertThat(Files.size(e)).as("the entry holds no copy of the weights").isLessThan(Files.size(f) / 2);
+            }
+        }
+    }
+
+    @Test
     void garbledOrTruncatedEntry_isRebuilt_sameResult() throws IOException {
         Path f = copyOfModel();
         Tensor x = input();
