@@ -14,7 +14,8 @@
 #   WORK             scratch folder (default: a new temporary folder)
 #   JARS             "label=path label=path ...": other builds of serve/target/explain4j-serve.jar
 #                    to run alternately in each round (e.g. main=/tmp/main.jar cold2=serve/target/...);
-#                    default: this tree's jar. The warm run uses the first.
+#                    default: this tree's jar. The warm run uses the first. A label may be given
+#                    environment variables for its runs: ENV_<label>="VAR=value ..."
 # Each jar and the launcher are copied into WORK first, so that editing the sources meanwhile
 # does not make the launcher rebuild between runs. Build the jar first: ./explain4j --version
 set -euo pipefail
@@ -44,9 +45,12 @@ for ((r = 1; r <= rounds; r++)); do
     export EXPLAIN4J_CACHE_DIR="$work/cache-$label-$r"
     rm -rf "$EXPLAIN4J_CACHE_DIR"
     echo -n "  $label first  (load $(load)): "
-    /usr/bin/time -f "$fmt" "$work/$label/explain4j" "${args[@]}" --output "$work/$label-first$r.npy" 2>&1 | tail -n 1
+    extra="ENV_$label"
+    # shellcheck disable=SC2086
+    env ${!extra:-} /usr/bin/time -f "$fmt" "$work/$label/explain4j" "${args[@]}" --output "$work/$label-first$r.npy" 2>&1 | tail -n 1
     echo -n "  $label second (load $(load)): "
-    /usr/bin/time -f "$fmt" "$work/$label/explain4j" "${args[@]}" --output "$work/$label-second$r.npy" 2>&1 | tail -n 1
+    # shellcheck disable=SC2086
+    env ${!extra:-} /usr/bin/time -f "$fmt" "$work/$label/explain4j" "${args[@]}" --output "$work/$label-second$r.npy" 2>&1 | tail -n 1
     if cmp -s "$work/$label-first$r.npy" "$work/$label-second$r.npy" && cmp -s "$work/$label-first$r.npy" "$work/${labels[0]}-first1.npy"; then
       echo "  $label: first and second bit-identical (and to ${labels[0]}'s first output of round 1)"
     else

@@ -1,6 +1,7 @@
 package org.explain4j.onnx.grad;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,12 +32,15 @@ class DiskCachedBackwardGraphTest {
     Path tmp;
     private String enabledBefore;
     private String dirBefore;
+    private String optimisedBefore;
 
     @BeforeEach
     void on() {
         enabledBefore = System.getProperty(CacheSettings.ENABLED);
         dirBefore = System.getProperty(CacheSettings.DIR);
+        optimisedBefore = System.getProperty(CacheSettings.OPTIMISED);
         System.setProperty(CacheSettings.ENABLED, "on");
+        System.setProperty(CacheSettings.OPTIMISED, "on");
         System.setProperty(CacheSettings.DIR, tmp.resolve("cache").toString());
     }
 
@@ -44,6 +48,7 @@ class DiskCachedBackwardGraphTest {
     void restore() {
         restore(CacheSettings.ENABLED, enabledBefore);
         restore(CacheSettings.DIR, dirBefore);
+        restore(CacheSettings.OPTIMISED, optimisedBefore);
     }
 
     private static void restore(String key, String value) {
@@ -306,6 +311,21 @@ class DiskCachedBackwardGraphTest {
         stores = OptimizedSessionCache.stores();
         runDigits(f, all.withOptimization(ai.onnxruntime.OrtSession.SessionOptions.OptLevel.NO_OPT));
         assertThat(OptimizedSessionCache.stores() - stores).isZero();
+    }
+
+    @Test
+    void byDefault_onlyTheGraphIsStored() throws IOException {
+        System.clearProperty(CacheSettings.OPTIMISED);
+        Path f = copyOfDigits();
+        long stores = OptimizedSessionCache.stores();
+        float[][] first = runDigits(f, OnnxModel.Options.defaults());
+        assertThat(OptimizedSessionCache.stores() - stores).isZero();
+        assertThat(entries()).hasSize(1);
+        assertThat(entryKey(entries().get(0))).startsWith("backward-graph/");
+        System.setProperty(CacheSettings.OPTIMISED, "maybe");
+        assertThatThrownBy(() -> runDigits(f, OnnxModel.Options.defaults()))
+                .hasMessageContaining("EXPLAIN4J_CACHE_OPTIMISED").hasMessageContaining("maybe");
+        assertThat(first[1]).isNotEqualTo(new float[first[1].length]);
     }
 
     @Test
