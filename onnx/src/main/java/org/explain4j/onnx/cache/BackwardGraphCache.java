@@ -1,6 +1,9 @@
 package org.explain4j.onnx.cache;
 
+import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnxruntime.OrtEnvironment;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -27,16 +30,23 @@ import org.explain4j.onnx.grad.TensorMeta;
  */
 public final class BackwardGraphCache {
     /** Bumped when the entry layout below changes. */
-    static final int FORMAT = 1;
+    static final int FORMAT = 2;
+    /** The location marking an initializer left out of an entry because the model holds it, same name and bytes. */
+    static final String MODEL_WEIGHT = "explain4j-model-weight";
+    /** Initializers smaller than this are always stored in the entry. */
+    static final int MIN_BYTES = 1024;
 
     private BackwardGraphCache() {
     }
 
     /**
      * The graph under {@code key} from the cache, else {@code build}'s (then stored). A null key,
-     * or a disabled cache, always builds.
+     * or a disabled cache, always builds. The entry leaves out the initializers that {@code base}
+     * (the model the graph was derived from) holds under the same name with the same bytes; a hit
+     * takes them back from {@code base}, the very objects, so that sessions share them as they
+     * share a freshly derived graph's.
      */
-    public static BackwardGraph get(String key, Supplier<BackwardGraph> build) {
+    public static BackwardGraph get(String key, ModelProto base, Supplier<BackwardGraph> build) {
         Optional<DiskCache> cache = key == null ? Optional.empty() : CacheSettings.derived();
         if (cache.isEmpty()) {
             return build.get();
@@ -45,7 +55,7 @@ public final class BackwardGraphCache {
         Optional<byte[]> hit = cache.get().get(full);
         if (hit.isPresent()) {
             try {
-                BackwardGraph g = decode(hit.get());
+                BackwardGraph g = decode(hit.get(), base);
                 HITS.incrementAndGet();
                 return g;
             } catch (IOException | RuntimeException e) {
@@ -54,7 +64,7 @@ public final class BackwardGraphCache {
         }
         MISSES.incrementAndGet();
         BackwardGraph g = build.get();
-        byte[] bytes = encode(g);
+        byte[] bytes = encode(g, base);
         if (bytes != null) {
             cache.get().put(full, bytes);
         }
@@ -128,12 +138,13 @@ public final class BackwardGraphCache {
     }
 
     /** The graph's bytes, or null when it cannot be stored (over 2 GB). */
-    static byte[] encode(BackwardGraph g) {
-        if (g.model().getSerializedSize() > Integer.MAX_VALUE - (1 << 20)) {
+    static byte[] encode(BackwardGraph g, ModelProto base) {
+        ModelProto model = withoutModelWeights(g.model(), base);
+        if (model.getSerializedSize() > Integer.MAX_VALUE - (1 << 20)) {
             return null;
         }
         try {
-            ByteArrayOutputStream bos = new ByteArrayOutputStream(g.model().getSerializedSize() + 4096);
+            ByteArrayOutputStream bos = new ByteArrayOutputStream(model.getSerializedSize() + 4096);
             DataOutputStream out = new DataOutputStream(bos);
             out.writeInt(g.opset());
             out.writeUTF(g.inputName());
@@ -155,7 +166,7 @@ public final class BackwardGraphCache {
             for (String v : values) {
                 out.writeUTF(v);
             }
-            byte[] proto = g.model().toByteArray();
+            byte[] proto = model.toByteArray();
             out.writeInt(proto.length);
             out.write(proto);
             out.flush();
@@ -165,7 +176,58 @@ public final class BackwardGraphCache {
         }
     }
 
-    static BackwardGraph decode(byte[] bytes) throws IOException {
+    /** {@code m} with every initializer of at least {@link #MIN_BYTES} that {@code base} holds (name, type, dims, bytes) marked instead. */
+    static ModelProto withoutModelWeights(ModelProto m, ModelProto base) {
+        if (base == null) {
+            return m;
+        }
+        Map<String, TensorProto> held = new java.util.HashMap<>();
+        base.getGraph().getInitializerList().forEach(t -> held.put(t.getName(), t));
+        GraphProto.Builder g = null;
+        for (int i = 0; i < m.getGraph().getInitializerCount(); i++) {
+            TensorProto t = m.getGraph().getInitializer(i);
+            TensorProto b = held.get(t.getName());
+            if (b == null || t.getRawData().size() < MIN_BYTES || t.getDataType() != b.getDataType()
+                    || !t.getDimsList().equals(b.getDimsList()) || !t.getRawData().equals(b.getRawData())
+                    || t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
+                continue;
+            }
+            if (g == null) {
+                g = m.getGraph().toBuilder();
+            }
+            g.setInitializer(i, t.toBuilder().clearRawData().setDataLocation(TensorProto.DataLocation.EXTERNAL)
+                    .clearExternalData().addExternalData(StringStringEntryProto.newBuilder().setKey("location")
+                            .setValue(MODEL_WEIGHT)));
+        }
+        return g == null ? m : m.toBuilder().setGraph(g).build();
+    }
+
+    /** {@code m} with each marked initializer replaced by {@code base}'s of that name (checked to be the same type and shape). */
+    static ModelProto withModelWeights(ModelProto m, ModelProto base) throws IOException {
+        Map<String, TensorProto> held = new java.util.HashMap<>();
+        if (base != null) {
+            base.getGraph().getInitializerList().forEach(t -> held.put(t.getName(), t));
+        }
+        GraphProto.Builder g = null;
+        for (int i = 0; i < m.getGraph().getInitializerCount(); i++) {
+            TensorProto t = m.getGraph().getInitializer(i);
+            if (t.getDataLocation() != TensorProto.DataLocation.EXTERNAL || t.getExternalDataCount() != 1
+                    || !MODEL_WEIGHT.equals(t.getExternalData(0).getValue())) {
+                continue;
+            }
+            TensorProto b = held.get(t.getName());
+            if (b == null || b.getDataType() != t.getDataType() || !b.getDimsList().equals(t.getDimsList())) {
+                throw new IOException("the model holds no weight " + t.getName() + " of the recorded shape");
+            }
+            if (g == null) {
+                g = m.getGraph().toBuilder();
+            }
+            g.setInitializer(i, b);
+        }
+        return g == null ? m : m.toBuilder().setGraph(g).build();
+    }
+
+    static BackwardGraph decode(byte[] bytes, ModelProto base) throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
         int opset = in.readInt();
         String input = in.readUTF();
@@ -193,7 +255,7 @@ public final class BackwardGraphCache {
         if (in.read() != -1) {
             throw new IOException("trailing bytes after the backward graph");
         }
-        return new BackwardGraph(ModelProto.parseFrom(proto), opset, input, seed, output, outMeta, grads, acts, feeds,
+        return new BackwardGraph(withModelWeights(ModelProto.parseFrom(proto), base), opset, input, seed, output, outMeta, grads, acts, feeds,
                 metas, values);
     }
 

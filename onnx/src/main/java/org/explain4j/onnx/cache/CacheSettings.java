@@ -17,13 +17,19 @@ import org.explain4j.core.engine.MemoryBudget;
  *   <li>{@value #DIR} / {@code EXPLAIN4J_CACHE_DIR}: the folder (default
  *       {@code $XDG_CACHE_HOME/explain4j}, else {@code ~/.cache/explain4j});
  *   <li>{@value #MAX} / {@code EXPLAIN4J_CACHE_MAX}: the size bound, e.g. {@code 2g} (default
- *       {@value #DEFAULT_MAX_TEXT}).
+ *       {@value #DEFAULT_MAX_TEXT});
+ *   <li>{@value #OPTIMISED} / {@code EXPLAIN4J_CACHE_OPTIMISED}: {@code on} also caches ONNX
+ *       Runtime's optimised form of backward sessions ({@link OptimizedSessionCache}); off by
+ *       default, since on ResNet-18 a session from it cost more than optimising the backward
+ *       graph again with the shared weights (docs/NOTES.md, "Cold start, second round").
  * </ul>
  */
 public final class CacheSettings {
     public static final String ENABLED = "explain4j.cache";
     public static final String DIR = "explain4j.cacheDir";
     public static final String MAX = "explain4j.cacheMax";
+    /** Whether ONNX Runtime's optimised form of backward sessions is cached too (off by default). */
+    public static final String OPTIMISED = "explain4j.cacheOptimised";
     static final String DEFAULT_MAX_TEXT = "2g";
     /** Backward graphs and ONNX Runtime's optimised models go into this sub-folder. */
     static final String DERIVED = "derived";
@@ -48,6 +54,18 @@ public final class CacheSettings {
             default -> throw Explain4jException.usage("--no-cache", "EXPLAIN4J_CACHE / -D" + ENABLED + " is '" + v
                     + "'; use on or off");
         };
+    }
+
+    /** Whether the optimised form of backward sessions is cached ({@code EXPLAIN4J_CACHE_OPTIMISED}, default off) while the cache is on. */
+    public static boolean optimised() {
+        String v = setting(OPTIMISED, "EXPLAIN4J_CACHE_OPTIMISED").orElse("off").trim().toLowerCase(Locale.ROOT);
+        boolean on = switch (v) {
+            case "on", "true", "1", "yes" -> true;
+            case "off", "false", "0", "no" -> false;
+            default -> throw Explain4jException.usage("EXPLAIN4J_CACHE_OPTIMISED", "EXPLAIN4J_CACHE_OPTIMISED / -D"
+                    + OPTIMISED + " is '" + v + "'; use on or off");
+        };
+        return on && enabled();
     }
 
     /** The cache's root folder. */

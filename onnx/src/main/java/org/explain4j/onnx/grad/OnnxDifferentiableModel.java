@@ -31,6 +31,7 @@ import org.explain4j.core.model.ModelSignature;
 import org.explain4j.onnx.OnnxModel;
 import org.explain4j.onnx.OrtTensors;
 import org.explain4j.onnx.cache.BackwardGraphCache;
+import org.explain4j.onnx.cache.OptimizedSessionCache;
 import org.explain4j.core.engine.RowMemory;
 import org.explain4j.core.grad.Canonizer;
 import org.explain4j.onnx.grad.propagation.Canonizers;
@@ -131,6 +132,8 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
     private final SessionCache cache = SessionCache.global();
     private final Map<Key, Compiled> compiled = new ConcurrentHashMap<>();
     private final Map<Key, BackwardGraph> graphs = new ConcurrentHashMap<>();
+    /** The disk-cache key of each derived graph (when the cache is on and the model cacheable). */
+    private final Map<Key, String> diskKeys = new ConcurrentHashMap<>();
     private volatile ModelProto proto;
     private final Map<List<Canonizer>, ModelProto> canonical = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -585,7 +588,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
                 BackwardGraph g = graph(k, fed);
                 SharedWeights.Lease held = lease();
                 try {
-                    return new Compiled(g, session(g.model(), g), this, k, held);
+                    return new Compiled(g, backwardSession(k, g), this, k, held);
                 } catch (RuntimeException e) {
                     held.close();
                     throw e;
@@ -662,21 +665,86 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         // (the key hashes every fed value: computed only when the cache is on)
         String diskKey = org.explain4j.onnx.cache.CacheSettings.enabled()
                 ? DerivationKey.of(model, proto(), registry, key, fed) : null;
-        return BackwardGraphCache.get(diskKey,
+        if (diskKey != null) {
+            diskKeys.put(key, diskKey);
+        }
+        return BackwardGraphCache.get(diskKey, proto(),
                 () -> key.rules().isGradient() ? builder.build(proto(), spec)
                         : Canonizers.build(builder, canonical(key.rules().canonizers()), spec));
     }
 
+    /**
+     * The session of the graph derived for {@code key}: made from ONNX Runtime's optimised form of
+     * it stored in the disk cache by an earlier process, with optimisations off (no graph
+     * transformers, no constant folding); else made the usual way, with ONNX Runtime writing its
+     * optimised form, which is stored without the shared weights and the folded zeros
+     * ({@link SharedWeights#strip}). Anything unexpected in a stored form makes the session the usual way.
+     */
+    private OrtSession backwardSession(Key key, BackwardGraph g) {
+        OrtSession.SessionOptions.OptLevel level = model.options().optimization();
+        String graphKey = diskKeys.get(key);
+        String optKey = graphKey == null || level == OrtSession.SessionOptions.OptLevel.NO_OPT ? null
+                : OptimizedSessionCache.key(graphKey, level.name(), model.options().device().toString());
+        if (optKey == null) {
+            return session(g.model(), g);
+        }
+        java.util.Optional<byte[]> hit = OptimizedSessionCache.get(optKey);
+        if (hit.isPresent()) {
+            try (SharedWeights.Lease l = lease(); OrtSession.SessionOptions so = sessionOptions()) {
+                so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+                OrtSession s = weights().createStripped(env, ModelProto.parseFrom(hit.get()), so);
+                OptimizedSessionCache.hit();
+                return s;
+            } catch (java.io.IOException | OrtException | IllegalStateException e) {
+                // not usable here (weights not shared, a format change): made and stored again below
+            }
+        }
+        java.util.Optional<java.nio.file.Path> file = OptimizedSessionCache.temporaryFile();
+        if (file.isEmpty()) {
+            return session(g.model(), g);
+        }
+        try {
+            OrtSession s = session(g.model(), g, file.get());
+            try {
+                ModelProto optimized = ModelProto.parseFrom(java.nio.file.Files.readAllBytes(file.get()));
+                java.nio.file.Files.deleteIfExists(file.get());
+                OptimizedSessionCache.put(optKey, weights().strip(optimized).toByteArray());
+            } catch (java.io.IOException | RuntimeException | OutOfMemoryError e) {
+                // not stored: the next process optimises again
+            }
+            return s;
+        } finally {
+            try {
+                java.nio.file.Files.deleteIfExists(file.get());
+            } catch (java.io.IOException e) {
+                // removed with the cache's stale temporary files
+            }
+        }
+    }
+
     /** A session for {@code backwardModel}: {@code graph}'s model, or a copy with other initializer values. */
     OrtSession session(ModelProto backwardModel, BackwardGraph graph) {
-        return session(backwardModel, graph, Map.of());
+        return session(backwardModel, graph, Map.of(), null);
     }
 
     /** As {@link #session(ModelProto, BackwardGraph)}, with these ONNX Runtime session configuration entries added. */
     OrtSession session(ModelProto backwardModel, BackwardGraph graph, Map<String, String> config) {
+        return session(backwardModel, graph, config, null);
+    }
+
+    /** The same, with ONNX Runtime writing its optimised form of the model to {@code optimizedFile} when not null. */
+    private OrtSession session(ModelProto backwardModel, BackwardGraph graph, java.nio.file.Path optimizedFile) {
+        return session(backwardModel, graph, Map.of(), optimizedFile);
+    }
+
+    private OrtSession session(ModelProto backwardModel, BackwardGraph graph, Map<String, String> config,
+                               java.nio.file.Path optimizedFile) {
         try (SharedWeights.Lease l = lease(); OrtSession.SessionOptions so = sessionOptions()) {
             for (Map.Entry<String, String> e : config.entrySet()) {
                 so.addConfigEntry(e.getKey(), e.getValue());
+            }
+            if (optimizedFile != null) {
+                so.setOptimizedModelFilePath(optimizedFile.toString());
             }
             return access.createSession(env, backwardModel, so);
         } catch (OrtException e) {
@@ -768,6 +836,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
             }
         }
         graphs.clear();
+        diskKeys.clear();
         for (List<String> k : List.copyOf(captureSessions.keySet())) {
             closeQuietly(captureSessions.remove(k));
         }

@@ -35,6 +35,8 @@ final class SharedWeights implements AutoCloseable {
     static final int MIN_BYTES = 1024;
     /** The location recorded in the stripped model; ONNX Runtime never reads it (the data is given). */
     static final String LOCATION = "explain4j-shared-weights";
+    /** The location of a large all-zero constant left out of a stored optimised graph (made again at session creation). */
+    static final String ZEROS = "explain4j-zeros";
 
     private record Entry(ByteString bytes, int type, java.util.List<Long> dims, OnnxTensor tensor) {
         /** Whether {@code t} is this weight: the same bytes (the same object, or equal), type and dimensions. */
@@ -52,6 +54,8 @@ final class SharedWeights implements AutoCloseable {
     }
 
     private final Map<String, Entry> entries = new HashMap<>();
+    /** Read-only all-zero tensors for stored optimised graphs, by element type and dimensions. */
+    private final Map<List<Object>, OnnxTensor> zeros = new HashMap<>();
     private int leases;
     private boolean closing;
 
@@ -161,6 +165,109 @@ final class SharedWeights implements AutoCloseable {
         return ExternalData.createSession(env, p.toBuilder().setGraph(g).build(), so);
     }
 
+    /**
+     * ONNX Runtime's optimised form {@code optimized} of a model whose session got these weights,
+     * made storable without them: every initializer holding one of the shared weights (same name,
+     * type, dimensions and bytes; ONNX Runtime writes the given weights back into the optimised
+     * graph) and every all-zero one of at least {@link #MIN_BYTES} bytes (folded scatter zeros)
+     * keeps only its name, type and dimensions, marked external with {@link #LOCATION} or
+     * {@link #ZEROS}. Weights ONNX Runtime derived (reordered, transposed, folded) stay in it.
+     */
+    synchronized ModelProto strip(ModelProto optimized) {
+        GraphProto.Builder g = optimized.getGraph().toBuilder();
+        for (int i = 0; i < g.getInitializerCount(); i++) {
+            TensorProto t = g.getInitializer(i);
+            if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL || t.getRawData().size() < MIN_BYTES) {
+                continue;
+            }
+            Entry e = entries.get(t.getName());
+            String location = null;
+            if (e != null && t.getDataType() == e.type() && t.getDimsList().equals(e.dims())
+                    && t.getRawData().equals(e.bytes())) {
+                location = LOCATION;
+            } else if (javaType(t.getDataType()) != null && allZero(t.getRawData())) {
+                location = ZEROS;
+            }
+            if (location != null) {
+                g.setInitializer(i, t.toBuilder().clearRawData().setDataLocation(TensorProto.DataLocation.EXTERNAL)
+                        .clearExternalData().addExternalData(StringStringEntryProto.newBuilder().setKey("location")
+                                .setValue(location)));
+            }
+        }
+        return optimized.toBuilder().setGraph(g).build();
+    }
+
+    private static boolean allZero(ByteString b) {
+        ByteBuffer r = b.asReadOnlyByteBuffer();
+        while (r.remaining() >= 8) {
+            if (r.getLong() != 0) {
+                return false;
+            }
+        }
+        while (r.hasRemaining()) {
+            if (r.get() != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * A session for a model {@link #strip stripped} of these weights and of its zeros, with each
+     * given back as an external initializer; the caller holds a {@link #lease()} for as long as the
+     * session lives. Throws {@link IllegalStateException} when a stripped weight is not held here
+     * with the recorded type and dimensions (the caller then makes the session the usual way).
+     */
+    synchronized OrtSession createStripped(OrtEnvironment env, ModelProto p, OrtSession.SessionOptions so)
+            throws OrtException {
+        Map<String, OnnxTensorLike> given = new HashMap<>();
+        for (TensorProto t : p.getGraph().getInitializerList()) {
+            if (t.getDataLocation() != TensorProto.DataLocation.EXTERNAL) {
+                continue;
+            }
+            String location = t.getExternalDataCount() == 1 ? t.getExternalData(0).getValue() : "";
+            if (location.equals(LOCATION)) {
+                Entry e = entries.get(t.getName());
+                if (e == null || e.type() != t.getDataType() || !e.dims().equals(t.getDimsList())) {
+                    throw new IllegalStateException("shared weight " + t.getName() + " is not held with its recorded shape");
+                }
+                given.put(t.getName(), e.tensor());
+            } else if (location.equals(ZEROS)) {
+                given.put(t.getName(), zeros(env, t.getDataType(), t.getDimsList()));
+            } else {
+                throw new IllegalStateException("initializer " + t.getName() + " has external data " + location);
+            }
+        }
+        so.addExternalInitializers(given);
+        return env.createSession(p.toByteArray(), so);
+    }
+
+    private OnnxTensor zeros(OrtEnvironment env, int type, List<Long> dims) throws OrtException {
+        List<Object> key = List.of(type, dims);
+        OnnxTensor z = zeros.get(key);
+        if (z == null) {
+            OnnxJavaType jt = javaType(type);
+            long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
+            long n = jt == null ? 0 : jt.size;
+            for (long d : shape) {
+                n = d < 0 ? -1 : n * d;
+            }
+            if (jt == null || n < 0 || n > Integer.MAX_VALUE) {
+                throw new IllegalStateException("zeros of type " + type + " and shape " + dims + " cannot be made here");
+            }
+            ByteBuffer b;
+            try {
+                // allocateDirect zeroes the memory
+                b = ByteBuffer.allocateDirect((int) n).order(ByteOrder.nativeOrder());
+            } catch (OutOfMemoryError full) {
+                throw new IllegalStateException("no direct memory for zeros of shape " + dims);
+            }
+            z = OnnxTensor.createTensor(env, b, shape, jt);
+            zeros.put(key, z);
+        }
+        return z;
+    }
+
     /** Frees the weights now, or when the last lease is released. */
     @Override
     public synchronized void close() {
@@ -175,5 +282,7 @@ final class SharedWeights implements AutoCloseable {
             e.tensor().close();
         }
         entries.clear();
+        zeros.values().forEach(OnnxTensor::close);
+        zeros.clear();
     }
 }
