@@ -101,9 +101,10 @@ public final class Npy {
             default -> throw Explain4jException.dtype(what, what + ": unsupported .npy dtype '" + descr
                     + "'; save the array as little-endian float32, float64, int32 or int64 (e.g. a.astype(np.float32))");
         };
-        if ((long) data.remaining() < count * width) {
+        // count / width compared, not count * width: a claimed shape near 2^62 elements overflows the product
+        if (count > data.remaining() / width) {
             throw malformed(what, "holds " + data.remaining() + " data bytes but shape " + Tensor.shapeString(shape)
-                    + " of " + descr + " needs " + count * width);
+                    + " of " + descr + " needs " + count + " x " + width);
         }
         int n = (int) count;
         switch (descr) {

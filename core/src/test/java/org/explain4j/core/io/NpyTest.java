@@ -95,6 +95,16 @@ class NpyTest {
     }
 
     @Test
+    void aClaimedShapeWhoseByteCountOverflows_isAFileError() throws Exception {
+        // (2^31-1)^2 float32 elements: the element count fits a long, count * 4 does not (found by ReaderFuzzTest)
+        Path p = dir.resolve("huge.npy");
+        Files.write(p, npy("<f4", "(2147483647, 2147483647)", new byte[16]));
+        assertThatThrownBy(() -> Npy.read(p, "--input"))
+                .isInstanceOfSatisfying(Explain4jException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.FILE))
+                .hasMessageContaining("holds 16 data bytes");
+    }
+
+    @Test
     void notAnNpyFile_andMissingFile_areFileErrors() throws Exception {
         Path p = dir.resolve("x.npy");
         Files.writeString(p, "hello, this is text");
