@@ -251,13 +251,7 @@ public final class ShapleyValueSampling implements AttributionMethod {
                 for (int k = 0; k <= m; k++) {
                     int from = k;
                     // Features order[k..m-1] are still absent.
-                    int job = p.add(i, action -> {
-                        for (int j = from; j < order.length; j++) {
-                            for (int e : mem[order[j]]) {
-                                action.accept(e);
-                            }
-                        }
-                    });
+                    int job = p.add(i, Perturbations.ElementSet.ofTail(mem, order, from));
                     if (k == 0) {
                         first[i][s] = job;
                     }
