@@ -4,6 +4,8 @@
 # Runs `explain4j attribute --format json` REPEATS times (one JVM each: the time is the method's
 # own elapsed_ms, which includes the JIT's warm-up but not model loading) and prints the best.
 # Needs bench/tabular50 (bench/scripts/make_tabular50.py) and, for golden, ../shared/golden.
+# The per-row targets go through an argument file (@FILE): tens of thousands of them on the
+# command line itself crashed the JVM's launcher thread (stack overflow) here.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 which=$1 method=$2 samples=$3 rows=$4 repeats=${5:-3}
@@ -16,7 +18,7 @@ if [[ $which == golden ]]; then
 import numpy as np, sys
 x = np.load('$root/../shared/golden/tabular_x.npy'); r = $rows
 np.save('$tmp/x.npy', np.concatenate([x] * (-(-r // len(x))))[:r])
-print(','.join(str([0, 1, 2, 1][i % 4]) for i in range(r)), file=open('$tmp/t', 'w'))"
+print('--target ' + ','.join(str([0, 1, 2, 1][i % 4]) for i in range(r)), file=open('$tmp/t', 'w'))"
   mask=(--feature-mask "$root/../shared/golden/tabular_mask.npy")
 else
   model=$root/bench/tabular50/tabular50_mlp.onnx
@@ -24,7 +26,7 @@ else
 import numpy as np
 x = np.load('$root/bench/tabular50/tabular50_x.npy'); r = $rows
 np.save('$tmp/x.npy', np.concatenate([x] * (-(-r // len(x))))[:r])
-print(','.join(str(i % 3) for i in range(r)), file=open('$tmp/t', 'w'))"
+print('--target ' + ','.join(str(i % 3) for i in range(r)), file=open('$tmp/t', 'w'))"
   mask=()
 fi
 samp=()
@@ -32,7 +34,7 @@ samp=()
 best=
 for ((k = 0; k < repeats; k++)); do
   java -jar "$root/cli/target/explain4j.jar" attribute --quiet --model "$model" --input "$tmp/x.npy" \
-    --method "$method" "${samp[@]}" "${mask[@]}" --target "$(cat "$tmp/t")" \
+    --method "$method" "${samp[@]}" "${mask[@]}" "@$tmp/t" \
     --format json --output "$tmp/out.json" "$@"
   ms=$(/usr/bin/python3 -c "import json; print(json.load(open('$tmp/out.json'))['diagnostics']['elapsed_ms'])")
   echo "  run $k: ${ms} ms" >&2
