@@ -173,11 +173,17 @@ public final class EvaluationEngine {
         }
     }
 
+    /** A progress bar shared by several calls; closing it finishes the bar. */
+    public interface ProgressScope extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     /**
      * One progress bar of {@code total} rows over several {@code evaluate} calls (a method that
      * evaluates its examples in chunks): until the scope is closed, calls only advance it.
      */
-    public AutoCloseable progressScope(String task, long total) {
+    public ProgressScope progressScope(String task, long total) {
         if (scope != null) {
             return () -> { };
         }

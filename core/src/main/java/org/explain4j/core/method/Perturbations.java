@@ -155,6 +155,16 @@ final class Perturbations {
         return count++;
     }
 
+    /** The rows a job of example {@code n} without a source row takes (its baseline's rows). */
+    int rowsPerJob(int n) {
+        return baselineRows[n].length;
+    }
+
+    /** One progress bar over several {@link #run} calls until closed. */
+    EvaluationEngine.ProgressScope progressScope(String task, long totalRows) {
+        return run.engine().progressScope(task, totalRows);
+    }
+
     /** Jobs queued and not yet run. */
     int queued() {
         return count;

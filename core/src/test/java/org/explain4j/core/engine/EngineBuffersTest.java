@@ -90,11 +90,9 @@ class EngineBuffersTest {
             }
         };
         EvaluationEngine e = new EvaluationEngine(echo(DType.FLOAT32, new ArrayList<>()), 4, p);
-        try (AutoCloseable scope = e.progressScope("all", 14)) {
+        try (EvaluationEngine.ProgressScope scope = e.progressScope("all", 14)) {
             e.evaluate("a", 9, new int[] {D}, EngineBuffersTest::row, (r, o) -> { });
             e.evaluate("b", 5, new int[] {D}, EngineBuffersTest::row, (r, o) -> { });
-        } catch (Exception ex) {
-            throw new AssertionError(ex);
         }
         assertThat(events).containsExactly("start all 14", "advance 4", "advance 4", "advance 1", "advance 4",
                 "advance 1", "finish");

@@ -113,6 +113,29 @@ class PerturbationBatchesTest {
     }
 
     @Test
+    void shapleySampling_inChunksOfExamples_equalsOneChunk() {
+        Tensor x = input(7, 21);
+        Target t = Target.of(0, 1, 2, 1, 0, 2, 2);
+        ShapleyValueSampling.Options o = ShapleyValueSampling.Options.defaults().withSamples(5).withSeed(2)
+                .withFeatureMask(GROUPS).withExact(ShapleyValueSampling.Exact.NEVER).withBatchSize(4);
+        float[] whole = new ShapleyValueSampling(model(DType.FLOAT32, new ArrayList<>()), o)
+                .attribute(x.to(DType.FLOAT32), t).values().toFloatArray();
+        long saved = ShapleyValueSampling.chunkJobs;
+        try {
+            // 5 permutations x 5 steps = 25 rows an example: chunks of 1, 2 and 3 examples, a ragged last
+            for (long chunk : new long[] {1, 25, 50, 74}) {
+                ShapleyValueSampling.chunkJobs = chunk;
+                List<Integer> seen = new ArrayList<>();
+                Attribution a = new ShapleyValueSampling(model(DType.FLOAT32, seen), o).attribute(x.to(DType.FLOAT32), t);
+                assertThat(a.values().toFloatArray()).as("chunks of %d rows", chunk).isEqualTo(whole);
+                assertThat(a.diagnostics().modelEvaluations()).isEqualTo(7 + 7 * 25);
+            }
+        } finally {
+            ShapleyValueSampling.chunkJobs = saved;
+        }
+    }
+
+    @Test
     void ablationKernelShapAndPermutation_floatPathEqualsDoublePath_atEveryBatchSize() {
         Tensor x = input(6, 2);
         Target t = Target.of(2, 1, 0, 1, 2, 0);
