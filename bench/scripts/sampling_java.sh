@@ -2,7 +2,8 @@
 # explain4j's side of the sampling-methods benchmark (issue 12 part 3).
 #   bench/scripts/sampling_java.sh golden|tabular50 METHOD SAMPLES ROWS [REPEATS] [extra flags...]
 # Runs `explain4j attribute --format json` REPEATS times (one JVM each: the time is the method's
-# own elapsed_ms, which includes the JIT's warm-up but not model loading) and prints the best.
+# own elapsed_ms, which includes the JIT's warm-up but not model loading) and prints the best,
+# with the whole process's CPU time (/usr/bin/time: user + system, JVM start and loading included).
 # Needs bench/tabular50 (bench/scripts/make_tabular50.py) and, for golden, ../shared/golden.
 # The per-row targets go through an argument file (@FILE): tens of thousands of them on the
 # command line itself crashed the JVM's launcher thread (stack overflow) here.
@@ -32,12 +33,15 @@ fi
 samp=()
 [[ $method != feature-ablation ]] && samp=(--samples "$samples" --seed 7)
 best=
+cpu=
 for ((k = 0; k < repeats; k++)); do
-  java -jar "$root/cli/target/explain4j.jar" attribute --quiet --model "$model" --input "$tmp/x.npy" \
+  /usr/bin/time -f "%U %S" -o "$tmp/cpu" java -jar "$root/cli/target/explain4j.jar" attribute --quiet --model "$model" --input "$tmp/x.npy" \
     --method "$method" "${samp[@]}" "${mask[@]}" "@$tmp/t" \
     --format json --output "$tmp/out.json" "$@"
   ms=$(/usr/bin/python3 -c "import json; print(json.load(open('$tmp/out.json'))['diagnostics']['elapsed_ms'])")
-  echo "  run $k: ${ms} ms" >&2
-  if [[ -z $best ]] || (( $(printf '%.0f' "$ms") < $(printf '%.0f' "$best") )); then best=$ms; fi
+  c=$(awk '{print $1 + $2}' "$tmp/cpu")
+  echo "  run $k: ${ms} ms, process CPU ${c} s" >&2
+  if [[ -z $best ]] || (( $(printf '%.0f' "$ms") < $(printf '%.0f' "$best") )); then best=$ms; cpu=$c; fi
 done
-/usr/bin/python3 -c "print('explain4j $method model=$which rows=$rows samples=$samples: best %.1f ms of $repeats, %.1f rows/s' % ($best, $rows / ($best / 1000)))"
+# the process's CPU time (user + system, all threads) includes the JVM's start and the model's loading
+/usr/bin/python3 -c "print('explain4j $method model=$which rows=$rows samples=$samples: best %.1f ms of $repeats (process CPU $cpu s), %.1f rows/s' % ($best, $rows / ($best / 1000)))"
