@@ -13,7 +13,8 @@ import org.explain4j.core.model.Model;
  * automatic size ({@link #AUTO}, the default) that follows the {@link MemoryBudget}.
  *
  * <p>{@code auto} = {@code floor(budget / bytesPerRow)} rows, at least the method's minimum (1; 2
- * for DeepLIFT), at most {@value MemoryBudget#MAX_ROWS}. {@code bytesPerRow} comes from the model
+ * for DeepLIFT), at most {@link MemoryBudget#maxRows(long)} ({@value MemoryBudget#MAX_ROWS}, more for
+ * rows under 64 KiB). {@code bytesPerRow} comes from the model
  * when it implements {@link RowMemory} (an ONNX model: the activations of a probe run of one row,
  * times a factor for a backward pass); otherwise it is the bytes of one input row plus one output
  * row. Results do not depend on the batch size, only speed and memory do.

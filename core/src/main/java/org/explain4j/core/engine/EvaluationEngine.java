@@ -33,12 +33,44 @@ public final class EvaluationEngine {
     @FunctionalInterface
     public interface RowFiller {
         void fill(int row, double[] dest);
+
+        /**
+         * Writes rows {@code from .. from + m - 1} as float32 into {@code dest}, row {@code i} at
+         * {@code i * d} ({@code d} = {@code row.length}, the example's size), for a float32 model. The
+         * values must be those of {@link #fill(int, double[])} rounded to float32; the default does
+         * exactly that through {@code row} (scratch). A filler that can write floats directly
+         * (the perturbation methods) overrides it to skip the double row.
+         */
+        default void fill(int from, int m, float[] dest, double[] row) {
+            int d = row.length;
+            for (int i = 0; i < m; i++) {
+                fill(from + i, row);
+                int at = i * d;
+                for (int j = 0; j < d; j++) {
+                    dest[at + j] = (float) row[j];
+                }
+            }
+        }
     }
 
     /** Receives the model's outputs for input row {@code row}. */
     @FunctionalInterface
     public interface OutputConsumer {
         void accept(int row, double[] outputs);
+
+        /**
+         * Receives the outputs of rows {@code from .. from + m - 1}: row {@code from + i}'s {@code c}
+         * outputs are {@code all[i * c .. i * c + c - 1]} ({@code all} is reused: read it now). The
+         * default hands each row to {@link #accept(int, double[])} in a copy; a consumer that reads
+         * in place overrides it.
+         */
+        default void accept(int from, int m, double[] all, int c) {
+            double[] o = new double[c];
+            for (int i = 0; i < m; i++) {
+                System.arraycopy(all, i * c, o, 0, c);
+                accept(from + i, o);
+            }
+        }
     }
 
     private final Model model;
@@ -120,30 +152,67 @@ public final class EvaluationEngine {
     public void evaluate(String task, int rows, int[] exampleShape, IntUnaryOperator exampleOfRow, RowFiller filler,
                          OutputConsumer consumer) {
         DType type = model.signature().inputType();
-        boolean report = rows > batchSize;
+        boolean report = scope == null && rows > batchSize;
         if (report) {
             progress.start(task, rows);
         }
         try {
+            // one input buffer and one output buffer for all the batches of this call
+            Batches.Buffers buffers = new Batches.Buffers(type, Math.min(rows, batchSize), exampleShape);
             for (int from = 0; from < rows; from += batchSize) {
                 int m = Math.min(rows, from + batchSize) - from;
-                Tensor batch = Batches.fill(type, m, exampleShape, from, filler);
+                Tensor batch = buffers.fill(m, from, filler);
                 Tensor out = call(batch, from, exampleOfRow);
-                int c = out.dim(1);
-                double[] all = out.toDoubleArray();
-                double[] o = new double[c];
-                for (int i = 0; i < m; i++) {
-                    System.arraycopy(all, i * c, o, 0, c);
-                    consumer.accept(from + i, o);
-                }
-                if (report) {
-                    progress.advance(m);
-                }
+                consumer.accept(from, m, buffers.outputs(out), out.dim(1));
+                advance(report, m);
             }
         } finally {
             if (report) {
                 progress.finish();
             }
+        }
+    }
+
+    /** A progress bar shared by several calls; closing it finishes the bar. */
+    public interface ProgressScope extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * One progress bar of {@code total} rows over several {@code evaluate} calls (a method that
+     * evaluates its examples in chunks): until the scope is closed, calls only advance it.
+     */
+    public ProgressScope progressScope(String task, long total) {
+        if (scope != null) {
+            return () -> { };
+        }
+        boolean report = total > batchSize;
+        if (report) {
+            progress.start(task, total);
+        }
+        Object token = new Object();
+        scope = new Scope(report, token);
+        return () -> {
+            if (scope != null && scope.token == token) {
+                scope = null;
+                if (report) {
+                    progress.finish();
+                }
+            }
+        };
+    }
+
+    private record Scope(boolean report, Object token) {
+    }
+
+    private Scope scope;
+
+    private void advance(boolean report, int m) {
+        if (report) {
+            progress.advance(m);
+        } else if (scope != null && scope.report) {
+            progress.advance(m);
         }
     }
 
@@ -163,7 +232,7 @@ public final class EvaluationEngine {
                 || rows == 0) {
             return false;
         }
-        boolean report = rows > batchSize;
+        boolean report = scope == null && rows > batchSize;
         if (report) {
             progress.start(task, rows);
         }
@@ -186,28 +255,20 @@ public final class EvaluationEngine {
                         int first = start + f;
                         Tensor batch = Batches.fill(model.signature().inputType(), k, exampleShape, first, filler);
                         Tensor out = call(batch, first, exampleOfRow);
-                        int c = out.dim(1);
-                        double[] all = out.toDoubleArray();
-                        double[] o = new double[c];
-                        for (int i = 0; i < k; i++) {
-                            System.arraycopy(all, i * c, o, 0, c);
-                            consumer.accept(first + i, o);
-                        }
-                        if (report) {
-                            progress.advance(k);
-                        }
+                        consumer.accept(first, k, out.toDoubleArray(), out.dim(1));
+                        advance(report, k);
                     }
                 } else {
                     int[] done = {0};
                     ev.evaluate(m, l, h, (r, dest) -> filler.fill(start + r, dest), (r, o) -> {
                         consumer.accept(start + r, o);
                         evaluations.incrementAndGet();
-                        if (report && ++done[0] % batchSize == 0) {
-                            progress.advance(batchSize);
+                        if (++done[0] % batchSize == 0) {
+                            advance(report, batchSize);
                         }
                     });
-                    if (report && done[0] % batchSize != 0) {
-                        progress.advance(done[0] % batchSize);
+                    if (done[0] % batchSize != 0) {
+                        advance(report, done[0] % batchSize);
                     }
                 }
                 from = to;

@@ -6,8 +6,9 @@ import org.explain4j.core.Explain4jException;
 /**
  * The memory a model call may take for its rows' activations, which sizes {@link BatchSize#AUTO}:
  * {@code floor(budget / bytesPerRow)} rows, at least the method's minimum, at most
- * {@value #MAX_ROWS}. It does not count the fixed part of a run (the JVM, the model's weights,
- * ONNX Runtime's sessions).
+ * {@link #maxRows(long)}: {@value #MAX_ROWS} rows, or more for small rows, as many as
+ * {@value #SMALL_BATCH_BYTES} bytes of rows hold, up to {@value #MAX_SMALL_ROWS}. It does not count
+ * the fixed part of a run (the JVM, the model's weights, ONNX Runtime's sessions).
  *
  * <p>Default {@value #DEFAULT_TEXT}; the system property {@value #PROPERTY} or else the
  * environment variable {@value #ENVIRONMENT} (and the command line's {@code --memory-budget})
@@ -20,8 +21,19 @@ public final class MemoryBudget {
     public static final String ENVIRONMENT = "EXPLAIN4J_MEMORY_BUDGET";
     /** The default budget, as written. */
     public static final String DEFAULT_TEXT = "1g";
-    /** The most rows an automatic batch takes, whatever the budget. */
+    /** The most rows an automatic batch of ordinary rows takes, whatever the budget. */
     public static final int MAX_ROWS = 256;
+    /**
+     * Rows smaller than {@code SMALL_BATCH_BYTES / MAX_ROWS} (64 KiB: a tabular model, a short
+     * sequence) may take more than {@value #MAX_ROWS} rows a call, as many as this many bytes of
+     * rows hold: the per-call cost of the engine and ONNX Runtime then stays small beside the
+     * rows' own (docs/NOTES.md, "Sampling methods, second round"). 16 MiB: far under the default
+     * budget, so an estimate that misses the activations (a model without {@link RowMemory})
+     * cannot take much memory with it.
+     */
+    public static final long SMALL_BATCH_BYTES = 16L << 20;
+    /** The most rows an automatic batch takes, however small its rows. */
+    public static final int MAX_SMALL_ROWS = 16384;
 
     private MemoryBudget() {
     }
@@ -71,10 +83,21 @@ public final class MemoryBudget {
 
     /**
      * The rows per call for {@code bytesPerRow} under {@code budget}: {@code floor(budget /
-     * bytesPerRow)}, at least {@code min}, at most {@value #MAX_ROWS}.
+     * bytesPerRow)}, at least {@code min}, at most {@link #maxRows(long)}.
      */
     public static int rows(long budget, long bytesPerRow, int min) {
-        long r = budget / Math.max(1, bytesPerRow);
-        return (int) Math.max(min, Math.min(MAX_ROWS, r));
+        long b = Math.max(1, bytesPerRow);
+        long r = budget / b;
+        return (int) Math.max(min, Math.min(maxRows(b), r));
+    }
+
+    /**
+     * The cap on an automatic batch of rows of {@code bytesPerRow}: {@value #MAX_ROWS}, or for rows
+     * of less than 64 KiB as many as fit in {@value #SMALL_BATCH_BYTES} bytes, at most
+     * {@value #MAX_SMALL_ROWS}.
+     */
+    public static int maxRows(long bytesPerRow) {
+        long small = SMALL_BATCH_BYTES / Math.max(1, bytesPerRow);
+        return (int) Math.max(MAX_ROWS, Math.min(MAX_SMALL_ROWS, small));
     }
 }

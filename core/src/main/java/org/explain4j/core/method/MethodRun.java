@@ -181,6 +181,16 @@ public final class MethodRun {
         return s;
     }
 
+    /** The explained value of example {@code n} from the output row at {@code all[offset..]}. */
+    public double explained(int n, double[] all, int offset) {
+        double s = 0;
+        double[] w = seeds[n];
+        for (int c = 0; c < w.length; c++) {
+            s += w[c] * all[offset + c];
+        }
+        return s;
+    }
+
     private double explained(int n, Tensor out, int offset, int c) {
         double s = 0;
         for (int k = 0; k < c; k++) {

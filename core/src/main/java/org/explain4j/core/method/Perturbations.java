@@ -1,7 +1,5 @@
 package org.explain4j.core.method;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.explain4j.core.engine.EvaluationEngine;
 
 /**
@@ -16,21 +14,51 @@ final class Perturbations {
     interface ElementSet {
         void forEach(java.util.function.IntConsumer action);
 
+        /**
+         * Sets each element {@code e} of the set to {@code ref[e]} rounded to float32 in the row that
+         * starts at {@code dest[off]}. The default goes through {@link #forEach}; the sets below
+         * write in plain loops.
+         */
+        default void write(float[] dest, int off, double[] ref) {
+            forEach(e -> dest[off + e] = (float) ref[e]);
+        }
+
         /** The elements of the given features. */
         static ElementSet ofFeatures(int[][] members, int... features) {
-            return action -> {
-                for (int f : features) {
-                    for (int e : members[f]) {
-                        action.accept(e);
-                    }
-                }
-            };
+            return new Features(members, features, 0);
+        }
+
+        /** The elements of the features {@code order[from..]} (a permutation's absent tail). */
+        static ElementSet ofTail(int[][] members, int[] order, int from) {
+            return new Features(members, order, from);
         }
     }
 
-    /** The elements of the features that are absent from a coalition ({@code present[f]} false). */
-    static ElementSet absent(int[][] members, boolean[] present) {
-        return action -> {
+    /** The elements of {@code features[from..]}. */
+    private record Features(int[][] members, int[] features, int from) implements ElementSet {
+        @Override
+        public void forEach(java.util.function.IntConsumer action) {
+            for (int k = from; k < features.length; k++) {
+                for (int e : members[features[k]]) {
+                    action.accept(e);
+                }
+            }
+        }
+
+        @Override
+        public void write(float[] dest, int off, double[] ref) {
+            for (int k = from; k < features.length; k++) {
+                for (int e : members[features[k]]) {
+                    dest[off + e] = (float) ref[e];
+                }
+            }
+        }
+    }
+
+    /** The elements of the features absent from a coalition. */
+    private record Absent(int[][] members, boolean[] present) implements ElementSet {
+        @Override
+        public void forEach(java.util.function.IntConsumer action) {
             for (int f = 0; f < members.length; f++) {
                 if (!present[f]) {
                     for (int e : members[f]) {
@@ -38,7 +66,23 @@ final class Perturbations {
                     }
                 }
             }
-        };
+        }
+
+        @Override
+        public void write(float[] dest, int off, double[] ref) {
+            for (int f = 0; f < members.length; f++) {
+                if (!present[f]) {
+                    for (int e : members[f]) {
+                        dest[off + e] = (float) ref[e];
+                    }
+                }
+            }
+        }
+    }
+
+    /** The elements of the features that are absent from a coalition ({@code present[f]} false). */
+    static ElementSet absent(int[][] members, boolean[] present) {
+        return new Absent(members, present);
     }
 
     /** The elements of each feature of a grouping: {@code members[f]} lists feature f's elements. */
@@ -60,13 +104,15 @@ final class Perturbations {
         return m;
     }
 
-    private record Job(int example, ElementSet replaced, double[] source) {
-    }
-
     private final MethodRun run;
     private final double[][] inputRows;
+    private float[][] inputRows32;
     private final double[][][] baselineRows;
-    private final List<Job> jobs = new ArrayList<>();
+    // the queued jobs, in arrays (a method may queue millions)
+    private int count;
+    private int[] jobExample = new int[16];
+    private ElementSet[] jobReplaced = new ElementSet[16];
+    private double[][] jobSource = new double[16][];
     private boolean incremental;
 
     Perturbations(MethodRun run, double[][][] baselineRows) {
@@ -92,24 +138,46 @@ final class Perturbations {
 
     /** Queues example {@code n} with {@code replaced} set to the baseline; returns the job's index. */
     int add(int n, ElementSet replaced) {
-        jobs.add(new Job(n, replaced, null));
-        return jobs.size() - 1;
+        return add(n, replaced, null);
     }
 
     /** Queues example {@code n} with {@code replaced} taken from {@code source}; returns the job's index. */
     int add(int n, ElementSet replaced, double[] source) {
-        jobs.add(new Job(n, replaced, source));
-        return jobs.size() - 1;
+        if (count == jobExample.length) {
+            int grown = Math.max(16, count + (count >> 1));
+            jobExample = java.util.Arrays.copyOf(jobExample, grown);
+            jobReplaced = java.util.Arrays.copyOf(jobReplaced, grown);
+            jobSource = java.util.Arrays.copyOf(jobSource, grown);
+        }
+        jobExample[count] = n;
+        jobReplaced[count] = replaced;
+        jobSource[count] = source;
+        return count++;
+    }
+
+    /** The rows a job of example {@code n} without a source row takes (its baseline's rows). */
+    int rowsPerJob(int n) {
+        return baselineRows[n].length;
+    }
+
+    /** One progress bar over several {@link #run} calls until closed. */
+    EvaluationEngine.ProgressScope progressScope(String task, long totalRows) {
+        return run.engine().progressScope(task, totalRows);
+    }
+
+    /** Jobs queued and not yet run. */
+    int queued() {
+        return count;
     }
 
     /** Each job's box over the last two dimensions: {@code [job][0]} the lowest row and column, {@code [job][1]} one past the highest. */
     private int[][][] boxes(int[] shape) {
         int h = shape[shape.length - 2];
         int w = shape[shape.length - 1];
-        int[][][] box = new int[jobs.size()][][];
+        int[][][] box = new int[count][][];
         for (int j = 0; j < box.length; j++) {
             int[] b = {Integer.MAX_VALUE, Integer.MAX_VALUE, -1, -1};
-            jobs.get(j).replaced.forEach(e -> {
+            jobReplaced[j].forEach(e -> {
                 int x = e % w;
                 int y = (e / w) % h;
                 b[0] = Math.min(b[0], y);
@@ -129,53 +197,157 @@ final class Perturbations {
 
     /** Runs every queued job; returns the explained value of each (averaged over baseline rows) and clears the queue. */
     double[] run(String task) {
-        int count = jobs.size();
-        int[] firstRow = new int[count + 1];
-        for (int j = 0; j < count; j++) {
-            Job job = jobs.get(j);
-            firstRow[j + 1] = firstRow[j] + (job.source != null ? 1 : baselineRows[job.example].length);
+        int count = this.count;
+        // rows per job: 1 with a source row, else one per baseline row of its example
+        boolean oneRowEach = true;
+        for (int j = 0; j < count && oneRowEach; j++) {
+            oneRowEach = jobSource[j] != null || baselineRows[jobExample[j]].length == 1;
         }
-        int rows = firstRow[count];
-        int[] jobOfRow = new int[rows];
-        for (int j = 0; j < count; j++) {
-            for (int r = firstRow[j]; r < firstRow[j + 1]; r++) {
-                jobOfRow[r] = j;
+        int[] firstRow;
+        int[] jobOfRow;
+        int rows;
+        if (oneRowEach) {
+            firstRow = null;
+            jobOfRow = null;
+            rows = count;
+        } else {
+            firstRow = new int[count + 1];
+            for (int j = 0; j < count; j++) {
+                firstRow[j + 1] = firstRow[j] + (jobSource[j] != null ? 1 : baselineRows[jobExample[j]].length);
+            }
+            rows = firstRow[count];
+            jobOfRow = new int[rows];
+            for (int j = 0; j < count; j++) {
+                for (int r = firstRow[j]; r < firstRow[j + 1]; r++) {
+                    jobOfRow[r] = j;
+                }
             }
         }
         double[] values = new double[count];
         int[] shape = run.input().exampleShape();
-        java.util.function.IntUnaryOperator exampleOfRow = row -> jobs.get(jobOfRow[row]).example;
-        EvaluationEngine.RowFiller filler = (row, dest) -> {
-            Job job = jobs.get(jobOfRow[row]);
-            double[] x = inputRows[job.example];
-            double[] ref = job.source != null ? job.source
-                    : baselineRows[job.example][row - firstRow[jobOfRow[row]]];
-            System.arraycopy(x, 0, dest, 0, dest.length);
-            job.replaced.forEach(e -> dest[e] = ref[e]);
-        };
-        EvaluationEngine.OutputConsumer consumer = (row, outputs) -> {
-            int j = jobOfRow[row];
-            values[j] += run.explained(jobs.get(j).example, outputs);
-        };
+        int[] example = jobExample;
+        java.util.function.IntUnaryOperator exampleOfRow = jobOfRow == null ? row -> example[row]
+                : row -> example[jobOfRow[row]];
+        Rows rowsOf = new Rows(jobOfRow, firstRow, values);
         boolean done = false;
         if (incremental && shape.length >= 3 && run.fed().isEmpty()) {
             int[][][] box = boxes(shape);
             int[][] lo = new int[rows][];
             int[][] hi = new int[rows][];
             for (int r = 0; r < rows; r++) {
-                lo[r] = box[jobOfRow[r]][0];
-                hi[r] = box[jobOfRow[r]][1];
+                lo[r] = box[rowsOf.job(r)][0];
+                hi[r] = box[rowsOf.job(r)][1];
             }
-            done = run.engine().evaluateLocal(task, rows, shape, exampleOfRow, n -> inputRows[n], lo, hi, filler,
-                    consumer);
+            done = run.engine().evaluateLocal(task, rows, shape, exampleOfRow, n -> inputRows[n], lo, hi, rowsOf,
+                    rowsOf);
         }
         if (!done) {
-            run.engine().evaluate(task, rows, shape, exampleOfRow, filler, consumer);
+            run.engine().evaluate(task, rows, shape, exampleOfRow, rowsOf, rowsOf);
         }
-        for (int j = 0; j < count; j++) {
-            values[j] /= firstRow[j + 1] - firstRow[j];
+        if (!oneRowEach) {
+            for (int j = 0; j < count; j++) {
+                values[j] /= firstRow[j + 1] - firstRow[j];
+            }
         }
-        jobs.clear();
+        java.util.Arrays.fill(jobReplaced, 0, count, null);
+        java.util.Arrays.fill(jobSource, 0, count, null);
+        this.count = 0;
         return values;
+    }
+
+    /** Each row's input (filler) and explained value (consumer) for the queued jobs. */
+    private final class Rows implements EvaluationEngine.RowFiller, EvaluationEngine.OutputConsumer {
+        private final int[] jobOfRow;
+        private final int[] firstRow;
+        private final double[] values;
+
+        Rows(int[] jobOfRow, int[] firstRow, double[] values) {
+            this.jobOfRow = jobOfRow;
+            this.firstRow = firstRow;
+            this.values = values;
+        }
+
+        int job(int row) {
+            return jobOfRow == null ? row : jobOfRow[row];
+        }
+
+        private double[] reference(int row, int job) {
+            double[] source = jobSource[job];
+            if (source != null) {
+                return source;
+            }
+            double[][] b = baselineRows[jobExample[job]];
+            return b[firstRow == null ? 0 : row - firstRow[job]];
+        }
+
+        @Override
+        public void fill(int row, double[] dest) {
+            int job = job(row);
+            double[] ref = reference(row, job);
+            System.arraycopy(inputRows[jobExample[job]], 0, dest, 0, dest.length);
+            jobReplaced[job].forEach(e -> dest[e] = ref[e]);
+        }
+
+        @Override
+        public void fill(int from, int m, float[] dest, double[] scratch) {
+            float[][] x32 = inputRows32();
+            int d = scratch.length;
+            ElementSet previous = null;
+            double[] previousRef = null;
+            int previousExample = -1;
+            for (int i = 0; i < m; i++) {
+                int row = from + i;
+                int job = job(row);
+                int off = i * d;
+                int example = jobExample[job];
+                ElementSet set = jobReplaced[job];
+                double[] ref = reference(row, job);
+                if (example == previousExample && ref == previousRef && set instanceof Features f
+                        && previous instanceof Features p && f.members == p.members && f.features == p.features
+                        && f.from == p.from + 1) {
+                    // the next step of a permutation: the row before it with one more feature restored
+                    System.arraycopy(dest, off - d, dest, off, d);
+                    float[] x = x32[example];
+                    for (int e : f.members[f.features[p.from]]) {
+                        dest[off + e] = x[e];
+                    }
+                } else {
+                    System.arraycopy(x32[example], 0, dest, off, d);
+                    set.write(dest, off, ref);
+                }
+                previous = set;
+                previousRef = ref;
+                previousExample = example;
+            }
+        }
+
+        @Override
+        public void accept(int row, double[] outputs) {
+            int j = job(row);
+            values[j] += run.explained(jobExample[j], outputs);
+        }
+
+        @Override
+        public void accept(int from, int m, double[] all, int c) {
+            for (int i = 0; i < m; i++) {
+                int j = job(from + i);
+                values[j] += run.explained(jobExample[j], all, i * c);
+            }
+        }
+    }
+
+    /** The examples' rows rounded to float32 (what a float32 model is given), made on first use. */
+    private float[][] inputRows32() {
+        if (inputRows32 == null) {
+            float[][] f = new float[inputRows.length][];
+            for (int n = 0; n < f.length; n++) {
+                f[n] = new float[inputRows[n].length];
+                for (int e = 0; e < f[n].length; e++) {
+                    f[n][e] = (float) inputRows[n][e];
+                }
+            }
+            inputRows32 = f;
+        }
+        return inputRows32;
     }
 }

@@ -242,48 +242,63 @@ public final class ShapleyValueSampling implements AttributionMethod {
                 perms[s] = Coalitions.permutation(rnd, maxM);
             }
         }
-        int[][] first = new int[n][samples];
+        // Examples are queued and evaluated in chunks of at most CHUNK_JOBS perturbed rows (one at
+        // least), so memory stays bounded however many examples; each example's values depend on
+        // its own rows only, so the chunking does not change them.
+        long totalRows = 0;
         for (int i = 0; i < n; i++) {
-            int m = members[i].length;
-            for (int s = 0; s < samples; s++) {
-                int[] order = restrict(perms[s], m);
-                int[][] mem = members[i];
-                for (int k = 0; k <= m; k++) {
-                    int from = k;
-                    // Features order[k..m-1] are still absent.
-                    int job = p.add(i, action -> {
-                        for (int j = from; j < order.length; j++) {
-                            for (int e : mem[order[j]]) {
-                                action.accept(e);
+            totalRows += (long) samples * (members[i].length + 1) * p.rowsPerJob(i);
+        }
+        double[] fb = new double[n];
+        try (EvaluationEngine.ProgressScope scope = p.progressScope(name(), totalRows)) {
+            for (int a = 0; a < n; ) {
+                int b = a;
+                long jobs = 0;
+                while (b < n && (b == a || jobs + (long) samples * (members[b].length + 1) <= chunkJobs)) {
+                    jobs += (long) samples * (members[b].length + 1);
+                    b++;
+                }
+                int[][] firstOf = new int[b - a][];
+                for (int i = a; i < b; i++) {
+                    int m = members[i].length;
+                    int[][] mem = members[i];
+                    firstOf[i - a] = new int[samples];
+                    for (int s = 0; s < samples; s++) {
+                        int[] order = restrict(perms[s], m);
+                        for (int k = 0; k <= m; k++) {
+                            // Features order[k..m-1] are still absent.
+                            int job = p.add(i, Perturbations.ElementSet.ofTail(mem, order, k));
+                            if (k == 0) {
+                                firstOf[i - a][s] = job;
                             }
                         }
-                    });
-                    if (k == 0) {
-                        first[i][s] = job;
                     }
                 }
-            }
-        }
-        double[] v = p.run(name());
-        double[] fb = new double[n];
-        for (int i = 0; i < n; i++) {
-            int m = members[i].length;
-            phi[i] = new double[m];
-            for (int s = 0; s < samples; s++) {
-                int[] order = restrict(perms[s], m);
-                int base = first[i][s];
-                for (int k = 0; k < m; k++) {
-                    phi[i][order[k]] += v[base + k + 1] - v[base + k];
+                double[] v = p.run(name());
+                for (int i = a; i < b; i++) {
+                    int m = members[i].length;
+                    phi[i] = new double[m];
+                    for (int s = 0; s < samples; s++) {
+                        int[] order = restrict(perms[s], m);
+                        int base = firstOf[i - a][s];
+                        for (int k = 0; k < m; k++) {
+                            phi[i][order[k]] += v[base + k + 1] - v[base + k];
+                        }
+                        fb[i] += v[base];
+                    }
+                    for (int f = 0; f < m; f++) {
+                        phi[i][f] /= samples;
+                    }
+                    fb[i] /= samples;
                 }
-                fb[i] += v[base];
+                a = b;
             }
-            for (int f = 0; f < m; f++) {
-                phi[i][f] /= samples;
-            }
-            fb[i] /= samples;
         }
         return fb;
     }
+
+    /** The most perturbed rows (jobs) Shapley sampling queues at once; tests make it small. */
+    static long chunkJobs = 1L << 20;
 
     /** The permutation's order restricted to features below m (examples may have fewer features). */
     private static int[] restrict(int[] perm, int m) {

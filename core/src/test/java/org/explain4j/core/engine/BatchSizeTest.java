@@ -94,7 +94,15 @@ class BatchSizeTest {
         assertEquals(9, MemoryBudget.rows(999, 100, 1));
         assertEquals(1, MemoryBudget.rows(1000, 3000, 1));
         assertEquals(2, MemoryBudget.rows(1000, 3000, 2));
-        assertEquals(MemoryBudget.MAX_ROWS, MemoryBudget.rows(1L << 30, 1, 1));
+        // the cap: 256 rows of ordinary rows, more of small ones (16 MiB of rows a call, at most 16384)
+        assertEquals(MemoryBudget.MAX_ROWS, MemoryBudget.rows(1L << 30, 200_000, 1));
+        assertEquals(MemoryBudget.MAX_ROWS, MemoryBudget.rows(1L << 30, 64 << 10, 1));
+        assertEquals(512, MemoryBudget.rows(1L << 30, 32 << 10, 1));
+        assertEquals(4096, MemoryBudget.rows(1L << 30, 4096, 1));
+        assertEquals(MemoryBudget.MAX_SMALL_ROWS, MemoryBudget.rows(1L << 30, 1, 1));
+        assertEquals(16384, MemoryBudget.MAX_SMALL_ROWS);
+        // the budget still binds below the cap
+        assertEquals(1000, MemoryBudget.rows(1000L * 1024, 1024, 1));
     }
 
     @Test

@@ -64,7 +64,10 @@ class AutoBatchSizeOnnxTest {
             Attribution mlpAuto = new IntegratedGradients(mlp, o).attribute(xm, Target.classIndex(1));
             long cnnBackward = (long) Math.ceil(OnnxDifferentiableModel.BACKWARD_FACTOR * CNN_ROW);
             assertThat(cnnAuto.options().get("batch_size")).isEqualTo((int) ((1L << 20) / cnnBackward)); // 10
-            assertThat(mlpAuto.options().get("batch_size")).isEqualTo(MemoryBudget.MAX_ROWS);
+            // the MLP's rows are small (128 bytes backward): the budget, not the 256-row cap, sizes it
+            long mlpBackward = (long) (OnnxDifferentiableModel.BACKWARD_FACTOR * MLP_ROW);
+            assertThat(mlpAuto.options().get("batch_size")).isEqualTo((int) ((1L << 20) / mlpBackward)).isEqualTo(8192);
+            assertThat(8192).isGreaterThan(MemoryBudget.MAX_ROWS);
             // the values do not depend on the batch size
             Attribution cnnTwo = new IntegratedGradients(cnn, o.withBatchSize(2)).attribute(xc, Target.classIndex(2));
             assertThat(cnnTwo.options().get("batch_size")).isEqualTo(2);
