@@ -41,6 +41,18 @@ final class DerivationKey {
                 + "\nfed " + fedDigest(fed);
     }
 
+    /**
+     * The key of the one-row activation estimate of {@code model} at an explained row of
+     * {@code shape} with these fed rows; null where {@link #of} would be null (external data).
+     */
+    static String rowMemory(OnnxModel model, ModelProto proto, String input, int[] shape, Map<String, Tensor> fed) {
+        if (ExternalData.hasExternalTensors(proto)) {
+            return null;
+        }
+        return "model sha256 " + model.info().sha256() + "\nfixed batch " + model.signature().fixedBatch()
+                + "\ninput " + input + "\nshape " + java.util.Arrays.toString(shape) + "\nfed " + fedDigest(fed);
+    }
+
     private static String fedDigest(Map<String, Tensor> fed) {
         MessageDigest md = digest();
         for (Map.Entry<String, Tensor> e : new TreeMap<>(fed).entrySet()) {

@@ -265,7 +265,11 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
             fed.put(f.getKey(), f.getValue().dtype() == want || f.getValue().dtype().isFloating() != want.isFloating()
                     ? f.getValue() : f.getValue().to(want));
         }
-        return access.probe(env, p, input, type, row.shape(), fed).bytes();
+        // kept on disk with the derived graphs: with both cached, a later process runs no probe at all
+        String diskKey = org.explain4j.onnx.cache.CacheSettings.enabled()
+                ? DerivationKey.rowMemory(model, p, input, row.shape(), fed) : null;
+        return org.explain4j.onnx.cache.RowMemoryCache.get(diskKey,
+                () -> access.probe(env, p, input, type, row.shape(), fed).bytes());
     }
 
     /** The backward model for a request at an input shape (built or taken from the cache), for inspection. */

@@ -91,6 +91,38 @@ class DiskCachedBackwardGraphTest {
         }
     }
 
+    /** The automatic batch size's one-row estimate, from a fresh model object. */
+    private static long rowBytes(Path model, Tensor row) {
+        try (OnnxDifferentiableModel m = new OnnxDifferentiableModel(OnnxModel.load(model))) {
+            return m.bytesPerRow(row, Map.of(), org.explain4j.core.engine.RowMemory.Call.FORWARD).orElseThrow();
+        }
+    }
+
+    @Test
+    void theOneRowEstimate_isTakenFromDiskByTheNextModelObject_perRowShape() throws IOException {
+        Path f = copyOfModel();
+        Tensor row = input().slice(0, 1);
+        System.setProperty(CacheSettings.ENABLED, "off");
+        long measured = rowBytes(f, row);
+        assertThat(entries()).as("--no-cache writes nothing").isEmpty();
+        System.setProperty(CacheSettings.ENABLED, "on");
+
+        long hits = org.explain4j.onnx.cache.RowMemoryCache.hits();
+        assertThat(rowBytes(f, row)).isEqualTo(measured);
+        assertThat(org.explain4j.onnx.cache.RowMemoryCache.hits() - hits).as("the first object measures").isZero();
+        assertThat(entries()).hasSize(1);
+        assertThat(rowBytes(f, row)).isEqualTo(measured);
+        assertThat(org.explain4j.onnx.cache.RowMemoryCache.hits() - hits).as("the second reads it").isEqualTo(1);
+
+        // another model (another SHA-256) is another key: measured, not taken from the first one's entry
+        Path digits = tmp.resolve("digits_cnn.onnx");
+        Files.copy(Path.of("..", "examples", "digits", "digits_cnn.onnx"), digits);
+        long other = rowBytes(digits, Tensor.zeros(DType.FLOAT32, 1, 1, 8, 8));
+        assertThat(org.explain4j.onnx.cache.RowMemoryCache.hits() - hits).isEqualTo(1);
+        assertThat(other).isNotEqualTo(measured).isPositive();
+        assertThat(entries()).hasSize(2);
+    }
+
     @Test
     void secondModelObject_takesTheGraphFromDisk_bitIdentical() throws IOException {
         Path f = copyOfModel();
