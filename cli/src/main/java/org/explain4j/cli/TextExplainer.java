@@ -255,7 +255,7 @@ final class TextExplainer {
                         }
                     }
                 } else {
-                    targets = Explainer.argmax(logits);
+                    targets = Ranks.argmax(logits);
                 }
                 double[][] probs = Explainer.probabilities(logits);
                 List<TopPredictions> preds = new ArrayList<>();
@@ -596,8 +596,7 @@ final class TextExplainer {
             }
             c.addAll(List.of("--max-length", Integer.toString(args.maxLength), "--token-baseline", baselineKind,
                     "--features", features, "--methods", method, "--out", out.toString()));
-            return String.join(" ", c.stream().map(s -> s.matches("[A-Za-z0-9_./:,=+-]+") ? s
-                    : "'" + s.replace("'", "'\\''") + "'").toList());
+            return Shell.join(c);
         }
 
         private String label(int c) {
@@ -605,14 +604,9 @@ final class TextExplainer {
         }
 
         private List<Prediction> top(double[] p, int k) {
-            Integer[] idx = new Integer[p.length];
-            for (int i = 0; i < idx.length; i++) {
-                idx[i] = i;
-            }
-            java.util.Arrays.sort(idx, (x, y) -> Double.compare(p[y], p[x]));
             List<Prediction> o = new ArrayList<>();
-            for (int i = 0; i < Math.min(k, idx.length); i++) {
-                o.add(new Prediction(label(idx[i]), p[idx[i]]));
+            for (int c : Ranks.top(p, k)) {
+                o.add(new Prediction(label(c), p[c]));
             }
             return o;
         }
