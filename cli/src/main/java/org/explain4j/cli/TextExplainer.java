@@ -33,14 +33,17 @@ import org.explain4j.cli.text.TokenBatch;
 import org.explain4j.cli.text.TokenInputs;
 import org.explain4j.cli.text.TokenizedText;
 import org.explain4j.core.Attribution;
+import org.explain4j.core.Baseline;
 import org.explain4j.core.Diagnostics;
 import org.explain4j.core.Explain4jException;
+import org.explain4j.core.FeatureMask;
 import org.explain4j.core.Provenance;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.catalog.Family;
 import org.explain4j.core.catalog.MethodCatalog;
 import org.explain4j.core.catalog.MethodSpec;
+import org.explain4j.core.catalog.Need;
 import org.explain4j.core.catalog.Params;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.io.AttributionJson;
@@ -368,15 +371,22 @@ final class TextExplainer {
                     p.put(k, defaults.get(k));
                 }
             }
+            // the baseline and the feature groups are passed as they are; the .npy copies are outputs
+            // (what a rerun with attribute --baseline / --feature-mask reads), not read back here
+            Map<String, Object> objects = new LinkedHashMap<>();
             if (spec.param("baseline").isPresent()) {
-                Path f = out.resolve(prefix + ".baseline.npy");
-                Npy.write(perturbation ? perturbationBaseline(s) : padBaseline(s), f);
-                p.put("baseline", f.toString());
+                Tensor b = perturbation ? perturbationBaseline(s) : padBaseline(s);
+                Npy.write(b, out.resolve(prefix + ".baseline.npy"));
+                // as --baseline FILE.npy binds a tensor of the ids' shape
+                objects.put("baseline", spec.needs().contains(Need.BASELINE_DISTRIBUTION)
+                        ? Baseline.distribution(b) : Baseline.of(b));
+                p.put("baseline", "");
             }
             if (spec.param("feature-mask").isPresent()) {
-                Path f = out.resolve(prefix + ".features.npy");
-                Npy.write(featureMask(s), f);
-                p.put("feature-mask", f.toString());
+                Tensor f = featureMask(s);
+                Npy.write(f, out.resolve(prefix + ".features.npy"));
+                objects.put("feature-mask", FeatureMask.of(f));
+                p.put("feature-mask", "");
             }
             p.putAll(defaults); // samples and seed; the keys above keep their places
             if (spec.param("batch-size").isPresent()) {
@@ -385,7 +395,18 @@ final class TextExplainer {
             if (perturbation && baselineKind.equals("delete")) {
                 model = new DeletionModel(s.model(), in.mask(), in.types(), pad);
             }
-            Params params = spec.bind(MethodOptions.typed(spec, p, s.ids()));
+            Map<String, String> texts = new LinkedHashMap<>(p);
+            texts.keySet().removeAll(objects.keySet());
+            Map<String, Object> parsed = MethodOptions.typed(spec, texts, s.ids());
+            Map<String, Object> typed = new LinkedHashMap<>();
+            for (String k : p.keySet()) { // in the recorded order
+                if (objects.containsKey(k)) {
+                    typed.put(k, objects.get(k));
+                } else if (parsed.containsKey(k)) {
+                    typed.put(k, parsed.get(k));
+                }
+            }
+            Params params = spec.bind(typed);
             AttributionMethod method = spec.create(model, params, quiet ? ProgressListener.NONE : new ConsoleProgress(5_000));
             return method.attribute(s.ids(), s.fed(), target);
         }
@@ -423,8 +444,8 @@ final class TextExplainer {
                 return r;
             }
             byte[] withSoft = TextGraphs.withOutputs(proto, soft);
-            try (OrtSession.SessionOptions so = new OrtSession.SessionOptions();
-                 OrtSession session = OnnxModel.environment().createSession(withSoft, so)) {
+            try (OrtSession session = OnnxModel.createSession(OnnxModel.environment(), withSoft,
+                    OnnxModel.Options.defaults().withThreads(threads))) {
                 for (TextSide s : sides) {
                     List<TokenizedText> texts = s.tag().equals("B") ? s.texts().subList(0, 1) : s.texts();
                     TokenBatch b = TokenBatch.of(texts, pad);
