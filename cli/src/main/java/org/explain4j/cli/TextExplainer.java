@@ -584,8 +584,10 @@ final class TextExplainer {
             }
             BufferedImage img = TextFigures.tile(pics, 1000);
             Pictures.writePng(img, out.resolve("attention-rollout.png"));
-            Attribution a = new Attribution("attention-rollout", values, Target.of(0),
-                    Map.of("head-fusion", "mean", "residual", 0.5), OptionalLong.empty(),
+            Map<String, Object> rolloutOptions = new LinkedHashMap<>(); // in this order in the report (Map.of's varied per run)
+            rolloutOptions.put("head-fusion", "mean");
+            rolloutOptions.put("residual", 0.5);
+            Attribution a = new Attribution("attention-rollout", values, Target.of(0), rolloutOptions, OptionalLong.empty(),
                     new Diagnostics(1, Duration.ZERO, Optional.empty(), Optional.empty()),
                     new Provenance(modelPath.getFileName().toString(), "", "explain4j", org.explain4j.core.Version.get(),
                             java.time.Instant.now()), in.ids());
