@@ -126,7 +126,7 @@ final class AudioExplain {
                     }
                 });
                 report.addSection(new MethodSection(spec.name(), spec.description() + " " + how(ax, spec), fig, a,
-                        String.join(" ", quote(cmd))));
+                        Shell.join(cmd)));
                 log.printf("%-28s %12d %10.1f %12s%n", spec.name(), a.diagnostics().modelEvaluations(),
                         a.diagnostics().elapsed().toNanos() / 1e6, a.diagnostics().completenessGap()
                                 .map(g -> String.format(Locale.ROOT, "%.2e", Math.abs(g[0]))).orElse("-"));
@@ -303,13 +303,8 @@ final class AudioExplain {
     private static TopPredictions predictions(AudioExplanation ax, double[] out, List<String> labels) {
         if (ax.streaming()) {
             double mean = java.util.Arrays.stream(out).average().orElse(0);
-            int best = 0;
+            int best = Ranks.argmax(out);
             long above = java.util.Arrays.stream(out).filter(p -> p > 0.5).count();
-            for (int i = 1; i < out.length; i++) {
-                if (out[i] > out[best]) {
-                    best = i;
-                }
-            }
             AudioClip clip = ax.clip();
             return new TopPredictions("clip", List.of(
                     new Prediction("mean speech probability", clamp(mean)),
@@ -319,23 +314,14 @@ final class AudioExplain {
                             above / (double) out.length)));
         }
         double[][] p = Explainer.probabilities(Tensor.ofDoubles(out, 1, out.length));
-        Integer[] idx = new Integer[out.length];
-        for (int i = 0; i < idx.length; i++) {
-            idx[i] = i;
-        }
-        java.util.Arrays.sort(idx, (x, y) -> Double.compare(p[0][y], p[0][x]));
         List<Prediction> top = new ArrayList<>();
-        for (int i = 0; i < Math.min(3, idx.length); i++) {
-            top.add(new Prediction(idx[i] < labels.size() ? labels.get(idx[i]) : "class " + idx[i], p[0][idx[i]]));
+        for (int c : Ranks.top(p[0], 3)) {
+            top.add(new Prediction(c < labels.size() ? labels.get(c) : "class " + c, p[0][c]));
         }
         return new TopPredictions("clip", top);
     }
 
     private static double clamp(double p) {
         return Math.max(0, Math.min(1, p));
-    }
-
-    private static List<String> quote(List<String> args) {
-        return args.stream().map(s -> s.matches("[A-Za-z0-9_./:,=+-]+") ? s : "'" + s.replace("'", "'\\''") + "'").toList();
     }
 }

@@ -281,13 +281,7 @@ final class AudioExplanation implements AutoCloseable {
             java.util.Arrays.fill(w, 1.0 / outputs.length);
             return Target.weighting(w);
         }
-        int best = 0;
-        for (int i = 1; i < outputs.length; i++) {
-            if (outputs[i] > outputs[best]) {
-                best = i;
-            }
-        }
-        return Target.classIndex(best);
+        return Target.classIndex(Ranks.argmax(outputs));
     }
 
     /** A sentence saying what {@code t} explains. */

@@ -65,7 +65,7 @@ public final class DemoCommand implements Callable<Integer> {
         ExplainInput input = new ExplainInput(ExplainInput.Kind.IMAGE, x, x, List.of(), List.of());
         try (ModelLoader.Loaded model = ModelLoader.load(modelFile, 0, null, null)) {
             // 2. Explain each digit's predicted class with every method.
-            int[] predicted = Explainer.argmax(model.forward(x));
+            int[] predicted = Ranks.argmax(model.forward(x));
             List<Explainer.Run> runs = new ArrayList<>();
             List<String> names = methods == null ? MethodCatalog.names() : List.of(methods.split(","));
             for (String name : names) {

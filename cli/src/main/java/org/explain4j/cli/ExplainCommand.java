@@ -185,7 +185,7 @@ public final class ExplainCommand implements Callable<Integer> {
             }
             return t;
         }
-        return Explainer.argmax(Explainer.forward(m, x, fed));
+        return Ranks.argmax(Explainer.forward(m, x, fed));
     }
 
     /**

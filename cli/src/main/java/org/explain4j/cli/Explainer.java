@@ -147,7 +147,7 @@ final class Explainer {
             figures.put(r.method(), fig);
             done.add(a);
             scored.add(new Evaluation.Done(r.method(), r.params(), a, out.resolve(r.method() + ".npy")));
-            commands.add("explain4j attribute " + String.join(" ", quote(args)) + " --target " + join(targets));
+            commands.add("explain4j attribute " + Shell.join(args) + " --target " + join(targets));
             log.printf("%-28s %12d %10.1f %12s%n", r.method(), a.diagnostics().modelEvaluations(),
                     a.diagnostics().elapsed().toNanos() / 1e6, a.diagnostics().completenessGap().map(Explainer::maxAbs).orElse("-"));
         }
@@ -228,14 +228,9 @@ final class Explainer {
     }
 
     private List<Prediction> top(double[] p, int k) {
-        Integer[] idx = new Integer[p.length];
-        for (int i = 0; i < idx.length; i++) {
-            idx[i] = i;
-        }
-        java.util.Arrays.sort(idx, (a, b) -> Double.compare(p[b], p[a]));
         List<Prediction> out = new ArrayList<>();
-        for (int i = 0; i < Math.min(k, idx.length); i++) {
-            out.add(new Prediction(label(idx[i]), p[idx[i]]));
+        for (int c : Ranks.top(p, k)) {
+            out.add(new Prediction(label(c), p[c]));
         }
         return out;
     }
@@ -268,21 +263,6 @@ final class Explainer {
         return p;
     }
 
-    /** The predicted class of each example. */
-    static int[] argmax(Tensor logits) {
-        int n = logits.dim(0);
-        int c = logits.dim(1);
-        int[] out = new int[n];
-        for (int i = 0; i < n; i++) {
-            for (int k = 1; k < c; k++) {
-                if (logits.getDouble(i * c + k) > logits.getDouble(i * c + out[i])) {
-                    out[i] = k;
-                }
-            }
-        }
-        return out;
-    }
-
     private static String describe(Target t) {
         return t instanceof Target.ClassIndex c ? "class " + c.index() : t.toString();
     }
@@ -293,10 +273,6 @@ final class Explainer {
             b.append(b.length() == 0 ? "" : ",").append(x);
         }
         return b.toString();
-    }
-
-    private static List<String> quote(List<String> args) {
-        return args.stream().map(s -> s.matches("[A-Za-z0-9_./:,=+-]+") ? s : "'" + s.replace("'", "'\\''") + "'").toList();
     }
 
     private static String maxAbs(double[] v) {

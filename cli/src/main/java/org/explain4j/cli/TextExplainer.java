@@ -33,14 +33,17 @@ import org.explain4j.cli.text.TokenBatch;
 import org.explain4j.cli.text.TokenInputs;
 import org.explain4j.cli.text.TokenizedText;
 import org.explain4j.core.Attribution;
+import org.explain4j.core.Baseline;
 import org.explain4j.core.Diagnostics;
 import org.explain4j.core.Explain4jException;
+import org.explain4j.core.FeatureMask;
 import org.explain4j.core.Provenance;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.catalog.Family;
 import org.explain4j.core.catalog.MethodCatalog;
 import org.explain4j.core.catalog.MethodSpec;
+import org.explain4j.core.catalog.Need;
 import org.explain4j.core.catalog.Params;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.io.AttributionJson;
@@ -255,7 +258,7 @@ final class TextExplainer {
                         }
                     }
                 } else {
-                    targets = Explainer.argmax(logits);
+                    targets = Ranks.argmax(logits);
                 }
                 double[][] probs = Explainer.probabilities(logits);
                 List<TopPredictions> preds = new ArrayList<>();
@@ -368,15 +371,22 @@ final class TextExplainer {
                     p.put(k, defaults.get(k));
                 }
             }
+            // the baseline and the feature groups are passed as they are; the .npy copies are outputs
+            // (what a rerun with attribute --baseline / --feature-mask reads), not read back here
+            Map<String, Object> objects = new LinkedHashMap<>();
             if (spec.param("baseline").isPresent()) {
-                Path f = out.resolve(prefix + ".baseline.npy");
-                Npy.write(perturbation ? perturbationBaseline(s) : padBaseline(s), f);
-                p.put("baseline", f.toString());
+                Tensor b = perturbation ? perturbationBaseline(s) : padBaseline(s);
+                Npy.write(b, out.resolve(prefix + ".baseline.npy"));
+                // as --baseline FILE.npy binds a tensor of the ids' shape
+                objects.put("baseline", spec.needs().contains(Need.BASELINE_DISTRIBUTION)
+                        ? Baseline.distribution(b) : Baseline.of(b));
+                p.put("baseline", "");
             }
             if (spec.param("feature-mask").isPresent()) {
-                Path f = out.resolve(prefix + ".features.npy");
-                Npy.write(featureMask(s), f);
-                p.put("feature-mask", f.toString());
+                Tensor f = featureMask(s);
+                Npy.write(f, out.resolve(prefix + ".features.npy"));
+                objects.put("feature-mask", FeatureMask.of(f));
+                p.put("feature-mask", "");
             }
             p.putAll(defaults); // samples and seed; the keys above keep their places
             if (spec.param("batch-size").isPresent()) {
@@ -385,7 +395,18 @@ final class TextExplainer {
             if (perturbation && baselineKind.equals("delete")) {
                 model = new DeletionModel(s.model(), in.mask(), in.types(), pad);
             }
-            Params params = spec.bind(MethodOptions.typed(spec, p, s.ids()));
+            Map<String, String> texts = new LinkedHashMap<>(p);
+            texts.keySet().removeAll(objects.keySet());
+            Map<String, Object> parsed = MethodOptions.typed(spec, texts, s.ids());
+            Map<String, Object> typed = new LinkedHashMap<>();
+            for (String k : p.keySet()) { // in the recorded order
+                if (objects.containsKey(k)) {
+                    typed.put(k, objects.get(k));
+                } else if (parsed.containsKey(k)) {
+                    typed.put(k, parsed.get(k));
+                }
+            }
+            Params params = spec.bind(typed);
             AttributionMethod method = spec.create(model, params, quiet ? ProgressListener.NONE : new ConsoleProgress(5_000));
             return method.attribute(s.ids(), s.fed(), target);
         }
@@ -423,8 +444,8 @@ final class TextExplainer {
                 return r;
             }
             byte[] withSoft = TextGraphs.withOutputs(proto, soft);
-            try (OrtSession.SessionOptions so = new OrtSession.SessionOptions();
-                 OrtSession session = OnnxModel.environment().createSession(withSoft, so)) {
+            try (OrtSession session = OnnxModel.createSession(OnnxModel.environment(), withSoft,
+                    OnnxModel.Options.defaults().withThreads(threads))) {
                 for (TextSide s : sides) {
                     List<TokenizedText> texts = s.tag().equals("B") ? s.texts().subList(0, 1) : s.texts();
                     TokenBatch b = TokenBatch.of(texts, pad);
@@ -563,8 +584,10 @@ final class TextExplainer {
             }
             BufferedImage img = TextFigures.tile(pics, 1000);
             Pictures.writePng(img, out.resolve("attention-rollout.png"));
-            Attribution a = new Attribution("attention-rollout", values, Target.of(0),
-                    Map.of("head-fusion", "mean", "residual", 0.5), OptionalLong.empty(),
+            Map<String, Object> rolloutOptions = new LinkedHashMap<>(); // in this order in the report (Map.of's varied per run)
+            rolloutOptions.put("head-fusion", "mean");
+            rolloutOptions.put("residual", 0.5);
+            Attribution a = new Attribution("attention-rollout", values, Target.of(0), rolloutOptions, OptionalLong.empty(),
                     new Diagnostics(1, Duration.ZERO, Optional.empty(), Optional.empty()),
                     new Provenance(modelPath.getFileName().toString(), "", "explain4j", org.explain4j.core.Version.get(),
                             java.time.Instant.now()), in.ids());
@@ -596,8 +619,7 @@ final class TextExplainer {
             }
             c.addAll(List.of("--max-length", Integer.toString(args.maxLength), "--token-baseline", baselineKind,
                     "--features", features, "--methods", method, "--out", out.toString()));
-            return String.join(" ", c.stream().map(s -> s.matches("[A-Za-z0-9_./:,=+-]+") ? s
-                    : "'" + s.replace("'", "'\\''") + "'").toList());
+            return Shell.join(c);
         }
 
         private String label(int c) {
@@ -605,14 +627,9 @@ final class TextExplainer {
         }
 
         private List<Prediction> top(double[] p, int k) {
-            Integer[] idx = new Integer[p.length];
-            for (int i = 0; i < idx.length; i++) {
-                idx[i] = i;
-            }
-            java.util.Arrays.sort(idx, (x, y) -> Double.compare(p[y], p[x]));
             List<Prediction> o = new ArrayList<>();
-            for (int i = 0; i < Math.min(k, idx.length); i++) {
-                o.add(new Prediction(label(idx[i]), p[idx[i]]));
+            for (int c : Ranks.top(p, k)) {
+                o.add(new Prediction(label(c), p[c]));
             }
             return o;
         }

@@ -216,7 +216,7 @@ class ExplainAndDemoTest {
             Tensor fx = model.forward(rows);
             Tensor f0 = model.forward(Tensor.zeros(DType.FLOAT32, 2, 10));
             for (int n = 0; n < 2; n++) {
-                int c = Explainer.argmax(fx)[n];
+                int c = Ranks.argmax(fx)[n];
                 double sum = 0;
                 for (int j = 0; j < 10; j++) {
                     sum += shap.getDouble(n * 10 + j);

@@ -105,4 +105,18 @@ class SpectrogramAudioCliTest {
         assertThat(r.err().strip()).doesNotContain("\n").contains("gives 51 frames").contains("takes 101 frames")
                 .contains("16000 to 16159 samples");
     }
+
+    @Test
+    void aFrontEndCardWithAnImpossibleFft_isAOneLineErrorNamingFrontEnd() throws Exception {
+        Path card = dir.resolve("bad.features.json");
+        java.nio.file.Files.writeString(card, "{\"sample_rate\": 16000, \"n_fft\": 500, \"hop\": 160, "
+                + "\"n_mels\": 40, \"f_min\": 0, \"f_max\": 8000, \"log_offset\": 1e-6}");
+        CliRunner.Run r = CliRunner.run("attribute", "--model", KWS.toString(), "--audio", TONES.toString(),
+                "--front-end", card.toString(), "--method", "saliency", "--output", dir.resolve("o.npy").toString());
+        assertThat(r.exitCode()).as("stderr: %s", r.err()).isEqualTo(2);
+        assertThat(r.err().strip()).doesNotContain("\n")
+                .startsWith("explain4j: error: --front-end card: invalid log-mel settings: sample_rate 16000, n_fft 500 "
+                        + "(a power of two)")
+                .doesNotContain("features");
+    }
 }

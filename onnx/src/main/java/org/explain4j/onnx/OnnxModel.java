@@ -421,7 +421,8 @@ public final class OnnxModel implements Model, LocalEvaluation {
         }
     }
 
-    static OrtSession createSession(OrtEnvironment env, byte[] model, Options options) throws OrtException {
+    /** A session of {@code model} with the settings every session of a model loaded with {@code options} gets. */
+    public static OrtSession createSession(OrtEnvironment env, byte[] model, Options options) throws OrtException {
         try (OrtSession.SessionOptions so = sessionOptions(options)) {
             return env.createSession(model, so);
         }

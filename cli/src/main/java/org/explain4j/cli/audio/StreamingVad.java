@@ -68,12 +68,9 @@ public final class StreamingVad implements AutoCloseable {
         this.chunk = rate == 8000 ? 256 : 512;
         this.context = rate == 8000 ? 32 : 64;
         OrtEnvironment env = OnnxModel.environment();
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-            so.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
-            if (model.options().intraOpThreads() > 0) {
-                so.setIntraOpNumThreads(model.options().intraOpThreads());
-            }
-            this.session = env.createSession(model.modelBytes(), so);
+        try {
+            // the loaded model's settings (threads, optimisation, log level) as its own sessions have them
+            this.session = OnnxModel.createSession(env, model.modelBytes(), model.options());
             String prob = null;
             String st = null;
             long[] stateIn = ((TensorInfo) session.getInputInfo().get(names.state()).getInfo()).getShape();

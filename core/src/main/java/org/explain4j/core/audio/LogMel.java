@@ -14,7 +14,7 @@ public record LogMel(int sampleRate, int nFft, int hop, int nMels, double fMin, 
     public LogMel {
         if (sampleRate < 1 || nFft < 4 || Integer.bitCount(nFft) != 1 || hop < 1 || nMels < 1 || !(fMin >= 0)
                 || !(fMax > fMin) || fMax > sampleRate / 2.0 + 1e-9 || !(logOffset > 0)) {
-            throw Explain4jException.usage("features", "invalid log-mel front end: sample_rate " + sampleRate + ", n_fft "
+            throw Explain4jException.usage("front-end", "front-end card: invalid log-mel settings: sample_rate " + sampleRate + ", n_fft "
                     + nFft + " (a power of two), hop " + hop + ", n_mels " + nMels + ", f_min " + fMin + ", f_max " + fMax
                     + " (at most half the rate), log_offset " + logOffset + " (positive)");
         }

@@ -33,4 +33,13 @@ class LogMelTest {
         // log values of order -14 to 5; float32 samples, double arithmetic on both sides
         assertThat(maxErr).isLessThan(1e-6);
     }
+
+    @Test
+    void anInvalidFrontEnd_namesTheFrontEndArgument() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new LogMel(16000, 512, 160, 40, 0, 9000, 1e-6))
+                .isInstanceOfSatisfying(org.explain4j.core.Explain4jException.class,
+                        e -> assertThat(e.argument()).isEqualTo("front-end"))
+                .hasMessageStartingWith("front-end card: invalid log-mel settings:")
+                .hasMessageContaining("f_max 9000.0 (at most half the rate)");
+    }
 }

@@ -13,6 +13,8 @@ import java.util.Locale;
 import org.explain4j.viz.BarChartOptions;
 import org.explain4j.viz.ColorMap;
 import org.explain4j.viz.FeatureBarChart;
+import org.explain4j.viz.Scale;
+import org.explain4j.viz.SignMode;
 
 /**
  * Pictures of an attribution over time: the waveform with the attribution as a coloured band
@@ -333,10 +335,9 @@ public final class AudioPictures {
         return a[Math.min(a.length - 1, (int) Math.ceil(0.995 * a.length) - 1)];
     }
 
-    /** The diverging colour of {@code v} on a symmetric scale {@code +-scale} (white at 0). */
+    /** The diverging colour of {@code v} on a symmetric scale {@code +-scale} (white at 0): viz's signed {@link Scale}. */
     static Color colour(double v, double scale) {
-        double t = scale == 0 ? 0.5 : 0.5 + 0.5 * Math.max(-1, Math.min(1, v / scale));
-        return ColorMap.diverging().color(t);
+        return new Color(Scale.of(SignMode.SIGNED, scale).rgb(v));
     }
 
     private static void axis(Graphics2D g, int y, int plotW, double seconds) {

@@ -80,4 +80,18 @@ class AudioPicturesTest {
         assertThat(AudioPictures.segmentLabels(7, 3, 10)).isEqualTo(List.of("0.00-0.30 s", "0.30-0.60 s", "0.60-0.70 s"));
         assertThat(AudioPictures.topSegments(a, 3, 2)).containsExactly(1, 2);
     }
+
+    @Test
+    void colour_isTheSignedScalesColour_asTheBandDrewItBefore() {
+        // the band's colour before it used viz's Scale: 0.5 + v / (2 scale) clipped to [0, 1], white at 0
+        double[][] cases = {{0, 2}, {1, 2}, {-1, 2}, {2, 2}, {-7, 2}, {0.3, 0}, {Double.NaN, 1}, {1e-300, 1e-300},
+            {0.123456789, 0.987654321}, {Double.POSITIVE_INFINITY, 3}};
+        for (double[] c : cases) {
+            double t = c[1] == 0 ? 0.5 : 0.5 + 0.5 * Math.max(-1, Math.min(1, c[0] / c[1]));
+            assertThat(AudioPictures.colour(c[0], c[1]).getRGB()).as("v %s, scale %s", c[0], c[1])
+                    .isEqualTo(ColorMap.diverging().color(t).getRGB());
+        }
+        assertThat(AudioPictures.colour(0, 1).getRGB() & 0xffffff).isEqualTo(0xf7f7f7);
+        assertThat(AudioPictures.colour(5, 1).getRGB() & 0xffffff).isEqualTo(0x67001f);
+    }
 }
