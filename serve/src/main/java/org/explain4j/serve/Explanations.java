@@ -25,8 +25,9 @@ import org.explain4j.core.Tensor;
 import org.explain4j.core.Version;
 import org.explain4j.core.catalog.MethodCatalog;
 import org.explain4j.core.catalog.MethodSpec;
-import org.explain4j.core.catalog.Need;
 import org.explain4j.core.catalog.ParamSpec;
+import org.explain4j.core.catalog.ParamType;
+import org.explain4j.core.catalog.ParamValues;
 import org.explain4j.core.catalog.Params;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.method.AttributionMethod;
@@ -202,31 +203,43 @@ final class Explanations {
     }
 
     private static Map<String, Object> typed(Request r, Tensor input) {
-        MethodSpec spec = r.method();
-        Map<String, Object> typed = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonNode> e : r.params().entrySet()) {
-            ParamSpec p = spec.param(e.getKey()).orElse(null);
-            JsonNode v = e.getValue();
-            if (p == null) {
-                typed.put(e.getKey(), v.isTextual() ? v.asText() : v.toString()); // binding refuses it by name
-                continue;
-            }
-            if (v.isNull()) {
-                continue;
-            }
-            typed.put(p.name(), switch (p.type()) {
-                case BASELINE, BASELINE_DISTRIBUTION -> baseline(p, v, input, spec.needs().contains(Need.BASELINE_DISTRIBUTION));
-                case FEATURE_MASK -> {
-                    if (!v.isArray()) {
-                        throw ApiException.badRequest(p.name(), p.name() + " must be a nested array of integer group ids");
-                    }
-                    yield FeatureMask.of(Instances.nested(v, p.name(), org.explain4j.core.DType.INT64));
+        return ParamValues.typed(r.method(), r.params(), json(input));
+    }
+
+    /**
+     * The service's source of values: JSON scalars as their text ({@code null} is not given), lists
+     * for integer lists joined by commas; baselines and feature masks from nested arrays (the
+     * server reads no files).
+     */
+    static ParamValues.Source<JsonNode> json(Tensor input) {
+        return new ParamValues.Source<>() {
+            @Override
+            public String text(ParamSpec p, JsonNode v) {
+                if (p == null) {
+                    return v.isTextual() ? v.asText() : v.toString();
                 }
-                case INT_LIST -> p.parse(v.isArray() ? join(v) : v.asText());
-                default -> p.parse(v.isValueNode() ? v.asText() : v.toString());
-            });
-        }
-        return typed;
+                if (v.isNull()) {
+                    return null;
+                }
+                if (p.type() == ParamType.INT_LIST && v.isArray()) {
+                    return join(v);
+                }
+                return v.isValueNode() ? v.asText() : v.toString();
+            }
+
+            @Override
+            public Baseline baseline(ParamSpec p, JsonNode v, boolean distribution) {
+                return Explanations.baseline(p, v, input, distribution);
+            }
+
+            @Override
+            public FeatureMask featureMask(ParamSpec p, JsonNode v) {
+                if (!v.isArray()) {
+                    throw ApiException.badRequest(p.name(), p.name() + " must be a nested array of integer group ids");
+                }
+                return FeatureMask.of(Instances.nested(v, p.name(), org.explain4j.core.DType.INT64));
+            }
+        };
     }
 
     private static String join(JsonNode a) {
@@ -236,7 +249,7 @@ final class Explanations {
     }
 
     private static Baseline baseline(ParamSpec p, JsonNode v, Tensor input, boolean distribution) {
-        if (v.isTextual() && (v.asText().trim().equalsIgnoreCase("zeros") || v.asText().trim().equalsIgnoreCase("zero"))) {
+        if (v.isTextual() && ParamValues.zeros(v.asText())) {
             return Baseline.zeros();
         }
         if (v.isNumber()) {
