@@ -94,7 +94,7 @@ public final class MethodOptions {
     }
 
     /** The command line's source of values: flag texts; baselines and feature masks from {@code .npy} files. */
-    static ParamValues.Source<String> files(Tensor input) {
+    public static ParamValues.Source<String> files(Tensor input) {
         return new ParamValues.Source<>() {
             @Override
             public String text(ParamSpec p, String value) {
