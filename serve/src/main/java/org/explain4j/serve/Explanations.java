@@ -221,8 +221,8 @@ final class Explanations {
                 if (v.isNull()) {
                     return null;
                 }
-                if (p.type() == ParamType.INT_LIST && v.isArray()) {
-                    return join(v);
+                if (p.type() == ParamType.INT_LIST) {
+                    return v.isArray() ? join(v) : v.asText();
                 }
                 return v.isValueNode() ? v.asText() : v.toString();
             }
