@@ -5,14 +5,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.explain4j.core.Baseline;
 import org.explain4j.core.FeatureMask;
 import org.explain4j.core.Tensor;
-import org.explain4j.core.Explain4jException;
 import org.explain4j.core.catalog.MethodCatalog;
 import org.explain4j.core.engine.BatchSize;
 import org.explain4j.core.catalog.MethodSpec;
-import org.explain4j.core.catalog.Need;
 import org.explain4j.core.catalog.ParamSpec;
+import org.explain4j.core.catalog.ParamValues;
 import org.explain4j.core.io.Npy;
 import picocli.CommandLine;
 
@@ -86,36 +86,31 @@ public final class MethodOptions {
     /**
      * Typed values for {@code spec} from flag texts: scalars by their type, baselines and feature
      * masks from files (or {@code zeros} / a number). A flag the method does not take stays text:
-     * binding refuses it with the catalogue's message.
+     * binding refuses it with the catalogue's message. The conversion is core's
+     * {@link ParamValues}; this is where the command line's tensors come from.
      */
     static Map<String, Object> typed(MethodSpec spec, Map<String, String> texts, Tensor input) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : texts.entrySet()) {
-            ParamSpec p = spec.param(e.getKey()).orElse(null);
-            if (p == null) {
-                out.put(e.getKey(), e.getValue());
-                continue;
+        return ParamValues.typed(spec, texts, files(input));
+    }
+
+    /** The command line's source of values: flag texts; baselines and feature masks from {@code .npy} files. */
+    public static ParamValues.Source<String> files(Tensor input) {
+        return new ParamValues.Source<>() {
+            @Override
+            public String text(ParamSpec p, String value) {
+                return value;
             }
-            String flag = "--" + p.name();
-            if (p.name().equals(BatchSize.OPTION)) {
-                String t = e.getValue().trim();
-                if (t.equalsIgnoreCase("auto")) {
-                    continue; // not given: the run sizes it from the memory budget
-                }
-                if (!t.matches("[+-]?\\d{1,9}")) {
-                    throw Explain4jException.usage(p.name(), p.name() + " '" + e.getValue()
-                            + "' must be a number of rows or auto");
-                }
+
+            @Override
+            public Baseline baseline(ParamSpec p, String value, boolean distribution) {
+                return Parse.baseline(value, input, distribution);
             }
-            Object v = switch (p.type()) {
-                case BASELINE, BASELINE_DISTRIBUTION -> Parse.baseline(e.getValue(), input,
-                        spec.needs().contains(Need.BASELINE_DISTRIBUTION));
-                case FEATURE_MASK -> FeatureMask.of(Npy.read(Path.of(e.getValue().trim()), flag));
-                default -> p.parse(e.getValue());
-            };
-            out.put(p.name(), v);
-        }
-        return out;
+
+            @Override
+            public FeatureMask featureMask(ParamSpec p, String value) {
+                return FeatureMask.of(Npy.read(Path.of(value.trim()), "--" + p.name()));
+            }
+        };
     }
 
     /** {@code --name value} pairs for the report's reproducible command. */

@@ -5,6 +5,7 @@ import org.explain4j.core.Baseline;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.catalog.ParamValues;
 import org.explain4j.core.io.Npy;
 
 /** Parsing of the command line's string values into typed ones, with one-line errors. */
@@ -67,16 +68,13 @@ final class Parse {
      */
     static Baseline baseline(String text, Tensor input, boolean distribution) {
         String t = text.trim();
-        if (t.equalsIgnoreCase("zeros") || t.equalsIgnoreCase("zero")) {
-            return Baseline.zeros();
-        }
         if (!t.toLowerCase(java.util.Locale.ROOT).endsWith(".npy")) {
-            try {
-                return Baseline.constant(Double.parseDouble(t));
-            } catch (NumberFormatException e) {
+            Baseline b = ParamValues.scalarBaseline(t);
+            if (b == null) {
                 throw Explain4jException.usage("--baseline", "--baseline '" + text
                         + "' must be zeros, a number, or an .npy file");
             }
+            return b;
         }
         Tensor b = Npy.read(Path.of(t), "--baseline");
         if (!b.dtype().isFloating() && input.dtype().isFloating()) {

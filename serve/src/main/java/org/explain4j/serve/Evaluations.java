@@ -24,6 +24,7 @@ import org.explain4j.core.metrics.Explainer;
 import org.explain4j.core.metrics.Metric;
 import org.explain4j.core.metrics.MetricCatalog;
 import org.explain4j.core.metrics.MetricInput;
+import org.explain4j.core.metrics.MetricJson;
 import org.explain4j.core.metrics.MetricSpec;
 import org.explain4j.core.metrics.Scores;
 
@@ -188,17 +189,17 @@ final class Evaluations {
             int per = v.size() / Math.max(1, n);
             for (int i = 0; i < n; i++) {
                 if (v.rank() == 1) {
-                    scores.add(v.getDouble(i));
+                    MetricJson.score(scores, v.getDouble(i));
                 } else {
                     ArrayNode row = scores.addArray();
                     for (int k = 0; k < per; k++) {
-                        row.add(v.getDouble(i * per + k));
+                        MetricJson.score(row, v.getDouble(i * per + k));
                     }
                 }
             }
         } else {
             for (int i = 0; i < v.size(); i++) { // an aggregate (return-aggregate): one value for all
-                scores.add(v.getDouble(i));
+                MetricJson.score(scores, v.getDouble(i));
             }
         }
         ArrayNode shape = o.putArray("shape");

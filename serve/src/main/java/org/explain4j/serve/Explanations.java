@@ -17,7 +17,6 @@ import org.explain4j.cli.text.TextMethods;
 import org.explain4j.cli.text.TokenizedText;
 import org.explain4j.core.Attribution;
 import org.explain4j.core.Baseline;
-import org.explain4j.core.Diagnostics;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.FeatureMask;
 import org.explain4j.core.Target;
@@ -25,10 +24,12 @@ import org.explain4j.core.Tensor;
 import org.explain4j.core.Version;
 import org.explain4j.core.catalog.MethodCatalog;
 import org.explain4j.core.catalog.MethodSpec;
-import org.explain4j.core.catalog.Need;
 import org.explain4j.core.catalog.ParamSpec;
+import org.explain4j.core.catalog.ParamType;
+import org.explain4j.core.catalog.ParamValues;
 import org.explain4j.core.catalog.Params;
 import org.explain4j.core.engine.ProgressListener;
+import org.explain4j.core.io.AttributionJson;
 import org.explain4j.core.method.AttributionMethod;
 import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.model.Model;
@@ -202,31 +203,43 @@ final class Explanations {
     }
 
     private static Map<String, Object> typed(Request r, Tensor input) {
-        MethodSpec spec = r.method();
-        Map<String, Object> typed = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonNode> e : r.params().entrySet()) {
-            ParamSpec p = spec.param(e.getKey()).orElse(null);
-            JsonNode v = e.getValue();
-            if (p == null) {
-                typed.put(e.getKey(), v.isTextual() ? v.asText() : v.toString()); // binding refuses it by name
-                continue;
-            }
-            if (v.isNull()) {
-                continue;
-            }
-            typed.put(p.name(), switch (p.type()) {
-                case BASELINE, BASELINE_DISTRIBUTION -> baseline(p, v, input, spec.needs().contains(Need.BASELINE_DISTRIBUTION));
-                case FEATURE_MASK -> {
-                    if (!v.isArray()) {
-                        throw ApiException.badRequest(p.name(), p.name() + " must be a nested array of integer group ids");
-                    }
-                    yield FeatureMask.of(Instances.nested(v, p.name(), org.explain4j.core.DType.INT64));
+        return ParamValues.typed(r.method(), r.params(), json(input));
+    }
+
+    /**
+     * The service's source of values: JSON scalars as their text ({@code null} is not given), lists
+     * for integer lists joined by commas; baselines and feature masks from nested arrays (the
+     * server reads no files).
+     */
+    static ParamValues.Source<JsonNode> json(Tensor input) {
+        return new ParamValues.Source<>() {
+            @Override
+            public String text(ParamSpec p, JsonNode v) {
+                if (p == null) {
+                    return v.isTextual() ? v.asText() : v.toString();
                 }
-                case INT_LIST -> p.parse(v.isArray() ? join(v) : v.asText());
-                default -> p.parse(v.isValueNode() ? v.asText() : v.toString());
-            });
-        }
-        return typed;
+                if (v.isNull()) {
+                    return null;
+                }
+                if (p.type() == ParamType.INT_LIST) {
+                    return v.isArray() ? join(v) : v.asText();
+                }
+                return v.isValueNode() ? v.asText() : v.toString();
+            }
+
+            @Override
+            public Baseline baseline(ParamSpec p, JsonNode v, boolean distribution) {
+                return Explanations.baseline(p, v, input, distribution);
+            }
+
+            @Override
+            public FeatureMask featureMask(ParamSpec p, JsonNode v) {
+                if (!v.isArray()) {
+                    throw ApiException.badRequest(p.name(), p.name() + " must be a nested array of integer group ids");
+                }
+                return FeatureMask.of(Instances.nested(v, p.name(), org.explain4j.core.DType.INT64));
+            }
+        };
     }
 
     private static String join(JsonNode a) {
@@ -236,7 +249,7 @@ final class Explanations {
     }
 
     private static Baseline baseline(ParamSpec p, JsonNode v, Tensor input, boolean distribution) {
-        if (v.isTextual() && (v.asText().trim().equalsIgnoreCase("zeros") || v.asText().trim().equalsIgnoreCase("zero"))) {
+        if (v.isTextual() && ParamValues.zeros(v.asText())) {
             return Baseline.zeros();
         }
         if (v.isNumber()) {
@@ -258,11 +271,14 @@ final class Explanations {
         return distribution || b.dim(0) > 1 ? Baseline.distribution(b) : Baseline.of(b);
     }
 
-    /** The target for one instance: the given class, or the predicted one. */
-    static Target target(Request r, ModelStore.Served model, Instances.Instance in) {
+    /**
+     * The target for one instance: the given class, or the predicted one, the top class of
+     * {@code output} (the instance's model output, already computed for its prediction).
+     */
+    static Target target(Request r, Tensor output) {
         JsonNode t = r.target();
         if (t == null) {
-            return Target.classIndex(argmax(forward(model, in)));
+            return Target.classIndex(argmax(output));
         }
         if (t.isIntegralNumber() && t.canConvertToInt()) {
             return Target.classIndex(t.asInt());
@@ -282,10 +298,14 @@ final class Explanations {
                 + "{\"weights\": [...]} or absent (the predicted class)");
     }
 
-    /** Explains one instance. */
-    static Attribution explain(Request r, ModelStore.Served model, Instances.Instance in, ProgressListener progress) {
+    /**
+     * Explains one instance; {@code output} is its model output (its prediction), whose top class
+     * is the target when none is given, so the model is not run again for it.
+     */
+    static Attribution explain(Request r, ModelStore.Served model, Instances.Instance in, Tensor output,
+                               ProgressListener progress) {
         Params params = bind(r, model, in);
-        Target t = target(r, model, in);
+        Target t = target(r, output);
         Model explained = model.model;
         if (in.text() != null && TextMethods.perturbation(r.method()) && model.text.reference.equals("delete")) {
             explained = new DeletionModel(model.model, model.text.inputs.mask(), model.text.inputs.types(), model.text.pad);
@@ -361,8 +381,7 @@ final class Explanations {
         ObjectNode o = JSON.createObjectNode();
         ObjectNode meta = o.putObject("meta");
         meta.put("method", a.method());
-        ObjectNode params = meta.putObject("parameters");
-        a.options().forEach((k, v) -> params.set(k, JSON.valueToTree(v)));
+        meta.set("parameters", AttributionJson.options(a));
         if (a.seed().isPresent()) {
             meta.put("seed", a.seed().getAsLong());
         }
@@ -376,18 +395,10 @@ final class Explanations {
             shape.add(v.dim(i));
         }
         data.put("dtype", v.dtype().label());
-        ArrayNode vals = data.putArray("attributions");
-        for (int i = 0; i < v.size(); i++) {
-            vals.add(v.getDouble(i));
-        }
-        data.set("target", JSON.valueToTree(a.target().toJsonValue()));
+        data.set("attributions", AttributionJson.values(v));
+        data.set("target", AttributionJson.target(a));
         data.put("input", a.input());
-        Diagnostics d = a.diagnostics();
-        ObjectNode diag = data.putObject("diagnostics");
-        diag.put("model_evaluations", d.modelEvaluations());
-        diag.put("elapsed_ms", d.elapsed().toNanos() / 1e6);
-        d.completenessGap().ifPresent(g -> diag.set("completeness_gap", JSON.valueToTree(g)));
-        d.surrogateFit().ifPresent(g -> diag.set("surrogate_r2", JSON.valueToTree(g)));
+        data.set("diagnostics", AttributionJson.diagnostics(a.diagnostics()));
         return o;
     }
 }

@@ -428,10 +428,11 @@ public final class Server implements AutoCloseable {
         List<Attribution> results = new ArrayList<>();
         for (Instances.Instance x : in) {
             job.check();
-            preds.add(Explanations.prediction(s, Explanations.forward(s, x)));
+            Tensor output = Explanations.forward(s, x);
+            preds.add(Explanations.prediction(s, output));
             metrics.evaluations(1);
             long mark = job.done();
-            Attribution a = Explanations.explain(req, s, x, job);
+            Attribution a = Explanations.explain(req, s, x, output, job); // no target: output's top class
             job.account(a.diagnostics().modelEvaluations(), mark);
             expl.add(Explanations.explanation(a, s, x, req)); // text instances add tokens and words
             inputs.add(x.explained());

@@ -125,6 +125,30 @@ class ServerEvaluateTest {
         return out;
     }
 
+    /** An undefined score (auc of an empty mask is NaN) is null, as in {@code explain4j evaluate --format json}. */
+    @Test
+    void anUndefinedScore_isNull_asInTheCommandLinesJson() {
+        ObjectNode b = body("auc", Map.of());
+        ArrayNode masks = b.putArray("masks");
+        for (int k = 0; k < EXAMPLES.length; k++) {
+            ArrayNode plane = masks.addArray().addArray();
+            for (int r = 0; r < 8; r++) {
+                ArrayNode row = plane.addArray();
+                for (int c = 0; c < 8; c++) {
+                    row.add(k == 1 && r < 4 ? 1 : 0); // the second instance has a mask, the others none
+                }
+            }
+        }
+        TestServer.Reply r = s.post("/v1/models/digits_cnn:evaluate", b);
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        JsonNode scores = r.json().get("scores");
+        assertThat(scores).hasSize(3);
+        assertThat(scores.get(0).isNull()).as(r.text()).isTrue();
+        assertThat(scores.get(2).isNull()).as(r.text()).isTrue();
+        assertThat(scores.get(1).isNumber()).as(r.text()).isTrue();
+        assertThat(r.text()).doesNotContain("NaN");
+    }
+
     @Test
     void faithfulnessCorrelationWithASeedEqualsTheMetricApi() {
         Map<String, Object> p = Map.of("nr-runs", 20, "subset-size", 8, "return-aggregate", false);

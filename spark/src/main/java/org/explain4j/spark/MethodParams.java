@@ -1,6 +1,5 @@
 package org.explain4j.spark;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.explain4j.core.Baseline;
 import org.explain4j.core.Explain4jException;
@@ -9,8 +8,8 @@ import org.explain4j.core.Tensor;
 import org.explain4j.core.catalog.MethodSpec;
 import org.explain4j.core.catalog.Need;
 import org.explain4j.core.catalog.ParamSpec;
+import org.explain4j.core.catalog.ParamValues;
 import org.explain4j.core.catalog.Params;
-import org.explain4j.core.engine.BatchSize;
 
 /**
  * A method's parameters given as text by catalogue name (as on the command line) turned into the
@@ -28,24 +27,7 @@ final class MethodParams {
      * the data; {@code exampleShape}, when not null, shapes a feature mask like one example.
      */
     static Params bind(MethodSpec spec, Map<String, String> texts, Baseline baseline, int[] exampleShape) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : texts.entrySet()) {
-            ParamSpec p = spec.param(e.getKey()).orElse(null);
-            if (p == null) {
-                out.put(e.getKey(), e.getValue()); // the catalogue refuses it with its message
-                continue;
-            }
-            String t = e.getValue().trim();
-            if (p.name().equals(BatchSize.OPTION) && t.equalsIgnoreCase("auto")) {
-                continue;
-            }
-            Object v = switch (p.type()) {
-                case BASELINE, BASELINE_DISTRIBUTION -> baseline(t, spec);
-                case FEATURE_MASK -> mask(p, t, exampleShape);
-                default -> p.parse(t);
-            };
-            out.put(p.name(), v);
-        }
+        Map<String, Object> out = ParamValues.typed(spec, texts, source(spec, exampleShape));
         if (baseline != null) {
             if (spec.param("baseline").isEmpty()) {
                 throw Explain4jException.usage("baselineCol", "a baseline (baselineCol or background) does not apply to "
@@ -60,20 +42,41 @@ final class MethodParams {
         return spec.bind(out);
     }
 
+    /**
+     * Spark's source of values: texts (trimmed); a baseline given as a parameter is {@code zeros} or
+     * a number (data baselines come from {@code baselineCol} or the background); a feature mask is
+     * a list of group ids.
+     */
+    static ParamValues.Source<String> source(MethodSpec spec, int[] exampleShape) {
+        return new ParamValues.Source<>() {
+            @Override
+            public String text(ParamSpec p, String value) {
+                return p == null ? value : value.trim();
+            }
+
+            @Override
+            public Baseline baseline(ParamSpec p, String value, boolean distribution) {
+                return MethodParams.baseline(value.trim(), spec);
+            }
+
+            @Override
+            public FeatureMask featureMask(ParamSpec p, String value) {
+                return mask(p, value.trim(), exampleShape);
+            }
+        };
+    }
+
     private static Baseline baseline(String t, MethodSpec spec) {
         if (spec.needs().contains(Need.BASELINE_DISTRIBUTION)) {
             throw Explain4jException.usage("baseline", spec.name() + " needs a distribution of reference rows; give it "
                     + "with setBackground (a DataFrame of reference rows) instead of baseline '" + t + "'");
         }
-        if (t.equalsIgnoreCase("zeros") || t.equalsIgnoreCase("zero")) {
-            return Baseline.zeros();
-        }
-        try {
-            return Baseline.constant(Double.parseDouble(t));
-        } catch (NumberFormatException ex) {
+        Baseline b = ParamValues.scalarBaseline(t);
+        if (b == null) {
             throw Explain4jException.usage("baseline", "baseline '" + t + "' must be zeros or a number; give one baseline "
                     + "per row with baselineCol, or a distribution of reference rows with setBackground");
         }
+        return b;
     }
 
     private static FeatureMask mask(ParamSpec p, String t, int[] exampleShape) {

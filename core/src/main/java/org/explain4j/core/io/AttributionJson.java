@@ -1,5 +1,6 @@
 package org.explain4j.core.io;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -45,11 +46,8 @@ public final class AttributionJson {
         root.put("version", VERSION);
         root.put("method", a.method());
         root.put("input", a.input());
-        root.set("target", MAPPER.valueToTree(a.target().toJsonValue()));
-        ObjectNode opts = root.putObject("options");
-        for (Map.Entry<String, Object> e : a.options().entrySet()) {
-            opts.set(e.getKey(), MAPPER.valueToTree(e.getValue()));
-        }
+        root.set("target", target(a));
+        root.set("options", options(a));
         if (a.seed().isPresent()) {
             root.put("seed", a.seed().getAsLong());
         } else {
@@ -61,16 +59,8 @@ public final class AttributionJson {
             shape.add(d);
         }
         root.put("dtype", v.dtype().label());
-        ArrayNode values = root.putArray("values");
-        for (int i = 0; i < v.size(); i++) {
-            values.add(v.getDouble(i));
-        }
-        Diagnostics d = a.diagnostics();
-        ObjectNode diag = root.putObject("diagnostics");
-        diag.put("model_evaluations", d.modelEvaluations());
-        diag.put("elapsed_ms", d.elapsed().toNanos() / 1e6);
-        d.completenessGap().ifPresent(g -> diag.set("completeness_gap", MAPPER.valueToTree(g)));
-        d.surrogateFit().ifPresent(g -> diag.set("surrogate_r2", MAPPER.valueToTree(g)));
+        root.set("values", values(v));
+        root.set("diagnostics", diagnostics(a.diagnostics()));
         ObjectNode prov = root.putObject("provenance");
         prov.put("model", a.provenance().modelName());
         prov.put("model_sha256", a.provenance().modelSha256());
@@ -78,6 +68,39 @@ public final class AttributionJson {
         prov.put("library_version", a.provenance().libraryVersion());
         prov.put("created", a.provenance().created().toString());
         return root;
+    }
+
+    /** The result's target as written in {@code target} (also the service's {@code data.target}). */
+    public static JsonNode target(Attribution a) {
+        return MAPPER.valueToTree(a.target().toJsonValue());
+    }
+
+    /** The method's options as run, as written in {@code options} (the service's {@code meta.parameters}). */
+    public static ObjectNode options(Attribution a) {
+        ObjectNode opts = MAPPER.createObjectNode();
+        for (Map.Entry<String, Object> e : a.options().entrySet()) {
+            opts.set(e.getKey(), MAPPER.valueToTree(e.getValue()));
+        }
+        return opts;
+    }
+
+    /** A tensor's values, flat in C order, as written in {@code values} (the service's {@code data.attributions}). */
+    public static ArrayNode values(Tensor v) {
+        ArrayNode values = MAPPER.createArrayNode();
+        for (int i = 0; i < v.size(); i++) {
+            values.add(v.getDouble(i));
+        }
+        return values;
+    }
+
+    /** The diagnostics object, as written in {@code diagnostics} (also the service's {@code data.diagnostics}). */
+    public static ObjectNode diagnostics(Diagnostics d) {
+        ObjectNode diag = MAPPER.createObjectNode();
+        diag.put("model_evaluations", d.modelEvaluations());
+        diag.put("elapsed_ms", d.elapsed().toNanos() / 1e6);
+        d.completenessGap().ifPresent(g -> diag.set("completeness_gap", MAPPER.valueToTree(g)));
+        d.surrogateFit().ifPresent(g -> diag.set("surrogate_r2", MAPPER.valueToTree(g)));
+        return diag;
     }
 
     /** The JSON text of a result. */

@@ -88,14 +88,21 @@ public final class MetricJson {
         }
         ArrayNode values = o.putArray("values");
         for (int i = 0; i < t.size(); i++) {
-            double v = t.getDouble(i);
-            if (Double.isFinite(v)) {
-                values.add(v);
-            } else {
-                values.addNull();
-            }
+            score(values, t.getDouble(i));
         }
         return o;
+    }
+
+    /**
+     * Adds one score to {@code values}: a number, or null for NaN and infinities (JSON has no
+     * such numbers); the service's {@code :evaluate} writes its scores by the same rule.
+     */
+    public static void score(ArrayNode values, double v) {
+        if (Double.isFinite(v)) {
+            values.add(v);
+        } else {
+            values.addNull();
+        }
     }
 
     private static void putValue(ObjectNode o, String k, Object v) {
