@@ -98,7 +98,12 @@ public final class OnnxModel implements Model, LocalEvaluation {
 
     private final Path path;
     private final byte[] bytes;
-    private final String sha256;
+    /**
+     * The model's SHA-256, computed on a thread of its own from the load on; joined by
+     * {@link #info()} (a model kept in memory: the digest of bytes cannot fail) or at the end of
+     * the load (a model read by path: a read error is the load's, as before).
+     */
+    private final java.util.concurrent.FutureTask<String> sha256;
     private final Options options;
     private final OrtEnvironment env;
     /** The forward session, made at load or on first use; shared with the views of {@link #explaining}. */
@@ -145,7 +150,10 @@ public final class OnnxModel implements Model, LocalEvaluation {
             session.get(); // at load: a model ONNX Runtime rejects fails here, with the error below
         }
         try {
-            this.sha256 = join(digest);
+            this.sha256 = digest;
+            if (bytes == null) {
+                join(digest);
+            }
             Map<String, NodeInfo> inputs = io != null ? io.inputs() : session.get().getInputInfo();
             List<InputSpec> specs = new ArrayList<>();
             for (NodeInfo info : inputs.values()) {
@@ -601,7 +609,7 @@ public final class OnnxModel implements Model, LocalEvaluation {
 
     @Override
     public ModelInfo info() {
-        return new ModelInfo(path.getFileName().toString(), sha256);
+        return new ModelInfo(path.getFileName().toString(), join(sha256));
     }
 
     @Override
