@@ -109,6 +109,11 @@ public final class ModelLoader {
         }
 
         @Override
+        public void prepare(BackwardRequest request, int... inputShape) {
+            differentiable.prepare(request, inputShape);
+        }
+
+        @Override
         public BackwardResult capture(Tensor input, java.util.List<String> tensors, Map<String, Tensor> inputs) {
             return differentiable.capture(input, tensors, inputs);
         }

@@ -98,7 +98,12 @@ public final class OnnxModel implements Model, LocalEvaluation {
 
     private final Path path;
     private final byte[] bytes;
-    private final String sha256;
+    /**
+     * The model's SHA-256, computed on a thread of its own from the load on; joined by
+     * {@link #info()} (a model kept in memory: the digest of bytes cannot fail) or at the end of
+     * the load (a model read by path: a read error is the load's, as before).
+     */
+    private final java.util.concurrent.FutureTask<String> sha256;
     private final Options options;
     private final OrtEnvironment env;
     /** The forward session, made at load or on first use; shared with the views of {@link #explaining}. */
@@ -127,6 +132,17 @@ public final class OnnxModel implements Model, LocalEvaluation {
         this.env = environment();
         this.ownsSession = true;
         this.bytes = inMemory != null ? inMemory : size(path) <= KEPT_IN_MEMORY ? readModel(path) : null;
+        // the digest (provenance, cache keys) is computed on another core while the model is checked
+        byte[] read = bytes;
+        java.util.concurrent.FutureTask<String> digest = new java.util.concurrent.FutureTask<>(
+                () -> read != null ? sha256(read) : sha256(path));
+        if ("off".equals(System.getProperty(PARALLEL_DIGEST))) {
+            digest.run();
+        } else {
+            Thread t = new Thread(digest, "explain4j-sha256");
+            t.setDaemon(true);
+            t.start();
+        }
         ModelInterface io = lazy && bytes != null ? ModelInterface.of(env, bytes, options) : null;
         // made later, from the bytes read now: the file may have been moved or changed by then
         this.session = new ForwardSession(env, path, io != null ? bytes : inMemory, options);
@@ -134,7 +150,10 @@ public final class OnnxModel implements Model, LocalEvaluation {
             session.get(); // at load: a model ONNX Runtime rejects fails here, with the error below
         }
         try {
-            this.sha256 = bytes != null ? sha256(bytes) : sha256(path);
+            this.sha256 = digest;
+            if (bytes == null) {
+                join(digest);
+            }
             Map<String, NodeInfo> inputs = io != null ? io.inputs() : session.get().getInputInfo();
             List<InputSpec> specs = new ArrayList<>();
             for (NodeInfo info : inputs.values()) {
@@ -591,7 +610,7 @@ public final class OnnxModel implements Model, LocalEvaluation {
 
     @Override
     public ModelInfo info() {
-        return new ModelInfo(path.getFileName().toString(), sha256);
+        return new ModelInfo(path.getFileName().toString(), join(sha256));
     }
 
     @Override
@@ -627,6 +646,39 @@ public final class OnnxModel implements Model, LocalEvaluation {
         }
         int nl = s.indexOf('\n');
         return (nl < 0 ? s : s.substring(0, nl)).trim();
+    }
+
+    /**
+     * System property: {@code off} computes the model's SHA-256 on the loading thread, after the
+     * checks, instead of on a thread of its own during them (comparisons).
+     */
+    public static final String PARALLEL_DIGEST = "explain4j.parallelDigest";
+
+    /** The digest's value, or its error (the same exception as computed on this thread). */
+    private static String join(java.util.concurrent.FutureTask<String> digest) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return digest.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(c);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     static String sha256(byte[] bytes) {

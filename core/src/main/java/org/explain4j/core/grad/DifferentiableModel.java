@@ -12,4 +12,14 @@ import org.explain4j.core.model.Model;
 public interface DifferentiableModel extends Model {
     /** Runs the forward and backward pass on one batch. */
     BackwardResult backward(Tensor input, Tensor seed, BackwardRequest request);
+
+    /**
+     * A hint that backward passes of {@code request} at input shape {@code inputShape} will come:
+     * a model may start making what they need (graph, session) in the background, while the
+     * caller does other work (the target's forward pass). Results must not depend on it: the later
+     * {@link #backward} call waits for that work or does it itself, and reports any error of it
+     * exactly as without the hint. The default does nothing.
+     */
+    default void prepare(BackwardRequest request, int... inputShape) {
+    }
 }

@@ -88,7 +88,10 @@ public final class IntegratedGradients implements AttributionMethod {
 
     @Override
     public Attribution attribute(Tensor input, FedInputs fed, Target target) {
-        // 1. Validate, run once, resolve the baseline and the quadrature rule.
+        // 1. Validate, run once, resolve the baseline and the quadrature rule (the backward
+        //    session is made in the background meanwhile, where the model can).
+        MethodRun.prepareGradients(model, options.batchSize(), input, fed,
+                org.explain4j.core.grad.RuleSet.gradient(), input.batchSize() * options.steps());
         MethodRun run = new MethodRun(model, options.batchSize(), progress, input, fed, target);
         run.requireFloatingInput(name());
         double[][] x = InputGradients.rows(input);

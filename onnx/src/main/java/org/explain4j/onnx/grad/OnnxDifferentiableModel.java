@@ -110,6 +110,11 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
             return graph;
         }
 
+        /** Whether its session has been closed (tests). */
+        synchronized boolean sessionClosed() {
+            return sessionClosed;
+        }
+
         OrtSession session() {
             return session;
         }
@@ -282,6 +287,66 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
     @Override
     public BackwardResult backward(Tensor input, Tensor seed, BackwardRequest request) {
         return backward(input, seed, request, this::compiled);
+    }
+
+    /**
+     * Makes the backward graph and session of {@code request} at {@code inputShape} on a background
+     * (daemon) thread, as the first {@link #backward} call of that request and shape would; that
+     * call then finds them made, or waits for them (the compiled map's {@code computeIfAbsent}
+     * holds the key while they are made). An error here is dropped: nothing is stored, and the
+     * backward call makes them again itself and reports its error as always. What is prepared and
+     * never used is held, unused, in the session cache and closed with this model;
+     * {@link #close()} waits for preparations still running. {@code explain4j.prepare=off}
+     * (system property) turns this off, for comparisons.
+     */
+    @Override
+    public void prepare(BackwardRequest request, int... inputShape) {
+        if (closed || "off".equals(System.getProperty(PREPARE))) {
+            return;
+        }
+        int[] shape = inputShape.clone();
+        Thread t = new Thread(() -> {
+            try {
+                Compiled c = compiled(request, shape, checkInputs(request.inputs(), model.signature()));
+                cache.release(c);
+            } catch (RuntimeException | OutOfMemoryError e) {
+                // made again, and reported, by the call that needs it
+            }
+        }, "explain4j-prepare");
+        t.setDaemon(true);
+        synchronized (preparing) {
+            preparing.add(t);
+        }
+        t.start();
+    }
+
+    /** System property: {@code off} makes {@link #prepare} do nothing. */
+    public static final String PREPARE = "explain4j.prepare";
+
+    /** Preparations started by {@link #prepare}; joined by {@link #close()}. */
+    private final List<Thread> preparing = new ArrayList<>();
+
+    /** Waits for the preparations started so far (tests; {@link #close()}). */
+    void awaitPrepared() {
+        List<Thread> ts;
+        synchronized (preparing) {
+            ts = List.copyOf(preparing);
+            preparing.clear();
+        }
+        boolean interrupted = false;
+        for (Thread t : ts) {
+            while (true) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Where a backward pass's compiled graph comes from (this model's own, or a reweighted copy's). */
@@ -833,6 +898,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
     @Override
     public void close() {
         closed = true;
+        awaitPrepared(); // no session is made after this model is closed
         for (Key k : List.copyOf(compiled.keySet())) {
             Compiled c = compiled.remove(k);
             if (c != null && cache.remove(c)) {
