@@ -103,18 +103,10 @@ public final class Main implements Runnable {
         return s.replace('\n', ' ').replace('\r', ' ').trim();
     }
 
-    /**
-     * The stack of the thread that runs a command. ONNX Runtime, called on the launcher's main thread
-     * (1 MiB), dies with SIGSEGV and no JVM error report once the process's command line is a few
-     * kilobytes long (a {@code --target} list of 2000 classes, or a long class path as Spark's):
-     * measured here, 1000 characters of arguments ran and 4000 crashed, 8 MiB crashed at 40 000 and
-     * 16 MiB ran at 60 000. The stack is reserved, not committed, so a large one costs no memory.
-     */
-    static final long COMMAND_STACK_BYTES = 256L << 20;
-
     public static void main(String[] args) {
         int[] code = {ErrorKind.INTERNAL.exitCode()};
-        Thread t = new Thread(null, () -> code[0] = commandLine().execute(args), "explain4j", COMMAND_STACK_BYTES);
+        // ONNX Runtime on the launcher's 1 MiB main thread crashes with a long command line (NativeThreads)
+        Thread t = org.explain4j.core.NativeThreads.create(() -> code[0] = commandLine().execute(args), "explain4j");
         t.start();
         try {
             t.join();

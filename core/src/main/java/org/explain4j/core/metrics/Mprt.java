@@ -140,7 +140,7 @@ final class Mprt implements Metric {
         // e.g. its session compiled) on a helper thread while the current one is explained; every
         // copy is closed as soon as its explanation is taken, so at most two are open at a time
         ExecutorService helper = pipelined() && todo.size() > 1 ? Executors.newSingleThreadExecutor(r2 -> {
-            Thread t = new Thread(r2, "explain4j-mprt-next-copy");
+            Thread t = org.explain4j.core.NativeThreads.create(r2, "explain4j-mprt-next-copy");
             t.setDaemon(true);
             return t;
         }) : null;
@@ -158,7 +158,7 @@ final class Mprt implements Metric {
                             Model c = r.randomised(layers, in.seed());
                             try {
                                 r.prepareLike(c, previous);
-                            } catch (InterruptedException | RuntimeException e) {
+                            } catch (Throwable e) {
                                 c.close();
                                 throw e;
                             }

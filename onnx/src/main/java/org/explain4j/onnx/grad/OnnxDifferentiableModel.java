@@ -305,14 +305,20 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
             return;
         }
         int[] shape = inputShape.clone();
-        Thread t = new Thread(() -> {
+        Thread[] self = new Thread[1];
+        Thread t = org.explain4j.core.NativeThreads.create(() -> {
             try {
                 Compiled c = compiled(request, shape, checkInputs(request.inputs(), model.signature()));
                 cache.release(c);
             } catch (RuntimeException | OutOfMemoryError e) {
                 // made again, and reported, by the call that needs it
+            } finally {
+                synchronized (preparing) {
+                    preparing.remove(self[0]); // a long-lived model (the service) keeps no finished threads
+                }
             }
         }, "explain4j-prepare");
+        self[0] = t;
         t.setDaemon(true);
         synchronized (preparing) {
             preparing.add(t);
@@ -325,6 +331,13 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
 
     /** Preparations started by {@link #prepare}; joined by {@link #close()}. */
     private final List<Thread> preparing = new ArrayList<>();
+
+    /** Preparations started and not yet finished (tests). */
+    int preparingCount() {
+        synchronized (preparing) {
+            return preparing.size();
+        }
+    }
 
     /** Waits for the preparations started so far (tests; {@link #close()}). */
     void awaitPrepared() {
@@ -773,7 +786,14 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
             return session(g.model(), g);
         }
         try {
-            OrtSession s = session(g.model(), g, file.get());
+            OrtSession s;
+            try {
+                s = session(g.model(), g, file.get());
+            } catch (Explain4jException e) {
+                // ONNX Runtime fails the session when it cannot write the optimised form (a read-only or
+                // full cache folder, a form over 2 GiB): the cache is optional, so the usual session
+                return session(g.model(), g);
+            }
             try {
                 ModelProto optimized = ModelProto.parseFrom(java.nio.file.Files.readAllBytes(file.get()));
                 java.nio.file.Files.deleteIfExists(file.get());

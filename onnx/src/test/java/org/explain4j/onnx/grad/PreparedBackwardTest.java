@@ -78,6 +78,22 @@ class PreparedBackwardTest {
     }
 
     @Test
+    void finishedPreparations_areNotKept_byALongLivedModel() throws InterruptedException {
+        try (OnnxDifferentiableModel m = GradCheck.load(model())) {
+            for (int i = 0; i < 6; i++) {
+                m.prepare(BackwardRequest.gradientOfInput(), 2 + i % 2, 4);
+            }
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (m.preparingCount() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            // a service keeps its model for its lifetime: each finished preparation leaves the list
+            assertThat(m.preparingCount()).as("preparation threads still held after they finished").isZero();
+            assertThat(m.compiledCount()).as("two shapes").isEqualTo(2);
+        }
+    }
+
+    @Test
     void errorDuringPreparation_surfacesOnTheCallingThreadAsWithoutIt() {
         Tensor x = GradCheck.random(rnd, DType.FLOAT32, -2, 2, 2, 4);
         Tensor seed = Tensor.full(DType.FLOAT32, 1, 2, 3);
