@@ -8,8 +8,12 @@
 // app.js calls multiInputForm(model, hooks) when a model is chosen; hooks gives it app.js's
 // helpers: el, setInput(instances, display), setStatus(message, isError), parseNpy, toBase64.
 
-/** The input the server explains: the only one, or the only floating one (null when none or several). */
+/**
+ * The input the server explains: the card's "explain" when it names one, else the only input or the
+ * only floating one (null when none or several).
+ */
 export function explainedInputName(model) {
+  if (model && model.card && typeof model.card.explain === 'string') return model.card.explain;
   const inputs = (model && model.inputs) || [];
   if (inputs.length === 1) return inputs[0].name;
   const floating = inputs.filter((i) => /float|double/.test(i.dtype || '') && (i.shape || []).length > 0);
@@ -63,7 +67,8 @@ export function multiInputForm(model, hooks) {
   const box = document.getElementById('multi-inputs');
   if (!box) return;
   const inputs = (model && model.inputs) || [];
-  if (inputs.length < 2) {
+  // a text model's several inputs (ids, mask, token types) are made from the typed text (text.js)
+  if (inputs.length < 2 || (model && model.text)) {
     box.hidden = true;
     box.replaceChildren();
     return;

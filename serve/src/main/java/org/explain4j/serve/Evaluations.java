@@ -62,6 +62,10 @@ final class Evaluations {
         }
         MetricSpec ms = MetricCatalog.get(mn.asText());
         for (int i = 0; i < in.size(); i++) {
+            if (in.get(i).text() != null) {
+                throw new ApiException(422, "unsupported", "instances[" + i + "]", "metrics perturb the model's input, "
+                        + "and a text instance's input is token ids, which cannot be perturbed; send numeric instances");
+            }
             if (!in.get(i).fed().isEmpty()) {
                 throw new ApiException(422, "unsupported", "instances[" + i + "]", "metrics are evaluated on models "
                         + "with one input; instances[" + i + "] feeds several");

@@ -178,14 +178,14 @@ final class Explanations {
         }
         Map<String, Object> typed = typed(r, in.explained());
         for (Map.Entry<String, String> e : TextMethods.defaults(spec, card.layer).entrySet()) {
-            if (!typed.containsKey(e.getKey()) && !r.params().containsKey(e.getKey())) {
+            if (!typed.containsKey(e.getKey())) { // a JSON null is not given: the text default applies
                 typed.put(e.getKey(), spec.param(e.getKey()).orElseThrow().parse(e.getValue()));
             }
         }
-        if (spec.param("baseline").isPresent() && !r.params().containsKey("baseline")) {
+        if (spec.param("baseline").isPresent() && !typed.containsKey("baseline")) {
             typed.put("baseline", Baseline.of(reference(spec, card, in)));
         }
-        if (spec.param("feature-mask").isPresent() && !r.params().containsKey("feature-mask")) {
+        if (spec.param("feature-mask").isPresent() && !typed.containsKey("feature-mask")) {
             typed.put("feature-mask", FeatureMask.of(groups(card, in)));
         }
         return spec.bind(typed);
@@ -254,6 +254,12 @@ final class Explanations {
         }
         if (v.isNumber()) {
             return Baseline.constant(v.asDouble());
+        }
+        if (v.isTextual()) { // "0.5" as the command line and Spark take it
+            Baseline b = ParamValues.scalarBaseline(v.asText());
+            if (b != null) {
+                return b;
+            }
         }
         if (!v.isArray()) {
             throw ApiException.badRequest(p.name(), p.name() + " must be \"zeros\", a number, or a nested array of the "

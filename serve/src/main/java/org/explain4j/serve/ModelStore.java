@@ -152,6 +152,14 @@ final class ModelStore implements AutoCloseable {
         ModelLoader.Loaded m;
         try {
             m = ModelLoader.load(real, config.threads(), explainedInput(card, name, text), null);
+        } catch (Explain4jException e) {
+            if (text != null) {
+                text.close();
+            }
+            if ("--explain".equals(e.argument())) { // the card's field, not the command line's flag
+                throw Explain4jException.file("card", "the card " + name + ".json names \"explain\": " + e.getMessage());
+            }
+            throw e;
         } catch (RuntimeException e) {
             if (text != null) {
                 text.close();

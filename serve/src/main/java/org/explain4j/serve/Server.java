@@ -399,8 +399,12 @@ public final class Server implements AutoCloseable {
             List<Instances.Instance> in = Instances.parse(body, s, config.maxInstances(), tmp);
             Explanations.Request req = Explanations.Request.of(body);
             // refuse bad parameters, and budgets whose memory would not fit, now, not in the job
-            Params bound = Explanations.bind(req, s, in.get(0)); // with a text instance's references and groups
-            JobMemory.check(req.method(), bound, in.get(0).explained(), 1, config.jobMemory());
+            // every instance: texts (and inputs with open dimensions) differ in size, so the first one
+            // alone does not bound the job
+            for (Instances.Instance x : in) {
+                Params bound = Explanations.bind(req, s, x); // with a text instance's references and groups
+                JobMemory.check(req.method(), bound, x.explained(), 1, config.jobMemory());
+            }
             return jobs.submit(name, job -> run(job, s, in, req), lease);
         } catch (RuntimeException e) {
             lease.close();

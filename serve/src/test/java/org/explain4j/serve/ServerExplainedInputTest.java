@@ -141,14 +141,31 @@ class ServerExplainedInputTest {
     }
 
     @Test
+    void aBaselineGivenAsNumericText_isTakenAsTheCommandLineTakesIt() {
+        ObjectNode b = explain(0);
+        ((ObjectNode) b.get("parameters")).put("baseline", "0.5");
+        TestServer.Reply r = s.post("/v1/models/ex_x:explain", b);
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        JsonNode a = r.json().get("explanations").get(0).get("data").get("attributions");
+        double[] xs = {1, 2, 3, 4};
+        int[] mask = {1, 0, 1, 1};
+        for (int i = 0; i < 4; i++) {
+            // linear: IG from the constant baseline 0.5 is (x - 0.5) * mask * W[i, 0]
+            assertThat(a.get(i).asDouble()).as("x[%d]", i).isCloseTo((xs[i] - 0.5) * mask[i] * W[i * 2], within(1e-5));
+        }
+    }
+
+    @Test
     void aCardNamingNoInputOrNotAName_isNotReadyWithItsReason() {
         Map<String, JsonNode> byName = listing();
         assertThat(byName.get("ex_missing").get("ready").asBoolean()).isFalse();
-        assertThat(byName.get("ex_missing").get("error").asText()).contains("nope");
+        assertThat(byName.get("ex_missing").get("error").asText()).contains("nope")
+                .contains("the card ex_missing.json names \"explain\"");
         assertThat(byName.get("ex_number").get("ready").asBoolean()).isFalse();
         assertThat(byName.get("ex_number").get("error").asText()).contains("\"explain\"").contains("input name");
         TestServer.Reply r = s.post("/v1/models/ex_missing:explain", explain(0));
         assertThat(r.status()).isBetween(400, 499);
         assertThat(r.text()).contains("nope");
+        assertThat(r.json().path("error").path("argument").asText()).as("a card error, not the CLI's flag").isEqualTo("card");
     }
 }

@@ -133,6 +133,12 @@ public final class TextMethods {
     public static List<double[]> perToken(Attribution a, List<TokenizedText> texts, Tensor groupMask) {
         Tensor v = a.values();
         int[] sh = v.shape();
+        int longest = texts.stream().mapToInt(TokenizedText::size).max().orElse(0);
+        if (sh.length < 2 || sh[1] != longest) {
+            throw org.explain4j.core.Explain4jException.shape("layer", "per-token values need one row per token, "
+                    + "(N, " + longest + ", ...), but " + a.method() + " gave " + org.explain4j.core.Tensor.shapeString(sh)
+                    + "; choose a layer with a token axis (an embedding or a hidden state), not a pooled one");
+        }
         int t = sh[1];
         int d = sh.length >= 3 ? v.exampleSize() / t : 1;
         double[] all = v.toDoubleArray();
