@@ -249,13 +249,10 @@ final class Explanations {
     }
 
     private static Baseline baseline(ParamSpec p, JsonNode v, Tensor input, boolean distribution) {
-        if (v.isTextual() && ParamValues.zeros(v.asText())) {
-            return Baseline.zeros();
-        }
         if (v.isNumber()) {
             return Baseline.constant(v.asDouble());
         }
-        if (v.isTextual()) { // "0.5" as the command line and Spark take it
+        if (v.isTextual()) { // "zeros" or "0.5", as the command line and Spark take them
             Baseline b = ParamValues.scalarBaseline(v.asText());
             if (b != null) {
                 return b;

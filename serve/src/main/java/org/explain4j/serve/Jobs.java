@@ -83,7 +83,8 @@ final class Jobs implements AutoCloseable {
         AtomicInteger n = new AtomicInteger();
         this.pool = new ThreadPoolExecutor(config.maxJobs(), config.maxJobs(), 0, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(Math.max(1, config.queueLength())), r -> {
-                    Thread t = new Thread(r, "explain4j-job-" + n.incrementAndGet());
+                    // jobs call ONNX Runtime: the stack that keeps it from overflowing (NativeThreads)
+                    Thread t = org.explain4j.core.NativeThreads.create(r, "explain4j-job-" + n.incrementAndGet());
                     t.setDaemon(true);
                     return t;
                 });

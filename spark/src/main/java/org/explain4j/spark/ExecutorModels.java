@@ -24,13 +24,13 @@ final class ExecutorModels {
     private static final Map<String, AttributionMethod> METHODS = new ConcurrentHashMap<>();
     private static final Map<String, Integer> LOADS = new ConcurrentHashMap<>();
     /**
-     * Threads with 64 MiB stacks for the ONNX Runtime calls: on a thread with a 1-2 MiB stack
-     * (Spark's task threads, the JVM's default) ONNX Runtime's native code overflowed the stack
-     * when building/running the backward graph in a JVM with Spark's ~200 jars loaded (a SIGSEGV
-     * without a JVM crash report); 8 MiB sufficed in every run. The stack is reserved, not committed.
+     * Threads with {@link org.explain4j.core.NativeThreads}' stack for the ONNX Runtime calls: on a
+     * thread with a 1-2 MiB stack (Spark's task threads, the JVM's default) ONNX Runtime's native code
+     * overflowed the stack in a JVM started with Spark's long class path (a SIGSEGV without a JVM
+     * crash report). The stack is reserved, not committed.
      */
     private static final ExecutorService BIG_STACKS = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(null, r, "explain4j-onnx", 64L << 20);
+        Thread t = org.explain4j.core.NativeThreads.create(r, "explain4j-onnx");
         t.setDaemon(true);
         return t;
     });
@@ -66,7 +66,7 @@ final class ExecutorModels {
         return METHODS.computeIfAbsent(specKey, k -> make.get());
     }
 
-    /** Runs {@code work} on a thread with a 64 MiB stack and waits for it; its exception is rethrown as is. */
+    /** Runs {@code work} on a thread with a large stack and waits for it; its exception is rethrown as is. */
     static <T> T onBigStack(Callable<T> work) {
         Future<T> f = BIG_STACKS.submit(work);
         try {
