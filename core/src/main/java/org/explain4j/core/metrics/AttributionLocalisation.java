@@ -11,7 +11,7 @@ import org.explain4j.core.catalog.Params;
  * {@code sum(a * s) / (sum(a) + 1e-9)}; NaN for an empty mask or a ratio above 1. With
  * {@code weighted}, times {@code |s| / ((N - 2) * C*H*W)} (Quantus 0.6.0's {@code x_batch[2:].size}).
  */
-final class AttributionLocalisation implements Metric {
+final class AttributionLocalisation extends MaskMetric {
     static final String NAME = "attribution-localisation";
 
     static MetricSpec spec() {
@@ -27,45 +27,26 @@ final class AttributionLocalisation implements Metric {
                 true, false, false, "(N,)", Optional.of(true), AttributionLocalisation::new);
     }
 
-    private final Params params;
-
     AttributionLocalisation(Params params) {
-        this.params = params;
+        super(NAME, params, false);
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Scores evaluate(MetricInput in) {
-        ExampleData d = ExampleData.of(in);
-        boolean[][] s = LocalisationSupport.mask(in, d, NAME);
-        double[][] a = Attributions.preprocess(d.a(), params.bool("normalise"), params.bool("abs"));
+    MaskScore scorer(ExampleData d) {
         boolean positive = params.bool("positive-attributions");
+        boolean weighted = params.bool("weighted");
         double dataSize = (double) (d.size() - 2) * d.features();
-        double[] out = new double[d.size()];
-        for (int n = 0; n < out.length; n++) {
-            double inside = 0;
-            double total = 0;
-            for (int i = 0; i < a[n].length; i++) {
-                double v = positive ? Math.max(0, a[n][i]) : a[n][i];
-                total += v;
-                if (s[n][i]) {
-                    inside += v;
-                }
-            }
-            int size = LocalisationSupport.count(s[n]);
-            double ratio = inside / (total + 1e-9);
+        return (a, s) -> {
+            double[] mass = LocalisationSupport.mass(a, s, positive);
+            int size = LocalisationSupport.count(s);
+            double ratio = mass[0] / (mass[1] + 1e-9);
             if (size == 0 || ratio > 1) {
                 ratio = Double.NaN;
             }
-            if (params.bool("weighted")) {
+            if (weighted) {
                 ratio *= size / dataSize;
             }
-            out[n] = ratio;
-        }
-        return MetricResults.perExample(NAME, out, params, Optional.empty(), 0);
+            return ratio;
+        };
     }
 }

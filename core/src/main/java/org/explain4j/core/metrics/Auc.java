@@ -10,7 +10,7 @@ import org.explain4j.core.catalog.Params;
  * {@code P(a_in > a_out) + 0.5 P(a_in = a_out)} over all (inside, outside) pairs. NaN when the
  * mask is empty or full (there is no pair).
  */
-final class Auc implements Metric {
+final class Auc extends MaskMetric {
     static final String NAME = "auc";
 
     static MetricSpec spec() {
@@ -22,27 +22,13 @@ final class Auc implements Metric {
                 Optional.of(true), Auc::new);
     }
 
-    private final Params params;
-
     Auc(Params params) {
-        this.params = params;
+        super(NAME, params, true);
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Scores evaluate(MetricInput in) {
-        ExampleData d = ExampleData.of(in);
-        boolean[][] s = LocalisationSupport.mask(in, d, NAME);
-        double[][] a = SignedZeros.canonical(Attributions.preprocess(d.a(), params.bool("normalise"), params.bool("abs")));
-        double[] out = new double[d.size()];
-        for (int n = 0; n < out.length; n++) {
-            out[n] = auc(a[n], s[n]);
-        }
-        return MetricResults.perExample(NAME, out, params, Optional.empty(), 0);
+    MaskScore scorer(ExampleData d) {
+        return Auc::auc;
     }
 
     /** Mann-Whitney form of the ROC AUC: average ranks of the positives (ties averaged). */

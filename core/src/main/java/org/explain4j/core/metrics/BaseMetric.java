@@ -7,7 +7,11 @@ import org.explain4j.core.Tensor;
 import org.explain4j.core.catalog.ParamSpec;
 import org.explain4j.core.catalog.Params;
 
-/** What the metrics share: their name, bound parameters and the {@link Scores} they return. */
+/**
+ * What the metrics share: their name, bound parameters, preprocessing and the {@link Scores} they
+ * return ({@link #scores} records int lists as written on a command line, {@link #perExample} as
+ * {@link MetricResults} does: each metric keeps the form it has always recorded).
+ */
 abstract class BaseMetric implements Metric {
     protected final String name;
     protected final Params params;
@@ -35,6 +39,16 @@ abstract class BaseMetric implements Metric {
 
     static double[][] preprocess(ExampleData d, boolean normalise, boolean abs) {
         return Attributions.preprocess(d.a(), normalise, abs);
+    }
+
+    /** The attribution rows of {@code d} preprocessed as the bound {@code normalise} and {@code abs} say. */
+    double[][] preprocessed(ExampleData d) {
+        return preprocess(d, params.bool("normalise"), params.bool("abs"));
+    }
+
+    /** One score per example, shape {@code (N,)}, the parameters as {@link MetricResults} records them. */
+    Scores perExample(double[] values, Optional<Long> seed, long evaluations) {
+        return MetricResults.perExample(name, values, params, seed, evaluations);
     }
 
     static double sum(double[] a, int[] order, int from, int to) {

@@ -9,7 +9,7 @@ import org.explain4j.core.catalog.Params;
  * the entropy of the fractional contributions {@code p = a / sum|a|},
  * {@code -sum p ln(p + 1e-12)}.
  */
-final class Complexity implements Metric {
+final class Complexity extends AttributionScoreMetric {
     static final String NAME = "complexity";
 
     static MetricSpec spec() {
@@ -21,26 +21,13 @@ final class Complexity implements Metric {
                 Optional.of(false), Complexity::new);
     }
 
-    private final Params params;
-
     Complexity(Params params) {
-        this.params = params;
+        super(NAME, params);
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Scores evaluate(MetricInput in) {
-        ExampleData d = ExampleData.of(in);
-        double[][] a = Attributions.preprocess(d.a(), params.bool("normalise"), params.bool("abs"));
-        double[] out = new double[d.size()];
-        for (int n = 0; n < out.length; n++) {
-            out[n] = entropy(a[n]);
-        }
-        return MetricResults.perExample(NAME, out, params, Optional.empty(), 0);
+    double score(double[] a) {
+        return entropy(a);
     }
 
     static double entropy(double[] a) {

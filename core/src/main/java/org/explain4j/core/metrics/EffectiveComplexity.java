@@ -9,7 +9,7 @@ import org.explain4j.core.catalog.Params;
  * Effective complexity (Nguyen and Rodriguez Martinez 2020, "On quantitative aspects of model
  * interpretability"): the number of features whose preprocessed attribution exceeds {@code eps}.
  */
-final class EffectiveComplexity implements Metric {
+final class EffectiveComplexity extends AttributionScoreMetric {
     static final String NAME = "effective-complexity";
 
     static MetricSpec spec() {
@@ -21,32 +21,21 @@ final class EffectiveComplexity implements Metric {
                 false, false, false, "(N,) count", Optional.of(false), EffectiveComplexity::new);
     }
 
-    private final Params params;
+    private final double eps;
 
     EffectiveComplexity(Params params) {
-        this.params = params;
+        super(NAME, params);
+        this.eps = params.real("eps");
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Scores evaluate(MetricInput in) {
-        ExampleData d = ExampleData.of(in);
-        double[][] a = Attributions.preprocess(d.a(), params.bool("normalise"), params.bool("abs"));
-        double eps = params.real("eps");
-        double[] out = new double[d.size()];
-        for (int n = 0; n < out.length; n++) {
-            int c = 0;
-            for (double v : a[n]) {
-                if (v > eps) {
-                    c++;
-                }
+    double score(double[] a) {
+        int c = 0;
+        for (double v : a) {
+            if (v > eps) {
+                c++;
             }
-            out[n] = c;
         }
-        return MetricResults.perExample(NAME, out, params, Optional.empty(), 0);
+        return c;
     }
 }

@@ -2,7 +2,6 @@ package org.explain4j.core.metrics;
 
 import java.util.List;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.catalog.Params;
 
@@ -12,7 +11,7 @@ import org.explain4j.core.catalog.Params;
  * to the baseline; the score is the Pearson correlation over steps of the step's attribution sum
  * and the output drop.
  */
-final class FaithfulnessEstimate extends BaseMetric {
+final class FaithfulnessEstimate extends FeatureStepMetric {
     static final String NAME = "faithfulness-estimate";
 
     static MetricSpec spec() {
@@ -26,54 +25,37 @@ final class FaithfulnessEstimate extends BaseMetric {
                 false, false, false, "(N,)", Optional.of(true), FaithfulnessEstimate::new);
     }
 
-    private final int step;
-    private final PerturbBaseline baseline;
-
     FaithfulnessEstimate(Params p) {
         super(NAME, p);
-        this.step = p.integer("features-in-step");
-        this.baseline = PerturbBaseline.parse(p.string("perturb-baseline"), "perturb-baseline");
     }
 
     @Override
     public Scores evaluate(MetricInput in) {
         ExampleData d = ExampleData.of(in);
-        d.requireDivides(step);
-        double[][] a = preprocess(d, params.bool("normalise"), params.bool("abs"));
+        double[][] a = stepAttributions(d);
         boolean softmax = params.bool("softmax");
         int n = d.size();
         int f = d.features();
-        int steps = ceilDiv(f, step);
+        int steps = steps(f);
         double[][] x = d.x();
         int[][] order = new int[n][];
-        double[][] fill = new double[n][steps];
         for (int e = 0; e < n; e++) {
             order[e] = Attributions.descending(a[e]);
-            SplittableRandom rng = baseline.random() ? MetricRandom.forExample(in.seed(), e) : null;
-            for (int j = 0; j < steps; j++) {
-                fill[e][j] = baseline.of(x[e], rng);
-            }
         }
+        double[][] fill = fills(x, steps, in.seed());
         ModelCalls calls = ModelCalls.of(in);
         double[] y = calls.targets(NAME + " (unperturbed)", x, d.targets(), softmax);
-        double[] yp = calls.targets(NAME, n * steps, (row, dest) -> {
-            int e = row / steps;
-            int j = row % steps;
-            System.arraycopy(x[e], 0, dest, 0, f);
-            for (int k = j * step; k < Math.min(f, (j + 1) * step); k++) {
-                dest[order[e][k]] = fill[e][j];
-            }
-        }, row -> d.target(row / steps), softmax);
+        double[] yp = stepOutputs(calls, d, x, order, fill, steps, 1, softmax);
         double[] scores = new double[n];
         for (int e = 0; e < n; e++) {
             double[] sums = new double[steps];
             double[] drops = new double[steps];
             for (int j = 0; j < steps; j++) {
-                sums[j] = sum(a[e], order[e], j * step, Math.min(f, (j + 1) * step));
+                sums[j] = stepSum(a[e], order[e], j, f);
                 drops[j] = y[e] - yp[e * steps + j];
             }
             scores[e] = Correlations.pearson(sums, drops);
         }
-        return scores(Tensor.ofDoubles(scores, n), baseline.random(), in.seed(), Optional.empty(), calls.evaluations());
+        return scores(Tensor.ofDoubles(scores, n), in, calls);
     }
 }

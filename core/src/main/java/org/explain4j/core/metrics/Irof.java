@@ -67,7 +67,7 @@ final class Irof extends BaseMetric {
         // 2. Rows: the input, then the input after removing segments 1..K cumulatively.
         SplittableRandom[] rng = new SplittableRandom[n];
         for (int e = 0; e < n; e++) {
-            rng[e] = baseline.random() ? MetricRandom.forExample(in.seed(), e) : null;
+            rng[e] = baseline.stream(in.seed(), e);
         }
         int[] exampleOf = new int[offset[n]];
         for (int e = 0; e < n; e++) {

@@ -12,7 +12,7 @@ import org.explain4j.core.catalog.Params;
  * never decreases along the way, else 0. Quantus 0.6.0 writes the baseline again instead, so its
  * input never changes.
  */
-final class Monotonicity extends BaseMetric {
+final class Monotonicity extends FeatureStepMetric {
     static final String NAME = "monotonicity";
 
     static MetricSpec spec() {
@@ -27,34 +27,28 @@ final class Monotonicity extends BaseMetric {
                 false, false, false, "(N,) 0/1", Optional.of(true), Monotonicity::new);
     }
 
-    private final int step;
-    private final PerturbBaseline baseline;
-
     Monotonicity(Params p) {
         super(NAME, p);
-        this.step = p.integer("features-in-step");
-        this.baseline = PerturbBaseline.parse(p.string("perturb-baseline"), "perturb-baseline");
     }
 
     @Override
     public Scores evaluate(MetricInput in) {
         ExampleData d = ExampleData.of(in);
-        d.requireDivides(step);
-        double[][] a = preprocess(d, params.bool("normalise"), params.bool("abs"));
+        double[][] a = stepAttributions(d);
         int n = d.size();
         int f = d.features();
-        int steps = ceilDiv(f, step);
+        int steps = steps(f);
         double[][] x = d.x();
         int[][] order = new int[n][];
         double[][] start = new double[n][f];
         for (int e = 0; e < n; e++) {
             order[e] = Attributions.ascending(a[e]);
-            double v = baseline.of(x[e], baseline.random() ? MetricRandom.forExample(in.seed(), e) : null);
+            double v = baseline.of(x[e], baseline.stream(in.seed(), e));
             java.util.Arrays.fill(start[e], v);
         }
         ModelCalls calls = ModelCalls.of(in);
         CumulativeRows rows = new CumulativeRows(start, steps, (e, j, cur) -> {
-            for (int k = j * step; k < Math.min(f, (j + 1) * step); k++) {
+            for (int k = j * step; k < stepEnd(j, f); k++) {
                 cur[order[e][k]] = x[e][order[e][k]];
             }
         });
@@ -70,6 +64,6 @@ final class Monotonicity extends BaseMetric {
             }
             scores[e] = ok ? 1.0 : 0.0;
         }
-        return scores(Tensor.ofDoubles(scores, n), baseline.random(), in.seed(), Optional.empty(), calls.evaluations());
+        return scores(Tensor.ofDoubles(scores, n), in, calls);
     }
 }

@@ -2,7 +2,6 @@ package org.explain4j.core.metrics;
 
 import java.util.List;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.catalog.ParamSpec;
 import org.explain4j.core.catalog.Params;
@@ -14,7 +13,7 @@ import org.explain4j.core.catalog.Params;
  * {@code 1/|f(x)[y]|^2}; the score is the Spearman correlation of the step's attribution sum and
  * that variance.
  */
-final class MonotonicityCorrelation extends BaseMetric {
+final class MonotonicityCorrelation extends FeatureStepMetric {
     static final String NAME = "monotonicity-correlation";
 
     static MetricSpec spec() {
@@ -31,51 +30,34 @@ final class MonotonicityCorrelation extends BaseMetric {
                 false, false, true, "(N,)", Optional.of(true), MonotonicityCorrelation::new);
     }
 
-    private final int step;
     private final int samples;
-    private final PerturbBaseline baseline;
 
     MonotonicityCorrelation(Params p) {
         super(NAME, p);
-        this.step = p.integer("features-in-step");
         this.samples = p.integer("nr-samples");
-        this.baseline = PerturbBaseline.parse(p.string("perturb-baseline"), "perturb-baseline");
     }
 
     @Override
     public Scores evaluate(MetricInput in) {
         ExampleData d = ExampleData.of(in);
-        d.requireDivides(step);
-        double[][] a = preprocess(d, params.bool("normalise"), params.bool("abs"));
+        double[][] a = stepAttributions(d);
         boolean softmax = params.bool("softmax");
         double eps = params.real("eps");
         int n = d.size();
         int f = d.features();
-        int steps = ceilDiv(f, step);
+        int steps = steps(f);
         // A deterministic baseline gives nr-samples identical replacements: evaluate one, average them all.
         int drawn = baseline.random() ? samples : 1;
         double[][] x = d.x();
         int[][] order = new int[n][];
-        double[][] fill = new double[n][steps * drawn];
         for (int e = 0; e < n; e++) {
             order[e] = Attributions.ascending(a[e]);
-            SplittableRandom rng = baseline.random() ? MetricRandom.forExample(in.seed(), e) : null;
-            for (int k = 0; k < steps * drawn; k++) {
-                fill[e][k] = baseline.of(x[e], rng);
-            }
         }
+        double[][] fill = fills(x, steps * drawn, in.seed());
         ModelCalls calls = ModelCalls.of(in);
         double[] y = calls.targets(NAME + " (unperturbed)", x, d.targets(), softmax);
         int per = steps * drawn;
-        double[] yp = calls.targets(NAME, n * per, (row, dest) -> {
-            int e = row / per;
-            int k = row % per;
-            int j = k / drawn;
-            System.arraycopy(x[e], 0, dest, 0, f);
-            for (int i = j * step; i < Math.min(f, (j + 1) * step); i++) {
-                dest[order[e][i]] = fill[e][k];
-            }
-        }, row -> d.target(row / per), softmax);
+        double[] yp = stepOutputs(calls, d, x, order, fill, steps, drawn, softmax);
         double[] scores = new double[n];
         for (int e = 0; e < n; e++) {
             double inv = Math.abs(y[e]) >= eps ? 1.0 / (Math.abs(y[e]) * Math.abs(y[e])) : 1.0;
@@ -88,10 +70,10 @@ final class MonotonicityCorrelation extends BaseMetric {
                     s += dy * dy;
                 }
                 vars[j] = s / samples * inv;
-                sums[j] = sum(a[e], order[e], j * step, Math.min(f, (j + 1) * step));
+                sums[j] = stepSum(a[e], order[e], j, f);
             }
             scores[e] = Correlations.spearman(sums, vars);
         }
-        return scores(Tensor.ofDoubles(scores, n), baseline.random(), in.seed(), Optional.empty(), calls.evaluations());
+        return scores(Tensor.ofDoubles(scores, n), in, calls);
     }
 }

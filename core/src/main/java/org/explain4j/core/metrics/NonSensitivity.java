@@ -57,7 +57,7 @@ final class NonSensitivity implements Metric {
         double[] base = calls.targets("non-sensitivity", d.x(), d.targets(), softmax);
         double[][] value = new double[n][steps];
         for (int ex = 0; ex < n; ex++) {
-            SplittableRandom rng = baseline.random() ? MetricRandom.forExample(in.seed(), ex) : null;
+            SplittableRandom rng = baseline.stream(in.seed(), ex);
             for (int s = 0; s < steps; s++) {
                 value[ex][s] = baseline.of(d.x()[ex], rng);
             }

@@ -79,6 +79,11 @@ public final class PerturbBaseline {
         return kind == Kind.UNIFORM;
     }
 
+    /** Example {@code example}'s stream for {@code seed} when the baseline draws ({@code uniform}), else null. */
+    public SplittableRandom stream(long seed, int example) {
+        return random() ? MetricRandom.forExample(seed, example) : null;
+    }
+
     /** The baseline over the whole of {@code array} (one example, flattened). */
     public double of(double[] array, SplittableRandom rng) {
         return of(array, 0, array.length, rng);

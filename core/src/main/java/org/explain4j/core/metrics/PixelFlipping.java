@@ -13,7 +13,7 @@ import org.explain4j.core.catalog.Params;
  * {@code features-in-step} at a time; the curve of target outputs after each step (the
  * unperturbed prediction is not part of it), or its trapezoid area per example.
  */
-final class PixelFlipping extends BaseMetric {
+final class PixelFlipping extends FeatureStepMetric {
     static final String NAME = "pixel-flipping";
 
     static MetricSpec spec() {
@@ -29,22 +29,16 @@ final class PixelFlipping extends BaseMetric {
                 false, false, false, "(N, ceil(F/f)); (N,) with return-auc-per-sample", Optional.empty(), PixelFlipping::new);
     }
 
-    private final int step;
-    private final PerturbBaseline baseline;
-
     PixelFlipping(Params p) {
         super(NAME, p);
-        this.step = p.integer("features-in-step");
-        this.baseline = PerturbBaseline.parse(p.string("perturb-baseline"), "perturb-baseline");
     }
 
     @Override
     public Scores evaluate(MetricInput in) {
         ExampleData d = ExampleData.of(in);
-        d.requireDivides(step);
-        double[][] a = preprocess(d, params.bool("normalise"), params.bool("abs"));
+        double[][] a = stepAttributions(d);
         int n = d.size();
-        int steps = ceilDiv(d.features(), step);
+        int steps = steps(d.features());
         ModelCalls calls = ModelCalls.of(in);
         double[] p = removalCurve(calls, NAME, d, a, n, steps, step, baseline, in.seed(), params.bool("softmax"));
         if (params.bool("return-auc-per-sample")) {
@@ -56,9 +50,9 @@ final class PixelFlipping extends BaseMetric {
                 }
                 auc[e] = s;
             }
-            return scores(Tensor.ofDoubles(auc, n), baseline.random(), in.seed(), Optional.empty(), calls.evaluations());
+            return scores(Tensor.ofDoubles(auc, n), in, calls);
         }
-        return scores(Tensor.ofDoubles(p, n, steps), baseline.random(), in.seed(), Optional.empty(), calls.evaluations());
+        return scores(Tensor.ofDoubles(p, n, steps), in, calls);
     }
 
     /**
@@ -74,7 +68,7 @@ final class PixelFlipping extends BaseMetric {
         SplittableRandom[] rng = new SplittableRandom[n];
         for (int e = 0; e < n; e++) {
             order[e] = Attributions.descending(a[e]);
-            rng[e] = baseline.random() ? MetricRandom.forExample(seed, e) : null;
+            rng[e] = baseline.stream(seed, e);
         }
         double[][] start = java.util.Arrays.copyOf(x, n);
         PerturbBaseline.Running[] running = new PerturbBaseline.Running[1];

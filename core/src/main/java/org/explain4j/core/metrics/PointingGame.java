@@ -9,7 +9,7 @@ import org.explain4j.core.catalog.Params;
  * an element holding the example's maximum attribution (every tied maximum counts) lies in the
  * mask, else 0; NaN for an empty mask (explain4j; Quantus 0.6.0 returns 1 there).
  */
-final class PointingGame implements Metric {
+final class PointingGame extends MaskMetric {
     static final String NAME = "pointing-game";
 
     static MetricSpec spec() {
@@ -21,27 +21,13 @@ final class PointingGame implements Metric {
                 Optional.of(true), PointingGame::new);
     }
 
-    private final Params params;
-
     PointingGame(Params params) {
-        this.params = params;
+        super(NAME, params, false);
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Scores evaluate(MetricInput in) {
-        ExampleData d = ExampleData.of(in);
-        boolean[][] s = LocalisationSupport.mask(in, d, NAME);
-        double[][] a = Attributions.preprocess(d.a(), params.bool("normalise"), params.bool("abs"));
-        double[] out = new double[d.size()];
-        for (int n = 0; n < out.length; n++) {
-            out[n] = score(a[n], s[n]);
-        }
-        return MetricResults.perExample(NAME, out, params, Optional.empty(), 0);
+    MaskScore scorer(ExampleData d) {
+        return PointingGame::score;
     }
 
     static double score(double[] a, boolean[] s) {

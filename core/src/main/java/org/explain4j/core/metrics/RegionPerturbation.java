@@ -92,7 +92,7 @@ final class RegionPerturbation extends BaseMetric {
         int n = d.size();
         SplittableRandom[] rng = new SplittableRandom[n];
         for (int e = 0; e < n; e++) {
-            rng[e] = baseline.random() ? MetricRandom.forExample(seed, e) : null;
+            rng[e] = baseline.stream(seed, e);
         }
         CumulativeRows rows = new CumulativeRows(d.x(), steps, (e, j, cur) -> {
             double[] padded = grid.padEdge(cur);

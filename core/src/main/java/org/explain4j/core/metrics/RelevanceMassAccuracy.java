@@ -8,7 +8,7 @@ import org.explain4j.core.catalog.Params;
  * Relevance mass accuracy (Arras et al. 2021, "CLEVR-XAI"): {@code sum(a * s) / sum(a)} (no
  * epsilon); NaN for an empty mask.
  */
-final class RelevanceMassAccuracy implements Metric {
+final class RelevanceMassAccuracy extends MaskMetric {
     static final String NAME = "relevance-mass-accuracy";
 
     static MetricSpec spec() {
@@ -19,38 +19,18 @@ final class RelevanceMassAccuracy implements Metric {
                 Optional.of(true), RelevanceMassAccuracy::new);
     }
 
-    private final Params params;
-
     RelevanceMassAccuracy(Params params) {
-        this.params = params;
+        super(NAME, params, false);
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Scores evaluate(MetricInput in) {
-        ExampleData d = ExampleData.of(in);
-        boolean[][] s = LocalisationSupport.mask(in, d, NAME);
-        double[][] a = Attributions.preprocess(d.a(), params.bool("normalise"), params.bool("abs"));
-        double[] out = new double[d.size()];
-        for (int n = 0; n < out.length; n++) {
-            if (LocalisationSupport.count(s[n]) == 0) {
-                out[n] = Double.NaN;
-                continue;
+    MaskScore scorer(ExampleData d) {
+        return (a, s) -> {
+            if (LocalisationSupport.count(s) == 0) {
+                return Double.NaN;
             }
-            double inside = 0;
-            double total = 0;
-            for (int i = 0; i < a[n].length; i++) {
-                total += a[n][i];
-                if (s[n][i]) {
-                    inside += a[n][i];
-                }
-            }
-            out[n] = inside / total;
-        }
-        return MetricResults.perExample(NAME, out, params, Optional.empty(), 0);
+            double[] mass = LocalisationSupport.mass(a, s, false);
+            return mass[0] / mass[1];
+        };
     }
 }

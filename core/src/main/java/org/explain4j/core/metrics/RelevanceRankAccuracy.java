@@ -8,7 +8,7 @@ import org.explain4j.core.catalog.Params;
  * Relevance rank accuracy (Arras et al. 2021, "CLEVR-XAI"): with K = |s| elements in the mask,
  * the fraction of the K most relevant elements (descending) that lie in it; NaN for an empty mask.
  */
-final class RelevanceRankAccuracy implements Metric {
+final class RelevanceRankAccuracy extends MaskMetric {
     static final String NAME = "relevance-rank-accuracy";
 
     static MetricSpec spec() {
@@ -20,38 +20,18 @@ final class RelevanceRankAccuracy implements Metric {
                 Optional.of(true), RelevanceRankAccuracy::new);
     }
 
-    private final Params params;
-
     RelevanceRankAccuracy(Params params) {
-        this.params = params;
+        super(NAME, params, true);
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Scores evaluate(MetricInput in) {
-        ExampleData d = ExampleData.of(in);
-        boolean[][] s = LocalisationSupport.mask(in, d, NAME);
-        double[][] a = SignedZeros.canonical(Attributions.preprocess(d.a(), params.bool("normalise"), params.bool("abs")));
-        double[] out = new double[d.size()];
-        for (int n = 0; n < out.length; n++) {
-            int k = LocalisationSupport.count(s[n]);
+    MaskScore scorer(ExampleData d) {
+        return (a, s) -> {
+            int k = LocalisationSupport.count(s);
             if (k == 0) {
-                out[n] = Double.NaN;
-                continue;
+                return Double.NaN;
             }
-            int[] order = Attributions.descending(a[n]);
-            int hits = 0;
-            for (int i = 0; i < k; i++) {
-                if (s[n][order[i]]) {
-                    hits++;
-                }
-            }
-            out[n] = (double) hits / k;
-        }
-        return MetricResults.perExample(NAME, out, params, Optional.empty(), 0);
+            return (double) LocalisationSupport.topHits(a, s, k) / k;
+        };
     }
 }

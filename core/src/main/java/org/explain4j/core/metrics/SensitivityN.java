@@ -13,7 +13,7 @@ import org.explain4j.core.catalog.Params;
  * Pearson correlation, across the examples, of the output drop (cumulative removal) and the step's
  * own attribution sum. Only the first 64 examples are used (Quantus's first batch).
  */
-final class SensitivityN extends BaseMetric {
+final class SensitivityN extends FeatureStepMetric {
     static final String NAME = "sensitivity-n";
     static final int FIRST_BATCH = 64;
 
@@ -31,32 +31,25 @@ final class SensitivityN extends BaseMetric {
                 false, false, false, "(K,) across examples; (1,) with return-aggregate", Optional.of(true), SensitivityN::new);
     }
 
-    private final int step;
-    private final PerturbBaseline baseline;
-
     SensitivityN(Params p) {
         super(NAME, p);
-        this.step = p.integer("features-in-step");
-        this.baseline = PerturbBaseline.parse(p.string("perturb-baseline"), "perturb-baseline");
     }
 
     @Override
     public Scores evaluate(MetricInput in) {
         ExampleData d = ExampleData.of(in);
-        d.requireDivides(step);
+        double[][] a = stepAttributions(d);
         int k = (int) Math.floor(params.real("n-max-percentage") * d.spatial() / step);
         if (k < 1) {
             throw Explain4jException.usage("n-max-percentage", "n-max-percentage " + params.real("n-max-percentage")
                     + " covers no step of " + step + " features out of " + d.spatial());
         }
-        k = Math.min(k, ceilDiv(d.features(), step));
+        int steps = Math.min(k, steps(d.features()));
         int n = Math.min(d.size(), FIRST_BATCH);
-        double[][] a = preprocess(d, params.bool("normalise"), params.bool("abs"));
         boolean softmax = params.bool("softmax");
         ModelCalls calls = ModelCalls.of(in);
         double[][] x = java.util.Arrays.copyOf(d.x(), n);
         double[] y = calls.targets(NAME + " (unperturbed)", x, java.util.Arrays.copyOf(d.targets(), n), softmax);
-        int steps = k;
         double[] p = PixelFlipping.removalCurve(calls, NAME, d, a, n, steps, step, baseline, in.seed(), softmax);
         int f = d.features();
         int[][] orders = new int[n][];
@@ -69,12 +62,12 @@ final class SensitivityN extends BaseMetric {
             double[] sums = new double[n];
             for (int e = 0; e < n; e++) {
                 drops[e] = y[e] - p[e * steps + j];
-                sums[e] = sum(a[e], orders[e], j * step, Math.min(f, (j + 1) * step));
+                sums[e] = stepSum(a[e], orders[e], j, f);
             }
             out[j] = Correlations.pearson(sums, drops);
         }
         Tensor values = params.bool("return-aggregate") ? Tensor.ofDoubles(new double[] {FaithfulnessCorrelation.mean(out)}, 1)
                 : Tensor.ofDoubles(out, steps);
-        return scores(values, baseline.random(), in.seed(), Optional.empty(), calls.evaluations());
+        return scores(values, in, calls);
     }
 }

@@ -10,7 +10,7 @@ import org.explain4j.core.catalog.Params;
  * training"): the Gini index of {@code v = sort(a + 1e-7)} ascending,
  * {@code sum_i (2i - n - 1) v_i / (n sum v)}, i = 1..n.
  */
-final class Sparseness implements Metric {
+final class Sparseness extends AttributionScoreMetric {
     static final String NAME = "sparseness";
 
     static MetricSpec spec() {
@@ -22,26 +22,13 @@ final class Sparseness implements Metric {
                 Optional.of(true), Sparseness::new);
     }
 
-    private final Params params;
-
     Sparseness(Params params) {
-        this.params = params;
+        super(NAME, params);
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Scores evaluate(MetricInput in) {
-        ExampleData d = ExampleData.of(in);
-        double[][] a = Attributions.preprocess(d.a(), params.bool("normalise"), params.bool("abs"));
-        double[] out = new double[d.size()];
-        for (int n = 0; n < out.length; n++) {
-            out[n] = gini(a[n]);
-        }
-        return MetricResults.perExample(NAME, out, params, Optional.empty(), 0);
+    double score(double[] a) {
+        return gini(a);
     }
 
     static double gini(double[] a) {

@@ -11,7 +11,7 @@ import org.explain4j.core.catalog.Params;
  * fraction of the k most relevant elements (descending) that lie in the mask; with
  * {@code concept-influence}, times {@code F / |s|}. NaN for an empty mask; k must be below H*W.
  */
-final class TopKIntersection implements Metric {
+final class TopKIntersection extends MaskMetric {
     static final String NAME = "top-k-intersection";
 
     static MetricSpec spec() {
@@ -25,47 +25,28 @@ final class TopKIntersection implements Metric {
                 true, false, false, "(N,)", Optional.of(true), TopKIntersection::new);
     }
 
-    private final Params params;
-
     TopKIntersection(Params params) {
-        this.params = params;
+        super(NAME, params, true);
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Scores evaluate(MetricInput in) {
-        ExampleData d = ExampleData.of(in);
+    MaskScore scorer(ExampleData d) {
         int k = params.integer("k");
         if (k >= d.spatial()) {
             throw Explain4jException.usage("k", "k " + k + " must be smaller than the number of features per channel ("
                     + d.spatial() + ")");
         }
-        boolean[][] s = LocalisationSupport.mask(in, d, NAME);
-        double[][] a = SignedZeros.canonical(Attributions.preprocess(d.a(), params.bool("normalise"), params.bool("abs")));
-        double[] out = new double[d.size()];
-        for (int n = 0; n < out.length; n++) {
-            int size = LocalisationSupport.count(s[n]);
+        boolean conceptInfluence = params.bool("concept-influence");
+        return (a, s) -> {
+            int size = LocalisationSupport.count(s);
             if (size == 0) {
-                out[n] = Double.NaN;
-                continue;
+                return Double.NaN;
             }
-            int[] order = Attributions.descending(a[n]);
-            int hits = 0;
-            for (int i = 0; i < k; i++) {
-                if (s[n][order[i]]) {
-                    hits++;
-                }
+            double score = (double) LocalisationSupport.topHits(a, s, k) / k;
+            if (conceptInfluence) {
+                score *= (double) a.length / size;
             }
-            double score = (double) hits / k;
-            if (params.bool("concept-influence")) {
-                score *= (double) a[n].length / size;
-            }
-            out[n] = score;
-        }
-        return MetricResults.perExample(NAME, out, params, Optional.empty(), 0);
+            return score;
+        };
     }
 }
