@@ -7,7 +7,7 @@ import org.explain4j.core.catalog.Params;
  * Avg-sensitivity (Yeh et al. 2019): as Quantus's {@link MaxSensitivity} with the mean of
  * {@code r_s = ||e(x_s) - a||_2 / ||a||_2} over the noisy samples instead of the maximum.
  */
-final class AvgSensitivity implements Metric {
+final class AvgSensitivity extends BaseMetric {
     static final String NAME = "avg-sensitivity";
 
     static MetricSpec spec() {
@@ -18,15 +18,8 @@ final class AvgSensitivity implements Metric {
                 MaxSensitivity.quantusParams(), false, true, true, "(N,)", Optional.of(false), AvgSensitivity::new);
     }
 
-    private final Params params;
-
     AvgSensitivity(Params params) {
-        this.params = params;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        super(NAME, params);
     }
 
     @Override

@@ -10,7 +10,7 @@ import org.explain4j.core.catalog.Params;
  * {@code sum(a) - (f(x)[y] - f(x_b)[y])} per example, x_b = every feature at
  * {@code perturb-baseline} of the original x. 0 for a complete attribution.
  */
-final class Completeness implements Metric {
+final class Completeness extends BaseMetric {
     static final String NAME = "completeness";
 
     static MetricSpec spec() {
@@ -23,17 +23,11 @@ final class Completeness implements Metric {
                 false, false, false, "(N,) signed gap", Optional.empty(), Completeness::new);
     }
 
-    private final Params params;
     private final PerturbBaseline baseline;
 
     Completeness(Params params) {
-        this.params = params;
+        super(NAME, params);
         this.baseline = PerturbBaseline.parse(params.string("perturb-baseline"), "perturb-baseline");
-    }
-
-    @Override
-    public String name() {
-        return NAME;
     }
 
     @Override

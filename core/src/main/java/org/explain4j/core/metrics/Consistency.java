@@ -15,7 +15,7 @@ import org.explain4j.core.catalog.Params;
  * examples within each batch of 64; explain4j compares all examples of the input (the same for
  * up to 64 examples), so a score never depends on the batch size.
  */
-final class Consistency implements Metric {
+final class Consistency extends BaseMetric {
     static final String NAME = "consistency";
 
     static MetricSpec spec() {
@@ -33,15 +33,8 @@ final class Consistency implements Metric {
                 false, false, false, "(N,)", Optional.of(true), Consistency::new);
     }
 
-    private final Params params;
-
     Consistency(Params params) {
-        this.params = params;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        super(NAME, params);
     }
 
     @Override

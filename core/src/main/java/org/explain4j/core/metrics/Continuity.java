@@ -12,7 +12,7 @@ import org.explain4j.core.catalog.Params;
  * {@code dx = (2W + 1) // nr-steps} before each step; vacated columns take the example's
  * minimum), a_t = e(x_t); score = max_t {@code ||a - a_t||_1 / (||x - x_t||_2 + 1e-9)}.
  */
-final class Continuity implements Metric {
+final class Continuity extends BaseMetric {
     static final String NAME = "continuity";
 
     static MetricSpec spec() {
@@ -27,32 +27,23 @@ final class Continuity implements Metric {
                 false, true, false, "(N,)", Optional.of(false), Continuity::new);
     }
 
-    private final Params params;
-
     Continuity(Params params) {
-        this.params = params;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        super(NAME, params);
     }
 
     @Override
     public Scores evaluate(MetricInput in) {
-        ExampleData d = ExampleData.of(in);
-        ReExplain explain = ReExplain.of(in, NAME);
-        ModelCalls calls = ModelCalls.of(in);
-        boolean normalise = params.bool("normalise");
-        boolean abs = params.bool("abs");
-        boolean nanOnChange = params.bool("return-nan-when-prediction-changes");
+        Reexplaining re = Reexplaining.of(in, params, NAME);
+        ExampleData d = re.d();
+        ModelCalls calls = re.calls();
+        boolean nanOnChange = re.nanOnChange();
         int n = d.size();
         int w = d.width();
         int steps = params.integer("nr-steps");
         int dx = (2 * w + 1) / steps;
         double[][] x = d.x();
         int[] targets = d.targets();
-        double[][] a = explain.explain(in.model(), x, targets, normalise, abs);
+        double[][] a = re.explain(in, x, targets);
         double[] out = new double[n];
         java.util.Arrays.fill(out, Double.NEGATIVE_INFINITY);
         int t = -w;
@@ -62,7 +53,7 @@ final class Continuity implements Metric {
             for (int ex = 0; ex < n; ex++) {
                 shifted[ex] = translate(x[ex], d.channels() * d.height(), w, t);
             }
-            double[][] e = explain.explain(in.model(), shifted, targets, normalise, abs);
+            double[][] e = re.explain(in, shifted, targets);
             int[] p = nanOnChange ? NoisySamples.predictions(calls, shifted) : null;
             for (int ex = 0; ex < n; ex++) {
                 double l1 = 0;
@@ -77,7 +68,7 @@ final class Continuity implements Metric {
                 out[ex] = Double.isNaN(out[ex]) || Double.isNaN(v) ? Double.NaN : Math.max(out[ex], v);
             }
         }
-        return MetricResults.perExample(NAME, out, params, Optional.empty(), calls.evaluations());
+        return perExample(out, Optional.empty(), calls.evaluations());
     }
 
     /** {@code x} (rows of width w) shifted right by t columns (left when t < 0), vacated columns at x's minimum. */

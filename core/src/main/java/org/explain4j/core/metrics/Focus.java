@@ -16,7 +16,7 @@ import org.explain4j.core.io.Npy;
  * quadrants, {@code sum(a+ in labelled) / (sum(a+) + 1e-9)}. No mask and no model call; an example
  * with no labelled quadrant scores 0.
  */
-final class Focus implements Metric {
+final class Focus extends BaseMetric {
     static final String NAME = "focus";
 
     static MetricSpec spec() {
@@ -31,15 +31,8 @@ final class Focus implements Metric {
                 false, false, false, "(N,)", Optional.of(true), Focus::new);
     }
 
-    private final Params params;
-
     Focus(Params params) {
-        this.params = params;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        super(NAME, params);
     }
 
     @Override

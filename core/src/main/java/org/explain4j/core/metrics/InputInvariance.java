@@ -15,7 +15,7 @@ import org.explain4j.core.model.Model;
  * borders); score = 1 when the explanation of the shifted model at the shifted input equals the
  * given attribution elementwise ({@code allclose}, atol 1e-4, rtol 1e-5), else 0.
  */
-final class InputInvariance implements Metric {
+final class InputInvariance extends BaseMetric {
     static final String NAME = "input-invariance";
 
     static MetricSpec spec() {
@@ -28,15 +28,8 @@ final class InputInvariance implements Metric {
                 false, true, false, "(N,) 0/1", Optional.of(true), InputInvariance::new);
     }
 
-    private final Params params;
-
     InputInvariance(Params params) {
-        this.params = params;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        super(NAME, params);
     }
 
     @Override

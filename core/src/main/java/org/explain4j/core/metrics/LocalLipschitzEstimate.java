@@ -11,7 +11,7 @@ import org.explain4j.core.catalog.Params;
  * score = max_s {@code ||a - e(x_s)||_2 / (||x - x_s||_2 + 1e-10)}, a and e(x_s) preprocessed
  * (normalise per example by default).
  */
-final class LocalLipschitzEstimate implements Metric {
+final class LocalLipschitzEstimate extends BaseMetric {
     static final String NAME = "local-lipschitz-estimate";
 
     static MetricSpec spec() {
@@ -27,48 +27,28 @@ final class LocalLipschitzEstimate implements Metric {
                 false, true, true, "(N,)", Optional.of(false), LocalLipschitzEstimate::new);
     }
 
-    private final Params params;
-
     LocalLipschitzEstimate(Params params) {
-        this.params = params;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        super(NAME, params);
     }
 
     @Override
     public Scores evaluate(MetricInput in) {
-        ExampleData d = ExampleData.of(in);
-        ReExplain explain = ReExplain.of(in, NAME);
-        ModelCalls calls = ModelCalls.of(in);
-        boolean normalise = params.bool("normalise");
-        boolean abs = params.bool("abs");
-        boolean nanOnChange = params.bool("return-nan-when-prediction-changes");
+        Reexplaining re = Reexplaining.of(in, params, NAME);
+        ExampleData d = re.d();
         int n = d.size();
         int samples = params.integer("nr-samples");
-        double[][] a = Attributions.preprocess(d.a(), normalise, abs);
+        double[][] a = preprocessed(d);
         double[][] x = d.x();
-        int[] predicted = nanOnChange ? NoisySamples.predictions(calls, x) : null;
-        double[][] r = new double[n][samples];
-        NoisySamples.run(in, x, samples, NoisySamples.gaussian(params.real("perturb-mean"), params.real("perturb-std")),
-                (first, count, rows) -> {
-                    double[][] e = explain.explain(in.model(), rows, NoisySamples.repeat(d.targets(), count), normalise, abs);
-                    int[] p = nanOnChange ? NoisySamples.predictions(calls, rows) : null;
-                    for (int k = 0; k < count; k++) {
-                        for (int ex = 0; ex < n; ex++) {
-                            int row = k * n + ex;
-                            double v = NoisySamples.distance(a[ex], e[row])
-                                    / (NoisySamples.distance(x[ex], rows[row]) + 1e-10);
-                            r[ex][first + k] = nanOnChange && p[row] != predicted[ex] ? Double.NaN : v;
-                        }
-                    }
+        double[][] r = NoisySamples.ratios(in, re.calls(), x, samples,
+                NoisySamples.gaussian(params.real("perturb-mean"), params.real("perturb-std")), re.nanOnChange(),
+                (rows, count) -> {
+                    double[][] e = re.explain(in, rows, NoisySamples.repeat(d.targets(), count));
+                    return (ex, row) -> NoisySamples.distance(a[ex], e[row]) / (NoisySamples.distance(x[ex], rows[row]) + 1e-10);
                 });
         double[] out = new double[n];
         for (int ex = 0; ex < n; ex++) {
-            out[ex] = MaxSensitivity.reduceMax(r[ex], !nanOnChange);
+            out[ex] = MaxSensitivity.reduceMax(r[ex], !re.nanOnChange());
         }
-        return MetricResults.perExample(NAME, out, params, Optional.of(in.seed()), calls.evaluations());
+        return perExample(out, Optional.of(in.seed()), re.calls().evaluations());
     }
 }

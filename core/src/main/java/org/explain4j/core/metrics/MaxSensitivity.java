@@ -15,7 +15,7 @@ import org.explain4j.core.catalog.Params;
  * explanations recomputed, {@code x_s = x + U(-radius, radius)},
  * {@code r_s = ||e(x_s) - e(x)|| / ||e(x)||} (denominator 1 when 0).
  */
-final class MaxSensitivity implements Metric {
+final class MaxSensitivity extends BaseMetric {
     static final String NAME = "max-sensitivity";
 
     static MetricSpec spec() {
@@ -45,15 +45,8 @@ final class MaxSensitivity implements Metric {
                 QuantusParams.returnNan(false), QuantusParams.abs(false), QuantusParams.normalise(false));
     }
 
-    private final Params params;
-
     MaxSensitivity(Params params) {
-        this.params = params;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        super(NAME, params);
     }
 
     @Override
@@ -66,12 +59,8 @@ final class MaxSensitivity implements Metric {
 
     /** Quantus's sensitivity: the max ({@code max}) or mean of {@code r_s} per example. */
     static Scores quantus(MetricInput in, Params params, String name, boolean max) {
-        ExampleData d = ExampleData.of(in);
-        ReExplain explain = ReExplain.of(in, name);
-        ModelCalls calls = ModelCalls.of(in);
-        boolean normalise = params.bool("normalise");
-        boolean abs = params.bool("abs");
-        boolean nanOnChange = params.bool("return-nan-when-prediction-changes");
+        Reexplaining re = Reexplaining.of(in, params, name);
+        ExampleData d = re.d();
         double lower = params.real("lower-bound");
         NoisySamples.Noise noise;
         if (params.optionalReal("upper-bound").isPresent()) {
@@ -86,29 +75,17 @@ final class MaxSensitivity implements Metric {
         }
         int n = d.size();
         int samples = params.integer("nr-samples");
-        double[][] a = Attributions.preprocess(d.a(), normalise, abs);
-        int[] predicted = nanOnChange ? NoisySamples.predictions(calls, d.x()) : null;
-        double[][] r = new double[n][samples];
-        NoisySamples.run(in, d.x(), samples, noise, (first, count, rows) -> {
-            double[][] e = explain.explain(in.model(), rows, NoisySamples.repeat(d.targets(), count), normalise, abs);
-            int[] p = nanOnChange ? NoisySamples.predictions(calls, rows) : null;
-            for (int k = 0; k < count; k++) {
-                for (int ex = 0; ex < n; ex++) {
-                    int row = k * n + ex;
-                    double v = NoisySamples.distance(e[row], a[ex]) / NoisySamples.norm(a[ex]);
-                    if (nanOnChange && p[row] != predicted[ex]) {
-                        v = Double.NaN;
-                    }
-                    r[ex][first + k] = v;
-                }
-            }
+        double[][] a = Attributions.preprocess(d.a(), re.normalise(), re.abs());
+        double[][] r = NoisySamples.ratios(in, re.calls(), d.x(), samples, noise, re.nanOnChange(), (rows, count) -> {
+            double[][] e = re.explain(in, rows, NoisySamples.repeat(d.targets(), count));
+            return (ex, row) -> NoisySamples.distance(e[row], a[ex]) / NoisySamples.norm(a[ex]);
         });
         double[] out = new double[n];
         for (int ex = 0; ex < n; ex++) {
             // Quantus: nanmax / nanmean, except with return-nan-when-prediction-changes (max / mean: one NaN gives NaN)
-            out[ex] = max ? reduceMax(r[ex], !nanOnChange) : reduceMean(r[ex], !nanOnChange);
+            out[ex] = max ? reduceMax(r[ex], !re.nanOnChange()) : reduceMean(r[ex], !re.nanOnChange());
         }
-        return MetricResults.perExample(name, out, params, Optional.of(in.seed()), calls.evaluations());
+        return MetricResults.perExample(name, out, params, Optional.of(in.seed()), re.calls().evaluations());
     }
 
     private Scores captum(MetricInput in) {

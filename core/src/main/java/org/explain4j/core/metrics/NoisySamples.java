@@ -54,6 +54,42 @@ final class NoisySamples {
         }
     }
 
+    /** One group's ratio of example {@code example} to its noisy copy in row {@code row} ({@code k * N + example}). */
+    @FunctionalInterface
+    interface Ratio {
+        double of(int example, int row);
+    }
+
+    /** Prepares a group's {@link Ratio} (explaining its rows, say); called once per group. */
+    @FunctionalInterface
+    interface GroupRatio {
+        Ratio of(double[][] rows, int count);
+    }
+
+    /**
+     * {@code r[n][s]}: the ratio of example n to its noisy sample s ({@link #run}); with
+     * {@code nanOnChange}, NaN where the sample's predicted class differs from the example's. Per
+     * group, {@code ratio} is prepared before the group's predictions are made.
+     */
+    static double[][] ratios(MetricInput in, ModelCalls calls, double[][] x, int samples, Noise noise, boolean nanOnChange,
+                             GroupRatio ratio) {
+        int n = x.length;
+        int[] predicted = nanOnChange ? predictions(calls, x) : null;
+        double[][] r = new double[n][samples];
+        run(in, x, samples, noise, (first, count, rows) -> {
+            Ratio group = ratio.of(rows, count);
+            int[] p = nanOnChange ? predictions(calls, rows) : null;
+            for (int k = 0; k < count; k++) {
+                for (int ex = 0; ex < n; ex++) {
+                    int row = k * n + ex;
+                    double v = group.of(ex, row);
+                    r[ex][first + k] = nanOnChange && p[row] != predicted[ex] ? Double.NaN : v;
+                }
+            }
+        });
+        return r;
+    }
+
     /** {@code targets} repeated {@code count} times (the targets of a group's rows). */
     static int[] repeat(int[] targets, int count) {
         int[] out = new int[targets.length * count];

@@ -14,7 +14,7 @@ import org.explain4j.core.catalog.Params;
  * Quantus 0.6.0 cannot run), each step of f consecutive features is set to the baseline together
  * and its verdict applies to all of them.
  */
-final class NonSensitivity implements Metric {
+final class NonSensitivity extends BaseMetric {
     static final String NAME = "non-sensitivity";
 
     static MetricSpec spec() {
@@ -29,17 +29,11 @@ final class NonSensitivity implements Metric {
                 false, false, false, "(N,) count", Optional.of(false), NonSensitivity::new);
     }
 
-    private final Params params;
     private final PerturbBaseline baseline;
 
     NonSensitivity(Params params) {
-        this.params = params;
+        super(NAME, params);
         this.baseline = PerturbBaseline.parse(params.string("perturb-baseline"), "perturb-baseline");
-    }
-
-    @Override
-    public String name() {
-        return NAME;
     }
 
     @Override

@@ -14,7 +14,7 @@ import org.explain4j.core.catalog.Params;
  * e_s = e(x_s); NaN when the prediction changes (by default); score = max_s r_s, NaN if any
  * sample is NaN. {@code normalise} divides each example by its own root mean square.
  */
-final class RelativeInputStability implements Metric {
+final class RelativeInputStability extends BaseMetric {
     static final String NAME = "relative-input-stability";
 
     static MetricSpec spec() {
@@ -35,15 +35,8 @@ final class RelativeInputStability implements Metric {
                 ParamSpec.bool("normalise", false, "divide each example's attribution by its own root mean square"));
     }
 
-    private final Params params;
-
     RelativeInputStability(Params params) {
-        this.params = params;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        super(NAME, params);
     }
 
     @Override
@@ -53,12 +46,9 @@ final class RelativeInputStability implements Metric {
 
     /** RIS ({@code output = false}) or ROS ({@code output = true}). */
     static Scores run(MetricInput in, Params params, String name, boolean output) {
-        ExampleData d = ExampleData.of(in);
-        ReExplain explain = ReExplain.of(in, name);
-        ModelCalls calls = ModelCalls.of(in);
-        boolean normalise = params.bool("normalise");
-        boolean abs = params.bool("abs");
-        boolean nanOnChange = params.bool("return-nan-when-prediction-changes");
+        Reexplaining re = Reexplaining.of(in, params, name);
+        ExampleData d = re.d();
+        ModelCalls calls = re.calls();
         double lower = params.real("lower-bound");
         double upper = params.real("upper-bound");
         if (upper <= lower) {
@@ -69,25 +59,20 @@ final class RelativeInputStability implements Metric {
         int n = d.size();
         int samples = params.integer("nr-samples");
         double[][] x = d.x();
-        double[][] e = rms(d.a(), normalise, abs);
+        double[][] e = rms(d.a(), re.normalise(), re.abs());
         double[][] h = output ? outputs(calls, x, softmax) : null;
-        int[] predicted = nanOnChange ? NoisySamples.predictions(calls, x) : null;
-        double[][] r = new double[n][samples];
-        NoisySamples.run(in, x, samples, NoisySamples.uniform(lower, upper), (first, count, rows) -> {
-            double[][] es = rms(explain.explain(in.model(), rows, NoisySamples.repeat(d.targets(), count)), normalise, abs);
-            double[][] hs = output ? outputs(calls, rows, softmax) : null;
-            int[] p = nanOnChange ? NoisySamples.predictions(calls, rows) : null;
-            for (int k = 0; k < count; k++) {
-                for (int ex = 0; ex < n; ex++) {
-                    int row = k * n + ex;
-                    double num = relative(e[ex], es[row], eps);
-                    double den = output ? NoisySamples.distance(h[ex], hs[row]) : relative(x[ex], rows[row], eps);
-                    den += den == 0 ? eps : 0;
-                    double v = num / den;
-                    r[ex][first + k] = nanOnChange && p[row] != predicted[ex] ? Double.NaN : v;
-                }
-            }
-        });
+        double[][] r = NoisySamples.ratios(in, calls, x, samples, NoisySamples.uniform(lower, upper), re.nanOnChange(),
+                (rows, count) -> {
+                    double[][] es = rms(re.explain().explain(in.model(), rows, NoisySamples.repeat(d.targets(), count)),
+                            re.normalise(), re.abs());
+                    double[][] hs = output ? outputs(calls, rows, softmax) : null;
+                    return (ex, row) -> {
+                        double num = relative(e[ex], es[row], eps);
+                        double den = output ? NoisySamples.distance(h[ex], hs[row]) : relative(x[ex], rows[row], eps);
+                        den += den == 0 ? eps : 0;
+                        return num / den;
+                    };
+                });
         double[] out = new double[n];
         for (int ex = 0; ex < n; ex++) {
             out[ex] = MaxSensitivity.reduceMax(r[ex], false);

@@ -11,7 +11,7 @@ import org.explain4j.core.catalog.Params;
  * {@link RelativeInputStability} with the denominator {@code ||h(x) - h(x_s)||_2} over the
  * model's outputs (logits; probabilities with {@code softmax}), eps when it is 0.
  */
-final class RelativeOutputStability implements Metric {
+final class RelativeOutputStability extends BaseMetric {
     static final String NAME = "relative-output-stability";
 
     static MetricSpec spec() {
@@ -24,15 +24,8 @@ final class RelativeOutputStability implements Metric {
                 p, false, true, true, "(N,)", Optional.of(false), RelativeOutputStability::new);
     }
 
-    private final Params params;
-
     RelativeOutputStability(Params params) {
-        this.params = params;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
+        super(NAME, params);
     }
 
     @Override
