@@ -27,14 +27,14 @@ final class Completeness extends BaseMetric {
 
     Completeness(Params params) {
         super(NAME, params);
-        this.baseline = PerturbBaseline.parse(params.string("perturb-baseline"), "perturb-baseline");
+        this.baseline = PerturbBaseline.of(params);
     }
 
     @Override
     public Scores evaluate(MetricInput in) {
         ExampleData d = ExampleData.of(in);
         ModelCalls calls = ModelCalls.of(in);
-        double[][] a = Attributions.preprocess(d.a(), params.bool("normalise"), params.bool("abs"));
+        double[][] a = preprocessed(d);
         int n = d.size();
         double[][] rows = new double[2 * n][];
         for (int ex = 0; ex < n; ex++) {

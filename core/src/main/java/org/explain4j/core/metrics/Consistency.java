@@ -41,7 +41,7 @@ final class Consistency extends BaseMetric {
     public Scores evaluate(MetricInput in) {
         ExampleData d = ExampleData.of(in);
         ModelCalls calls = ModelCalls.of(in);
-        double[][] a = Attributions.preprocess(d.a(), params.bool("normalise"), params.bool("abs"));
+        double[][] a = preprocessed(d);
         int n = d.size();
         double[][] labels = new double[n][];
         String func = params.string("discretise-func");
@@ -64,7 +64,7 @@ final class Consistency extends BaseMetric {
             }
             out[i] = both / (same + 1e-9);
         }
-        return MetricResults.perExample(NAME, out, params, Optional.empty(), calls.evaluations());
+        return perExample(out, Optional.empty(), calls.evaluations());
     }
 
     /** Quantus's discretisation functions; -0.0 is written as 0.0 so that equal values compare equal. */

@@ -39,7 +39,7 @@ final class FaithfulnessCorrelation extends BaseMetric {
         super(NAME, p);
         this.runs = p.integer("nr-runs");
         this.subset = p.integer("subset-size");
-        this.baseline = PerturbBaseline.parse(p.string("perturb-baseline"), "perturb-baseline");
+        this.baseline = PerturbBaseline.of(p);
     }
 
     @Override
@@ -49,7 +49,7 @@ final class FaithfulnessCorrelation extends BaseMetric {
             throw Explain4jException.usage("subset-size", "subset-size " + subset + " must be below the number of features per channel ("
                     + d.spatial() + ")");
         }
-        double[][] a = preprocess(d, params.bool("normalise"), params.bool("abs"));
+        double[][] a = preprocessed(d);
         boolean softmax = params.bool("softmax");
         int n = d.size();
         int f = d.features();

@@ -18,7 +18,7 @@ abstract class FeatureStepMetric extends BaseMetric {
     FeatureStepMetric(String name, Params p) {
         super(name, p);
         this.step = p.integer("features-in-step");
-        this.baseline = PerturbBaseline.parse(p.string("perturb-baseline"), "perturb-baseline");
+        this.baseline = PerturbBaseline.of(p);
     }
 
     /** The preprocessed attributions, after checking that the step divides the features of {@code d}. */

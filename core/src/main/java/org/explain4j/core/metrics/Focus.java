@@ -45,12 +45,12 @@ final class Focus extends BaseMetric {
                     + "; pass (" + d.size() + ", 4): one 0/1 label per quadrant per example");
         }
         double[][] c = ExampleData.rows(labels);
-        double[][] a = Attributions.preprocess(d.a(), params.bool("normalise"), params.bool("abs"));
+        double[][] a = preprocessed(d);
         double[] out = new double[d.size()];
         for (int n = 0; n < out.length; n++) {
             out[n] = score(a[n], c[n], d.channels(), d.height(), d.width());
         }
-        return MetricResults.perExample(NAME, out, params, Optional.empty(), 0);
+        return perExample(out, Optional.empty(), 0);
     }
 
     static double score(double[] a, double[] quadrants, int channels, int h, int w) {

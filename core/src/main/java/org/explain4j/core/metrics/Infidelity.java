@@ -59,7 +59,7 @@ final class Infidelity extends BaseMetric {
         this.captum = p.string("reference").equals("captum");
         this.samples = p.integer("n-perturb-samples");
         if (!captum) {
-            PerturbBaseline.parse(p.string("perturb-baseline"), "perturb-baseline");
+            PerturbBaseline.of(p);
         }
     }
 
@@ -71,7 +71,7 @@ final class Infidelity extends BaseMetric {
 
     private Scores quantus(MetricInput in, ExampleData d) {
         d.requireImage(NAME);
-        PerturbBaseline baseline = PerturbBaseline.parse(params.string("perturb-baseline"), "perturb-baseline");
+        PerturbBaseline baseline = PerturbBaseline.of(params);
         int[] sizes = params.ints("perturb-patch-sizes");
         for (int p : sizes) {
             if (p > d.height() || p > d.width()) {
@@ -79,7 +79,7 @@ final class Infidelity extends BaseMetric {
                         + d.height() + "x" + d.width() + ")");
             }
         }
-        double[][] a = preprocess(d, params.bool("normalise"), params.bool("abs"));
+        double[][] a = preprocessed(d);
         boolean softmax = params.bool("softmax");
         int n = d.size();
         double[][] x = d.x();

@@ -65,6 +65,6 @@ final class InputInvariance extends BaseMetric {
             }
             out[ex] = close ? 1 : 0;
         }
-        return MetricResults.perExample(NAME, out, params, Optional.empty(), 0);
+        return perExample(out, Optional.empty(), 0);
     }
 }

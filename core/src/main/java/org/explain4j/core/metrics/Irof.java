@@ -47,7 +47,7 @@ final class Irof extends BaseMetric {
 
     Irof(Params p) {
         super(NAME, p);
-        this.baseline = PerturbBaseline.parse(p.string("perturb-baseline"), "perturb-baseline");
+        this.baseline = PerturbBaseline.of(p);
     }
 
     @Override
@@ -56,7 +56,7 @@ final class Irof extends BaseMetric {
         int n = d.size();
         int hw = d.spatial();
         int[][] labels = segmentation(d);
-        double[][] a = preprocess(d, params.bool("normalise"), params.bool("abs"));
+        double[][] a = preprocessed(d);
         // 1. Each example's segments (flat spatial indices), ordered by mean attribution, highest first.
         int[][][] segments = new int[n][][];
         int[] offset = new int[n + 1];

@@ -111,7 +111,7 @@ final class MaxSensitivity extends BaseMetric {
                         }
                     }
                 });
-        return MetricResults.perExample(NAME, out, params, Optional.of(in.seed()), 0);
+        return perExample(out, Optional.of(in.seed()), 0);
     }
 
     private static double norm(double[] v, String ord) {

@@ -33,7 +33,7 @@ final class NonSensitivity extends BaseMetric {
 
     NonSensitivity(Params params) {
         super(NAME, params);
-        this.baseline = PerturbBaseline.parse(params.string("perturb-baseline"), "perturb-baseline");
+        this.baseline = PerturbBaseline.of(params);
     }
 
     @Override
@@ -44,7 +44,7 @@ final class NonSensitivity extends BaseMetric {
         ModelCalls calls = ModelCalls.of(in);
         boolean softmax = params.bool("softmax");
         double eps = params.real("eps");
-        double[][] a = Attributions.preprocess(d.a(), params.bool("normalise"), params.bool("abs"));
+        double[][] a = preprocessed(d);
         int n = d.size();
         int features = d.features();
         int steps = (features + fis - 1) / fis;

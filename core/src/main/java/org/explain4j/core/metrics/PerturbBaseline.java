@@ -3,6 +3,7 @@ package org.explain4j.core.metrics;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import org.explain4j.core.Explain4jException;
+import org.explain4j.core.catalog.Params;
 
 /**
  * Quantus's {@code perturb_baseline} (golden/metrics README, "Baselines"): the value written into
@@ -40,6 +41,11 @@ public final class PerturbBaseline {
             throw Explain4jException.usage("perturb-baseline", "perturb-baseline must be a finite number (got " + v + ")");
         }
         return new PerturbBaseline(Kind.VALUE, v);
+    }
+
+    /** The metric's bound {@code perturb-baseline} parameter, parsed (errors name it). */
+    static PerturbBaseline of(Params params) {
+        return parse(params.string("perturb-baseline"), "perturb-baseline");
     }
 
     /**

@@ -37,7 +37,7 @@ final class RegionPerturbation extends BaseMetric {
     RegionPerturbation(Params p) {
         super(NAME, p);
         this.patch = p.integer("patch-size");
-        this.baseline = PerturbBaseline.parse(p.string("perturb-baseline"), "perturb-baseline");
+        this.baseline = PerturbBaseline.of(p);
     }
 
     @Override
@@ -46,7 +46,7 @@ final class RegionPerturbation extends BaseMetric {
         d.requireImage(NAME);
         String order = params.string("order");
         boolean random = baseline.random() || order.equals("random");
-        double[][] a = preprocess(d, params.bool("normalise"), params.bool("abs"));
+        double[][] a = preprocessed(d);
         boolean softmax = params.bool("softmax");
         PatchGrid grid = new PatchGrid(d.channels(), d.height(), d.width(), patch);
         int regions = Math.min(params.integer("regions-evaluation"), grid.count());

@@ -47,7 +47,7 @@ final class Road extends BaseMetric {
     public Scores evaluate(MetricInput in) {
         ExampleData d = ExampleData.of(in);
         d.requireImage(NAME);
-        double[][] a = preprocess(d, params.bool("normalise"), params.bool("abs"));
+        double[][] a = preprocessed(d);
         int[] pct = params.ints("percentages");
         double noise = params.real("noise");
         boolean lerf = params.string("order").equals("lerf");

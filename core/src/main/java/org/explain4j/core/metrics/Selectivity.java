@@ -29,14 +29,14 @@ final class Selectivity extends BaseMetric {
 
     Selectivity(Params p) {
         super(NAME, p);
-        this.baseline = PerturbBaseline.parse(p.string("perturb-baseline"), "perturb-baseline");
+        this.baseline = PerturbBaseline.of(p);
     }
 
     @Override
     public Scores evaluate(MetricInput in) {
         ExampleData d = ExampleData.of(in);
         d.requireImage(NAME);
-        double[][] a = preprocess(d, params.bool("normalise"), params.bool("abs"));
+        double[][] a = preprocessed(d);
         PatchGrid grid = new PatchGrid(d.channels(), d.height(), d.width(), params.integer("patch-size"));
         int[][] patches = RegionPerturbation.patchOrders(grid, a, "morf", in.seed());
         ModelCalls calls = ModelCalls.of(in);

@@ -34,7 +34,7 @@ final class Sufficiency extends BaseMetric {
     @Override
     public Scores evaluate(MetricInput in) {
         ExampleData d = ExampleData.of(in);
-        double[][] a = preprocess(d, params.bool("normalise"), params.bool("abs"));
+        double[][] a = preprocessed(d);
         int n = d.size();
         int f = d.features();
         double[] var = new double[f];
