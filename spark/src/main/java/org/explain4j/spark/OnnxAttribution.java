@@ -232,9 +232,14 @@ public final class OnnxAttribution extends Transformer implements DefaultParamsW
 
     // ---- setters ----
 
-    public OnnxAttribution setModelPath(String path) {
-        set(modelPath, path);
+    /** Sets {@code param} and returns this stage (the setters' common tail). */
+    private <T> OnnxAttribution put(Param<T> param, T value) {
+        set(param, value);
         return this;
+    }
+
+    public OnnxAttribution setModelPath(String path) {
+        return put(modelPath, path);
     }
 
     /** The model's bytes (kept with the stage when it is saved). */
@@ -242,18 +247,15 @@ public final class OnnxAttribution extends Transformer implements DefaultParamsW
         if (bytes == null || bytes.length == 0) {
             throw Explain4jException.usage("modelBytes", "modelBytes is empty; pass the bytes of an .onnx model");
         }
-        set(modelBase64, Base64.getEncoder().encodeToString(bytes));
-        return this;
+        return put(modelBase64, Base64.getEncoder().encodeToString(bytes));
     }
 
     public OnnxAttribution setModelInput(String name) {
-        set(modelInput, name);
-        return this;
+        return put(modelInput, name);
     }
 
     public OnnxAttribution setModelOutput(String name) {
-        set(modelOutput, name);
-        return this;
+        return put(modelOutput, name);
     }
 
     /** The method by catalogue name; an unknown name is refused with the catalogue's list. */
@@ -288,28 +290,23 @@ public final class OnnxAttribution extends Transformer implements DefaultParamsW
     }
 
     public OnnxAttribution setInputCol(String col) {
-        set(inputCol, col);
-        return this;
+        return put(inputCol, col);
     }
 
     public OnnxAttribution setInputCols(String... cols) {
-        set(inputCols, cols);
-        return this;
+        return put(inputCols, cols);
     }
 
     public OnnxAttribution setTargetCol(String col) {
-        set(targetCol, col);
-        return this;
+        return put(targetCol, col);
     }
 
     public OnnxAttribution setTarget(int classIndex) {
-        set(target, classIndex);
-        return this;
+        return put(target, classIndex);
     }
 
     public OnnxAttribution setBaselineCol(String col) {
-        set(baselineCol, col);
-        return this;
+        return put(baselineCol, col);
     }
 
     /**
@@ -346,26 +343,22 @@ public final class OnnxAttribution extends Transformer implements DefaultParamsW
     }
 
     public OnnxAttribution setOutputCol(String col) {
-        set(outputCol, col);
-        return this;
+        return put(outputCol, col);
     }
 
     public OnnxAttribution setDiagnosticsCol(String col) {
-        set(diagnosticsCol, col);
-        return this;
+        return put(diagnosticsCol, col);
     }
 
     public OnnxAttribution setIdCol(String col) {
-        set(idCol, col);
-        return this;
+        return put(idCol, col);
     }
 
     public OnnxAttribution setBatchSize(int rows) {
         if (rows < 1) {
             throw Explain4jException.usage("batchSize", "batchSize must be at least 1 (got " + rows + ")");
         }
-        set(batchSize, rows);
-        return this;
+        return put(batchSize, rows);
     }
 
     public OnnxAttribution setSeed(long value) {
@@ -379,8 +372,7 @@ public final class OnnxAttribution extends Transformer implements DefaultParamsW
         if (!mode.equals("fail") && !mode.equals("diagnose")) {
             throw Explain4jException.usage("onError", "onError '" + mode + "' must be fail or diagnose");
         }
-        set(onError, mode);
-        return this;
+        return put(onError, mode);
     }
 
     /**
@@ -405,8 +397,7 @@ public final class OnnxAttribution extends Transformer implements DefaultParamsW
             throw Explain4jException.usage("spreadPartitions", "spreadPartitions must be at least 1, or 0 for Spark's "
                     + "default parallelism (got " + tasks + ")");
         }
-        set(spreadPartitions, tasks);
-        return this;
+        return put(spreadPartitions, tasks);
     }
 
     /** The most perturbed input values held on the driver at once with spreadEvaluations (default 50,000,000). */
@@ -414,8 +405,7 @@ public final class OnnxAttribution extends Transformer implements DefaultParamsW
         if (values < 1) {
             throw Explain4jException.usage("spreadMaxValues", "spreadMaxValues must be at least 1 (got " + values + ")");
         }
-        set(spreadMaxValues, values);
-        return this;
+        return put(spreadMaxValues, values);
     }
 
     private boolean spread() {
@@ -593,22 +583,23 @@ public final class OnnxAttribution extends Transformer implements DefaultParamsW
     private synchronized LoadedModel loadModel(SparkSession spark, JavaSparkContext jsc) {
         org.apache.spark.SparkContext sc = spark.sparkContext();
         String source;
+        ModelFile file = null;
         long length = -1;
         long modified = -1;
         if (isDefined(modelBase64)) {
             source = getOrDefault(modelBase64);
         } else {
             source = getOrDefault(modelPath);
-            org.apache.hadoop.fs.FileStatus st = modelStatus(spark, source);
-            length = st.getLen();
-            modified = st.getModificationTime();
+            file = modelFile(spark, source);
+            length = file.status().getLen();
+            modified = file.status().getModificationTime();
         }
         LoadedModel l = loaded;
         if (l != null && l.context() == sc && !sc.isStopped() && l.source().equals(source) && l.length() == length
                 && l.modified() == modified) {
             return l;
         }
-        byte[] bytes = modelBytes(spark);
+        byte[] bytes = modelBytes(file);
         l = new LoadedModel(sc, source, length, modified, sha256(bytes), jsc.broadcast(bytes));
         loaded = l;
         return l;
@@ -620,7 +611,12 @@ public final class OnnxAttribution extends Transformer implements DefaultParamsW
         return l == null ? null : l.bytes();
     }
 
-    private static org.apache.hadoop.fs.FileStatus modelStatus(SparkSession spark, String p) {
+    /** The model file at a Hadoop path: its file system, path and status (length, modification time). */
+    private record ModelFile(FileSystem fs, org.apache.hadoop.fs.Path path, org.apache.hadoop.fs.FileStatus status) {
+    }
+
+    /** The model file at {@code p}; a missing path fails here, on the driver, before any task. */
+    private static ModelFile modelFile(SparkSession spark, String p) {
         try {
             org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(p);
             FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
@@ -628,45 +624,41 @@ public final class OnnxAttribution extends Transformer implements DefaultParamsW
                 throw Explain4jException.file("modelPath", "modelPath " + p + " does not exist; check the path (any "
                         + "Hadoop-compatible URI, e.g. file:///models/m.onnx or hdfs:///models/m.onnx)");
             }
-            return fs.getFileStatus(path);
+            return new ModelFile(fs, path, fs.getFileStatus(path));
         } catch (IOException e) {
-            throw Explain4jException.file("modelPath", "modelPath " + p + " cannot be read: " + e.getMessage(), e);
+            throw unreadable(p, e);
         }
     }
 
-    /** The model's bytes: those set, or read from the path on the driver (a missing path fails here, before any task). */
-    private byte[] modelBytes(SparkSession spark) {
-        if (isDefined(modelBase64)) {
+    private static Explain4jException unreadable(String p, IOException e) {
+        return Explain4jException.file("modelPath", "modelPath " + p + " cannot be read: " + e.getMessage(), e);
+    }
+
+    /** The model's bytes: those set, or those of {@code file} (the path's, read on the driver). */
+    private byte[] modelBytes(ModelFile file) {
+        if (file == null) {
             return Base64.getDecoder().decode(getOrDefault(modelBase64));
         }
         String p = getOrDefault(modelPath);
-        try {
-            org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(p);
-            FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            if (!fs.exists(path)) {
-                throw Explain4jException.file("modelPath", "modelPath " + p + " does not exist; check the path (any "
-                        + "Hadoop-compatible URI, e.g. file:///models/m.onnx or hdfs:///models/m.onnx)");
-            }
-            long len = fs.getFileStatus(path).getLen();
-            if (len == 0 || len > Integer.MAX_VALUE - 8) {
-                throw Explain4jException.file("modelPath", "modelPath " + p + " is " + (len == 0 ? "empty" : "over 2 GB")
-                        + "; pass an .onnx model file (weights over 2 GB as external data are not supported here)");
-            }
-            byte[] b = new byte[(int) len];
-            try (InputStream in = fs.open(path)) {
-                int off = 0;
-                while (off < b.length) {
-                    int r = in.read(b, off, b.length - off);
-                    if (r < 0) {
-                        throw new IOException("file ended after " + off + " of " + len + " bytes");
-                    }
-                    off += r;
-                }
-            }
-            return b;
-        } catch (IOException e) {
-            throw Explain4jException.file("modelPath", "modelPath " + p + " cannot be read: " + e.getMessage(), e);
+        long len = file.status().getLen();
+        if (len == 0 || len > Integer.MAX_VALUE - 8) {
+            throw Explain4jException.file("modelPath", "modelPath " + p + " is " + (len == 0 ? "empty" : "over 2 GB")
+                    + "; pass an .onnx model file (weights over 2 GB as external data are not supported here)");
         }
+        byte[] b = new byte[(int) len];
+        try (InputStream in = file.fs().open(file.path())) {
+            int off = 0;
+            while (off < b.length) {
+                int r = in.read(b, off, b.length - off);
+                if (r < 0) {
+                    throw new IOException("file ended after " + off + " of " + len + " bytes");
+                }
+                off += r;
+            }
+        } catch (IOException e) {
+            throw unreadable(p, e);
+        }
+        return b;
     }
 
     static String sha256(byte[] b) {

@@ -188,6 +188,13 @@ class DatasetCommandTest {
         assertThat(Files.exists(dir.resolve("o.csv"))).isFalse();
     }
 
+    /** {@code args} followed by {@code more}. */
+    private static String[] plus(String[] args, String... more) {
+        List<String> out = new ArrayList<>(List.of(args));
+        out.addAll(List.of(more));
+        return out.toArray(String[]::new);
+    }
+
     @Test
     void spreadGivesTheSameFileAsTheDefaultPath() throws Exception {
         Path model = TabularMlp.write(dir.resolve("m6.onnx"), 6, 12, 3, 4);
@@ -196,21 +203,15 @@ class DatasetCommandTest {
         String[] common = {"dataset", "--input", dir.resolve("data.csv").toString(), "--model", model.toString(),
             "--method", "kernel-shap", "--samples", "40", "--seed", "3", "--features", "f0,f1,f2,f3,f4,f5",
             "--target-col", "label", "--master", "local[2]", "--partitions", "3"};
-        List<String> plain = new ArrayList<>(List.of(common));
-        plain.addAll(List.of("--output", dir.resolve("plain.csv").toString()));
-        List<String> spread = new ArrayList<>(List.of(common));
-        spread.addAll(List.of("--spread", "--output", dir.resolve("spread.csv").toString()));
-        Run a = run(plain.toArray(String[]::new));
+        Run a = run(plus(common, "--output", dir.resolve("plain.csv").toString()));
         assertThat(a.rc()).as(a.err()).isZero();
-        Run b = run(spread.toArray(String[]::new));
+        Run b = run(plus(common, "--spread", "--output", dir.resolve("spread.csv").toString()));
         assertThat(b.rc()).as(b.err()).isZero();
         List<String> p = Files.readAllLines(dir.resolve("plain.csv"));
         assertThat(p).hasSize(5);
         assertThat(Files.readAllLines(dir.resolve("spread.csv"))).isEqualTo(p);
         // and over the driver's bound: refused naming the command's flag
-        List<String> small = new ArrayList<>(List.of(common));
-        small.addAll(List.of("--spread", "--spread-max-values", "100", "--output", dir.resolve("small.csv").toString()));
-        Run c = run(small.toArray(String[]::new));
+        Run c = run(plus(common, "--spread", "--spread-max-values", "100", "--output", dir.resolve("small.csv").toString()));
         assertThat(c.rc()).isEqualTo(2);
         assertThat(c.err().trim()).contains("--spread-max-values").doesNotContain("spreadMaxValues").doesNotContain("\n");
         assertThat(Files.exists(dir.resolve("small.csv"))).isFalse();

@@ -3,12 +3,8 @@ package org.explain4j.spark;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,7 +13,6 @@ import org.apache.spark.scheduler.SparkListenerTaskStart;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -27,38 +22,18 @@ import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.catalog.MethodCatalog;
 import org.explain4j.core.io.Npy;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The transformer on local[2] against single-JVM runs of the same method on each row alone. */
-class OnnxAttributionTest {
-    static SparkSession spark;
-    @TempDir
-    static Path dir;
-    static Path model;
-    static float[][] x;
-    static float[][] background;
-
+class OnnxAttributionTest extends TabularStageTest {
     @BeforeAll
     static void start() {
-        spark = SparkTests.local();
-        model = TabularMlp.write(dir.resolve("mlp20.onnx"), 20, 16, 3, 11);
-        x = SparkTests.rows(30, 20, 5);
-        background = SparkTests.rows(4, 20, 99);
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
+        start(30, 4);
     }
 
     private OnnxAttribution kernelShap() {
-        Dataset<Row> bg = SparkTests.frame(spark, background, 3, 1);
-        return new OnnxAttribution().setModelPath(model.toUri().toString()).setMethod("kernel-shap")
-                .setMethodParam("samples", "200").setSeed(7).setInputCol("features").setTargetCol("label")
-                .setBackground(bg).setOutputCol("shap");
+        return kernelShap(200);
     }
 
     @Test
@@ -83,21 +58,9 @@ class OnnxAttributionTest {
 
     @Test
     void equalsTheCommandLineOnTheRowAlone() throws Exception {
-        Path bg = dir.resolve("bg.npy");
-        Npy.write(SparkTests.matrix(background), bg);
         double[][] spark2 = SparkTests.byId(kernelShap().setBatchSize(5).transform(SparkTests.frame(spark, x, 3, 3)), "shap");
         for (int i : new int[] {0, 4, 17}) {
-            Path in = dir.resolve("row" + i + ".npy");
-            Path out = dir.resolve("attr" + i + ".npy");
-            Npy.write(SparkTests.row(x[i]), in);
-            StringWriter err = new StringWriter();
-            picocli.CommandLine cl = org.explain4j.cli.Main.commandLine();
-            cl.setErr(new PrintWriter(err));
-            int rc = cl.execute("attribute", "--model", model.toString(), "--input", in.toString(), "--method", "kernel-shap",
-                    "--samples", "200", "--seed", "7", "--baseline", bg.toString(), "--target", Integer.toString(i % 3),
-                    "--output", out.toString(), "--quiet");
-            assertThat(rc).as(err.toString()).isZero();
-            assertThat(spark2[i]).as("row %d", i).containsExactly(Npy.read(out).toDoubleArray());
+            assertThat(spark2[i]).as("row %d", i).containsExactly(commandLine(i, 200));
         }
     }
 

@@ -3,8 +3,6 @@ package org.explain4j.spark;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -19,45 +17,20 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.explain4j.core.Baseline;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Target;
-import org.explain4j.core.io.Npy;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** spreadEvaluations on local[2]: bit-identical to the per-partition path and the command line, scored in several tasks. */
-class SpreadEvaluationsTest {
-    static SparkSession spark;
-    @TempDir
-    static Path dir;
-    static Path model;
-    static float[][] x;
-    static float[][] background;
-
+class SpreadEvaluationsTest extends TabularStageTest {
     @BeforeAll
     static void start() {
-        spark = SparkTests.local();
-        model = TabularMlp.write(dir.resolve("mlp20.onnx"), 20, 16, 3, 11);
-        x = SparkTests.rows(6, 20, 5);
-        background = SparkTests.rows(3, 20, 99);
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
-    }
-
-    private OnnxAttribution kernelShap(int samples) {
-        return new OnnxAttribution().setModelPath(model.toUri().toString()).setMethod("kernel-shap")
-                .setMethodParam("samples", Integer.toString(samples)).setSeed(7).setInputCol("features").setTargetCol("label")
-                .setBackground(SparkTests.frame(spark, background, 3, 1)).setOutputCol("shap");
+        start(6, 3);
     }
 
     /** Counts the tasks of the scoring jobs (those with the spread job's description) while {@code work} runs. */
@@ -108,23 +81,11 @@ class SpreadEvaluationsTest {
             }
         }
         // the same as each row alone in one JVM, and as the command line on the row
-        Path bg = dir.resolve("bg.npy");
-        Npy.write(SparkTests.matrix(background), bg);
         for (int i = 0; i < 3; i++) {
             double[] ref = SparkTests.reference(model, "kernel-shap", Map.of("samples", 3000, "seed", 7L, "baseline",
                     Baseline.distribution(SparkTests.matrix(background))), SparkTests.row(x[i]), Target.classIndex(i % 3));
             assertThat(plain[i]).as("row %d against the single JVM", i).containsExactly(ref);
-            Path in = dir.resolve("row" + i + ".npy");
-            Path out = dir.resolve("attr" + i + ".npy");
-            Npy.write(SparkTests.row(x[i]), in);
-            StringWriter err = new StringWriter();
-            picocli.CommandLine cl = org.explain4j.cli.Main.commandLine();
-            cl.setErr(new PrintWriter(err));
-            int rc = cl.execute("attribute", "--model", model.toString(), "--input", in.toString(), "--method", "kernel-shap",
-                    "--samples", "3000", "--seed", "7", "--baseline", bg.toString(), "--target", Integer.toString(i % 3),
-                    "--output", out.toString(), "--quiet");
-            assertThat(rc).as(err.toString()).isZero();
-            assertThat(plain[i]).as("row %d against explain4j attribute", i).containsExactly(Npy.read(out).toDoubleArray());
+            assertThat(plain[i]).as("row %d against explain4j attribute", i).containsExactly(commandLine(i, 3000));
         }
         // a different seed reaches the spread path too
         double[][] seed8 = SparkTests.byId(kernelShap(3000).setSeed(8).setSpreadEvaluations(true)
