@@ -3,6 +3,7 @@ package org.explain4j.spark;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -273,6 +274,12 @@ class OnnxAttributionTest extends TabularStageTest {
                     .setMethod("saliency").setInputCol("features").transform(df))
                     .isInstanceOf(Explain4jException.class).hasMessageContaining("modelPath")
                     .hasMessageContaining("nope.onnx does not exist");
+            // an empty file is found, then refused when its bytes are read, still on the driver
+            Path empty = Files.createFile(dir.resolve("empty.onnx"));
+            assertThatThrownBy(() -> new OnnxAttribution().setModelPath(empty.toUri().toString())
+                    .setMethod("saliency").setInputCol("features").transform(df))
+                    .isInstanceOf(Explain4jException.class).hasMessageContaining("modelPath")
+                    .hasMessageContaining("empty.onnx is empty");
             spark.sparkContext().listenerBus().waitUntilEmpty();
             assertThat(tasks.get()).isZero();
         } finally {
