@@ -6,10 +6,10 @@ import org.explain4j.core.Tensor;
 import org.explain4j.core.catalog.Params;
 
 /**
- * A faithfulness metric that perturbs the features {@code features-in-step} at a time in an
- * attribution order, setting them to a {@code perturb-baseline} value (faithfulness estimate,
- * monotonicity, monotonicity correlation, pixel flipping, sensitivity-n). Step j covers positions
- * {@code [j * step, min(F, (j + 1) * step))} of the order.
+ * A metric that perturbs the features {@code features-in-step} at a time in an order (of the
+ * attribution, or the index order), setting them to a {@code perturb-baseline} value (faithfulness
+ * estimate, monotonicity, monotonicity correlation, pixel flipping, sensitivity-n, non-sensitivity).
+ * Step j covers positions {@code [j * step, min(F, (j + 1) * step))} of the order.
  */
 abstract class FeatureStepMetric extends BaseMetric {
     final int step;

@@ -2,7 +2,6 @@ package org.explain4j.core.metrics;
 
 import java.util.List;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import org.explain4j.core.catalog.ParamSpec;
 import org.explain4j.core.catalog.Params;
 
@@ -14,7 +13,7 @@ import org.explain4j.core.catalog.Params;
  * Quantus 0.6.0 cannot run), each step of f consecutive features is set to the baseline together
  * and its verdict applies to all of them.
  */
-final class NonSensitivity extends BaseMetric {
+final class NonSensitivity extends FeatureStepMetric {
     static final String NAME = "non-sensitivity";
 
     static MetricSpec spec() {
@@ -29,46 +28,35 @@ final class NonSensitivity extends BaseMetric {
                 false, false, false, "(N,) count", Optional.of(false), NonSensitivity::new);
     }
 
-    private final PerturbBaseline baseline;
-
     NonSensitivity(Params params) {
         super(NAME, params);
-        this.baseline = PerturbBaseline.of(params);
     }
 
     @Override
     public Scores evaluate(MetricInput in) {
         ExampleData d = ExampleData.of(in);
-        int fis = params.integer("features-in-step");
-        d.requireDivides(fis);
+        double[][] a = stepAttributions(d);
         ModelCalls calls = ModelCalls.of(in);
         boolean softmax = params.bool("softmax");
         double eps = params.real("eps");
-        double[][] a = preprocessed(d);
         int n = d.size();
         int features = d.features();
-        int steps = (features + fis - 1) / fis;
-        double[] base = calls.targets("non-sensitivity", d.x(), d.targets(), softmax);
-        double[][] value = new double[n][steps];
-        for (int ex = 0; ex < n; ex++) {
-            SplittableRandom rng = baseline.stream(in.seed(), ex);
-            for (int s = 0; s < steps; s++) {
-                value[ex][s] = baseline.of(d.x()[ex], rng);
-            }
+        int steps = steps(features);
+        double[][] x = d.x();
+        double[] base = calls.targets(NAME, x, d.targets(), softmax);
+        // index order: step s is features [s * step, (s + 1) * step)
+        int[] identity = new int[features];
+        for (int i = 0; i < features; i++) {
+            identity[i] = i;
         }
-        double[] f = calls.targets("non-sensitivity", n * steps, (row, dest) -> {
-            int ex = row / steps;
-            int s = row % steps;
-            System.arraycopy(d.x()[ex], 0, dest, 0, features);
-            for (int i = s * fis; i < Math.min(features, (s + 1) * fis); i++) {
-                dest[i] = value[ex][s];
-            }
-        }, row -> d.target(row / steps), softmax);
+        int[][] order = new int[n][];
+        java.util.Arrays.fill(order, identity);
+        double[] f = stepOutputs(calls, d, x, order, fills(x, steps, in.seed()), steps, 1, softmax);
         double[] out = new double[n];
         for (int ex = 0; ex < n; ex++) {
             int count = 0;
             for (int i = 0; i < features; i++) {
-                boolean insensitive = Math.abs(f[ex * steps + i / fis] - base[ex]) < eps;
+                boolean insensitive = Math.abs(f[ex * steps + i / step] - base[ex]) < eps;
                 boolean zero = a[ex][i] < eps;
                 if (insensitive ^ zero) {
                     count++;
@@ -76,7 +64,6 @@ final class NonSensitivity extends BaseMetric {
             }
             out[ex] = count;
         }
-        return MetricResults.perExample(NAME, out, params,
-                baseline.random() ? Optional.of(in.seed()) : Optional.empty(), calls.evaluations());
+        return perExample(out, baseline.random() ? Optional.of(in.seed()) : Optional.empty(), calls.evaluations());
     }
 }
