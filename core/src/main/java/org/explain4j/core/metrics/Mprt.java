@@ -136,6 +136,27 @@ final class Mprt implements Metric {
                 todo.add(l);
             }
         }
+        // one series for all steps: the backend may share work between the copies (one switched session)
+        try (Randomisable.Series series = todo.size() > 1 ? r.series(in.seed()) : () -> { }) {
+            explainRandomised(in, r, steps, todo, pass, explanations);
+        }
+        // Spearman = Pearson of the ranks; the given attribution's ranks are the same in every column
+        double[][] aRanks = new double[d.size()][];
+        for (int n = 0; n < d.size(); n++) {
+            aRanks[n] = Correlations.ranks(a[n]);
+        }
+        double[][] out = new double[d.size()][explanations.size()];
+        for (int c = 0; c < explanations.size(); c++) {
+            for (int n = 0; n < d.size(); n++) {
+                out[n][c] = Correlations.pearson(aRanks[n], Correlations.ranks(explanations.get(c)[n]));
+            }
+        }
+        return out;
+    }
+
+    /** Appends the explanation of each step in {@code todo} on its randomised copy. */
+    private static void explainRandomised(MetricInput in, Randomisable r, List<List<String>> steps, List<Integer> todo,
+                                          ExplainPass pass, List<double[][]> explanations) {
         // lookahead of one copy: the next step's copy is made (and prepared like the current one,
         // e.g. its session compiled) on a helper thread while the current one is explained; every
         // copy is closed as soon as its explanation is taken, so at most two are open at a time
@@ -180,17 +201,5 @@ final class Mprt implements Metric {
                 }
             }
         }
-        // Spearman = Pearson of the ranks; the given attribution's ranks are the same in every column
-        double[][] aRanks = new double[d.size()][];
-        for (int n = 0; n < d.size(); n++) {
-            aRanks[n] = Correlations.ranks(a[n]);
-        }
-        double[][] out = new double[d.size()][explanations.size()];
-        for (int c = 0; c < explanations.size(); c++) {
-            for (int n = 0; n < d.size(); n++) {
-                out[n][c] = Correlations.pearson(aRanks[n], Correlations.ranks(explanations.get(c)[n]));
-            }
-        }
-        return out;
     }
 }

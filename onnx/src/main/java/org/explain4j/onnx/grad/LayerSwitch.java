@@ -1,0 +1,150 @@
+package org.explain4j.onnx.grad;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The randomised draws of every layer of a model for one seed, and the backward sessions in
+ * which each layer's weights are switched between the model's values and those draws at run time
+ * ({@link LayerSwitchGraph}): one compile per backward request for all the randomised copies
+ * made from these draws ({@link ReweightedModel} with a switch), instead of one per copy.
+ *
+ * <p>Sessions are compiled on first use and closed by {@link #close()}; a session in use by a
+ * backward pass is closed when that pass ends. Where a graph cannot be switched, {@link #acquire}
+ * answers null and the copy compiles a session of its own, as without a switch.
+ */
+public final class LayerSwitch implements AutoCloseable {
+    private final OnnxDifferentiableModel template;
+    private final List<Map<String, TensorProto>> draws;
+    /** Per request key: the compiled session, or empty where the graph cannot be switched. Guarded by this. */
+    private final Map<OnnxDifferentiableModel.Key, Optional<OrtSession>> sessions = new HashMap<>();
+    private int users;
+    private boolean closed;
+    /** Switched sessions open in this process (test hook). */
+    private static final AtomicInteger OPEN = new AtomicInteger();
+    /** Switched sessions compiled in this process (test hook). */
+    private static final AtomicInteger COMPILED = new AtomicInteger();
+    /** Same as the copies' sessions: idle threads do not spin (the next copy is made on another thread). */
+    private static final Map<String, String> CONFIG = Map.of("session.intra_op.allow_spinning", "0");
+
+    /**
+     * Switches between {@code template}'s weights and {@code draws} (per layer, in the order of
+     * the switch inputs: the randomised initializers by name, each of the same type and shape as
+     * the one it replaces); {@code template} stays open longer than this object.
+     */
+    public LayerSwitch(OnnxDifferentiableModel template, List<Map<String, TensorProto>> draws) {
+        this.template = template;
+        this.draws = draws.stream().map(m -> Map.copyOf(new LinkedHashMap<>(m))).toList();
+    }
+
+    OnnxDifferentiableModel template() {
+        return template;
+    }
+
+    /**
+     * The switch inputs that give a copy with {@code replaced} (initializers by name): layer i on
+     * where all of its draws are replaced by these very values, off where none is; null where
+     * {@code replaced} is not such a set (other values, part of a layer, an initializer of no layer).
+     */
+    Map<String, Boolean> switches(Map<String, TensorProto> replaced) {
+        Map<String, Boolean> out = new LinkedHashMap<>();
+        int matched = 0;
+        for (int l = 0; l < draws.size(); l++) {
+            int on = 0;
+            for (Map.Entry<String, TensorProto> e : draws.get(l).entrySet()) {
+                TensorProto r = replaced.get(e.getKey());
+                if (r != null) {
+                    if (r != e.getValue() && !r.equals(e.getValue())) {
+                        return null;
+                    }
+                    on++;
+                }
+            }
+            if (on != 0 && on != draws.get(l).size()) {
+                return null;
+            }
+            matched += on;
+            out.put(LayerSwitchGraph.switchName(l), on != 0);
+        }
+        return matched == replaced.size() ? out : null;
+    }
+
+    /**
+     * The switched session of {@code graph} (the template's graph for {@code key}), compiled on
+     * first use; null where the graph cannot be switched or this object is closed. A non-null
+     * answer must be followed by {@link #release()} once the pass has run.
+     */
+    synchronized OrtSession acquire(OnnxDifferentiableModel.Key key, BackwardGraph graph) {
+        if (closed) {
+            return null;
+        }
+        Optional<OrtSession> s = sessions.get(key);
+        if (s == null) {
+            Optional<ModelProto> switched = LayerSwitchGraph.build(graph.model(), draws);
+            try {
+                s = switched.map(m -> template.session(m, graph, CONFIG));
+            } catch (org.explain4j.core.Explain4jException e) {
+                s = Optional.empty(); // ONNX Runtime refused the rewritten graph: the copies compile their own
+            }
+            sessions.put(key, s);
+            if (s.isPresent()) {
+                OPEN.incrementAndGet();
+                COMPILED.incrementAndGet();
+            }
+        }
+        if (s.isEmpty()) {
+            return null;
+        }
+        users++;
+        return s.get();
+    }
+
+    /** Ends a backward pass on a session from {@link #acquire}. */
+    synchronized void release() {
+        users--;
+        if (closed && users == 0) {
+            closeSessions();
+        }
+    }
+
+    /** Closes the sessions (those in use when their passes end). */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (users == 0) {
+            closeSessions();
+        }
+    }
+
+    private void closeSessions() {
+        for (Optional<OrtSession> s : sessions.values()) {
+            if (s.isPresent()) {
+                OPEN.decrementAndGet();
+                try {
+                    s.get().close();
+                } catch (OrtException e) {
+                    // nothing more can be done with a session that fails to close
+                }
+            }
+        }
+        sessions.clear();
+    }
+
+    /** Switched sessions open in this process (test hook). */
+    public static int openSessions() {
+        return OPEN.get();
+    }
+
+    /** Switched sessions compiled in this process so far (test hook). */
+    public static int compiledSessions() {
+        return COMPILED.get();
+    }
+}
