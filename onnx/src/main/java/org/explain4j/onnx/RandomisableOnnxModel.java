@@ -187,6 +187,7 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
                     all.add(one);
                 }
                 layerSwitch = new LayerSwitch(derivations(), all);
+                layerSwitch.compileAhead();
                 switchSeed = seed;
                 switchDraws = union; // the copies of the series take these very tensors
             } else if (switchSeed != seed) {

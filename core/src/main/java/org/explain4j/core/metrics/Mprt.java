@@ -129,15 +129,16 @@ final class Mprt implements Metric {
         List<List<String>> steps = LayerRandomisation.steps(r.layers(), params.string("layer-order"));
         boolean skip = params.bool("skip-layers");
         List<double[][]> explanations = new ArrayList<>();
-        explanations.add(SignedZeros.canonical(pass.explain(in.model(), 0)));
         List<Integer> todo = new ArrayList<>();
         for (int l = 0; l < steps.size(); l++) {
             if (!skip || l + 1 == steps.size()) {
                 todo.add(l);
             }
         }
-        // one series for all steps: the backend may share work between the copies (one switched session)
+        // one series for all steps: the backend may share work between the copies (one switched
+        // session), opened before the original's explanation so that it can prepare it meanwhile
         try (Randomisable.Series series = todo.size() > 1 ? r.series(in.seed()) : () -> { }) {
+            explanations.add(SignedZeros.canonical(pass.explain(in.model(), 0)));
             explainRandomised(in, r, steps, todo, pass, explanations);
         }
         // Spearman = Pearson of the ranks; the given attribution's ranks are the same in every column

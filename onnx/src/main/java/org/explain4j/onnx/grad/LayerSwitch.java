@@ -45,6 +45,67 @@ public final class LayerSwitch implements AutoCloseable {
         this.draws = draws.stream().map(m -> Map.copyOf(new LinkedHashMap<>(m))).toList();
     }
 
+    /**
+     * Compiles the switched session ahead, on a helper thread, for the graph the template derived
+     * last (if any) and for each graph it derives until this object is closed: the randomisation
+     * metrics open their series before the original model's explanation, whose backward graph the
+     * copies then share, so that its compile overlaps that explanation. Graphs the copies could not
+     * share (rule sets whose canonizers rewrite the weights, derivations that read a randomised
+     * value) are skipped; a failure is left to the copies, which compile their own sessions.
+     */
+    public void compileAhead() {
+        template.addGraphListener(listener);
+        Map.Entry<OnnxDifferentiableModel.Key, BackwardGraph> last = template.lastDerivedGraph();
+        if (last != null) {
+            listener.accept(last.getKey(), last.getValue());
+        }
+    }
+
+    private final java.util.function.BiConsumer<OnnxDifferentiableModel.Key, BackwardGraph> listener = (key, graph) -> {
+        if (!switchable(key, graph)) {
+            return;
+        }
+        Thread t = org.explain4j.core.NativeThreads.create(() -> {
+            try {
+                if (acquire(key, graph) != null) {
+                    AHEAD.incrementAndGet();
+                    release();
+                }
+            } catch (RuntimeException | OutOfMemoryError e) {
+                // the copies meet it again and compile their own sessions
+            }
+        }, "explain4j-layer-switch");
+        t.setDaemon(true);
+        t.start();
+    };
+
+    /** Whether copies of these draws can share {@code graph} at all (as {@link ReweightedModel#shares}). */
+    private boolean switchable(OnnxDifferentiableModel.Key key, BackwardGraph graph) {
+        synchronized (this) {
+            if (closed || sessions.containsKey(key)) {
+                return false;
+            }
+        }
+        if (!key.rules().isGradient() && template.canonical(key.rules().canonizers()) != template.proto()) {
+            return false;
+        }
+        for (Map<String, TensorProto> layer : draws) {
+            for (String name : layer.keySet()) {
+                if (graph.valueInputs().contains(name)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Switched sessions compiled ahead by {@link #compileAhead} in this process (test hook). */
+    public static int compiledAhead() {
+        return AHEAD.get();
+    }
+
+    private static final AtomicInteger AHEAD = new AtomicInteger();
+
     OnnxDifferentiableModel template() {
         return template;
     }
@@ -119,6 +180,7 @@ public final class LayerSwitch implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
+        template.removeGraphListener(listener);
         if (users == 0) {
             closeSessions();
         }

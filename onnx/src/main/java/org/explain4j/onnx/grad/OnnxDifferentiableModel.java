@@ -756,8 +756,39 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         if (closed) {
             throw Explain4jException.usage("model", "this differentiable model is closed");
         }
-        return graphs.computeIfAbsent(key, k -> derive(k, fed));
+        boolean[] derived = new boolean[1];
+        BackwardGraph g = graphs.computeIfAbsent(key, k -> {
+            derived[0] = true;
+            return derive(k, fed);
+        });
+        if (derived[0]) {
+            lastDerived = key;
+            for (java.util.function.BiConsumer<Key, BackwardGraph> l : graphListeners) {
+                l.accept(key, g);
+            }
+        }
+        return g;
     }
+
+    /** Called with each graph this model derives from now on (a {@link LayerSwitch} compiles its session ahead). */
+    void addGraphListener(java.util.function.BiConsumer<Key, BackwardGraph> listener) {
+        graphListeners.add(listener);
+    }
+
+    void removeGraphListener(java.util.function.BiConsumer<Key, BackwardGraph> listener) {
+        graphListeners.remove(listener);
+    }
+
+    /** The key of the graph derived last, and that graph; null when none was. */
+    Map.Entry<Key, BackwardGraph> lastDerivedGraph() {
+        Key k = lastDerived;
+        BackwardGraph g = k == null ? null : graphs.get(k);
+        return g == null ? null : Map.entry(k, g);
+    }
+
+    private final List<java.util.function.BiConsumer<Key, BackwardGraph>> graphListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile Key lastDerived;
 
     private BackwardGraph derive(Key key, Map<String, Tensor> fed) {
         String input = model.signature().inputName();
