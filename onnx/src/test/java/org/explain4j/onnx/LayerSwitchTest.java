@@ -261,6 +261,35 @@ class LayerSwitchTest {
     }
 
     @Test
+    void aSeries_compilesTheSwitchedSessionAhead_forTheOriginalsRequest() throws Exception {
+        Tensor x = residualX();
+        int[] targets = {0, 1, 2};
+        try (OnnxModel onnx = OnnxModel.load(RESIDUAL);
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard())) {
+            RandomisableOnnxModel r = new RandomisableOnnxModel(onnx, d, d);
+            int ahead = LayerSwitch.compiledAhead();
+            int compiled = LayerSwitch.compiledSessions();
+            try (Randomisable.Series s = r.series(9)) {
+                // the original's explanation (MPRT's column 0): its request starts the switched compile
+                attribution(d, "saliency", Map.of(), x, targets);
+                long end = System.nanoTime() + 60_000_000_000L;
+                while (LayerSwitch.compiledAhead() == ahead && System.nanoTime() < end) {
+                    Thread.sleep(5);
+                }
+                assertThat(LayerSwitch.compiledAhead() - ahead).as("compiled ahead on a helper thread").isEqualTo(1);
+                assertThat(LayerSwitch.compiledSessions() - compiled).isEqualTo(1);
+                try (Model m = r.randomised(r.layers(), 9)) {
+                    attribution(m, "saliency", Map.of(), x, targets);
+                    assertThat(((ReweightedModel) m).switchedPasses()).isPositive();
+                }
+                assertThat(LayerSwitch.compiledSessions() - compiled).as("the copy found it made").isEqualTo(1);
+            }
+            assertThat(LayerSwitch.openSessions()).isZero();
+            r.close();
+        }
+    }
+
+    @Test
     void switchOff_orASeriesClosedTwice_changesNothing() {
         Tensor x = residualX();
         int[] targets = {0, 1, 2};

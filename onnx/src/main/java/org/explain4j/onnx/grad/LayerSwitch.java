@@ -32,8 +32,15 @@ public final class LayerSwitch implements AutoCloseable {
     private static final AtomicInteger OPEN = new AtomicInteger();
     /** Switched sessions compiled in this process (test hook). */
     private static final AtomicInteger COMPILED = new AtomicInteger();
-    /** Same as the copies' sessions: idle threads do not spin (the next copy is made on another thread). */
-    private static final Map<String, String> CONFIG = Map.of("session.intra_op.allow_spinning", "0");
+    /**
+     * As the copies' sessions, idle threads do not spin by default (on a loaded machine spinning
+     * took CPU from the other processes); {@code -Dexplain4j.mprt.switchSpinning=on} lets them spin,
+     * for a comparison on an idle machine (same results: spinning changes only how threads wait).
+     */
+    private static Map<String, String> config() {
+        boolean spin = "on".equals(System.getProperty("explain4j.mprt.switchSpinning", "off").trim());
+        return Map.of("session.intra_op.allow_spinning", spin ? "1" : "0");
+    }
 
     /**
      * Switches between {@code template}'s weights and {@code draws} (per layer, in the order of
@@ -46,30 +53,34 @@ public final class LayerSwitch implements AutoCloseable {
     }
 
     /**
-     * Compiles the switched session ahead, on a helper thread, for the graph the template derived
-     * last (if any) and for each graph it derives until this object is closed: the randomisation
-     * metrics open their series before the original model's explanation, whose backward graph the
-     * copies then share, so that its compile overlaps that explanation. Graphs the copies could not
-     * share (rule sets whose canonizers rewrite the weights, derivations that read a randomised
-     * value) are skipped; a failure is left to the copies, which compile their own sessions.
+     * Compiles the switched session ahead, on a helper thread, for each backward request the
+     * template serves until this object is closed: the randomisation metrics open their series
+     * before the original model's explanation, whose backward request the copies then repeat, so
+     * that this compile overlaps that explanation. Requests whose graph the copies could not share
+     * (rule sets whose canonizers rewrite the weights, derivations that read a randomised value)
+     * are skipped; a failure is left to the copies, which compile their own sessions.
      */
     public void compileAhead() {
-        template.addGraphListener(listener);
-        Map.Entry<OnnxDifferentiableModel.Key, BackwardGraph> last = template.lastDerivedGraph();
-        if (last != null) {
-            listener.accept(last.getKey(), last.getValue());
-        }
+        template.addRequestListener(listener);
     }
 
-    private final java.util.function.BiConsumer<OnnxDifferentiableModel.Key, BackwardGraph> listener = (key, graph) -> {
-        if (!switchable(key, graph)) {
-            return;
+    /** Keys a helper was started for. Guarded by this. */
+    private final java.util.Set<OnnxDifferentiableModel.Key> ahead = new java.util.HashSet<>();
+
+    private final java.util.function.BiConsumer<OnnxDifferentiableModel.Key, Map<String, org.explain4j.core.Tensor>> listener =
+            this::requested;
+
+    private void requested(OnnxDifferentiableModel.Key key, Map<String, org.explain4j.core.Tensor> fed) {
+        synchronized (this) {
+            if (closed || sessions.containsKey(key) || !ahead.add(key)) {
+                return;
+            }
         }
         Thread t = org.explain4j.core.NativeThreads.create(() -> {
             try {
-                if (acquire(key, graph) != null) {
+                BackwardGraph graph = template.graph(key, fed);
+                if (switchable(key, graph) && prepare(key, graph)) {
                     AHEAD.incrementAndGet();
-                    release();
                 }
             } catch (RuntimeException | OutOfMemoryError e) {
                 // the copies meet it again and compile their own sessions
@@ -77,15 +88,10 @@ public final class LayerSwitch implements AutoCloseable {
         }, "explain4j-layer-switch");
         t.setDaemon(true);
         t.start();
-    };
+    }
 
     /** Whether copies of these draws can share {@code graph} at all (as {@link ReweightedModel#shares}). */
     private boolean switchable(OnnxDifferentiableModel.Key key, BackwardGraph graph) {
-        synchronized (this) {
-            if (closed || sessions.containsKey(key)) {
-                return false;
-            }
-        }
         if (!key.rules().isGradient() && template.canonical(key.rules().canonizers()) != template.proto()) {
             return false;
         }
@@ -151,7 +157,7 @@ public final class LayerSwitch implements AutoCloseable {
         if (s == null) {
             Optional<ModelProto> switched = LayerSwitchGraph.build(graph.model(), draws);
             try {
-                s = switched.map(m -> template.session(m, graph, CONFIG));
+                s = switched.map(m -> template.session(m, graph, config()));
             } catch (org.explain4j.core.Explain4jException e) {
                 s = Optional.empty(); // ONNX Runtime refused the rewritten graph: the copies compile their own
             }
@@ -168,6 +174,15 @@ public final class LayerSwitch implements AutoCloseable {
         return s.get();
     }
 
+    /** Compiles the session of {@code key} unless made or closed; whether it is there now. */
+    private synchronized boolean prepare(OnnxDifferentiableModel.Key key, BackwardGraph graph) {
+        if (acquire(key, graph) == null) {
+            return false;
+        }
+        users--; // not a pass: nothing runs on it here
+        return true;
+    }
+
     /** Ends a backward pass on a session from {@link #acquire}. */
     synchronized void release() {
         users--;
@@ -180,7 +195,7 @@ public final class LayerSwitch implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        template.removeGraphListener(listener);
+        template.removeRequestListener(listener);
         if (users == 0) {
             closeSessions();
         }

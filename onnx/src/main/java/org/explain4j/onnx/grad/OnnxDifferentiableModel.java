@@ -701,6 +701,9 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
             throw Explain4jException.usage("model", "this differentiable model is closed");
         }
         Key key = key(request, inputShape, fed);
+        for (java.util.function.BiConsumer<Key, Map<String, Tensor>> l : requestListeners) {
+            l.accept(key, fed);
+        }
         while (true) {
             Compiled c = compiled.computeIfAbsent(key, k -> {
                 BackwardGraph g = graph(k, fed);
@@ -756,39 +759,23 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         if (closed) {
             throw Explain4jException.usage("model", "this differentiable model is closed");
         }
-        boolean[] derived = new boolean[1];
-        BackwardGraph g = graphs.computeIfAbsent(key, k -> {
-            derived[0] = true;
-            return derive(k, fed);
-        });
-        if (derived[0]) {
-            lastDerived = key;
-            for (java.util.function.BiConsumer<Key, BackwardGraph> l : graphListeners) {
-                l.accept(key, g);
-            }
-        }
-        return g;
+        return graphs.computeIfAbsent(key, k -> derive(k, fed));
     }
 
-    /** Called with each graph this model derives from now on (a {@link LayerSwitch} compiles its session ahead). */
-    void addGraphListener(java.util.function.BiConsumer<Key, BackwardGraph> listener) {
-        graphListeners.add(listener);
+    /**
+     * Called with the key and fed inputs of each backward request this model serves from now on
+     * (a {@link LayerSwitch} compiles its session ahead for the request of the original's explanation).
+     */
+    void addRequestListener(java.util.function.BiConsumer<Key, Map<String, Tensor>> listener) {
+        requestListeners.add(listener);
     }
 
-    void removeGraphListener(java.util.function.BiConsumer<Key, BackwardGraph> listener) {
-        graphListeners.remove(listener);
+    void removeRequestListener(java.util.function.BiConsumer<Key, Map<String, Tensor>> listener) {
+        requestListeners.remove(listener);
     }
 
-    /** The key of the graph derived last, and that graph; null when none was. */
-    Map.Entry<Key, BackwardGraph> lastDerivedGraph() {
-        Key k = lastDerived;
-        BackwardGraph g = k == null ? null : graphs.get(k);
-        return g == null ? null : Map.entry(k, g);
-    }
-
-    private final List<java.util.function.BiConsumer<Key, BackwardGraph>> graphListeners =
+    private final List<java.util.function.BiConsumer<Key, Map<String, Tensor>>> requestListeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
-    private volatile Key lastDerived;
 
     private BackwardGraph derive(Key key, Map<String, Tensor> fed) {
         String input = model.signature().inputName();
