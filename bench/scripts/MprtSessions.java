@@ -118,7 +118,7 @@ public class MprtSessions {
                     }
                     double[] rs = run(sw, xt, st, flags, env);
                     System.out.printf("k=%2d copy: compile %.3f s (cpu %.3f), run1 %.3f s (cpu %.3f), run2 %.3f s (cpu %.3f) | "
-                                    + "switch: compile %.3f s (cpu %.3f), run %.3f s (cpu %.3f) | max |grad diff| %.3g%n",
+                                    + "switch: compile %.3f s (cpu %.3f), run %.3f s (cpu %.3f) | |sum |g| copy - sum |g| switch| %.3g%n",
                             k, copy[0], copy[1], copy[2], copy[3], copy[4], copy[5], cw, cc, rs[0], rs[1],
                             Math.abs(copy[6] - rs[2]));
                 }
