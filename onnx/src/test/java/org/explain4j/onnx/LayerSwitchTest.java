@@ -290,6 +290,45 @@ class LayerSwitchTest {
     }
 
     @Test
+    void aGraphTheRewriteRefuses_fallsBackToTheCopysOwnSession_withTheSameBits() throws Exception {
+        Tensor x = residualX();
+        int[] targets = {0, 1, 2};
+        try (OnnxModel onnx = OnnxModel.load(RESIDUAL);
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard())) {
+            RandomisableOnnxModel r = new RandomisableOnnxModel(onnx, d, d);
+            List<String> layers = r.layers();
+            float[] own;
+            try (Model m = r.randomised(layers, 4)) {
+                own = attribution(m, "saliency", Map.of(), x, targets);
+            }
+            // the same draws as one switchable set, plus a layer whose initializer the graph lacks:
+            // the rewrite refuses the graph, so the copy compiles its own session
+            Map<String, TensorProto> model = new HashMap<>();
+            ModelProto.parseFrom(onnx.modelBytes()).getGraph().getInitializerList().forEach(t -> model.put(t.getName(), t));
+            Map<String, TensorProto> replaced = new HashMap<>();
+            for (TensorProto t : r.randomisedProto(layers, 4).getGraph().getInitializerList()) {
+                if (!t.equals(model.get(t.getName()))) {
+                    replaced.put(t.getName(), t);
+                }
+            }
+            assertThat(replaced).isNotEmpty();
+            TensorProto fake = replaced.values().iterator().next().toBuilder().setName("no_such_initializer").build();
+            int copySessions = ReweightedModel.openSessions();
+            try (LayerSwitch sw = new LayerSwitch(d, List.of(replaced, Map.of("no_such_initializer", fake)));
+                 ReweightedModel m = d.reweighted(replaced, onnx.info(), () -> {
+                     throw new AssertionError("no rebuild expected");
+                 }, sw)) {
+                float[] fallback = attribution(m, "saliency", Map.of(), x, targets);
+                assertThat(m.switchedPasses()).isZero();
+                assertThat(ReweightedModel.openSessions() - copySessions).as("its own session").isEqualTo(1);
+                assertThat(fallback).containsExactly(own);
+            }
+            assertThat(ReweightedModel.openSessions()).isEqualTo(copySessions);
+            r.close();
+        }
+    }
+
+    @Test
     void switchOff_orASeriesClosedTwice_changesNothing() {
         Tensor x = residualX();
         int[] targets = {0, 1, 2};

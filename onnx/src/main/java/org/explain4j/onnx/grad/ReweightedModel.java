@@ -178,9 +178,8 @@ public final class ReweightedModel implements DifferentiableModel {
         if (previous == null || previous == this || previous.template != template) {
             return;
         }
-        if (layerSwitch != null) {
-            return; // this copy runs on the switch's session, compiled once for all copies
-        }
+        // a previous copy that ran on a layer switch's session records no request (nothing to
+        // compile for this one either): this waits until it is closed and returns
         previous.firstOrClosed.await();
         Request r = previous.first;
         if (r == null || closed) {
