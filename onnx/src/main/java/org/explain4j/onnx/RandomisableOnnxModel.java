@@ -58,6 +58,9 @@ import org.explain4j.onnx.grad.propagation.PropagationRegistry;
  * with the randomised initializers swapped in and compiled into a session of the copy's own; its
  * forward session is made only when a method calls {@code forward}. The graph a copy runs is the
  * one a derivation of the edited model would give, so its results are the same to the bit.
+ * While a {@link #series} of a seed is open, the copies of that seed instead share one session
+ * per request in which every layer is switched to its draws at run time ({@link LayerSwitch}):
+ * one compile for all of them, results equal to within float rounding.
  */
 public final class RandomisableOnnxModel implements DifferentiableModel, Randomisable, InputShiftable {
     /** One parameterised layer: its node and the initializers it owns (weight first). */

@@ -32,6 +32,10 @@ import org.explain4j.core.model.ModelSignature;
  * back to {@code rebuilt}: a model made from the edited graph, which derives its own. Forward
  * passes also go to {@code rebuilt}, made on first use: a backward-only method (saliency) never
  * creates it. Nothing is written to disk; the original model is never changed.
+ *
+ * <p>A copy made with a {@link LayerSwitch} whose draws it consists of runs its shareable backward
+ * requests on the switch's session instead (one for all such copies, owned by the switch), with
+ * its layers switched on; where the switch cannot serve a graph it compiles its own, as above.
  */
 public final class ReweightedModel implements DifferentiableModel {
     private final OnnxDifferentiableModel template;
