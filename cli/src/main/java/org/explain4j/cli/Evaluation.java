@@ -675,6 +675,11 @@ final class Evaluation {
         }
 
         @Override
+        public Series series(long seed) {
+            return model.series(seed);
+        }
+
+        @Override
         public Tensor forward(Tensor input) {
             return model.forward(input);
         }

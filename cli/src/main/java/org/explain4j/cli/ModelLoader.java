@@ -89,6 +89,11 @@ public final class ModelLoader {
         }
 
         @Override
+        public Series series(long seed) {
+            return editable().series(seed);
+        }
+
+        @Override
         public Model shiftedFirstLayer(double inputShift, int[] exampleShape) {
             return editable().shiftedFirstLayer(inputShift, exampleShape);
         }
@@ -131,6 +136,11 @@ public final class ModelLoader {
         @Override
         public void close() {
             try {
+                synchronized (this) {
+                    if (editable != null) {
+                        editable.close(); // a layer switch left open (a series not closed) goes with it
+                    }
+                }
                 differentiable.close();
             } finally {
                 if (!view) {

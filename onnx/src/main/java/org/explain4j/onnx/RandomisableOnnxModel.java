@@ -28,6 +28,7 @@ import org.explain4j.core.metrics.Randomisable;
 import org.explain4j.core.model.Model;
 import org.explain4j.core.model.ModelInfo;
 import org.explain4j.core.model.ModelSignature;
+import org.explain4j.onnx.grad.LayerSwitch;
 import org.explain4j.onnx.grad.OnnxDifferentiableModel;
 import org.explain4j.onnx.grad.ReweightedModel;
 import org.explain4j.onnx.grad.propagation.PropagationRegistry;
@@ -57,6 +58,9 @@ import org.explain4j.onnx.grad.propagation.PropagationRegistry;
  * with the randomised initializers swapped in and compiled into a session of the copy's own; its
  * forward session is made only when a method calls {@code forward}. The graph a copy runs is the
  * one a derivation of the edited model would give, so its results are the same to the bit.
+ * While a {@link #series} of a seed is open, the copies of that seed instead share one session
+ * per request in which every layer is switched to its draws at run time ({@link LayerSwitch}):
+ * one compile for all of them, results equal to within float rounding.
  */
 public final class RandomisableOnnxModel implements DifferentiableModel, Randomisable, InputShiftable {
     /** One parameterised layer: its node and the initializers it owns (weight first). */
@@ -73,6 +77,19 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
     /** The last randomisation's draws (seed and tensors by initializer name): a cascade redraws the same layers. */
     private long lastSeed;
     private Map<String, TensorProto> lastDraws = Map.of();
+    /** The open series' layer switch (every layer's draws for its seed, one switched session), or null. Guarded by this. */
+    private LayerSwitch layerSwitch;
+    private long switchSeed;
+    /** Open series of {@link #switchSeed}; the switch is closed when the last one is. Guarded by this. */
+    private int openSeries;
+    /** Every layer's draws of the open series (what its switch holds), by initializer name. Guarded by this. */
+    private Map<String, TensorProto> switchDraws = Map.of();
+
+    /**
+     * System property: {@code off} makes {@link #series} share nothing, so that every copy compiles
+     * a session of its own (the path before the layer switch; for comparisons and tests).
+     */
+    public static final String SWITCHED = "explain4j.mprt.switched";
 
     /**
      * Wraps {@code onnx} and the model that runs its backward passes (e.g. an
@@ -142,8 +159,59 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
     public Model randomised(List<String> names, long seed) {
         Map<String, TensorProto> replaced = draws(names, seed);
         String what = "randomised " + names;
+        LayerSwitch shared;
+        synchronized (this) {
+            shared = layerSwitch != null && switchSeed == seed ? layerSwitch : null;
+        }
         return derivations().reweighted(replaced, new ModelInfo(onnx.info().name() + " (" + what + ", seed " + seed + ")",
-                "none"), () -> load(replaceInitializers(replaced), what));
+                "none"), () -> load(replaceInitializers(replaced), what), shared);
+    }
+
+    /**
+     * Until the returned series is closed, copies from {@code seed} run their backward passes on
+     * one session per request in which every layer is switched to its draws or kept at run time
+     * ({@link LayerSwitch}): one compile for the series instead of one per copy. Every layer's
+     * draws are made now (the same values {@link #randomised} gives). Where a graph cannot be
+     * switched, and with {@code -Dexplain4j.mprt.switched=off}, the copies compile their own
+     * sessions as without a series. A series of another seed while one is open shares nothing.
+     */
+    @Override
+    public Series series(long seed) {
+        if ("off".equals(System.getProperty(SWITCHED, "on").trim())) {
+            return () -> { };
+        }
+        synchronized (this) {
+            if (layerSwitch == null) {
+                Map<String, TensorProto> union = draws(List.copyOf(layers.keySet()), seed);
+                List<Map<String, TensorProto>> all = new ArrayList<>();
+                for (Layer layer : layers.values()) {
+                    Map<String, TensorProto> one = new LinkedHashMap<>();
+                    layer.initializers().forEach(i -> one.put(i, union.get(i)));
+                    all.add(one);
+                }
+                layerSwitch = new LayerSwitch(derivations(), all);
+                layerSwitch.compileAhead();
+                switchSeed = seed;
+                switchDraws = union; // the copies of the series take these very tensors
+            } else if (switchSeed != seed) {
+                return () -> { };
+            }
+            openSeries++;
+        }
+        boolean[] closed = new boolean[1];
+        return () -> {
+            synchronized (RandomisableOnnxModel.this) {
+                if (closed[0]) {
+                    return;
+                }
+                closed[0] = true;
+                if (--openSeries == 0) {
+                    layerSwitch.close();
+                    layerSwitch = null;
+                    switchDraws = Map.of();
+                }
+            }
+        };
     }
 
     /**
@@ -173,6 +241,10 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
                         + layers.keySet());
             }
             boolean drawn = seed == lastSeed && layer.initializers().stream().allMatch(lastDraws::containsKey);
+            if (layerSwitch != null && seed == switchSeed) {
+                layer.initializers().forEach(i -> replaced.put(i, switchDraws.get(i)));
+                continue; // the series' tensors (and the cascade's memory below left as it is)
+            }
             if (drawn) {
                 layer.initializers().forEach(i -> replaced.put(i, lastDraws.get(i)));
             } else {
@@ -196,6 +268,12 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
     /** Closes the differentiable model made for the copies' backward graphs, if this object made one. */
     @Override
     public synchronized void close() {
+        if (layerSwitch != null) {
+            layerSwitch.close();
+            layerSwitch = null;
+            openSeries = 0;
+            switchDraws = Map.of();
+        }
         if (ownsDerivations && derivations != null) {
             derivations.close();
             derivations = null;

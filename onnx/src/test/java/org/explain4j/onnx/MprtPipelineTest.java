@@ -39,6 +39,8 @@ class MprtPipelineTest {
     private static Run mprt(Path model, Tensor x, int[] targets, boolean pipelined, String method) {
         String old = System.getProperty("explain4j.mprt.lookahead");
         System.setProperty("explain4j.mprt.lookahead", pipelined ? "1" : "0");
+        // the copies' own sessions (the path this test is about; the layer switch is LayerSwitchTest's)
+        System.setProperty(RandomisableOnnxModel.SWITCHED, "off");
         int openBefore = ReweightedModel.openSessions();
         int preparedBefore = ReweightedModel.preparedSessions();
         AtomicInteger most = new AtomicInteger();
@@ -66,6 +68,7 @@ class MprtPipelineTest {
                 r.close();
             }
         } finally {
+            System.clearProperty(RandomisableOnnxModel.SWITCHED);
             if (old == null) {
                 System.clearProperty("explain4j.mprt.lookahead");
             } else {

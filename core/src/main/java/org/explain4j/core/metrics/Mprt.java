@@ -128,14 +128,99 @@ final class Mprt implements Metric {
         double[][] a = SignedZeros.canonical(Attributions.preprocess(d.a(), params.bool("normalise"), params.bool("abs")));
         List<List<String>> steps = LayerRandomisation.steps(r.layers(), params.string("layer-order"));
         boolean skip = params.bool("skip-layers");
-        List<double[][]> explanations = new ArrayList<>();
-        explanations.add(SignedZeros.canonical(pass.explain(in.model(), 0)));
         List<Integer> todo = new ArrayList<>();
         for (int l = 0; l < steps.size(); l++) {
             if (!skip || l + 1 == steps.size()) {
                 todo.add(l);
             }
         }
+        // one series for all steps: the backend may share work between the copies (one switched
+        // session), opened before the original's explanation so that it can prepare it meanwhile
+        try (Similarities columns = new Similarities(a, pipelined() && !todo.isEmpty());
+             Randomisable.Series series = todo.size() > 1 ? r.series(in.seed()) : () -> { }) {
+            columns.add(SignedZeros.canonical(pass.explain(in.model(), 0)));
+            explainRandomised(in, r, steps, todo, pass, e -> columns.add(SignedZeros.canonical(e)));
+            return columns.result();
+        }
+    }
+
+    /**
+     * Spearman = Pearson of the ranks, per example and explanation; the given attribution's ranks
+     * are the same in every column. With {@code background}, each explanation is ranked on a
+     * helper thread while the next one is computed (the ranks of ResNet-18's 150,528 values take
+     * some milliseconds each, on one core, and ONNX Runtime's runs leave part of the other one idle);
+     * else on the calling thread. Same values either way.
+     */
+    private static final class Similarities implements AutoCloseable {
+        private final ExecutorService helper;
+        private final java.util.concurrent.CompletableFuture<double[][]> aRanks;
+        private final List<java.util.concurrent.CompletableFuture<double[]>> columns = new ArrayList<>();
+
+        Similarities(double[][] a, boolean background) {
+            helper = background ? Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "explain4j-mprt-ranks");
+                t.setDaemon(true);
+                return t;
+            }) : null;
+            aRanks = supply(() -> {
+                double[][] out = new double[a.length][];
+                for (int n = 0; n < a.length; n++) {
+                    out[n] = Correlations.ranks(a[n]);
+                }
+                return out;
+            });
+        }
+
+        private <T> java.util.concurrent.CompletableFuture<T> supply(java.util.function.Supplier<T> s) {
+            return helper == null ? java.util.concurrent.CompletableFuture.completedFuture(s.get())
+                    : java.util.concurrent.CompletableFuture.supplyAsync(s, helper);
+        }
+
+        void add(double[][] e) {
+            columns.add(supply(() -> {
+                double[][] ar = aRanks.join();
+                double[] col = new double[e.length];
+                for (int n = 0; n < e.length; n++) {
+                    col[n] = Correlations.pearson(ar[n], Correlations.ranks(e[n]));
+                }
+                return col;
+            }));
+        }
+
+        /** (N, columns). */
+        double[][] result() {
+            double[][] out = new double[aRanks.join().length][columns.size()];
+            for (int c = 0; c < columns.size(); c++) {
+                double[] col;
+                try {
+                    col = columns.get(c).join();
+                } catch (java.util.concurrent.CompletionException ex) {
+                    if (ex.getCause() instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    if (ex.getCause() instanceof Error err) {
+                        throw err;
+                    }
+                    throw ex;
+                }
+                for (int n = 0; n < col.length; n++) {
+                    out[n][c] = col[n];
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public void close() {
+            if (helper != null) {
+                helper.shutdownNow();
+            }
+        }
+    }
+
+    /** Appends the explanation of each step in {@code todo} on its randomised copy. */
+    private static void explainRandomised(MetricInput in, Randomisable r, List<List<String>> steps, List<Integer> todo,
+                                          ExplainPass pass, java.util.function.Consumer<double[][]> explanations) {
         // lookahead of one copy: the next step's copy is made (and prepared like the current one,
         // e.g. its session compiled) on a helper thread while the current one is explained; every
         // copy is closed as soon as its explanation is taken, so at most two are open at a time
@@ -165,7 +250,7 @@ final class Mprt implements Metric {
                             return c;
                         });
                     }
-                    explanations.add(SignedZeros.canonical(pass.explain(m, l + 1)));
+                    explanations.accept(pass.explain(m, l + 1));
                 }
             }
         } finally {
@@ -180,17 +265,5 @@ final class Mprt implements Metric {
                 }
             }
         }
-        // Spearman = Pearson of the ranks; the given attribution's ranks are the same in every column
-        double[][] aRanks = new double[d.size()][];
-        for (int n = 0; n < d.size(); n++) {
-            aRanks[n] = Correlations.ranks(a[n]);
-        }
-        double[][] out = new double[d.size()][explanations.size()];
-        for (int c = 0; c < explanations.size(); c++) {
-            for (int n = 0; n < d.size(); n++) {
-                out[n][c] = Correlations.pearson(aRanks[n], Correlations.ranks(explanations.get(c)[n]));
-            }
-        }
-        return out;
     }
 }

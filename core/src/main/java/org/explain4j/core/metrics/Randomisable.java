@@ -28,4 +28,22 @@ public interface Randomisable {
      */
     default void prepareLike(Model next, Model previous) throws InterruptedException {
     }
+
+    /**
+     * Announces a series of randomised copies from {@code seed} (MPRT's steps) until the returned
+     * object is closed: meanwhile the copies may share work made once for the series (the ONNX
+     * backend compiles one backward session in which every layer can be switched to its random
+     * draws, instead of one per copy). Copies made outside a series, or of another seed, work as
+     * always. Must not change any result beyond float rounding, and the same seed must give the
+     * same results. By default nothing is shared.
+     */
+    default Series series(long seed) {
+        return () -> { };
+    }
+
+    /** An open series of randomised copies ({@link #series}); close it after its copies. */
+    interface Series extends AutoCloseable {
+        @Override
+        void close();
+    }
 }

@@ -83,6 +83,22 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         boolean evicted;
         private boolean sessionClosed;
         private final SharedWeights.Lease weights;
+        /** Boolean inputs fed to every pass (a {@link LayerSwitch}'s session: which layers are randomised). */
+        final Map<String, Boolean> switches;
+
+        /**
+         * A {@link LayerSwitch}'s session (owned and closed by the switch) with the switch inputs of
+         * one randomised copy.
+         */
+        Compiled(BackwardGraph graph, OrtSession session, Map<String, Boolean> switches) {
+            this.graph = graph;
+            this.session = session;
+            this.owner = null;
+            this.key = null;
+            this.weights = null;
+            this.bytes = 2L * graph.model().getSerializedSize();
+            this.switches = Map.copyOf(switches);
+        }
 
         /**
          * A session outside the process's cache: a reweighted copy's ({@link ReweightedModel}), which
@@ -104,6 +120,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
             this.key = key;
             this.weights = weights;
             this.bytes = 2L * graph.model().getSerializedSize();
+            this.switches = Map.of();
         }
 
         BackwardGraph graph() {
@@ -211,7 +228,23 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
      */
     public ReweightedModel reweighted(Map<String, ai.onnx.proto.OnnxMl.TensorProto> replaced, ModelInfo info,
                                       java.util.function.Supplier<? extends DifferentiableModel> rebuild) {
-        return new ReweightedModel(this, replaced, info, rebuild);
+        return new ReweightedModel(this, replaced, info, rebuild, null);
+    }
+
+    /**
+     * As {@link #reweighted(Map, ModelInfo, java.util.function.Supplier)}, running its backward
+     * passes on {@code layerSwitch}'s session (one for all copies of those draws, with the copy's
+     * layers switched on) where {@code replaced} is a set of whole layers of its draws and the
+     * graph can be switched; else on a session of its own. {@code layerSwitch} (of this model)
+     * stays open longer than the copy.
+     */
+    public ReweightedModel reweighted(Map<String, ai.onnx.proto.OnnxMl.TensorProto> replaced, ModelInfo info,
+                                      java.util.function.Supplier<? extends DifferentiableModel> rebuild,
+                                      LayerSwitch layerSwitch) {
+        if (layerSwitch != null && layerSwitch.template() != this) {
+            throw new IllegalArgumentException("the layer switch must be made for this model");
+        }
+        return new ReweightedModel(this, replaced, info, rebuild, layerSwitch);
     }
 
     /** The wrapped model. */
@@ -387,6 +420,9 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
             }
             for (Map.Entry<String, Tensor> f : fed.entrySet()) {
                 inputs.put(f.getKey(), track(OrtTensors.toOrt(env, f.getValue()), created));
+            }
+            for (Map.Entry<String, Boolean> f : c.switches.entrySet()) {
+                inputs.put(f.getKey(), track(OnnxTensor.createTensor(env, f.getValue()), created));
             }
             try (OrtSession.Result r = c.session().run(inputs)) {
                 return result(r, g, in, feeds, request);
@@ -665,6 +701,9 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
             throw Explain4jException.usage("model", "this differentiable model is closed");
         }
         Key key = key(request, inputShape, fed);
+        for (java.util.function.BiConsumer<Key, Map<String, Tensor>> l : requestListeners) {
+            l.accept(key, fed);
+        }
         while (true) {
             Compiled c = compiled.computeIfAbsent(key, k -> {
                 BackwardGraph g = graph(k, fed);
@@ -722,6 +761,21 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         }
         return graphs.computeIfAbsent(key, k -> derive(k, fed));
     }
+
+    /**
+     * Called with the key and fed inputs of each backward request this model serves from now on
+     * (a {@link LayerSwitch} compiles its session ahead for the request of the original's explanation).
+     */
+    void addRequestListener(java.util.function.BiConsumer<Key, Map<String, Tensor>> listener) {
+        requestListeners.add(listener);
+    }
+
+    void removeRequestListener(java.util.function.BiConsumer<Key, Map<String, Tensor>> listener) {
+        requestListeners.remove(listener);
+    }
+
+    private final List<java.util.function.BiConsumer<Key, Map<String, Tensor>>> requestListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private BackwardGraph derive(Key key, Map<String, Tensor> fed) {
         String input = model.signature().inputName();

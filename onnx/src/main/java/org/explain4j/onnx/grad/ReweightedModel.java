@@ -32,6 +32,10 @@ import org.explain4j.core.model.ModelSignature;
  * back to {@code rebuilt}: a model made from the edited graph, which derives its own. Forward
  * passes also go to {@code rebuilt}, made on first use: a backward-only method (saliency) never
  * creates it. Nothing is written to disk; the original model is never changed.
+ *
+ * <p>A copy made with a {@link LayerSwitch} whose draws it consists of runs its shareable backward
+ * requests on the switch's session instead (one for all such copies, owned by the switch), with
+ * its layers switched on; where the switch cannot serve a graph it compiles its own, as above.
  */
 public final class ReweightedModel implements DifferentiableModel {
     private final OnnxDifferentiableModel template;
@@ -52,8 +56,15 @@ public final class ReweightedModel implements DifferentiableModel {
     private record Request(OnnxDifferentiableModel.Key key, Map<String, Tensor> fed) {
     }
 
+    /** Where not null: the shared session whose switch inputs give this copy's weights ({@link LayerSwitch}). */
+    private final LayerSwitch layerSwitch;
+    /** This copy's switch inputs for {@link #layerSwitch}; null where the copy is not a set of its layers. */
+    private final Map<String, Boolean> switches;
+    /** Backward passes run on a switched session (test hook). */
+    private final AtomicInteger switchedPasses = new AtomicInteger();
+
     ReweightedModel(OnnxDifferentiableModel template, Map<String, TensorProto> replaced, ModelInfo info,
-                    Supplier<? extends DifferentiableModel> rebuild) {
+                    Supplier<? extends DifferentiableModel> rebuild, LayerSwitch layerSwitch) {
         this.template = template;
         this.replaced = Map.copyOf(replaced);
         this.info = info;
@@ -66,6 +77,8 @@ public final class ReweightedModel implements DifferentiableModel {
                         + "type and shape");
             }
         }
+        this.switches = layerSwitch == null ? null : layerSwitch.switches(this.replaced);
+        this.layerSwitch = switches == null ? null : layerSwitch;
     }
 
     @Override
@@ -91,11 +104,38 @@ public final class ReweightedModel implements DifferentiableModel {
         if (!shares(key, graph)) {
             return rebuilt().backward(input, seed, request);
         }
+        if (layerSwitch != null) {
+            BackwardResult out = switched(input, seed, request, key, graph);
+            if (out != null) {
+                return out;
+            }
+        }
         if (first == null) {
             first = new Request(key, fed);
             firstOrClosed.countDown();
         }
         return template.backward(input, seed, request, (r, shape, f) -> compiled(key, graph));
+    }
+
+    /** The pass on the layer switch's session with this copy's switch inputs; null where the switch has none for the graph. */
+    private BackwardResult switched(Tensor input, Tensor seed, BackwardRequest request, OnnxDifferentiableModel.Key key,
+                                    BackwardGraph graph) {
+        ai.onnxruntime.OrtSession s = layerSwitch.acquire(key, graph);
+        if (s == null) {
+            return null;
+        }
+        try {
+            switchedPasses.incrementAndGet();
+            OnnxDifferentiableModel.Compiled c = new OnnxDifferentiableModel.Compiled(graph, s, switches);
+            return template.backward(input, seed, request, (r, shape, f) -> c);
+        } finally {
+            layerSwitch.release();
+        }
+    }
+
+    /** Backward passes of this copy that ran on a layer switch's shared session (test hook). */
+    public int switchedPasses() {
+        return switchedPasses.get();
     }
 
     /**
@@ -142,6 +182,8 @@ public final class ReweightedModel implements DifferentiableModel {
         if (previous == null || previous == this || previous.template != template) {
             return;
         }
+        // a previous copy that ran on a layer switch's session records no request (nothing to
+        // compile for this one either): this waits until it is closed and returns
         previous.firstOrClosed.await();
         Request r = previous.first;
         if (r == null || closed) {

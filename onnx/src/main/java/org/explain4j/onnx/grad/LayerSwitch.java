@@ -1,0 +1,227 @@
+package org.explain4j.onnx.grad;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The randomised draws of every layer of a model for one seed, and the backward sessions in
+ * which each layer's weights are switched between the model's values and those draws at run time
+ * ({@link LayerSwitchGraph}): one compile per backward request for all the randomised copies
+ * made from these draws ({@link ReweightedModel} with a switch), instead of one per copy.
+ *
+ * <p>Sessions are compiled on first use and closed by {@link #close()}; a session in use by a
+ * backward pass is closed when that pass ends. Where a graph cannot be switched, {@link #acquire}
+ * answers null and the copy compiles a session of its own, as without a switch.
+ */
+public final class LayerSwitch implements AutoCloseable {
+    private final OnnxDifferentiableModel template;
+    private final List<Map<String, TensorProto>> draws;
+    /** Per request key: the compiled session, or empty where the graph cannot be switched. Guarded by this. */
+    private final Map<OnnxDifferentiableModel.Key, Optional<OrtSession>> sessions = new HashMap<>();
+    private int users;
+    private boolean closed;
+    /** Switched sessions open in this process (test hook). */
+    private static final AtomicInteger OPEN = new AtomicInteger();
+    /** Switched sessions compiled in this process (test hook). */
+    private static final AtomicInteger COMPILED = new AtomicInteger();
+    /**
+     * As the copies' sessions, idle threads do not spin by default (on a loaded machine spinning
+     * took CPU from the other processes); {@code -Dexplain4j.mprt.switchSpinning=on} lets them spin,
+     * for a comparison on an idle machine (same results: spinning changes only how threads wait).
+     */
+    private static Map<String, String> config() {
+        boolean spin = "on".equals(System.getProperty("explain4j.mprt.switchSpinning", "off").trim());
+        return Map.of("session.intra_op.allow_spinning", spin ? "1" : "0");
+    }
+
+    /**
+     * Switches between {@code template}'s weights and {@code draws} (per layer, in the order of
+     * the switch inputs: the randomised initializers by name, each of the same type and shape as
+     * the one it replaces); {@code template} stays open longer than this object.
+     */
+    public LayerSwitch(OnnxDifferentiableModel template, List<Map<String, TensorProto>> draws) {
+        this.template = template;
+        this.draws = draws.stream().map(m -> Map.copyOf(new LinkedHashMap<>(m))).toList();
+    }
+
+    /**
+     * Compiles the switched session ahead, on a helper thread, for each backward request the
+     * template serves until this object is closed: the randomisation metrics open their series
+     * before the original model's explanation, whose backward request the copies then repeat, so
+     * that this compile overlaps that explanation. Requests whose graph the copies could not share
+     * (rule sets whose canonizers rewrite the weights, derivations that read a randomised value)
+     * are skipped; a failure is left to the copies, which compile their own sessions.
+     */
+    public void compileAhead() {
+        template.addRequestListener(listener);
+    }
+
+    /** Keys a helper was started for. Guarded by this. */
+    private final java.util.Set<OnnxDifferentiableModel.Key> ahead = new java.util.HashSet<>();
+
+    private final java.util.function.BiConsumer<OnnxDifferentiableModel.Key, Map<String, org.explain4j.core.Tensor>> listener =
+            this::requested;
+
+    private void requested(OnnxDifferentiableModel.Key key, Map<String, org.explain4j.core.Tensor> fed) {
+        synchronized (this) {
+            if (closed || sessions.containsKey(key) || !ahead.add(key)) {
+                return;
+            }
+        }
+        Thread t = org.explain4j.core.NativeThreads.create(() -> {
+            try {
+                BackwardGraph graph = template.graph(key, fed);
+                if (switchable(key, graph) && prepare(key, graph)) {
+                    AHEAD.incrementAndGet();
+                }
+            } catch (RuntimeException | OutOfMemoryError e) {
+                // the copies meet it again and compile their own sessions
+            }
+        }, "explain4j-layer-switch");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Whether copies of these draws can share {@code graph} at all (as {@link ReweightedModel#shares}). */
+    private boolean switchable(OnnxDifferentiableModel.Key key, BackwardGraph graph) {
+        if (!key.rules().isGradient() && template.canonical(key.rules().canonizers()) != template.proto()) {
+            return false;
+        }
+        for (Map<String, TensorProto> layer : draws) {
+            for (String name : layer.keySet()) {
+                if (graph.valueInputs().contains(name)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Switched sessions compiled ahead by {@link #compileAhead} in this process (test hook). */
+    public static int compiledAhead() {
+        return AHEAD.get();
+    }
+
+    private static final AtomicInteger AHEAD = new AtomicInteger();
+
+    OnnxDifferentiableModel template() {
+        return template;
+    }
+
+    /**
+     * The switch inputs that give a copy with {@code replaced} (initializers by name): layer i on
+     * where all of its draws are replaced by these very values, off where none is; null where
+     * {@code replaced} is not such a set (other values, part of a layer, an initializer of no layer).
+     */
+    Map<String, Boolean> switches(Map<String, TensorProto> replaced) {
+        Map<String, Boolean> out = new LinkedHashMap<>();
+        int matched = 0;
+        for (int l = 0; l < draws.size(); l++) {
+            int on = 0;
+            for (Map.Entry<String, TensorProto> e : draws.get(l).entrySet()) {
+                TensorProto r = replaced.get(e.getKey());
+                if (r != null) {
+                    if (r != e.getValue() && !r.equals(e.getValue())) {
+                        return null;
+                    }
+                    on++;
+                }
+            }
+            if (on != 0 && on != draws.get(l).size()) {
+                return null;
+            }
+            matched += on;
+            out.put(LayerSwitchGraph.switchName(l), on != 0);
+        }
+        return matched == replaced.size() ? out : null;
+    }
+
+    /**
+     * The switched session of {@code graph} (the template's graph for {@code key}), compiled on
+     * first use; null where the graph cannot be switched or this object is closed. A non-null
+     * answer must be followed by {@link #release()} once the pass has run.
+     */
+    synchronized OrtSession acquire(OnnxDifferentiableModel.Key key, BackwardGraph graph) {
+        if (closed) {
+            return null;
+        }
+        Optional<OrtSession> s = sessions.get(key);
+        if (s == null) {
+            Optional<ModelProto> switched = LayerSwitchGraph.build(graph.model(), draws);
+            try {
+                s = switched.map(m -> template.session(m, graph, config()));
+            } catch (org.explain4j.core.Explain4jException e) {
+                s = Optional.empty(); // ONNX Runtime refused the rewritten graph: the copies compile their own
+            }
+            sessions.put(key, s);
+            if (s.isPresent()) {
+                OPEN.incrementAndGet();
+                COMPILED.incrementAndGet();
+            }
+        }
+        if (s.isEmpty()) {
+            return null;
+        }
+        users++;
+        return s.get();
+    }
+
+    /** Compiles the session of {@code key} unless made or closed; whether it is there now. */
+    private synchronized boolean prepare(OnnxDifferentiableModel.Key key, BackwardGraph graph) {
+        if (acquire(key, graph) == null) {
+            return false;
+        }
+        users--; // not a pass: nothing runs on it here
+        return true;
+    }
+
+    /** Ends a backward pass on a session from {@link #acquire}. */
+    synchronized void release() {
+        users--;
+        if (closed && users == 0) {
+            closeSessions();
+        }
+    }
+
+    /** Closes the sessions (those in use when their passes end). */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        template.removeRequestListener(listener);
+        if (users == 0) {
+            closeSessions();
+        }
+    }
+
+    private void closeSessions() {
+        for (Optional<OrtSession> s : sessions.values()) {
+            if (s.isPresent()) {
+                OPEN.decrementAndGet();
+                try {
+                    s.get().close();
+                } catch (OrtException e) {
+                    // nothing more can be done with a session that fails to close
+                }
+            }
+        }
+        sessions.clear();
+    }
+
+    /** Switched sessions open in this process (test hook). */
+    public static int openSessions() {
+        return OPEN.get();
+    }
+
+    /** Switched sessions compiled in this process so far (test hook). */
+    public static int compiledSessions() {
+        return COMPILED.get();
+    }
+}

@@ -1,0 +1,437 @@
+package org.explain4j.onnx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.explain4j.core.Target;
+import org.explain4j.core.Tensor;
+import org.explain4j.core.catalog.MethodCatalog;
+import org.explain4j.core.engine.ProgressListener;
+import org.explain4j.core.grad.BackwardRequest;
+import org.explain4j.core.io.Npy;
+import org.explain4j.core.metrics.Explainer;
+import org.explain4j.core.metrics.MetricCatalog;
+import org.explain4j.core.metrics.MetricInput;
+import org.explain4j.core.metrics.MetricSpec;
+import org.explain4j.core.metrics.Randomisable;
+import org.explain4j.core.model.Model;
+import org.explain4j.onnx.grad.LayerSwitch;
+import org.explain4j.onnx.grad.LayerSwitchGraph;
+import org.explain4j.onnx.grad.OnnxDifferentiableModel;
+import org.explain4j.onnx.grad.ReweightedModel;
+import org.explain4j.onnx.grad.propagation.PropagationRegistry;
+import org.junit.jupiter.api.Test;
+
+/**
+ * MPRT's layer switch (one backward session for all randomised copies of a series, every layer
+ * switched between its weights and its draws by If nodes): the same attributions and scores as
+ * the copies' own sessions within float rounding, bit-identical from run to run and with or
+ * without the lookahead, one session compiled per metric call and closed after it, and the
+ * fallbacks (rule sets that merge BatchNorm, copies outside a series, graphs the rewrite refuses).
+ */
+class LayerSwitchTest {
+    private static final Path RESIDUAL = Path.of("../fixtures/models/residual_cnn.onnx");
+    private static final Path DIGITS = Path.of("../examples/digits");
+
+    private static Tensor residualX() {
+        return Npy.read(Path.of("../fixtures/models/residual_cnn_x.npy"));
+    }
+
+    private static Tensor digitsX() {
+        return Npy.read(DIGITS.resolve("digits_x.npy"));
+    }
+
+    /** Scores, switched sessions compiled, most copy / switched sessions open at an explanation, and open after. */
+    private record Run(double[] scores, int switchedCompiled, int mostCopySessions, int switchedOpenAfter,
+                       int copyOpenAfter) {
+    }
+
+    private static Run metric(Path model, Tensor x, int[] targets, String metric, Map<String, Object> params, String method,
+                              boolean switched, boolean pipelined) {
+        System.setProperty("explain4j.mprt.lookahead", pipelined ? "1" : "0");
+        System.setProperty(RandomisableOnnxModel.SWITCHED, switched ? "on" : "off");
+        int copyBefore = ReweightedModel.openSessions();
+        int switchedBefore = LayerSwitch.openSessions();
+        int compiledBefore = LayerSwitch.compiledSessions();
+        AtomicInteger most = new AtomicInteger();
+        Explainer e = (m, input, t) -> {
+            Tensor out = MethodCatalog.create(method, m, Map.of(), ProgressListener.NONE).attribute(input, Target.of(t))
+                    .values();
+            most.accumulateAndGet(ReweightedModel.openSessions() - copyBefore, Math::max);
+            return out;
+        };
+        try (OnnxModel onnx = OnnxModel.load(model);
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard())) {
+            RandomisableOnnxModel r = new RandomisableOnnxModel(onnx, d, d);
+            try {
+                Tensor a = e.explain(r, x, targets);
+                MetricSpec spec = MetricCatalog.get(metric);
+                double[] s = spec.factory().create(spec.bind(params)).evaluate(new MetricInput(r, x, a, targets,
+                        Optional.empty(), Optional.of(e), 42, 64, ProgressListener.NONE)).values().toDoubleArray();
+                return new Run(s, LayerSwitch.compiledSessions() - compiledBefore, most.get(),
+                        LayerSwitch.openSessions() - switchedBefore, ReweightedModel.openSessions() - copyBefore);
+            } finally {
+                r.close();
+            }
+        } finally {
+            System.clearProperty("explain4j.mprt.lookahead");
+            System.clearProperty(RandomisableOnnxModel.SWITCHED);
+        }
+    }
+
+    private static long[] bits(double[] v) {
+        long[] out = new long[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = Double.doubleToRawLongBits(v[i]);
+        }
+        return out;
+    }
+
+    private static double maxDiff(double[] a, double[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m;
+    }
+
+    private static void checkMprt(Path model, Tensor x, int[] targets, int layers, String method) {
+        for (String order : List.of("top_down", "bottom_up", "independent")) {
+            Map<String, Object> params = Map.of("layer-order", order);
+            Run own = metric(model, x, targets, "mprt", params, method, false, true);
+            Run sw = metric(model, x, targets, "mprt", params, method, true, true);
+            Run again = metric(model, x, targets, "mprt", params, method, true, false);
+            int columns = layers + 1;
+            assertThat(sw.scores()).hasSize(x.batchSize() * columns);
+            assertThat(maxDiff(sw.scores(), own.scores())).as("%s %s: switched scores equal the copies' own sessions' "
+                    + "within float rounding", model.getFileName(), order).isLessThan(1e-6);
+            assertThat(bits(again.scores())).as("%s %s: bit-identical again, without the lookahead", model.getFileName(),
+                    order).containsExactly(bits(sw.scores()));
+            for (int n = 0; n < x.batchSize(); n++) {
+                assertThat(sw.scores()[n * columns]).isEqualTo(1.0);
+                assertThat(sw.scores()[n * columns + 1]).as("the randomised weights were used").isLessThan(0.9999);
+            }
+            assertThat(own.switchedCompiled()).as("switched off: no switched session").isZero();
+            assertThat(own.mostCopySessions()).as("switched off: the copies' own sessions").isBetween(1, 2);
+            assertThat(sw.switchedCompiled()).as("one switched session for all %d copies", layers).isEqualTo(1);
+            assertThat(again.switchedCompiled()).isEqualTo(1);
+            assertThat(sw.mostCopySessions()).as("no copy compiles a session of its own").isZero();
+            assertThat(sw.switchedOpenAfter()).as("the switched session is closed after the metric").isZero();
+            assertThat(sw.copyOpenAfter()).isZero();
+            assertThat(own.copyOpenAfter()).isZero();
+        }
+    }
+
+    @Test
+    void residualCnn_saliency_mprtOnTheSwitchedSession_equalsTheCopiesOwnSessions_inEveryLayerOrder() {
+        checkMprt(RESIDUAL, residualX(), new int[] {0, 3, 4}, 4, "saliency");
+    }
+
+    @Test
+    void digitsCnn_inputXGradient_mprtOnTheSwitchedSession_equalsTheCopiesOwnSessions_inEveryLayerOrder() {
+        checkMprt(DIGITS.resolve("digits_cnn.onnx"), digitsX(), new int[] {0, 1, 2, 3, 4, 5, 6, 7}, 3, "input-x-gradient");
+    }
+
+    @Test
+    void smoothAndEfficientMprt_switchedOrNot_agree() {
+        Tensor x = residualX();
+        int[] targets = {0, 3, 4};
+        Map<String, Object> smooth = Map.of("nr-samples", 3);
+        Run own = metric(RESIDUAL, x, targets, "smooth-mprt", smooth, "saliency", false, true);
+        Run sw = metric(RESIDUAL, x, targets, "smooth-mprt", smooth, "saliency", true, true);
+        assertThat(maxDiff(sw.scores(), own.scores())).isLessThan(1e-6);
+        assertThat(sw.switchedCompiled()).as("smooth-mprt's steps share one switched session").isEqualTo(1);
+        assertThat(sw.switchedOpenAfter()).isZero();
+        // efficient-mprt makes one copy: no series, the copy's own session, the same bits either way
+        Run e1 = metric(RESIDUAL, x, targets, "efficient-mprt", Map.of(), "saliency", false, true);
+        Run e2 = metric(RESIDUAL, x, targets, "efficient-mprt", Map.of(), "saliency", true, true);
+        assertThat(bits(e2.scores())).containsExactly(bits(e1.scores()));
+        assertThat(e2.switchedCompiled()).isZero();
+    }
+
+    private static float[] attribution(Model model, String method, Map<String, Object> params, Tensor x, int[] targets) {
+        return MethodCatalog.create(method, model, params, ProgressListener.NONE).attribute(x, Target.of(targets)).values()
+                .toFloatArray();
+    }
+
+    private static double maxRelDiff(float[] a, float[] b) {
+        double scale = 0;
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            scale = Math.max(scale, Math.abs(b[i]));
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m / scale;
+    }
+
+    @Test
+    void copiesInASeries_runOnTheSwitchedSession_withTheirOwnWeights() {
+        for (Path file : List.of(DIGITS.resolve("digits_cnn.onnx"), RESIDUAL)) {
+            Tensor x = file.equals(RESIDUAL) ? residualX() : digitsX();
+            int[] targets = new int[x.batchSize()];
+            for (int n = 0; n < targets.length; n++) {
+                targets[n] = n % 3;
+            }
+            try (OnnxModel onnx = OnnxModel.load(file);
+                 OnnxDifferentiableModel d = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard())) {
+                RandomisableOnnxModel r = new RandomisableOnnxModel(onnx, d, d);
+                List<String> all = r.layers();
+                float[] original = attribution(d, "saliency", Map.of(), x, targets);
+                List<List<String>> sets = List.of(List.of(all.get(all.size() - 1)), all.subList(all.size() - 2, all.size()),
+                        all, List.of(all.get(1)), List.of(all.get(0)));
+                Map<List<String>, Map<String, float[]>> outside = new HashMap<>();
+                for (List<String> layers : sets) {
+                    Map<String, float[]> byMethod = new LinkedHashMap<>();
+                    for (String method : List.of("saliency", "input-x-gradient", "guided-backprop")) {
+                        try (Model m = r.randomised(layers, 42)) {
+                            byMethod.put(method, attribution(m, method, Map.of(), x, targets));
+                            assertThat(((ReweightedModel) m).switchedPasses()).as("outside a series").isZero();
+                        }
+                    }
+                    outside.put(layers, byMethod);
+                }
+                int compiled = LayerSwitch.compiledSessions();
+                try (Randomisable.Series s = r.series(42)) {
+                    for (List<String> layers : sets) {
+                        for (String method : List.of("saliency", "input-x-gradient", "guided-backprop")) {
+                            float[] own = outside.get(layers).get(method);
+                            try (Model m = r.randomised(layers, 42)) {
+                                float[] sw = attribution(m, method, Map.of(), x, targets);
+                                assertThat(((ReweightedModel) m).switchedPasses()).as("%s %s %s", file, layers, method)
+                                        .isPositive();
+                                assertThat(maxRelDiff(sw, own)).as("%s %s %s: the copy's own weights", file, layers, method)
+                                        .isLessThan(1e-5);
+                                if (method.equals("saliency")) {
+                                    assertThat(maxRelDiff(sw, original)).as("%s %s: not the original's", file, layers)
+                                            .isGreaterThan(1e-3);
+                                }
+                            }
+                            // a copy of another seed is not the series': its own session, its own draws
+                            try (Model m = r.randomised(layers, 7)) {
+                                attribution(m, method, Map.of(), x, targets);
+                                assertThat(((ReweightedModel) m).switchedPasses()).isZero();
+                            }
+                        }
+                    }
+                    assertThat(LayerSwitch.compiledSessions() - compiled)
+                            .as("one switched session per backward graph (the three methods' requests)").isBetween(1, 3);
+                    assertThat(LayerSwitch.openSessions()).isPositive();
+                }
+                assertThat(LayerSwitch.openSessions()).as("closed with the series").isZero();
+                assertThat(attribution(d, "saliency", Map.of(), x, targets)).containsExactly(original);
+                r.close();
+            }
+        }
+    }
+
+    @Test
+    void lrpInASeries_fallsBackToTheEditedGraph_withTheSameBits() {
+        Tensor x = residualX();
+        int[] targets = new int[x.batchSize()];
+        try (OnnxModel onnx = OnnxModel.load(RESIDUAL);
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard())) {
+            RandomisableOnnxModel r = new RandomisableOnnxModel(onnx, d, d);
+            List<String> layers = r.layers().subList(0, 2);
+            Map<String, Object> eps = Map.of("composite", "epsilon-plus");
+            float[] outside;
+            try (Model m = r.randomised(layers, 5)) {
+                outside = attribution(m, "lrp", eps, x, targets);
+            }
+            try (Randomisable.Series s = r.series(5); Model m = r.randomised(layers, 5)) {
+                // LRP merges each BatchNorm into the Conv before it from the randomised weights: no switch
+                float[] inside = attribution(m, "lrp", eps, x, targets);
+                assertThat(((ReweightedModel) m).switchedPasses()).isZero();
+                assertThat(((ReweightedModel) m).rebuiltUsed()).isTrue();
+                assertThat(inside).containsExactly(outside);
+            }
+            r.close();
+        }
+    }
+
+    @Test
+    void aSeries_compilesTheSwitchedSessionAhead_forTheOriginalsRequest() throws Exception {
+        Tensor x = residualX();
+        int[] targets = {0, 1, 2};
+        try (OnnxModel onnx = OnnxModel.load(RESIDUAL);
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard())) {
+            RandomisableOnnxModel r = new RandomisableOnnxModel(onnx, d, d);
+            int ahead = LayerSwitch.compiledAhead();
+            int compiled = LayerSwitch.compiledSessions();
+            try (Randomisable.Series s = r.series(9)) {
+                // the original's explanation (MPRT's column 0): its request starts the switched compile
+                attribution(d, "saliency", Map.of(), x, targets);
+                long end = System.nanoTime() + 60_000_000_000L;
+                while (LayerSwitch.compiledAhead() == ahead && System.nanoTime() < end) {
+                    Thread.sleep(5);
+                }
+                assertThat(LayerSwitch.compiledAhead() - ahead).as("compiled ahead on a helper thread").isEqualTo(1);
+                assertThat(LayerSwitch.compiledSessions() - compiled).isEqualTo(1);
+                try (Model m = r.randomised(r.layers(), 9)) {
+                    attribution(m, "saliency", Map.of(), x, targets);
+                    assertThat(((ReweightedModel) m).switchedPasses()).isPositive();
+                }
+                assertThat(LayerSwitch.compiledSessions() - compiled).as("the copy found it made").isEqualTo(1);
+            }
+            assertThat(LayerSwitch.openSessions()).isZero();
+            r.close();
+        }
+    }
+
+    @Test
+    void aGraphTheRewriteRefuses_fallsBackToTheCopysOwnSession_withTheSameBits() throws Exception {
+        Tensor x = residualX();
+        int[] targets = {0, 1, 2};
+        try (OnnxModel onnx = OnnxModel.load(RESIDUAL);
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard())) {
+            RandomisableOnnxModel r = new RandomisableOnnxModel(onnx, d, d);
+            List<String> layers = r.layers();
+            float[] own;
+            try (Model m = r.randomised(layers, 4)) {
+                own = attribution(m, "saliency", Map.of(), x, targets);
+            }
+            // the same draws as one switchable set, plus a layer whose initializer the graph lacks:
+            // the rewrite refuses the graph, so the copy compiles its own session
+            Map<String, TensorProto> model = new HashMap<>();
+            ModelProto.parseFrom(onnx.modelBytes()).getGraph().getInitializerList().forEach(t -> model.put(t.getName(), t));
+            Map<String, TensorProto> replaced = new HashMap<>();
+            for (TensorProto t : r.randomisedProto(layers, 4).getGraph().getInitializerList()) {
+                if (!t.equals(model.get(t.getName()))) {
+                    replaced.put(t.getName(), t);
+                }
+            }
+            assertThat(replaced).isNotEmpty();
+            TensorProto fake = replaced.values().iterator().next().toBuilder().setName("no_such_initializer").build();
+            int copySessions = ReweightedModel.openSessions();
+            try (LayerSwitch sw = new LayerSwitch(d, List.of(replaced, Map.of("no_such_initializer", fake)));
+                 ReweightedModel m = d.reweighted(replaced, onnx.info(), () -> {
+                     throw new AssertionError("no rebuild expected");
+                 }, sw)) {
+                float[] fallback = attribution(m, "saliency", Map.of(), x, targets);
+                assertThat(m.switchedPasses()).isZero();
+                assertThat(ReweightedModel.openSessions() - copySessions).as("its own session").isEqualTo(1);
+                assertThat(fallback).containsExactly(own);
+            }
+            assertThat(ReweightedModel.openSessions()).isEqualTo(copySessions);
+            r.close();
+        }
+    }
+
+    @Test
+    void switchOff_orASeriesClosedTwice_changesNothing() {
+        Tensor x = residualX();
+        int[] targets = {0, 1, 2};
+        try (OnnxModel onnx = OnnxModel.load(RESIDUAL);
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard())) {
+            RandomisableOnnxModel r = new RandomisableOnnxModel(onnx, d, d);
+            List<String> all = r.layers();
+            float[] outside;
+            try (Model m = r.randomised(all, 3)) {
+                outside = attribution(m, "saliency", Map.of(), x, targets);
+            }
+            System.setProperty(RandomisableOnnxModel.SWITCHED, "off");
+            try (Randomisable.Series s = r.series(3); Model m = r.randomised(all, 3)) {
+                assertThat(attribution(m, "saliency", Map.of(), x, targets)).containsExactly(outside);
+                assertThat(((ReweightedModel) m).switchedPasses()).isZero();
+            } finally {
+                System.clearProperty(RandomisableOnnxModel.SWITCHED);
+            }
+            Randomisable.Series a = r.series(3);
+            Randomisable.Series b = r.series(3);
+            a.close();
+            a.close(); // a second close of one series must not close the other's switch
+            try (Model m = r.randomised(all, 3)) {
+                attribution(m, "saliency", Map.of(), x, targets);
+                assertThat(((ReweightedModel) m).switchedPasses()).as("b still open").isPositive();
+            }
+            b.close();
+            assertThat(LayerSwitch.openSessions()).isZero();
+            r.close();
+        }
+    }
+
+    /** The saliency backward graph of the residual CNN, and one draw per Conv/Gemm layer of the model (zeros). */
+    private static ModelProto graph(OnnxModel onnx, OnnxDifferentiableModel d, List<Map<String, TensorProto>> draws)
+            throws Exception {
+        int[] shape = residualX().shape();
+        ModelProto g = d.backwardGraph(BackwardRequest.gradientOfInput(), shape).model();
+        Map<String, TensorProto> inits = new HashMap<>();
+        g.getGraph().getInitializerList().forEach(t -> inits.put(t.getName(), t));
+        for (NodeProto n : ModelProto.parseFrom(onnx.modelBytes()).getGraph().getNodeList()) {
+            if ((n.getOpType().equals("Conv") || n.getOpType().equals("Gemm")) && inits.containsKey(n.getInput(1))) {
+                Map<String, TensorProto> layer = new LinkedHashMap<>();
+                for (String w : n.getInputList().subList(1, n.getInputCount())) {
+                    TensorProto t = inits.get(w);
+                    if (t != null) {
+                        int size = RandomisableOnnxModel.values(t).length;
+                        layer.put(w, t.toBuilder().clearFloatData().clearRawData()
+                                .setRawData(com.google.protobuf.ByteString.copyFrom(new byte[4 * size])).build());
+                    }
+                }
+                draws.add(layer);
+            }
+        }
+        return g;
+    }
+
+    @Test
+    void rewrite_switchesEveryWeightReader_andRefusesWhatItCannotSwitch() throws Exception {
+        try (OnnxModel onnx = OnnxModel.load(RESIDUAL);
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard())) {
+            List<Map<String, TensorProto>> draws = new ArrayList<>();
+            ModelProto g = graph(onnx, d, draws);
+            assertThat(draws).hasSizeGreaterThanOrEqualTo(2);
+            ModelProto sw = LayerSwitchGraph.build(g, draws).orElseThrow();
+            // every weight now lives only inside If branches, once per reader and branch
+            java.util.Set<String> weights = new java.util.HashSet<>();
+            draws.forEach(m -> weights.addAll(m.keySet()));
+            for (TensorProto t : sw.getGraph().getInitializerList()) {
+                assertThat(weights).doesNotContain(t.getName());
+            }
+            int ifs = 0;
+            for (NodeProto n : sw.getGraph().getNodeList()) {
+                if (n.getOpType().equals("If")) {
+                    ifs++;
+                    assertThat(n.getInput(0)).startsWith("explain4j_randomise_");
+                }
+                for (String in : n.getInputList()) {
+                    assertThat(weights).doesNotContain(in);
+                }
+            }
+            assertThat(ifs).as("forward and gradient readers of each layer").isGreaterThanOrEqualTo(2 * draws.size());
+            assertThat(sw.getGraph().getInputList().stream().filter(v -> v.getName().startsWith("explain4j_randomise_")))
+                    .hasSize(draws.size());
+
+            // one weight in two layers' draws (tied weights): refused
+            List<Map<String, TensorProto>> tied = new ArrayList<>(draws);
+            tied.add(draws.get(0));
+            assertThat(LayerSwitchGraph.build(g, tied)).isEmpty();
+            // a draw of another shape: refused
+            Map.Entry<String, TensorProto> w = draws.get(0).entrySet().iterator().next();
+            List<Map<String, TensorProto>> shape = new ArrayList<>(draws);
+            shape.set(0, Map.of(w.getKey(), w.getValue().toBuilder().addDims(1).build()));
+            assertThat(LayerSwitchGraph.build(g, shape)).isEmpty();
+            // a weight that is also a graph output: refused
+            ModelProto out = g.toBuilder().setGraph(g.getGraph().toBuilder().addOutput(
+                    g.getGraph().getOutput(0).toBuilder().setName(w.getKey()))).build();
+            assertThat(LayerSwitchGraph.build(out, draws)).isEmpty();
+            // a node with a subgraph (a weight read there would not be switched): refused
+            GraphProto.Builder withIf = g.getGraph().toBuilder();
+            withIf.addNode(NodeProto.newBuilder().setOpType("If").addInput("c").addOutput("o")
+                    .addAttribute(AttributeProto.newBuilder().setName("then_branch").setType(AttributeProto.AttributeType.GRAPH)
+                            .setG(GraphProto.getDefaultInstance())));
+            assertThat(LayerSwitchGraph.build(g.toBuilder().setGraph(withIf).build(), draws)).isEmpty();
+        }
+    }
+}
