@@ -79,7 +79,7 @@ class CliErrorsTest {
         float[] v = new float[6];
         v[3] = Float.NaN;
         assertError(attribute(npy("nan.npy", Tensor.ofFloats(v, 1, 6)), "--method", "feature-ablation"),
-                ErrorKind.NON_FINITE, "--input", "index 3");
+                ErrorKind.NON_FINITE, "--input", "index [0, 3]");
     }
 
     @Test
