@@ -84,4 +84,92 @@ class InputErrorsReviewTest {
                 "--method", "saliency", "--output", tmp.resolve("o.npy").toString());
         assertError(r, ErrorKind.NON_FINITE, "--input", "1.0E40", "[1, 3]", "float32");
     }
+
+    private CliRunner.Run explain(String... extra) {
+        return CliRunner.run(concat(args("explain", "--quiet", "--model", MLP.toString(), "--input", MLP_X.toString()), extra));
+    }
+
+    @Test
+    void explain_userArgumentsEveryMethodWouldFailOn_exitNonZero() {
+        Path out = tmp.resolve("o");
+        assertError(explain("--batch-size", "0", "--out", out.toString()), ErrorKind.USAGE, "--batch-size");
+        assertError(explain("--target", "0,1,2,3,1", "--out", out.toString()), ErrorKind.TARGET, "--target", "3 examples");
+        assertError(explain("--target", "5", "--out", out.toString()), ErrorKind.TARGET, "--target", "4 outputs");
+        assertError(explain("--target", "-1", "--out", out.toString()), ErrorKind.TARGET, "--target");
+        assertError(CliRunner.run("explain", "--quiet", "--model", DIGITS.resolve("digits_cnn.onnx").toString(), "--input",
+                DIGITS.resolve("digits_x.npy").toString(), "--methods", "grad-cam", "--out", out.toString()),
+                ErrorKind.USAGE, "--layer");
+        assertError(explain("--methods", "saliency,saliency", "--out", out.toString()), ErrorKind.USAGE, "--methods", "twice");
+        assertThat(out.resolve("report.html")).doesNotExist();
+    }
+
+    @Test
+    void explain_givenTarget_isReportedAsGiven_notAsThePredictedClass() throws Exception {
+        Path out = tmp.resolve("o");
+        CliRunner.Run r = explain("--target", "2", "--methods", "saliency", "--out", out.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        String html = Files.readString(out.resolve("report.html"));
+        assertThat(html).contains("target as given by --target: class 2").doesNotContain("the predicted class");
+    }
+
+    @Test
+    void explain_outFolder_isCheckedAndTheUsersFilesAreNotOverwritten() throws Exception {
+        Path file = tmp.resolve("file");
+        Files.writeString(file, "x");
+        assertError(explain("--methods", "saliency", "--out", file.toString()), ErrorKind.USAGE, "--out", "is a file");
+        Path blocked = file.resolve("sub");
+        assertError(explain("--methods", "saliency", "--out", blocked.toString()), ErrorKind.FILE, "--out", "cannot be created");
+        Path dir = tmp.resolve("mine");
+        Files.createDirectories(dir);
+        Path mine = dir.resolve("saliency.npy");
+        Files.copy(MLP_X, mine);
+        byte[] before = Files.readAllBytes(mine);
+        CliRunner.Run r = CliRunner.run("explain", "--quiet", "--model", MLP.toString(), "--input", mine.toString(),
+                "--methods", "saliency", "--out", dir.toString());
+        assertError(r, ErrorKind.USAGE, "--out", "saliency.npy", "overwrite");
+        assertThat(Files.readAllBytes(mine)).isEqualTo(before);
+        Path demoDir = tmp.resolve("demo");
+        Files.createDirectories(demoDir);
+        Files.writeString(demoDir.resolve("input.npy"), "the user's own file");
+        assertError(CliRunner.run("demo", "--quiet", "--methods", "saliency", "--out", demoDir.toString()), ErrorKind.USAGE,
+                "--out", "input.npy");
+        assertThat(Files.readString(demoDir.resolve("input.npy"))).isEqualTo("the user's own file");
+    }
+
+    @Test
+    void explain_imagePreprocessingFlags_areChecked() throws Exception {
+        Path png = tmp.resolve("digit.png");
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        img.setRGB(3, 3, 0xffffff);
+        javax.imageio.ImageIO.write(img, "png", png.toFile());
+        String[] base = args("explain", "--quiet", "--model", DIGITS.resolve("digits_cnn.onnx").toString(), "--input",
+                png.toString(), "--methods", "saliency", "--out", tmp.resolve("o").toString());
+        for (String bad : List.of("0,5", "-3,12", "8,8,8")) {
+            assertError(CliRunner.run(concat(base, "--resize", bad)), ErrorKind.USAGE, "--resize", "H,W");
+        }
+        assertError(CliRunner.run(concat(base, "--resize", "16,16")), ErrorKind.SHAPE, "--resize", "8x8");
+        assertError(CliRunner.run(concat(base, "--mean", "0.1,0.2")), ErrorKind.USAGE, "--mean", "1 channel");
+        assertError(CliRunner.run(concat(base, "--std", "0.1,0.2,0.3")), ErrorKind.USAGE, "--std", "1 channel");
+        CliRunner.Run ok = CliRunner.run(concat(base, "--resize", "8,8", "--mean", "0.5"));
+        assertThat(ok.exitCode()).as(ok.err()).isZero();
+    }
+
+    @Test
+    void explain_flagsThatDoNotApplyToTheInput_areRefused() {
+        Path out = tmp.resolve("o");
+        assertError(explain("--pooling", "mean", "--out", out.toString()), ErrorKind.USAGE, "--pooling", "does not apply");
+        assertError(explain("--max-length", "12", "--out", out.toString()), ErrorKind.USAGE, "--max-length");
+        assertError(explain("--resize", "4,4", "--out", out.toString()), ErrorKind.USAGE, "--resize", "not an image");
+        assertError(explain("--vocab", MLP_X.toString(), "--out", out.toString()), ErrorKind.USAGE, "--vocab");
+    }
+
+    @Test
+    void explain_nanInput_isANonFiniteErrorNamingTheInput() {
+        float[] v = new float[30];
+        v[12] = Float.NaN;
+        Path x = tmp.resolve("nan.npy");
+        Npy.write(Tensor.ofFloats(v, 3, 10), x);
+        assertError(CliRunner.run("explain", "--quiet", "--model", MLP.toString(), "--input", x.toString(), "--out",
+                tmp.resolve("o").toString()), ErrorKind.NON_FINITE, "--input", "[1, 2]");
+    }
 }
