@@ -238,12 +238,29 @@ record ExplainInput(Kind kind, Tensor batch, Tensor display, List<String> featur
                         + " values but the header names " + header.size() + " columns");
             }
             for (int k = 0; k < cells.length; k++) {
-                data[r * header.size() + k] = Parse.number("--input", cells[k]);
+                data[r * header.size() + k] = cell(file, r + 1, header.get(k), cells[k]);
             }
         }
         Tensor t = sig.inputType() == DType.FLOAT64 ? Tensor.ofDoubles(data, rows, header.size())
                 : Tensor.ofDoublesAsFloats(data, rows, header.size());
         return new ExplainInput(Kind.TABULAR, t, t, header, List.of());
+    }
+
+    /** One CSV cell: a finite number, else one line naming the row (1 = the first after the header) and column. */
+    private static double cell(Path file, int row, String column, String text) {
+        String t = text.trim();
+        double v;
+        try {
+            v = Double.parseDouble(t);
+        } catch (NumberFormatException e) {
+            throw Explain4jException.file("--input", "--input " + file + ": row " + row + ", column '" + column + "' holds '"
+                    + t + "', not a number; write a number in every cell");
+        }
+        if (!Double.isFinite(v)) {
+            throw new Explain4jException(org.explain4j.core.ErrorKind.NON_FINITE, "--input", "--input " + file + ": row " + row
+                    + ", column '" + column + "' is " + t + "; replace NaN and infinite values before explaining");
+        }
+        return v;
     }
 
     private static ExplainInput ids(Path file, Path vocab) {

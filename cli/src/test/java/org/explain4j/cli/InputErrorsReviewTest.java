@@ -172,4 +172,55 @@ class InputErrorsReviewTest {
         assertError(CliRunner.run("explain", "--quiet", "--model", MLP.toString(), "--input", x.toString(), "--out",
                 tmp.resolve("o").toString()), ErrorKind.NON_FINITE, "--input", "[1, 2]");
     }
+
+    private CliRunner.Run evaluate(Path attribution, String... extra) {
+        return CliRunner.run(concat(args("evaluate", "--quiet", "--model", MLP.toString(), "--input", MLP_X.toString(),
+                "--attribution", attribution.toString(), "--output", tmp.resolve("s.npy").toString()), extra));
+    }
+
+    private Path attribution(float nanAt) {
+        float[] v = new float[30];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (i % 7) - 3;
+        }
+        if (nanAt >= 0) {
+            v[(int) nanAt] = Float.NaN;
+        }
+        Path p = tmp.resolve("a" + (int) nanAt + ".npy");
+        Npy.write(Tensor.ofFloats(v, 3, 10), p);
+        return p;
+    }
+
+    @Test
+    void evaluate_targetRange_isCheckedForEveryMetric_andSeedOfADeterministicMetricIsRefused() {
+        assertError(evaluate(attribution(-1), "--metric", "sparseness", "--target", "7"), ErrorKind.TARGET, "--target",
+                "4 outputs", "give a class");
+        assertError(evaluate(attribution(-1), "--metric", "deletion", "--target", "4"), ErrorKind.TARGET, "--target",
+                "4 outputs", "give a class");
+        CliRunner.Run ok = evaluate(attribution(-1), "--metric", "sparseness", "--target", "3");
+        assertThat(ok.exitCode()).as(ok.err()).isZero();
+        assertError(evaluate(attribution(-1), "--metric", "sparseness", "--target", "1", "--seed", "3"), ErrorKind.USAGE,
+                "--seed", "sparseness");
+        CliRunner.Run seeded = evaluate(attribution(-1), "--metric", "faithfulness-correlation", "--target", "1",
+                "--seed", "3", "--nr-runs", "4", "--subset-size", "2");
+        assertThat(seeded.exitCode()).as(seeded.err()).isZero();
+    }
+
+    @Test
+    void nanInTheAttributionOrACsvCell_isANonFiniteError_andCsvCellsAreNamedByRowAndColumn() throws Exception {
+        assertError(evaluate(attribution(13), "--metric", "sparseness", "--target", "1"), ErrorKind.NON_FINITE,
+                "--attribution", "[1, 3]");
+        Path csv = tmp.resolve("x.csv");
+        StringBuilder b = new StringBuilder("a,b,c,d,e,f,g,h,i,j\n");
+        b.append("1,2,3,4,5,6,7,8,9,10\n");
+        b.append("1,2,NaN,4,5,6,7,8,9,10\n");
+        Files.writeString(csv, b.toString());
+        CliRunner.Run r = CliRunner.run("explain", "--quiet", "--model", MLP.toString(), "--input", csv.toString(),
+                "--out", tmp.resolve("o").toString());
+        assertError(r, ErrorKind.NON_FINITE, "--input", "row 2", "column 'c'");
+        Files.writeString(csv, "a,b,c,d,e,f,g,h,i,j\n1,2,3,4,x,6,7,8,9,10\n");
+        CliRunner.Run bad = CliRunner.run("attribute", "--quiet", "--model", MLP.toString(), "--input", csv.toString(),
+                "--method", "saliency", "--output", tmp.resolve("o.npy").toString());
+        assertError(bad, ErrorKind.FILE, "--input", "row 1", "column 'e'", "'x'");
+    }
 }
