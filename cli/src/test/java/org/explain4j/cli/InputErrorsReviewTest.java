@@ -223,4 +223,15 @@ class InputErrorsReviewTest {
                 "--method", "saliency", "--output", tmp.resolve("o.npy").toString());
         assertError(bad, ErrorKind.FILE, "--input", "row 1", "column 'e'", "'x'");
     }
+
+    @Test
+    void threadsAreBounded_andBenchCountsMustBePositive() {
+        CliRunner.Run r = CliRunner.run("attribute", "--quiet", "--model", MLP.toString(), "--input", MLP_X.toString(),
+                "--method", "saliency", "--threads", "100000", "--output", tmp.resolve("o.npy").toString());
+        assertError(r, ErrorKind.USAGE, "--threads", "100000", "available processors");
+        assertThat(tmp.resolve("o.npy")).doesNotExist();
+        for (String flag : List.of("--examples", "--batch-size", "--repeats", "--steps")) {
+            assertError(CliRunner.run("bench", "--model", MLP.toString(), flag, "0"), ErrorKind.USAGE, flag, "at least 1");
+        }
+    }
 }
