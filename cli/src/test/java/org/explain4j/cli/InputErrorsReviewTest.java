@@ -234,4 +234,18 @@ class InputErrorsReviewTest {
             assertError(CliRunner.run("bench", "--model", MLP.toString(), flag, "0"), ErrorKind.USAGE, flag, "at least 1");
         }
     }
+
+    @Test
+    void emptyText_isRefused_andDjlLogLinesAreOff() {
+        Path dir = Path.of("..", "fixtures", "text");
+        CliRunner.Run r = CliRunner.run("explain", "--quiet", "--model", dir.resolve("bow.onnx").toString(), "--tokenizer",
+                dir.resolve("bow_tokenizer.json").toString(), "--text", "", "--out", tmp.resolve("o").toString());
+        assertError(r, ErrorKind.USAGE, "--text", "empty");
+        CliRunner.Run ok = CliRunner.run("explain", "--quiet", "--model", dir.resolve("bow.onnx").toString(), "--tokenizer",
+                dir.resolve("bow_tokenizer.json").toString(), "--text", "a good movie", "--methods", "feature-ablation",
+                "--out", tmp.resolve("o").toString());
+        assertThat(ok.exitCode()).as(ok.err()).isZero();
+        assertThat(System.getProperty("org.slf4j.simpleLogger.log.ai.djl")).as("DJL's log level once a tokenizer was opened")
+                .isEqualTo("off");
+    }
 }
