@@ -107,6 +107,14 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        try {
+            return evaluate();
+        } catch (Explain4jException e) {
+            throw ExplainChecks.asInputName(e, inputName);
+        }
+    }
+
+    private Integer evaluate() {
         String fmt = format.toLowerCase(Locale.ROOT);
         if (!fmt.equals("npy") && !fmt.equals("json")) {
             throw Explain4jException.usage("--format", "--format '" + format + "' must be npy or json");
@@ -180,6 +188,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         try (Model mdl = ModelLoader.load(model, threads, device.value(), inputName, outputName)) {
             mdl.signature().validate(x, "--input");
+            TokenIds.check(model, mdl.signature().inputName(), x, "--input");
             requireTargetsInRange(mdl, x, targets);
             Scores scores = m.evaluate(new MetricInput(mdl, x, a, targets, s, explainer, runSeed, batchSize, progress));
             if (fmt.equals("json")) {

@@ -141,4 +141,15 @@ final class ExplainChecks {
             }
         }
     }
+
+    /**
+     * An error about {@code --explain} raised while the user named the input with {@code --input-name}
+     * (its alias) is reworded to name {@code --input-name}; others pass unchanged.
+     */
+    static Explain4jException asInputName(Explain4jException e, String inputName) {
+        if (inputName == null || !"--explain".equals(e.argument())) {
+            return e;
+        }
+        return new Explain4jException(e.kind(), "--input-name", e.getMessage().replace("--explain", "--input-name"), e);
+    }
 }

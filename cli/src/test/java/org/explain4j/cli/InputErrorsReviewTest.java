@@ -248,4 +248,58 @@ class InputErrorsReviewTest {
         assertThat(System.getProperty("org.slf4j.simpleLogger.log.ai.djl")).as("DJL's log level once a tokenizer was opened")
                 .isEqualTo("off");
     }
+
+    @Test
+    void messagesNameArgumentsThatExist() {
+        Path bag = CliRunner.fixtures().resolve("text_embedding_bag.onnx");
+        Tensor ids = Npy.read(CliRunner.fixtures().resolve("text_embedding_bag_x.npy"));
+        long[] v = new long[ids.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = ids.getLong(i);
+        }
+        v[1] = 50;
+        Path oob = tmp.resolve("oob.npy");
+        Npy.write(Tensor.ofLongs(v, ids.shape()), oob);
+        String out = tmp.resolve("o.npy").toString();
+        assertError(CliRunner.run("attribute", "--quiet", "--model", bag.toString(), "--input", oob.toString(), "--method",
+                "feature-ablation", "--output", out), ErrorKind.USAGE, "--input", "token id 50", "[0, 1]", "vocabulary of 50");
+        v[1] = -2;
+        Path neg = tmp.resolve("neg.npy");
+        Npy.write(Tensor.ofLongs(v, ids.shape()), neg);
+        assertError(CliRunner.run("attribute", "--quiet", "--model", bag.toString(), "--input", neg.toString(), "--method",
+                "feature-ablation", "--output", out), ErrorKind.USAGE, "--input", "token id -2", "[0, 1]");
+        CliRunner.Run shap = CliRunner.run("attribute", "--quiet", "--model", MLP.toString(), "--input", MLP_X.toString(),
+                "--method", "deeplift-shap", "--baseline", "zeros", "--output", out);
+        assertError(shap, ErrorKind.USAGE, "--baseline", "distribution", ".npy");
+        assertThat(shap.err()).doesNotContain("Baseline");
+        assertError(CliRunner.run("attribute", "--quiet", "--model", MLP.toString(), "--input", MLP_X.toString(),
+                "--method", "saliency", "--input-name", "nope", "--output", out), ErrorKind.USAGE, "--input-name", "nope");
+        CliRunner.Run exact = CliRunner.run("attribute", "--quiet", "--model", DIGITS.resolve("digits_cnn.onnx").toString(),
+                "--input", DIGITS.resolve("digits_x.npy").toString(), "--method", "shapley-exact", "--output", out);
+        assertError(exact, ErrorKind.USAGE, "shapley-value-sampling", "--feature-mask");
+        assertThat(Path.of(out)).doesNotExist();
+    }
+
+    @Test
+    void aBadCacheSize_namesTheEnvironmentVariable() {
+        String on = System.getProperty(org.explain4j.onnx.cache.CacheSettings.ENABLED);
+        String max = System.getProperty("explain4j.cacheMax");
+        System.setProperty(org.explain4j.onnx.cache.CacheSettings.ENABLED, "on");
+        System.setProperty("explain4j.cacheMax", "abc");
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(org.explain4j.onnx.cache.CacheSettings::derived)
+                    .hasMessageContaining("EXPLAIN4J_CACHE_MAX").hasMessageNotContaining("--cache-max");
+        } finally {
+            restore(org.explain4j.onnx.cache.CacheSettings.ENABLED, on);
+            restore("explain4j.cacheMax", max);
+        }
+    }
+
+    private static void restore(String key, String value) {
+        if (value == null) {
+            System.clearProperty(key);
+        } else {
+            System.setProperty(key, value);
+        }
+    }
 }
