@@ -302,4 +302,11 @@ class InputErrorsReviewTest {
             System.setProperty(key, value);
         }
     }
+
+    @Test
+    void topLevelHelp_namesTheDatasetCommand() {
+        CliRunner.Run h = CliRunner.run("--help");
+        assertThat(h.exitCode()).isZero();
+        assertThat(h.out()).contains("dataset").contains("Spark");
+    }
 }
