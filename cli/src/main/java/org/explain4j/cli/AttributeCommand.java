@@ -118,6 +118,8 @@ public final class AttributeCommand implements Callable<Integer> {
         }
         try {
             return withBudget();
+        } catch (Explain4jException e) {
+            throw explain.isEmpty() ? ExplainChecks.asInputName(e, inputName) : e;
         } finally {
             restore(CacheSettings.ENABLED, enabledBefore);
             restore(CacheSettings.DIR, dirBefore);
@@ -197,6 +199,9 @@ public final class AttributeCommand implements Callable<Integer> {
                 params = ms.bind(MethodOptions.typed(ms, MethodOptions.given(spec.commandLine().getParseResult()), x));
             } else {
                 all = named.read(loaded.signature(), explained.get(0));
+            }
+            for (String name : explained) {
+                TokenIds.check(model, name, all.get(name), explained.size() == 1 ? "--input" : "--input " + name);
             }
             Target t = target == null ? Target.classIndex(0) : Parse.target(target);
             for (String name : explained) {

@@ -51,7 +51,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter log = spec.commandLine().getOut();
-        Files.createDirectories(out);
+        List<String> requested = methods == null ? null : ExplainChecks.methods(methods);
+        ExplainChecks.outFolder(out);
+        refuseForeign("digits_cnn.onnx");
+        refuseForeign("digits_x.npy", "input.npy");
         // 1. Unpack the bundled model, digits and labels into the output folder.
         Path modelFile = out.resolve("digits_cnn.onnx");
         copyResource("digits_cnn.onnx", modelFile);
@@ -67,19 +70,39 @@ public final class DemoCommand implements Callable<Integer> {
             // 2. Explain each digit's predicted class with every method.
             int[] predicted = Ranks.argmax(model.forward(x));
             List<Explainer.Run> runs = new ArrayList<>();
-            List<String> names = methods == null ? MethodCatalog.names() : List.of(methods.split(","));
+            List<String> names = requested == null ? MethodCatalog.names() : requested;
             for (String name : names) {
                 MethodSpec spec = MethodCatalog.find(name).orElseThrow(() -> Explain4jException.usage("--methods",
                         "unknown method '" + name + "'; choose from " + String.join(", ", MethodCatalog.names())));
                 runs.add(new Explainer.Run(spec.name(), RunSettings.argsFor(spec, input, LAYER, out, "auto")));
             }
             log.println("explain4j demo: the bundled digits CNN on " + x.batchSize() + " digits, " + runs.size() + " methods");
-            Explainer ex = new Explainer(model, modelFile, input, inputFile, labels, out, quiet).withEvaluation(true);
+            Explainer ex = new Explainer(model, modelFile, input, inputFile, labels, out, quiet).withEvaluation(true)
+                    .withRequested(requested != null, false);
             Path report = ex.explain(runs, Target.of(predicted), predicted, log);
             log.println("report: " + report.toAbsolutePath().normalize());
         }
         log.println("results written to " + out.toAbsolutePath().normalize());
         return 0;
+    }
+
+    /** Refuses to replace a file in --out that is not the demo's own copy of the bundled {@code name}. */
+    private void refuseForeign(String name) throws IOException {
+        refuseForeign(name, name);
+    }
+
+    private void refuseForeign(String name, String as) throws IOException {
+        Path p = out.resolve(as);
+        if (Files.exists(p)) {
+            byte[] bundled;
+            try (InputStream in = resource(name)) {
+                bundled = in.readAllBytes();
+            }
+            if (!java.util.Arrays.equals(bundled, Files.readAllBytes(p))) {
+                throw Explain4jException.usage("--out", "--out " + out + " holds a file " + as + " that is not the demo's; "
+                        + "the demo would overwrite it: choose another --out folder");
+            }
+        }
     }
 
     private static InputStream resource(String name) {

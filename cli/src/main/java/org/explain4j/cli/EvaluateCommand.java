@@ -107,6 +107,14 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        try {
+            return evaluate();
+        } catch (Explain4jException e) {
+            throw ExplainChecks.asInputName(e, inputName);
+        }
+    }
+
+    private Integer evaluate() {
         String fmt = format.toLowerCase(Locale.ROOT);
         if (!fmt.equals("npy") && !fmt.equals("json")) {
             throw Explain4jException.usage("--format", "--format '" + format + "' must be npy or json");
@@ -123,6 +131,9 @@ public final class EvaluateCommand implements Callable<Integer> {
         Map<String, Object> given = MetricOptions.typed(ms, MetricOptions.given(spec.commandLine().getParseResult()));
         if (seed != null && ms.param("seed").isPresent()) {
             given.put("seed", seed);
+        } else if (seed != null && !ms.random() && method == null) {
+            throw Explain4jException.usage("--seed", "--seed does not apply to " + ms.name() + ": it draws nothing at random; "
+                    + "leave --seed out");
         }
         Params params = ms.bind(given);
         long runSeed = seed != null ? seed : params.values().get("seed") instanceof Long l ? l : 0L;
@@ -158,6 +169,9 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         Tensor x = Npy.read(input, "--input");
         Tensor a = Npy.read(attribution, "--attribution");
+        if (a.dtype().isFloating()) {
+            a.requireFinite("--attribution");
+        }
         Optional<Tensor> s = mask == null ? Optional.empty() : Optional.of(Npy.read(mask, "--mask"));
         if (x.rank() < 2) {
             throw Explain4jException.shape("--input", "--input has shape " + Tensor.shapeString(x.shape())
@@ -174,6 +188,8 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         try (Model mdl = ModelLoader.load(model, threads, device.value(), inputName, outputName)) {
             mdl.signature().validate(x, "--input");
+            TokenIds.check(model, mdl.signature().inputName(), x, "--input");
+            requireTargetsInRange(mdl, x, targets);
             Scores scores = m.evaluate(new MetricInput(mdl, x, a, targets, s, explainer, runSeed, batchSize, progress));
             if (fmt.equals("json")) {
                 try {
@@ -187,6 +203,24 @@ public final class EvaluateCommand implements Callable<Integer> {
             spec.commandLine().getOut().println(output);
         }
         return 0;
+    }
+
+    /**
+     * Refuses a target beyond the model's outputs before any metric runs (a metric that never calls
+     * the model would otherwise accept it). The number of outputs is the declared one, else that of
+     * one forward pass on the first example.
+     */
+    static void requireTargetsInRange(Model mdl, Tensor x, int[] targets) {
+        int classes = mdl.signature().outputSize();
+        if (classes < 0) {
+            classes = new org.explain4j.core.engine.EvaluationEngine(mdl, 1).forward(x.slice(0, 1)).dim(1);
+        }
+        for (int v : targets) {
+            if (v >= classes) {
+                throw Explain4jException.target("--target", "--target " + v + " is out of range: the model has " + classes
+                        + " outputs (0.." + (classes - 1) + "); give a class in that range");
+            }
+        }
     }
 
     /** One class for every example ({@code 3}) or one per example ({@code 0,1,2,3}). */

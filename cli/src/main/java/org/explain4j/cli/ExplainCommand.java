@@ -147,28 +147,62 @@ public final class ExplainCommand implements Callable<Integer> {
         if (inputs == null || inputs.isEmpty()) {
             throw Explain4jException.usage("--input", "--input or --audio is required: give the input to explain (or --tokenizer with --text for raw text)");
         }
+        CommandLine.ParseResult given = spec.commandLine().getParseResult();
+        ExplainChecks.refuseGiven(given, "without raw text (--tokenizer with --text)", "--max-length", "--pooling",
+                "--token-baseline", "--features");
+        String batch = ExplainChecks.batchSize(batchSize);
+        List<String> requested = methods != null ? ExplainChecks.methods(methods) : null;
         NamedInputs named = NamedInputs.parse(inputs, explain == null ? List.of() : List.of(explain), batchAxes);
         try (ModelLoader.Loaded m = ModelLoader.load(model, threads, device.value(), named.firstExplained(), null)) {
             String explained = m.signature().inputName();
-            ExplainInput in = ExplainInput.load(named.explainedFile(explained), m.signature(),
+            Path inputFile = named.explainedFile(explained);
+            String file = inputFile.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+            if (!file.endsWith(".png") && !file.endsWith(".jpg") && !file.endsWith(".jpeg")) {
+                ExplainChecks.refuseGiven(given, "to an input that is not an image (.png, .jpg)", "--resize", "--mean", "--std",
+                        "--channels");
+            }
+            ExplainInput in = ExplainInput.load(inputFile, m.signature(),
                     ExplainInput.Preprocessing.of(resize, mean, std, channels, cardJson), vocab);
+            if (in.kind() != ExplainInput.Kind.TOKENS) {
+                ExplainChecks.refuseGiven(given, "to an input that is not token ids", "--vocab");
+            }
+            TokenIds.check(model, explained, in.batch(), "--input");
+            if (in.batch().dtype().isFloating()) {
+                in.batch().requireFinite("--input");
+                if (m.signature().inputType() == org.explain4j.core.DType.FLOAT32) {
+                    in.batch().requireFloat32Range("--input");
+                }
+            }
             FedInputs fed = named.fed(named.read(m.signature(), explained, true), explained);
-            Files.createDirectories(out);
+            String lay = layer != null ? layer : cardJson.filter(c -> c.has("layer")).map(c -> c.get("layer").asText()).orElse(null);
+            List<String> chosen = requested != null ? requested : defaults(in.kind(), lay, in.batch());
+            List<MethodSpec> specs = new ArrayList<>();
+            for (String name : chosen) {
+                specs.add(MethodCatalog.find(name).orElseThrow(() -> Explain4jException.usage("--methods",
+                        "unknown method '" + name.trim() + "'; choose from " + String.join(", ", MethodCatalog.names()))));
+            }
+            List<String> written = specs.stream().map(MethodSpec::name).toList();
+            for (String raw : inputs) {
+                ExplainChecks.refuseOverwriting(out, written, "--input", Path.of(raw.contains("=") && !Files.exists(Path.of(raw))
+                        ? raw.substring(raw.indexOf('=') + 1) : raw));
+            }
+            ExplainChecks.refuseOverwriting(out, written, "--model", model);
+            ExplainChecks.refuseOverwriting(out, written, "--labels", labels);
+            ExplainChecks.refuseOverwriting(out, written, "--card", card);
+            ExplainChecks.refuseOverwriting(out, written, "--vocab", vocab);
+            int[] targets = targets(m, in.batch(), fed);
+            Target t = Target.of(targets.length == 1 ? new int[] {targets[0]} : targets);
+            ExplainChecks.outFolder(out);
             Path inputNpy = out.resolve("input.npy");
             Npy.write(in.batch(), inputNpy);
             List<String> names = labels != null ? readLines(labels) : cardJson.map(ExplainCommand::cardLabels).orElse(List.of());
-            String lay = layer != null ? layer : cardJson.filter(c -> c.has("layer")).map(c -> c.get("layer").asText()).orElse(null);
-            int[] targets = targets(m, in.batch(), fed);
-            Target t = Target.of(targets.length == 1 ? new int[] {targets[0]} : targets);
-            List<String> chosen = methods != null ? List.of(methods.split(",")) : defaults(in.kind(), lay, in.batch());
             List<Explainer.Run> runs = new ArrayList<>();
-            for (String name : chosen) {
-                MethodSpec spec = MethodCatalog.find(name).orElseThrow(() -> Explain4jException.usage("--methods",
-                        "unknown method '" + name.trim() + "'; choose from " + String.join(", ", MethodCatalog.names())));
-                runs.add(new Explainer.Run(spec.name(), RunSettings.argsFor(spec, in, lay, out, batchSize)));
+            for (MethodSpec spec : specs) {
+                runs.add(new Explainer.Run(spec.name(), RunSettings.argsFor(spec, in, lay, out, batch)));
             }
             Explainer ex = new Explainer(m, model, in, inputNpy, names, out, quiet).withPictures(heatmap, overlay, sharedScale)
-                    .withFed(fed, named.fedArgs(explained)).withEvaluation(evaluate);
+                    .withFed(fed, named.fedArgs(explained)).withEvaluation(evaluate)
+                    .withRequested(requested != null, target != null);
             Path report = ex.explain(runs, t, targets, log);
             log.println("report: " + report.toAbsolutePath().normalize());
         }
@@ -176,16 +210,11 @@ public final class ExplainCommand implements Callable<Integer> {
     }
 
     private int[] targets(ModelLoader.Loaded m, Tensor x, FedInputs fed) {
+        Tensor out = Explainer.forward(m, x, fed);
         if (target != null) {
-            int[] t = Parse.ints("--target", target);
-            if (t.length == 1 && x.batchSize() > 1) {
-                int[] all = new int[x.batchSize()];
-                java.util.Arrays.fill(all, t[0]);
-                return all;
-            }
-            return t;
+            return ExplainChecks.targets(target, x.batchSize(), out.dim(1));
         }
-        return Ranks.argmax(Explainer.forward(m, x, fed));
+        return Ranks.argmax(out);
     }
 
     /**

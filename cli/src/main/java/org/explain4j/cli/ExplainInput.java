@@ -63,7 +63,24 @@ record ExplainInput(Kind kind, Tensor batch, Tensor display, List<String> featur
                     throw Explain4jException.usage("--std", "--std values must be positive");
                 }
             }
+            size.ifPresent(r -> {
+                if (r.length != 2 || r[0] <= 0 || r[1] <= 0) {
+                    throw Explain4jException.usage("--resize", "--resize must be two positive sizes H,W, e.g. --resize 224,224");
+                }
+            });
             return new Preprocessing(size, m == null ? new double[] {0} : m, s == null ? new double[] {1} : s, ch);
+        }
+
+        /** Refuses a --mean or --std whose length is neither 1 nor the image's number of channels. */
+        void requireChannels(int c) {
+            if (mean.length != 1 && mean.length != c) {
+                throw Explain4jException.usage("--mean", "--mean has " + mean.length + " values but the model's images have "
+                        + c + " channel" + (c == 1 ? "; give 1 value" : "s; give 1 or " + c + " values"));
+            }
+            if (std.length != 1 && std.length != c) {
+                throw Explain4jException.usage("--std", "--std has " + std.length + " values but the model's images have "
+                        + c + " channel" + (c == 1 ? "; give 1 value" : "s; give 1 or " + c + " values"));
+            }
         }
 
         private static double[] numbers(String flag, String text) {
@@ -129,8 +146,14 @@ record ExplainInput(Kind kind, Tensor batch, Tensor display, List<String> featur
                     + Tensor.shapeString(ex) + "; images need a model input (N, C, H, W)");
         }
         int c = ex[0] > 0 ? ex[0] : 3;
+        pre.requireChannels(c);
         int h = pre.resize().map(r -> r[0]).orElse(ex[1] > 0 ? ex[1] : img.getHeight());
         int w = pre.resize().map(r -> r.length > 1 ? r[1] : r[0]).orElse(ex[2] > 0 ? ex[2] : img.getWidth());
+        if ((ex[1] > 0 && h != ex[1]) || (ex[2] > 0 && w != ex[2])) {
+            throw Explain4jException.shape("--resize", "--resize " + h + "," + w + " does not match the model's fixed image size "
+                    + ex[1] + "x" + ex[2] + " (input " + Tensor.shapeString(ex) + "); leave --resize out or give --resize "
+                    + ex[1] + "," + ex[2]);
+        }
         BufferedImage scaled = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = scaled.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
@@ -215,12 +238,29 @@ record ExplainInput(Kind kind, Tensor batch, Tensor display, List<String> featur
                         + " values but the header names " + header.size() + " columns");
             }
             for (int k = 0; k < cells.length; k++) {
-                data[r * header.size() + k] = Parse.number("--input", cells[k]);
+                data[r * header.size() + k] = cell(file, r + 1, header.get(k), cells[k]);
             }
         }
         Tensor t = sig.inputType() == DType.FLOAT64 ? Tensor.ofDoubles(data, rows, header.size())
                 : Tensor.ofDoublesAsFloats(data, rows, header.size());
         return new ExplainInput(Kind.TABULAR, t, t, header, List.of());
+    }
+
+    /** One CSV cell: a finite number, else one line naming the row (1 = the first after the header) and column. */
+    private static double cell(Path file, int row, String column, String text) {
+        String t = text.trim();
+        double v;
+        try {
+            v = Double.parseDouble(t);
+        } catch (NumberFormatException e) {
+            throw Explain4jException.file("--input", "--input " + file + ": row " + row + ", column '" + column + "' holds '"
+                    + t + "', not a number; write a number in every cell");
+        }
+        if (!Double.isFinite(v)) {
+            throw new Explain4jException(org.explain4j.core.ErrorKind.NON_FINITE, "--input", "--input " + file + ": row " + row
+                    + ", column '" + column + "' is " + t + "; replace NaN and infinite values before explaining");
+        }
+        return v;
     }
 
     private static ExplainInput ids(Path file, Path vocab) {

@@ -57,6 +57,8 @@ final class Explainer {
     private FedInputs fed = FedInputs.none();
     private List<String> fedArgs = List.of();
     private boolean evaluate;
+    private boolean methodsNamed;
+    private boolean targetsGiven;
 
     Explainer(ModelLoader.Loaded model, Path modelPath, ExplainInput input, Path inputFile, List<String> labels, Path out,
               boolean quiet) {
@@ -93,6 +95,16 @@ final class Explainer {
         return this;
     }
 
+    /**
+     * Whether the user named the methods (then a method refusing the user's arguments stops the run)
+     * and whether the user named the targets (then the report says so instead of "the predicted class").
+     */
+    Explainer withRequested(boolean methodsNamed, boolean targetsGiven) {
+        this.methodsNamed = methodsNamed;
+        this.targetsGiven = targetsGiven;
+        return this;
+    }
+
     /** Adds the "Which explanation to trust?" section (metrics of every method) and evaluation.json. */
     Explainer withEvaluation(boolean on) {
         this.evaluate = on;
@@ -116,12 +128,13 @@ final class Explainer {
         Tensor logits = forward(model, x, fed);
         double[][] probs = probabilities(logits);
         List<Attribution> done = new ArrayList<>();
+        List<Explain4jException> skipped = new ArrayList<>();
         List<Evaluation.Done> scored = new ArrayList<>();
         List<String> commands = new ArrayList<>();
         Map<String, Figure> figures = new LinkedHashMap<>();
         List<String> rowLabels = new ArrayList<>();
         for (int n = 0; n < x.batchSize(); n++) {
-            rowLabels.add("#" + n + " pred: " + label(targets[n]) + String.format(" (p=%.2f)", probs[n][targets[n]]));
+            rowLabels.add("#" + n + (targetsGiven ? " target: " : " pred: ") + label(targets[n]) + String.format(" (p=%.2f)", probs[n][targets[n]]));
         }
         log.printf("%-28s %12s %10s %12s%n", "method", "model evals", "ms", "max |gap|");
         for (Run r : runs) {
@@ -137,7 +150,11 @@ final class Explainer {
                 AttributionMethod method = spec.create(model, params, quiet ? ProgressListener.NONE : new ConsoleProgress(5_000));
                 a = method.attribute(x, fed, target);
             } catch (Explain4jException e) {
+                if (stops(e)) {
+                    throw e;
+                }
                 log.printf("%-28s skipped: %s%n", r.method(), Main.oneLine(e.getMessage()));
+                skipped.add(e);
                 continue;
             }
             // 2. Write the values, the JSON result and the picture.
@@ -151,11 +168,16 @@ final class Explainer {
             log.printf("%-28s %12d %10.1f %12s%n", r.method(), a.diagnostics().modelEvaluations(),
                     a.diagnostics().elapsed().toNanos() / 1e6, a.diagnostics().completenessGap().map(Explainer::maxAbs).orElse("-"));
         }
+        if (done.isEmpty() && !skipped.isEmpty()) {
+            // every method failed: nothing to report, the first reason is the error
+            throw skipped.get(0);
+        }
         // 3. The report: overview grid, predictions, one section per method.
         HtmlReport.Builder report = HtmlReport.builder("explain4j report: " + modelPath.getFileName())
                 .model(model.info().name(), model.info().sha256())
                 .inputSummary(inputFile.getFileName() + ": " + x.describe() + " (" + input.kind().name().toLowerCase()
-                        + "), target " + (target instanceof Target.PerExample ? "the predicted class of each example" : describe(target)));
+                        + "), target " + (targetsGiven ? "as given by --target: " + describeGiven(targets)
+                        : target instanceof Target.PerExample ? "the predicted class of each example" : describe(target)));
         for (int n = 0; n < x.batchSize(); n++) {
             report.addPredictions(new TopPredictions("#" + n, top(probs[n], 3)));
         }
@@ -261,6 +283,32 @@ final class Explainer {
             }
         }
         return p;
+    }
+
+    /**
+     * Whether a method's refusal ends the run instead of being reported as skipped: non-finite
+     * values and bad targets always (every method would meet them), and the user's own
+     * arguments when the user named the methods.
+     */
+    private boolean stops(Explain4jException e) {
+        return switch (e.kind()) {
+            case NON_FINITE, TARGET -> true;
+            case USAGE, SHAPE -> methodsNamed;
+            default -> false;
+        };
+    }
+
+    /** "class 3" when every example has the same target, else each example's class. */
+    private String describeGiven(int[] targets) {
+        boolean same = java.util.Arrays.stream(targets).allMatch(t -> t == targets[0]);
+        if (same) {
+            return label(targets[0]);
+        }
+        StringBuilder b = new StringBuilder();
+        for (int n = 0; n < targets.length; n++) {
+            b.append(n == 0 ? "" : ", ").append("#").append(n).append(" ").append(label(targets[n]));
+        }
+        return b.toString();
     }
 
     private static String describe(Target t) {

@@ -39,6 +39,11 @@ public final class Main implements Runnable {
                 cl.addSubcommand(plugin.name(), plugin.command());
             }
         }
+        if (!cl.getSubcommands().containsKey("dataset")) {
+            // the Spark command lives in the spark module, on the class path only when the launcher runs it
+            cl.getCommandSpec().usageMessage().footer("%nMore commands:%n  dataset    Explains every row of a CSV or "
+                    + "Parquet table on Spark (module spark; ./explain4j dataset --help builds it on first use).");
+        }
         StringBuilder methods = new StringBuilder("%nMethods (explain4j methods lists their parameters):%n");
         MethodCatalog.all().forEach(m -> methods.append(String.format("  %-28s %s%%n", m.name(),
                 m.summary().replace("%", "%%"))));

@@ -96,6 +96,15 @@ final class TextExplainer {
     /** The texts of --text and --text-file, in that order. */
     List<String> texts() {
         List<String> t = new ArrayList<>(args.texts);
+        for (int i = 0; i < t.size(); i++) {
+            if (t.get(i).isBlank()) {
+                throw Explain4jException.usage("--text", "--text number " + (i + 1) + " is empty; give a text with at least "
+                        + "one word (the service refuses an empty text too)");
+            }
+        }
+        if (args.similarTo != null && args.similarTo.isBlank()) {
+            throw Explain4jException.usage("--similar-to", "--similar-to is empty; give a text with at least one word");
+        }
         if (args.textFile != null) {
             try {
                 for (String line : Files.readAllLines(args.textFile, StandardCharsets.UTF_8)) {

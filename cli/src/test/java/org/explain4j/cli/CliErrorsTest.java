@@ -79,7 +79,7 @@ class CliErrorsTest {
         float[] v = new float[6];
         v[3] = Float.NaN;
         assertError(attribute(npy("nan.npy", Tensor.ofFloats(v, 1, 6)), "--method", "feature-ablation"),
-                ErrorKind.NON_FINITE, "--input", "index 3");
+                ErrorKind.NON_FINITE, "--input", "index [0, 3]");
     }
 
     @Test
@@ -95,7 +95,7 @@ class CliErrorsTest {
     void maskShapeMismatch_isAShapeError() {
         Path mask = npy("mask.npy", Tensor.ofLongs(new long[5], 1, 5));
         assertError(attribute(goodInput(), "--method", "feature-ablation", "--feature-mask", mask.toString()),
-                ErrorKind.SHAPE, "--feature-mask", "(1, 6)");
+                ErrorKind.SHAPE, "--feature-mask", "(1, 6)", "(2, 6) (one per example)");
     }
 
     @Test

@@ -92,7 +92,8 @@ public final class FeatureMask {
         } else {
             throw Explain4jException.shape("feature-mask", "feature-mask has shape " + Tensor.shapeString(s)
                     + " but each example has shape " + Tensor.shapeString(ex) + "; pass a mask of shape (1"
-                    + Arrays.stream(ex).mapToObj(x -> ", " + x).reduce("", String::concat) + ")");
+                    + Arrays.stream(ex).mapToObj(x -> ", " + x).reduce("", String::concat) + ") (one for every example) or ("
+                    + n + Arrays.stream(ex).mapToObj(x -> ", " + x).reduce("", String::concat) + ") (one per example)");
         }
         Groups[] perRow = new Groups[rows];
         for (int r = 0; r < rows; r++) {

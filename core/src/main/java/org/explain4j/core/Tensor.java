@@ -324,9 +324,39 @@ public final class Tensor {
         int bad = firstNonFinite();
         if (bad >= 0) {
             throw new Explain4jException(ErrorKind.NON_FINITE, argument, argument + " has a non-finite value ("
-                    + getDouble(bad) + ") at flat index " + bad + "; replace NaN and infinite values before explaining");
+                    + getDouble(bad) + ") at index " + indexString(bad) + "; replace NaN and infinite values before explaining");
         }
         return this;
+    }
+
+    /**
+     * Throws a {@link ErrorKind#NON_FINITE} error naming {@code argument} if a float64 element
+     * lies outside float32's range (it would become infinite when the model reads it as float32).
+     */
+    public Tensor requireFloat32Range(String argument) {
+        if (dtype == DType.FLOAT64) {
+            for (int i = 0; i < f64.length; i++) {
+                if (Math.abs(f64[i]) > Float.MAX_VALUE) {
+                    throw new Explain4jException(ErrorKind.NON_FINITE, argument, argument + " has the value " + f64[i]
+                            + " at index " + indexString(i) + ", outside float32's range (|x| <= " + Float.MAX_VALUE
+                            + ") which the model computes in; scale or clip the input");
+                }
+            }
+        }
+        return this;
+    }
+
+    /** The position of flat element {@code flat} in this tensor's shape, e.g. {@code [0, 2, 3]}. */
+    public String indexString(int flat) {
+        int[] idx = new int[shape.length];
+        int rest = flat;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] > 0) {
+                idx[d] = rest % shape[d];
+                rest /= shape[d];
+            }
+        }
+        return Arrays.toString(idx);
     }
 
     /** A short description: type and shape. */

@@ -37,7 +37,7 @@ class TensorTest {
         Tensor t = Tensor.ofFloats(new float[] {0, Float.NaN}, 1, 2);
         assertThatThrownBy(() -> t.requireFinite("--input"))
                 .isInstanceOfSatisfying(Explain4jException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.NON_FINITE))
-                .hasMessageContaining("--input").hasMessageContaining("index 1");
+                .hasMessageContaining("--input").hasMessageContaining("index [0, 1]");
     }
 
     @Test

@@ -46,12 +46,19 @@ public final class OnnxModel implements Model, LocalEvaluation {
     public record Options(int intraOpThreads, OrtSession.SessionOptions.OptLevel optimization,
                           Optional<String> inputName, Optional<String> outputName, Device device) {
         public Options {
-            if (intraOpThreads < 0) {
-                throw Explain4jException.usage("--threads", "--threads must be 0 (let ONNX Runtime choose) or more");
+            if (intraOpThreads < 0 || intraOpThreads > maxThreads()) {
+                throw Explain4jException.usage("--threads", "--threads " + intraOpThreads + " must be 0 (let ONNX Runtime "
+                        + "choose) or 1.." + maxThreads() + " (4 x the " + Runtime.getRuntime().availableProcessors()
+                        + " available processors)");
             }
             if (optimization == null || inputName == null || outputName == null || device == null) {
                 throw new IllegalArgumentException("optimization, inputName, outputName and device must not be null");
             }
+        }
+
+        /** The most intra-op threads a session may ask for: 4 per available processor. */
+        public static int maxThreads() {
+            return 4 * Runtime.getRuntime().availableProcessors();
         }
 
         /** On the CPU. */

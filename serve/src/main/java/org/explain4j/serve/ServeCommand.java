@@ -88,6 +88,10 @@ public final class ServeCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) {
             throw Explain4jException.usage("--port", "--port " + port + " must be between 0 and 65535");
         }
+        if (threads < 0 || threads > org.explain4j.onnx.OnnxModel.Options.maxThreads()) {
+            throw Explain4jException.usage("--threads", "--threads " + threads + " must be 0 (let ONNX Runtime choose) or 1.."
+                    + org.explain4j.onnx.OnnxModel.Options.maxThreads() + " (4 x the available processors)");
+        }
         positive("--max-instances", maxInstances);
         positive("--queue", queue);
         positive("--job-deadline", jobDeadline);

@@ -57,6 +57,10 @@ class ServeCommandTest {
         Run token = run("serve", "--models", tmp.toString(), "--port", "0", "--token-file", tmp.resolve("no").toString());
         assertThat(token.code()).isEqualTo(7);
         assertThat(token.err()).contains("--token-file");
+        Run threads = run("serve", "--models", tmp.toString(), "--port", "0", "--threads", "100000");
+        assertThat(threads.code()).isEqualTo(2);
+        assertThat(threads.err()).startsWith("explain4j: error: --threads").contains("100000");
+        assertThat(threads.err().strip()).doesNotContain("\n");
     }
 
     @Test

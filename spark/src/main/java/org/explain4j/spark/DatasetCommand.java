@@ -114,8 +114,29 @@ public final class DatasetCommand implements Callable<Integer> {
     private static final String DIAG = "__explain4j_diag";
     private static final String TARGET = "__explain4j_target";
 
+    @Option(names = "--verbose", description = "Spark's warnings and errors on stderr, and stack traces with errors "
+            + "(default: only explain4j's one-line error).")
+    boolean verbose;
+
+    /**
+     * Configures logging before Spark starts: Spark's own lines off (WARN and above with
+     * {@code verbose}), so that a failure reaches stderr as explain4j's one-line error alone.
+     * Spark keeps a configuration that already has an appender, so it does not load its defaults.
+     */
+    static void quietLogs(boolean verbose) {
+        java.net.URL config = DatasetCommand.class.getResource("log4j2-dataset.properties");
+        try {
+            org.apache.logging.log4j.core.config.Configurator.reconfigure(config.toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException("the bundled logging configuration has a bad address: " + config, e);
+        }
+        org.apache.logging.log4j.core.config.Configurator.setRootLevel(verbose
+                ? org.apache.logging.log4j.Level.WARN : org.apache.logging.log4j.Level.OFF);
+    }
+
     @Override
     public Integer call() throws IOException {
+        quietLogs(verbose);
         String format = format(input, "--input");
         String outFormat = format(output.toString(), "--output");
         if (Files.exists(output)) {
@@ -164,12 +185,12 @@ public final class DatasetCommand implements Callable<Integer> {
             throw Explain4jException.file("--model", "--model file not found: " + model + "; check the path");
         }
         SparkSession.Builder b = SparkSession.builder().appName("explain4j dataset").master(master)
-                .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC").config("spark.log.level", "WARN");
+                .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC").config("spark.log.level", verbose ? "WARN" : "OFF");
         if (master.startsWith("spark://")) {
             b.config("spark.jars", jars != null ? jars : String.join(",", ModuleJars.forExecutors()));
         }
         SparkSession spark = b.getOrCreate();
-        spark.sparkContext().setLogLevel("WARN");
+        spark.sparkContext().setLogLevel(verbose ? "WARN" : "OFF");
         try {
             return run(spark, stage, baselineTable, outFormat, format);
         } catch (Exception e) { // Spark's SparkException is checked but thrown undeclared from Scala

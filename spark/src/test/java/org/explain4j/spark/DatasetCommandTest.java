@@ -238,4 +238,29 @@ class DatasetCommandTest {
             }
         }
     }
+
+    @Test
+    void aFailingRowReachesStderrAsOneLineWithoutSparksLogs() throws Exception {
+        Path model = TabularMlp.write(dir.resolve("m6.onnx"), 6, 12, 3, 4);
+        List<String[]> rows = table(8, 3);
+        rows.get(5)[7] = "7";
+        write(dir.resolve("data.csv"), rows);
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream original = System.err;
+        Run r;
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            r = run("dataset", "--input", dir.resolve("data.csv").toString(), "--model", model.toString(),
+                    "--method", "saliency", "--features", "f0,f1,f2,f3,f4,f5", "--target-col", "label",
+                    "--output", dir.resolve("out.csv").toString(), "--master", "local[2]");
+        } finally {
+            System.setErr(original);
+        }
+        assertThat(r.rc()).as(r.err()).isNotZero();
+        assertThat(r.err().strip().lines().count()).as("one line: %s", r.err()).isEqualTo(1);
+        assertThat(r.err()).startsWith("explain4j: error: ").contains("7");
+        assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).as("Spark's log lines on stderr").isEmpty();
+        assertThat(org.apache.logging.log4j.LogManager.getRootLogger().getLevel())
+                .isEqualTo(org.apache.logging.log4j.Level.OFF);
+    }
 }

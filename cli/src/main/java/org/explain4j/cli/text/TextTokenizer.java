@@ -19,10 +19,18 @@ import org.explain4j.core.Explain4jException;
  * its character span in the original text.
  */
 public final class TextTokenizer implements AutoCloseable {
+    /** The slf4j-simple level property of DJL's loggers. */
+    static final String DJL_LOG_LEVEL = "org.slf4j.simpleLogger.log.ai.djl";
+
     static {
         // DJL logs through SLF4J; without a provider SLF4J prints three warning lines to stderr
         if (System.getProperty("slf4j.internal.verbosity") == null) {
             System.setProperty("slf4j.internal.verbosity", "ERROR");
+        }
+        // DJL's own lines (CUDA not found, library versions) would reach stderr beside explain4j's output
+        // where a logging provider is present (the service jar has one): they are off unless set otherwise
+        if (System.getProperty(DJL_LOG_LEVEL) == null) {
+            System.setProperty(DJL_LOG_LEVEL, "off");
         }
     }
 

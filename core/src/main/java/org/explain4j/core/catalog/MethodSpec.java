@@ -12,6 +12,7 @@ import org.explain4j.core.Explain4jException;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.grad.DifferentiableModel;
 import org.explain4j.core.method.AttributionMethod;
+import org.explain4j.core.method.FiniteAttributions;
 import org.explain4j.core.model.Model;
 
 /**
@@ -155,7 +156,7 @@ public record MethodSpec(String name, Family family, String summary, String desc
             throw Explain4jException.unsupported("method", name + " needs gradients, which this model cannot provide; "
                     + "use a perturbation method (" + String.join(", ", MethodCatalog.perturbationMethods()) + ")");
         }
-        return factory.create(model, params, progress);
+        return FiniteAttributions.wrap(factory.create(model, params, progress), model);
     }
 
     /** Builds a {@link MethodSpec}. */

@@ -308,6 +308,10 @@ public record ParamSpec(String name, ParamType type, Optional<Object> defaultVal
             case BASELINE_DISTRIBUTION -> v instanceof Baseline.Distribution;
             case FEATURE_MASK -> v instanceof FeatureMask;
         };
+        if (!ok && type == ParamType.BASELINE_DISTRIBUTION && v instanceof Baseline) {
+            throw Explain4jException.usage(name, name + " must be a distribution of reference rows: an .npy file of K rows "
+                    + "(e.g. --" + name + " references.npy); zeros, a number or a single row is one baseline, not a distribution");
+        }
         if (!ok) {
             throw Explain4jException.usage(name, name + " must be " + article(type) + " (got "
                     + (v == null ? "nothing" : v.getClass().getSimpleName()) + ")");

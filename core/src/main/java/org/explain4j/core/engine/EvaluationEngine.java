@@ -10,6 +10,7 @@ import org.explain4j.core.Tensor;
 import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.model.LocalEvaluation;
 import org.explain4j.core.model.Model;
+import org.explain4j.core.model.ModelOutputs;
 
 /**
  * The one place through which methods call a model. Work is cut into batches of at most
@@ -294,7 +295,7 @@ public final class EvaluationEngine {
             in = Tensor.concat(parts);
             rowOf = r -> exampleOfRow.applyAsInt(Math.min(r, from + m - 1));
         }
-        Tensor out = model.forward(in, fed.rows(from, in.batchSize(), rowOf));
+        Tensor out = ModelOutputs.requireFinite(model, model.forward(in, fed.rows(from, in.batchSize(), rowOf)), from, rowOf);
         evaluations.addAndGet(m);
         if (out.rank() == 1) {
             out = out.reshape(out.dim(0), 1);

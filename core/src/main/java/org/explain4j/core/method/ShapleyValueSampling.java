@@ -173,8 +173,9 @@ public final class ShapleyValueSampling implements AttributionMethod {
         return switch (options.exact()) {
             case ALWAYS -> {
                 if (m > MAX_EXACT_FEATURES) {
-                    throw Explain4jException.usage("exact", "exact Shapley values need 2^" + m
-                            + " model evaluations per example; use sampling (samples) or fewer feature groups (feature-mask)");
+                    throw Explain4jException.usage("method", "exact Shapley values need 2^" + m + " model evaluations per "
+                            + "example (at most 2^" + MAX_EXACT_FEATURES + "); use shapley-value-sampling (--samples) or "
+                            + "fewer feature groups (--feature-mask)");
                 }
                 yield true;
             }

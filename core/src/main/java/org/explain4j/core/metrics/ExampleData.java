@@ -98,8 +98,8 @@ public final class ExampleData {
     private static void requireFinite(Tensor t, String name) {
         int i = t.firstNonFinite();
         if (i >= 0) {
-            throw Explain4jException.usage(name, name + " holds a non-finite value (" + t.getDouble(i) + ") at flat index " + i
-                    + "; pass finite values");
+            throw new Explain4jException(org.explain4j.core.ErrorKind.NON_FINITE, name, name + " holds a non-finite value ("
+                    + t.getDouble(i) + ") at index " + t.indexString(i) + "; pass finite values");
         }
     }
 

@@ -137,6 +137,9 @@ public record ModelSignature(String inputName, DType inputType, int[] exampleSha
         }
         if (input.dtype().isFloating()) {
             input.requireFinite(argument);
+            if (inputType == DType.FLOAT32) {
+                input.requireFloat32Range(argument);
+            }
         }
     }
 }

@@ -90,7 +90,7 @@ class SeedAndErrorsTest {
         v[5] = Float.NaN;
         assertThatThrownBy(() -> MetricFixtures.run("deletion", Map.of(), model(), random(1), Tensor.ofFloats(v, N, 1, 4, 4),
                 new int[N], 0, 8)).isInstanceOf(Explain4jException.class)
-                .hasMessageStartingWith("attribution holds a non-finite value (NaN) at flat index 5");
+                .hasMessageStartingWith("attribution holds a non-finite value (NaN) at index [0, 0, 1, 1]");
     }
 
     @Test

@@ -42,7 +42,8 @@ public final class CacheSettings {
         if (!enabled()) {
             return Optional.empty();
         }
-        long max = MemoryBudget.parse(setting(MAX, "EXPLAIN4J_CACHE_MAX").orElse(DEFAULT_MAX_TEXT), "--cache-max");
+        long max = MemoryBudget.parse(setting(MAX, "EXPLAIN4J_CACHE_MAX").orElse(DEFAULT_MAX_TEXT),
+                "EXPLAIN4J_CACHE_MAX (or -D" + MAX + ")");
         return Optional.of(new DiskCache(root().resolve(DERIVED), max));
     }
 

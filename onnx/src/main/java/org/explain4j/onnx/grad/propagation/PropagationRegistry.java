@@ -55,7 +55,7 @@ public final class PropagationRegistry {
         OpRule dropout = base.gradient("Dropout").orElseGet(() -> RuleRegistry.defaults().gradient("Dropout")
                 .orElseThrow());
         r = r.withRule(Rules.PASS, Rules.ANY_OP, new PassRule(dropout));
-        r = r.withRule(Rules.REFUSE, Rules.ANY_OP, new RefuseRule());
+        r = r.withRule(Rules.REFUSE, Rules.ANY_OP, new RefuseRule(base.gradientOps()));
         r = r.withRule(Rules.GUIDED_RELU, "Relu", new GuidedReluRule(false));
         r = r.withRule(Rules.DECONV_RELU, "Relu", new GuidedReluRule(true));
         r = r.withRule(Rules.SMOOTH_RELU, "Relu", new SmoothReluRule());

@@ -10,6 +10,13 @@ import org.explain4j.onnx.grad.Unsupported;
  * gradient.
  */
 final class RefuseRule implements OpRule {
+    private final java.util.Set<String> gradientOps;
+
+    /** @param gradientOps the op types that have a gradient rule (gradient methods work through them) */
+    RefuseRule(java.util.Set<String> gradientOps) {
+        this.gradientOps = java.util.Set.copyOf(gradientOps);
+    }
+
     /** What still works on a model with such an op. */
     static String alternatives() {
         return "use a gradient method (saliency, input-x-gradient, integrated-gradients); "
@@ -24,6 +31,7 @@ final class RefuseRule implements OpRule {
                     + " consumer, runs in inference mode and has constant parameters; this one could not be folded)";
         }
         throw new Refusal(c.opType() + " node '" + c.nodeName() + "' (opset " + c.opset()
-                + ") has no rule in this rule set" + why + "; " + alternatives());
+                + ") has no rule in this rule set" + why + "; " + (gradientOps.contains(c.opType()) ? alternatives()
+                : "it has no backward rule either, so gradient methods fail on it too; " + Unsupported.perturbationHint()));
     }
 }

@@ -202,6 +202,25 @@ class CanonizersTest {
     }
 
     @Test
+    void opWithoutAnyBackwardRule_isNotSentToTheGradientMethods() {
+        ModelProto model = Net.input(-1, 4).random("W", rnd, -1, 1, 4, 3).node("MatMul", List.of("x", "W"), "z")
+                .node("Hardmax", "z", "y").build("y");
+        OnnxDifferentiableModel m = Fixtures.load(model);
+        try {
+            Tensor x = LrpRulesTest.random(rnd, 2, 4);
+            assertThatThrownBy(() -> Fixtures.backward(m, Tensor.concat(List.of(x, x)), new double[12], new int[] {4, 3},
+                    Fixtures.composite("epsilon-plus", "epsilon", 1e-9)))
+                    .isInstanceOfSatisfying(Explain4jException.class, e -> {
+                        assertThat(e.kind()).isEqualTo(ErrorKind.UNSUPPORTED);
+                        assertThat(e.getMessage()).contains("Hardmax").contains("no backward rule either")
+                                .doesNotContain("use a gradient method");
+                    });
+        } finally {
+            Fixtures.close(m);
+        }
+    }
+
+    @Test
     void opOutsideTheRuleSet_failsWithOneLineNamingRuleSetOpNodeAndOpset() {
         ModelProto model = Net.input(-1, 4).random("W", rnd, -1, 1, 4, 3).node("MatMul", List.of("x", "W"), "z")
                 .node("Abs", "z", "y").build("y");
