@@ -104,15 +104,22 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        org.explain4j.core.Timeline.mark("main");
         int[] code = {ErrorKind.INTERNAL.exitCode()};
         // ONNX Runtime on the launcher's 1 MiB main thread crashes with a long command line (NativeThreads)
-        Thread t = org.explain4j.core.NativeThreads.create(() -> code[0] = commandLine().execute(args), "explain4j");
+        Thread t = org.explain4j.core.NativeThreads.create(() -> {
+            CommandLine cl = commandLine();
+            org.explain4j.core.Timeline.mark("command line built");
+            code[0] = cl.execute(args);
+        }, "explain4j");
         t.start();
         try {
             t.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        org.explain4j.core.Timeline.mark("exit");
+        org.explain4j.core.Timeline.print(System.err);
         System.exit(code[0]);
     }
 }

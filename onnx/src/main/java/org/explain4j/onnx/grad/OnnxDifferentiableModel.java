@@ -308,8 +308,10 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         Thread[] self = new Thread[1];
         Thread t = org.explain4j.core.NativeThreads.create(() -> {
             try {
+                org.explain4j.core.Timeline.mark("prepare: start");
                 Compiled c = compiled(request, shape, checkInputs(request.inputs(), model.signature()));
                 cache.release(c);
+                org.explain4j.core.Timeline.mark("prepare: end");
             } catch (RuntimeException | OutOfMemoryError e) {
                 // made again, and reported, by the call that needs it
             } finally {
@@ -373,7 +375,9 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         sig.validate(input, "input");
         Tensor in = input.dtype() == sig.inputType() ? input : input.to(sig.inputType());
         Map<String, Tensor> fed = checkInputs(request.inputs(), sig);
+        org.explain4j.core.Timeline.mark("backward call: get session");
         Compiled c = sessions.get(request, in.shape(), fed);
+        org.explain4j.core.Timeline.mark("backward call: session got");
         List<OnnxTensor> created = new ArrayList<>();
         try {
             BackwardGraph g = c.graph();
@@ -388,8 +392,12 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
             for (Map.Entry<String, Tensor> f : fed.entrySet()) {
                 inputs.put(f.getKey(), track(OrtTensors.toOrt(env, f.getValue()), created));
             }
+            org.explain4j.core.Timeline.mark("backward run: start");
             try (OrtSession.Result r = c.session().run(inputs)) {
-                return result(r, g, in, feeds, request);
+                org.explain4j.core.Timeline.mark("backward run: end");
+                BackwardResult br = result(r, g, in, feeds, request);
+                org.explain4j.core.Timeline.mark("backward result read");
+                return br;
             }
         } catch (OrtException e) {
             throw Explain4jException.model("--model", "ONNX Runtime failed on the backward pass of "
@@ -667,10 +675,15 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         Key key = key(request, inputShape, fed);
         while (true) {
             Compiled c = compiled.computeIfAbsent(key, k -> {
+                org.explain4j.core.Timeline.mark("backward graph: start");
                 BackwardGraph g = graph(k, fed);
+                org.explain4j.core.Timeline.mark("backward graph: end");
                 SharedWeights.Lease held = lease();
+                org.explain4j.core.Timeline.mark("shared weights held");
                 try {
-                    return new Compiled(g, backwardSession(k, g), this, k, held);
+                    Compiled made = new Compiled(g, backwardSession(k, g), this, k, held);
+                    org.explain4j.core.Timeline.mark("backward session made");
+                    return made;
                 } catch (RuntimeException e) {
                     held.close();
                     throw e;
