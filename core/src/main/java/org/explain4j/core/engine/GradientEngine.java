@@ -166,7 +166,6 @@ public final class GradientEngine {
                 }
                 Map<String, Tensor> modelInputs = fed.rows(from, m, exampleOfRow);
                 BackwardRequest req = fedLayers.isEmpty() ? request : request.withFeeds(fedLayers);
-                org.explain4j.core.Timeline.mark("batch filled");
                 BackwardResult r = model.backward(in, Tensor.ofFloats(seed, m, outputs),
                         modelInputs.isEmpty() ? req : req.withInputs(modelInputs));
                 evaluations.addAndGet(m);

@@ -375,9 +375,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         sig.validate(input, "input");
         Tensor in = input.dtype() == sig.inputType() ? input : input.to(sig.inputType());
         Map<String, Tensor> fed = checkInputs(request.inputs(), sig);
-        org.explain4j.core.Timeline.mark("backward call: get session");
         Compiled c = sessions.get(request, in.shape(), fed);
-        org.explain4j.core.Timeline.mark("backward call: session got");
         List<OnnxTensor> created = new ArrayList<>();
         try {
             BackwardGraph g = c.graph();
@@ -395,9 +393,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
             org.explain4j.core.Timeline.mark("backward run: start");
             try (OrtSession.Result r = c.session().run(inputs)) {
                 org.explain4j.core.Timeline.mark("backward run: end");
-                BackwardResult br = result(r, g, in, feeds, request);
-                org.explain4j.core.Timeline.mark("backward result read");
-                return br;
+                return result(r, g, in, feeds, request);
             }
         } catch (OrtException e) {
             throw Explain4jException.model("--model", "ONNX Runtime failed on the backward pass of "
