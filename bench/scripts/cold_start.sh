@@ -16,6 +16,10 @@
 #                    to run alternately in each round (e.g. main=/tmp/main.jar cold2=serve/target/...);
 #                    default: this tree's jar. The warm run uses the first. A label may be given
 #                    environment variables for its runs: ENV_<label>="VAR=value ..."
+#   WARM_LABELS      "label label ...": the warm run of round r uses the r-th of these (cycling),
+#                    so that each build's own IG call is the reference in turn (default: the first jar)
+#   TIMELINE=1       print each second run's phase marks (builds with org.explain4j.core.Timeline only:
+#                    EXPLAIN4J_TIMELINE=on; the lines go to WORK/<label>-second<r>.timeline)
 # Each jar and the launcher are copied into WORK first, so that editing the sources meanwhile
 # does not make the launcher rebuild between runs. Build the jar first: ./explain4j --version
 set -euo pipefail
@@ -50,7 +54,13 @@ for ((r = 1; r <= rounds; r++)); do
     env ${!extra:-} /usr/bin/time -f "$fmt" "$work/$label/explain4j" "${args[@]}" --output "$work/$label-first$r.npy" 2>&1 | tail -n 1
     echo -n "  $label second (load $(load)): "
     # shellcheck disable=SC2086
-    env ${!extra:-} /usr/bin/time -f "$fmt" "$work/$label/explain4j" "${args[@]}" --output "$work/$label-second$r.npy" 2>&1 | tail -n 1
+    if [[ "${TIMELINE:-0}" == 1 ]]; then
+      env ${!extra:-} EXPLAIN4J_TIMELINE=on /usr/bin/time -f "$fmt" "$work/$label/explain4j" "${args[@]}" \
+          --output "$work/$label-second$r.npy" > "$work/$label-second$r.timeline" 2>&1 || true
+      tail -n 1 "$work/$label-second$r.timeline"
+    else
+      env ${!extra:-} /usr/bin/time -f "$fmt" "$work/$label/explain4j" "${args[@]}" --output "$work/$label-second$r.npy" 2>&1 | tail -n 1
+    fi
     if cmp -s "$work/$label-first$r.npy" "$work/$label-second$r.npy" && cmp -s "$work/$label-first$r.npy" "$work/${labels[0]}-first1.npy"; then
       echo "  $label: first and second bit-identical (and to ${labels[0]}'s first output of round 1)"
     else
@@ -58,8 +68,10 @@ for ((r = 1; r <= rounds; r++)); do
     fi
   done
   if [[ "${WARM:-1}" != 0 ]]; then
-    echo -n "  warm   (load $(load)): "
-    EXPLAIN4J_CACHE=off /usr/bin/time -f "$fmt" java -jar "$work/${labels[0]}/serve/target/explain4j-serve.jar" bench --model "$model" --steps 50 \
+    warm_labels=(${WARM_LABELS:-${labels[0]}})
+    wl="${warm_labels[$(( (r - 1) % ${#warm_labels[@]} ))]}"
+    echo -n "  warm $wl (load $(load)): "
+    EXPLAIN4J_CACHE=off /usr/bin/time -f "$fmt" java -jar "$work/$wl/serve/target/explain4j-serve.jar" bench --model "$model" --steps 50 \
         --batch-size 25 --repeats 2 --only ig 2>&1 | grep -E "integrated|wall" | tail -n 3 | tr '\n' ' '
     echo
   fi

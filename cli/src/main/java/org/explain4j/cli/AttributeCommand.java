@@ -179,6 +179,7 @@ public final class AttributeCommand implements Callable<Integer> {
             refuseOverwriting(output, "--input", in);
         }
         refuseOverwriting(output, "--model", model);
+        org.explain4j.core.Timeline.mark("command parsed");
         MethodSpec ms = MethodCatalog.get(method);
         // An image or CSV input is read once the model (its input shape) is known; an .npy first, so
         // the method flags are bound before loading the model and a flag that does not apply fails fast.
@@ -186,8 +187,10 @@ public final class AttributeCommand implements Callable<Integer> {
         Optional<JsonNode> cardJson = ExplainInput.card(card);
         Params params = decoded ? null : ms.bind(MethodOptions.typed(ms, MethodOptions.given(spec.commandLine().getParseResult()),
                 Npy.read(named.likelyExplained(), "--input")));
+        org.explain4j.core.Timeline.mark("input read, parameters bound");
         ProgressListener progress = quiet ? ProgressListener.NONE : new ConsoleProgress(2_000);
         try (ModelLoader.Loaded loaded = ModelLoader.load(model, threads, device.value(), named.firstExplained(), outputName)) {
+            org.explain4j.core.Timeline.mark("model loaded");
             List<String> explained = named.explained(loaded.signature());
             Map<String, Tensor> all;
             if (decoded) {
@@ -211,16 +214,21 @@ public final class AttributeCommand implements Callable<Integer> {
                     Params p = explained.size() == 1 ? params
                             : ms.bind(MethodOptions.typed(ms, MethodOptions.given(spec.commandLine().getParseResult()), x));
                     AttributionMethod am = ms.create(m, p, progress);
+                    org.explain4j.core.Timeline.mark("method made");
                     Attribution a = am.attribute(x, named.fed(all, name), t);
+                    org.explain4j.core.Timeline.mark("attributed");
                     if (fmt.equals("json")) {
                         AttributionJson.write(a, out);
                     } else {
                         Npy.write(a.values(), out);
                     }
+                    org.explain4j.core.Timeline.mark("written");
                 }
+                org.explain4j.core.Timeline.mark("view closed");
                 spec.commandLine().getOut().println(out);
             }
         }
+        org.explain4j.core.Timeline.mark("model closed");
         return 0;
     }
 

@@ -10,10 +10,27 @@ import picocli.CommandLine.Command;
 
 /** The {@code explain4j} command. */
 @Command(name = "explain4j", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
-        description = "Explains deep-learning models: which parts of an input drove a model's output.",
-        subcommands = {AttributeCommand.class, ExplainCommand.class, MethodsCommand.class, EvaluateCommand.class, MetricsCommand.class, DemoCommand.class, BenchCommand.class,
-                CommandLine.HelpCommand.class})
+        description = "Explains deep-learning models: which parts of an input drove a model's output.")
 public final class Main implements Runnable {
+    /**
+     * The built-in commands, in the order help lists them (added by {@link #commandLine(String)},
+     * not by the annotation, so that a run of one command builds only that one).
+     */
+    private static final java.util.Map<String, java.util.function.Supplier<Object>> COMMANDS = commands();
+
+    private static java.util.Map<String, java.util.function.Supplier<Object>> commands() {
+        java.util.Map<String, java.util.function.Supplier<Object>> m = new java.util.LinkedHashMap<>();
+        m.put("attribute", AttributeCommand::new);
+        m.put("explain", ExplainCommand::new);
+        m.put("methods", MethodsCommand::new);
+        m.put("evaluate", EvaluateCommand::new);
+        m.put("metrics", MetricsCommand::new);
+        m.put("demo", DemoCommand::new);
+        m.put("bench", BenchCommand::new);
+        m.put("help", CommandLine.HelpCommand::new);
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -31,31 +48,58 @@ public final class Main implements Runnable {
         }
     }
 
-    /** Builds the command line with explain4j's error handling. */
+    /** Builds the command line with explain4j's error handling: every command, the plugins' included. */
     public static CommandLine commandLine() {
+        return commandLine(null);
+    }
+
+    /**
+     * The command line for running {@code args}: where the first argument names a built-in command
+     * (other than {@code help}), only that command is built, since picocli builds the option model of
+     * every command it is given (reflection over all their options) and only one runs; otherwise
+     * all of them, as {@link #commandLine()}.
+     */
+    static CommandLine commandLineFor(String[] args) {
+        String first = args.length > 0 ? args[0] : null;
+        return commandLine(first != null && !first.equals("help") && COMMANDS.containsKey(first) ? first : null);
+    }
+
+    /** The command line with only the built-in command {@code only} (no plugins), or with all of them when null. */
+    static CommandLine commandLine(String only) {
         CommandLine cl = new CommandLine(new Main());
-        for (CommandPlugin plugin : java.util.ServiceLoader.load(CommandPlugin.class)) {
-            if (!cl.getSubcommands().containsKey(plugin.name())) {
-                cl.addSubcommand(plugin.name(), plugin.command());
+        COMMANDS.forEach((name, make) -> {
+            if (only == null || only.equals(name)) {
+                cl.addSubcommand(name, make.get());
+            }
+        });
+        if (only == null) {
+            for (CommandPlugin plugin : java.util.ServiceLoader.load(CommandPlugin.class)) {
+                if (!cl.getSubcommands().containsKey(plugin.name())) {
+                    cl.addSubcommand(plugin.name(), plugin.command());
+                }
             }
         }
-        if (!cl.getSubcommands().containsKey("dataset")) {
+        if (only == null && !cl.getSubcommands().containsKey("dataset")) {
             // the Spark command lives in the spark module, on the class path only when the launcher runs it
             cl.getCommandSpec().usageMessage().footer("%nMore commands:%n  dataset    Explains every row of a CSV or "
                     + "Parquet table on Spark (module spark; ./explain4j dataset --help builds it on first use).");
         }
-        StringBuilder methods = new StringBuilder("%nMethods (explain4j methods lists their parameters):%n");
-        MethodCatalog.all().forEach(m -> methods.append(String.format("  %-28s %s%%n", m.name(),
-                m.summary().replace("%", "%%"))));
-        CommandLine.Model.CommandSpec attribute = cl.getSubcommands().get("attribute").getCommandSpec();
-        MethodOptions.addTo(attribute);
-        MetricOptions.addTo(cl.getSubcommands().get("evaluate").getCommandSpec());
-        CommandLine.Model.UsageMessageSpec usage = attribute.usageMessage();
-        String[] footer = usage.footer();
-        String[] withMethods = new String[footer.length + 1];
-        withMethods[0] = methods.toString();
-        System.arraycopy(footer, 0, withMethods, 1, footer.length);
-        usage.footer(withMethods);
+        if (cl.getSubcommands().containsKey("attribute")) {
+            StringBuilder methods = new StringBuilder("%nMethods (explain4j methods lists their parameters):%n");
+            MethodCatalog.all().forEach(m -> methods.append(String.format("  %-28s %s%%n", m.name(),
+                    m.summary().replace("%", "%%"))));
+            CommandLine.Model.CommandSpec attribute = cl.getSubcommands().get("attribute").getCommandSpec();
+            MethodOptions.addTo(attribute);
+            CommandLine.Model.UsageMessageSpec usage = attribute.usageMessage();
+            String[] footer = usage.footer();
+            String[] withMethods = new String[footer.length + 1];
+            withMethods[0] = methods.toString();
+            System.arraycopy(footer, 0, withMethods, 1, footer.length);
+            usage.footer(withMethods);
+        }
+        if (cl.getSubcommands().containsKey("evaluate")) {
+            MetricOptions.addTo(cl.getSubcommands().get("evaluate").getCommandSpec());
+        }
         cl.setParameterExceptionHandler((ex, args) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             err.println("explain4j: error: " + oneLine(ex.getMessage()) + " (see '"
@@ -109,15 +153,22 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        org.explain4j.core.Timeline.mark("main");
         int[] code = {ErrorKind.INTERNAL.exitCode()};
         // ONNX Runtime on the launcher's 1 MiB main thread crashes with a long command line (NativeThreads)
-        Thread t = org.explain4j.core.NativeThreads.create(() -> code[0] = commandLine().execute(args), "explain4j");
+        Thread t = org.explain4j.core.NativeThreads.create(() -> {
+            CommandLine cl = commandLineFor(args);
+            org.explain4j.core.Timeline.mark("command line built");
+            code[0] = cl.execute(args);
+        }, "explain4j");
         t.start();
         try {
             t.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        org.explain4j.core.Timeline.mark("exit");
+        org.explain4j.core.Timeline.print(System.err);
         System.exit(code[0]);
     }
 }

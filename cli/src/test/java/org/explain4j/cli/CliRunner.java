@@ -15,7 +15,7 @@ final class CliRunner {
     static Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        var cl = Main.commandLine();
+        var cl = Main.commandLineFor(args); // as Main.main builds it
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         int code = cl.execute(args);

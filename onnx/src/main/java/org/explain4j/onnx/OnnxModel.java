@@ -140,9 +140,14 @@ public final class OnnxModel implements Model, LocalEvaluation {
         this.ownsSession = true;
         this.bytes = inMemory != null ? inMemory : size(path) <= KEPT_IN_MEMORY ? readModel(path) : null;
         // the digest (provenance, cache keys) is computed on another core while the model is checked
+        org.explain4j.core.Timeline.mark("model bytes read");
         byte[] read = bytes;
         java.util.concurrent.FutureTask<String> digest = new java.util.concurrent.FutureTask<>(
-                () -> read != null ? sha256(read) : sha256(path));
+                () -> {
+                    String d = read != null ? sha256(read) : sha256(path);
+                    org.explain4j.core.Timeline.mark("sha256 done");
+                    return d;
+                });
         if ("off".equals(System.getProperty(PARALLEL_DIGEST))) {
             digest.run();
         } else {
@@ -151,6 +156,7 @@ public final class OnnxModel implements Model, LocalEvaluation {
             t.start();
         }
         ModelInterface io = lazy && bytes != null ? ModelInterface.of(env, bytes, options) : null;
+        org.explain4j.core.Timeline.mark("signature read (stand-in session)");
         // made later, from the bytes read now: the file may have been moved or changed by then
         this.session = new ForwardSession(env, path, io != null ? bytes : inMemory, options);
         if (io == null) {
@@ -246,10 +252,12 @@ public final class OnnxModel implements Model, LocalEvaluation {
                 }
                 if (session == null) {
                     try {
+                        org.explain4j.core.Timeline.mark("forward session: start");
                         // by path, not bytes: a model over 2 GB or with its weights in files beside it loads too
                         session = inMemory != null ? createSession(env, inMemory, options)
                                 : createSession(env, path, options);
                         created++;
+                        org.explain4j.core.Timeline.mark("forward session: made");
                     } catch (OrtException e) {
                         throw Explain4jException.model("--model", "--model " + path + " could not be loaded by ONNX "
                                 + "Runtime: " + firstLine(e.getMessage()) + "; check that the file is a valid ONNX model "
@@ -297,7 +305,11 @@ public final class OnnxModel implements Model, LocalEvaluation {
                     java.util.logging.Level old = log.getLevel();
                     log.setLevel(java.util.logging.Level.SEVERE);
                     try {
+                        // ONNX Runtime's libraries from the cache folder, not unpacked again in every process
+                        org.explain4j.onnx.cache.NativeLibraryCache.prepare();
+                        org.explain4j.core.Timeline.mark("native libraries found");
                         environment = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "explain4j");
+                        org.explain4j.core.Timeline.mark("ONNX Runtime environment made");
                     } finally {
                         log.setLevel(old);
                     }
@@ -544,7 +556,10 @@ public final class OnnxModel implements Model, LocalEvaluation {
     }
 
     private Tensor run(Map<String, OnnxTensor> feeds, Tensor input) throws OrtException {
-        try (OrtSession.Result r = session.get().run(feeds, java.util.Set.of(outputName))) {
+        OrtSession fs = session.get();
+        org.explain4j.core.Timeline.mark("forward run: start");
+        try (OrtSession.Result r = fs.run(feeds, java.util.Set.of(outputName))) {
+            org.explain4j.core.Timeline.mark("forward run: end");
             OnnxTensor out = (OnnxTensor) r.get(0);
             Tensor o = OrtTensors.fromOrt(out);
             if (o.rank() == 1) {

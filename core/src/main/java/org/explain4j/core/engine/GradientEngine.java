@@ -170,6 +170,7 @@ public final class GradientEngine {
                         modelInputs.isEmpty() ? req : req.withInputs(modelInputs));
                 evaluations.addAndGet(m);
                 consumer.accept(from, m, r);
+                org.explain4j.core.Timeline.mark("batch consumed");
                 if (report) {
                     progress.advance(m);
                 }

@@ -88,8 +88,9 @@ public final class IntegratedGradients implements AttributionMethod {
 
     @Override
     public Attribution attribute(Tensor input, FedInputs fed, Target target) {
-        // 1. Validate, run once, resolve the baseline and the quadrature rule (the backward
-        //    session is made in the background meanwhile, where the model can).
+        // 1. Validate, resolve the baseline and the quadrature rule (the backward session is made in
+        //    the background from here on, where the model can).
+        org.explain4j.core.Timeline.mark("IG: start");
         MethodRun.prepareGradients(model, options.batchSize(), input, fed,
                 org.explain4j.core.grad.RuleSet.gradient(), input.batchSize() * options.steps());
         MethodRun run = new MethodRun(model, options.batchSize(), progress, input, fed, target);
@@ -99,7 +100,13 @@ public final class IntegratedGradients implements AttributionMethod {
         int steps = options.steps();
         double[] alpha = options.integration().alphas(steps);
         double[] weight = options.integration().weights(steps);
-        // 2. Sum the weighted gradients at every path point x' + a_k (x - x').
+        // 2. The completeness gap's forward passes, F(x) and F(x'), before the gradients: while the
+        //    backward session is being made in the background, the forward session and these passes
+        //    take the other core instead of following the backward passes (same values either way).
+        double[] fx = run.explained();
+        double[] fb = explainedAt(run, b);
+        org.explain4j.core.Timeline.mark("IG: forward passes done");
+        // 3. Sum the weighted gradients at every path point x' + a_k (x - x').
         double[][] g = InputGradients.weightedSum(run, name(), org.explain4j.core.grad.RuleSet.gradient(),
                 input.batchSize() * steps, r -> r / steps, (r, dest) -> {
                     double[] xi = x[r / steps];
@@ -109,13 +116,14 @@ public final class IntegratedGradients implements AttributionMethod {
                         dest[e] = bi[e] + a * (xi[e] - bi[e]);
                     }
                 }, r -> weight[r % steps]);
-        // 3. Scale by (x - x') and measure completeness against F(x) - F(x').
+        org.explain4j.core.Timeline.mark("IG: gradients summed");
+        // 4. Scale by (x - x') and measure completeness against F(x) - F(x').
         for (int n = 0; n < g.length; n++) {
             for (int e = 0; e < g[n].length; e++) {
                 g[n][e] *= x[n][e] - b[n][e];
             }
         }
-        double[] gap = completenessGap(run, g, b);
+        double[] gap = completenessGap(g, fx, fb);
         Map<String, Object> opts = new LinkedHashMap<>();
         opts.put("baseline", options.baseline().describe());
         opts.put("steps", steps);
@@ -134,14 +142,18 @@ public final class IntegratedGradients implements AttributionMethod {
         return out;
     }
 
-    /** {@code sum(attr) - (F(x) - F(b))} per example; one forward pass over the baselines. */
-    static double[] completenessGap(MethodRun run, double[][] attr, double[][] b) {
-        int n = attr.length;
-        double[] fx = run.explained();
-        double[] fb = new double[n];
-        run.engine().evaluate("baseline", n, run.input().exampleShape(), r -> r,
+    /** The explained value of each example at its baseline row {@code b[n]}: one forward pass over the baselines. */
+    static double[] explainedAt(MethodRun run, double[][] b) {
+        double[] fb = new double[b.length];
+        run.engine().evaluate("baseline", b.length, run.input().exampleShape(), r -> r,
                 (r, dest) -> System.arraycopy(b[r], 0, dest, 0, dest.length),
                 (r, out) -> fb[r] = run.explained(r, out));
+        return fb;
+    }
+
+    /** {@code sum(attr) - (F(x) - F(b))} per example. */
+    static double[] completenessGap(double[][] attr, double[] fx, double[] fb) {
+        int n = attr.length;
         double[] gap = new double[n];
         for (int i = 0; i < n; i++) {
             double s = 0;

@@ -92,4 +92,66 @@ class FirstForwardPassTest {
         run(m, "integrated-gradients", x, new int[] {1, 0});
         assertThat(m.forwardRows.get()).as("f(x) for the completeness gap, then f(baseline)").isGreaterThanOrEqualTo(2);
     }
+
+    /** The MLP, recording the order of its calls. */
+    private static final class Recording implements DifferentiableModel {
+        final TanhMlp mlp;
+        final java.util.List<String> calls = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+        Recording(TanhMlp mlp) {
+            this.mlp = mlp;
+        }
+
+        @Override
+        public Tensor forward(Tensor input) {
+            calls.add("forward " + input.batchSize());
+            return mlp.forward(input);
+        }
+
+        @Override
+        public BackwardResult backward(Tensor input, Tensor seed, BackwardRequest request) {
+            calls.add("backward " + input.batchSize());
+            return mlp.backward(input, seed, request);
+        }
+
+        @Override
+        public void prepare(BackwardRequest request, int... inputShape) {
+            calls.add("prepare " + inputShape[0]);
+        }
+
+        @Override
+        public ModelSignature signature() {
+            return mlp.signature();
+        }
+
+        @Override
+        public ModelInfo info() {
+            return mlp.info();
+        }
+    }
+
+    @Test
+    void integratedGradients_runsTheGapsForwardPasses_whileTheBackwardSessionIsPrepared_withTheSameGap() {
+        TanhMlp mlp = new TanhMlp(new Random(8), 5, 7, 3);
+        Tensor x = Tensor.ofDoubles(new Random(9).doubles(3 * 5, -1, 1).toArray(), 3, 5);
+        Recording m = new Recording(mlp);
+        Attribution a = new IntegratedGradients(m, IntegratedGradients.Options.defaults().withSteps(10).withBatchSize(8))
+                .attribute(x, Target.of(2));
+        // the hint first, then F(x) and F(baseline), then the 30 path rows in batches of 8
+        assertThat(m.calls).containsExactly("prepare 8", "forward 3", "forward 3", "backward 8", "backward 8",
+                "backward 8", "backward 6");
+        // the gap is sum(attributions) - (F(x) - F(0)) for the explained output, computed here apart
+        double[] fx = mlp.forward(x).toDoubleArray();
+        double[] f0 = mlp.forward(Tensor.zeros(DType.FLOAT64, 3, 5)).toDoubleArray();
+        double[] gap = a.diagnostics().completenessGap().orElseThrow();
+        double[] v = a.values().toDoubleArray();
+        for (int n = 0; n < 3; n++) {
+            double sum = 0;
+            for (int e = 0; e < 5; e++) {
+                sum += (float) v[n * 5 + e];
+            }
+            assertThat(gap[n]).as("example " + n).isCloseTo(sum - (fx[n * 3 + 2] - f0[n * 3 + 2]),
+                    org.assertj.core.api.Assertions.within(1e-6));
+        }
+    }
 }

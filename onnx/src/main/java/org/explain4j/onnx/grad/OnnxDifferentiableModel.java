@@ -341,8 +341,10 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         Thread[] self = new Thread[1];
         Thread t = org.explain4j.core.NativeThreads.create(() -> {
             try {
+                org.explain4j.core.Timeline.mark("prepare: start");
                 Compiled c = compiled(request, shape, checkInputs(request.inputs(), model.signature()));
                 cache.release(c);
+                org.explain4j.core.Timeline.mark("prepare: end");
             } catch (RuntimeException | OutOfMemoryError e) {
                 // made again, and reported, by the call that needs it
             } finally {
@@ -424,7 +426,9 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
             for (Map.Entry<String, Boolean> f : c.switches.entrySet()) {
                 inputs.put(f.getKey(), track(OnnxTensor.createTensor(env, f.getValue()), created));
             }
+            org.explain4j.core.Timeline.mark("backward run: start");
             try (OrtSession.Result r = c.session().run(inputs)) {
+                org.explain4j.core.Timeline.mark("backward run: end");
                 return result(r, g, in, feeds, request);
             }
         } catch (OrtException e) {
@@ -706,10 +710,15 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         }
         while (true) {
             Compiled c = compiled.computeIfAbsent(key, k -> {
+                org.explain4j.core.Timeline.mark("backward graph: start");
                 BackwardGraph g = graph(k, fed);
+                org.explain4j.core.Timeline.mark("backward graph: end");
                 SharedWeights.Lease held = lease();
+                org.explain4j.core.Timeline.mark("shared weights held");
                 try {
-                    return new Compiled(g, backwardSession(k, g), this, k, held);
+                    Compiled made = new Compiled(g, backwardSession(k, g), this, k, held);
+                    org.explain4j.core.Timeline.mark("backward session made");
+                    return made;
                 } catch (RuntimeException e) {
                     held.close();
                     throw e;

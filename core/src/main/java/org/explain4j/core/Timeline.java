@@ -1,0 +1,66 @@
+package org.explain4j.core;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * Wall-clock marks of a process's phases, for performance work only: with the system property
+ * {@value #PROPERTY}{@code =on} (or the environment variable {@code EXPLAIN4J_TIMELINE=on}) each
+ * {@link #mark} records the time since the JVM's start, the calling thread and a label, and
+ * {@link #print} writes them to standard error in time order when the command ends. Off (the
+ * default), a mark is one read of a static final field.
+ */
+public final class Timeline {
+    /** The system property that turns the marks on. */
+    public static final String PROPERTY = "explain4j.timeline";
+
+    private static final boolean ON = on(System.getProperty(PROPERTY, System.getenv("EXPLAIN4J_TIMELINE")));
+    private static final long ORIGIN = System.nanoTime();
+    private static final ConcurrentLinkedQueue<Mark> MARKS = new ConcurrentLinkedQueue<>();
+
+    private record Mark(long nanos, long cpuNanos, String thread, String label) {
+    }
+
+    private Timeline() {
+    }
+
+    private static boolean on(String v) {
+        return v != null && (v.equalsIgnoreCase("on") || v.equalsIgnoreCase("true") || v.equals("1"));
+    }
+
+    /** Whether marks are recorded. */
+    public static boolean enabled() {
+        return ON;
+    }
+
+    /** Records {@code label} on the calling thread now (when enabled). */
+    public static void mark(String label) {
+        if (ON) {
+            MARKS.add(new Mark(System.nanoTime(), java.lang.management.ManagementFactory.getThreadMXBean()
+                    .getCurrentThreadCpuTime(), Thread.currentThread().getName(), label));
+        }
+    }
+
+    /**
+     * Writes the marks so far to {@code out}: milliseconds since the process started (the JVM's
+     * start as the operating system records it, where known), the calling thread's CPU time so far
+     * (its share of ONNX Runtime's work included where it takes part), the thread and the label.
+     */
+    public static void print(PrintStream out) {
+        if (!ON) {
+            return;
+        }
+        long startMs = ProcessHandle.current().info().startInstant().map(java.time.Instant::toEpochMilli).orElse(-1L);
+        // the process's start on the nanoTime scale of the marks
+        long offsetMs = startMs < 0 ? 0 : System.currentTimeMillis() - startMs - (System.nanoTime() - ORIGIN) / 1_000_000;
+        List<Mark> all = new ArrayList<>(MARKS);
+        all.sort(java.util.Comparator.comparingLong(Mark::nanos));
+        out.printf("timeline: class Timeline initialised at %d ms after the process started%n", offsetMs);
+        for (Mark m : all) {
+            out.printf("timeline: %7.1f ms  cpu %7.1f ms  %-20s %s%n", offsetMs + (m.nanos - ORIGIN) / 1e6,
+                    m.cpuNanos / 1e6, m.thread, m.label);
+        }
+    }
+}
