@@ -7,6 +7,7 @@ import java.util.function.IntUnaryOperator;
 import org.explain4j.core.DType;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.DenseInput;
 import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.model.LocalEvaluation;
 import org.explain4j.core.model.Model;
@@ -279,6 +280,69 @@ public final class EvaluationEngine {
             }
         }
         return true;
+    }
+
+    /** Writes the float32 pre-activations of rows {@code from .. from + m - 1}, row {@code i} at {@code i * width}. */
+    @FunctionalInterface
+    public interface LayerFiller {
+        void fill(int from, int m, float[] dest);
+    }
+
+    /**
+     * The model's dense first layer ({@link DenseInput#denseInput}) where the engine may use it: the
+     * model offers one, every call is free to take any number of rows (no fixed batch) and there are
+     * no other fed inputs; else {@code null}.
+     */
+    public DenseInput.Layer denseInput() {
+        if (!(model instanceof DenseInput di) || fixedBatch > 0 || !fed.isEmpty()) {
+            return null;
+        }
+        return di.denseInput();
+    }
+
+    /**
+     * Evaluates {@code rows} rows given by their first layer's pre-activations ({@code filler},
+     * {@code layer.width()} floats a row), running only the rest of the model, in batches of at most
+     * {@link #batchSize()} rows; each batch's outputs go to {@code consumer} as in
+     * {@link #evaluate(String, int, int[], IntUnaryOperator, RowFiller, OutputConsumer)}. Rows are
+     * counted as evaluations. {@code layer} comes from {@link #denseInput()}.
+     */
+    public void evaluateDense(String task, int rows, DenseInput.Layer layer, LayerFiller filler,
+                              OutputConsumer consumer) {
+        boolean report = scope == null && rows > batchSize;
+        if (report) {
+            progress.start(task, rows);
+        }
+        try {
+            int w = layer.width();
+            float[] buf = new float[Math.multiplyExact(Math.max(1, Math.min(rows, batchSize)), w)];
+            double[] outs = new double[0];
+            for (int from = 0; from < rows; from += batchSize) {
+                int m = Math.min(rows, from + batchSize) - from;
+                filler.fill(from, m, buf);
+                Tensor h = Tensor.ofFloats(m * w == buf.length ? buf : java.util.Arrays.copyOf(buf, m * w), m, w);
+                Tensor out = layer.forwardFromLayer(h);
+                evaluations.addAndGet(m);
+                if (out.dim(0) != m) {
+                    throw Explain4jException.shape("model", "the model returned " + out.describe() + " for a batch of "
+                            + m + " examples");
+                }
+                int c = out.exampleSize();
+                int n = out.size();
+                if (outs.length < n) {
+                    outs = new double[n];
+                }
+                for (int i = 0; i < n; i++) {
+                    outs[i] = out.getDouble(i);
+                }
+                consumer.accept(from, m, outs, c);
+                advance(report, m);
+            }
+        } finally {
+            if (report) {
+                progress.finish();
+            }
+        }
     }
 
     private Tensor call(Tensor batch, int from, IntUnaryOperator exampleOfRow) {
