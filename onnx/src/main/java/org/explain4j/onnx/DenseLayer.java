@@ -11,6 +11,9 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -39,7 +42,7 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
 
     private final int inputs;
     private final int width;
-    private final double[] weights;
+    private final double[][] weights;
     private final double[] bias;
     private final byte[] restModel;
     private final String restInput;
@@ -51,7 +54,7 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
     /** Rows run through the cut model (tests and benchmarks). */
     final AtomicLong rows = new AtomicLong();
 
-    private DenseLayer(int inputs, int width, double[] weights, double[] bias, byte[] restModel, String restInput,
+    private DenseLayer(int inputs, int width, double[][] weights, double[] bias, byte[] restModel, String restInput,
                        String outputName, OrtEnvironment env, OnnxModel.Options options) {
         this.inputs = inputs;
         this.width = width;
@@ -75,7 +78,7 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
     }
 
     @Override
-    public double[] weights() {
+    public double[][] weights() {
         return weights;
     }
 
@@ -104,21 +107,33 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
         return session;
     }
 
+    /** Each thread's direct input buffer, reused by its calls (ONNX Runtime reads a direct buffer in place). */
+    private final ThreadLocal<FloatBuffer> buffers = new ThreadLocal<>();
+
     @Override
-    public Tensor forwardFromLayer(Tensor h) {
+    public Tensor forwardFromLayer(float[] h, int m) {
         OrtSession s = session();
-        try (OnnxTensor in = OrtTensors.toOrt(env, h.dtype() == org.explain4j.core.DType.FLOAT32 ? h
-                : h.to(org.explain4j.core.DType.FLOAT32));
+        int n = Math.multiplyExact(m, width);
+        FloatBuffer buf = buffers.get();
+        if (buf == null || buf.capacity() < n) {
+            buf = ByteBuffer.allocateDirect(Math.multiplyExact(n, Float.BYTES)).order(ByteOrder.nativeOrder())
+                    .asFloatBuffer();
+            buffers.set(buf);
+        }
+        buf.clear();
+        buf.put(h, 0, n);
+        buf.flip();
+        try (OnnxTensor in = OnnxTensor.createTensor(env, buf, new long[] {m, width});
              OrtSession.Result r = s.run(Map.of(restInput, in), Set.of(outputName))) {
             Tensor o = OrtTensors.fromOrt((OnnxTensor) r.get(0));
-            rows.addAndGet(h.batchSize());
+            rows.addAndGet(m);
             if (o.rank() == 1) {
                 return o.reshape(o.dim(0), 1);
             }
             return o.rank() > 2 ? o.reshape(o.dim(0), o.exampleSize()) : o;
         } catch (OrtException e) {
             throw Explain4jException.model("--model", "ONNX Runtime failed on the model after its first dense layer "
-                    + "with input " + h.describe() + ": " + OnnxModel.firstLine(e.getMessage()), e);
+                    + "with " + m + " rows: " + OnnxModel.firstLine(e.getMessage()), e);
         }
     }
 
@@ -203,7 +218,7 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
         }
         int din = (int) d;
         int width;
-        double[] w;
+        double[][] w;
         double[] b;
         String out;
         if (first.getOpType().equals("Gemm")) {
@@ -224,10 +239,10 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
             width = (int) (transB ? rowsB : colsB);
             double alpha = Attr.getFloat(first, "alpha", 1f);
             double beta = Attr.getFloat(first, "beta", 1f);
-            w = new double[din * width];
+            w = new double[din][width];
             for (int e = 0; e < din; e++) {
                 for (int j = 0; j < width; j++) {
-                    w[e * width + j] = alpha * bw[transB ? j * din + e : e * width + j];
+                    w[e][j] = alpha * bw[transB ? j * din + e : e * width + j];
                 }
             }
             b = new double[width];
@@ -252,9 +267,11 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
                 return null;
             }
             width = (int) bt.getDims(1);
-            w = new double[din * width];
-            for (int i = 0; i < w.length; i++) {
-                w[i] = bw[i];
+            w = new double[din][width];
+            for (int e = 0; e < din; e++) {
+                for (int j = 0; j < width; j++) {
+                    w[e][j] = bw[e * width + j];
+                }
             }
             b = new double[width];
             removed.add(first);

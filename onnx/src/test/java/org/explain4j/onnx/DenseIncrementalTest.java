@@ -224,13 +224,13 @@ class DenseIncrementalTest {
                 for (int j = 0; j < w; j++) {
                     double s = l.bias()[j];
                     for (int e = 0; e < l.inputs(); e++) {
-                        s += (float) x.getDouble(i * l.inputs() + e) * l.weights()[e * w + j];
+                        s += (float) x.getDouble(i * l.inputs() + e) * l.weights()[e][j];
                     }
                     h[i * w + j] = (float) s;
                 }
             }
             double[] want = m.forward(x).toDoubleArray();
-            double[] got = l.forwardFromLayer(Tensor.ofFloats(h, x.batchSize(), w)).toDoubleArray();
+            double[] got = l.forwardFromLayer(h, x.batchSize()).toDoubleArray();
             assertThat(got.length).isEqualTo(want.length);
             for (int i = 0; i < want.length; i++) {
                 assertThat(got[i]).isCloseTo(want[i], org.assertj.core.data.Offset.offset(1e-6));

@@ -320,8 +320,7 @@ public final class EvaluationEngine {
             for (int from = 0; from < rows; from += batchSize) {
                 int m = Math.min(rows, from + batchSize) - from;
                 filler.fill(from, m, buf);
-                Tensor h = Tensor.ofFloats(m * w == buf.length ? buf : java.util.Arrays.copyOf(buf, m * w), m, w);
-                Tensor out = layer.forwardFromLayer(h);
+                Tensor out = layer.forwardFromLayer(buf, m);
                 evaluations.addAndGet(m);
                 if (out.dim(0) != m) {
                     throw Explain4jException.shape("model", "the model returned " + out.describe() + " for a batch of "

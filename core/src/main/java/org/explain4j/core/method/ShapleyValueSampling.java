@@ -158,7 +158,8 @@ public final class ShapleyValueSampling implements AttributionMethod {
         double[] gap = new double[n];
         int[][][] members = new int[n][][];
         for (int i = 0; i < n; i++) {
-            members[i] = Perturbations.members(groups[i]);
+            // examples sharing a grouping share its member lists
+            members[i] = i > 0 && groups[i] == groups[i - 1] ? members[i - 1] : Perturbations.members(groups[i]);
         }
         double[] fx = run.explained();
         double[] fb = exact ? exact(p, members, phi) : sample(p, members, phi);

@@ -22,20 +22,21 @@ public interface DenseInput {
         int width();
 
         /**
-         * The weights as the layer applies them, {@code [d * width]}: element {@code e}'s row is
-         * {@code weights()[e * width .. e * width + width - 1]} (any scale of the layer folded in).
-         * Shared: do not modify.
+         * The weights as the layer applies them, one row per input element: {@code weights()[e]} holds
+         * the {@code width} weights of element {@code e} (any scale of the layer folded in). Shared: do
+         * not modify.
          */
-        double[] weights();
+        double[][] weights();
 
         /** The bias {@code [width]} as the layer adds it (zeros where it has none). Shared: do not modify. */
         double[] bias();
 
         /**
-         * Runs the model from the layer's output: {@code h} is {@code [m, width]} float32 pre-activations,
-         * the result {@code [m, outputs]} the model's explained output for those rows.
+         * Runs the model from the layer's output for {@code m} rows: row {@code i}'s float32
+         * pre-activations are {@code h[i * width .. i * width + width - 1]} ({@code h} may be longer; it
+         * is read during the call only). Returns the model's explained output {@code [m, outputs]}.
          */
-        Tensor forwardFromLayer(Tensor h);
+        Tensor forwardFromLayer(float[] h, int m);
     }
 
     /**
