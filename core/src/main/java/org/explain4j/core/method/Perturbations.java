@@ -531,6 +531,28 @@ final class Perturbations {
                             && f.size() == x.length) {
                         // every element from the reference (a permutation's first step): h(ref), kept per reference row
                         System.arraycopy(href(b, ref), 0, h, 0, width);
+                    } else if (jobReplaced[job] instanceof Features f && f.features.length - f.from == 1
+                            && f.members[f.features[f.from]].length == 1) {
+                        // one element replaced (elementwise ablation): h(x) + w[e] * delta, written in one pass
+                        // (the same operations as the general case below)
+                        int e = f.members[f.features[f.from]][0];
+                        double delta = (double) (float) ref[e] - x[e];
+                        double[] hxe = hx(example);
+                        double[] we = w[e];
+                        stateJob[b] = job;
+                        if (delta == 0) {
+                            for (int k = 0; k < width; k++) {
+                                h[k] = hxe[k];
+                                dest[off + k] = (float) hxe[k];
+                            }
+                        } else {
+                            for (int k = 0; k < width; k++) {
+                                double v = hxe[k] + we[k] * delta;
+                                h[k] = v;
+                                dest[off + k] = (float) v;
+                            }
+                        }
+                        continue;
                     } else {
                         System.arraycopy(hx(example), 0, h, 0, width);
                         jobReplaced[job].accumulate(h, w, x, ref);
