@@ -203,6 +203,28 @@ class DenseIncrementalTest {
         }
     }
 
+    /** The catalogue's {@code incremental} parameter reaches feature ablation, Shapley sampling and exact Shapley values. */
+    @Test
+    void catalogueParameter_turnsTheDenseLayerOnAndOff() {
+        Tensor x = load("fixtures/models/mlp_softmax_x.npy");
+        Target t = targets(x.batchSize(), 4);
+        try (OnnxModel m = OnnxModel.load(Path.of("..", "fixtures/models/mlp_softmax.onnx"))) {
+            for (String method : new String[] {"feature-ablation", "shapley-value-sampling", "shapley-exact"}) {
+                for (boolean inc : new boolean[] {false, true}) {
+                    org.explain4j.core.catalog.MethodSpec spec = org.explain4j.core.catalog.MethodCatalog.get(method);
+                    java.util.Map<String, Object> params = new java.util.HashMap<>(java.util.Map.of("incremental", inc));
+                    if (!method.equals("feature-ablation")) {
+                        params.put("feature-mask", FeatureMask.of(Tensor.ofLongs(new long[] {0, 0, 1, 1, 2, 2, 3, 3, 4, 4},
+                                1, 10)));
+                    }
+                    spec.create(m, spec.bind(params), org.explain4j.core.engine.ProgressListener.NONE).attribute(x, t);
+                    long rows = m.denseLayer() == null ? 0 : m.denseLayer().rows.getAndSet(0);
+                    assertThat(rows > 0).as(method + " incremental=" + inc).isEqualTo(inc);
+                }
+            }
+        }
+    }
+
     /** Several inputs (one fed): no dense layer, whatever the explained input's first op. */
     @Test
     void severalInputs_noDenseLayer() {
