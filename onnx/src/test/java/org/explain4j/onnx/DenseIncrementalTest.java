@@ -148,6 +148,12 @@ class DenseIncrementalTest {
                     ShapleyValueSampling.Options.defaults().withSamples(3).withSeed(6).withBaseline(dist)
                             .withFeatureMask(groups).withExact(ShapleyValueSampling.Exact.NEVER).withIncremental(inc))
                     .attribute(xx, t));
+            if (x.rank() == 4) {
+                // occlusion on an input flattened into the dense layer: each window through the dense layer
+                compare(m, model + " occlusion", (mm, inc) -> new org.explain4j.core.method.Occlusion(mm,
+                        org.explain4j.core.method.Occlusion.Options.window(1, 2, 2).withBaseline(perExample)
+                                .withIncremental(inc)).attribute(xx, t));
+            }
             if (maskPath != null) {
                 compare(m, model + " shapley exact", (mm, inc) -> new ShapleyExact(mm, ShapleyExact.Options.defaults()
                         .withFeatureMask(groups).withBaseline(perExample).withIncremental(inc)).attribute(xx, t));

@@ -308,12 +308,8 @@ final class Perturbations {
             boolean[] chained = chained(count);
             if (densePays(count, chained, layer.inputs())) {
                 run.engine().evaluateDense(task, rows, layer, rowsOf.new Dense(layer, chained), rowsOf);
-                lastDense = true;
                 done = true;
             }
-        }
-        if (!done) {
-            lastDense = false;
         }
         if (!done && incremental && shape.length >= 3 && run.fed().isEmpty()) {
             int[][][] box = boxes(shape);
@@ -339,9 +335,6 @@ final class Perturbations {
         this.count = 0;
         return values;
     }
-
-    /** Whether the last {@link #run} went through the model's dense first layer (tests). */
-    boolean lastDense;
 
     /**
      * Which jobs continue the job before them as the next step of a permutation: the same example
