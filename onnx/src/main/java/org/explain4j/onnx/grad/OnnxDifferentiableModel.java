@@ -46,8 +46,7 @@ import org.explain4j.onnx.grad.propagation.Canonizers;
  *
  * <p>{@link #close()} closes only the sessions this object created, never the wrapped model's.
  */
-public final class OnnxDifferentiableModel implements DifferentiableModel, ActivationCapture, RowMemory,
-        org.explain4j.core.model.LocalEvaluation, org.explain4j.core.model.DenseInput {
+public final class OnnxDifferentiableModel implements DifferentiableModel, ActivationCapture, RowMemory {
     /**
      * A backward pass's bytes per row over the forward activations' (all tensors of a probe run of
      * one row). The backward graph keeps the forward activations for the backward pass and adds a
@@ -233,18 +232,6 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
     @Override
     public ModelSignature signature() {
         return model.signature();
-    }
-
-    /** The wrapped model's incremental inference for local perturbations. */
-    @Override
-    public Evaluator local(double[] base, int[] exampleShape, int[][] lo, int[][] hi, int batchSize) {
-        return model.local(base, exampleShape, lo, hi, batchSize);
-    }
-
-    /** The wrapped model's dense first layer (incremental dense path of the perturbation methods). */
-    @Override
-    public org.explain4j.core.model.DenseInput.Layer denseInput() {
-        return model.denseInput();
     }
 
     @Override
