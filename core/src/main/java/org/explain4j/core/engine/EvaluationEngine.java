@@ -282,6 +282,9 @@ public final class EvaluationEngine {
         return true;
     }
 
+    /** The most bytes of pre-activations per call of {@link #evaluateDense} (beyond 256 rows). */
+    static final long DENSE_BATCH_BYTES = 16L << 20;
+
     /** Writes the float32 pre-activations of rows {@code from .. from + m - 1}, row {@code i} at {@code i * width}. */
     @FunctionalInterface
     public interface LayerFiller {
@@ -303,7 +306,8 @@ public final class EvaluationEngine {
     /**
      * Evaluates {@code rows} rows given by their first layer's pre-activations ({@code filler},
      * {@code layer.width()} floats a row), running only the rest of the model, in batches of at most
-     * {@link #batchSize()} rows; each batch's outputs go to {@code consumer} as in
+     * {@link #batchSize()} rows (fewer for a wide layer: {@value #DENSE_BATCH_BYTES} bytes of
+     * pre-activations, 256 rows at least); each batch's outputs go to {@code consumer} as in
      * {@link #evaluate(String, int, int[], IntUnaryOperator, RowFiller, OutputConsumer)}. Rows are
      * counted as evaluations. {@code layer} comes from {@link #denseInput()}.
      */
@@ -315,10 +319,13 @@ public final class EvaluationEngine {
         }
         try {
             int w = layer.width();
-            float[] buf = new float[Math.multiplyExact(Math.max(1, Math.min(rows, batchSize)), w)];
+            // the batch size was sized for input rows; a layer wider than the input keeps its batch of
+            // pre-activations within DENSE_BATCH_BYTES (256 rows at least)
+            int step = (int) Math.min(batchSize, Math.max(256, DENSE_BATCH_BYTES / (4L * w)));
+            float[] buf = new float[Math.multiplyExact(Math.max(1, Math.min(rows, step)), w)];
             double[] outs = new double[0];
-            for (int from = 0; from < rows; from += batchSize) {
-                int m = Math.min(rows, from + batchSize) - from;
+            for (int from = 0; from < rows; from += step) {
+                int m = Math.min(rows, from + step) - from;
                 filler.fill(from, m, buf);
                 Tensor out = layer.forwardFromLayer(buf, m);
                 evaluations.addAndGet(m);
