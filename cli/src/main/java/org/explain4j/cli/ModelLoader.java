@@ -30,7 +30,8 @@ public final class ModelLoader {
      * An ONNX model and its backward-pass wrapper, closed together; its weights can be randomised
      * and its first layer shifted in memory copies (the randomisation and input-invariance metrics).
      */
-    public static final class Loaded implements DifferentiableModel, ActivationCapture, Randomisable, InputShiftable, RowMemory {
+    public static final class Loaded implements DifferentiableModel, ActivationCapture, Randomisable, InputShiftable, RowMemory,
+            org.explain4j.core.model.LocalEvaluation, org.explain4j.core.model.DenseInput {
         private final OnnxModel onnx;
         private final OnnxDifferentiableModel differentiable;
         private final boolean view;
@@ -121,6 +122,18 @@ public final class ModelLoader {
         @Override
         public BackwardResult capture(Tensor input, java.util.List<String> tensors, Map<String, Tensor> inputs) {
             return differentiable.capture(input, tensors, inputs);
+        }
+
+        /** The ONNX model's incremental inference for local perturbations (occlusion, local feature ablation). */
+        @Override
+        public Evaluator local(double[] base, int[] exampleShape, int[][] lo, int[][] hi, int batchSize) {
+            return onnx.local(base, exampleShape, lo, hi, batchSize);
+        }
+
+        /** The ONNX model's dense first layer, for the incremental dense path of the perturbation methods. */
+        @Override
+        public org.explain4j.core.model.DenseInput.Layer denseInput() {
+            return onnx.denseInput();
         }
 
         @Override

@@ -24,6 +24,7 @@ import java.util.stream.Collectors;
 import org.explain4j.core.DType;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.DenseInput;
 import org.explain4j.core.model.InputSpec;
 import org.explain4j.core.model.LocalEvaluation;
 import org.explain4j.core.model.Model;
@@ -41,7 +42,7 @@ import org.explain4j.core.model.ModelSignature;
  * <p>The JVM-wide {@link OrtEnvironment} is shared and never closed; {@link #close()} closes only
  * this model's session.
  */
-public final class OnnxModel implements Model, LocalEvaluation {
+public final class OnnxModel implements Model, LocalEvaluation, DenseInput {
     /** Session settings; {@code device} applies to every session made for the model, forward and backward. */
     public record Options(int intraOpThreads, OrtSession.SessionOptions.OptLevel optimization,
                           Optional<String> inputName, Optional<String> outputName, Device device) {
@@ -609,6 +610,45 @@ public final class OnnxModel implements Model, LocalEvaluation {
         return inc.local(base, exampleShape, lo, hi, batchSize);
     }
 
+    /**
+     * The dense first layer over the explained input and the rest of the model as a graph of its own
+     * ({@link DenseLayer}), made on first use; null for a model with several inputs, a non-float32
+     * input or output, external weights, or no dense first layer in a form {@link DenseLayer} knows.
+     */
+    @Override
+    public DenseInput.Layer denseInput() {
+        if (!ownsSession || signature.inputs().size() != 1 || signature.inputType() != DType.FLOAT32
+                || outputType != ai.onnxruntime.OnnxJavaType.FLOAT) {
+            return null;
+        }
+        synchronized (this) {
+            if (!denseAnalysed) {
+                denseAnalysed = true;
+                try {
+                    ai.onnx.proto.OnnxMl.ModelProto proto;
+                    try (InputStream in = openModel()) {
+                        proto = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(in);
+                    }
+                    if (proto.getGraph().getInitializerList().stream().noneMatch(t -> t.hasDataLocation()
+                            && t.getDataLocation() == ai.onnx.proto.OnnxMl.TensorProto.DataLocation.EXTERNAL)) {
+                        dense = DenseLayer.analyse(proto, signature.inputName(), outputName, env, options);
+                    }
+                } catch (IOException e) {
+                    dense = null;
+                }
+            }
+            return dense;
+        }
+    }
+
+    private boolean denseAnalysed;
+    private DenseLayer dense;
+
+    /** The dense first layer if {@link #denseInput} found one (tests and benchmarks). */
+    synchronized DenseLayer denseLayer() {
+        return dense;
+    }
+
     private IncrementalInference incremental;
     private int forcedCut = Integer.getInteger("explain4j.incremental.cut", -1);
 
@@ -645,6 +685,10 @@ public final class OnnxModel implements Model, LocalEvaluation {
             if (incremental != null) {
                 incremental.close();
                 incremental = null;
+            }
+            if (dense != null) {
+                dense.close();
+                dense = null;
             }
         }
         if (ownsSession) {

@@ -401,10 +401,11 @@ public final class MethodCatalog {
         return out.toArray(ParamSpec[]::new);
     }
 
-    /** Incremental inference for local perturbations (occlusion, feature ablation). */
+    /** Incremental inference for local perturbations (occlusion, feature ablation, Shapley values). */
     private static ParamSpec incremental() {
-        return ParamSpec.bool("incremental", true, "recompute only what each perturbed box reaches, where the model "
-                + "allows (ONNX CNN layers; same result within float32 rounding); false runs whole forward passes");
+        return ParamSpec.bool("incremental", true, "recompute only what each perturbation changes, where the model "
+                + "allows (ONNX CNN layers: the region each box reaches; a dense first layer: its pre-activation "
+                + "updated by the changed features); same result within float32 rounding; false runs whole forward passes");
     }
 
     private static void perturbationMethods0() {
@@ -442,20 +443,22 @@ public final class MethodCatalog {
                         samples(ShapleyValueSampling.Options.defaults().samples(), 1, "random permutations per example"),
                         ParamSpec.seed(),
                         ParamSpec.choice("exact", "auto", List.of("auto", "always", "never"),
-                                "exact enumeration: when no dearer than sampling (auto), always, or never"))
+                                "exact enumeration: when no dearer than sampling (auto), always, or never"),
+                        incremental())
                 .cost("`samples * (M + 1)` or `2^M`").suggest("samples", "64").suggest("seed", "7")
                 .memory("samples", MethodCatalog::samplingMemory)
                 .factory((m, p, pr) -> new ShapleyValueSampling(m, ShapleyValueSampling.Options.defaults()
                         .withBaseline(p.baseline()).withFeatureMask(p.featureMask()).withSamples(p.integer("samples"))
                         .withSeed(p.seed()).withExact(ShapleyValueSampling.Exact.valueOf(p.string("exact")
-                                .toUpperCase(Locale.ROOT))).withBatchSize(p.batchSize()), pr)));
+                                .toUpperCase(Locale.ROOT))).withBatchSize(p.batchSize())
+                        .withIncremental(p.bool("incremental")), pr)));
         add(MethodSpec.builder("shapley-exact", Family.PERTURBATION)
                 .summary("exact Shapley values over all 2^M coalitions (M <= 24)")
                 .description("Exact Shapley values of the feature groups over all coalitions.")
-                .needs(Need.BASELINE, Need.FEATURE_MASK).params(inputBaseline(), ParamSpec.featureMask())
+                .needs(Need.BASELINE, Need.FEATURE_MASK).params(inputBaseline(), ParamSpec.featureMask(), incremental())
                 .cost("`2^M`")
                 .factory((m, p, pr) -> new ShapleyExact(m, new ShapleyExact.Options(p.baseline(), p.featureMask(),
-                        p.batchSize()), pr)));
+                        p.batchSize(), p.bool("incremental")), pr)));
         add(MethodSpec.builder("kernel-shap", Family.PERTURBATION)
                 .summary("Shapley values by the Shapley-kernel regression with efficiency; exact when 2^M - 2 <= samples")
                 .description("KernelSHAP: a Shapley-kernel weighted linear fit over coalitions of feature groups, "

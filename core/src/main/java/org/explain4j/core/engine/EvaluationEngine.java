@@ -7,6 +7,7 @@ import java.util.function.IntUnaryOperator;
 import org.explain4j.core.DType;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Tensor;
+import org.explain4j.core.model.DenseInput;
 import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.model.LocalEvaluation;
 import org.explain4j.core.model.Model;
@@ -280,6 +281,75 @@ public final class EvaluationEngine {
             }
         }
         return true;
+    }
+
+    /** The most bytes of pre-activations per call of {@link #evaluateDense} (beyond 256 rows). */
+    static final long DENSE_BATCH_BYTES = 16L << 20;
+
+    /** Writes the float32 pre-activations of rows {@code from .. from + m - 1}, row {@code i} at {@code i * width}. */
+    @FunctionalInterface
+    public interface LayerFiller {
+        void fill(int from, int m, float[] dest);
+    }
+
+    /**
+     * The model's dense first layer ({@link DenseInput#denseInput}) where the engine may use it: the
+     * model offers one, every call is free to take any number of rows (no fixed batch) and there are
+     * no other fed inputs; else {@code null}.
+     */
+    public DenseInput.Layer denseInput() {
+        if (!(model instanceof DenseInput di) || fixedBatch > 0 || !fed.isEmpty()) {
+            return null;
+        }
+        return di.denseInput();
+    }
+
+    /**
+     * Evaluates {@code rows} rows given by their first layer's pre-activations ({@code filler},
+     * {@code layer.width()} floats a row), running only the rest of the model, in batches of at most
+     * {@link #batchSize()} rows (fewer for a wide layer: {@value #DENSE_BATCH_BYTES} bytes of
+     * pre-activations, 256 rows at least); each batch's outputs go to {@code consumer} as in
+     * {@link #evaluate(String, int, int[], IntUnaryOperator, RowFiller, OutputConsumer)}. Rows are
+     * counted as evaluations. {@code layer} comes from {@link #denseInput()}.
+     */
+    public void evaluateDense(String task, int rows, DenseInput.Layer layer, LayerFiller filler,
+                              OutputConsumer consumer) {
+        boolean report = scope == null && rows > batchSize;
+        if (report) {
+            progress.start(task, rows);
+        }
+        try {
+            int w = layer.width();
+            // the batch size was sized for input rows; a layer wider than the input keeps its batch of
+            // pre-activations within DENSE_BATCH_BYTES (256 rows at least)
+            int step = (int) Math.min(batchSize, Math.max(256, DENSE_BATCH_BYTES / (4L * w)));
+            float[] buf = new float[Math.multiplyExact(Math.max(1, Math.min(rows, step)), w)];
+            double[] outs = new double[0];
+            for (int from = 0; from < rows; from += step) {
+                int m = Math.min(rows, from + step) - from;
+                filler.fill(from, m, buf);
+                Tensor out = layer.forwardFromLayer(buf, m);
+                evaluations.addAndGet(m);
+                if (out.dim(0) != m) {
+                    throw Explain4jException.shape("model", "the model returned " + out.describe() + " for a batch of "
+                            + m + " examples");
+                }
+                int c = out.exampleSize();
+                int n = out.size();
+                if (outs.length < n) {
+                    outs = new double[n];
+                }
+                for (int i = 0; i < n; i++) {
+                    outs[i] = out.getDouble(i);
+                }
+                consumer.accept(from, m, outs, c);
+                advance(report, m);
+            }
+        } finally {
+            if (report) {
+                progress.finish();
+            }
+        }
     }
 
     private Tensor call(Tensor batch, int from, IntUnaryOperator exampleOfRow) {

@@ -65,6 +65,9 @@ public final class FeatureAblation implements AttributionMethod {
         }
     }
 
+    /** The most ablations queued at once (tests make it small). */
+    static long chunkJobs = 1L << 20;
+
     private final Model model;
     private final Options options;
     private final ProgressListener progress;
@@ -96,22 +99,51 @@ public final class FeatureAblation implements AttributionMethod {
         double[] fx = run.explained();
         FeatureMask.Groups[] groups = options.featureMask().resolve(input);
         Perturbations p = new Perturbations(run, options.baseline().rowsFor(input)).incremental(options.incremental());
-        // 2. Queue one ablation per example and feature.
+        // 2. Queue one ablation per example and feature, in chunks of at most CHUNK_JOBS ablations (one
+        // example at least), so the queued jobs stay few however many examples; examples sharing a
+        // grouping share its element sets. 3. Evaluate; each element gets f(x) - f(ablated) of its feature.
         int n = input.batchSize();
-        int[][] job = new int[n][];
-        for (int i = 0; i < n; i++) {
-            int[][] members = Perturbations.members(groups[i]);
-            job[i] = new int[members.length];
-            for (int k = 0; k < members.length; k++) {
-                job[i][k] = p.add(i, Perturbations.ElementSet.ofFeatures(members, k));
-            }
-        }
-        // 3. Evaluate; each element gets f(x) - f(ablated) of its feature.
-        double[] v = p.run(name());
         double[][] out = new double[n][input.exampleSize()];
+        int[][][] members = new int[n][][];
+        Perturbations.ElementSet[][] sets = new Perturbations.ElementSet[n][];
+        long totalRows = 0;
         for (int i = 0; i < n; i++) {
-            for (int e = 0; e < out[i].length; e++) {
-                out[i][e] = fx[i] - v[job[i][groups[i].group(e)]];
+            if (i > 0 && groups[i] == groups[i - 1]) {
+                members[i] = members[i - 1];
+                sets[i] = sets[i - 1];
+            } else {
+                members[i] = Perturbations.members(groups[i]);
+                sets[i] = new Perturbations.ElementSet[members[i].length];
+                for (int k = 0; k < members[i].length; k++) {
+                    sets[i][k] = Perturbations.ElementSet.ofFeatures(members[i], k);
+                }
+            }
+            totalRows += (long) members[i].length * p.rowsPerJob(i);
+        }
+        try (EvaluationEngine.ProgressScope scope = p.progressScope(name(), totalRows)) {
+            for (int a = 0; a < n; ) {
+                int b = a;
+                long jobs = 0;
+                while (b < n && (b == a || jobs + members[b].length <= chunkJobs)) {
+                    jobs += members[b].length;
+                    b++;
+                }
+                int[] first = new int[b - a];
+                for (int i = a; i < b; i++) {
+                    for (int k = 0; k < sets[i].length; k++) {
+                        int job = p.add(i, sets[i][k]);
+                        if (k == 0) {
+                            first[i - a] = job;
+                        }
+                    }
+                }
+                double[] v = p.run(name());
+                for (int i = a; i < b; i++) {
+                    for (int e = 0; e < out[i].length; e++) {
+                        out[i][e] = fx[i] - v[first[i - a] + groups[i].group(e)];
+                    }
+                }
+                a = b;
             }
         }
         Map<String, Object> opts = new LinkedHashMap<>();

@@ -23,6 +23,23 @@ final class Perturbations {
             forEach(e -> dest[off + e] = (float) ref[e]);
         }
 
+        /** How many elements the set holds. */
+        default int size() {
+            int[] n = {0};
+            forEach(e -> n[0]++);
+            return n[0];
+        }
+
+        /**
+         * Adds to {@code h} the change of a dense layer's pre-activation when each element {@code e}
+         * of the set goes from {@code x[e]} to {@code ref[e]} rounded to float32:
+         * {@code h += w[e] * ((float) ref[e] - x[e])}, {@code w[e]} the weights of element
+         * {@code e}, in the set's order (elements that do not change add nothing).
+         */
+        default void accumulate(double[] h, double[][] w, float[] x, double[] ref) {
+            forEach(e -> addRow(h, w[e], (double) (float) ref[e] - x[e]));
+        }
+
         /** The elements of the given features. */
         static ElementSet ofFeatures(int[][] members, int... features) {
             return new Features(members, features, 0);
@@ -34,8 +51,39 @@ final class Perturbations {
         }
     }
 
+    /**
+     * {@code h += we * delta} (one element's weights {@code we}, as long as {@code h}); nothing when
+     * {@code delta} is 0. Both arrays start at 0, which lets the JIT vectorise the loop.
+     */
+    static void addRow(double[] h, double[] we, double delta) {
+        if (delta == 0) {
+            return;
+        }
+        for (int k = 0; k < h.length; k++) {
+            h[k] += we[k] * delta;
+        }
+    }
+
     /** The elements of {@code features[from..]}. */
     private record Features(int[][] members, int[] features, int from) implements ElementSet {
+        @Override
+        public int size() {
+            int n = 0;
+            for (int k = from; k < features.length; k++) {
+                n += members[features[k]].length;
+            }
+            return n;
+        }
+
+        @Override
+        public void accumulate(double[] h, double[][] w, float[] x, double[] ref) {
+            for (int k = from; k < features.length; k++) {
+                for (int e : members[features[k]]) {
+                    addRow(h, w[e], (double) (float) ref[e] - x[e]);
+                }
+            }
+        }
+
         @Override
         public void forEach(java.util.function.IntConsumer action) {
             for (int k = from; k < features.length; k++) {
@@ -57,6 +105,28 @@ final class Perturbations {
 
     /** The elements of the features absent from a coalition. */
     private record Absent(int[][] members, boolean[] present) implements ElementSet {
+        @Override
+        public int size() {
+            int n = 0;
+            for (int f = 0; f < members.length; f++) {
+                if (!present[f]) {
+                    n += members[f].length;
+                }
+            }
+            return n;
+        }
+
+        @Override
+        public void accumulate(double[] h, double[][] w, float[] x, double[] ref) {
+            for (int f = 0; f < members.length; f++) {
+                if (!present[f]) {
+                    for (int e : members[f]) {
+                        addRow(h, w[e], (double) (float) ref[e] - x[e]);
+                    }
+                }
+            }
+        }
+
         @Override
         public void forEach(java.util.function.IntConsumer action) {
             for (int f = 0; f < members.length; f++) {
@@ -122,9 +192,11 @@ final class Perturbations {
     }
 
     /**
-     * Lets {@link #run} evaluate through the model's incremental inference
-     * ({@link org.explain4j.core.model.LocalEvaluation}) where the model offers it: each
-     * perturbation then recomputes only what its changed box reaches. Off by default.
+     * Lets {@link #run} evaluate through the model's incremental inference where the model offers
+     * it: a dense first layer over the input ({@link org.explain4j.core.model.DenseInput}: each row's
+     * pre-activation updated by its changed elements only, where that is at most half the layer's
+     * work), else for inputs of rank 3 and more {@link org.explain4j.core.model.LocalEvaluation}
+     * (each perturbation recomputes only what its changed box reaches). Off by default.
      */
     Perturbations incremental(boolean on) {
         this.incremental = on;
@@ -230,7 +302,16 @@ final class Perturbations {
                 : row -> example[jobOfRow[row]];
         Rows rowsOf = new Rows(jobOfRow, firstRow, values);
         boolean done = false;
-        if (incremental && shape.length >= 3 && run.fed().isEmpty()) {
+        org.explain4j.core.model.DenseInput.Layer layer = incremental && run.fed().isEmpty() && count > 0
+                ? run.engine().denseInput() : null;
+        if (layer != null && layer.inputs() == inputRows[0].length) {
+            boolean[] chained = chained(count);
+            if (densePays(count, chained, layer.inputs())) {
+                run.engine().evaluateDense(task, rows, layer, rowsOf.new Dense(layer, chained), rowsOf);
+                done = true;
+            }
+        }
+        if (!done && incremental && shape.length >= 3 && run.fed().isEmpty()) {
             int[][][] box = boxes(shape);
             int[][] lo = new int[rows][];
             int[][] hi = new int[rows][];
@@ -253,6 +334,37 @@ final class Perturbations {
         java.util.Arrays.fill(jobSource, 0, count, null);
         this.count = 0;
         return values;
+    }
+
+    /**
+     * Which jobs continue the job before them as the next step of a permutation: the same example
+     * and reference rows, the same feature order with one more feature restored from the input.
+     */
+    private boolean[] chained(int count) {
+        boolean[] c = new boolean[count];
+        for (int j = 1; j < count; j++) {
+            c[j] = jobSource[j] == null && jobSource[j - 1] == null && jobExample[j] == jobExample[j - 1]
+                    && jobReplaced[j] instanceof Features f && jobReplaced[j - 1] instanceof Features p
+                    && f.members == p.members && f.features == p.features && f.from == p.from + 1;
+        }
+        return c;
+    }
+
+    /**
+     * Whether updating the dense layer by the changed elements does at most half the work of the
+     * layer itself: the elements changed per job (one feature for a permutation's next step) at
+     * most {@code d / 2} on average.
+     */
+    private boolean densePays(int count, boolean[] chained, int d) {
+        long changed = 0;
+        for (int j = 0; j < count; j++) {
+            if (chained[j] && jobReplaced[j - 1] instanceof Features p) {
+                changed += p.members[p.features[p.from]].length;
+            } else {
+                changed += jobReplaced[j].size();
+            }
+        }
+        return 2 * changed <= (long) count * d;
     }
 
     /** Each row's input (filler) and explained value (consumer) for the queued jobs. */
@@ -318,6 +430,131 @@ final class Perturbations {
                 previous = set;
                 previousRef = ref;
                 previousExample = example;
+            }
+        }
+
+        /**
+         * Each row's pre-activation of the model's dense first layer: {@code h(x)} of its example plus
+         * the change of each replaced element, accumulated in double and rounded to float32 once. A
+         * permutation's next step adds its one restored feature to the state of the step before it
+         * (kept per reference row), so a row's value depends on its job's chain only, never on
+         * where the batches are cut.
+         */
+        final class Dense implements EvaluationEngine.LayerFiller {
+            private final int width;
+            private final double[][] w;
+            private final double[] bias;
+            private final boolean[] chained;
+            /** {@code h(x)} of example {@code hxOf} (rows of one example come together; recomputed the same way otherwise). */
+            private final double[] hx;
+            private int hxOf = -1;
+            /** {@code h} of reference row {@code hrefOf[b]} (see {@link #href}). */
+            private final double[][] hrefOf;
+            private final double[][] hrefValue;
+            private final double[][] state;
+            private final int[] stateJob;
+
+            Dense(org.explain4j.core.model.DenseInput.Layer layer, boolean[] chained) {
+                this.width = layer.width();
+                this.w = layer.weights();
+                this.bias = layer.bias();
+                this.chained = chained;
+                int refs = 1;
+                if (firstRow != null) {
+                    for (int j = 0; j + 1 < firstRow.length; j++) {
+                        refs = Math.max(refs, firstRow[j + 1] - firstRow[j]);
+                    }
+                }
+                state = new double[refs][width];
+                hx = new double[width];
+                hrefOf = new double[refs][];
+                hrefValue = new double[refs][width];
+                stateJob = new int[refs];
+                java.util.Arrays.fill(stateJob, -1);
+            }
+
+            /** {@code h(x)} of example {@code n}: bias plus the input's elements times their weights, in element order. */
+            private double[] hx(int n) {
+                if (hxOf != n) {
+                    System.arraycopy(bias, 0, hx, 0, width);
+                    float[] x = inputRows32()[n];
+                    for (int e = 0; e < x.length; e++) {
+                        addRow(hx, w[e], x[e]);
+                    }
+                    hxOf = n;
+                }
+                return hx;
+            }
+
+            /**
+             * {@code h} of the reference row {@code ref} itself: bias plus its elements rounded to float32
+             * times their weights, in element order; kept for the last row seen in slot {@code b}.
+             */
+            private double[] href(int b, double[] ref) {
+                if (hrefOf[b] != ref) {
+                    double[] h = hrefValue[b];
+                    System.arraycopy(bias, 0, h, 0, width);
+                    for (int e = 0; e < ref.length; e++) {
+                        addRow(h, w[e], (float) ref[e]);
+                    }
+                    hrefOf[b] = ref;
+                }
+                return hrefValue[b];
+            }
+
+            @Override
+            public void fill(int from, int m, float[] dest) {
+                float[][] x32 = inputRows32();
+                for (int i = 0; i < m; i++) {
+                    int row = from + i;
+                    int job = job(row);
+                    int b = firstRow == null ? 0 : row - firstRow[job];
+                    int example = jobExample[job];
+                    double[] ref = reference(row, job);
+                    double[] h = state[b];
+                    float[] x = x32[example];
+                    int off = i * width;
+                    if (chained[job] && stateJob[b] == job - 1) {
+                        // the step before with one more feature restored: x_e replaces ref_e
+                        Features p = (Features) jobReplaced[job - 1];
+                        for (int e : p.members[p.features[p.from]]) {
+                            addRow(h, w[e], x[e] - (double) (float) ref[e]);
+                        }
+                    } else if (jobReplaced[job] instanceof Features f && f.from == 0 && f.features.length == f.members.length
+                            && f.size() == x.length) {
+                        // every element from the reference (a permutation's first step): h(ref), kept per reference row
+                        System.arraycopy(href(b, ref), 0, h, 0, width);
+                    } else if (jobReplaced[job] instanceof Features f && f.features.length - f.from == 1
+                            && f.members[f.features[f.from]].length == 1) {
+                        // one element replaced (elementwise ablation): h(x) + w[e] * delta, written in one pass
+                        // (the same operations as the general case below)
+                        int e = f.members[f.features[f.from]][0];
+                        double delta = (double) (float) ref[e] - x[e];
+                        double[] hxe = hx(example);
+                        double[] we = w[e];
+                        stateJob[b] = job;
+                        if (delta == 0) {
+                            for (int k = 0; k < width; k++) {
+                                h[k] = hxe[k];
+                                dest[off + k] = (float) hxe[k];
+                            }
+                        } else {
+                            for (int k = 0; k < width; k++) {
+                                double v = hxe[k] + we[k] * delta;
+                                h[k] = v;
+                                dest[off + k] = (float) v;
+                            }
+                        }
+                        continue;
+                    } else {
+                        System.arraycopy(hx(example), 0, h, 0, width);
+                        jobReplaced[job].accumulate(h, w, x, ref);
+                    }
+                    stateJob[b] = job;
+                    for (int k = 0; k < width; k++) {
+                        dest[off + k] = (float) h[k];
+                    }
+                }
             }
         }
 

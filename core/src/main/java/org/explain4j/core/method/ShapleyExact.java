@@ -19,13 +19,22 @@ import org.explain4j.core.model.Model;
  * {@link ShapleyValueSampling} estimates the same values by sampling.
  */
 public final class ShapleyExact implements AttributionMethod {
-    /** Options; see {@link #defaults()}. */
-    public record Options(Baseline baseline, FeatureMask featureMask, int batchSize) {
+    /**
+     * Options; see {@link #defaults()}. {@code incremental}: as in {@link ShapleyValueSampling.Options}
+     * (a dense first layer updated by the absent elements where that is at most half its work); on by
+     * default.
+     */
+    public record Options(Baseline baseline, FeatureMask featureMask, int batchSize, boolean incremental) {
         public Options {
             if (baseline == null || featureMask == null) {
                 throw new IllegalArgumentException("baseline and featureMask are required");
             }
             BatchSize.check(batchSize);
+        }
+
+        /** Options with incremental inference on. */
+        public Options(Baseline baseline, FeatureMask featureMask, int batchSize) {
+            this(baseline, featureMask, batchSize, true);
         }
 
         /** Zero baseline, one feature per element. */
@@ -34,15 +43,20 @@ public final class ShapleyExact implements AttributionMethod {
         }
 
         public Options withBaseline(Baseline b) {
-            return new Options(b, featureMask, batchSize);
+            return new Options(b, featureMask, batchSize, incremental);
         }
 
         public Options withFeatureMask(FeatureMask m) {
-            return new Options(baseline, m, batchSize);
+            return new Options(baseline, m, batchSize, incremental);
         }
 
         public Options withBatchSize(int n) {
-            return new Options(baseline, featureMask, n);
+            return new Options(baseline, featureMask, n, incremental);
+        }
+
+        /** Incremental inference on (where the model offers it) or off (a whole forward pass per coalition). */
+        public Options withIncremental(boolean on) {
+            return new Options(baseline, featureMask, batchSize, on);
         }
     }
 
@@ -51,7 +65,8 @@ public final class ShapleyExact implements AttributionMethod {
     public ShapleyExact(Model model, Options options, ProgressListener progress) {
         this.enumeration = new ShapleyValueSampling(name(), model, ShapleyValueSampling.Options.defaults()
                 .withBaseline(options.baseline()).withFeatureMask(options.featureMask())
-                .withExact(ShapleyValueSampling.Exact.ALWAYS).withBatchSize(options.batchSize()), progress);
+                .withExact(ShapleyValueSampling.Exact.ALWAYS).withBatchSize(options.batchSize())
+                .withIncremental(options.incremental()), progress);
     }
 
     public ShapleyExact(Model model, Options options) {

@@ -46,9 +46,14 @@ public final class ShapleyValueSampling implements AttributionMethod {
     /** The most features exact enumeration accepts. */
     public static final int MAX_EXACT_FEATURES = 24;
 
-    /** Options; see {@link #defaults()}. */
+    /**
+     * Options; see {@link #defaults()}. {@code incremental}: where the model's explained input feeds
+     * a dense first layer ({@link org.explain4j.core.model.DenseInput}), each permutation step updates
+     * that layer's pre-activation by the one feature it adds and only the rest of the model runs
+     * (equal to whole forward passes within float32 rounding); on by default.
+     */
     public record Options(Baseline baseline, FeatureMask featureMask, int samples, long seed, Exact exact,
-                          boolean antithetic, int batchSize) {
+                          boolean antithetic, int batchSize, boolean incremental) {
         public Options {
             if (baseline == null || featureMask == null || exact == null) {
                 throw new IllegalArgumentException("baseline, featureMask and exact are required");
@@ -59,6 +64,12 @@ public final class ShapleyValueSampling implements AttributionMethod {
             BatchSize.check(batchSize);
         }
 
+        /** Options with incremental inference on. */
+        public Options(Baseline baseline, FeatureMask featureMask, int samples, long seed, Exact exact,
+                       boolean antithetic, int batchSize) {
+            this(baseline, featureMask, samples, seed, exact, antithetic, batchSize, true);
+        }
+
         /** Zero baseline, one feature per element, 25 permutations (Captum's default), seed 0, exact when cheaper, antithetic pairs. */
         public static Options defaults() {
             return new Options(Baseline.zeros(), FeatureMask.elementwise(), 25, 0L, Exact.AUTO, true,
@@ -66,31 +77,36 @@ public final class ShapleyValueSampling implements AttributionMethod {
         }
 
         public Options withBaseline(Baseline b) {
-            return new Options(b, featureMask, samples, seed, exact, antithetic, batchSize);
+            return new Options(b, featureMask, samples, seed, exact, antithetic, batchSize, incremental);
         }
 
         public Options withFeatureMask(FeatureMask m) {
-            return new Options(baseline, m, samples, seed, exact, antithetic, batchSize);
+            return new Options(baseline, m, samples, seed, exact, antithetic, batchSize, incremental);
         }
 
         public Options withSamples(int n) {
-            return new Options(baseline, featureMask, n, seed, exact, antithetic, batchSize);
+            return new Options(baseline, featureMask, n, seed, exact, antithetic, batchSize, incremental);
         }
 
         public Options withSeed(long s) {
-            return new Options(baseline, featureMask, samples, s, exact, antithetic, batchSize);
+            return new Options(baseline, featureMask, samples, s, exact, antithetic, batchSize, incremental);
         }
 
         public Options withExact(Exact e) {
-            return new Options(baseline, featureMask, samples, seed, e, antithetic, batchSize);
+            return new Options(baseline, featureMask, samples, seed, e, antithetic, batchSize, incremental);
         }
 
         public Options withAntithetic(boolean a) {
-            return new Options(baseline, featureMask, samples, seed, exact, a, batchSize);
+            return new Options(baseline, featureMask, samples, seed, exact, a, batchSize, incremental);
         }
 
         public Options withBatchSize(int n) {
-            return new Options(baseline, featureMask, samples, seed, exact, antithetic, n);
+            return new Options(baseline, featureMask, samples, seed, exact, antithetic, n, incremental);
+        }
+
+        /** Incremental inference on (where the model offers it) or off (a whole forward pass per row). */
+        public Options withIncremental(boolean on) {
+            return new Options(baseline, featureMask, samples, seed, exact, antithetic, batchSize, on);
         }
     }
 
@@ -130,7 +146,7 @@ public final class ShapleyValueSampling implements AttributionMethod {
         // 1. Validate, run once, resolve features and baseline.
         MethodRun run = new MethodRun(model, options.batchSize(), progress, input, fed, target);
         FeatureMask.Groups[] groups = options.featureMask().resolve(input);
-        Perturbations p = new Perturbations(run, options.baseline().rowsFor(input));
+        Perturbations p = new Perturbations(run, options.baseline().rowsFor(input)).incremental(options.incremental());
         int n = input.batchSize();
         int maxM = 0;
         for (FeatureMask.Groups g : groups) {
@@ -142,7 +158,8 @@ public final class ShapleyValueSampling implements AttributionMethod {
         double[] gap = new double[n];
         int[][][] members = new int[n][][];
         for (int i = 0; i < n; i++) {
-            members[i] = Perturbations.members(groups[i]);
+            // examples sharing a grouping share its member lists
+            members[i] = i > 0 && groups[i] == groups[i - 1] ? members[i - 1] : Perturbations.members(groups[i]);
         }
         double[] fx = run.explained();
         double[] fb = exact ? exact(p, members, phi) : sample(p, members, phi);

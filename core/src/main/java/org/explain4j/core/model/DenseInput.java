@@ -1,0 +1,47 @@
+package org.explain4j.core.model;
+
+import org.explain4j.core.Tensor;
+
+/**
+ * A model whose explained input feeds directly a dense layer with constant weights (its first
+ * layer: {@code h = b + x W}), and which can run the rest of the network from that layer's
+ * pre-activation {@code h}. Perturbation methods then compute {@code h} of a row that differs from
+ * its example in a few features as {@code h(x) + sum over changed elements e of W[e] (v_e - x_e)}
+ * (cost: width times changed elements, instead of width times all elements) and run only the rest
+ * of the model (incremental dense layer; equal to whole forward passes within float32 rounding).
+ * Optional: callers use ordinary forward passes when {@link #denseInput} is {@code null}.
+ */
+public interface DenseInput {
+
+    /** The first dense layer and the rest of the model. */
+    interface Layer {
+        /** Input elements per example ({@code d}: the flattened example). */
+        int inputs();
+
+        /** Outputs of the layer per example (its width). */
+        int width();
+
+        /**
+         * The weights as the layer applies them, one row per input element: {@code weights()[e]} holds
+         * the {@code width} weights of element {@code e} (any scale of the layer folded in). Shared: do
+         * not modify.
+         */
+        double[][] weights();
+
+        /** The bias {@code [width]} as the layer adds it (zeros where it has none). Shared: do not modify. */
+        double[] bias();
+
+        /**
+         * Runs the model from the layer's output for {@code m} rows: row {@code i}'s float32
+         * pre-activations are {@code h[i * width .. i * width + width - 1]} ({@code h} may be longer; it
+         * is read during the call only). Returns the model's explained output {@code [m, outputs]}.
+         */
+        Tensor forwardFromLayer(float[] h, int m);
+    }
+
+    /**
+     * The model's dense first layer over the explained input, or {@code null} when the model does not
+     * have one in a form this supports (then callers run whole forward passes).
+     */
+    Layer denseInput();
+}
