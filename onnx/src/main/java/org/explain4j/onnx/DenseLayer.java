@@ -101,7 +101,7 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
         try {
             session();
             return true;
-        } catch (Explain4jException e) {
+        } catch (RuntimeException e) {
             close();
             return false;
         }

@@ -17,7 +17,7 @@ import org.explain4j.core.model.ModelOutputs;
  * finite, the line names the model output (the cause, argument {@code model output}); otherwise
  * it names the method's values (argument {@code attribution}): for a gradient method a gradient
  * that overflowed or a division by zero inside the model's backward pass, for a perturbation
- * method an explained output that is not finite on a perturbed input.
+ * method outputs on perturbed inputs whose combination overflows.
  */
 public final class FiniteAttributions implements AttributionMethod {
     private final AttributionMethod method;
@@ -71,8 +71,8 @@ public final class FiniteAttributions implements AttributionMethod {
                 ? head + "the model's gradient or an intermediate value is not finite on this input or on the points "
                 + "between it and the baseline; check the model (e.g. Sqrt at 0, Log) and the input's range, or use "
                 + "another baseline or a perturbation method"
-                : head + "the model's explained output is not finite on a perturbed input (a masked, occluded or "
-                + "sampled variant of it); check the model (e.g. Sqrt or Log of a negative value) on the baseline "
-                + "value, or use another baseline");
+                : head + "the method combines the model's explained outputs on perturbed inputs (masked, occluded "
+                + "or sampled variants of it) into a value too large for float32 or a NaN (e.g. two huge outputs of "
+                + "opposite sign); check the model's output range on the baseline value, or use another baseline");
     }
 }
