@@ -179,7 +179,7 @@ class OutputChecksReviewTest {
         // F(baseline) = log 0 = -inf: the gap is recorded as infinite instead of refusing the explanation
         assertThat(a.diagnostics().completenessGap()).hasValueSatisfying(g -> assertThat(g[0]).isInfinite());
         // the same masked logit for a perturbation method (its target column only is checked)
-        Attribution fa = MethodCatalog.create("feature-ablation", new LogModel(), Map.of("baseline", "1"),
+        Attribution fa = MethodCatalog.create("feature-ablation", new LogModel(), Map.of("baseline", org.explain4j.core.Baseline.constant(1)),
                 ProgressListener.NONE).attribute(x, Target.of(0));
         assertThat(fa.values().getDouble(0)).isCloseTo(Math.log(3) - Math.log(3), org.assertj.core.api.Assertions.within(1e-6));
         assertThat(fa.values().getDouble(1)).isCloseTo(Math.log(3) - Math.log(2), org.assertj.core.api.Assertions.within(1e-6));
