@@ -286,13 +286,20 @@ final class Explainer {
     }
 
     /**
-     * Whether a method's refusal ends the run instead of being reported as skipped: non-finite
-     * values and bad targets always (every method would meet them), and the user's own
-     * arguments when the user named the methods.
+     * Whether a method's refusal ends the run instead of being reported as skipped: a non-finite
+     * input or model output and bad targets always (every method would meet them); a method's own
+     * non-finite attribution (argument {@code attribution}: its gradient overflowed, say) and the
+     * user's own arguments only when the user named the methods, otherwise that method is skipped.
      */
     private boolean stops(Explain4jException e) {
+        return stops(e, methodsNamed);
+    }
+
+    /** {@link #stops(Explain4jException)} for a run whose methods were ({@code methodsNamed}) or were not named by the user. */
+    static boolean stops(Explain4jException e, boolean methodsNamed) {
         return switch (e.kind()) {
-            case NON_FINITE, TARGET -> true;
+            case NON_FINITE -> methodsNamed || !"attribution".equals(e.argument());
+            case TARGET -> true;
             case USAGE, SHAPE -> methodsNamed;
             default -> false;
         };

@@ -92,6 +92,21 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
         return restModel;
     }
 
+    /**
+     * Makes the cut model's session now; {@code false} (and the layer closed) when ONNX Runtime
+     * refuses the cut model, e.g. a {@code Constant} or subgraph whose data lies in an external file
+     * that the cut model, loaded from bytes, cannot find: the caller then runs whole forward passes.
+     */
+    synchronized boolean open() {
+        try {
+            session();
+            return true;
+        } catch (RuntimeException e) {
+            close();
+            return false;
+        }
+    }
+
     private synchronized OrtSession session() {
         if (closed) {
             throw Explain4jException.usage("model", "the model is closed");
@@ -107,19 +122,54 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
         return session;
     }
 
-    /** Each thread's direct input buffer, reused by its calls (ONNX Runtime reads a direct buffer in place). */
-    private final ThreadLocal<FloatBuffer> buffers = new ThreadLocal<>();
+    /**
+     * Direct input buffers not in use, owned by the layer (ONNX Runtime reads a direct buffer in
+     * place): a call takes one (or makes one) and gives it back; {@link #close} drops them all, so
+     * nothing outlives the layer (a thread-local buffer would stay with every thread that used it).
+     */
+    private final java.util.ArrayDeque<FloatBuffer> free = new java.util.ArrayDeque<>();
+
+    /** A free buffer of at least {@code n} floats, or a new one. */
+    private synchronized FloatBuffer take(int n) {
+        FloatBuffer best = null;
+        for (FloatBuffer b : free) {
+            if (b.capacity() >= n && (best == null || b.capacity() < best.capacity())) {
+                best = b;
+            }
+        }
+        if (best != null) {
+            free.remove(best);
+            return best;
+        }
+        return ByteBuffer.allocateDirect(Math.multiplyExact(n, Float.BYTES)).order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
+    }
+
+    /** Gives {@code b} back to the pool, unless the layer is closed (then it is dropped). */
+    private synchronized void give(FloatBuffer b) {
+        if (!closed) {
+            free.push(b);
+        }
+    }
+
+    /** Buffers held by the pool (tests). */
+    synchronized int pooledBuffers() {
+        return free.size();
+    }
 
     @Override
     public Tensor forwardFromLayer(float[] h, int m) {
         OrtSession s = session();
         int n = Math.multiplyExact(m, width);
-        FloatBuffer buf = buffers.get();
-        if (buf == null || buf.capacity() < n) {
-            buf = ByteBuffer.allocateDirect(Math.multiplyExact(n, Float.BYTES)).order(ByteOrder.nativeOrder())
-                    .asFloatBuffer();
-            buffers.set(buf);
+        FloatBuffer buf = take(n);
+        try {
+            return run(s, buf, h, m, n);
+        } finally {
+            give(buf);
         }
+    }
+
+    private Tensor run(OrtSession s, FloatBuffer buf, float[] h, int m, int n) {
         buf.clear();
         buf.put(h, 0, n);
         buf.flip();
@@ -140,6 +190,7 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
+        free.clear();
         if (session != null) {
             try {
                 session.close();

@@ -633,6 +633,11 @@ public final class OnnxModel implements Model, LocalEvaluation, DenseInput {
                             && t.getDataLocation() == ai.onnx.proto.OnnxMl.TensorProto.DataLocation.EXTERNAL)) {
                         dense = DenseLayer.analyse(proto, signature.inputName(), outputName, env, options);
                     }
+                    if (dense != null && !dense.open()) {
+                        // ONNX Runtime refuses the cut model (external data in a Constant or a
+                        // subgraph, say): whole forward passes instead
+                        dense = null;
+                    }
                 } catch (IOException e) {
                     dense = null;
                 }

@@ -82,6 +82,11 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
     private long switchSeed;
     /** Open series of {@link #switchSeed}; the switch is closed when the last one is. Guarded by this. */
     private int openSeries;
+    /**
+     * Which switch the open series belong to: a new switch and {@link #close()} each start a new
+     * generation, so a series closed after its switch was dropped changes nothing. Guarded by this.
+     */
+    private long switchGeneration;
     /** Every layer's draws of the open series (what its switch holds), by initializer name. Guarded by this. */
     private Map<String, TensorProto> switchDraws = Map.of();
 
@@ -177,6 +182,7 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
      */
     @Override
     public Series series(long seed) {
+        long generation;
         if ("off".equals(System.getProperty(SWITCHED, "on").trim())) {
             return () -> { };
         }
@@ -193,15 +199,20 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
                 layerSwitch.compileAhead();
                 switchSeed = seed;
                 switchDraws = union; // the copies of the series take these very tensors
+                switchGeneration++;
             } else if (switchSeed != seed) {
                 return () -> { };
             }
             openSeries++;
+            generation = switchGeneration;
         }
+        long mine = generation;
         boolean[] closed = new boolean[1];
         return () -> {
             synchronized (RandomisableOnnxModel.this) {
-                if (closed[0]) {
+                // idempotent, and a no-op once the model was closed or the switch replaced
+                if (closed[0] || mine != switchGeneration || layerSwitch == null) {
+                    closed[0] = true;
                     return;
                 }
                 closed[0] = true;
@@ -274,6 +285,7 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
             openSeries = 0;
             switchDraws = Map.of();
         }
+        switchGeneration++; // series still open now close without effect
         if (ownsDerivations && derivations != null) {
             derivations.close();
             derivations = null;

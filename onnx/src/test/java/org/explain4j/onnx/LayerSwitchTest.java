@@ -361,6 +361,36 @@ class LayerSwitchTest {
         }
     }
 
+    @Test
+    void aSeriesOutlivingClose_doesNotCloseALaterSeriesSwitch() {
+        Tensor x = residualX();
+        int[] targets = {0, 1, 2};
+        try (OnnxModel onnx = OnnxModel.load(RESIDUAL);
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard())) {
+            RandomisableOnnxModel r = new RandomisableOnnxModel(onnx, d, d);
+            List<String> all = r.layers();
+            Randomisable.Series a = r.series(3);
+            r.close(); // drops a's switch while a is still open
+            Randomisable.Series b = r.series(3);
+            a.close(); // must not count against b's switch
+            a.close();
+            try (Model m = r.randomised(all, 3)) {
+                attribution(m, "saliency", Map.of(), x, targets);
+                assertThat(((ReweightedModel) m).switchedPasses()).as("b's switch still open").isPositive();
+            }
+            b.close();
+            assertThat(LayerSwitch.openSessions()).isZero();
+            Randomisable.Series c = r.series(4); // a later series gets a switch of its own again
+            try (Model m = r.randomised(all, 4)) {
+                attribution(m, "saliency", Map.of(), x, targets);
+                assertThat(((ReweightedModel) m).switchedPasses()).isPositive();
+            }
+            c.close();
+            assertThat(LayerSwitch.openSessions()).isZero();
+            r.close();
+        }
+    }
+
     /** The saliency backward graph of the residual CNN, and one draw per Conv/Gemm layer of the model (zeros). */
     private static ModelProto graph(OnnxModel onnx, OnnxDifferentiableModel d, List<Map<String, TensorProto>> draws)
             throws Exception {

@@ -156,7 +156,8 @@ public record MethodSpec(String name, Family family, String summary, String desc
             throw Explain4jException.unsupported("method", name + " needs gradients, which this model cannot provide; "
                     + "use a perturbation method (" + String.join(", ", MethodCatalog.perturbationMethods()) + ")");
         }
-        return FiniteAttributions.wrap(factory.create(model, params, progress), model);
+        return FiniteAttributions.wrap(factory.create(model, params, progress), model,
+                needs.contains(Need.BACKWARD_GRAPH));
     }
 
     /** Builds a {@link MethodSpec}. */

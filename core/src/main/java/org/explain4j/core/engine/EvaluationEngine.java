@@ -81,6 +81,8 @@ public final class EvaluationEngine {
     private final ProgressListener progress;
     private final FedInputs.Bound fed;
     private final AtomicLong evaluations = new AtomicLong();
+    /** The output values every call checks for NaN and infinity ({@link ModelOutputs#requireFinite}). */
+    private volatile ModelOutputs.Explained explained = ModelOutputs.ALL;
 
     /**
      * An engine whose every call also feeds the model's other inputs {@code fed}, each row with
@@ -111,6 +113,38 @@ public final class EvaluationEngine {
     /** The rows per call (never {@link BatchSize#AUTO}: resolved when the engine was made). */
     public int batchSize() {
         return batchSize;
+    }
+
+    /**
+     * Makes every later call check only the output values {@code e} reads for NaN and infinity
+     * (by default every value): a method's engine checks its target's columns, so a model whose
+     * unexplained columns hold {@code -inf} (masked logits) is explained.
+     */
+    public EvaluationEngine explaining(ModelOutputs.Explained e) {
+        this.explained = e;
+        return this;
+    }
+
+    /** The values the finiteness check currently reads. */
+    public ModelOutputs.Explained explained() {
+        return explained;
+    }
+
+    /** Restores the values checked before {@link #explainingWithin} when closed. */
+    public interface CheckScope extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Checks only {@code e}'s values until the returned scope is closed, then restores the previous
+     * ones (a caller that reads other columns than the engine's own, or a diagnostic value that must
+     * not refuse the result: {@link ModelOutputs#NONE}).
+     */
+    public CheckScope explainingWithin(ModelOutputs.Explained e) {
+        ModelOutputs.Explained previous = explained;
+        explained = e;
+        return () -> explained = previous;
     }
 
     /** Examples evaluated so far through this engine. */
@@ -262,7 +296,9 @@ public final class EvaluationEngine {
                     }
                 } else {
                     int[] done = {0};
+                    ModelOutputs.Explained check = explained;
                     ev.evaluate(m, l, h, (r, dest) -> filler.fill(start + r, dest), (r, o) -> {
+                        ModelOutputs.requireFinite(model, o, start + r, example, check);
                         consumer.accept(start + r, o);
                         evaluations.incrementAndGet();
                         if (++done[0] % batchSize == 0) {
@@ -310,10 +346,11 @@ public final class EvaluationEngine {
      * {@link #batchSize()} rows (fewer for a wide layer: {@value #DENSE_BATCH_BYTES} bytes of
      * pre-activations, 256 rows at least); each batch's outputs go to {@code consumer} as in
      * {@link #evaluate(String, int, int[], IntUnaryOperator, RowFiller, OutputConsumer)}. Rows are
-     * counted as evaluations. {@code layer} comes from {@link #denseInput()}.
+     * counted as evaluations. {@code layer} comes from {@link #denseInput()}. Row {@code r} belongs
+     * to example {@code exampleOfRow(r)} (named by the finiteness check of the outputs).
      */
-    public void evaluateDense(String task, int rows, DenseInput.Layer layer, LayerFiller filler,
-                              OutputConsumer consumer) {
+    public void evaluateDense(String task, int rows, DenseInput.Layer layer, IntUnaryOperator exampleOfRow,
+                              LayerFiller filler, OutputConsumer consumer) {
         boolean report = scope == null && rows > batchSize;
         if (report) {
             progress.start(task, rows);
@@ -334,6 +371,7 @@ public final class EvaluationEngine {
                     throw Explain4jException.shape("model", "the model returned " + out.describe() + " for a batch of "
                             + m + " examples");
                 }
+                ModelOutputs.requireFinite(model, out, from, exampleOfRow, explained);
                 int c = out.exampleSize();
                 int n = out.size();
                 if (outs.length < n) {
@@ -365,7 +403,8 @@ public final class EvaluationEngine {
             in = Tensor.concat(parts);
             rowOf = r -> exampleOfRow.applyAsInt(Math.min(r, from + m - 1));
         }
-        Tensor out = ModelOutputs.requireFinite(model, model.forward(in, fed.rows(from, in.batchSize(), rowOf)), from, rowOf);
+        Tensor out = ModelOutputs.requireFinite(model, model.forward(in, fed.rows(from, in.batchSize(), rowOf)), from, rowOf,
+                explained);
         evaluations.addAndGet(m);
         if (out.rank() == 1) {
             out = out.reshape(out.dim(0), 1);

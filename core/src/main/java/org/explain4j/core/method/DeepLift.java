@@ -170,8 +170,10 @@ public final class DeepLift implements AttributionMethod {
                 double fx = 0;
                 double fr = 0;
                 for (int j = 0; j < c; j++) {
-                    fx += seeds[ex][j] * out.getDouble(i * c + j);
-                    fr += seeds[ex][j] * out.getDouble((m + i) * c + j);
+                    if (seeds[ex][j] != 0) { // 0 * -inf in a masked column would be NaN
+                        fx += seeds[ex][j] * out.getDouble(i * c + j);
+                        fr += seeds[ex][j] * out.getDouble((m + i) * c + j);
+                    }
                 }
                 gap[ex] += (sum - (fx - fr)) / k;
             }

@@ -142,12 +142,19 @@ public final class IntegratedGradients implements AttributionMethod {
         return out;
     }
 
-    /** The explained value of each example at its baseline row {@code b[n]}: one forward pass over the baselines. */
+    /**
+     * The explained value of each example at its baseline row {@code b[n]}: one forward pass over the
+     * baselines. It serves the completeness gap only, so a non-finite F(baseline) is not refused: the
+     * gap records it as non-finite.
+     */
     static double[] explainedAt(MethodRun run, double[][] b) {
         double[] fb = new double[b.length];
-        run.engine().evaluate("baseline", b.length, run.input().exampleShape(), r -> r,
-                (r, dest) -> System.arraycopy(b[r], 0, dest, 0, dest.length),
-                (r, out) -> fb[r] = run.explained(r, out));
+        org.explain4j.core.engine.EvaluationEngine engine = run.engine();
+        try (var unchecked = engine.explainingWithin(org.explain4j.core.model.ModelOutputs.NONE)) {
+            engine.evaluate("baseline", b.length, run.input().exampleShape(), r -> r,
+                    (r, dest) -> System.arraycopy(b[r], 0, dest, 0, dest.length),
+                    (r, out) -> fb[r] = run.explained(r, out));
+        }
         return fb;
     }
 

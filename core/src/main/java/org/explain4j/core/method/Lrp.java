@@ -194,7 +194,8 @@ public final class Lrp implements AttributionMethod {
         boolean byOutput = options.seed() == Composite.Seed.OUTPUT;
         EvaluationEngine.RowFiller seed = (r, dest) -> {
             for (int k = 0; k < c; k++) {
-                dest[k] = seeds[r][k] * (byOutput ? out.getDouble(r * c + k) : 1.0);
+                // a zero weight stays zero next to a masked (-inf) output
+                dest[k] = seeds[r][k] == 0 ? 0 : seeds[r][k] * (byOutput ? out.getDouble(r * c + k) : 1.0);
             }
         };
         // 2. Propagate the relevance back to the input (or to the layer) under the composite's rules.

@@ -18,6 +18,7 @@ import org.explain4j.core.grad.DifferentiableModel;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.model.Model;
+import org.explain4j.core.model.ModelOutputs;
 
 /**
  * The bookkeeping every method run shares: input validation, the evaluation engine, the first
@@ -92,6 +93,21 @@ public final class MethodRun {
         int declared = model.signature().outputSize();
         this.outputs = declared >= 0 ? declared : output().dim(1);
         this.seeds = target.seeds(input.batchSize(), outputs);
+        if (output != null) {
+            // the forward pass that counted the outputs ran before the target's columns were known
+            ModelOutputs.requireFinite(model, output, 0, java.util.function.IntUnaryOperator.identity(),
+                    ModelOutputs.ofSeeds(seeds));
+        }
+    }
+
+    /**
+     * Whether the finiteness check reads column {@code column} of example {@code example}: the
+     * target's columns (non-zero seed weight); none before the target is resolved (the pass that
+     * counts the outputs, checked once the target is known).
+     */
+    private boolean reads(int row, int example, int column) {
+        double[][] s = seeds;
+        return s != null && ModelOutputs.ofSeeds(s).reads(row, example, column);
     }
 
     /** The model's other inputs, checked, with their batch axes. */
@@ -103,7 +119,7 @@ public final class MethodRun {
     public synchronized EvaluationEngine engine() {
         if (engine == null) {
             engine = new EvaluationEngine(model, BatchSize.resolve(requestedBatch, model, input, fed,
-                    RowMemory.Call.FORWARD, 1), progress, fed);
+                    RowMemory.Call.FORWARD, 1), progress, fed).explaining(this::reads);
         }
         return engine;
     }
@@ -203,7 +219,9 @@ public final class MethodRun {
         double s = 0;
         double[] w = seeds[n];
         for (int c = 0; c < w.length; c++) {
-            s += w[c] * outputs[c];
+            if (w[c] != 0) {
+                s += w[c] * outputs[c];
+            }
         }
         return s;
     }
@@ -213,7 +231,9 @@ public final class MethodRun {
         double s = 0;
         double[] w = seeds[n];
         for (int c = 0; c < w.length; c++) {
-            s += w[c] * all[offset + c];
+            if (w[c] != 0) {
+                s += w[c] * all[offset + c];
+            }
         }
         return s;
     }
@@ -221,7 +241,9 @@ public final class MethodRun {
     private double explained(int n, Tensor out, int offset, int c) {
         double s = 0;
         for (int k = 0; k < c; k++) {
-            s += seeds[n][k] * out.getDouble(offset + k);
+            if (seeds[n][k] != 0) {
+                s += seeds[n][k] * out.getDouble(offset + k);
+            }
         }
         return s;
     }

@@ -307,7 +307,7 @@ final class Perturbations {
         if (layer != null && layer.inputs() == inputRows[0].length) {
             boolean[] chained = chained(count);
             if (densePays(count, chained, layer.inputs())) {
-                run.engine().evaluateDense(task, rows, layer, rowsOf.new Dense(layer, chained), rowsOf);
+                run.engine().evaluateDense(task, rows, layer, exampleOfRow, rowsOf.new Dense(layer, chained), rowsOf);
                 done = true;
             }
         }

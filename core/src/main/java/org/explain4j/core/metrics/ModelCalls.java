@@ -5,6 +5,7 @@ import org.explain4j.core.Explain4jException;
 import org.explain4j.core.engine.EvaluationEngine;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.model.Model;
+import org.explain4j.core.model.ModelOutputs;
 
 /**
  * The metrics' model calls: rows produced on demand and batched through the
@@ -44,7 +45,16 @@ public final class ModelCalls {
     public double[] targets(String task, int rows, EvaluationEngine.RowFiller filler, IntUnaryOperator targetOf,
                             boolean softmax) {
         double[] out = new double[rows];
-        engine.evaluate(task, rows, exampleShape, filler, (r, o) -> out[r] = select(o, targetOf.applyAsInt(r), softmax));
+        // only the target's output is checked for NaN and infinity; softmax reads every output, where
+        // -inf is a valid logit (probability 0), so NaN and +inf are refused there
+        try (var check = engine.explainingWithin((row, example, column) -> column == targetOf.applyAsInt(row))) {
+            engine.evaluate(task, rows, exampleShape, filler, (r, o) -> {
+                if (softmax) {
+                    ModelOutputs.requireFinite(engine.model(), o, r, 0, (row, example, column) -> o[column] != Double.NEGATIVE_INFINITY);
+                }
+                out[r] = select(o, targetOf.applyAsInt(r), softmax);
+            });
+        }
         return out;
     }
 

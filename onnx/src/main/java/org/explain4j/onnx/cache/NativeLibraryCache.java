@@ -36,8 +36,10 @@ import java.util.zip.CRC32;
  * file's name, size and CRC-32 as the jar's directory records them, so another ONNX Runtime build
  * gets another folder and nothing is unpacked to read them. A folder is written under a temporary
  * name and renamed (concurrent processes leave one complete copy); before each use every file's
- * size and CRC-32 are checked against the jar's, and a folder that does not match is deleted and
- * unpacked again. Then the property is set. Nothing is done (ONNX Runtime unpacks as usual) when
+ * size and CRC-32 are checked against the jar's, and a folder that does not match is renamed to a
+ * name of its own, deleted and unpacked again. Since size and CRC-32 are no defence against a
+ * crafted file, {@code native/} and its folders are created owner-only ({@code 0700} where POSIX)
+ * and a folder not owned by this user or writable by its group or others is not used. Then the property is set. Nothing is done (ONNX Runtime unpacks as usual) when
  * the cache is off, the property (or a per-library {@code onnxruntime.native.NAME.path}) is already
  * given, the libraries are not in a jar, or anything here fails.
  */
@@ -131,17 +133,39 @@ public final class NativeLibraryCache {
             }
             libs.sort(java.util.Comparator.comparing(Library::name));
             Path dir = root.resolve(platform + "-" + digest(libs));
-            if (Files.isDirectory(dir)) {
-                if (matches(dir, libs)) {
+            // the libraries are trusted on size and CRC-32 only: the folders must be this user's alone
+            createPrivate(root);
+            if (!privateFolder(root)) {
+                return Optional.empty();
+            }
+            if (Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                if (privateFolder(dir) && matches(dir, libs)) {
                     touch(dir); // in use: not stale for another build's cleanup
                     return Optional.of(dir);
                 }
-                deleteTree(dir); // damaged or incomplete: unpacked again
+                // damaged, incomplete or not private: renamed to a name of its own first, so that a
+                // process that already chose it keeps its files until it is done, then unpacked again
+                Path trash = root.resolve(dir.getFileName() + "." + UUID.randomUUID() + ".trash");
+                try {
+                    Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException e) {
+                    if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                        return Optional.empty(); // cannot be moved aside: ONNX Runtime unpacks as usual
+                    }
+                    // another process moved it aside first
+                }
+                deleteTree(trash);
+            } else if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return Optional.empty(); // a file or a link in its place
             }
-            Files.createDirectories(root);
             removeStale(root, dir);
             Path part = root.resolve(dir.getFileName() + "." + UUID.randomUUID() + ".part");
-            Files.createDirectory(part);
+            if (posix(root)) {
+                Files.createDirectory(part, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+                Files.setPosixFilePermissions(part, OWNER_ONLY); // whatever the umask
+            } else {
+                Files.createDirectory(part);
+            }
             try {
                 for (Library l : libs) {
                     CRC32 crc = new CRC32();
@@ -174,6 +198,77 @@ public final class NativeLibraryCache {
                 }
             }
         }
+    }
+
+    /** {@code rwx------}: the native folders' permissions. */
+    static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_ONLY =
+            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------");
+
+    private static boolean posix(Path p) {
+        return p.getFileSystem().supportedFileAttributeViews().contains("posix");
+    }
+
+    /** Creates {@code root} (the cache's {@code native/}) owner-only where missing. */
+    private static void createPrivate(Path root) throws IOException {
+        if (Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Files.createDirectories(root.toAbsolutePath().getParent());
+        try {
+            if (posix(root)) {
+                Files.createDirectory(root, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+                Files.setPosixFilePermissions(root, OWNER_ONLY); // whatever the umask
+            } else {
+                Files.createDirectory(root);
+            }
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            // made by another process at the same time: checked like any other
+        }
+    }
+
+    /**
+     * Whether {@code dir} is a real folder (not a link) owned by the user running this process and
+     * not writable by its group or others, where the file system has POSIX permissions (elsewhere:
+     * a real folder owned by this user, where owners are known).
+     */
+    static boolean privateFolder(Path dir) {
+        try {
+            if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return false;
+            }
+            java.nio.file.attribute.UserPrincipal me = currentUser();
+            if (me != null && !me.equals(Files.getOwner(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
+                return false;
+            }
+            if (posix(dir)) {
+                java.util.Set<java.nio.file.attribute.PosixFilePermission> perms =
+                        Files.getPosixFilePermissions(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                return !perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)
+                        && !perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE);
+            }
+            return true;
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return false;
+        }
+    }
+
+    private static volatile java.nio.file.attribute.UserPrincipal user;
+
+    /** The owner of the files this process creates (a temporary file's owner), or null when unknown. */
+    static java.nio.file.attribute.UserPrincipal currentUser() {
+        if (user == null) {
+            try {
+                Path probe = Files.createTempFile("explain4j-owner", ".tmp");
+                try {
+                    user = Files.getOwner(probe);
+                } finally {
+                    Files.deleteIfExists(probe);
+                }
+            } catch (IOException | UnsupportedOperationException | SecurityException e) {
+                return null;
+            }
+        }
+        return user;
     }
 
     /** Whether {@code dir} holds exactly the files of {@code libs}, each of its size and CRC-32. */
@@ -232,7 +327,8 @@ public final class NativeLibraryCache {
                     continue;
                 }
                 Instant t = Files.getLastModifiedTime(p).toInstant();
-                if (t.isBefore(p.getFileName().toString().endsWith(".part") ? oldPart : old)) {
+                String name = p.getFileName().toString();
+                if (t.isBefore(name.endsWith(".part") || name.endsWith(".trash") ? oldPart : old)) {
                     deleteTree(p);
                 }
             }

@@ -194,4 +194,67 @@ class NativeLibraryCacheTest {
             System.setProperty("os.arch", arch);
         }
     }
+
+    private static java.util.Set<java.nio.file.attribute.PosixFilePermission> perms(String p) {
+        return java.nio.file.attribute.PosixFilePermissions.fromString(p);
+    }
+
+    @Test
+    void nativeFolders_areOwnerOnly_andAFolderOthersMayWriteIsNotUsed() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(tmp.getFileSystem().supportedFileAttributeViews().contains("posix"),
+                "POSIX permissions");
+        Path j = jar("ort.jar", ortLike(5));
+        Path root = tmp.resolve("cache/native");
+        Optional<Path> dir = NativeLibraryCache.unpacked(j, "linux-x64", root);
+        assertThat(dir).isPresent();
+        assertThat(Files.getPosixFilePermissions(root)).isEqualTo(perms("rwx------"));
+        assertThat(Files.getPosixFilePermissions(dir.get())).isEqualTo(perms("rwx------"));
+        // a shared native/ folder (another user could swap a library of the same size and CRC-32)
+        Files.setPosixFilePermissions(root, perms("rwxrwxrwx"));
+        assertThat(NativeLibraryCache.unpacked(j, "linux-x64", root)).as("group/others may write native/").isEmpty();
+        Files.setPosixFilePermissions(root, perms("rwx------"));
+        Files.setPosixFilePermissions(dir.get(), perms("rwxrwx---"));
+        Optional<Path> again = NativeLibraryCache.unpacked(j, "linux-x64", root);
+        assertThat(again).as("a group-writable library folder is unpacked again, owner-only").isEqualTo(dir);
+        assertThat(Files.getPosixFilePermissions(dir.get())).isEqualTo(perms("rwx------"));
+        assertThat(NativeLibraryCache.privateFolder(dir.get())).isTrue();
+    }
+
+    @Test
+    void aDamagedFolder_isMovedAsideBeforeItIsDeleted_soItsFilesNeverBlockTheNewCopy() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(tmp.getFileSystem().supportedFileAttributeViews().contains("posix"),
+                "POSIX permissions");
+        Path j = jar("ort.jar", ortLike(6));
+        Path root = tmp.resolve("cache/native");
+        Path dir = NativeLibraryCache.unpacked(j, "linux-x64", root).orElseThrow();
+        // damaged, and holding something this process cannot delete in place (a file in a read-only
+        // folder): deleting the folder where it is would leave it there and the new copy nowhere to go
+        Path stuck = Files.createDirectory(dir.resolve("stuck"));
+        Files.writeString(stuck.resolve("f"), "x");
+        Files.setPosixFilePermissions(stuck, perms("r-x------"));
+        // root deletes in a read-only folder all the same: then the folder moved aside is gone too
+        boolean enforced = !Files.isWritable(stuck);
+        try {
+            Optional<Path> again = NativeLibraryCache.unpacked(j, "linux-x64", root);
+            assertThat(again).isEqualTo(Optional.of(dir));
+            try (Stream<Path> s = Files.list(dir)) {
+                assertThat(s.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("libonnxruntime.so",
+                        "libonnxruntime4j_jni.so");
+            }
+            try (Stream<Path> s = Files.list(root)) {
+                assertThat(s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".trash")))
+                        .as("the damaged folder, moved aside under a name of its own").hasSize(enforced ? 1 : 0);
+            }
+        } finally {
+            try (Stream<Path> s = Files.walk(root)) {
+                s.filter(Files::isDirectory).forEach(p -> {
+                    try {
+                        Files.setPosixFilePermissions(p, perms("rwx------"));
+                    } catch (IOException e) {
+                        // left to the temporary folder's cleanup
+                    }
+                });
+            }
+        }
+    }
 }
