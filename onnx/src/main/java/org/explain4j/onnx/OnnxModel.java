@@ -591,13 +591,9 @@ public final class OnnxModel implements Model, LocalEvaluation, DenseInput {
                     if (outputType != ai.onnxruntime.OnnxJavaType.FLOAT) {
                         return null;
                     }
-                    ai.onnx.proto.OnnxMl.ModelProto proto;
-                    try (InputStream in = openModel()) {
-                        proto = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(in);
-                    }
-                    if (proto.getGraph().getInitializerList().stream().anyMatch(t -> t.hasDataLocation()
-                            && t.getDataLocation() == ai.onnx.proto.OnnxMl.TensorProto.DataLocation.EXTERNAL)) {
-                        return null; // external weights: the derived graphs would not find them
+                    ai.onnx.proto.OnnxMl.ModelProto proto = parsedWithInternalWeights();
+                    if (proto == null) {
+                        return null;
                     }
                     incremental = new IncrementalInference(proto, signature.inputName(), outputName, env, options,
                             forcedCut);
@@ -625,12 +621,8 @@ public final class OnnxModel implements Model, LocalEvaluation, DenseInput {
             if (!denseAnalysed) {
                 denseAnalysed = true;
                 try {
-                    ai.onnx.proto.OnnxMl.ModelProto proto;
-                    try (InputStream in = openModel()) {
-                        proto = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(in);
-                    }
-                    if (proto.getGraph().getInitializerList().stream().noneMatch(t -> t.hasDataLocation()
-                            && t.getDataLocation() == ai.onnx.proto.OnnxMl.TensorProto.DataLocation.EXTERNAL)) {
+                    ai.onnx.proto.OnnxMl.ModelProto proto = parsedWithInternalWeights();
+                    if (proto != null) {
                         dense = DenseLayer.analyse(proto, signature.inputName(), outputName, env, options);
                     }
                     if (dense != null && !dense.open()) {
@@ -644,6 +636,21 @@ public final class OnnxModel implements Model, LocalEvaluation, DenseInput {
             }
             return dense;
         }
+    }
+
+    /**
+     * The model parsed for a graph derived from it (incremental occlusion's cropped graphs, the dense
+     * layer's cut model), or null when its weights are stored as external data, which a derived graph
+     * loaded from bytes would not find.
+     */
+    private ai.onnx.proto.OnnxMl.ModelProto parsedWithInternalWeights() throws IOException {
+        ai.onnx.proto.OnnxMl.ModelProto proto;
+        try (InputStream in = openModel()) {
+            proto = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(in);
+        }
+        boolean external = proto.getGraph().getInitializerList().stream().anyMatch(t -> t.hasDataLocation()
+                && t.getDataLocation() == ai.onnx.proto.OnnxMl.TensorProto.DataLocation.EXTERNAL);
+        return external ? null : proto;
     }
 
     private boolean denseAnalysed;
