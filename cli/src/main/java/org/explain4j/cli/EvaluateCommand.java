@@ -187,10 +187,12 @@ public final class EvaluateCommand implements Callable<Integer> {
                     .attribute(in, Target.of(t)).values());
         }
         try (Model mdl = ModelLoader.load(model, threads, device.value(), inputName, outputName)) {
+            org.explain4j.core.Timeline.mark("evaluate: model loaded");
             mdl.signature().validate(x, "--input");
             TokenIds.check(model, mdl.signature().inputName(), x, "--input");
             requireTargetsInRange(mdl, x, targets);
             Scores scores = m.evaluate(new MetricInput(mdl, x, a, targets, s, explainer, runSeed, batchSize, progress));
+            org.explain4j.core.Timeline.mark("evaluate: metric done");
             if (fmt.equals("json")) {
                 try {
                     Files.writeString(output, MetricJson.result(scores, mdl.info(), targets));

@@ -87,8 +87,13 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
      * generation, so a series closed after its switch was dropped changes nothing. Guarded by this.
      */
     private long switchGeneration;
-    /** Every layer's draws of the open series (what its switch holds), by initializer name. Guarded by this. */
-    private Map<String, TensorProto> switchDraws = Map.of();
+    /**
+     * Every layer's draws of the open series (what its switch holds), by initializer name, made on
+     * a helper thread while the original model's explanation starts. Guarded by this.
+     */
+    private java.util.concurrent.CompletableFuture<Map<String, TensorProto>> switchDraws = NO_DRAWS;
+    private static final java.util.concurrent.CompletableFuture<Map<String, TensorProto>> NO_DRAWS =
+            java.util.concurrent.CompletableFuture.completedFuture(Map.of());
 
     /**
      * System property: {@code off} makes {@link #series} share nothing, so that every copy compiles
@@ -176,7 +181,8 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
      * Until the returned series is closed, copies from {@code seed} run their backward passes on
      * one session per request in which every layer is switched to its draws or kept at run time
      * ({@link LayerSwitch}): one compile for the series instead of one per copy. Every layer's
-     * draws are made now (the same values {@link #randomised} gives). Where a graph cannot be
+     * draws are made from now on, on a helper thread (the same values {@link #randomised} gives);
+     * the series asks for {@link LayerSwitch#copiesAtOnce()} copies at once. Where a graph cannot be
      * switched, and with {@code -Dexplain4j.mprt.switched=off}, the copies compile their own
      * sessions as without a series. A series of another seed while one is open shares nothing.
      */
@@ -186,16 +192,33 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
         if ("off".equals(System.getProperty(SWITCHED, "on").trim())) {
             return () -> { };
         }
+        int copiesAtOnce;
         synchronized (this) {
             if (layerSwitch == null) {
-                Map<String, TensorProto> union = draws(List.copyOf(layers.keySet()), seed);
-                List<Map<String, TensorProto>> all = new ArrayList<>();
-                for (Layer layer : layers.values()) {
-                    Map<String, TensorProto> one = new LinkedHashMap<>();
-                    layer.initializers().forEach(i -> one.put(i, union.get(i)));
-                    all.add(one);
-                }
-                layerSwitch = new LayerSwitch(derivations(), all);
+                // the draws of every layer (11.7M values for ResNet-18) are made on a helper thread:
+                // the original's explanation (graph derivation, its compile) starts meanwhile, and
+                // only the switched compile and the copies wait for them
+                java.util.concurrent.CompletableFuture<Map<String, TensorProto>> union = new java.util.concurrent.CompletableFuture<>();
+                Thread t = org.explain4j.core.NativeThreads.create(() -> {
+                    try {
+                        org.explain4j.core.Timeline.mark("series: draws start");
+                        union.complete(drawAll(seed));
+                        org.explain4j.core.Timeline.mark("series: draws end");
+                    } catch (Throwable e) {
+                        union.completeExceptionally(e);
+                    }
+                }, "explain4j-mprt-draws");
+                t.setDaemon(true);
+                t.start();
+                layerSwitch = new LayerSwitch(derivations(), union.thenApply(u -> {
+                    List<Map<String, TensorProto>> all = new ArrayList<>();
+                    for (Layer layer : layers.values()) {
+                        Map<String, TensorProto> one = new LinkedHashMap<>();
+                        layer.initializers().forEach(i -> one.put(i, u.get(i)));
+                        all.add(one);
+                    }
+                    return all;
+                }));
                 layerSwitch.compileAhead();
                 switchSeed = seed;
                 switchDraws = union; // the copies of the series take these very tensors
@@ -205,24 +228,63 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
             }
             openSeries++;
             generation = switchGeneration;
+            copiesAtOnce = layerSwitch.copiesAtOnce();
         }
         long mine = generation;
         boolean[] closed = new boolean[1];
-        return () -> {
-            synchronized (RandomisableOnnxModel.this) {
-                // idempotent, and a no-op once the model was closed or the switch replaced
-                if (closed[0] || mine != switchGeneration || layerSwitch == null) {
-                    closed[0] = true;
-                    return;
-                }
-                closed[0] = true;
-                if (--openSeries == 0) {
-                    layerSwitch.close();
-                    layerSwitch = null;
-                    switchDraws = Map.of();
-                }
+        return new Series() {
+            @Override
+            public int copiesAtOnce() {
+                return copiesAtOnce;
+            }
+
+            @Override
+            public void close() {
+                closeSeries(mine, closed);
             }
         };
+    }
+
+    /** The value of {@code f}, waiting for it; its failure rethrown as it was thrown. */
+    private static <T> T joined(java.util.concurrent.CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
+    }
+
+    /** Every layer's draws for {@code seed}, by initializer name (the values {@link #randomised} gives). */
+    private Map<String, TensorProto> drawAll(long seed) {
+        Map<String, TensorProto> out = new HashMap<>();
+        for (Layer layer : layers.values()) {
+            for (TensorProto t : randomise(layer, seed)) {
+                out.put(t.getName(), t);
+            }
+        }
+        return out;
+    }
+
+    private void closeSeries(long mine, boolean[] closed) {
+        synchronized (this) {
+            // idempotent, and a no-op once the model was closed or the switch replaced
+            if (closed[0] || mine != switchGeneration || layerSwitch == null) {
+                closed[0] = true;
+                return;
+            }
+            closed[0] = true;
+            if (--openSeries == 0) {
+                layerSwitch.close();
+                layerSwitch = null;
+                switchDraws = NO_DRAWS;
+            }
+        }
     }
 
     /**
@@ -253,7 +315,8 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
             }
             boolean drawn = seed == lastSeed && layer.initializers().stream().allMatch(lastDraws::containsKey);
             if (layerSwitch != null && seed == switchSeed) {
-                layer.initializers().forEach(i -> replaced.put(i, switchDraws.get(i)));
+                Map<String, TensorProto> all = joined(switchDraws);
+                layer.initializers().forEach(i -> replaced.put(i, all.get(i)));
                 continue; // the series' tensors (and the cascade's memory below left as it is)
             }
             if (drawn) {
@@ -283,7 +346,7 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
             layerSwitch.close();
             layerSwitch = null;
             openSeries = 0;
-            switchDraws = Map.of();
+            switchDraws = NO_DRAWS;
         }
         switchGeneration++; // series still open now close without effect
         if (ownsDerivations && derivations != null) {

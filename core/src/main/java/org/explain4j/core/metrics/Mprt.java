@@ -138,9 +138,18 @@ final class Mprt implements Metric {
         // session), opened before the original's explanation so that it can prepare it meanwhile
         try (Similarities columns = new Similarities(a, pipelined() && !todo.isEmpty());
              Randomisable.Series series = todo.size() > 1 ? r.series(in.seed()) : () -> { }) {
+            org.explain4j.core.Timeline.mark("mprt: series open");
             columns.add(SignedZeros.canonical(pass.explain(in.model(), 0)));
-            explainRandomised(in, r, steps, todo, pass, e -> columns.add(SignedZeros.canonical(e)));
-            return columns.result();
+            java.util.function.Consumer<double[][]> add = e -> columns.add(SignedZeros.canonical(e));
+            if (pipelined() && series.copiesAtOnce() > 1 && todo.size() > 1) {
+                explainAtOnce(in, r, steps, todo, pass, Math.min(series.copiesAtOnce(), todo.size()), add);
+            } else {
+                explainRandomised(in, r, steps, todo, pass, add);
+            }
+            org.explain4j.core.Timeline.mark("mprt: explanations done");
+            double[][] out = columns.result();
+            org.explain4j.core.Timeline.mark("mprt: ranks done");
+            return out;
         }
     }
 
@@ -215,6 +224,72 @@ final class Mprt implements Metric {
             if (helper != null) {
                 helper.shutdownNow();
             }
+        }
+    }
+
+    /**
+     * As {@link #explainRandomised}, with {@code width} copies explained at the same time, each on
+     * a helper thread of its own (the series asked for it: its copies share one session that runs
+     * concurrent passes), the explanations appended in step order. Each helper makes its copy,
+     * explains it and closes it, so at most {@code width} copies are open at a time. Same values as
+     * one copy after the other: each explanation depends only on its copy.
+     */
+    private static void explainAtOnce(MetricInput in, Randomisable r, List<List<String>> steps, List<Integer> todo,
+                                      ExplainPass pass, int width, java.util.function.Consumer<double[][]> explanations) {
+        java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+        ExecutorService copies = Executors.newFixedThreadPool(width, r2 -> {
+            Thread t = org.explain4j.core.NativeThreads.create(r2, "explain4j-mprt-copy-" + made.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<double[][]>> out = new ArrayList<>();
+            for (int l : todo) {
+                List<String> layers = steps.get(l);
+                out.add(copies.submit(() -> {
+                    try (Model m = r.randomised(layers, in.seed())) {
+                        return pass.explain(m, l + 1);
+                    }
+                }));
+            }
+            for (Future<double[][]> f : out) {
+                explanations.accept(explained(f));
+            }
+        } finally {
+            copies.shutdownNow();
+            // a pass still running (after a failure) ends before the series closes around it
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    if (copies.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+                        break;
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** A helper's explanation, its failure rethrown on the calling thread. */
+    private static double[][] explained(Future<double[][]> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while randomised copies were explained", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException("a randomised copy could not be explained: " + c, c);
         }
     }
 

@@ -45,5 +45,15 @@ public interface Randomisable {
     interface Series extends AutoCloseable {
         @Override
         void close();
+
+        /**
+         * How many copies of this series the caller should explain at the same time, each on a
+         * thread of its own, to use the machine best (the ONNX backend's shared session is then
+         * compiled for that many concurrent passes). The results must not depend on it. By
+         * default 1: one copy after the other.
+         */
+        default int copiesAtOnce() {
+            return 1;
+        }
     }
 }

@@ -23,7 +23,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class LayerSwitch implements AutoCloseable {
     private final OnnxDifferentiableModel template;
-    private final List<Map<String, TensorProto>> draws;
+    /** Per layer, its draws by initializer name; made on a helper thread by the series (joined where needed). */
+    private final java.util.concurrent.CompletableFuture<List<Map<String, TensorProto>>> draws;
+    /** How many copies may run their passes on the switched session at once ({@link #copiesAtOnce()}). */
+    private final int copiesAtOnce;
     /** Per request key: the compiled session, or empty where the graph cannot be switched. Guarded by this. */
     private final Map<OnnxDifferentiableModel.Key, Optional<OrtSession>> sessions = new HashMap<>();
     private int users;
@@ -43,13 +46,72 @@ public final class LayerSwitch implements AutoCloseable {
     }
 
     /**
+     * System property: {@code off} keeps one pass at a time on the switched session, with the
+     * template's intra-op threads (the path of the third round; for comparisons and tests).
+     */
+    public static final String CONCURRENT = "explain4j.mprt.concurrent";
+
+    /**
+     * How many passes should share {@code template}'s cores at once: 2 on the CPU where the template
+     * runs on at least 2 intra-op threads (0, ONNX Runtime's choice, counts as the available
+     * processors), each pass then on half of them; else 1. A 4-row pass of ResNet-18 keeps 2 threads
+     * busy only part of the time (the small late layers, the reorders between the branches), while
+     * two passes on one thread each keep both cores busy.
+     */
+    private static int copiesAtOnce(OnnxDifferentiableModel template) {
+        if ("off".equals(System.getProperty(CONCURRENT, "on").trim()) || template.model().options().device().cuda()) {
+            return 1;
+        }
+        return cores(template) >= 2 ? 2 : 1;
+    }
+
+    private static int cores(OnnxDifferentiableModel template) {
+        int threads = template.model().options().intraOpThreads();
+        return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    }
+
+    /**
+     * How many copies of these draws the caller should explain at the same time, each on a thread
+     * of its own (the switched session is compiled for that many concurrent passes; ONNX Runtime
+     * runs concurrent passes on one session safely). The results do not depend on it.
+     */
+    public int copiesAtOnce() {
+        return copiesAtOnce;
+    }
+
+    /**
      * Switches between {@code template}'s weights and {@code draws} (per layer, in the order of
      * the switch inputs: the randomised initializers by name, each of the same type and shape as
      * the one it replaces); {@code template} stays open longer than this object.
      */
     public LayerSwitch(OnnxDifferentiableModel template, List<Map<String, TensorProto>> draws) {
+        this(template, java.util.concurrent.CompletableFuture.completedFuture(draws));
+    }
+
+    /**
+     * As {@link #LayerSwitch(OnnxDifferentiableModel, List)}, with the draws still being made (on
+     * another thread): what needs them waits for them; a failure to make them is rethrown there.
+     */
+    public LayerSwitch(OnnxDifferentiableModel template,
+                       java.util.concurrent.CompletableFuture<List<Map<String, TensorProto>>> draws) {
         this.template = template;
-        this.draws = draws.stream().map(m -> Map.copyOf(new LinkedHashMap<>(m))).toList();
+        this.draws = draws.thenApply(d -> d.stream().map(m -> Map.copyOf(new LinkedHashMap<>(m))).toList());
+        this.copiesAtOnce = copiesAtOnce(template);
+    }
+
+    /** The draws, per layer (waits until they are made). */
+    private List<Map<String, TensorProto>> draws() {
+        try {
+            return draws.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
     }
 
     /**
@@ -95,7 +157,7 @@ public final class LayerSwitch implements AutoCloseable {
         if (!key.rules().isGradient() && template.canonical(key.rules().canonizers()) != template.proto()) {
             return false;
         }
-        for (Map<String, TensorProto> layer : draws) {
+        for (Map<String, TensorProto> layer : draws()) {
             for (String name : layer.keySet()) {
                 if (graph.valueInputs().contains(name)) {
                     return false;
@@ -122,6 +184,7 @@ public final class LayerSwitch implements AutoCloseable {
      * {@code replaced} is not such a set (other values, part of a layer, an initializer of no layer).
      */
     Map<String, Boolean> switches(Map<String, TensorProto> replaced) {
+        List<Map<String, TensorProto>> draws = draws();
         Map<String, Boolean> out = new LinkedHashMap<>();
         int matched = 0;
         for (int l = 0; l < draws.size(); l++) {
@@ -155,9 +218,14 @@ public final class LayerSwitch implements AutoCloseable {
         }
         Optional<OrtSession> s = sessions.get(key);
         if (s == null) {
-            Optional<ModelProto> switched = LayerSwitchGraph.build(graph.model(), draws);
+            org.explain4j.core.Timeline.mark("switch: build start");
+            Optional<ModelProto> switched = LayerSwitchGraph.build(graph.model(), draws());
+            org.explain4j.core.Timeline.mark("switch: graph built");
+            // with concurrent passes each runs on its share of the cores (one thread on two cores)
+            int threads = copiesAtOnce > 1 ? Math.max(1, cores(template) / copiesAtOnce) : 0;
             try {
-                s = switched.map(m -> template.session(m, graph, config()));
+                s = switched.map(m -> template.session(m, graph, config(), threads));
+                org.explain4j.core.Timeline.mark("switch: session made");
             } catch (org.explain4j.core.Explain4jException e) {
                 s = Optional.empty(); // ONNX Runtime refused the rewritten graph: the copies compile their own
             }

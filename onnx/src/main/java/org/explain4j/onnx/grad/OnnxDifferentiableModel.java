@@ -884,6 +884,14 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         return session(backwardModel, graph, config, null);
     }
 
+    /**
+     * As {@link #session(ModelProto, BackwardGraph, Map)}, on {@code intraOpThreads} intra-op
+     * threads instead of the model's (0: the model's).
+     */
+    OrtSession session(ModelProto backwardModel, BackwardGraph graph, Map<String, String> config, int intraOpThreads) {
+        return session(backwardModel, graph, config, null, intraOpThreads);
+    }
+
     /** The same, with ONNX Runtime writing its optimised form of the model to {@code optimizedFile} when not null. */
     private OrtSession session(ModelProto backwardModel, BackwardGraph graph, java.nio.file.Path optimizedFile) {
         return session(backwardModel, graph, Map.of(), optimizedFile);
@@ -891,7 +899,15 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
 
     private OrtSession session(ModelProto backwardModel, BackwardGraph graph, Map<String, String> config,
                                java.nio.file.Path optimizedFile) {
+        return session(backwardModel, graph, config, optimizedFile, 0);
+    }
+
+    private OrtSession session(ModelProto backwardModel, BackwardGraph graph, Map<String, String> config,
+                               java.nio.file.Path optimizedFile, int intraOpThreads) {
         try (SharedWeights.Lease l = lease(); OrtSession.SessionOptions so = sessionOptions()) {
+            if (intraOpThreads > 0) {
+                so.setIntraOpNumThreads(intraOpThreads);
+            }
             for (Map.Entry<String, String> e : config.entrySet()) {
                 so.addConfigEntry(e.getKey(), e.getValue());
             }
