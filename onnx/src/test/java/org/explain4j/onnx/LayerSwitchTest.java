@@ -53,15 +53,25 @@ class LayerSwitchTest {
         return Npy.read(DIGITS.resolve("digits_x.npy"));
     }
 
-    /** Scores, switched sessions compiled, most copy / switched sessions open at an explanation, and open after. */
+    /**
+     * Scores, switched sessions compiled, most copy / switched sessions open at an explanation, and
+     * open after, the threads that explained the randomised copies.
+     */
     private record Run(double[] scores, int switchedCompiled, int mostCopySessions, int switchedOpenAfter,
-                       int copyOpenAfter) {
+                       int copyOpenAfter, java.util.Set<String> copyThreads) {
     }
 
     private static Run metric(Path model, Tensor x, int[] targets, String metric, Map<String, Object> params, String method,
                               boolean switched, boolean pipelined) {
+        return metric(model, x, targets, metric, params, method, switched, pipelined, true);
+    }
+
+    private static Run metric(Path model, Tensor x, int[] targets, String metric, Map<String, Object> params, String method,
+                              boolean switched, boolean pipelined, boolean concurrent) {
         System.setProperty("explain4j.mprt.lookahead", pipelined ? "1" : "0");
         System.setProperty(RandomisableOnnxModel.SWITCHED, switched ? "on" : "off");
+        System.setProperty(LayerSwitch.CONCURRENT, concurrent ? "on" : "off");
+        java.util.Set<String> copyThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
         int copyBefore = ReweightedModel.openSessions();
         int switchedBefore = LayerSwitch.openSessions();
         int compiledBefore = LayerSwitch.compiledSessions();
@@ -70,6 +80,9 @@ class LayerSwitchTest {
             Tensor out = MethodCatalog.create(method, m, Map.of(), ProgressListener.NONE).attribute(input, Target.of(t))
                     .values();
             most.accumulateAndGet(ReweightedModel.openSessions() - copyBefore, Math::max);
+            if (m instanceof ReweightedModel) {
+                copyThreads.add(Thread.currentThread().getName());
+            }
             return out;
         };
         try (OnnxModel onnx = OnnxModel.load(model);
@@ -81,13 +94,15 @@ class LayerSwitchTest {
                 double[] s = spec.factory().create(spec.bind(params)).evaluate(new MetricInput(r, x, a, targets,
                         Optional.empty(), Optional.of(e), 42, 64, ProgressListener.NONE)).values().toDoubleArray();
                 return new Run(s, LayerSwitch.compiledSessions() - compiledBefore, most.get(),
-                        LayerSwitch.openSessions() - switchedBefore, ReweightedModel.openSessions() - copyBefore);
+                        LayerSwitch.openSessions() - switchedBefore, ReweightedModel.openSessions() - copyBefore,
+                        java.util.Set.copyOf(copyThreads));
             } finally {
                 r.close();
             }
         } finally {
             System.clearProperty("explain4j.mprt.lookahead");
             System.clearProperty(RandomisableOnnxModel.SWITCHED);
+            System.clearProperty(LayerSwitch.CONCURRENT);
         }
     }
 
@@ -113,7 +128,23 @@ class LayerSwitchTest {
             Run own = metric(model, x, targets, "mprt", params, method, false, true);
             Run sw = metric(model, x, targets, "mprt", params, method, true, true);
             Run again = metric(model, x, targets, "mprt", params, method, true, false);
+            Run oneAtATime = metric(model, x, targets, "mprt", params, method, true, true, false);
             int columns = layers + 1;
+            // the fixtures load with ONNX Runtime's own thread count: two copies at once on a machine
+            // with two or more processors, each pass on a one-thread share of the switched session
+            boolean twoAtOnce = Runtime.getRuntime().availableProcessors() >= 2;
+            assertThat(sw.copyThreads()).as("%s %s: the copies are explained on two helper threads at once",
+                    model.getFileName(), order).hasSize(twoAtOnce ? 2 : 1);
+            if (twoAtOnce) {
+                assertThat(sw.copyThreads()).allMatch(t -> t.startsWith("explain4j-mprt-copy-"));
+            }
+            assertThat(again.copyThreads()).as("without the lookahead: one after the other on the calling thread")
+                    .containsExactly(Thread.currentThread().getName());
+            assertThat(oneAtATime.copyThreads()).containsExactly(Thread.currentThread().getName());
+            assertThat(bits(oneAtATime.scores())).as("%s %s: two copies at once on one-thread passes give the bits of "
+                    + "one at a time on the model's threads", model.getFileName(), order).containsExactly(bits(sw.scores()));
+            assertThat(oneAtATime.switchedCompiled()).isEqualTo(1);
+            assertThat(oneAtATime.switchedOpenAfter()).isZero();
             assertThat(sw.scores()).hasSize(x.batchSize() * columns);
             assertThat(maxDiff(sw.scores(), own.scores())).as("%s %s: switched scores equal the copies' own sessions' "
                     + "within float rounding", model.getFileName(), order).isLessThan(1e-6);
