@@ -12,7 +12,8 @@
 # (QUANTUS_SRC, default /tmp/quantus; skipped with QUANTUS=off). Scores: every run of a jar must
 # equal its first run byte for byte (cmp), and AFTER's are compared with BEFORE's (largest
 # difference; 0 means byte-identical). Extra JVM flags for AFTER: AFTER_OPTS (e.g.
-# -Dexplain4j.mprt.switched=off).
+# -Dexplain4j.mprt.switched=off), for BEFORE: BEFORE_OPTS. With Quantus, each round ends with the
+# whole-process wall time of BEFORE and AFTER divided by Quantus's metric call.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 dir="$1"; before="$2"; after="$3"; rounds="${4:-2}"
@@ -45,15 +46,20 @@ for r in $(seq 1 "$rounds"); do
   ld() { cut -d' ' -f1 /proc/loadavg; }
   line=$(timed fixed "$dir/pair.sparseness.json" java -jar "$after" evaluate "${common[@]}" --metric sparseness --format json)
   printf '%s\t%s\t%s\t%s\n' "$r" "$line" "$(ld)" "$(date -u +%H:%M:%S)"
-  line=$(timed before "$dir/pair.before.$r.json" java -jar "$before" evaluate "${common[@]}" "${mprt[@]}")
+  # shellcheck disable=SC2086
+  line=$(timed before "$dir/pair.before.$r.json" java ${BEFORE_OPTS:-} -jar "$before" evaluate "${common[@]}" "${mprt[@]}")
+  bline="$r	$line"
   printf '%s\t%s\t%s\t%s\n' "$r" "$line" "$(ld)" "$(date -u +%H:%M:%S)"
   # shellcheck disable=SC2086
   line=$(timed after "$dir/pair.after.$r.json" java ${AFTER_OPTS:-} -jar "$after" evaluate "${common[@]}" "${mprt[@]}")
+  aline="$r	$line"
   printf '%s\t%s\t%s\t%s\n' "$r" "$line" "$(ld)" "$(date -u +%H:%M:%S)"
   if [[ "${QUANTUS:-on}" != off ]]; then
     q=$(QUANTUS_SRC="${QUANTUS_SRC:-/tmp/quantus}" $py "$root/bench/scripts/metrics_vs_quantus.py" run "$dir" mprt | tail -n 1)
     s=$($py -c 'import json,sys; print("%.2f" % json.loads(sys.argv[1])["seconds"])' "$q")
     printf '%s\tquantus (metric call)\t%s\t-\t%s\t%s\n' "$r" "$s" "$(ld)" "$(date -u +%H:%M:%S)"
+    bw=$(cut -f3 <<<"$bline"); aw=$(cut -f3 <<<"$aline")
+    printf '%s\twhole process / Quantus: before %.2f, after %.2f\n' "$r" "$(echo "$bw / $s" | bc -l)" "$(echo "$aw / $s" | bc -l)"
   fi
   for side in before after; do
     cmp -s "$dir/pair.$side.1.json" "$dir/pair.$side.$r.json" || echo "$r	$side: scores differ from round 1 (not deterministic)"
