@@ -109,9 +109,18 @@ final class IncrementalInference implements AutoCloseable {
         if (best < 0) {
             return null;
         }
-        Plan plan = plan(g, best, bestSize, lo, hi);
+        Plan plan;
+        Map<String, float[]> cache;
+        try {
+            plan = plan(g, best, bestSize, lo, hi);
+            cache = cache(plan, base, exampleShape);
+        } catch (Explain4jException e) {
+            // ONNX Runtime refuses a graph made from the model's bytes (a tensor it cannot find
+            // there, say): whole forward passes, as where no cut pays; a fault of the model itself
+            // shows again in those passes, with the usual error
+            return null;
+        }
         lastCut = best;
-        Map<String, float[]> cache = cache(plan, base, exampleShape);
         return (rows, l, h, filler, consumer) -> evaluate(plan, cache, exampleShape, batchSize, rows, l, h, filler, consumer);
     }
 
