@@ -13,9 +13,10 @@ import org.explain4j.onnx.OnnxModel;
  * a message about a node; here either is one line naming the argument, the index in the user's
  * input, and the model's vocabulary size where an embedding table shows it. What the model does
  * with the input is the loaded model's own analysis ({@link OnnxModel#indexUse}): the model file is
- * not read or parsed again.
+ * not read or parsed again. Public for the service, which checks its instances' integer inputs
+ * the same way.
  */
-final class TokenIds {
+public final class TokenIds {
     private TokenIds() {
     }
 
@@ -24,7 +25,7 @@ final class TokenIds {
      * {@code Gather} (or where the model is too large (over 512 MiB) to tell; any other integer input, e.g. a
      * position or a signed feature, may be negative), and one past the embedding table.
      */
-    static void check(OnnxModel model, String inputName, Tensor ids, String argument) {
+    public static void check(OnnxModel model, String inputName, Tensor ids, String argument) {
         if (ids.dtype().isFloating()) {
             return;
         }
