@@ -40,6 +40,18 @@ class ServeLongCommandLineTest {
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "serve", "--models", models.toString(), "--port", "0"))
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        // a service that hangs instead of printing its start line is stopped, so the reads below end
+        Thread watchdog = new Thread(() -> {
+            try {
+                if (!p.waitFor(300, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+            }
+        }, "serve-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String line = out.readLine();
