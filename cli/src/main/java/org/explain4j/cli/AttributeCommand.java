@@ -204,7 +204,7 @@ public final class AttributeCommand implements Callable<Integer> {
                 all = named.read(loaded.signature(), explained.get(0));
             }
             for (String name : explained) {
-                TokenIds.check(model, name, all.get(name), explained.size() == 1 ? "--input" : "--input " + name);
+                TokenIds.check(loaded.onnx(), name, all.get(name), explained.size() == 1 ? "--input" : "--input " + name);
             }
             Target t = target == null ? Target.classIndex(0) : Parse.target(target);
             for (String name : explained) {

@@ -65,7 +65,7 @@ final class AudioExplain {
         try (ModelLoader.Loaded m = load(c.model, c.threads, named.firstExplained(), null);
              AudioExplanation ax = AudioExplanation.open(m, opts, given(named, m))) {
             AudioClip clip = ax.clip();
-            Files.createDirectories(c.out);
+            ExplainChecks.outFolder(c.out); // a file, or a folder that cannot be made or written: one line naming --out
             List<String> labels;
             try {
                 labels = c.labels != null ? Files.readAllLines(c.labels).stream().map(String::trim)

@@ -55,6 +55,7 @@ public final class DemoCommand implements Callable<Integer> {
         ExplainChecks.outFolder(out);
         refuseForeign("digits_cnn.onnx");
         refuseForeign("digits_x.npy", "input.npy");
+        refuseUserFiles(requested == null ? MethodCatalog.names() : requested);
         // 1. Unpack the bundled model, digits and labels into the output folder.
         Path modelFile = out.resolve("digits_cnn.onnx");
         copyResource("digits_cnn.onnx", modelFile);
@@ -84,6 +85,29 @@ public final class DemoCommand implements Callable<Integer> {
         }
         log.println("results written to " + out.toAbsolutePath().normalize());
         return 0;
+    }
+
+    /**
+     * Refuses an {@code --out} folder that holds files under names the demo writes ({@code report.html},
+     * {@code METHOD.png}, {@code evaluation.json}, ...) unless it is a folder the demo wrote before
+     * (it holds the demo's own copy of the bundled model, which every run unpacks first): the
+     * demo's results would replace a user's files of those names.
+     */
+    private void refuseUserFiles(List<String> methodNames) throws IOException {
+        if (Files.isRegularFile(out.resolve("digits_cnn.onnx"))) {
+            return; // the demo's copy (refuseForeign checked it): a folder of an earlier demo run
+        }
+        List<String> taken = new ArrayList<>();
+        try (java.util.stream.Stream<Path> files = Files.list(out)) {
+            files.map(f -> f.getFileName().toString())
+                    .filter(f -> f.equals("input.npy") || ExplainChecks.written(f, methodNames))
+                    .sorted().forEach(taken::add);
+        }
+        if (!taken.isEmpty()) {
+            throw Explain4jException.usage("--out", "--out " + out + " holds " + taken.get(0)
+                    + (taken.size() > 1 ? " and " + (taken.size() - 1) + " more file(s)" : "")
+                    + " that the demo would overwrite and did not write; choose a new or empty --out folder");
+        }
     }
 
     /** Refuses to replace a file in --out that is not the demo's own copy of the bundled {@code name}. */

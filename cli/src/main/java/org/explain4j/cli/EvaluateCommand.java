@@ -186,10 +186,10 @@ public final class EvaluateCommand implements Callable<Integer> {
             explainer = Optional.of((mdl, in, t) -> method.create(mdl, mp, ProgressListener.NONE)
                     .attribute(in, Target.of(t)).values());
         }
-        try (Model mdl = ModelLoader.load(model, threads, device.value(), inputName, outputName)) {
+        try (ModelLoader.Loaded mdl = ModelLoader.load(model, threads, device.value(), inputName, outputName)) {
             org.explain4j.core.Timeline.mark("evaluate: model loaded");
             mdl.signature().validate(x, "--input");
-            TokenIds.check(model, mdl.signature().inputName(), x, "--input");
+            TokenIds.check(mdl.onnx(), mdl.signature().inputName(), x, "--input");
             requireTargetsInRange(mdl, x, targets);
             Scores scores = m.evaluate(new MetricInput(mdl, x, a, targets, s, explainer, runSeed, batchSize, progress));
             org.explain4j.core.Timeline.mark("evaluate: metric done");

@@ -166,7 +166,7 @@ public final class ExplainCommand implements Callable<Integer> {
             if (in.kind() != ExplainInput.Kind.TOKENS) {
                 ExplainChecks.refuseGiven(given, "to an input that is not token ids", "--vocab");
             }
-            TokenIds.check(model, explained, in.batch(), "--input");
+            TokenIds.check(m.onnx(), explained, in.batch(), "--input");
             if (in.batch().dtype().isFloating()) {
                 in.batch().requireFinite("--input");
                 if (m.signature().inputType() == org.explain4j.core.DType.FLOAT32) {

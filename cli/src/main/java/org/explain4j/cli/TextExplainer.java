@@ -187,12 +187,10 @@ final class TextExplainer {
                 throw Explain4jException.usage("--similar-to", "--similar-to needs an embedding model (output of shape "
                         + "(N, T, D)); this model outputs classes: leave --similar-to out");
             }
-            Files.createDirectories(out);
+            ExplainChecks.outFolder(out); // a file, or a folder that cannot be made or written: one line naming --out
             Session s = new Session(tok, in, embedding, layer != null, pad, maskId, baselineKind, features, chosen, log);
             return embeddingModel ? s.similarity(bytes, proto, a, tok.encode(args.similarTo), poolingOf(pooling))
                     : s.classifier(bytes, proto, a, target);
-        } catch (IOException e) {
-            throw Explain4jException.file("--out", "--out " + out + " cannot be written: " + Main.oneLine(e.getMessage()));
         }
     }
 

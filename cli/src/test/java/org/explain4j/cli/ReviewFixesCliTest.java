@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import org.explain4j.core.ErrorKind;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Tensor;
+import org.explain4j.onnx.OnnxModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,7 +68,9 @@ class ReviewFixesCliTest {
                         .addAttribute(AttributeProto.newBuilder().setName("to").setType(AttributeProto.AttributeType.INT).setI(f32)))
                 .build());
         Tensor negative = Tensor.ofLongs(new long[] {3, -2, 1}, 1, 3);
-        TokenIds.check(cast, "ids", negative, "--input"); // a signed integer feature, not a token id
+        try (OnnxModel castModel = OnnxModel.load(cast)) {
+            TokenIds.check(castModel, "ids", negative, "--input"); // a signed integer feature, not a token id
+        }
         Path gather = write("gather.onnx", GraphProto.newBuilder().setName("g")
                 .addInput(value("ids", int64, 1, 3)).addOutput(value("e", f32, 1, 3, 2))
                 .addInitializer(TensorProto.newBuilder().setName("table").setDataType(f32).addDims(5).addDims(2)
@@ -77,13 +80,54 @@ class ReviewFixesCliTest {
                                 .setI(TensorProto.DataType.INT32_VALUE)))
                 .addNode(NodeProto.newBuilder().setOpType("Gather").addInput("table").addInput("ids32").addOutput("e"))
                 .build());
-        assertThatThrownBy(() -> TokenIds.check(gather, "ids", negative, "--input"))
-                .isInstanceOfSatisfying(Explain4jException.class, e -> {
-                    assertThat(e.argument()).isEqualTo("--input");
-                    assertThat(e.getMessage()).contains("-2").contains("[0, 1]");
-                });
-        assertThatThrownBy(() -> TokenIds.check(gather, "ids", Tensor.ofLongs(new long[] {0, 5, 1}, 1, 3), "--input"))
-                .isInstanceOfSatisfying(Explain4jException.class, e -> assertThat(e.getMessage()).contains("vocabulary of 5"));
-        TokenIds.check(gather, "ids", Tensor.ofLongs(new long[] {0, 4, 1}, 1, 3), "--input");
+        try (OnnxModel gatherModel = OnnxModel.load(gather)) {
+            assertThatThrownBy(() -> TokenIds.check(gatherModel, "ids", negative, "--input"))
+                    .isInstanceOfSatisfying(Explain4jException.class, e -> {
+                        assertThat(e.argument()).isEqualTo("--input");
+                        assertThat(e.getMessage()).contains("-2").contains("[0, 1]");
+                    });
+            assertThatThrownBy(() -> TokenIds.check(gatherModel, "ids", Tensor.ofLongs(new long[] {0, 5, 1}, 1, 3), "--input"))
+                    .isInstanceOfSatisfying(Explain4jException.class, e -> assertThat(e.getMessage()).contains("vocabulary of 5"));
+            TokenIds.check(gatherModel, "ids", Tensor.ofLongs(new long[] {0, 4, 1}, 1, 3), "--input");
+        }
+    }
+
+    /**
+     * The token-id check reads the loaded model's analysis, not the file: with the file gone after
+     * the load (the check used to read and parse it again, and found nothing), an id past the
+     * embedding table is still refused with the vocabulary's size, and a negative one too.
+     */
+    @Test
+    void tokenIds_areCheckedAgainstTheLoadedModel_notARereadOfTheFile() throws Exception {
+        int int64 = TensorProto.DataType.INT64_VALUE;
+        int f32 = TensorProto.DataType.FLOAT_VALUE;
+        GraphProto vocab7 = GraphProto.newBuilder().setName("g")
+                .addInput(value("ids", int64, 1, 3)).addOutput(value("e", f32, 1, 3, 2))
+                .addInitializer(TensorProto.newBuilder().setName("table").setDataType(f32).addDims(7).addDims(2)
+                        .addAllFloatData(java.util.Collections.nCopies(14, 0.25f)))
+                .addNode(NodeProto.newBuilder().setOpType("Gather").addInput("table").addInput("ids").addOutput("e"))
+                .build();
+        for (String session : new String[] {"lazy", "eager"}) {
+            Path gather = write("vocab7.onnx", vocab7);
+            String old = System.setProperty(OnnxModel.FORWARD_SESSION, session);
+            try (ModelLoader.Loaded m = ModelLoader.load(gather, 0, null, null)) {
+                Files.delete(gather);
+                assertThatThrownBy(() -> TokenIds.check(m.onnx(), "ids", Tensor.ofLongs(new long[] {0, 7, 1}, 1, 3), "--input"))
+                        .as(session).isInstanceOfSatisfying(Explain4jException.class, e -> {
+                            assertThat(e.argument()).isEqualTo("--input");
+                            assertThat(e.getMessage()).contains("token id 7").contains("vocabulary of 7");
+                        });
+                assertThatThrownBy(() -> TokenIds.check(m.onnx(), "ids", Tensor.ofLongs(new long[] {-1, 0, 1}, 1, 3), "--input"))
+                        .as(session).isInstanceOf(Explain4jException.class).hasMessageContaining("-1");
+                TokenIds.check(m.onnx(), "ids", Tensor.ofLongs(new long[] {6, 0, 1}, 1, 3), "--input");
+                assertThat(m.forward(Tensor.ofLongs(new long[] {6, 0, 1}, 1, 3)).getDouble(0)).as(session).isEqualTo(0.25);
+            } finally {
+                if (old == null) {
+                    System.clearProperty(OnnxModel.FORWARD_SESSION);
+                } else {
+                    System.setProperty(OnnxModel.FORWARD_SESSION, old);
+                }
+            }
+        }
     }
 }

@@ -47,6 +47,10 @@ final class IncrementalInference implements AutoCloseable {
     static final double CROP_PENALTY = Double.parseDouble(System.getProperty("explain4j.incremental.penalty", "1.6"));
     /** A cut must save at least this fraction of the prefix cost. */
     static final double MIN_GAIN = 0.1;
+    /** Cropped-graph sessions kept (least recently used closed first): each holds the model's weights. */
+    static final int MAX_PLANS = 4;
+    /** Activation-keeping sessions kept (least recently used closed first): each holds the model's weights. */
+    static final int MAX_CACHE_SESSIONS = 4;
 
     private final ModelProto model;
     private final String inputName;
@@ -54,8 +58,10 @@ final class IncrementalInference implements AutoCloseable {
     private final OrtEnvironment env;
     private final OnnxModel.Options options;
     private final Map<String, RegionGraph> graphs = new HashMap<>();
-    private final Map<String, Plan> plans = new HashMap<>();
-    private final Map<String, OrtSession> cacheSessions = new HashMap<>();
+    /** Plans by key, least recently used first; at most {@link #MAX_PLANS} (guarded by this). */
+    private final Map<String, Plan> plans = new LinkedHashMap<>(16, 0.75f, true);
+    /** Activation-keeping sessions, least recently used first; at most {@link #MAX_CACHE_SESSIONS}, used only under this lock. */
+    private final Map<String, OrtSession> cacheSessions = new LinkedHashMap<>(16, 0.75f, true);
     /** Rows evaluated incrementally so far, and the last cut's op index (-1 before any); for tests and benchmarks. */
     long rows;
     int lastCut = -1;
@@ -109,9 +115,18 @@ final class IncrementalInference implements AutoCloseable {
         if (best < 0) {
             return null;
         }
-        Plan plan = plan(g, best, bestSize, lo, hi);
+        Plan plan;
+        Map<String, float[]> cache;
+        try {
+            plan = plan(g, best, bestSize, lo, hi);
+            cache = cache(plan, base, exampleShape);
+        } catch (Explain4jException e) {
+            // ONNX Runtime refuses a graph made from the model's bytes (a tensor it cannot find
+            // there, say): whole forward passes, as where no cut pays; a fault of the model itself
+            // shows again in those passes, with the usual error
+            return null;
+        }
         lastCut = best;
-        Map<String, float[]> cache = cache(plan, base, exampleShape);
         return (rows, l, h, filler, consumer) -> evaluate(plan, cache, exampleShape, batchSize, rows, l, h, filler, consumer);
     }
 
@@ -167,7 +182,56 @@ final class IncrementalInference implements AutoCloseable {
         List<Edge> edges;
         Edge splice;
         Map<String, CacheSpec> caches;
+        /** The cropped graph's session; null once closed (guarded by this plan). */
         OrtSession session;
+        /** Evaluations running on {@link #session} now (guarded by this plan). */
+        int inUse;
+        /** Dropped from the plans (evicted, or the model closed): the session closes when no evaluation uses it. */
+        boolean retired;
+    }
+
+    /**
+     * The plan's session for one evaluation, made again if the plan was evicted and closed after
+     * the evaluator was handed out; give it back with {@link #release}.
+     */
+    private OrtSession acquire(Plan p) throws OrtException {
+        synchronized (p) {
+            if (p.session == null) {
+                p.session = OnnxModel.createSession(env, croppedModel(p.graph, p).toByteArray(), options);
+            }
+            p.inUse++;
+            return p.session;
+        }
+    }
+
+    private static void release(Plan p) {
+        synchronized (p) {
+            p.inUse--;
+            if (p.retired && p.inUse == 0) {
+                closeSession(p);
+            }
+        }
+    }
+
+    /** Drops a plan: its session is closed now, or by the last evaluation still using it. */
+    private static void retire(Plan p) {
+        synchronized (p) {
+            p.retired = true;
+            if (p.inUse == 0) {
+                closeSession(p);
+            }
+        }
+    }
+
+    private static void closeSession(Plan p) {
+        if (p.session != null) {
+            try {
+                p.session.close();
+            } catch (OrtException e) {
+                // closing is best effort
+            }
+            p.session = null;
+        }
     }
 
     /**
@@ -353,7 +417,9 @@ final class IncrementalInference implements AutoCloseable {
                 }
             }
         }
-        StringBuilder key = new StringBuilder(System.identityHashCode(g) + "/" + cut);
+        RegionGraph.Shape in = g.shapes.get(g.input);
+        // the graph is the one of this input shape (graphs are kept per example shape)
+        StringBuilder key = new StringBuilder(in.c() + "x" + in.h() + "x" + in.w() + "/" + cut);
         for (int[] v : size.values()) {
             key.append('/').append(v[0]).append('x').append(v[1]);
         }
@@ -380,6 +446,14 @@ final class IncrementalInference implements AutoCloseable {
                     + e.getMessage() + "; run with incremental inference off", e);
         }
         plans.put(key.toString(), p);
+        if (plans.size() > MAX_PLANS) {
+            // each session holds the model's weights: a long-lived model (the service's) asked for
+            // many window sizes would otherwise keep one per size until it is closed
+            java.util.Iterator<Plan> eldest = plans.values().iterator();
+            Plan old = eldest.next();
+            eldest.remove();
+            retire(old);
+        }
         return p;
     }
 
@@ -546,6 +620,17 @@ final class IncrementalInference implements AutoCloseable {
                 }
                 s = OnnxModel.createSession(env, mb.build().toByteArray(), options);
                 cacheSessions.put(key, s);
+                if (cacheSessions.size() > MAX_CACHE_SESSIONS) {
+                    // used only under this lock (in local), so the eldest is not in use
+                    java.util.Iterator<OrtSession> eldest = cacheSessions.values().iterator();
+                    OrtSession old = eldest.next();
+                    eldest.remove();
+                    try {
+                        old.close();
+                    } catch (OrtException e) {
+                        // closing is best effort
+                    }
+                }
             }
             long[] shape = {1, exampleShape[0], exampleShape[1], exampleShape[2]};
             try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape);
@@ -665,7 +750,10 @@ final class IncrementalInference implements AutoCloseable {
         int w0 = exampleShape[2];
         double[] row = new double[c0 * h0 * w0];
         List<OnnxTensor> kept = new ArrayList<>();
+        boolean acquired = false;
         try {
+            OrtSession session = acquire(p);
+            acquired = true;
             Map<String, OnnxTensor> caches = new HashMap<>();
             for (Map.Entry<String, CacheSpec> c : p.caches.entrySet()) {
                 RegionGraph.Shape sh = g.shapes.get(c.getValue().tensor());
@@ -715,7 +803,7 @@ final class IncrementalInference implements AutoCloseable {
                         }
                     }
                     splice.feed(feeds, made, env, m);
-                    try (OrtSession.Result res = p.session.run(feeds)) {
+                    try (OrtSession.Result res = session.run(feeds)) {
                         OnnxTensor out = (OnnxTensor) res.get(0);
                         FloatBuffer fb = out.getFloatBuffer();
                         int per = fb.remaining() / m;
@@ -738,6 +826,9 @@ final class IncrementalInference implements AutoCloseable {
             throw Explain4jException.model("--model", "ONNX Runtime failed in incremental inference: " + e.getMessage()
                     + "; run with incremental inference off", e);
         } finally {
+            if (acquired) {
+                release(p);
+            }
             OnnxValue.close(kept);
         }
     }
@@ -748,14 +839,21 @@ final class IncrementalInference implements AutoCloseable {
         return t;
     }
 
+    /** ONNX Runtime sessions held now: cropped graphs' and activation-keeping ones (tests). */
+    synchronized int openSessions() {
+        int n = cacheSessions.size();
+        for (Plan p : plans.values()) {
+            synchronized (p) {
+                n += p.session != null ? 1 : 0;
+            }
+        }
+        return n;
+    }
+
     @Override
     public synchronized void close() {
         for (Plan p : plans.values()) {
-            try {
-                p.session.close();
-            } catch (OrtException e) {
-                // closing is best effort
-            }
+            retire(p); // an evaluation still running closes it when it ends
         }
         for (OrtSession s : cacheSessions.values()) {
             try {

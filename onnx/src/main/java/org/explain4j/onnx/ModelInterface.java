@@ -32,8 +32,10 @@ import java.util.Set;
  *
  * @param inputs the model's inputs in order (initializers excluded), as {@link OrtSession#getInputInfo()}
  * @param outputs the model's outputs in order, as {@link OrtSession#getOutputInfo()}
+ * @param indexUses what the model does with each input as indices ({@link IndexInputs}), read from
+ *                  the same parse, so that the token-id check does not parse the model again
  */
-record ModelInterface(Map<String, NodeInfo> inputs, Map<String, NodeInfo> outputs) {
+record ModelInterface(Map<String, NodeInfo> inputs, Map<String, NodeInfo> outputs, Map<String, IndexInputs.Use> indexUses) {
     /** Initializers of this size or more (serialised) become inputs of the stand-in graph. */
     static final int WEIGHT_BYTES = 1024;
 
@@ -58,6 +60,7 @@ record ModelInterface(Map<String, NodeInfo> inputs, Map<String, NodeInfo> output
         if (external(model.getGraph())) {
             return null;
         }
+        Map<String, IndexInputs.Use> indexUses = IndexInputs.of(model.getGraph());
         Set<String> initializers = new HashSet<>();
         GraphProto.Builder g = model.getGraph().toBuilder().clearInitializer();
         Set<String> inputs = new HashSet<>();
@@ -84,7 +87,7 @@ record ModelInterface(Map<String, NodeInfo> inputs, Map<String, NodeInfo> output
                         in.put(name, info);
                     }
                 });
-                return new ModelInterface(in, new LinkedHashMap<>(s.getOutputInfo()));
+                return new ModelInterface(in, new LinkedHashMap<>(s.getOutputInfo()), indexUses);
             }
         } catch (OrtException | RuntimeException e) {
             return null;
@@ -102,7 +105,7 @@ record ModelInterface(Map<String, NodeInfo> inputs, Map<String, NodeInfo> output
     }
 
     /** True when some tensor of {@code g} (or of its subgraphs) keeps its data in an external file. */
-    private static boolean external(GraphProto g) {
+    static boolean external(GraphProto g) {
         for (TensorProto t : g.getInitializerList()) {
             if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
                 return true;

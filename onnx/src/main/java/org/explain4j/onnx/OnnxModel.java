@@ -121,6 +121,8 @@ public final class OnnxModel implements Model, LocalEvaluation, DenseInput {
     private final String outputName;
     /** The element type of the explained output, as ONNX Runtime reports it. */
     private final ai.onnxruntime.OnnxJavaType outputType;
+    /** What the model does with its inputs as indices; shared with the views of {@link #explaining}. */
+    private final IndexUses indexUses;
 
     /**
      * System property choosing when a model loaded from a file makes its forward session:
@@ -158,6 +160,7 @@ public final class OnnxModel implements Model, LocalEvaluation, DenseInput {
         }
         ModelInterface io = lazy && bytes != null ? ModelInterface.of(env, bytes, options) : null;
         org.explain4j.core.Timeline.mark("signature read (stand-in session)");
+        this.indexUses = new IndexUses(bytes, io != null ? io.indexUses() : null);
         // made later, from the bytes read now: the file may have been moved or changed by then
         this.session = new ForwardSession(env, path, io != null ? bytes : inMemory, options);
         if (io == null) {
@@ -219,6 +222,59 @@ public final class OnnxModel implements Model, LocalEvaluation, DenseInput {
         this.signature = signature;
         this.outputName = m.outputName;
         this.outputType = m.outputType;
+        this.indexUses = m.indexUses;
+    }
+
+    /**
+     * What the model does with its inputs as indices ({@link IndexInputs}): taken from the parse
+     * the load made for the stand-in session ({@link ModelInterface}) where there was one, else
+     * read on first use from the bytes kept at load (with the weights aliased, not copied), never
+     * from the file again. Nothing is known of a model over 512 MiB (its bytes are not kept).
+     */
+    private static final class IndexUses {
+        private final byte[] bytes;
+        private volatile Map<String, IndexInputs.Use> uses;
+
+        IndexUses(byte[] bytes, Map<String, IndexInputs.Use> fromLoad) {
+            this.bytes = fromLoad != null ? null : bytes;
+            this.uses = fromLoad;
+        }
+
+        IndexInputs.Use of(String input) {
+            Map<String, IndexInputs.Use> u = uses;
+            if (u == null) {
+                synchronized (this) {
+                    if (uses == null) {
+                        uses = analyse(bytes);
+                    }
+                    u = uses;
+                }
+            }
+            return u.getOrDefault(input, IndexInputs.Use.UNKNOWN);
+        }
+
+        private static Map<String, IndexInputs.Use> analyse(byte[] bytes) {
+            if (bytes == null) {
+                return Map.of();
+            }
+            try {
+                com.google.protobuf.CodedInputStream in = com.google.protobuf.CodedInputStream.newInstance(bytes);
+                in.enableAliasing(true);
+                return IndexInputs.of(ai.onnx.proto.OnnxMl.ModelProto.parseFrom(in).getGraph());
+            } catch (IOException | RuntimeException e) {
+                return Map.of(); // ONNX Runtime loaded the model; whatever this parse misses is unknown
+            }
+        }
+    }
+
+    /**
+     * What the model does with its input {@code name} as indices: whether it feeds a {@code Gather}
+     * (directly or after a {@code Cast}) and the rows of the table read, for the token-id check.
+     * Analysed once per model, from the load's own parse where it made one; {@link IndexInputs.Use#UNKNOWN}
+     * for a model over 512 MiB.
+     */
+    public IndexInputs.Use indexUse(String name) {
+        return indexUses.of(name);
     }
 
     /**
@@ -640,17 +696,17 @@ public final class OnnxModel implements Model, LocalEvaluation, DenseInput {
 
     /**
      * The model parsed for a graph derived from it (incremental occlusion's cropped graphs, the dense
-     * layer's cut model), or null when its weights are stored as external data, which a derived graph
-     * loaded from bytes would not find.
+     * layer's cut model), or null when any of its tensors (an initializer, a {@code Constant}, a
+     * tensor in a subgraph) is stored as external data, which a derived graph loaded from bytes
+     * would not find.
      */
     private ai.onnx.proto.OnnxMl.ModelProto parsedWithInternalWeights() throws IOException {
         ai.onnx.proto.OnnxMl.ModelProto proto;
         try (InputStream in = openModel()) {
             proto = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(in);
         }
-        boolean external = proto.getGraph().getInitializerList().stream().anyMatch(t -> t.hasDataLocation()
-                && t.getDataLocation() == ai.onnx.proto.OnnxMl.TensorProto.DataLocation.EXTERNAL);
-        return external ? null : proto;
+        // initializers, Constants and subgraphs alike: a derived graph loaded from bytes finds none of them
+        return ModelInterface.external(proto.getGraph()) ? null : proto;
     }
 
     private boolean denseAnalysed;

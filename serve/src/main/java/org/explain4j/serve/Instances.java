@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.explain4j.cli.Inputs;
+import org.explain4j.cli.TokenIds;
 import org.explain4j.cli.text.TokenBatch;
 import org.explain4j.cli.text.TokenizedText;
 import org.explain4j.core.DType;
@@ -66,6 +67,19 @@ final class Instances {
     }
 
     private static Instance one(JsonNode n, String arg, ModelStore.Served model, Path tmp) {
+        Instance in = parsed(n, arg, model, tmp);
+        // token ids as the command line checks them: a negative id where the input feeds a Gather (read
+        // from the end of the table: a silently wrong embedding), or one past the embedding table
+        String where = in.text() != null ? arg + ".text" : arg;
+        org.explain4j.onnx.OnnxModel onnx = model.model.onnx();
+        if (in.explained() != null) {
+            TokenIds.check(onnx, model.model.signature().inputName(), in.explained(), where);
+        }
+        in.fed().forEach((name, t) -> TokenIds.check(onnx, name, t, in.text() != null ? where : arg + ".inputs." + name));
+        return in;
+    }
+
+    private static Instance parsed(JsonNode n, String arg, ModelStore.Served model, Path tmp) {
         ModelSignature sig = model.model.signature();
         if (n.isObject() && n.has("text")) {
             return text(n, arg, model);

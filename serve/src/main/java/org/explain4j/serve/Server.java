@@ -103,10 +103,25 @@ public final class Server implements AutoCloseable {
             c.jetty.modifyHttpConfiguration(h -> h.setHeaderCacheCaseSensitive(true));
             c.jetty.host = config.host();
             c.jetty.port = config.port();
+            c.jetty.threadPool = requestThreads();
             routes(c.routes);
         });
         app.start();
         return this;
+    }
+
+    /**
+     * Jetty's request threads, with the stack of {@link org.explain4j.core.NativeThreads}: they call ONNX
+     * Runtime themselves (a {@code :predict}'s forward pass, a model's first load), and on Jetty's
+     * default stack ONNX Runtime died with SIGSEGV, taking the service with it, once the process's
+     * command line held a few kilobytes (a long {@code -cp}: 8,000 characters crashed the first
+     * {@code :predict}). Javalin's own sizes otherwise: 8 to 250 threads, idle ones stopped after 60 s.
+     */
+    static org.eclipse.jetty.util.thread.QueuedThreadPool requestThreads() {
+        org.eclipse.jetty.util.thread.QueuedThreadPool pool = new org.eclipse.jetty.util.thread.QueuedThreadPool(
+                250, 8, 60_000, -1, null, null, r -> org.explain4j.core.NativeThreads.create(r, "explain4j-http"));
+        pool.setName("JettyServerThreadPool");
+        return pool;
     }
 
     /** The port listened on. */
