@@ -11,8 +11,9 @@ import org.explain4j.onnx.grad.RuleContext;
  * convolution: the weights with input and output channels swapped (per group) and the kernel
  * flipped, padded by {@code dilation * (k - 1) - pad}; the weight transform reads only the
  * initializer, so ONNX Runtime folds it once when the session is created, and the backward pass
- * runs on the fast Conv kernels. Otherwise (strides, or pads wider than the window) it is a
- * ConvTranspose with the same weights, strides, dilations and group, whose pads and
+ * runs on the fast Conv kernels. With equal 2-D strides and blocked-layout tensors it is one such
+ * convolution per output phase, interleaved by DepthToSpace ({@link Polyphase}). Otherwise
+ * (other strides, or pads wider than the window) it is a ConvTranspose with the same weights, strides, dilations and group, whose pads and
  * output_padding recover exactly the input's size. Weights and bias get no gradient.
  */
 final class ConvRule implements OpRule {
@@ -29,6 +30,8 @@ final class ConvRule implements OpRule {
             gx = c.op("Conv", List.of(c.grad(0), flippedWeights(c, w, group)),
                     Attr.ints("kernel_shape", win.kernel), Attr.ints("strides", Windows.ones(win.kernel.length)),
                     Attr.ints("dilations", win.dilations), Attr.ints("pads", pads), Attr.i("group", group));
+        } else if ((gx = Polyphase.inputGradient(c, win, w, group)) != null) {
+            // strided, as convolutions of the phases: blocked kernels, no ConvTranspose
         } else {
             gx = c.op("ConvTranspose", List.of(c.grad(0), c.input(1)),
                     Attr.ints("kernel_shape", win.kernel), Attr.ints("strides", win.strides),
@@ -61,6 +64,11 @@ final class ConvRule implements OpRule {
 
     /** W [M, C/g, k...] to W' [C, M/g, k...] (channels swapped per group) with every spatial axis reversed. */
     private static String flippedWeights(RuleContext c, long[] w, long group) {
+        return flippedWeights(c, c.input(1), w, group);
+    }
+
+    /** {@link #flippedWeights(RuleContext, long[], long)} of the weights {@code weights} of shape {@code w}. */
+    static String flippedWeights(RuleContext c, String weights, long[] w, long group) {
         int spatial = w.length - 2;
         long m = w[0];
         long cg = w[1];
@@ -80,7 +88,7 @@ final class ConvRule implements OpRule {
         swapped[0] = group * cg;
         swapped[1] = m / group;
         System.arraycopy(w, 2, swapped, 2, spatial);
-        String t = c.op("Transpose", c.reshape(c.input(1), grouped), Attr.ints("perm", perm));
+        String t = c.op("Transpose", c.reshape(weights, grouped), Attr.ints("perm", perm));
         String s = c.reshape(t, swapped);
         long[] starts = new long[spatial];
         long[] ends = new long[spatial];
