@@ -25,7 +25,9 @@ import org.explain4j.onnx.grad.rules.Polyphase;
  * gradients relative to the largest magnitude.
  *
  *   javac -cp JAR -d /tmp/p bench/scripts/ConvGradients.java
- *   java -cp JAR:/tmp/p ConvGradients MODEL.onnx [ROWS=25] [ROUNDS=8]
+ *   java -cp JAR:/tmp/p ConvGradients MODEL.onnx [ROWS=25] [ROUNDS=8] [FORM=polyphase]
+ *
+ * FORM polyphase-all also decomposes the narrow RGB stem.
  *
  * The model's input must be (N, 3, 224, 224) float and its output (N, 1000) (ResNet-18 of bench).
  * PROFILE=prefix in the environment makes ONNX Runtime write a per-op trace of each session
@@ -46,7 +48,7 @@ public class ConvGradients {
     public static void main(String[] a) throws Exception {
         int rows = a.length > 1 ? Integer.parseInt(a[1]) : 25;
         int rounds = a.length > 2 ? Integer.parseInt(a[2]) : 8;
-        String[] forms = {"transpose", "polyphase"};
+        String[] forms = {"transpose", a.length > 3 ? a[3] : "polyphase"};
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         float[] x = new float[rows * 3 * 224 * 224];
         SplittableRandom r = new SplittableRandom(1);

@@ -19,14 +19,14 @@ import org.explain4j.onnx.grad.RuleContext;
  * session creation), dilation {@code d / gcd(d, s)}, and pads chosen so that every phase has
  * {@code ceil(in / s)} positions. With strides (s, s) the s*s phase results are stacked along the
  * channels and interleaved by DepthToSpace (DCR order: channel block {@code rh * s + rw}), then
- * cropped to the input's size. When only one phase has taps (a 1x1 stride-2 shortcut) it is placed
- * by Reshape, Pad and Reshape instead. The arithmetic is the same as the ConvTranspose's (each tap
+ * cropped to the input's size. The arithmetic is the same as the ConvTranspose's (each tap
  * once per input position, in another summation order), so results agree within float32 rounding.
  *
  * <p>Applies where it pays on ONNX Runtime's CPU provider: optimised forms, 2-D, equal strides of
  * at least 2, float32 with the gradient's and the result's channels multiples of 16 (blocked
- * layout), and either all phases or exactly one with taps. A phase whose pads come out negative
- * (pads as wide as the window) convolves a cropped gradient. Otherwise the caller keeps its ConvTranspose. System property
+ * layout), and taps on every phase (not so a 1x1 stride-2 shortcut, whose one phase would have to
+ * be placed by a Pad, which ONNX Runtime runs slower than the ConvTranspose's GEMM and col2im). A
+ * phase whose pads come out negative (pads wider than half the window) convolves a cropped gradient. Otherwise the caller keeps its ConvTranspose. System property
  * {@code explain4j.grad.stridedConv}: {@code polyphase} (default), {@code transpose} (always the
  * ConvTranspose, the earlier form), {@code polyphase-all} (also narrow channel counts, e.g. an RGB
  * stem, for measurements).
@@ -53,11 +53,11 @@ public final class Polyphase {
     }
 
     /**
-     * The input gradient of the Conv of {@code c} (weights of shape {@code w}, {@code group}) as
-     * phase convolutions, or null where this form does not apply (the caller then emits a
+     * The input gradient of the Conv of {@code c} (weights {@code weights} of shape {@code w},
+     * {@code group}), applied to {@code g}, as phase convolutions, or null where this form does not apply (the caller then emits a
      * ConvTranspose).
      */
-    static String inputGradient(RuleContext c, Windows win, long[] w, long group) {
+    static String inputGradient(RuleContext c, Windows win, String g, String weights, long[] w, long group) {
         String mode = mode();
         if (!c.optimisedForms() || mode.equals("transpose") || win.kernel.length != 2 || c.targetOpset() < 11) {
             return null;
@@ -93,30 +93,22 @@ public final class Polyphase {
             }
         }
         long channels = x[1];
-        String placed;
-        if (withTaps.size() == s * s) {
-            List<String> parts = new ArrayList<>();
-            for (long[] rr : withTaps) {
-                parts.add(phaseConv(c, w, group, phases[0][(int) rr[0]], phases[1][(int) rr[1]]));
-            }
-            String stacked = c.op("Concat", parts, Attr.i("axis", 1));
-            placed = c.op("DepthToSpace", List.of(stacked), Attr.i("blocksize", s), Attr.s("mode", "DCR"));
-        } else if (withTaps.size() == 1) {
-            long rh = withTaps.get(0)[0];
-            long rw = withTaps.get(0)[1];
-            String y = phaseConv(c, w, group, phases[0][(int) rh], phases[1][(int) rw]);
-            String spread = c.reshape(y, new long[] {0, 0, q[0], 1, q[1], 1});
-            String pads = c.longs(0, 0, 0, rh, 0, rw, 0, 0, 0, s - 1 - rh, 0, s - 1 - rw);
-            String padded = c.op("Pad", List.of(spread, pads));
-            placed = c.reshape(padded, new long[] {0, 0, q[0] * s, q[1] * s});
-        } else {
+        if (withTaps.size() != s * s) {
+            // one phase with taps (a 1x1 stride-2 shortcut): placing it by Pad or by zero phases
+            // cost more than ONNX Runtime's GEMM and col2im of the ConvTranspose (profiled)
             return null;
         }
+        List<String> parts = new ArrayList<>();
+        for (long[] rr : withTaps) {
+            parts.add(phaseConv(c, g, weights, w, group, phases[0][(int) rr[0]], phases[1][(int) rr[1]]));
+        }
+        String stacked = c.op("Concat", parts, Attr.i("axis", 1));
+        String placed = c.op("DepthToSpace", List.of(stacked), Attr.i("blocksize", s), Attr.s("mode", "DCR"));
         if (q[0] * s != win.in[0] || q[1] * s != win.in[1]) {
             placed = c.op("Slice", List.of(placed, c.longs(0, 0), c.longs(win.in[0], win.in[1]), c.longs(2, 3)));
         }
         if (Blocked.eligible(c, c.meta(c.input(0)))) {
-            // DepthToSpace and Pad run in plain NCHW: an identity depthwise convolution brings the
+            // DepthToSpace runs in plain NCHW: an identity depthwise convolution brings the
             // gradient back into the blocked layout before it meets the sums and masks below
             placed = Blocked.scale(c, placed, channels, 1.0);
         }
@@ -153,14 +145,15 @@ public final class Polyphase {
      * The unit-stride convolution of the gradient that gives phase (ph, pw). A negative pad (the
      * phase starts past the first gradient row, or ends before the last) crops the gradient instead.
      */
-    private static String phaseConv(RuleContext c, long[] w, long group, Phase ph, Phase pw) {
-        String g = c.grad(0);
+    private static String phaseConv(RuleContext c, String gradient, String weights, long[] w, long group,
+                                    Phase ph, Phase pw) {
+        String g = gradient;
         if (ph.padBegin < 0 || pw.padBegin < 0 || ph.padEnd < 0 || pw.padEnd < 0) {
             long[] out = c.outputShape(0);
             g = c.op("Slice", List.of(g, c.longs(Math.max(0, -ph.padBegin), Math.max(0, -pw.padBegin)),
                     c.longs(out[2] + Math.min(0, ph.padEnd), out[3] + Math.min(0, pw.padEnd)), c.longs(2, 3)));
         }
-        String sub = c.op("Slice", List.of(c.input(1), c.longs(ph.k0, pw.k0), c.longs(w[2], w[3]), c.longs(2, 3),
+        String sub = c.op("Slice", List.of(weights, c.longs(ph.k0, pw.k0), c.longs(w[2], w[3]), c.longs(2, 3),
                 c.longs(ph.step, pw.step)));
         long[] subShape = {w[0], w[1], ph.count, pw.count};
         String flipped = ConvRule.flippedWeights(c, sub, subShape, group);
