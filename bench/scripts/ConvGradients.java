@@ -98,7 +98,8 @@ public class ConvGradients {
                     wall.get(f)[k] = w[0];
                     cpus.get(f)[k] = w[1];
                 }
-                System.out.printf("round %d  transpose wall %.3f cpu %.3f | polyphase wall %.3f cpu %.3f | ratio wall %.3f cpu %.3f%n",
+                System.out.printf("round %d  transpose wall %.3f cpu %.3f | polyphase wall %.3f cpu %.3f"
+                                + " | ratio wall %.3f cpu %.3f%n",
                         k + 1, wall.get(0)[k], cpus.get(0)[k], wall.get(1)[k], cpus.get(1)[k],
                         wall.get(1)[k] / wall.get(0)[k], cpus.get(1)[k] / cpus.get(0)[k]);
             }

@@ -14,7 +14,8 @@ import org.explain4j.onnx.grad.RuleContext;
  * runs on the fast Conv kernels. With equal 2-D strides and blocked-layout tensors it is one such
  * convolution per output phase, interleaved by DepthToSpace ({@link Polyphase}). Otherwise
  * (other strides, or pads wider than the window) it is a ConvTranspose with the same weights,
- * strides, dilations and group, whose pads and output_padding recover exactly the input's size. Weights and bias get no gradient.
+ * strides, dilations and group, whose pads and output_padding recover exactly the input's size.
+ * Weights and bias get no gradient.
  */
 public final class ConvRule implements OpRule {
     @Override

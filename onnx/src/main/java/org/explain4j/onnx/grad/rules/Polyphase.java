@@ -12,7 +12,8 @@ import org.explain4j.onnx.grad.RuleContext;
  *
  * <p>Along one axis, with stride s, dilation d and begin pad p, input position {@code i = s q + r}
  * ({@code 0 <= r < s}) receives {@code W[k] g[o]} for every tap k with {@code s o + d k - p = i},
- * that is for the taps k with {@code d k - p - r} divisible by s, from {@code o = q - (d k - p - r) / s}.
+ * that is for the taps k with {@code d k - p - r} divisible by s, from
+ * {@code o = q - (d k - p - r) / s}.
  * Those taps form an arithmetic progression {@code k0, k0 + t, ...} with {@code t = s / gcd(d, s)},
  * so phase r is a unit-stride convolution of g with that sub-kernel (a constant Slice of the
  * weights, then the same channel swap and flip as the unit-stride rule; ONNX Runtime folds both at
@@ -26,10 +27,12 @@ import org.explain4j.onnx.grad.RuleContext;
  * at least 2, float32 with the gradient's and the result's channels multiples of 16 (blocked
  * layout), and taps on every phase (not so a 1x1 stride-2 shortcut, whose one phase would have to
  * be placed by a Pad, which ONNX Runtime runs slower than the ConvTranspose's GEMM and col2im). A
- * phase whose pads come out negative (pads wider than half the window) convolves a cropped gradient. Otherwise the caller keeps its ConvTranspose. System property
+ * phase whose pads come out negative (pads wider than half the window) convolves a cropped
+ * gradient. Otherwise the caller keeps its ConvTranspose. System property
  * {@code explain4j.grad.stridedConv}: {@code polyphase} (default), {@code transpose} (always the
  * ConvTranspose, the earlier form), {@code polyphase-all} (also narrow channel counts, e.g. an RGB
- * stem, for measurements).
+ * stem, for measurements). The LRP layers ({@code propagation/LinearLayer}) use the same forms
+ * through {@link ConvRule#inputGradient}.
  */
 public final class Polyphase {
     /** The system property that picks the strided Conv gradient's form. */
@@ -40,7 +43,7 @@ public final class Polyphase {
 
     /** The form in use: {@code polyphase}, {@code transpose} or {@code polyphase-all}. */
     public static String mode() {
-        String v = System.getProperty(PROPERTY, "polyphase");
+        String v = System.getProperty(PROPERTY, "polyphase").trim();
         return switch (v) {
             case "polyphase", "transpose", "polyphase-all" -> v;
             default -> throw new IllegalArgumentException("system property " + PROPERTY + " is '" + v
@@ -54,8 +57,8 @@ public final class Polyphase {
 
     /**
      * The input gradient of the Conv of {@code c} (weights {@code weights} of shape {@code w},
-     * {@code group}), applied to {@code g}, as phase convolutions, or null where this form does not apply (the caller then emits a
-     * ConvTranspose).
+     * {@code group}), applied to {@code g}, as phase convolutions, or null where this form does
+     * not apply (the caller then emits a ConvTranspose).
      */
     static String inputGradient(RuleContext c, Windows win, String g, String weights, long[] w, long group) {
         String mode = mode();
