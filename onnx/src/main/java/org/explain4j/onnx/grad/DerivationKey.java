@@ -37,6 +37,7 @@ final class DerivationKey {
         return "model sha256 " + model.info().sha256() + "\noutput " + model.outputName()
                 + "\nfixed batch " + model.signature().fixedBatch()
                 + "\nrules " + sha256(rules.get())
+                + "\nstrided conv " + org.explain4j.onnx.grad.rules.Polyphase.mode()
                 + "\nkey " + Canonical.text(key)
                 + "\nfed " + fedDigest(fed);
     }

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The formulations that keep a CNN's backward pass in ONNX Runtime's blocked layout (float32
  * activations with 16k channels): ReLU masks by per-channel scaling and Clip, the
- * GlobalAveragePool gradient as a depthwise convolution, strided-convolution gradients brought
- * back by an identity depthwise convolution, MaxPool indices from a second MaxPool. Narrower tensors (the other rule tests) take the
+ * GlobalAveragePool gradient as a depthwise convolution, strided-convolution gradients as phase
+ * convolutions brought back by an identity depthwise convolution, MaxPool indices from a second MaxPool. Narrower tensors (the other rule tests) take the
  * plain formulations.
  */
 class BlockedLayoutTest {
@@ -65,7 +65,9 @@ class BlockedLayoutTest {
         BackwardGraph plain = new BackwardGraphBuilder().plainRules().build(model, spec);
         assertThat(ops(blocked)).as("ReLU masks by Clip, not Where").doesNotContain("Where")
                 .filteredOn("Clip"::equals).hasSize(3);
-        assertThat(ops(blocked)).contains("ConvTranspose");
+        assertThat(ops(blocked)).as("the stride-2 convolution's gradient by phases").contains("DepthToSpace")
+                .doesNotContain("ConvTranspose");
+        assertThat(ops(plain)).contains("ConvTranspose").doesNotContain("DepthToSpace");
         assertThat(ops(blocked)).as("the forward MaxPool and the one for the indices").filteredOn("MaxPool"::equals)
                 .hasSize(2);
         assertThat(ops(plain)).doesNotContain("Clip").filteredOn("Where"::equals).hasSize(3);

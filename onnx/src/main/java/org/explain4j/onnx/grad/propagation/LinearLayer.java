@@ -6,6 +6,8 @@ import java.util.Arrays;
 import java.util.List;
 import org.explain4j.onnx.grad.Attr;
 import org.explain4j.onnx.grad.RuleContext;
+import org.explain4j.onnx.grad.rules.ConvRule;
+import org.explain4j.onnx.grad.rules.Polyphase;
 import org.explain4j.onnx.grad.rules.Windows;
 
 /**
@@ -147,10 +149,10 @@ final class LinearLayer {
                 String wt = c.op("Transpose", w, Attr.ints("perm", 1, 0));
                 yield data == 0 ? c.op("MatMul", g, wt) : c.op("MatMul", wt, g);
             }
-            default -> c.op("ConvTranspose", List.of(g, w),
-                    Attr.ints("kernel_shape", geometry.kernel), Attr.ints("strides", geometry.strides),
-                    Attr.ints("dilations", geometry.dilations), Attr.ints("pads", geometry.transposePads()),
-                    Attr.ints("output_padding", geometry.outputPadding()), Attr.i("group", c.attrInt("group", 1)));
+            // the gradient rule's forms (flipped-kernel or phase convolutions, in ONNX Runtime's
+            // blocked kernels); the ConvTranspose of earlier versions with explain4j.grad.stridedConv=transpose
+            default -> Polyphase.mode().equals("transpose") ? ConvRule.transposed(c, geometry, g, w)
+                    : ConvRule.inputGradient(c, geometry, g, w);
         };
     }
 
