@@ -9,7 +9,8 @@
 # Environment:
 #   MODEL, INPUT     default /tmp/cold/resnet18.onnx (bench/scripts/make_resnet18.py) and
 #                    /tmp/cold/x4.npy (4x3x224x224 float32)
-#   CAPTUM=1         also run bench/scripts/captum_ig_resnet18.py (PYTHONPATH=/tmp/captum)
+#   CAPTUM=1         also run bench/scripts/captum_ig_resnet18.py (PYTHONPATH=/tmp/captum) in each round;
+#                    CAPTUM=first: in the first round only
 #   WARM=0           skip the warm `bench` run
 #   WORK             scratch folder (default: a new temporary folder)
 #   JARS             "label=path label=path ...": other builds of serve/target/explain4j-serve.jar
@@ -75,7 +76,7 @@ for ((r = 1; r <= rounds; r++)); do
         --batch-size 25 --repeats 2 --only ig 2>&1 | grep -E "integrated|wall" | tail -n 3 | tr '\n' ' '
     echo
   fi
-  if [[ "${CAPTUM:-0}" == 1 ]]; then
+  if [[ "${CAPTUM:-0}" == 1 || ( "${CAPTUM:-0}" == first && $r == 1 ) ]]; then
     echo -n "  captum (load $(load)): "
     PYTHONPATH=/tmp/captum /usr/bin/python3 "$root/bench/scripts/captum_ig_resnet18.py" --repeats 2 2>&1 | tail -n 1
   fi
