@@ -29,5 +29,9 @@ if [[ ! -f "$base_jar" ]]; then
   git -C "$root" worktree remove --force "$wt"
 fi
 "$root/explain4j" --version >/dev/null
-JARS="base=$base_jar cold4=$root/serve/target/explain4j-serve.jar" WARM_LABELS="cold4 base" CAPTUM="${CAPTUM:-first}" \
+# the base runs with main's launcher too (its archive dumped at the first run's exit)
+launcher_base="$(mktemp)"
+git -C "$root" show "$base:explain4j" > "$launcher_base"
+chmod +x "$launcher_base"
+LAUNCHER_base="$launcher_base" JARS="base=$base_jar cold4=$root/serve/target/explain4j-serve.jar" WARM_LABELS="cold4 base" CAPTUM="${CAPTUM:-first}" \
   TIMELINE="${TIMELINE:-0}" "$root/bench/scripts/cold_start.sh" "$rounds"

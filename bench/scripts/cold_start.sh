@@ -19,6 +19,7 @@
 #                    environment variables for its runs: ENV_<label>="VAR=value ..."
 #   WARM_LABELS      "label label ...": the warm run of round r uses the r-th of these (cycling),
 #                    so that each build's own IG call is the reference in turn (default: the first jar)
+#   LAUNCHER_<label> another launcher script for that label's runs (default: this tree's ./explain4j)
 #   TIMELINE=1       print each second run's phase marks (builds with org.explain4j.core.Timeline only:
 #                    EXPLAIN4J_TIMELINE=on; the lines go to WORK/<label>-second<r>.timeline)
 # Each jar and the launcher are copied into WORK first, so that editing the sources meanwhile
@@ -37,6 +38,11 @@ for lj in $jars; do
   [[ -f "$jar" ]] || { echo "cold_start.sh: no $jar; build it first (./explain4j --version)" >&2; exit 1; }
   mkdir -p "$work/$label/serve/target"
   cp "$root/explain4j" "$work/$label/explain4j"
+  # the launcher's class list (cold4 on); LAUNCHER_<label>=path runs that label with another launcher
+  # (e.g. main's, which dumps its archive at the first run's exit)
+  l="LAUNCHER_$label"
+  if [[ -n "${!l:-}" ]]; then cp "${!l}" "$work/$label/explain4j"; fi
+  if [[ -f "$root/cds/explain4j.classlist" ]]; then mkdir -p "$work/$label/cds"; cp "$root/cds/explain4j.classlist" "$work/$label/cds/"; fi
   cp "$jar" "$work/$label/serve/target/explain4j-serve.jar"
   labels+=("$label")
 done

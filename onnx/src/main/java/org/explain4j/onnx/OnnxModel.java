@@ -483,10 +483,6 @@ public final class OnnxModel implements Model, LocalEvaluation, DenseInput {
                 // performance work only: ONNX Runtime writes a per-op timing trace with this prefix
                 so.enableProfiling(profile + "_forward");
             }
-            String tuning = System.getenv("EXPLAIN4J_ORT_FORWARD");
-            if (tuning != null && tuning.contains("mempattern=off")) {
-                so.setMemoryPatternOptimization(false);
-            }
             return so;
         } catch (OrtException | RuntimeException e) {
             so.close();
