@@ -580,7 +580,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
             so.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
             // No memory pattern: with it, ONNX Runtime's second run of a session allocates one block of the
             // first run's peak size outside the arena and touches it afresh (ResNet-18, 25 rows: 80k page
-            // faults, 0.15 s in a one-shot process, and 280 MB more peak memory); without it every run
+            // faults, about 0.15 s in a one-shot process, and 0.3-0.5 GB more peak memory); without it every run
             // after the first reuses the arena's chunks. NOTES, "Cold start, fourth round".
             so.setMemoryPatternOptimization(false);
             if (model.options().intraOpThreads() > 0) {
@@ -598,6 +598,9 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
                 // performance work only: "mempattern=on|off", "arena=off" or ONNX Runtime config entries, comma-separated
                 for (String kv : tuning.split(",")) {
                     String[] p = kv.trim().split("=", 2);
+                    if (p.length != 2) {
+                        continue; // not key=value: ignored
+                    }
                     if (p[0].equals("mempattern")) {
                         so.setMemoryPatternOptimization(p[1].equals("on"));
                     } else if (p[0].equals("arena")) {
