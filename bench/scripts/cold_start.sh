@@ -9,7 +9,8 @@
 # Environment:
 #   MODEL, INPUT     default /tmp/cold/resnet18.onnx (bench/scripts/make_resnet18.py) and
 #                    /tmp/cold/x4.npy (4x3x224x224 float32)
-#   CAPTUM=1         also run bench/scripts/captum_ig_resnet18.py (PYTHONPATH=/tmp/captum)
+#   CAPTUM=1         also run bench/scripts/captum_ig_resnet18.py (PYTHONPATH=/tmp/captum) in each round;
+#                    CAPTUM=first: in the first round only
 #   WARM=0           skip the warm `bench` run
 #   WORK             scratch folder (default: a new temporary folder)
 #   JARS             "label=path label=path ...": other builds of serve/target/explain4j-serve.jar
@@ -18,6 +19,7 @@
 #                    environment variables for its runs: ENV_<label>="VAR=value ..."
 #   WARM_LABELS      "label label ...": the warm run of round r uses the r-th of these (cycling),
 #                    so that each build's own IG call is the reference in turn (default: the first jar)
+#   LAUNCHER_<label> another launcher script for that label's runs (default: this tree's ./explain4j)
 #   TIMELINE=1       print each second run's phase marks (builds with org.explain4j.core.Timeline only:
 #                    EXPLAIN4J_TIMELINE=on; the lines go to WORK/<label>-second<r>.timeline)
 # Each jar and the launcher are copied into WORK first, so that editing the sources meanwhile
@@ -36,6 +38,11 @@ for lj in $jars; do
   [[ -f "$jar" ]] || { echo "cold_start.sh: no $jar; build it first (./explain4j --version)" >&2; exit 1; }
   mkdir -p "$work/$label/serve/target"
   cp "$root/explain4j" "$work/$label/explain4j"
+  # the launcher's class list (cold4 on); LAUNCHER_<label>=path runs that label with another launcher
+  # (e.g. main's, which dumps its archive at the first run's exit)
+  l="LAUNCHER_$label"
+  if [[ -n "${!l:-}" ]]; then cp "${!l}" "$work/$label/explain4j"; fi
+  if [[ -f "$root/cds/explain4j.classlist" ]]; then mkdir -p "$work/$label/cds"; cp "$root/cds/explain4j.classlist" "$work/$label/cds/"; fi
   cp "$jar" "$work/$label/serve/target/explain4j-serve.jar"
   labels+=("$label")
 done
@@ -75,7 +82,7 @@ for ((r = 1; r <= rounds; r++)); do
         --batch-size 25 --repeats 2 --only ig 2>&1 | grep -E "integrated|wall" | tail -n 3 | tr '\n' ' '
     echo
   fi
-  if [[ "${CAPTUM:-0}" == 1 ]]; then
+  if [[ "${CAPTUM:-0}" == 1 || ( "${CAPTUM:-0}" == first && $r == 1 ) ]]; then
     echo -n "  captum (load $(load)): "
     PYTHONPATH=/tmp/captum /usr/bin/python3 "$root/bench/scripts/captum_ig_resnet18.py" --repeats 2 2>&1 | tail -n 1
   fi

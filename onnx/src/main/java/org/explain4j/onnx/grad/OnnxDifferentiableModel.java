@@ -578,6 +578,11 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         try {
             so.setOptimizationLevel(model.options().optimization());
             so.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
+            // No memory pattern: with it, ONNX Runtime's second run of a session allocates one block of the
+            // first run's peak size outside the arena and touches it afresh (ResNet-18, 25 rows: 80k page
+            // faults, about 0.15 s in a one-shot process, and 0.3-0.5 GB more peak memory); without it every run
+            // after the first reuses the arena's chunks. NOTES, "Cold start, fourth round".
+            so.setMemoryPatternOptimization(false);
             if (model.options().intraOpThreads() > 0) {
                 so.setIntraOpNumThreads(model.options().intraOpThreads());
             }
@@ -587,6 +592,23 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
             if (profile != null && !profile.isBlank()) {
                 // performance work only: ONNX Runtime writes a per-op timing trace with this prefix
                 so.enableProfiling(profile);
+            }
+            String tuning = System.getenv("EXPLAIN4J_ORT_SESSION");
+            if (tuning != null && !tuning.isBlank()) {
+                // performance work only: "mempattern=on|off", "arena=off" or ONNX Runtime config entries, comma-separated
+                for (String kv : tuning.split(",")) {
+                    String[] p = kv.trim().split("=", 2);
+                    if (p.length != 2) {
+                        continue; // not key=value: ignored
+                    }
+                    if (p[0].equals("mempattern")) {
+                        so.setMemoryPatternOptimization(p[1].equals("on"));
+                    } else if (p[0].equals("arena")) {
+                        so.setCPUArenaAllocator(!p[1].equals("off"));
+                    } else {
+                        so.addConfigEntry(p[0], p[1]);
+                    }
+                }
             }
             return so;
         } catch (OrtException | RuntimeException e) {

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Writes cds/explain4j.classlist, the class list from which the launcher makes its class-data-sharing
+# archive in the background on the first run of a build (README, "Cache"): the classes one
+# `attribute --method integrated-gradients` run loads (the JVM's -XX:DumpLoadedClassList). Run it again
+# when the command's classes change much; a stale list only leaves the missing classes to load from
+# the jar (and names no longer in the build are skipped).
+#
+#   bench/scripts/make_classlist.sh      (MODEL, INPUT as for cold_start.sh)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+model="${MODEL:-/tmp/cold/resnet18.onnx}"
+input="${INPUT:-/tmp/cold/x4.npy}"
+"$root/explain4j" --version >/dev/null
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+EXPLAIN4J_CACHE_DIR="$tmp/cache" java -XX:DumpLoadedClassList="$tmp/classlist" -jar "$root/serve/target/explain4j-serve.jar" \
+  attribute --model "$model" --input "$input" --method integrated-gradients --steps 4 --batch-size 4 --quiet \
+  --output "$tmp/out.npy" >/dev/null
+mkdir -p "$root/cds"
+cp "$tmp/classlist" "$root/cds/explain4j.classlist"
+echo "make_classlist.sh: $(grep -vc '^#' "$root/cds/explain4j.classlist") lines in cds/explain4j.classlist"

@@ -1,0 +1,34 @@
+package org.explain4j.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class TimelineTest {
+    @Test
+    void processStart_isJustBeforeTheJvmsStart() {
+        assumeTrue(Files.isReadable(Path.of("/proc/self/stat")), "Linux only");
+        long jvmStart = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
+        long start = Timeline.processStartMillis();
+        // the process (exec'd by the launcher or the test runner) starts before the JVM inside it
+        // records its own start, by a few to a few hundred milliseconds; the old origin (boot time in
+        // whole seconds) was up to a second early
+        assertThat(start).isBetween(jvmStart - 900, jvmStart + 20);
+    }
+
+    @Test
+    void minorFaults_countTheFirstTouchOfNewMemory() {
+        assumeTrue(Files.isReadable(Path.of("/proc/self/stat")), "Linux only");
+        long before = Timeline.minorFaults();
+        ByteBuffer b = ByteBuffer.allocateDirect(64 << 20); // zeroed by the JVM: every page touched
+        long after = Timeline.minorFaults();
+        assertThat(b.capacity()).isEqualTo(64 << 20);
+        assertThat(before).isPositive();
+        // 64 MiB is 16,384 pages of 4 KiB, or at least 32 huge pages of 2 MiB
+        assertThat(after - before).isGreaterThanOrEqualTo(32);
+    }
+}
