@@ -322,10 +322,13 @@ public final class EvaluationEngine {
     /** The most bytes of pre-activations per call of {@link #evaluateDense} (beyond 256 rows). */
     static final long DENSE_BATCH_BYTES = 16L << 20;
 
-    /** Writes the float32 pre-activations of rows {@code from .. from + m - 1}, row {@code i} at {@code i * width}. */
+    /**
+     * Writes the pre-activations of rows {@code from .. from + m - 1}, row {@code i} at {@code i * width},
+     * in double: the layer rounds them to float32 ({@link DenseInput.Layer#forwardFromLayer}).
+     */
     @FunctionalInterface
     public interface LayerFiller {
-        void fill(int from, int m, float[] dest);
+        void fill(int from, int m, double[] dest);
     }
 
     /**
@@ -342,7 +345,7 @@ public final class EvaluationEngine {
 
     /**
      * Evaluates {@code rows} rows given by their first layer's pre-activations ({@code filler},
-     * {@code layer.width()} floats a row), running only the rest of the model, in batches of at most
+     * {@code layer.width()} doubles a row), running only the rest of the model, in batches of at most
      * {@link #batchSize()} rows (fewer for a wide layer: {@value #DENSE_BATCH_BYTES} bytes of
      * pre-activations, 256 rows at least); each batch's outputs go to {@code consumer} as in
      * {@link #evaluate(String, int, int[], IntUnaryOperator, RowFiller, OutputConsumer)}. Rows are
@@ -359,8 +362,8 @@ public final class EvaluationEngine {
             int w = layer.width();
             // the batch size was sized for input rows; a layer wider than the input keeps its batch of
             // pre-activations within DENSE_BATCH_BYTES (256 rows at least)
-            int step = (int) Math.min(batchSize, Math.max(256, DENSE_BATCH_BYTES / (4L * w)));
-            float[] buf = new float[Math.multiplyExact(Math.max(1, Math.min(rows, step)), w)];
+            int step = (int) Math.min(batchSize, Math.max(256, DENSE_BATCH_BYTES / ((long) Double.BYTES * w)));
+            double[] buf = new double[Math.multiplyExact(Math.max(1, Math.min(rows, step)), w)];
             double[] outs = new double[0];
             for (int from = 0; from < rows; from += step) {
                 int m = Math.min(rows, from + step) - from;

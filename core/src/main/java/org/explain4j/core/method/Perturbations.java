@@ -194,8 +194,7 @@ final class Perturbations {
     /**
      * Lets {@link #run} evaluate through the model's incremental inference where the model offers
      * it: a dense first layer over the input ({@link org.explain4j.core.model.DenseInput}: each row's
-     * pre-activation updated by its changed elements only, where that is at most half the layer's
-     * work), else for inputs of rank 3 and more {@link org.explain4j.core.model.LocalEvaluation}
+     * pre-activation updated by its changed elements only, where that pays: {@link #densePays}), else for inputs of rank 3 and more {@link org.explain4j.core.model.LocalEvaluation}
      * (each perturbation recomputes only what its changed box reaches). Off by default.
      */
     Perturbations incremental(boolean on) {
@@ -306,7 +305,7 @@ final class Perturbations {
                 ? run.engine().denseInput() : null;
         if (layer != null && layer.inputs() == inputRows[0].length) {
             boolean[] chained = chained(count);
-            if (densePays(count, chained, layer.inputs())) {
+            if (densePays(count, chained, layer)) {
                 run.engine().evaluateDense(task, rows, layer, exampleOfRow, rowsOf.new Dense(layer, chained), rowsOf);
                 done = true;
             }
@@ -351,11 +350,30 @@ final class Perturbations {
     }
 
     /**
-     * Whether updating the dense layer by the changed elements does at most half the work of the
-     * layer itself: the elements changed per job (one feature for a permutation's next step) at
-     * most {@code d / 2} on average.
+     * Whether the dense path ({@link Rows.Dense}) pays for these jobs. Per row it costs about
+     * {@code 2 c w + w} multiply-adds' worth of Java work ({@code c} elements changed on average, one
+     * feature for a permutation's next step; the update runs in double, half the width of ONNX
+     * Runtime's float32 kernels, plus the row's hand-over) in place of the layer's {@code d w}. It pays
+     * when that saves at least a quarter of the whole model's multiply-adds
+     * ({@code d w + } {@link org.explain4j.core.model.DenseInput.Layer#restMultiplyAdds}): below that,
+     * the per-row bookkeeping eats the gain (measured: the golden tabular MLP, 10 -> 32 -> 16 -> 3, saves
+     * about 15% and ran slower on the dense path; tabular50, 50 -> 64 -> 32 -> 3, saves 56% and ran
+     * 1.3-1.7x faster; docs/NOTES.md "Sampling methods, fourth round"). A model that does not report
+     * its rest keeps the earlier rule, {@code c <= d / 2}. The system property
+     * {@code explain4j.incremental.dense=always} takes the path whenever {@code c <= d / 2} (tests that
+     * check the path on small models).
      */
-    private boolean densePays(int count, boolean[] chained, int d) {
+    static boolean densePays(double changedPerRow, int d, int width, long rest) {
+        if (rest < 0 || "always".equals(System.getProperty("explain4j.incremental.dense"))) {
+            return 2 * changedPerRow <= d;
+        }
+        double layer = (double) d * width;
+        double saved = layer - (2 * changedPerRow * width + width);
+        return saved >= 0.25 * (layer + rest);
+    }
+
+    /** {@link #densePays(double, int, int, long)} for the queued jobs. */
+    private boolean densePays(int count, boolean[] chained, org.explain4j.core.model.DenseInput.Layer layer) {
         long changed = 0;
         for (int j = 0; j < count; j++) {
             if (chained[j] && jobReplaced[j - 1] instanceof Features p) {
@@ -364,7 +382,7 @@ final class Perturbations {
                 changed += jobReplaced[j].size();
             }
         }
-        return 2 * changed <= (long) count * d;
+        return densePays((double) changed / count, layer.inputs(), layer.width(), layer.restMultiplyAdds());
     }
 
     /** Each row's input (filler) and explained value (consumer) for the queued jobs. */
@@ -503,7 +521,7 @@ final class Perturbations {
             }
 
             @Override
-            public void fill(int from, int m, float[] dest) {
+            public void fill(int from, int m, double[] dest) {
                 float[][] x32 = inputRows32();
                 for (int i = 0; i < m; i++) {
                     int row = from + i;
@@ -514,46 +532,39 @@ final class Perturbations {
                     double[] h = state[b];
                     float[] x = x32[example];
                     int off = i * width;
+                    ElementSet set = jobReplaced[job];
                     if (chained[job] && stateJob[b] == job - 1) {
                         // the step before with one more feature restored: x_e replaces ref_e
                         Features p = (Features) jobReplaced[job - 1];
                         for (int e : p.members[p.features[p.from]]) {
                             addRow(h, w[e], x[e] - (double) (float) ref[e]);
                         }
-                    } else if (jobReplaced[job] instanceof Features f && f.from == 0 && f.features.length == f.members.length
+                    } else if (set instanceof Features f && f.from == 0 && f.features.length == f.members.length
                             && f.size() == x.length) {
                         // every element from the reference (a permutation's first step): h(ref), kept per reference row
                         System.arraycopy(href(b, ref), 0, h, 0, width);
-                    } else if (jobReplaced[job] instanceof Features f && f.features.length - f.from == 1
+                    } else if (set instanceof Features f && f.features.length - f.from == 1
                             && f.members[f.features[f.from]].length == 1) {
-                        // one element replaced (elementwise ablation): h(x) + w[e] * delta, written in one pass
+                        // one element replaced (elementwise ablation): h(x) + w[e] * delta in one pass
                         // (the same operations as the general case below)
                         int e = f.members[f.features[f.from]][0];
                         double delta = (double) (float) ref[e] - x[e];
                         double[] hxe = hx(example);
-                        double[] we = w[e];
-                        stateJob[b] = job;
                         if (delta == 0) {
-                            for (int k = 0; k < width; k++) {
-                                h[k] = hxe[k];
-                                dest[off + k] = (float) hxe[k];
-                            }
+                            System.arraycopy(hxe, 0, h, 0, width);
                         } else {
+                            double[] we = w[e];
                             for (int k = 0; k < width; k++) {
-                                double v = hxe[k] + we[k] * delta;
-                                h[k] = v;
-                                dest[off + k] = (float) v;
+                                h[k] = hxe[k] + we[k] * delta;
                             }
                         }
-                        continue;
                     } else {
                         System.arraycopy(hx(example), 0, h, 0, width);
-                        jobReplaced[job].accumulate(h, w, x, ref);
+                        set.accumulate(h, w, x, ref);
                     }
                     stateJob[b] = job;
-                    for (int k = 0; k < width; k++) {
-                        dest[off + k] = (float) h[k];
-                    }
+                    // the row as summed, in double: the layer rounds it to float32
+                    System.arraycopy(h, 0, dest, off, width);
                 }
             }
         }
