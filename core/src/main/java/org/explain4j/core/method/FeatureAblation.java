@@ -130,12 +130,7 @@ public final class FeatureAblation implements AttributionMethod {
                 }
                 int[] first = new int[b - a];
                 for (int i = a; i < b; i++) {
-                    for (int k = 0; k < sets[i].length; k++) {
-                        int job = p.add(i, sets[i][k]);
-                        if (k == 0) {
-                            first[i - a] = job;
-                        }
-                    }
+                    first[i - a] = p.add(i, sets[i]);
                 }
                 double[] v = p.run(name());
                 for (int i = a; i < b; i++) {

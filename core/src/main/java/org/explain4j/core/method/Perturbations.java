@@ -226,6 +226,25 @@ final class Perturbations {
         return count++;
     }
 
+    /**
+     * Queues example {@code n} once for each of {@code sets}, in order, with the set replaced by the
+     * baseline (a permutation's steps); returns the first job's index.
+     */
+    int add(int n, ElementSet[] sets) {
+        int need = count + sets.length;
+        if (need > jobExample.length) {
+            int grown = Math.max(need, Math.max(16, count + (count >> 1)));
+            jobExample = java.util.Arrays.copyOf(jobExample, grown);
+            jobReplaced = java.util.Arrays.copyOf(jobReplaced, grown);
+            jobSource = java.util.Arrays.copyOf(jobSource, grown);
+        }
+        int first = count;
+        java.util.Arrays.fill(jobExample, first, need, n);
+        System.arraycopy(sets, 0, jobReplaced, first, sets.length);
+        count = need;
+        return first;
+    }
+
     /** The rows a job of example {@code n} without a source row takes (its baseline's rows). */
     int rowsPerJob(int n) {
         return baselineRows[n].length;
