@@ -175,7 +175,8 @@ final class Perturbations {
     }
 
     private final MethodRun run;
-    private final double[][] inputRows;
+    /** The examples' rows in double, made on first use (the float32 paths never need them). */
+    private double[][] inputRows;
     private float[][] inputRows32;
     private final double[][][] baselineRows;
     // the queued jobs, in arrays (a method may queue millions)
@@ -188,7 +189,6 @@ final class Perturbations {
     Perturbations(MethodRun run, double[][][] baselineRows) {
         this.run = run;
         this.baselineRows = baselineRows;
-        this.inputRows = InputGradients.rows(run.input());
     }
 
     /**
@@ -204,7 +204,14 @@ final class Perturbations {
 
     /** Example {@code n}'s values, flattened (shared; do not modify). */
     double[] inputRow(int n) {
-        return inputRows[n];
+        return inputRows()[n];
+    }
+
+    private double[][] inputRows() {
+        if (inputRows == null) {
+            inputRows = InputGradients.rows(run.input());
+        }
+        return inputRows;
     }
 
     /** Queues example {@code n} with {@code replaced} set to the baseline; returns the job's index. */
@@ -322,7 +329,7 @@ final class Perturbations {
         boolean done = false;
         org.explain4j.core.model.DenseInput.Layer layer = incremental && run.fed().isEmpty() && count > 0
                 ? run.engine().denseInput() : null;
-        if (layer != null && layer.inputs() == inputRows[0].length) {
+        if (layer != null && layer.inputs() == run.input().exampleSize()) {
             boolean[] chained = chained(count);
             if (densePays(count, chained, layer)) {
                 run.engine().evaluateDense(task, rows, layer, exampleOfRow, rowsOf.new Dense(layer, chained), rowsOf);
@@ -337,7 +344,7 @@ final class Perturbations {
                 lo[r] = box[rowsOf.job(r)][0];
                 hi[r] = box[rowsOf.job(r)][1];
             }
-            done = run.engine().evaluateLocal(task, rows, shape, exampleOfRow, n -> inputRows[n], lo, hi, rowsOf,
+            done = run.engine().evaluateLocal(task, rows, shape, exampleOfRow, this::inputRow, lo, hi, rowsOf,
                     rowsOf);
         }
         if (!done) {
@@ -433,7 +440,7 @@ final class Perturbations {
         public void fill(int row, double[] dest) {
             int job = job(row);
             double[] ref = reference(row, job);
-            System.arraycopy(inputRows[jobExample[job]], 0, dest, 0, dest.length);
+            System.arraycopy(inputRow(jobExample[job]), 0, dest, 0, dest.length);
             jobReplaced[job].forEach(e -> dest[e] = ref[e]);
         }
 
@@ -606,12 +613,13 @@ final class Perturbations {
     /** The examples' rows rounded to float32 (what a float32 model is given), made on first use. */
     private float[][] inputRows32() {
         if (inputRows32 == null) {
-            float[][] f = new float[inputRows.length][];
+            // the same values as the double rows rounded to float32 (a float32 input's own values)
+            org.explain4j.core.Tensor input = run.input();
+            float[] all = input.toFloatArray();
+            int d = input.exampleSize();
+            float[][] f = new float[input.batchSize()][];
             for (int n = 0; n < f.length; n++) {
-                f[n] = new float[inputRows[n].length];
-                for (int e = 0; e < f[n].length; e++) {
-                    f[n][e] = (float) inputRows[n][e];
-                }
+                f[n] = java.util.Arrays.copyOfRange(all, n * d, n * d + d);
             }
             inputRows32 = f;
         }
