@@ -320,12 +320,13 @@ public final class EvaluationEngine {
     }
 
     /**
-     * The most bytes of pre-activations per call of {@link #evaluateDense} (beyond 256 rows): half a
-     * MiB, so that a batch stays in a core's L2 cache while it is written, copied to ONNX Runtime and
-     * cast there (1024 rows of a 64-wide layer; tabular50's Shapley sampling took 20-25% less CPU
-     * than at 16384 rows, docs/NOTES.md "Sampling methods, fourth round").
+     * The most bytes of pre-activations per call of {@link #evaluateDense} (beyond 256 rows): one MiB,
+     * so that a batch stays in a core's L2 cache while it is written, copied to ONNX Runtime and cast
+     * there (2048 rows of a 64-wide layer). Tabular50's Shapley sampling: 20-25% less CPU at 1024 rows
+     * than at 16384 at load 15; at load 5, 1024 / 2048 / 4096 rows within 5% of each other (2048 and
+     * 4096 slightly ahead: fewer calls); docs/NOTES.md "Sampling methods, fourth round".
      */
-    static final long DENSE_BATCH_BYTES = 512L << 10;
+    static final long DENSE_BATCH_BYTES = 1L << 20;
 
     /**
      * Writes the pre-activations of rows {@code from .. from + m - 1}, row {@code i} at {@code i * width},
