@@ -70,25 +70,19 @@ public sealed interface Baseline {
         int d = input.exampleSize();
         int[] ex = input.exampleShape();
         double[][][] out = new double[n][][];
+        // examples with the same reference share its array of rows (read-only, as the rows themselves)
         if (this instanceof Zeros) {
-            double[] z = new double[d];
-            for (int i = 0; i < n; i++) {
-                out[i] = new double[][] {z};
-            }
+            Arrays.fill(out, new double[][] {new double[d]});
         } else if (this instanceof Constant c) {
             double[] v = new double[d];
             Arrays.fill(v, c.value());
-            for (int i = 0; i < n; i++) {
-                out[i] = new double[][] {v};
-            }
+            Arrays.fill(out, new double[][] {v});
         } else if (this instanceof Fixed f) {
             Tensor t = f.tensor();
             int[] s = t.shape();
             double[] all = t.toDoubleArray();
             if (Arrays.equals(s, ex)) {
-                for (int i = 0; i < n; i++) {
-                    out[i] = new double[][] {all};
-                }
+                Arrays.fill(out, new double[][] {all});
             } else if (s.length == ex.length + 1 && Arrays.equals(Arrays.copyOfRange(s, 1, s.length), ex)
                     && (s[0] == 1 || s[0] == n)) {
                 for (int i = 0; i < n; i++) {

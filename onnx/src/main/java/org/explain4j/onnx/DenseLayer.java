@@ -13,7 +13,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
+import java.nio.DoubleBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -49,13 +49,14 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
     private final String outputName;
     private final OrtEnvironment env;
     private final OnnxModel.Options options;
+    private final long restMultiplyAdds;
     private OrtSession session;
     private boolean closed;
     /** Rows run through the cut model (tests and benchmarks). */
     final AtomicLong rows = new AtomicLong();
 
     private DenseLayer(int inputs, int width, double[][] weights, double[] bias, byte[] restModel, String restInput,
-                       String outputName, OrtEnvironment env, OnnxModel.Options options) {
+                       String outputName, OrtEnvironment env, OnnxModel.Options options, long restMultiplyAdds) {
         this.inputs = inputs;
         this.width = width;
         this.weights = weights;
@@ -65,6 +66,12 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
         this.outputName = outputName;
         this.env = env;
         this.options = options;
+        this.restMultiplyAdds = restMultiplyAdds;
+    }
+
+    @Override
+    public long restMultiplyAdds() {
+        return restMultiplyAdds;
     }
 
     @Override
@@ -127,12 +134,12 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
      * place): a call takes one (or makes one) and gives it back; {@link #close} drops them all, so
      * nothing outlives the layer (a thread-local buffer would stay with every thread that used it).
      */
-    private final java.util.ArrayDeque<FloatBuffer> free = new java.util.ArrayDeque<>();
+    private final java.util.ArrayDeque<DoubleBuffer> free = new java.util.ArrayDeque<>();
 
-    /** A free buffer of at least {@code n} floats, or a new one. */
-    private synchronized FloatBuffer take(int n) {
-        FloatBuffer best = null;
-        for (FloatBuffer b : free) {
+    /** A free buffer of at least {@code n} doubles, or a new one. */
+    private synchronized DoubleBuffer take(int n) {
+        DoubleBuffer best = null;
+        for (DoubleBuffer b : free) {
             if (b.capacity() >= n && (best == null || b.capacity() < best.capacity())) {
                 best = b;
             }
@@ -141,12 +148,12 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
             free.remove(best);
             return best;
         }
-        return ByteBuffer.allocateDirect(Math.multiplyExact(n, Float.BYTES)).order(ByteOrder.nativeOrder())
-                .asFloatBuffer();
+        return ByteBuffer.allocateDirect(Math.multiplyExact(n, Double.BYTES)).order(ByteOrder.nativeOrder())
+                .asDoubleBuffer();
     }
 
     /** Gives {@code b} back to the pool, unless the layer is closed (then it is dropped). */
-    private synchronized void give(FloatBuffer b) {
+    private synchronized void give(DoubleBuffer b) {
         if (!closed) {
             free.push(b);
         }
@@ -158,10 +165,10 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
     }
 
     @Override
-    public Tensor forwardFromLayer(float[] h, int m) {
+    public Tensor forwardFromLayer(double[] h, int m) {
         OrtSession s = session();
         int n = Math.multiplyExact(m, width);
-        FloatBuffer buf = take(n);
+        DoubleBuffer buf = take(n);
         try {
             return run(s, buf, h, m, n);
         } finally {
@@ -169,7 +176,7 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
         }
     }
 
-    private Tensor run(OrtSession s, FloatBuffer buf, float[] h, int m, int n) {
+    private Tensor run(OrtSession s, DoubleBuffer buf, double[] h, int m, int n) {
         buf.clear();
         buf.put(h, 0, n);
         buf.flip();
@@ -363,12 +370,16 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
                 return null;
             }
         }
-        String restInput = out.equals(outputName) ? out + "/explain4j_dense" : out;
+        String restInput = (out.equals(outputName) ? out + "/explain4j_dense" : out) + "/explain4j_f64";
         byte[] rest = restModel(model, removed, inputName, out, restInput, outputName, width);
-        return new DenseLayer(din, width, w, b, rest, restInput, outputName, env, options);
+        return new DenseLayer(din, width, w, b, rest, restInput, outputName, env, options,
+                multiplyAdds(g, removed, constants));
     }
 
-    /** The cut model: {@code cut} ({@code [batch, width]} float32) is its input, {@code outputName} its only output. */
+    /**
+     * The cut model: {@code cutInput} ({@code [batch, width]} float64) is its input, cast to float32 as the
+     * tensor {@code cut} the rest of the graph reads; {@code outputName} is its only output.
+     */
     private static byte[] restModel(ModelProto model, Set<NodeProto> removed, String inputName, String cut,
                                     String cutInput, String outputName, int width) {
         GraphProto g = model.getGraph();
@@ -379,9 +390,17 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
                 nodes.add(n);
             }
         }
-        if (!cutInput.equals(cut)) {
+        // the pre-activations come in double (summed in double by the caller) and are rounded to
+        // float32 here, by ONNX Runtime's vectorised Cast, instead of one element at a time in Java
+        String f32 = cut.equals(outputName) ? cut + "/explain4j_dense" : cut;
+        nodes.add(0, NodeProto.newBuilder().setOpType("Cast").addInput(cutInput).addOutput(f32)
+                .addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("to")
+                        .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT)
+                        .setI(TensorProto.DataType.FLOAT_VALUE))
+                .setName(cutInput + "/explain4j_cast").build());
+        if (!f32.equals(cut)) {
             // the layer is the whole model: the cut model passes its input through
-            nodes.add(NodeProto.newBuilder().setOpType("Identity").addInput(cutInput).addOutput(outputName)
+            nodes.add(NodeProto.newBuilder().setOpType("Identity").addInput(f32).addOutput(outputName)
                     .setName(outputName + "/explain4j_identity").build());
         }
         Set<String> read = new HashSet<>();
@@ -399,7 +418,7 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
             }
         }
         b.addInput(ValueInfoProto.newBuilder().setName(cutInput).setType(TypeProto.newBuilder().setTensorType(
-                TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(
+                TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.DOUBLE_VALUE).setShape(
                         TensorShapeProto.newBuilder()
                                 .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("batch"))
                                 .addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(width))))));
@@ -441,6 +460,26 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * Multiply-adds per row of the nodes not in {@code removed}: {@code K x N} for each {@code Gemm} or
+     * {@code MatMul} whose second input is a constant matrix {@code [K, N]} (the dense layers of an MLP,
+     * whose activations are {@code [batch, K]}); other nodes count nothing, so this is a lower bound.
+     */
+    static long multiplyAdds(GraphProto g, Set<NodeProto> removed, Map<String, TensorProto> constants) {
+        long sum = 0;
+        for (NodeProto n : g.getNodeList()) {
+            if (removed.contains(n) || !n.getDomain().isEmpty() || n.getInputCount() < 2
+                    || !(n.getOpType().equals("Gemm") || n.getOpType().equals("MatMul"))) {
+                continue;
+            }
+            TensorProto b = constants.get(n.getInput(1));
+            if (b != null && b.getDimsCount() == 2) {
+                sum += b.getDims(0) * b.getDims(1);
+            }
+        }
+        return sum;
     }
 
     /** A float32 constant of the given rank, or null. */

@@ -19,6 +19,8 @@ import org.explain4j.core.method.ShapleyValueSampling;
 import org.explain4j.core.model.DenseInput;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,9 +28,72 @@ import org.junit.jupiter.api.Test;
  * rest of the model run from it) equals whole forward passes within float32 rounding on every
  * tabular / MLP fixture, for feature ablation, Shapley sampling (elementwise and grouped,
  * antithetic or not, a baseline per example and a baseline distribution) and exact Shapley values;
- * models it does not apply to fall back to whole passes.
+ * models it does not apply to fall back to whole passes. The tests of the path itself take it on
+ * every model that offers the layer ({@code explain4j.incremental.dense=always}: most fixtures are
+ * too small for it to pay); {@link #choice_weighsTheLayerAgainstTheWholeModel} tests the choice.
  */
 class DenseIncrementalTest {
+    private static final String RULE = "explain4j.incremental.dense";
+
+    @BeforeAll
+    static void alwaysTakeTheDensePath() {
+        System.setProperty(RULE, "always");
+    }
+
+    @AfterAll
+    static void clearRule() {
+        System.clearProperty(RULE);
+    }
+
+    /**
+     * Without the override, the path is taken where it saves at least a quarter of the model's
+     * multiply-adds: tabular50 (50 -> 64 -> 32 -> 3) for elementwise ablation and Shapley sampling,
+     * not the golden tabular MLP (10 -> 32 -> 16 -> 3) with its mask of 4 groups, which then gives
+     * the bits of whole passes; nor exact Shapley values on tabular50 (half the elements change).
+     */
+    @Test
+    void choice_weighsTheLayerAgainstTheWholeModel() {
+        System.clearProperty(RULE);
+        try {
+            Tensor gx = load("../shared/golden/tabular_x.npy");
+            FeatureMask gmask = FeatureMask.of(load("../shared/golden/tabular_mask.npy"));
+            try (OnnxModel m = OnnxModel.load(Path.of("..", "../shared/golden/tabular_mlp.onnx"))) {
+                assertThat(m.denseInput().restMultiplyAdds()).isEqualTo(32L * 16 + 16 * 3);
+                Target t = targets(gx.batchSize(), 3);
+                for (boolean shapley : new boolean[] {false, true}) {
+                    BiFunction<OnnxModel, Boolean, Attribution> method = (mm, inc) -> shapley
+                            ? new ShapleyValueSampling(mm, ShapleyValueSampling.Options.defaults().withFeatureMask(gmask)
+                                    .withSamples(5).withSeed(2).withExact(ShapleyValueSampling.Exact.NEVER)
+                                    .withIncremental(inc)).attribute(gx, t)
+                            : new FeatureAblation(mm, FeatureAblation.Options.defaults().withFeatureMask(gmask)
+                                    .withIncremental(inc)).attribute(gx, t);
+                    float[] whole = method.apply(m, false).values().toFloatArray();
+                    float[] inc = method.apply(m, true).values().toFloatArray();
+                    assertThat(m.denseLayer().rows.get()).as("golden, shapley " + shapley + ": whole passes").isZero();
+                    assertThat(inc).isEqualTo(whole);
+                }
+            }
+            Tensor x = load("fixtures/models/tabular50_x.npy");
+            try (OnnxModel m = OnnxModel.load(Path.of("..", "fixtures/models/tabular50_mlp.onnx"))) {
+                assertThat(m.denseInput().restMultiplyAdds()).isEqualTo(64L * 32 + 32 * 3);
+                Target t = targets(x.batchSize(), 3);
+                new FeatureAblation(m, FeatureAblation.Options.defaults().withIncremental(true)).attribute(x, t);
+                assertThat(m.denseLayer().rows.getAndSet(0)).as("tabular50 ablation").isEqualTo(50L * x.batchSize());
+                new ShapleyValueSampling(m, ShapleyValueSampling.Options.defaults().withSamples(2).withSeed(1)
+                        .withExact(ShapleyValueSampling.Exact.NEVER).withIncremental(true)).attribute(x, t);
+                assertThat(m.denseLayer().rows.getAndSet(0)).as("tabular50 shapley").isPositive();
+                long[] pairs = new long[50];
+                for (int e = 0; e < 50; e++) {
+                    pairs[e] = e / 10;
+                }
+                new ShapleyExact(m, ShapleyExact.Options.defaults().withFeatureMask(FeatureMask.of(Tensor.ofLongs(pairs, 1, 50)))
+                        .withIncremental(true)).attribute(x.slice(0, 2), targets(2, 3));
+                assertThat(m.denseLayer().rows.get()).as("tabular50 exact: half the elements change").isZero();
+            }
+        } finally {
+            System.setProperty(RULE, "always");
+        }
+    }
 
     private static Tensor load(String p) {
         Path path = Path.of("..", p);
@@ -247,14 +312,14 @@ class DenseIncrementalTest {
             DenseInput.Layer l = m.denseInput();
             Tensor x = load("fixtures/models/mlp_softmax_x.npy");
             int w = l.width();
-            float[] h = new float[x.batchSize() * w];
+            double[] h = new double[x.batchSize() * w];
             for (int i = 0; i < x.batchSize(); i++) {
                 for (int j = 0; j < w; j++) {
                     double s = l.bias()[j];
                     for (int e = 0; e < l.inputs(); e++) {
                         s += (float) x.getDouble(i * l.inputs() + e) * l.weights()[e][j];
                     }
-                    h[i * w + j] = (float) s;
+                    h[i * w + j] = s;
                 }
             }
             double[] want = m.forward(x).toDoubleArray();

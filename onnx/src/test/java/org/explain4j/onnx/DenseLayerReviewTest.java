@@ -34,7 +34,7 @@ class DenseLayerReviewTest {
         DenseInput.Layer layer = m.denseInput();
         assertThat(layer).isNotNull();
         DenseLayer dense = m.denseLayer();
-        float[] h = new float[4 * layer.width()];
+        double[] h = new double[4 * layer.width()];
         Tensor first = layer.forwardFromLayer(h, 4);
         assertThat(dense.pooledBuffers()).isEqualTo(1);
         Tensor[] other = new Tensor[1];

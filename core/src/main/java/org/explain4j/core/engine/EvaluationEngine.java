@@ -319,13 +319,22 @@ public final class EvaluationEngine {
         return true;
     }
 
-    /** The most bytes of pre-activations per call of {@link #evaluateDense} (beyond 256 rows). */
-    static final long DENSE_BATCH_BYTES = 16L << 20;
+    /**
+     * The most bytes of pre-activations per call of {@link #evaluateDense} (beyond 256 rows): one MiB,
+     * so that a batch stays in a core's L2 cache while it is written, copied to ONNX Runtime and cast
+     * there (2048 rows of a 64-wide layer). Tabular50's Shapley sampling: 20-25% less CPU at 1024 rows
+     * than at 16384 at load 15; at load 5, 1024 / 2048 / 4096 rows within 5% of each other (2048 and
+     * 4096 slightly ahead: fewer calls); docs/NOTES.md "Sampling methods, fourth round".
+     */
+    static final long DENSE_BATCH_BYTES = 1L << 20;
 
-    /** Writes the float32 pre-activations of rows {@code from .. from + m - 1}, row {@code i} at {@code i * width}. */
+    /**
+     * Writes the pre-activations of rows {@code from .. from + m - 1}, row {@code i} at {@code i * width},
+     * in double: the layer rounds them to float32 ({@link DenseInput.Layer#forwardFromLayer}).
+     */
     @FunctionalInterface
     public interface LayerFiller {
-        void fill(int from, int m, float[] dest);
+        void fill(int from, int m, double[] dest);
     }
 
     /**
@@ -342,7 +351,7 @@ public final class EvaluationEngine {
 
     /**
      * Evaluates {@code rows} rows given by their first layer's pre-activations ({@code filler},
-     * {@code layer.width()} floats a row), running only the rest of the model, in batches of at most
+     * {@code layer.width()} doubles a row), running only the rest of the model, in batches of at most
      * {@link #batchSize()} rows (fewer for a wide layer: {@value #DENSE_BATCH_BYTES} bytes of
      * pre-activations, 256 rows at least); each batch's outputs go to {@code consumer} as in
      * {@link #evaluate(String, int, int[], IntUnaryOperator, RowFiller, OutputConsumer)}. Rows are
@@ -357,10 +366,10 @@ public final class EvaluationEngine {
         }
         try {
             int w = layer.width();
-            // the batch size was sized for input rows; a layer wider than the input keeps its batch of
-            // pre-activations within DENSE_BATCH_BYTES (256 rows at least)
-            int step = (int) Math.min(batchSize, Math.max(256, DENSE_BATCH_BYTES / (4L * w)));
-            float[] buf = new float[Math.multiplyExact(Math.max(1, Math.min(rows, step)), w)];
+            // the batch size was sized for input rows; the batch of pre-activations stays within
+            // DENSE_BATCH_BYTES (256 rows at least)
+            int step = (int) Math.min(batchSize, Math.max(256, DENSE_BATCH_BYTES / ((long) Double.BYTES * w)));
+            double[] buf = new double[Math.multiplyExact(Math.max(1, Math.min(rows, step)), w)];
             double[] outs = new double[0];
             for (int from = 0; from < rows; from += step) {
                 int m = Math.min(rows, from + step) - from;

@@ -103,7 +103,9 @@ public final class FeatureAblation implements AttributionMethod {
         // example at least), so the queued jobs stay few however many examples; examples sharing a
         // grouping share its element sets. 3. Evaluate; each element gets f(x) - f(ablated) of its feature.
         int n = input.batchSize();
-        double[][] out = new double[n][input.exampleSize()];
+        int d = input.exampleSize();
+        // each element's value, rounded to float32 as the result holds it (run.valuesOfInputShape's rounding)
+        float[] out = new float[Math.multiplyExact(n, d)];
         int[][][] members = new int[n][][];
         Perturbations.ElementSet[][] sets = new Perturbations.ElementSet[n][];
         long totalRows = 0;
@@ -130,17 +132,12 @@ public final class FeatureAblation implements AttributionMethod {
                 }
                 int[] first = new int[b - a];
                 for (int i = a; i < b; i++) {
-                    for (int k = 0; k < sets[i].length; k++) {
-                        int job = p.add(i, sets[i][k]);
-                        if (k == 0) {
-                            first[i - a] = job;
-                        }
-                    }
+                    first[i - a] = p.add(i, sets[i]);
                 }
                 double[] v = p.run(name());
                 for (int i = a; i < b; i++) {
-                    for (int e = 0; e < out[i].length; e++) {
-                        out[i][e] = fx[i] - v[first[i - a] + groups[i].group(e)];
+                    for (int e = 0; e < d; e++) {
+                        out[i * d + e] = (float) (fx[i] - v[first[i - a] + groups[i].group(e)]);
                     }
                 }
                 a = b;
@@ -150,7 +147,7 @@ public final class FeatureAblation implements AttributionMethod {
         opts.put("baseline", options.baseline().describe());
         opts.put("feature_mask", options.featureMask().isElementwise() ? "elementwise" : "groups");
         opts.put("batch_size", run.batchSize());
-        return run.finish(name(), run.valuesOfInputShape(out), target, opts, OptionalLong.empty(),
+        return run.finish(name(), Tensor.ofFloats(out, input.shape()), target, opts, OptionalLong.empty(),
                 Optional.empty(), Optional.empty());
     }
 }

@@ -64,6 +64,17 @@ final class Perturbations {
         }
     }
 
+    /**
+     * {@code h = a + we * delta} (arrays as long as {@code h}): the same operations as copying {@code a}
+     * into {@code h} and {@link #addRow}, in one pass; a small method of its own so that the JIT
+     * vectorises it (inside the row loop it did not).
+     */
+    static void sumRow(double[] h, double[] a, double[] we, double delta) {
+        for (int k = 0; k < h.length; k++) {
+            h[k] = a[k] + we[k] * delta;
+        }
+    }
+
     /** The elements of {@code features[from..]}. */
     private record Features(int[][] members, int[] features, int from) implements ElementSet {
         @Override
@@ -175,7 +186,8 @@ final class Perturbations {
     }
 
     private final MethodRun run;
-    private final double[][] inputRows;
+    /** The examples' rows in double, made on first use (the float32 paths never need them). */
+    private double[][] inputRows;
     private float[][] inputRows32;
     private final double[][][] baselineRows;
     // the queued jobs, in arrays (a method may queue millions)
@@ -188,14 +200,12 @@ final class Perturbations {
     Perturbations(MethodRun run, double[][][] baselineRows) {
         this.run = run;
         this.baselineRows = baselineRows;
-        this.inputRows = InputGradients.rows(run.input());
     }
 
     /**
      * Lets {@link #run} evaluate through the model's incremental inference where the model offers
      * it: a dense first layer over the input ({@link org.explain4j.core.model.DenseInput}: each row's
-     * pre-activation updated by its changed elements only, where that is at most half the layer's
-     * work), else for inputs of rank 3 and more {@link org.explain4j.core.model.LocalEvaluation}
+     * pre-activation updated by its changed elements only, where that pays: {@link #densePays}), else for inputs of rank 3 and more {@link org.explain4j.core.model.LocalEvaluation}
      * (each perturbation recomputes only what its changed box reaches). Off by default.
      */
     Perturbations incremental(boolean on) {
@@ -205,7 +215,14 @@ final class Perturbations {
 
     /** Example {@code n}'s values, flattened (shared; do not modify). */
     double[] inputRow(int n) {
-        return inputRows[n];
+        return inputRows()[n];
+    }
+
+    private double[][] inputRows() {
+        if (inputRows == null) {
+            inputRows = InputGradients.rows(run.input());
+        }
+        return inputRows;
     }
 
     /** Queues example {@code n} with {@code replaced} set to the baseline; returns the job's index. */
@@ -225,6 +242,25 @@ final class Perturbations {
         jobReplaced[count] = replaced;
         jobSource[count] = source;
         return count++;
+    }
+
+    /**
+     * Queues example {@code n} once for each of {@code sets}, in order, with the set replaced by the
+     * baseline (a permutation's steps); returns the first job's index.
+     */
+    int add(int n, ElementSet[] sets) {
+        int need = count + sets.length;
+        if (need > jobExample.length) {
+            int grown = Math.max(need, Math.max(16, count + (count >> 1)));
+            jobExample = java.util.Arrays.copyOf(jobExample, grown);
+            jobReplaced = java.util.Arrays.copyOf(jobReplaced, grown);
+            jobSource = java.util.Arrays.copyOf(jobSource, grown);
+        }
+        int first = count;
+        java.util.Arrays.fill(jobExample, first, need, n);
+        System.arraycopy(sets, 0, jobReplaced, first, sets.length);
+        count = need;
+        return first;
     }
 
     /** The rows a job of example {@code n} without a source row takes (its baseline's rows). */
@@ -304,9 +340,9 @@ final class Perturbations {
         boolean done = false;
         org.explain4j.core.model.DenseInput.Layer layer = incremental && run.fed().isEmpty() && count > 0
                 ? run.engine().denseInput() : null;
-        if (layer != null && layer.inputs() == inputRows[0].length) {
+        if (layer != null && layer.inputs() == run.input().exampleSize()) {
             boolean[] chained = chained(count);
-            if (densePays(count, chained, layer.inputs())) {
+            if (densePays(count, chained, layer)) {
                 run.engine().evaluateDense(task, rows, layer, exampleOfRow, rowsOf.new Dense(layer, chained), rowsOf);
                 done = true;
             }
@@ -319,7 +355,7 @@ final class Perturbations {
                 lo[r] = box[rowsOf.job(r)][0];
                 hi[r] = box[rowsOf.job(r)][1];
             }
-            done = run.engine().evaluateLocal(task, rows, shape, exampleOfRow, n -> inputRows[n], lo, hi, rowsOf,
+            done = run.engine().evaluateLocal(task, rows, shape, exampleOfRow, this::inputRow, lo, hi, rowsOf,
                     rowsOf);
         }
         if (!done) {
@@ -351,11 +387,30 @@ final class Perturbations {
     }
 
     /**
-     * Whether updating the dense layer by the changed elements does at most half the work of the
-     * layer itself: the elements changed per job (one feature for a permutation's next step) at
-     * most {@code d / 2} on average.
+     * Whether the dense path ({@link Rows.Dense}) pays for these jobs. Per row it costs about
+     * {@code 2 c w + w} multiply-adds' worth of Java work ({@code c} elements changed on average, one
+     * feature for a permutation's next step; the update runs in double, half the width of ONNX
+     * Runtime's float32 kernels, plus the row's hand-over) in place of the layer's {@code d w}. It pays
+     * when that saves at least a quarter of the whole model's multiply-adds
+     * ({@code d w + } {@link org.explain4j.core.model.DenseInput.Layer#restMultiplyAdds}): below that,
+     * the per-row bookkeeping eats the gain (measured: the golden tabular MLP, 10 -> 32 -> 16 -> 3, saves
+     * about 15% and ran slower on the dense path; tabular50, 50 -> 64 -> 32 -> 3, saves 56% and ran
+     * 1.3-1.7x faster; docs/NOTES.md "Sampling methods, fourth round"). A model that does not report
+     * its rest keeps the earlier rule, {@code c <= d / 2}. The system property
+     * {@code explain4j.incremental.dense=always} takes the path whenever {@code c <= d / 2} (tests that
+     * check the path on small models).
      */
-    private boolean densePays(int count, boolean[] chained, int d) {
+    static boolean densePays(double changedPerRow, int d, int width, long rest) {
+        if (rest < 0 || "always".equals(System.getProperty("explain4j.incremental.dense"))) {
+            return 2 * changedPerRow <= d;
+        }
+        double layer = (double) d * width;
+        double saved = layer - (2 * changedPerRow * width + width);
+        return saved >= 0.25 * (layer + rest);
+    }
+
+    /** {@link #densePays(double, int, int, long)} for the queued jobs. */
+    private boolean densePays(int count, boolean[] chained, org.explain4j.core.model.DenseInput.Layer layer) {
         long changed = 0;
         for (int j = 0; j < count; j++) {
             if (chained[j] && jobReplaced[j - 1] instanceof Features p) {
@@ -364,7 +419,7 @@ final class Perturbations {
                 changed += jobReplaced[j].size();
             }
         }
-        return 2 * changed <= (long) count * d;
+        return densePays((double) changed / count, layer.inputs(), layer.width(), layer.restMultiplyAdds());
     }
 
     /** Each row's input (filler) and explained value (consumer) for the queued jobs. */
@@ -396,7 +451,7 @@ final class Perturbations {
         public void fill(int row, double[] dest) {
             int job = job(row);
             double[] ref = reference(row, job);
-            System.arraycopy(inputRows[jobExample[job]], 0, dest, 0, dest.length);
+            System.arraycopy(inputRow(jobExample[job]), 0, dest, 0, dest.length);
             jobReplaced[job].forEach(e -> dest[e] = ref[e]);
         }
 
@@ -503,7 +558,7 @@ final class Perturbations {
             }
 
             @Override
-            public void fill(int from, int m, float[] dest) {
+            public void fill(int from, int m, double[] dest) {
                 float[][] x32 = inputRows32();
                 for (int i = 0; i < m; i++) {
                     int row = from + i;
@@ -514,46 +569,36 @@ final class Perturbations {
                     double[] h = state[b];
                     float[] x = x32[example];
                     int off = i * width;
+                    ElementSet set = jobReplaced[job];
                     if (chained[job] && stateJob[b] == job - 1) {
                         // the step before with one more feature restored: x_e replaces ref_e
                         Features p = (Features) jobReplaced[job - 1];
                         for (int e : p.members[p.features[p.from]]) {
                             addRow(h, w[e], x[e] - (double) (float) ref[e]);
                         }
-                    } else if (jobReplaced[job] instanceof Features f && f.from == 0 && f.features.length == f.members.length
+                    } else if (set instanceof Features f && f.from == 0 && f.features.length == f.members.length
                             && f.size() == x.length) {
                         // every element from the reference (a permutation's first step): h(ref), kept per reference row
                         System.arraycopy(href(b, ref), 0, h, 0, width);
-                    } else if (jobReplaced[job] instanceof Features f && f.features.length - f.from == 1
+                    } else if (set instanceof Features f && f.features.length - f.from == 1
                             && f.members[f.features[f.from]].length == 1) {
-                        // one element replaced (elementwise ablation): h(x) + w[e] * delta, written in one pass
+                        // one element replaced (elementwise ablation): h(x) + w[e] * delta in one pass
                         // (the same operations as the general case below)
                         int e = f.members[f.features[f.from]][0];
                         double delta = (double) (float) ref[e] - x[e];
                         double[] hxe = hx(example);
-                        double[] we = w[e];
-                        stateJob[b] = job;
                         if (delta == 0) {
-                            for (int k = 0; k < width; k++) {
-                                h[k] = hxe[k];
-                                dest[off + k] = (float) hxe[k];
-                            }
+                            System.arraycopy(hxe, 0, h, 0, width);
                         } else {
-                            for (int k = 0; k < width; k++) {
-                                double v = hxe[k] + we[k] * delta;
-                                h[k] = v;
-                                dest[off + k] = (float) v;
-                            }
+                            sumRow(h, hxe, w[e], delta);
                         }
-                        continue;
                     } else {
                         System.arraycopy(hx(example), 0, h, 0, width);
-                        jobReplaced[job].accumulate(h, w, x, ref);
+                        set.accumulate(h, w, x, ref);
                     }
                     stateJob[b] = job;
-                    for (int k = 0; k < width; k++) {
-                        dest[off + k] = (float) h[k];
-                    }
+                    // the row as summed, in double: the layer rounds it to float32
+                    System.arraycopy(h, 0, dest, off, width);
                 }
             }
         }
@@ -576,12 +621,13 @@ final class Perturbations {
     /** The examples' rows rounded to float32 (what a float32 model is given), made on first use. */
     private float[][] inputRows32() {
         if (inputRows32 == null) {
-            float[][] f = new float[inputRows.length][];
+            // the same values as the double rows rounded to float32 (a float32 input's own values)
+            org.explain4j.core.Tensor input = run.input();
+            float[] all = input.toFloatArray();
+            int d = input.exampleSize();
+            float[][] f = new float[input.batchSize()][];
             for (int n = 0; n < f.length; n++) {
-                f[n] = new float[inputRows[n].length];
-                for (int e = 0; e < f[n].length; e++) {
-                    f[n][e] = (float) inputRows[n][e];
-                }
+                f[n] = java.util.Arrays.copyOfRange(all, n * d, n * d + d);
             }
             inputRows32 = f;
         }

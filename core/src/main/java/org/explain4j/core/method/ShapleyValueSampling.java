@@ -268,6 +268,8 @@ public final class ShapleyValueSampling implements AttributionMethod {
             totalRows += (long) samples * (members[i].length + 1) * p.rowsPerJob(i);
         }
         double[] fb = new double[n];
+        int[][] tailsOf = null;
+        Perturbations.ElementSet[][] tails = null;
         try (EvaluationEngine.ProgressScope scope = p.progressScope(name(), totalRows)) {
             for (int a = 0; a < n; ) {
                 int b = a;
@@ -280,16 +282,22 @@ public final class ShapleyValueSampling implements AttributionMethod {
                 for (int i = a; i < b; i++) {
                     int m = members[i].length;
                     int[][] mem = members[i];
-                    firstOf[i - a] = new int[samples];
-                    for (int s = 0; s < samples; s++) {
-                        int[] order = restrict(perms[s], m);
-                        for (int k = 0; k <= m; k++) {
-                            // Features order[k..m-1] are still absent.
-                            int job = p.add(i, Perturbations.ElementSet.ofTail(mem, order, k));
-                            if (k == 0) {
-                                firstOf[i - a][s] = job;
+                    if (mem != tailsOf) {
+                        // each permutation's tails, made once for all the examples that share this grouping
+                        // (a perturbed row is queued as one of these shared sets, not a set of its own)
+                        tails = new Perturbations.ElementSet[samples][m + 1];
+                        for (int s = 0; s < samples; s++) {
+                            int[] order = restrict(perms[s], m);
+                            for (int k = 0; k <= m; k++) {
+                                // Features order[k..m-1] are still absent.
+                                tails[s][k] = Perturbations.ElementSet.ofTail(mem, order, k);
                             }
                         }
+                        tailsOf = mem;
+                    }
+                    firstOf[i - a] = new int[samples];
+                    for (int s = 0; s < samples; s++) {
+                        firstOf[i - a][s] = p.add(i, tails[s]);
                     }
                 }
                 double[] v = p.run(name());

@@ -32,11 +32,22 @@ public interface DenseInput {
         double[] bias();
 
         /**
-         * Runs the model from the layer's output for {@code m} rows: row {@code i}'s float32
-         * pre-activations are {@code h[i * width .. i * width + width - 1]} ({@code h} may be longer; it
-         * is read during the call only). Returns the model's explained output {@code [m, outputs]}.
+         * Multiply-adds per row of the rest of the model (after this layer), as far as the model knows
+         * them (its dense layers), or {@code -1} when it does not say: callers weigh the work the layer
+         * saves against the whole model's.
          */
-        Tensor forwardFromLayer(float[] h, int m);
+        default long restMultiplyAdds() {
+            return -1;
+        }
+
+        /**
+         * Runs the model from the layer's output for {@code m} rows: row {@code i}'s pre-activations are
+         * {@code h[i * width .. i * width + width - 1]}, in double; the model rounds each to float32 (to
+         * nearest, as a Java {@code (float)} cast does) before the rest of the network, so a caller that
+         * accumulates in double hands over its sums as they are ({@code h} may be longer; it is read
+         * during the call only). Returns the model's explained output {@code [m, outputs]}.
+         */
+        Tensor forwardFromLayer(double[] h, int m);
     }
 
     /**

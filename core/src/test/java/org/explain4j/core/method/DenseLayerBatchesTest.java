@@ -45,13 +45,13 @@ class DenseLayerBatchesTest {
             }
         }
 
-        private static double[] rest(float[] h, int n) {
+        private static double[] rest(double[] h, int n) {
             double[] out = new double[n * C];
             for (int i = 0; i < n; i++) {
                 for (int c = 0; c < C; c++) {
                     double s = 0.05 * c;
                     for (int j = 0; j < H; j++) {
-                        s += Math.tanh(h[i * H + j]) * Math.cos(j + 2.0 * c);
+                        s += Math.tanh((float) h[i * H + j]) * Math.cos(j + 2.0 * c);
                     }
                     out[i * C + c] = (float) (s + 0.1 * s * s);
                 }
@@ -64,7 +64,7 @@ class DenseLayerBatchesTest {
             assertThat(x.dtype()).isEqualTo(DType.FLOAT32);
             int n = x.batchSize();
             wholeCalls.add(n);
-            float[] h = new float[n * H];
+            double[] h = new double[n * H];
             for (int i = 0; i < n; i++) {
                 for (int j = 0; j < H; j++) {
                     float s = (float) b[j];
@@ -111,7 +111,7 @@ class DenseLayerBatchesTest {
                     return b;
                 }
 
-                public Tensor forwardFromLayer(float[] h, int n) {
+                public Tensor forwardFromLayer(double[] h, int n) {
                     assertThat(h.length).isGreaterThanOrEqualTo(n * H);
                     m.layerCalls.add(n);
                     return Tensor.ofDoubles(rest(h, n), n, C);

@@ -78,7 +78,7 @@ class OutputChecksReviewTest {
                     return new double[3];
                 }
 
-                public Tensor forwardFromLayer(float[] h, int m) {
+                public Tensor forwardFromLayer(double[] h, int m) {
                     return Tensor.ofDoubles(bad(m), m, 2);
                 }
             };
