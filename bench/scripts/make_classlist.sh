@@ -10,7 +10,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 model="${MODEL:-/tmp/cold/resnet18.onnx}"
 input="${INPUT:-/tmp/cold/x4.npy}"
-"$root/explain4j" --version >/dev/null
+EXPLAIN4J_CACHE=off "$root/explain4j" --version >/dev/null
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 EXPLAIN4J_CACHE_DIR="$tmp/cache" java -XX:DumpLoadedClassList="$tmp/classlist" -jar "$root/serve/target/explain4j-serve.jar" \

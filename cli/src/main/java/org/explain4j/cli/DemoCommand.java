@@ -55,7 +55,9 @@ public final class DemoCommand implements Callable<Integer> {
         ExplainChecks.outFolder(out);
         refuseForeign("digits_cnn.onnx");
         refuseForeign("digits_x.npy", "input.npy");
-        refuseUserFiles(requested == null ? MethodCatalog.names() : requested);
+        // the files are written under the catalogue's names (--methods Saliency writes saliency.*)
+        refuseUserFiles(requested == null ? MethodCatalog.names()
+                : requested.stream().map(n -> MethodCatalog.find(n).map(MethodSpec::name).orElse(n)).toList());
         // 1. Unpack the bundled model, digits and labels into the output folder.
         Path modelFile = out.resolve("digits_cnn.onnx");
         copyResource("digits_cnn.onnx", modelFile);

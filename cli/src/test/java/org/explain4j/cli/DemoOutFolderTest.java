@@ -46,4 +46,14 @@ class DemoOutFolderTest {
         assertThat(second.exitCode()).as("second run into the demo's own folder: %s", second.err()).isZero();
         assertThat(Files.readString(other.resolve("report.html"))).as("written again").contains("<html").doesNotContain("stale");
     }
+
+    @Test
+    void demo_refusesTheUsersFile_whenTheMethodIsNamedInAnotherCase() throws Exception {
+        Path dir = tmp.resolve("cased");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("saliency.png"), "the user's own picture");
+        CliRunner.Run r = CliRunner.run("demo", "--quiet", "--methods", "Saliency", "--out", dir.toString());
+        InputErrorsReviewTest.assertError(r, ErrorKind.USAGE, "--out", "saliency.png", "overwrite");
+        assertThat(Files.readString(dir.resolve("saliency.png"))).isEqualTo("the user's own picture");
+    }
 }

@@ -192,7 +192,7 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
         if ("off".equals(System.getProperty(SWITCHED, "on").trim())) {
             return () -> { };
         }
-        int copiesAtOnce;
+        LayerSwitch ls;
         synchronized (this) {
             if (layerSwitch == null) {
                 // the draws of every layer (11.7M values for ResNet-18) are made on a helper thread:
@@ -228,14 +228,14 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
             }
             openSeries++;
             generation = switchGeneration;
-            copiesAtOnce = layerSwitch.copiesAtOnce();
+            ls = layerSwitch;
         }
         long mine = generation;
         boolean[] closed = new boolean[1];
         return new Series() {
             @Override
             public int copiesAtOnce() {
-                return copiesAtOnce;
+                return ls.copiesAtOnce();
             }
 
             @Override
@@ -305,7 +305,18 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
     }
 
     /** The randomised initializers of the layers {@code names}, by name. */
-    private synchronized Map<String, TensorProto> draws(List<String> names, long seed) {
+    private Map<String, TensorProto> draws(List<String> names, long seed) {
+        // the series' draws are waited for without this object's lock (about a second for ResNet-18),
+        // so that other callers (another series, close) are not held meanwhile
+        java.util.concurrent.CompletableFuture<Map<String, TensorProto>> pending;
+        synchronized (this) {
+            pending = layerSwitch != null && seed == switchSeed ? switchDraws : null;
+        }
+        return draws(names, seed, pending == null ? null : joined(pending));
+    }
+
+    /** As {@link #draws(List, long)}, with the series' draws of {@code seed} when there is one. */
+    private synchronized Map<String, TensorProto> draws(List<String> names, long seed, Map<String, TensorProto> seriesDraws) {
         Map<String, TensorProto> replaced = new HashMap<>();
         for (String name : names) {
             Layer layer = layers.get(name);
@@ -314,9 +325,8 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
                         + layers.keySet());
             }
             boolean drawn = seed == lastSeed && layer.initializers().stream().allMatch(lastDraws::containsKey);
-            if (layerSwitch != null && seed == switchSeed) {
-                Map<String, TensorProto> all = joined(switchDraws);
-                layer.initializers().forEach(i -> replaced.put(i, all.get(i)));
+            if (seriesDraws != null) {
+                layer.initializers().forEach(i -> replaced.put(i, seriesDraws.get(i)));
                 continue; // the series' tensors (and the cascade's memory below left as it is)
             }
             if (drawn) {

@@ -321,6 +321,32 @@ class LayerSwitchTest {
     }
 
     @Test
+    void copiesAtOnce_onlyWhereTheOriginalsRequestGotTheSwitchedSession() {
+        Tensor x = residualX();
+        int[] targets = {0, 1, 2};
+        int width = Runtime.getRuntime().availableProcessors() >= 2 ? 2 : 1;
+        try (OnnxModel onnx = OnnxModel.load(RESIDUAL);
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard())) {
+            RandomisableOnnxModel r = new RandomisableOnnxModel(onnx, d, d);
+            try (Randomisable.Series s = r.series(11)) {
+                // no backward request yet (a perturbation method's MPRT makes none): one copy at a time
+                assertThat(s.copiesAtOnce()).isEqualTo(1);
+            }
+            try (Randomisable.Series s = r.series(12)) {
+                // LRP's canonizers rewrite the weights: the copies compile their own sessions, one at a time
+                attribution(d, "lrp", Map.of("composite", "epsilon-plus"), x, targets);
+                assertThat(s.copiesAtOnce()).isEqualTo(1);
+            }
+            try (Randomisable.Series s = r.series(13)) {
+                attribution(d, "saliency", Map.of(), x, targets);
+                assertThat(s.copiesAtOnce()).as("the switched session is there (waits for its compile)").isEqualTo(width);
+            }
+            assertThat(LayerSwitch.openSessions()).isZero();
+            r.close();
+        }
+    }
+
+    @Test
     void aGraphTheRewriteRefuses_fallsBackToTheCopysOwnSession_withTheSameBits() throws Exception {
         Tensor x = residualX();
         int[] targets = {0, 1, 2};

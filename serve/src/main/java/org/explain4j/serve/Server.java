@@ -115,11 +115,16 @@ public final class Server implements AutoCloseable {
      * Runtime themselves (a {@code :predict}'s forward pass, a model's first load), and on Jetty's
      * default stack ONNX Runtime died with SIGSEGV, taking the service with it, once the process's
      * command line held a few kilobytes (a long {@code -cp}: 8,000 characters crashed the first
-     * {@code :predict}). Javalin's own sizes otherwise: 8 to 250 threads, idle ones stopped after 60 s.
+     * {@code :predict}). A quarter of that stack (64 MiB: 16 MiB ran at 60,000 characters), since up to
+     * 250 of these threads reserve it at once (16 GiB of address space, not 62 GiB: hosts that count
+     * reserved stacks, {@code vm.overcommit_memory=2} or a {@code ulimit -v}, refuse fewer threads).
+     * Javalin's own sizes otherwise: 8 to 250 threads, idle ones stopped after 60 s.
      */
+    static final long REQUEST_STACK_BYTES = org.explain4j.core.NativeThreads.STACK_BYTES / 4;
+
     static org.eclipse.jetty.util.thread.QueuedThreadPool requestThreads() {
         org.eclipse.jetty.util.thread.QueuedThreadPool pool = new org.eclipse.jetty.util.thread.QueuedThreadPool(
-                250, 8, 60_000, -1, null, null, r -> org.explain4j.core.NativeThreads.create(r, "explain4j-http"));
+                250, 8, 60_000, -1, null, null, r -> new Thread(null, r, "explain4j-http", REQUEST_STACK_BYTES));
         pool.setName("JettyServerThreadPool");
         return pool;
     }

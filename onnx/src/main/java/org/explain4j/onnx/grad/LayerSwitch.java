@@ -73,9 +73,30 @@ public final class LayerSwitch implements AutoCloseable {
     /**
      * How many copies of these draws the caller should explain at the same time, each on a thread
      * of its own (the switched session is compiled for that many concurrent passes; ONNX Runtime
-     * runs concurrent passes on one session safely). The results do not depend on it.
+     * runs concurrent passes on one session safely). The results do not depend on it. Asked after
+     * the template's own explanation: 1 unless every backward request the template served since
+     * {@link #compileAhead} got its switched session (waits for those compiles, which the first copy
+     * would wait for anyway). Where a copy cannot share the switched session it compiles its own with
+     * the template's threads, and two of those at once would oversubscribe the cores and double the
+     * memory of the passes; a method without backward requests (a perturbation method) is explained
+     * one copy at a time too.
      */
     public int copiesAtOnce() {
+        if (copiesAtOnce < 2) {
+            return copiesAtOnce;
+        }
+        List<java.util.concurrent.CompletableFuture<Boolean>> started;
+        synchronized (this) {
+            started = List.copyOf(aheadResults);
+        }
+        if (started.isEmpty()) {
+            return 1;
+        }
+        for (java.util.concurrent.CompletableFuture<Boolean> f : started) {
+            if (!f.join()) {
+                return 1;
+            }
+        }
         return copiesAtOnce;
     }
 
@@ -128,24 +149,32 @@ public final class LayerSwitch implements AutoCloseable {
 
     /** Keys a helper was started for. Guarded by this. */
     private final java.util.Set<OnnxDifferentiableModel.Key> ahead = new java.util.HashSet<>();
+    /** Per helper started: whether its request got a switched session. Guarded by this. */
+    private final List<java.util.concurrent.CompletableFuture<Boolean>> aheadResults = new java.util.ArrayList<>();
 
     private final java.util.function.BiConsumer<OnnxDifferentiableModel.Key, Map<String, org.explain4j.core.Tensor>> listener =
             this::requested;
 
     private void requested(OnnxDifferentiableModel.Key key, Map<String, org.explain4j.core.Tensor> fed) {
+        java.util.concurrent.CompletableFuture<Boolean> result = new java.util.concurrent.CompletableFuture<>();
         synchronized (this) {
             if (closed || sessions.containsKey(key) || !ahead.add(key)) {
                 return;
             }
+            aheadResults.add(result);
         }
         Thread t = org.explain4j.core.NativeThreads.create(() -> {
+            boolean switched = false;
             try {
                 BackwardGraph graph = template.graph(key, fed);
                 if (switchable(key, graph) && prepare(key, graph)) {
                     AHEAD.incrementAndGet();
+                    switched = true;
                 }
             } catch (RuntimeException | OutOfMemoryError e) {
                 // the copies meet it again and compile their own sessions
+            } finally {
+                result.complete(switched);
             }
         }, "explain4j-layer-switch");
         t.setDaemon(true);

@@ -46,8 +46,8 @@ public final class Polyphase {
         String v = System.getProperty(PROPERTY, "polyphase").trim();
         return switch (v) {
             case "polyphase", "transpose", "polyphase-all" -> v;
-            default -> throw new IllegalArgumentException("system property " + PROPERTY + " is '" + v
-                    + "': use polyphase, transpose or polyphase-all");
+            default -> throw org.explain4j.core.Explain4jException.usage("-D" + PROPERTY, "system property " + PROPERTY
+                    + " is '" + v + "': use polyphase, transpose or polyphase-all");
         };
     }
 
