@@ -54,6 +54,11 @@ final class DerivationKey {
                 + "\ninput " + input + "\nshape " + java.util.Arrays.toString(shape) + "\nfed " + fedDigest(fed);
     }
 
+    /** SHA-256 of one tensor's dtype, shape and values (the in-memory key of a large fed input an {@code If} is folded by). */
+    static String valuesDigest(Tensor t) {
+        return fedDigest(Map.of("", t));
+    }
+
     private static String fedDigest(Map<String, Tensor> fed) {
         MessageDigest md = digest();
         for (Map.Entry<String, Tensor> e : new TreeMap<>(fed).entrySet()) {

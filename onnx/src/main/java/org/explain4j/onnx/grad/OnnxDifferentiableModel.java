@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -56,16 +57,63 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
     public static final double BACKWARD_FACTOR = 2.0;
     /** The cache key of a compiled backward model. */
     record Key(RuleSet rules, List<String> captures, List<String> feeds, boolean inputGradient, List<Integer> shape,
-               String input, Map<String, List<Integer>> fedShapes, Map<String, List<Double>> smallFedValues) {
+               String input, Map<String, List<Integer>> fedShapes, Map<String, List<Double>> smallFedValues,
+               Map<String, String> foldedFedDigests) {
     }
 
     /**
      * Fed inputs of at most this many elements are part of the cache key by value: such inputs
      * (a sample rate, a flag) may decide an {@code If} that the lowering folds into the derived
      * graph, so another value must not reuse that graph. Larger fed inputs (masks, states) are
-     * keyed by shape only.
+     * keyed by shape only, unless a control-flow or recurrent node of the model depends on their
+     * values ({@link #foldedInputs}): those are keyed by a digest of their values too.
      */
     static final int SMALL_FED_INPUT = 64;
+
+    /** Graph inputs the lowering may fold by value (see {@link #foldedInputs}); null until asked. */
+    private volatile Set<String> folded;
+
+    /**
+     * The model's graph inputs from whose values a control-flow ({@code If}, {@code Loop}, ...) or
+     * recurrent node's inputs are computed: the lowering folds such nodes with the fed values the
+     * probe saw, so the derived graph is only valid for those values, whatever their size.
+     */
+    private Set<String> foldedInputs() {
+        Set<String> f = folded;
+        if (f == null) {
+            ai.onnx.proto.OnnxMl.GraphProto g = proto().getGraph();
+            Set<String> inits = new java.util.HashSet<>();
+            g.getInitializerList().forEach(t -> inits.add(t.getName()));
+            Set<String> out = new TreeSet<>();
+            for (ai.onnx.proto.OnnxMl.ValueInfoProto in : g.getInputList()) {
+                if (inits.contains(in.getName())) {
+                    continue;
+                }
+                Set<String> dependent = Dataflow.valueDependent(g.getNodeList(), List.of(in.getName()));
+                boolean foldable = g.getNodeList().stream().anyMatch(n -> (ControlFlowInlining.isControlFlow(n)
+                        || RecurrentUnrolling.isRecurrent(n)) && Graphs.allInputs(n).stream().anyMatch(dependent::contains));
+                if (foldable) {
+                    out.add(in.getName());
+                }
+            }
+            folded = f = Set.copyOf(out);
+        }
+        return f;
+    }
+
+    private Map<String, String> foldedDigests(Map<String, Tensor> fed) {
+        if (fed.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, String> d = new TreeMap<>();
+        Set<String> foldable = foldedInputs();
+        fed.forEach((k, v) -> {
+            if (v.size() > SMALL_FED_INPUT && foldable.contains(k)) {
+                d.put(k, DerivationKey.valuesDigest(v));
+            }
+        });
+        return d;
+    }
 
     /**
      * A backward model and its session, held in the process's {@link SessionCache}: counted while
@@ -782,7 +830,8 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
     Key key(BackwardRequest request, int[] inputShape, Map<String, Tensor> fed) {
         return new Key(request.rules(), List.copyOf(new TreeSet<>(request.captures())),
                 List.copyOf(new TreeSet<>(request.feeds().keySet())), request.inputGradient(),
-                Arrays.stream(inputShape).boxed().toList(), model.signature().inputName(), shapes(fed), smallValues(fed));
+                Arrays.stream(inputShape).boxed().toList(), model.signature().inputName(), shapes(fed), smallValues(fed),
+                foldedDigests(fed));
     }
 
     /** The backward graph of a key, derived once (also for reweighted copies, which share it). */
