@@ -528,7 +528,7 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
     }
 
     /** A randomised or shifted copy: closes its own sessions. */
-    private static final class Owned implements DifferentiableModel {
+    private static final class Owned implements DifferentiableModel, org.explain4j.core.engine.RowMemory {
         private final OnnxModel onnx;
         private final OnnxDifferentiableModel d;
 
@@ -550,6 +550,12 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
         @Override
         public ModelSignature signature() {
             return onnx.signature();
+        }
+
+        /** The copy's own estimate, so that {@code --batch-size auto} sizes its passes by its activations. */
+        @Override
+        public java.util.OptionalLong bytesPerRow(Tensor row, Map<String, Tensor> fedRow, Call call) {
+            return d.bytesPerRow(row, fedRow, call);
         }
 
         @Override

@@ -321,6 +321,31 @@ class LayerSwitchTest {
     }
 
     @Test
+    void randomisedCopies_estimateTheirRowMemoryAsTheTemplate_forAutomaticBatches() {
+        Tensor x = residualX();
+        int[] shape = x.shape().clone();
+        shape[0] = 1;
+        int n = 1;
+        for (int d : shape) {
+            n *= d;
+        }
+        Tensor row = Tensor.ofFloats(new float[n], shape);
+        var call = org.explain4j.core.engine.RowMemory.Call.BACKWARD;
+        try (OnnxModel onnx = OnnxModel.load(RESIDUAL);
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard())) {
+            RandomisableOnnxModel r = new RandomisableOnnxModel(onnx, d, d);
+            long template = org.explain4j.core.engine.BatchSize.bytesPerRow(d, row, Map.of(), call);
+            // the activations of a backward pass, far more than the input and output rows
+            assertThat(template).isGreaterThan(4L * (n + 16));
+            try (Model copy = r.randomised(r.layers().subList(0, 1), 5)) {
+                assertThat(org.explain4j.core.engine.BatchSize.bytesPerRow(copy, row, Map.of(), call))
+                        .as("a copy has the template's graph and shapes").isEqualTo(template);
+            }
+            r.close();
+        }
+    }
+
+    @Test
     void copiesAtOnce_onlyWhereTheOriginalsRequestGotTheSwitchedSession() {
         Tensor x = residualX();
         int[] targets = {0, 1, 2};

@@ -37,7 +37,7 @@ import org.explain4j.core.model.ModelSignature;
  * requests on the switch's session instead (one for all such copies, owned by the switch), with
  * its layers switched on; where the switch cannot serve a graph it compiles its own, as above.
  */
-public final class ReweightedModel implements DifferentiableModel {
+public final class ReweightedModel implements DifferentiableModel, org.explain4j.core.engine.RowMemory {
     private final OnnxDifferentiableModel template;
     private final Map<String, TensorProto> replaced;
     private final Map<String, TensorProto> original;
@@ -304,5 +304,15 @@ public final class ReweightedModel implements DifferentiableModel {
                 }
             }
         }
+    }
+
+    /**
+     * The template's estimate: a copy has the template's graph and shapes, only other weights, so
+     * {@code --batch-size auto} sizes a copy's passes (MPRT's explanations) as the original's
+     * instead of from its input and output rows alone.
+     */
+    @Override
+    public java.util.OptionalLong bytesPerRow(Tensor row, Map<String, Tensor> fedRow, Call call) {
+        return template.bytesPerRow(row, fedRow, call);
     }
 }
