@@ -29,13 +29,27 @@ public final class TokenIds {
         if (ids.dtype().isFloating()) {
             return;
         }
+        check(model.indexUse(inputName), inputName, ids, argument);
+    }
+
+    /** As {@link #check(OnnxModel, String, Tensor, String)}, with the model's use of the input given. */
+    static void check(IndexInputs.Use lookup, String inputName, Tensor ids, String argument) {
+        if (ids.dtype().isFloating()) {
+            return;
+        }
         int n = ids.size();
-        IndexInputs.Use lookup = model.indexUse(inputName);
         if (!lookup.known() || lookup.gathers()) {
             for (int i = 0; i < n; i++) {
-                if (ids.getLong(i) < 0) {
+                if (ids.getLong(i) < 0 && lookup.known()) {
                     throw Explain4jException.usage(argument, argument + " holds the token id " + ids.getLong(i) + " at index "
                             + ids.indexString(i) + "; token ids are 0 or more: check the tokenizer or vocabulary");
+                }
+                if (ids.getLong(i) < 0) {
+                    throw Explain4jException.usage(argument, argument + " holds the negative integer " + ids.getLong(i)
+                            + " at index " + ids.indexString(i) + "; explain4j could not analyse the model's graph (models over"
+                            + " 512 MiB are not analysed) to tell whether input " + inputName + " feeds an embedding lookup,"
+                            + " where a negative id silently reads from the end of the table: pass values of 0 or more"
+                            + " (token ids from the model's tokenizer)");
                 }
             }
         }
