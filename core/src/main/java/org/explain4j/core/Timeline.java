@@ -71,20 +71,30 @@ public final class Timeline {
      * constant 0.23 s on the development machine, which read as "JVM to main 300 ms").
      */
     static long processStartMillis() {
-        long coarse = ProcessHandle.current().info().startInstant().map(java.time.Instant::toEpochMilli).orElse(-1L);
+        long coarse = coarseStartMillis();
+        long fine = fineStartMillis();
+        // the two agree within the coarse one's whole-second rounding; where they do not (a container
+        // whose /proc/uptime is its own while the start tick counts from the host's boot, or another
+        // USER_HZ), the coarse one is the safer origin
+        return fine >= 0 && (coarse < 0 || Math.abs(fine - coarse) <= 1500) ? fine : coarse;
+    }
+
+    /** {@code ProcessHandle}'s start instant (boot time in whole seconds), or -1. */
+    static long coarseStartMillis() {
+        return ProcessHandle.current().info().startInstant().map(java.time.Instant::toEpochMilli).orElse(-1L);
+    }
+
+    /** The start from /proc/self/stat's start tick and /proc/uptime (10 ms resolution), or -1 off Linux. */
+    static long fineStartMillis() {
         try {
             String[] f = statFields();
             String up = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/uptime")).trim();
             double uptimeS = Double.parseDouble(up.substring(0, up.indexOf(' ')));
             long bootMs = System.currentTimeMillis() - Math.round(uptimeS * 1000);
             // field 22, starttime, in clock ticks (USER_HZ, 100 on Linux)
-            long fine = bootMs + Long.parseLong(f[19]) * 10;
-            // the two agree within the coarse one's whole-second rounding; where they do not (a container
-            // whose /proc/uptime is its own while the start tick counts from the host's boot, or another
-            // USER_HZ), the coarse one is the safer origin
-            return coarse < 0 || Math.abs(fine - coarse) <= 1500 ? fine : coarse;
+            return bootMs + Long.parseLong(f[19]) * 10;
         } catch (java.io.IOException | RuntimeException e) {
-            return coarse;
+            return -1;
         }
     }
 

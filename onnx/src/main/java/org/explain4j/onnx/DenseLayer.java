@@ -283,15 +283,19 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
             if (Attr.getInt(first, "transA", 0) != 0) {
                 return null;
             }
-            float[] bw = floats(constants.get(first.getInput(1)), 2);
-            if (bw == null) {
+            // shape and size from the proto before the values are copied (a large first layer is refused uncopied)
+            TensorProto bt = constants.get(first.getInput(1));
+            if (bt == null || bt.getDimsCount() != 2) {
                 return null;
             }
-            TensorProto bt = constants.get(first.getInput(1));
             boolean transB = Attr.getInt(first, "transB", 0) != 0;
             long rowsB = bt.getDims(0);
             long colsB = bt.getDims(1);
             if ((transB ? colsB : rowsB) != din || rowsB * colsB > MAX_WEIGHTS) {
+                return null;
+            }
+            float[] bw = floats(bt, 2);
+            if (bw == null) {
                 return null;
             }
             width = (int) (transB ? rowsB : colsB);
@@ -316,12 +320,12 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
             removed.add(first);
             out = first.getOutput(0);
         } else if (first.getOpType().equals("MatMul") && first.getInputCount() == 2) {
-            float[] bw = floats(constants.get(first.getInput(1)), 2);
-            if (bw == null) {
+            TensorProto bt = constants.get(first.getInput(1));
+            if (bt == null || bt.getDimsCount() != 2 || bt.getDims(0) != din || bt.getDims(0) * bt.getDims(1) > MAX_WEIGHTS) {
                 return null;
             }
-            TensorProto bt = constants.get(first.getInput(1));
-            if (bt.getDims(0) != din || bt.getDims(0) * bt.getDims(1) > MAX_WEIGHTS) {
+            float[] bw = floats(bt, 2);
+            if (bw == null) {
                 return null;
             }
             width = (int) bt.getDims(1);

@@ -190,9 +190,14 @@ public final class ShapleyValueSampling implements AttributionMethod {
         return switch (options.exact()) {
             case ALWAYS -> {
                 if (m > MAX_EXACT_FEATURES) {
-                    throw Explain4jException.usage("method", "exact Shapley values need 2^" + m + " model evaluations per "
-                            + "example (at most 2^" + MAX_EXACT_FEATURES + "); use shapley-value-sampling (--samples) or "
-                            + "fewer feature groups (--feature-mask)");
+                    String need = "exact Shapley values need 2^" + m + " model evaluations per example (at most 2^"
+                            + MAX_EXACT_FEATURES + "); ";
+                    if (name.equals("shapley-exact")) {
+                        throw Explain4jException.usage("method", need + "use shapley-value-sampling (--samples) or "
+                                + "fewer feature groups (--feature-mask)");
+                    }
+                    throw Explain4jException.usage("exact", need + "use exact=auto or never (sampling), or fewer "
+                            + "feature groups (--feature-mask)");
                 }
                 yield true;
             }

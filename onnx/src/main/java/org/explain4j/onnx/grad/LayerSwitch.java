@@ -30,7 +30,8 @@ public final class LayerSwitch implements AutoCloseable {
     /** Per request key: the compiled session, or empty where the graph cannot be switched. Guarded by this. */
     private final Map<OnnxDifferentiableModel.Key, Optional<OrtSession>> sessions = new HashMap<>();
     private int users;
-    private boolean closed;
+    /** Set once under this object's lock; read without it by the request listener. */
+    private volatile boolean closed;
     /** Switched sessions open in this process (test hook). */
     private static final AtomicInteger OPEN = new AtomicInteger();
     /** Switched sessions compiled in this process (test hook). */
@@ -85,10 +86,7 @@ public final class LayerSwitch implements AutoCloseable {
         if (copiesAtOnce < 2) {
             return copiesAtOnce;
         }
-        List<java.util.concurrent.CompletableFuture<Boolean>> started;
-        synchronized (this) {
-            started = List.copyOf(aheadResults);
-        }
+        List<java.util.concurrent.CompletableFuture<Boolean>> started = List.copyOf(aheadResults);
         if (started.isEmpty()) {
             return 1;
         }
@@ -147,22 +145,26 @@ public final class LayerSwitch implements AutoCloseable {
         template.addRequestListener(listener);
     }
 
-    /** Keys a helper was started for. Guarded by this. */
-    private final java.util.Set<OnnxDifferentiableModel.Key> ahead = new java.util.HashSet<>();
-    /** Per helper started: whether its request got a switched session. Guarded by this. */
-    private final List<java.util.concurrent.CompletableFuture<Boolean>> aheadResults = new java.util.ArrayList<>();
+    /**
+     * Keys a helper was started for. Concurrent, not guarded by this: the listener runs on the
+     * template's request thread and must not wait while a helper compiles under this object's lock.
+     */
+    private final java.util.Set<OnnxDifferentiableModel.Key> ahead = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Per helper started: whether its request got a switched session (concurrent, as {@link #ahead}). */
+    private final List<java.util.concurrent.CompletableFuture<Boolean>> aheadResults =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final java.util.function.BiConsumer<OnnxDifferentiableModel.Key, Map<String, org.explain4j.core.Tensor>> listener =
             this::requested;
 
     private void requested(OnnxDifferentiableModel.Key key, Map<String, org.explain4j.core.Tensor> fed) {
-        java.util.concurrent.CompletableFuture<Boolean> result = new java.util.concurrent.CompletableFuture<>();
-        synchronized (this) {
-            if (closed || sessions.containsKey(key) || !ahead.add(key)) {
-                return;
-            }
-            aheadResults.add(result);
+        // no lock here: a helper compiling under this object's lock would hold the template's own
+        // later backward calls (IG's next batch) until its compile ended; prepare() skips a made session
+        if (closed || !ahead.add(key)) {
+            return;
         }
+        java.util.concurrent.CompletableFuture<Boolean> result = new java.util.concurrent.CompletableFuture<>();
+        aheadResults.add(result);
         Thread t = org.explain4j.core.NativeThreads.create(() -> {
             boolean switched = false;
             try {

@@ -65,8 +65,8 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
      * Fed inputs of at most this many elements are part of the cache key by value: such inputs
      * (a sample rate, a flag) may decide an {@code If} that the lowering folds into the derived
      * graph, so another value must not reuse that graph. Larger fed inputs (masks, states) are
-     * keyed by shape only, unless a control-flow or recurrent node of the model depends on their
-     * values ({@link #foldedInputs}): those are keyed by a digest of their values too.
+     * keyed by shape only, unless the lowering reads a constant computed from their values (an
+     * {@code If}'s condition, say: {@link #foldedInputs}): those are keyed by a digest of their values too.
      */
     static final int SMALL_FED_INPUT = 64;
 
@@ -74,31 +74,60 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
     private volatile Set<String> folded;
 
     /**
-     * The model's graph inputs from whose values a control-flow ({@code If}, {@code Loop}, ...) or
-     * recurrent node's inputs are computed: the lowering folds such nodes with the fed values the
-     * probe saw, so the derived graph is only valid for those values, whatever their size.
+     * The model's graph inputs from whose values the lowering reads a constant: an {@code If}'s
+     * condition, a {@code Loop}'s trip count and condition ({@link ControlFlowInlining}) and a
+     * recurrent node's {@code sequence_lens} ({@link RecurrentUnrolling}). The derived graph is only
+     * valid for the values the probe saw there. A control-flow node whose body holds further
+     * control flow counts with everything it reads (the inner conditions are read after inlining).
      */
     private Set<String> foldedInputs() {
         Set<String> f = folded;
         if (f == null) {
             ai.onnx.proto.OnnxMl.GraphProto g = proto().getGraph();
+            List<ai.onnx.proto.OnnxMl.NodeProto> nodes = g.getNodeList();
+            Set<String> read = new java.util.HashSet<>();
+            for (ai.onnx.proto.OnnxMl.NodeProto n : nodes) {
+                if (ControlFlowInlining.isControlFlow(n) && nestsControlFlow(n)) {
+                    read.addAll(Graphs.allInputs(n));
+                } else if (n.getOpType().equals("If")) {
+                    read.add(n.getInput(0));
+                } else if (n.getOpType().equals("Loop")) {
+                    n.getInputList().subList(0, Math.min(2, n.getInputCount())).forEach(read::add);
+                } else if (RecurrentUnrolling.isRecurrent(n) && n.getInputCount() > 4) {
+                    read.add(n.getInput(4));
+                }
+            }
+            read.remove("");
+            Set<String> ancestors = Dataflow.valueAncestors(nodes, read);
             Set<String> inits = new java.util.HashSet<>();
             g.getInitializerList().forEach(t -> inits.add(t.getName()));
             Set<String> out = new TreeSet<>();
             for (ai.onnx.proto.OnnxMl.ValueInfoProto in : g.getInputList()) {
-                if (inits.contains(in.getName())) {
-                    continue;
-                }
-                Set<String> dependent = Dataflow.valueDependent(g.getNodeList(), List.of(in.getName()));
-                boolean foldable = g.getNodeList().stream().anyMatch(n -> (ControlFlowInlining.isControlFlow(n)
-                        || RecurrentUnrolling.isRecurrent(n)) && Graphs.allInputs(n).stream().anyMatch(dependent::contains));
-                if (foldable) {
+                if (!inits.contains(in.getName()) && ancestors.contains(in.getName())) {
                     out.add(in.getName());
                 }
             }
             folded = f = Set.copyOf(out);
         }
         return f;
+    }
+
+    private static boolean nestsControlFlow(ai.onnx.proto.OnnxMl.NodeProto n) {
+        for (ai.onnx.proto.OnnxMl.AttributeProto a : n.getAttributeList()) {
+            List<ai.onnx.proto.OnnxMl.GraphProto> subs = new ArrayList<>(a.getGraphsList());
+            if (a.hasG()) {
+                subs.add(a.getG());
+            }
+            for (ai.onnx.proto.OnnxMl.GraphProto sub : subs) {
+                for (ai.onnx.proto.OnnxMl.NodeProto inner : sub.getNodeList()) {
+                    if (ControlFlowInlining.isControlFlow(inner) || RecurrentUnrolling.isRecurrent(inner)
+                            || nestsControlFlow(inner)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     private Map<String, String> foldedDigests(Map<String, Tensor> fed) {

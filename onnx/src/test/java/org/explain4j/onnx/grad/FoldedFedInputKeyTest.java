@@ -82,6 +82,30 @@ class FoldedFedInputKeyTest {
             assertThat(saliency(grads, x, 1f)).containsExactly(2, 0, 0, 2, 0, 0);
             assertThat(saliency(grads, x, -1f)).as("the other branch, same shapes").containsExactly(3, 0, 0, 3, 0, 0);
             assertThat(saliency(grads, x, 0.5f)).as("the first branch again").containsExactly(2, 0, 0, 2, 0, 0);
+            assertThat(grads.compiledCount()).as("a graph per distinct value").isEqualTo(3);
+            assertThat(saliency(grads, x, -1f)).as("a value seen before").containsExactly(3, 0, 0, 3, 0, 0);
+            assertThat(grads.compiledCount()).as("reuses that value's graph").isEqualTo(3);
+        }
+    }
+
+    /** y = x * sum(m): m is read as a value, but decides no If, so its values do not key the graph. */
+    private static ModelProto arithmetic() {
+        return TestModels.opset(14).input("x", FLOAT, -1, 3).input("m", FLOAT, 1, 100)
+                .node("ReduceSum", List.of("m"), List.of("s"), AttributeProto.newBuilder().setName("keepdims")
+                        .setType(AttributeType.INT).setI(0).build())
+                .node("Mul", List.of("x", "s"), List.of("y"))
+                .output("y", FLOAT).build();
+    }
+
+    @Test
+    void aLargeFedInputThatDecidesNothing_keepsOneGraph_forEveryValue() throws Exception {
+        Path file = MultiInputModels.write(arithmetic(), dir.resolve("fed_mul.onnx"));
+        Tensor x = Tensor.ofFloats(new float[] {0.5f, -1f, 2f, 1f, 0.25f, -0.5f}, 2, 3);
+        try (OnnxModel onnx = OnnxModel.load(file, OnnxModel.Options.defaults().withInputName("x"));
+             OnnxDifferentiableModel grads = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard())) {
+            assertThat(saliency(grads, x, 1f)).containsExactly(100, 0, 0, 100, 0, 0);
+            assertThat(saliency(grads, x, -0.5f)).as("m fed at run time").containsExactly(-50, 0, 0, -50, 0, 0);
+            assertThat(grads.compiledCount()).as("keyed by shape only").isEqualTo(1);
         }
     }
 }

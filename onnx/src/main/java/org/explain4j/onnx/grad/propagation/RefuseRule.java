@@ -31,7 +31,7 @@ final class RefuseRule implements OpRule {
                     + " consumer, runs in inference mode and has constant parameters; this one could not be folded)";
         }
         throw new Refusal(c.opType() + " node '" + c.nodeName() + "' (opset " + c.opset()
-                + ") has no rule in this rule set" + why + "; " + (gradientOps.contains(c.opType()) ? alternatives()
+                + ") has no rule in this rule set" + why + "; " + (gradientOps.contains(org.explain4j.onnx.grad.RuleRegistry.key(c.node())) ? alternatives()
                 : "it has no backward rule either, so gradient methods fail on it too; " + Unsupported.perturbationHint()));
     }
 }
