@@ -71,8 +71,11 @@ public final class Timeline {
      * constant 0.23 s on the development machine, which read as "JVM to main 300 ms").
      */
     static long processStartMillis() {
-        long coarse = coarseStartMillis();
-        long fine = fineStartMillis();
+        return chosenStart(coarseStartMillis(), fineStartMillis());
+    }
+
+    /** Which origin {@link #processStartMillis()} takes, given both (-1 where unknown). */
+    static long chosenStart(long coarse, long fine) {
         // the two agree within the coarse one's whole-second rounding; where they do not (a container
         // whose /proc/uptime is its own while the start tick counts from the host's boot, or another
         // USER_HZ), the coarse one is the safer origin

@@ -13,9 +13,12 @@ class TimelineTest {
     void processStart_isJustBeforeTheJvmsStart() {
         assumeTrue(Files.isReadable(Path.of("/proc/self/stat")), "Linux only");
         long jvmStart = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
-        long start = Timeline.processStartMillis();
         long fine = Timeline.fineStartMillis();
         long coarse = Timeline.coarseStartMillis();
+        long start = Timeline.chosenStart(coarse, fine);
+        // the fine origin is recomputed from the wall clock on every call: a later call may differ by
+        // a millisecond or so, never more than the uptime's 10 ms resolution
+        assertThat(Timeline.processStartMillis()).isBetween(start - 15, start + 15);
         if (fine >= 0 && Math.abs(fine - coarse) <= 1500) {
             // the process (exec'd by the launcher or the test runner) starts before the JVM inside it
             // records its own start, by a few to a few hundred milliseconds; the coarse origin (boot
@@ -25,6 +28,15 @@ class TimelineTest {
             // /proc disagrees with itself (a container's own /proc/uptime): the coarse origin
             assertThat(start).isEqualTo(coarse).isBetween(jvmStart - 1900, jvmStart + 20);
         }
+    }
+
+    @Test
+    void chosenStart_takesTheFineOriginOnlyWhereBothAgree() {
+        assertThat(Timeline.chosenStart(10_000, 10_230)).isEqualTo(10_230);
+        assertThat(Timeline.chosenStart(10_000, 12_000)).isEqualTo(10_000); // disagree: coarse
+        assertThat(Timeline.chosenStart(10_000, -1)).isEqualTo(10_000); // no /proc: coarse
+        assertThat(Timeline.chosenStart(-1, 10_230)).isEqualTo(10_230); // no ProcessHandle start: fine
+        assertThat(Timeline.chosenStart(-1, -1)).isEqualTo(-1);
     }
 
     @Test
