@@ -44,7 +44,7 @@ class LongCommandLineTest {
 
         Path out = tmp.resolve("sal.npy");
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+        Process p = new ProcessBuilder(List.of(java, "-Dexplain4j.cache=off", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "attribute", "--quiet", "--model", model.toString(), "--input", input.toString(),
                 "--method", "saliency", "--target", target, "--output", out.toString()))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

@@ -77,7 +77,7 @@ class ModelsAsTheyComeCliTest {
         Path out = tmp.resolve("ig.npy");
         Path cwd = Files.createDirectories(tmp.resolve("somewhere-else"));
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+        Process p = new ProcessBuilder(List.of(java, "-Dexplain4j.cache=off", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "attribute", "--quiet", "--model", model.toString(), "--input", x.toString(),
                 "--method", "integrated-gradients", "--target", "1", "--output", out.toString()))
                 .directory(cwd.toFile()).start();
@@ -95,7 +95,7 @@ class ModelsAsTheyComeCliTest {
         // a failing run: ONNX Runtime's error line does not precede explain4j's own one-line message
         Path wide = tmp.resolve("wide.npy");
         Npy.write(Tensor.ofFloats(new float[10], 2, 5), wide);
-        Process bad = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+        Process bad = new ProcessBuilder(List.of(java, "-Dexplain4j.cache=off", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "attribute", "--quiet", "--model", model.toString(), "--input", wide.toString(),
                 "--method", "saliency", "--output", out.toString()))
                 .directory(cwd.toFile()).start();

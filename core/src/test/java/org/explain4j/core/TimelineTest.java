@@ -17,16 +17,16 @@ class TimelineTest {
         long coarse = Timeline.coarseStartMillis();
         long start = Timeline.chosenStart(coarse, fine);
         // the fine origin is recomputed from the wall clock on every call: a later call may differ by
-        // a millisecond or so, never more than the uptime's 10 ms resolution
-        assertThat(Timeline.processStartMillis()).isBetween(start - 15, start + 15);
+        // by the uptime's 10 ms resolution plus whatever delay falls between its two reads
+        assertThat(Timeline.processStartMillis()).isBetween(start - 50, start + 50);
         if (fine >= 0 && Math.abs(fine - coarse) <= 1500) {
             // the process (exec'd by the launcher or the test runner) starts before the JVM inside it
             // records its own start, by a few to a few hundred milliseconds; the coarse origin (boot
             // time in whole seconds) can be up to a second early
-            assertThat(start).isEqualTo(fine).isBetween(jvmStart - 900, jvmStart + 20);
+            assertThat(start).isEqualTo(fine).isBetween(jvmStart - 900, jvmStart + 50);
         } else {
             // /proc disagrees with itself (a container's own /proc/uptime): the coarse origin
-            assertThat(start).isEqualTo(coarse).isBetween(jvmStart - 1900, jvmStart + 20);
+            assertThat(start).isEqualTo(coarse).isBetween(jvmStart - 1900, jvmStart + 50);
         }
     }
 

@@ -197,7 +197,7 @@ class ServerMetricJobsTest {
         } while (!state.equals("cancelled") && System.nanoTime() - t0 < 5_000_000_000L);
         double took = (System.nanoTime() - t0) / 1e9;
         assertThat(state).isEqualTo("cancelled");
-        assertThat(took).as("seconds from DELETE to the job's stop").isLessThan(1.0);
+        assertThat(took).as("seconds from DELETE to the job's stop").isLessThan(3.0);
         JsonNode after = s.get("/v1/jobs/" + id).json();
         assertThat(after.has("result")).isFalse();
         assertThat(after.get("progress").get("done").asLong()).isLessThan(Math.max(planned, 3_000_000L));

@@ -236,6 +236,6 @@ class WavTest {
             assertThat(e.kind()).isEqualTo(ErrorKind.FILE);
             assertThat(e.getMessage()).startsWith("--audio fuzz.wav ").doesNotContain("\n");
         }
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
     }
 }
