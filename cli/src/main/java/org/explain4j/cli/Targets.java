@@ -7,8 +7,8 @@ import org.explain4j.core.Explain4jException;
  * The command line's {@code --target} of class indices, read in one place for {@code explain},
  * {@code evaluate} and raw text: one class for every example or one per example, none negative
  * (checked before the model is loaded), and each below the model's number of outputs once that is
- * known. The range message is the one the metrics' own validation gives, so the command line and
- * the service say the same.
+ * known. The range message is kept word for word as the commands gave it: core's metric validation
+ * is to give the same line, so that the command line and the service agree.
  */
 final class Targets {
     private Targets() {
