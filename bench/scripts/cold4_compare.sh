@@ -16,18 +16,11 @@
 # This tree's jar is built by ./explain4j --version when older than the sources.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$root/bench/scripts/lib.sh"
 rounds="${1:-2}"
 base="${BASE:-daab40e}"
 base_jar="${BASE_JAR:-/tmp/cold4/base.jar}"
-if [[ ! -f "$base_jar" ]]; then
-  echo "cold4_compare.sh: building $base's jar into $base_jar (not timed)..." >&2
-  wt="$(mktemp -d)/base"
-  git -C "$root" worktree add --detach "$wt" "$base" >/dev/null
-  (cd "$wt" && ln -s "$root/../shared" ../shared 2>/dev/null || true; mvn -B -o -q -DskipTests package -pl serve -am >&2)
-  mkdir -p "$(dirname "$base_jar")"
-  cp "$wt/serve/target/explain4j-serve.jar" "$base_jar"
-  git -C "$root" worktree remove --force "$wt"
-fi
+base_serve_jar "$base" "$base_jar"
 "$root/explain4j" --version >/dev/null
 # the base runs with main's launcher too (its archive dumped at the first run's exit)
 launcher_base="$(mktemp)"

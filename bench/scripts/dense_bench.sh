@@ -10,34 +10,20 @@
 #
 #   PYTHONPATH=/tmp/captum bench/scripts/dense_bench.sh [ROUNDS]
 #
-# Needs cli/target/explain4j.jar (built here with `mvn -o -pl core,onnx,viz,cli -am package
-# -DskipTests` if missing), Debian's python3 with torch, and Captum's source on PYTHONPATH.
+# Needs Debian's python3 with torch and Captum's source on PYTHONPATH. cli/target/explain4j.jar is
+# built first (`mvn -o -pl core,onnx,viz,cli -am package -DskipTests`, not timed) when missing or
+# older than the sources, so the figures are those of this tree.
 # Full logs: $TMPDIR/explain4j-dense-bench/. About 2 minutes a round on an idle 2-core machine.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$root/bench/scripts/lib.sh"
 rounds=${1:-1}
 work="${TMPDIR:-/tmp}/explain4j-dense-bench"
-mkdir -p "$work/classes"
+mkdir -p "$work"
 jar="$root/cli/target/explain4j.jar"
-if [[ ! -f $jar ]]; then
-  (cd "$root" && mvn -B -o -q -pl core,onnx,viz,cli -am package -DskipTests)
-fi
-[[ -f $root/bench/tabular50/tabular50_mlp.onnx ]] || /usr/bin/python3 "$root/bench/scripts/make_tabular50.py" \
-  "$root/bench/tabular50" >/dev/null
-/usr/bin/python3 - "$root" "$work" <<'EOF'
-import sys, numpy as np
-root, work = sys.argv[1], sys.argv[2]
-x = np.load(root + "/bench/tabular50/tabular50_x.npy")
-np.save(work + "/t50_10k.npy", np.concatenate([x] * 40)[:10000])
-np.save(work + "/t50_100k.npy", np.concatenate([x] * 391)[:100000])
-g = np.load(root + "/../shared/golden/tabular_x.npy")
-np.save(work + "/g_100k.npy", np.concatenate([g] * 25000))
-EOF
-javac -cp "$jar" -d "$work/classes" "$root/bench/scripts/SamplingHarness.java"
-harness() { java -cp "$jar:$work/classes" SamplingHarness "$@" 2>/dev/null | grep -v WARN; }
-captum() {
-  /usr/bin/python3 "$root/bench/scripts/sampling_vs_captum.py" --repeats 1 --batch 64 "$@" 2>/dev/null | grep captum
-}
+fresh_jar "$jar" core onnx viz cli
+tabular_cases "$work"
+harness_setup "$jar" "$work"
 # best CPU seconds of the steady runs (repetition 1 on) of one setting in a harness log
 best() { grep "incremental=$2 run [1-9]" "$1" | sed 's/.*CPU \([0-9.]*\) s.*/\1/' | sort -g | head -1; }
 cpu_captum() { sed 's/.*(CPU \([0-9.]*\) s).*/\1/' "$1"; }
@@ -46,10 +32,9 @@ echo "# $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(nproc) CPUs, load $(cut -d' ' -f1
 printf '%-34s %10s %14s %14s %9s %9s\n' case "Captum CPU" "e4j off CPU" "e4j on CPU" "off ratio" "on ratio"
 for ((r = 0; r < rounds; r++)); do
   while read -r name model method samples rows xfile mask classes reps; do
-    captum --model "$model" --method "$method" --samples "$samples" --rows "$rows" > "$work/$name.captum.$r"
+    captum_sampling --model "$model" --method "$method" --samples "$samples" --rows "$rows" > "$work/$name.captum.$r"
     m=$([[ $method == feature-ablation ]] && echo fa || echo svs)
-    harness "$( [[ $model == golden ]] && echo "$root/../shared/golden/tabular_mlp.onnx" \
-      || echo "$root/bench/tabular50/tabular50_mlp.onnx")" "$work/$xfile" "$mask" "$classes" "$m" "$samples" \
+    harness "$(tabular_model "$model")" "$work/$xfile" "$mask" "$classes" "$m" "$samples" \
       1 -1 "$reps" both > "$work/$name.e4j.$r"
     c=$(cpu_captum "$work/$name.captum.$r"); off=$(best "$work/$name.e4j.$r" false); on=$(best "$work/$name.e4j.$r" true)
     printf '%-34s %10s %14s %14s %8.1fx %8.1fx\n' "$name" "$c" "$off" "$on" \

@@ -12,34 +12,22 @@
 # batch) with ONE ONNX Runtime thread (process CPU, best of the steady repetitions), then explain4j
 # with TWO ONNX Runtime threads (wall, best of the steady repetitions). The headline figure is the
 # CPU ratio (one thread against Captum's two threads' CPU); the wall ratio on the machine's 2 cores
-# is printed beside it, labelled. JAR defaults to cli/target/explain4j.jar (built if missing).
+# is printed beside it, labelled. JAR defaults to cli/target/explain4j.jar, built first (not timed)
+# when missing or older than the sources, so the figures are those of this tree; a JAR given is used
+# as it is (another build's figures).
 # Logs: $TMPDIR/explain4j-samp4-bench/. About 1.5 minutes a round on an idle 2-core machine.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$root/bench/scripts/lib.sh"
 rounds=${1:-1}
 jar=${2:-$root/cli/target/explain4j.jar}
 work="${TMPDIR:-/tmp}/explain4j-samp4-bench"
-mkdir -p "$work/classes"
-if [[ ! -f $jar ]]; then
-  (cd "$root" && mvn -B -o -q -pl core,onnx,viz,cli -am package -DskipTests)
+mkdir -p "$work"
+if [[ -z ${2:-} ]]; then
+  fresh_jar "$jar" core onnx viz cli
 fi
-[[ -f $root/bench/tabular50/tabular50_mlp.onnx ]] || /usr/bin/python3 "$root/bench/scripts/make_tabular50.py" \
-  "$root/bench/tabular50" >/dev/null
-/usr/bin/python3 - "$root" "$work" <<'PY'
-import sys, numpy as np
-root, work = sys.argv[1], sys.argv[2]
-x = np.load(root + "/bench/tabular50/tabular50_x.npy")
-np.save(work + "/t50_10k.npy", np.concatenate([x] * 40)[:10000])
-np.save(work + "/t50_100k.npy", np.concatenate([x] * 391)[:100000])
-g = np.load(root + "/../shared/golden/tabular_x.npy")
-np.save(work + "/g_100k.npy", np.concatenate([g] * 25000))
-PY
-javac -cp "$jar" -d "$work/classes" "$root/bench/scripts/SamplingHarness.java"
-harness() { java -cp "$jar:$work/classes" SamplingHarness "$@" 2>/dev/null | grep -v WARN; }
-captum() {
-  /usr/bin/python3 "$root/bench/scripts/sampling_vs_captum.py" --repeats 1 --batch 64 --threads 2 "$@" 2>/dev/null \
-    | grep captum
-}
+tabular_cases "$work"
+harness_setup "$jar" "$work"
 # best of the steady runs (repetition 1 on) in a harness log: CPU or wall seconds
 best_cpu() { grep "run [1-9]" "$1" | sed 's/.*CPU \([0-9.]*\) s.*/\1/' | sort -g | head -1; }
 best_wall() { grep "run [1-9]" "$1" | sed 's/.*wall \([0-9.]*\) s.*/\1/' | sort -g | head -1; }
@@ -49,9 +37,10 @@ printf '%-24s %9s %9s | %12s %9s | %12s %9s\n' case "Captum" "Captum" "e4j 1 thr
 printf '%-24s %9s %9s | %12s %9s | %12s %9s\n' "" "CPU s" "wall s" "CPU s" "ratio" "wall s" "ratio"
 for ((r = 0; r < rounds; r++)); do
   while read -r name model method samples rows xfile mask classes reps; do
-    captum --model "$model" --method "$method" --samples "$samples" --rows "$rows" > "$work/$name.captum.$r"
+    captum_sampling --threads 2 --model "$model" --method "$method" --samples "$samples" --rows "$rows" \
+      > "$work/$name.captum.$r"
     m=$([[ $method == feature-ablation ]] && echo fa || echo svs)
-    onnx=$([[ $model == golden ]] && echo "$root/../shared/golden/tabular_mlp.onnx" || echo "$root/bench/tabular50/tabular50_mlp.onnx")
+    onnx=$(tabular_model "$model")
     harness "$onnx" "$work/$xfile" "$mask" "$classes" "$m" "$samples" 1 -1 "$reps" on > "$work/$name.e4j1.$r"
     harness "$onnx" "$work/$xfile" "$mask" "$classes" "$m" "$samples" 2 -1 "$reps" on > "$work/$name.e4j2.$r"
     c=$(sed 's/.*(CPU \([0-9.]*\) s).*/\1/' "$work/$name.captum.$r")

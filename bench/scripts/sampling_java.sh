@@ -6,9 +6,13 @@
 # with the whole process's CPU time (/usr/bin/time: user + system, JVM start and loading included).
 # Needs bench/tabular50 (bench/scripts/make_tabular50.py) and, for golden, ../shared/golden.
 # The per-row targets go through an argument file (@FILE): tens of thousands of them on the
-# command line itself crashed the JVM's launcher thread (stack overflow) here.
+# command line itself crashed the JVM's launcher thread (stack overflow) here. cli/target/explain4j.jar
+# is built first when missing or older than the sources.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$root/bench/scripts/lib.sh"
+# the jar of this tree: rebuilt (not timed) when older than the sources
+fresh_jar "$root/cli/target/explain4j.jar" core onnx viz cli
 which=$1 method=$2 samples=$3 rows=$4 repeats=${5:-3}
 shift $(( $# < 5 ? $# : 5 ))
 tmp=$(mktemp -d)

@@ -203,9 +203,10 @@ public final class AttributeCommand implements Callable<Integer> {
             } else {
                 all = named.read(loaded.signature(), explained.get(0));
             }
-            for (String name : explained) {
-                TokenIds.check(loaded.onnx(), name, all.get(name), explained.size() == 1 ? "--input" : "--input " + name);
-            }
+            // every integer input, fed ones too (as the service checks them): a negative id fed to a Gather reads
+            // from the end of its table whichever input it is
+            TokenIds.checkAll(loaded.onnx(), all, name -> explained.size() == 1 && explained.contains(name) ? "--input"
+                    : "--input " + name);
             Target t = target == null ? Target.classIndex(0) : Parse.target(target);
             for (String name : explained) {
                 Path out = NamedInputs.outputFor(output, name, explained.size());

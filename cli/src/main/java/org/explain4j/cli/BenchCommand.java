@@ -84,13 +84,12 @@ public final class BenchCommand implements Callable<Integer> {
             throw org.explain4j.core.Explain4jException.usage("--method", "--method '" + method
                     + "' must be integrated-gradients, saliency or layer-integrated-gradients");
         }
-        for (var count : java.util.Map.of("--examples", examples, "--steps", steps, "--batch-size", batchSize,
-                "--repeats", repeats, "--vocab", vocab).entrySet()) {
-            if (count.getValue() < 1) {
-                throw org.explain4j.core.Explain4jException.usage(count.getKey(), count.getKey() + " " + count.getValue()
-                        + " must be at least 1");
-            }
-        }
+        // in the order of the options (a Map.of's iteration order varies, and with it the flag reported)
+        Parse.atLeastOne("--examples", examples);
+        Parse.atLeastOne("--steps", steps);
+        Parse.atLeastOne("--batch-size", batchSize);
+        Parse.atLeastOne("--repeats", repeats);
+        Parse.atLeastOne("--vocab", vocab);
         if (layerIg && layer == null) {
             throw org.explain4j.core.Explain4jException.usage("--layer", "--method layer-integrated-gradients needs --layer");
         }

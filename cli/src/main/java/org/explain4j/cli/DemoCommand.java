@@ -102,7 +102,7 @@ public final class DemoCommand implements Callable<Integer> {
         List<String> taken = new ArrayList<>();
         try (java.util.stream.Stream<Path> files = Files.list(out)) {
             files.map(f -> f.getFileName().toString())
-                    .filter(f -> f.equals("input.npy") || ExplainChecks.written(f, methodNames))
+                    .filter(f -> ExplainChecks.written(f, methodNames))
                     .sorted().forEach(taken::add);
         }
         if (!taken.isEmpty()) {

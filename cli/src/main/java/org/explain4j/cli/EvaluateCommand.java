@@ -177,7 +177,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             throw Explain4jException.shape("--input", "--input has shape " + Tensor.shapeString(x.shape())
                     + "; pass a batch (N, ...)");
         }
-        int[] targets = targets(target, x.batchSize());
+        int[] targets = Targets.parse(target, x.batchSize(), "example");
         ProgressListener progress = quiet ? ProgressListener.NONE : new ConsoleProgress(2_000);
         Optional<Explainer> explainer = Optional.empty();
         if (method != null) {
@@ -217,31 +217,6 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (classes < 0) {
             classes = new org.explain4j.core.engine.EvaluationEngine(mdl, 1).forward(x.slice(0, 1)).dim(1);
         }
-        for (int v : targets) {
-            if (v >= classes) {
-                throw Explain4jException.target("--target", "--target " + v + " is out of range: the model has " + classes
-                        + " outputs (0.." + (classes - 1) + "); give a class in that range");
-            }
-        }
-    }
-
-    /** One class for every example ({@code 3}) or one per example ({@code 0,1,2,3}). */
-    static int[] targets(String text, int n) {
-        int[] t = Parse.ints("--target", text);
-        if (t.length == 1) {
-            int[] all = new int[n];
-            java.util.Arrays.fill(all, t[0]);
-            t = all;
-        }
-        if (t.length != n) {
-            throw Explain4jException.target("--target", "--target gives " + t.length + " classes for " + n
-                    + " examples; pass one class for all or one per example");
-        }
-        for (int v : t) {
-            if (v < 0) {
-                throw Explain4jException.target("--target", "--target " + v + " is negative; pass class indices from 0");
-            }
-        }
-        return t;
+        Targets.requireInRange(targets, classes);
     }
 }

@@ -12,8 +12,8 @@ import picocli.CommandLine;
 
 /**
  * What {@code explain} and {@code demo} check before any work: the output folder (a folder, writable,
- * holding none of the user's own files under a name they write), the method list, the batch size,
- * the targets, and flags that do not apply to the kind of input. Each refusal is one line naming
+ * holding none of the user's own files under a name they write), the method list, the batch size
+ * and flags that do not apply to the kind of input. Each refusal is one line naming
  * the flag and the fix.
  */
 final class ExplainChecks {
@@ -38,8 +38,8 @@ final class ExplainChecks {
 
     /** The file names explain writes into its folder for these methods. */
     static boolean written(String fileName, List<String> methods) {
-        if (Set.of("input.npy", "report.html", "overview.png", "evaluation.json", "patches.npy", "references.npy",
-                "evaluation-mprt.png").contains(fileName) || fileName.startsWith("evaluation-")) {
+        if (Set.of("input.npy", "report.html", "overview.png", "evaluation.json", "patches.npy", "references.npy")
+                .contains(fileName) || fileName.startsWith("evaluation-")) {
             return true;
         }
         for (String m : methods) {
@@ -107,30 +107,6 @@ final class ExplainChecks {
             throw Explain4jException.usage("--batch-size", "--batch-size " + b + " must be auto or at least 1");
         }
         return text.trim();
-    }
-
-    /**
-     * The class explained for each of {@code n} examples: the given {@code --target} (one class for
-     * all, or one per example), each checked against the model's {@code classes} outputs.
-     */
-    static int[] targets(String target, int n, int classes) {
-        int[] t = Parse.ints("--target", target);
-        if (t.length != 1 && t.length != n) {
-            throw Explain4jException.target("--target", "--target has " + t.length + " classes for " + n + " example"
-                    + (n == 1 ? "" : "s") + "; give one class for all or one per example");
-        }
-        for (int v : t) {
-            if (v < 0 || v >= classes) {
-                throw Explain4jException.target("--target", "--target " + v + " is out of range: the model has " + classes
-                        + " outputs (0.." + (classes - 1) + "); give a class in that range");
-            }
-        }
-        if (t.length == 1 && n > 1) {
-            int[] all = new int[n];
-            java.util.Arrays.fill(all, t[0]);
-            return all;
-        }
-        return t;
     }
 
     /** Refuses each of {@code flags} that was given on the command line: it does not apply ({@code why}). */

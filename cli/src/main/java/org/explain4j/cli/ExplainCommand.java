@@ -166,14 +166,11 @@ public final class ExplainCommand implements Callable<Integer> {
             if (in.kind() != ExplainInput.Kind.TOKENS) {
                 ExplainChecks.refuseGiven(given, "to an input that is not token ids", "--vocab");
             }
+            m.signature().validate(in.batch(), "--input");
             TokenIds.check(m.onnx(), explained, in.batch(), "--input");
-            if (in.batch().dtype().isFloating()) {
-                in.batch().requireFinite("--input");
-                if (m.signature().inputType() == org.explain4j.core.DType.FLOAT32) {
-                    in.batch().requireFloat32Range("--input");
-                }
-            }
-            FedInputs fed = named.fed(named.read(m.signature(), explained, true), explained);
+            java.util.Map<String, Tensor> others = named.read(m.signature(), explained, true);
+            TokenIds.checkAll(m.onnx(), others, name -> "--input " + name);
+            FedInputs fed = named.fed(others, explained);
             String lay = layer != null ? layer : cardJson.filter(c -> c.has("layer")).map(c -> c.get("layer").asText()).orElse(null);
             List<String> chosen = requested != null ? requested : defaults(in.kind(), lay, in.batch());
             List<MethodSpec> specs = new ArrayList<>();
@@ -182,9 +179,8 @@ public final class ExplainCommand implements Callable<Integer> {
                         "unknown method '" + name.trim() + "'; choose from " + String.join(", ", MethodCatalog.names()))));
             }
             List<String> written = specs.stream().map(MethodSpec::name).toList();
-            for (String raw : inputs) {
-                ExplainChecks.refuseOverwriting(out, written, "--input", Path.of(raw.contains("=") && !Files.exists(Path.of(raw))
-                        ? raw.substring(raw.indexOf('=') + 1) : raw));
+            for (Path each : named.files().values()) {
+                ExplainChecks.refuseOverwriting(out, written, "--input", each);
             }
             ExplainChecks.refuseOverwriting(out, written, "--model", model);
             ExplainChecks.refuseOverwriting(out, written, "--labels", labels);
@@ -212,7 +208,7 @@ public final class ExplainCommand implements Callable<Integer> {
     private int[] targets(ModelLoader.Loaded m, Tensor x, FedInputs fed) {
         Tensor out = Explainer.forward(m, x, fed);
         if (target != null) {
-            return ExplainChecks.targets(target, x.batchSize(), out.dim(1));
+            return Targets.parse(target, x.batchSize(), "example", out.dim(1));
         }
         return Ranks.argmax(out);
     }

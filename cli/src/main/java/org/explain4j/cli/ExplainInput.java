@@ -32,7 +32,10 @@ record ExplainInput(Kind kind, Tensor batch, Tensor display, List<String> featur
         IMAGE, TABULAR, TOKENS
     }
 
-    /** Image preprocessing: size, per-channel mean and standard deviation, channel order. */
+    /**
+     * Image preprocessing: size (H, W: always two, {@link #of} refuses others), per-channel mean and
+     * standard deviation, channel order.
+     */
     record Preprocessing(Optional<int[]> resize, double[] mean, double[] std, String channels) {
         static Preprocessing of(String resize, String mean, String std, String channels, Optional<JsonNode> card) {
             Optional<int[]> size = Optional.ofNullable(resize).map(r -> Parse.ints("--resize", r));
@@ -148,7 +151,7 @@ record ExplainInput(Kind kind, Tensor batch, Tensor display, List<String> featur
         int c = ex[0] > 0 ? ex[0] : 3;
         pre.requireChannels(c);
         int h = pre.resize().map(r -> r[0]).orElse(ex[1] > 0 ? ex[1] : img.getHeight());
-        int w = pre.resize().map(r -> r.length > 1 ? r[1] : r[0]).orElse(ex[2] > 0 ? ex[2] : img.getWidth());
+        int w = pre.resize().map(r -> r[1]).orElse(ex[2] > 0 ? ex[2] : img.getWidth());
         if ((ex[1] > 0 && h != ex[1]) || (ex[2] > 0 && w != ex[2])) {
             throw Explain4jException.shape("--resize", "--resize " + h + "," + w + " does not match the model's fixed image size "
                     + ex[1] + "x" + ex[2] + " (input " + Tensor.shapeString(ex) + "); leave --resize out or give --resize "

@@ -8,9 +8,22 @@ import org.explain4j.core.Tensor;
 import org.explain4j.core.catalog.ParamValues;
 import org.explain4j.core.io.Npy;
 
-/** Parsing of the command line's string values into typed ones, with one-line errors. */
-final class Parse {
+/**
+ * Parsing of the command line's string values into typed ones, with one-line errors. Public for
+ * {@link #atLeastOne}, which the service's command checks its counts with.
+ */
+public final class Parse {
     private Parse() {
+    }
+
+    /**
+     * Refuses a count below 1, naming {@code flag}: {@code --steps 0 must be at least 1}. Callers
+     * check their counts in a fixed order, so the first bad flag given is the one reported.
+     */
+    public static void atLeastOne(String flag, int value) {
+        if (value < 1) {
+            throw Explain4jException.usage(flag, flag + " " + value + " must be at least 1");
+        }
     }
 
     static int[] ints(String flag, String text) {

@@ -251,19 +251,7 @@ final class TextExplainer {
                 Tensor logits = Explainer.forward(m, b.ids(), fed);
                 int[] targets;
                 if (target != null) {
-                    int[] t = Parse.ints("--target", target);
-                    if (t.length != 1 && t.length != texts.size()) {
-                        throw Explain4jException.target("--target", "--target gives " + t.length + " classes for "
-                                + texts.size() + " texts; give one class for all, or one per text");
-                    }
-                    targets = new int[texts.size()];
-                    for (int i = 0; i < targets.length; i++) {
-                        targets[i] = t.length == 1 ? t[0] : t[i];
-                        if (targets[i] < 0 || targets[i] >= logits.dim(1)) {
-                            throw Explain4jException.target("--target", "--target " + targets[i] + " is out of range: "
-                                    + "the model has " + logits.dim(1) + " classes (0 to " + (logits.dim(1) - 1) + ")");
-                        }
-                    }
+                    targets = Targets.parse(target, texts.size(), "text", logits.dim(1));
                 } else {
                     targets = Ranks.argmax(logits);
                 }

@@ -1,6 +1,8 @@
 package org.explain4j.cli;
 
+import java.util.Map;
 import java.util.OptionalLong;
+import java.util.function.Function;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.Tensor;
 import org.explain4j.onnx.IndexInputs;
@@ -30,6 +32,15 @@ public final class TokenIds {
             return;
         }
         check(model.indexUse(inputName), inputName, ids, argument);
+    }
+
+    /**
+     * {@link #check(OnnxModel, String, Tensor, String)} for every input in {@code inputs} (by the
+     * model's input name): the explained one and those fed as given alike, each named in an error
+     * as {@code argument} gives it.
+     */
+    public static void checkAll(OnnxModel model, Map<String, Tensor> inputs, Function<String, String> argument) {
+        inputs.forEach((name, t) -> check(model, name, t, argument.apply(name)));
     }
 
     /** As {@link #check(OnnxModel, String, Tensor, String)}, with the model's use of the input given. */

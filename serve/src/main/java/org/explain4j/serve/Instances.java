@@ -75,7 +75,7 @@ final class Instances {
         if (in.explained() != null) {
             TokenIds.check(onnx, model.model.signature().inputName(), in.explained(), where);
         }
-        in.fed().forEach((name, t) -> TokenIds.check(onnx, name, t, in.text() != null ? where : arg + ".inputs." + name));
+        TokenIds.checkAll(onnx, in.fed(), name -> in.text() != null ? where : arg + ".inputs." + name);
         return in;
     }
 

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.explain4j.cli.Parse;
 import org.explain4j.core.Explain4jException;
 import org.explain4j.core.engine.MemoryBudget;
 import picocli.CommandLine;
@@ -88,15 +89,13 @@ public final class ServeCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) {
             throw Explain4jException.usage("--port", "--port " + port + " must be between 0 and 65535");
         }
-        if (threads < 0 || threads > org.explain4j.onnx.OnnxModel.Options.maxThreads()) {
-            throw Explain4jException.usage("--threads", "--threads " + threads + " must be 0 (let ONNX Runtime choose) or 1.."
-                    + org.explain4j.onnx.OnnxModel.Options.maxThreads() + " (4 x the available processors)");
-        }
-        positive("--max-instances", maxInstances);
-        positive("--queue", queue);
-        positive("--job-deadline", jobDeadline);
+        // the sessions' own bound and message (OnnxModel.Options), checked before the server starts
+        org.explain4j.onnx.OnnxModel.Options.defaults().withThreads(threads);
+        Parse.atLeastOne("--max-instances", maxInstances);
+        Parse.atLeastOne("--queue", queue);
+        Parse.atLeastOne("--job-deadline", jobDeadline);
         if (maxJobs != null) {
-            positive("--max-jobs", maxJobs);
+            Parse.atLeastOne("--max-jobs", maxJobs);
         }
         ServeConfig d = ServeConfig.defaults(models);
         ServeConfig c = new ServeConfig(models, h, port, token, MemoryBudget.parse(maxBody, "--max-body"), maxInstances,
@@ -118,12 +117,6 @@ public final class ServeCommand implements Callable<Integer> {
         out.flush();
         stopped.await();
         return 0;
-    }
-
-    private static void positive(String flag, int v) {
-        if (v < 1) {
-            throw Explain4jException.usage(flag, flag + " " + v + " must be at least 1");
-        }
     }
 
     private String token() {

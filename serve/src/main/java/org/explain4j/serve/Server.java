@@ -123,8 +123,11 @@ public final class Server implements AutoCloseable {
     static final long REQUEST_STACK_BYTES = org.explain4j.core.NativeThreads.STACK_BYTES / 4;
 
     static org.eclipse.jetty.util.thread.QueuedThreadPool requestThreads() {
+        // numbered (explain4j-http-1, -2, ...): a thread dump or a log line tells the request threads apart
+        java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
         org.eclipse.jetty.util.thread.QueuedThreadPool pool = new org.eclipse.jetty.util.thread.QueuedThreadPool(
-                250, 8, 60_000, -1, null, null, r -> new Thread(null, r, "explain4j-http", REQUEST_STACK_BYTES));
+                250, 8, 60_000, -1, null, null,
+                r -> new Thread(null, r, "explain4j-http-" + made.incrementAndGet(), REQUEST_STACK_BYTES));
         pool.setName("JettyServerThreadPool");
         return pool;
     }
