@@ -24,6 +24,10 @@ cases=(
   "tabular50 shapley-value-sampling 25 R --"
   "tabular50 feature-ablation 0 R --"
 )
+source "$root/bench/scripts/lib.sh"
+# the jar is checked (and rebuilt, not timed) once, before the alternation
+fresh_jar "$root/cli/target/explain4j.jar" core onnx viz cli || exit 1
+export E4J_JAR_CHECKED=1
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), rows $rows, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 for ((r = 0; r < rounds; r++)); do
   for c in "${cases[@]}"; do

@@ -11,9 +11,10 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$root/bench/scripts/lib.sh"
-# the jar of this tree: rebuilt (not timed) when older than the sources
-fresh_jar "$root/cli/target/explain4j.jar" core onnx viz cli
 which=$1 method=$2 samples=$3 rows=$4 repeats=${5:-3}
+# the jar of this tree: rebuilt (not timed) when older than the sources; a caller that alternates
+# with Captum checks it once before its loop and sets E4J_JAR_CHECKED (no rebuild between rounds)
+[[ -n ${E4J_JAR_CHECKED:-} ]] || fresh_jar "$root/cli/target/explain4j.jar" core onnx viz cli
 shift $(( $# < 5 ? $# : 5 ))
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -23,7 +23,7 @@ final class Targets {
         int[] t = Parse.ints("--target", text);
         if (t.length != 1 && t.length != n) {
             throw Explain4jException.target("--target", "--target gives " + t.length + " classes for " + n + " " + unit
-                    + (n == 1 ? "" : "s") + "; give one class for all or one per " + unit);
+                    + (n == 1 ? "" : "s") + "; pass one class for all or one per " + unit);
         }
         for (int v : t) {
             if (v < 0) {

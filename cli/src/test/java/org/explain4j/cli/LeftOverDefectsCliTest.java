@@ -40,7 +40,7 @@ class LeftOverDefectsCliTest {
         assertThat(Targets.parse("2,0,1", 3, "example")).containsExactly(2, 0, 1);
         assertThat(Targets.parse("1", 1, "text", 2)).containsExactly(1);
         assertThatThrownBy(() -> Targets.parse("0,1", 3, "example")).isInstanceOf(Explain4jException.class)
-                .hasMessage("--target gives 2 classes for 3 examples; give one class for all or one per example");
+                .hasMessage("--target gives 2 classes for 3 examples; pass one class for all or one per example");
         assertThatThrownBy(() -> Targets.parse("0,1,2", 2, "text")).hasMessageContaining("3 classes for 2 texts");
         assertThatThrownBy(() -> Targets.parse("0,-1", 2, "example"))
                 .hasMessage("--target -1 is negative; pass class indices from 0");

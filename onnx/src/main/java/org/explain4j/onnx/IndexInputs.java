@@ -27,7 +27,7 @@ public final class IndexInputs {
      *
      * @param known      whether the model's graph was analysed (false: a model over 512 MiB, or bytes
      *                   that do not parse; the caller cannot tell whether the input is gathered)
-     * @param gathers    whether the input feeds a Gather as indices (any axis)
+     * @param gathers    whether the input feeds a Gather as indices along axis 0 (a row lookup)
      * @param vocabulary the rows of the smallest table such a Gather reads along axis 0, if an
      *                   initializer gives them
      */
@@ -65,9 +65,10 @@ public final class IndexInputs {
         boolean gathers = false;
         for (NodeProto node : g.getNodeList()) {
             if (node.getOpType().equals("Gather") && node.getInputCount() == 2 && names.contains(node.getInput(1))) {
-                // any axis: Gather reads a negative index from the end of that axis
-                gathers = true;
+                // a lookup of rows (axis 0) is what a vocabulary is; along another axis a negative index
+                // (the last position, say) is a valid way of counting from the end and is not a token id
                 boolean axis0 = node.getAttributeList().stream().noneMatch(a -> a.getName().equals("axis") && a.getI() != 0);
+                gathers |= axis0;
                 TensorProto table = tables.get(node.getInput(0));
                 if (axis0 && table != null && table.getDimsCount() >= 1) {
                     rows = Math.min(rows, table.getDims(0));
