@@ -19,4 +19,24 @@ public final class NativeThreads {
     public static Thread create(Runnable r, String name) {
         return new Thread(null, r, name, STACK_BYTES);
     }
+
+    /**
+     * A factory of daemon threads named {@code name} with {@link #STACK_BYTES} of stack (helpers and
+     * pools whose threads must not keep the process alive); {@code newThread} also makes a one-off.
+     */
+    public static java.util.concurrent.ThreadFactory daemonFactory(String name) {
+        return r -> daemon(r, name);
+    }
+
+    /** Like {@link #daemonFactory(String)}, the threads named {@code prefix} followed by 1, 2, ... in the order made. */
+    public static java.util.concurrent.ThreadFactory numberedDaemonFactory(String prefix) {
+        java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+        return r -> daemon(r, prefix + made.incrementAndGet());
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = create(r, name);
+        t.setDaemon(true);
+        return t;
+    }
 }

@@ -58,13 +58,22 @@ final class IncrementalInference implements AutoCloseable {
     private final OrtEnvironment env;
     private final OnnxModel.Options options;
     private final Map<String, RegionGraph> graphs = new HashMap<>();
-    /** Plans by key, least recently used first; at most {@link #MAX_PLANS} (guarded by this). */
-    private final Map<String, Plan> plans = new LinkedHashMap<>(16, 0.75f, true);
+    /**
+     * Plans by key, least recently used first; at most {@link #MAX_PLANS} (guarded by this): each
+     * session holds the model's weights, so a long-lived model (the service's) asked for many window
+     * sizes would otherwise keep one per size until it is closed.
+     */
+    private final Map<String, Plan> plans = leastRecentlyUsed(MAX_PLANS, IncrementalInference::retire);
     /** Activation-keeping sessions, least recently used first; at most {@link #MAX_CACHE_SESSIONS}, used only under this lock. */
-    private final Map<String, OrtSession> cacheSessions = new LinkedHashMap<>(16, 0.75f, true);
+    private final Map<String, OrtSession> cacheSessions = leastRecentlyUsed(MAX_CACHE_SESSIONS,
+            IncrementalInference::closeQuietly);
+    /** Keys of cropped graphs ONNX Runtime refused (guarded by this): not compiled again, whole passes at once. */
+    private final java.util.Set<String> refused = new java.util.HashSet<>();
     /** Rows evaluated incrementally so far, and the last cut's op index (-1 before any); for tests and benchmarks. */
     long rows;
     int lastCut = -1;
+    /** Cropped graphs compiled (or refused) when planned; for tests. */
+    int compiles;
     /** For tests: -1 lets the cost model choose; otherwise the deepest cut at most this op index. */
     volatile int forcedCut;
 
@@ -115,17 +124,15 @@ final class IncrementalInference implements AutoCloseable {
         if (best < 0) {
             return null;
         }
-        Plan plan;
-        Map<String, float[]> cache;
-        try {
-            plan = plan(g, best, bestSize, lo, hi);
-            cache = cache(plan, base, exampleShape);
-        } catch (Explain4jException e) {
-            // ONNX Runtime refuses a graph made from the model's bytes (a tensor it cannot find
-            // there, say): whole forward passes, as where no cut pays; a fault of the model itself
-            // shows again in those passes, with the usual error
+        Plan plan = plan(g, best, bestSize, lo, hi);
+        if (plan == null) {
+            // ONNX Runtime refuses the cropped graph made from the model's bytes (now or before):
+            // whole forward passes, as where no cut pays; a fault of the model itself shows again in
+            // those passes, with the usual error
             return null;
         }
+        // a failure of the unperturbed example's run is the model's or the caller's: reported
+        Map<String, float[]> cache = cache(plan, base, exampleShape);
         lastCut = best;
         return (rows, l, h, filler, consumer) -> evaluate(plan, cache, exampleShape, batchSize, rows, l, h, filler, consumer);
     }
@@ -225,13 +232,31 @@ final class IncrementalInference implements AutoCloseable {
 
     private static void closeSession(Plan p) {
         if (p.session != null) {
-            try {
-                p.session.close();
-            } catch (OrtException e) {
-                // closing is best effort
-            }
+            closeQuietly(p.session);
             p.session = null;
         }
+    }
+
+    private static void closeQuietly(OrtSession s) {
+        try {
+            s.close();
+        } catch (OrtException e) {
+            // closing is best effort
+        }
+    }
+
+    /** A map of at most {@code max} entries in access order; the least recently used one beyond goes to {@code drop}. */
+    private static <V> Map<String, V> leastRecentlyUsed(int max, java.util.function.Consumer<V> drop) {
+        return new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+                if (size() <= max) {
+                    return false;
+                }
+                drop.accept(eldest.getValue());
+                return true;
+            }
+        };
     }
 
     /**
@@ -333,6 +358,7 @@ final class IncrementalInference implements AutoCloseable {
 
     // ---------------------------------------------------------------- the cropped graph
 
+    /** The cut's plan with its compiled session; null where ONNX Runtime refuses the cropped graph (remembered). */
     private Plan plan(RegionGraph g, int cut, Map<String, int[]> size, int[][] lo, int[][] hi) {
         List<Edge> edges = new ArrayList<>();
         for (int i = 0; i <= cut; i++) {
@@ -427,7 +453,7 @@ final class IncrementalInference implements AutoCloseable {
             key.append(e.direct ? 'd' : e.scatter ? 's' : 'g').append(Arrays.toString(e.pad));
         }
         Plan cached = plans.get(key.toString());
-        if (cached != null) {
+        if (cached != null || refused.contains(key.toString())) {
             return cached;
         }
         Plan p = new Plan();
@@ -439,21 +465,16 @@ final class IncrementalInference implements AutoCloseable {
         p.splice = splice;
         p.caches = named;
         ModelProto m = croppedModel(g, p);
+        compiles++;
         try {
             p.session = OnnxModel.createSession(env, m.toByteArray(), options);
         } catch (OrtException e) {
-            throw Explain4jException.model("--model", "ONNX Runtime rejected the incremental (cropped) graph: "
-                    + e.getMessage() + "; run with incremental inference off", e);
+            // a graph made from the model's bytes that ONNX Runtime cannot load (a tensor it cannot
+            // find there, say): the same cut would be refused again
+            refused.add(key.toString());
+            return null;
         }
         plans.put(key.toString(), p);
-        if (plans.size() > MAX_PLANS) {
-            // each session holds the model's weights: a long-lived model (the service's) asked for
-            // many window sizes would otherwise keep one per size until it is closed
-            java.util.Iterator<Plan> eldest = plans.values().iterator();
-            Plan old = eldest.next();
-            eldest.remove();
-            retire(old);
-        }
         return p;
     }
 
@@ -619,18 +640,8 @@ final class IncrementalInference implements AutoCloseable {
                             .setTensorType(TypeProto.Tensor.newBuilder().setElemType(DataType.FLOAT_VALUE))));
                 }
                 s = OnnxModel.createSession(env, mb.build().toByteArray(), options);
+                // used only under this lock (in local), so the one pushed out is not in use
                 cacheSessions.put(key, s);
-                if (cacheSessions.size() > MAX_CACHE_SESSIONS) {
-                    // used only under this lock (in local), so the eldest is not in use
-                    java.util.Iterator<OrtSession> eldest = cacheSessions.values().iterator();
-                    OrtSession old = eldest.next();
-                    eldest.remove();
-                    try {
-                        old.close();
-                    } catch (OrtException e) {
-                        // closing is best effort
-                    }
-                }
             }
             long[] shape = {1, exampleShape[0], exampleShape[1], exampleShape[2]};
             try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape);
@@ -856,11 +867,7 @@ final class IncrementalInference implements AutoCloseable {
             retire(p); // an evaluation still running closes it when it ends
         }
         for (OrtSession s : cacheSessions.values()) {
-            try {
-                s.close();
-            } catch (OrtException e) {
-                // closing is best effort
-            }
+            closeQuietly(s);
         }
         plans.clear();
         cacheSessions.clear();

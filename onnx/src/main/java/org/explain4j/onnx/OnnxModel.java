@@ -258,9 +258,7 @@ public final class OnnxModel implements Model, LocalEvaluation, DenseInput {
                 return Map.of();
             }
             try {
-                com.google.protobuf.CodedInputStream in = com.google.protobuf.CodedInputStream.newInstance(bytes);
-                in.enableAliasing(true);
-                return IndexInputs.of(ai.onnx.proto.OnnxMl.ModelProto.parseFrom(in).getGraph());
+                return IndexInputs.of(parseAliased(bytes).getGraph());
             } catch (IOException | RuntimeException e) {
                 return Map.of(); // ONNX Runtime loaded the model; whatever this parse misses is unknown
             }
@@ -702,11 +700,25 @@ public final class OnnxModel implements Model, LocalEvaluation, DenseInput {
      */
     private ai.onnx.proto.OnnxMl.ModelProto parsedWithInternalWeights() throws IOException {
         ai.onnx.proto.OnnxMl.ModelProto proto;
-        try (InputStream in = openModel()) {
-            proto = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(in);
+        if (bytes != null) {
+            proto = parseAliased(bytes);
+        } else {
+            try (InputStream in = openModel()) {
+                proto = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(in);
+            }
         }
         // initializers, Constants and subgraphs alike: a derived graph loaded from bytes finds none of them
         return ModelInterface.external(proto.getGraph()) ? null : proto;
+    }
+
+    /**
+     * {@code bytes} parsed with the weights aliased (their {@code ByteString}s view the array, which
+     * the caller keeps unchanged for as long as the parse is used): no second copy of the weights.
+     */
+    private static ai.onnx.proto.OnnxMl.ModelProto parseAliased(byte[] bytes) throws IOException {
+        com.google.protobuf.CodedInputStream in = com.google.protobuf.CodedInputStream.newInstance(bytes);
+        in.enableAliasing(true);
+        return ai.onnx.proto.OnnxMl.ModelProto.parseFrom(in);
     }
 
     private boolean denseAnalysed;

@@ -60,7 +60,7 @@ final class Batches {
         private final int d;
         private final float[] in;
         private final double[] row;
-        private double[] out = new double[0];
+        private final Outputs out = new Outputs();
 
         Buffers(DType type, int maxRows, int[] exampleShape) {
             this.type = type;
@@ -84,6 +84,16 @@ final class Batches {
 
         /** The batch's outputs {@code [m, c]} as doubles, in an array reused by the next batch. */
         double[] outputs(Tensor o) {
+            return out.of(o);
+        }
+    }
+
+    /** One array of doubles into which each batch's outputs are read, reused from batch to batch. */
+    static final class Outputs {
+        private double[] out = new double[0];
+
+        /** The batch's outputs {@code [m, c]} as doubles, in the array the next batch reuses. */
+        double[] of(Tensor o) {
             int n = o.size();
             if (out.length < n) {
                 out = new double[n];

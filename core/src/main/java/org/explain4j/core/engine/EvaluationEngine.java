@@ -125,11 +125,6 @@ public final class EvaluationEngine {
         return this;
     }
 
-    /** The values the finiteness check currently reads. */
-    public ModelOutputs.Explained explained() {
-        return explained;
-    }
-
     /** Restores the values checked before {@link #explainingWithin} when closed. */
     public interface CheckScope extends AutoCloseable {
         @Override
@@ -370,26 +365,13 @@ public final class EvaluationEngine {
             // DENSE_BATCH_BYTES (256 rows at least)
             int step = (int) Math.min(batchSize, Math.max(256, DENSE_BATCH_BYTES / ((long) Double.BYTES * w)));
             double[] buf = new double[Math.multiplyExact(Math.max(1, Math.min(rows, step)), w)];
-            double[] outs = new double[0];
+            Batches.Outputs outs = new Batches.Outputs();
             for (int from = 0; from < rows; from += step) {
                 int m = Math.min(rows, from + step) - from;
                 filler.fill(from, m, buf);
-                Tensor out = layer.forwardFromLayer(buf, m);
+                Tensor out = checked(layer.forwardFromLayer(buf, m), m, from, exampleOfRow);
                 evaluations.addAndGet(m);
-                if (out.dim(0) != m) {
-                    throw Explain4jException.shape("model", "the model returned " + out.describe() + " for a batch of "
-                            + m + " examples");
-                }
-                ModelOutputs.requireFinite(model, out, from, exampleOfRow, explained);
-                int c = out.exampleSize();
-                int n = out.size();
-                if (outs.length < n) {
-                    outs = new double[n];
-                }
-                for (int i = 0; i < n; i++) {
-                    outs[i] = out.getDouble(i);
-                }
-                consumer.accept(from, m, outs, c);
+                consumer.accept(from, m, outs.of(out), out.dim(1));
                 advance(report, m);
             }
         } finally {
@@ -412,18 +394,27 @@ public final class EvaluationEngine {
             in = Tensor.concat(parts);
             rowOf = r -> exampleOfRow.applyAsInt(Math.min(r, from + m - 1));
         }
-        Tensor out = ModelOutputs.requireFinite(model, model.forward(in, fed.rows(from, in.batchSize(), rowOf)), from, rowOf,
-                explained);
+        Tensor out = checked(model.forward(in, fed.rows(from, in.batchSize(), rowOf)), in.batchSize(), from, rowOf);
         evaluations.addAndGet(m);
+        return in == batch ? out : out.slice(0, m);
+    }
+
+    /**
+     * The model's output for a batch of {@code rows} rows, the first being global row {@code from}:
+     * the explained values checked for NaN and infinity (row {@code r} of example
+     * {@code exampleOfRow(from + r)}), as {@code [rows, C]}, one output row per input row.
+     */
+    private Tensor checked(Tensor out, int rows, int from, IntUnaryOperator exampleOfRow) {
+        ModelOutputs.requireFinite(model, out, from, exampleOfRow, explained);
         if (out.rank() == 1) {
             out = out.reshape(out.dim(0), 1);
         } else if (out.rank() > 2) {
             out = out.reshape(out.dim(0), out.exampleSize());
         }
-        if (out.dim(0) != in.batchSize()) {
+        if (out.dim(0) != rows) {
             throw Explain4jException.shape("model", "the model returned " + out.describe() + " for a batch of "
-                    + in.batchSize() + " examples");
+                    + rows + " examples");
         }
-        return in == batch ? out : out.slice(0, m);
+        return out;
     }
 }

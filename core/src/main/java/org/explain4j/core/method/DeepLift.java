@@ -154,7 +154,7 @@ public final class DeepLift implements AttributionMethod {
                     attr[e] = new double[size];
                 }
             }
-            Tensor out = r.output();
+            double[] out = r.output().toDoubleArray();
             // 3. (x - x_ref) * multiplier, averaged over the reference rows; gap per pair.
             for (int i = 0; i < m; i++) {
                 int ex = (from + i) / k;
@@ -167,14 +167,8 @@ public final class DeepLift implements AttributionMethod {
                     attr[ex][e] += a / k;
                     sum += a;
                 }
-                double fx = 0;
-                double fr = 0;
-                for (int j = 0; j < c; j++) {
-                    if (seeds[ex][j] != 0) { // 0 * -inf in a masked column would be NaN
-                        fx += seeds[ex][j] * out.getDouble(i * c + j);
-                        fr += seeds[ex][j] * out.getDouble((m + i) * c + j);
-                    }
-                }
+                double fx = run.explained(ex, out, i * c);
+                double fr = run.explained(ex, out, (m + i) * c);
                 gap[ex] += (sum - (fx - fr)) / k;
             }
         }

@@ -207,42 +207,30 @@ public final class MethodRun {
         Tensor output = output();
         int n = output.dim(0);
         int c = output.dim(1);
+        double[] all = output.toDoubleArray();
         double[] v = new double[n];
         for (int i = 0; i < n; i++) {
-            v[i] = explained(i, output, i * c, c);
+            v[i] = explained(i, all, i * c);
         }
         return v;
     }
 
     /** The explained value of example {@code n} from an output row. */
     public double explained(int n, double[] outputs) {
-        double s = 0;
-        double[] w = seeds[n];
-        for (int c = 0; c < w.length; c++) {
-            if (w[c] != 0) {
-                s += w[c] * outputs[c];
-            }
-        }
-        return s;
+        return explained(n, outputs, 0);
     }
 
-    /** The explained value of example {@code n} from the output row at {@code all[offset..]}. */
+    /**
+     * The explained value of example {@code n} from the output row at {@code all[offset..]}: its
+     * seed-weighted sum over the columns of non-zero weight only (0 times a masked column's
+     * {@code -inf} would be NaN).
+     */
     public double explained(int n, double[] all, int offset) {
         double s = 0;
         double[] w = seeds[n];
         for (int c = 0; c < w.length; c++) {
             if (w[c] != 0) {
                 s += w[c] * all[offset + c];
-            }
-        }
-        return s;
-    }
-
-    private double explained(int n, Tensor out, int offset, int c) {
-        double s = 0;
-        for (int k = 0; k < c; k++) {
-            if (seeds[n][k] != 0) {
-                s += seeds[n][k] * out.getDouble(offset + k);
             }
         }
         return s;

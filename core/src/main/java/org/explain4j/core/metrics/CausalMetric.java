@@ -79,7 +79,7 @@ final class CausalMetric extends BaseMetric {
             }
         });
         ModelCalls calls = ModelCalls.of(in);
-        double[] c = calls.targets(name, rows.rows(), rows, row -> d.target(row / points), params.bool("softmax"));
+        double[] c = calls.targets(name, rows.rows(), rows, row -> row / points, d::target, params.bool("softmax"));
         double[] auc = new double[n];
         for (int e = 0; e < n; e++) {
             double s = 0;

@@ -43,12 +43,8 @@ final class Completeness extends BaseMetric {
             rows[n + ex] = new double[d.features()];
             java.util.Arrays.fill(rows[n + ex], b);
         }
-        int[] targets = new int[2 * n];
-        for (int ex = 0; ex < n; ex++) {
-            targets[ex] = d.target(ex);
-            targets[n + ex] = d.target(ex);
-        }
-        double[] f = calls.targets("completeness", rows, targets, params.bool("softmax"));
+        // row n + ex (the baseline) belongs to example ex, as row ex does
+        double[] f = calls.targets("completeness", rows, d.targets(), params.bool("softmax"));
         double[] out = new double[n];
         for (int ex = 0; ex < n; ex++) {
             double sum = 0;

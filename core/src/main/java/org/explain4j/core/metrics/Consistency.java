@@ -49,7 +49,7 @@ final class Consistency extends BaseMetric {
         for (int i = 0; i < n; i++) {
             labels[i] = discretise(a[i], func, digits);
         }
-        int[] predicted = NoisySamples.predictions(calls, d.x());
+        int[] predicted = NoisySamples.predictions(calls, d.x(), d.size());
         double[] out = new double[n];
         for (int i = 0; i < n; i++) {
             double same = 0;

@@ -54,7 +54,7 @@ final class Continuity extends BaseMetric {
                 shifted[ex] = translate(x[ex], d.channels() * d.height(), w, t);
             }
             double[][] e = re.explain(in, shifted, targets);
-            int[] p = nanOnChange ? NoisySamples.predictions(calls, shifted) : null;
+            int[] p = nanOnChange ? NoisySamples.predictions(calls, shifted, n) : null;
             for (int ex = 0; ex < n; ex++) {
                 double l1 = 0;
                 for (int i = 0; i < a[ex].length; i++) {

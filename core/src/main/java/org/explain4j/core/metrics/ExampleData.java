@@ -34,7 +34,7 @@ public final class ExampleData {
 
     /**
      * Checks {@code in}: input and attribution of the same shape, finite, one target per example
-     * (not negative; the model's output count is checked at the first call), a mask of the input's
+     * (from 0 to the model's last output: {@link #requireTargetsInRange}), a mask of the input's
      * shape when there is one.
      */
     public static ExampleData of(MetricInput in) {
@@ -71,6 +71,7 @@ public final class ExampleData {
                 throw Explain4jException.target("target", "target " + t + " is negative; pass a class index");
             }
         }
+        requireTargetsInRange(in.model(), input, targets);
         int[] es = input.exampleShape();
         int c;
         int h;
@@ -93,6 +94,25 @@ public final class ExampleData {
             h = hh;
         }
         return new ExampleData(n, es, c, h, w, rows(input), rows(attribution), targets);
+    }
+
+    /**
+     * Refuses a target beyond the model's outputs before any metric runs: a metric that never calls
+     * the model (sparseness, the localisation metrics) would otherwise score it. The number of
+     * outputs is the declared one, else that of one forward pass on the first example (not counted
+     * as the metric's evaluation).
+     */
+    static void requireTargetsInRange(org.explain4j.core.model.Model model, Tensor input, int[] targets) {
+        int classes = model.signature().outputSize();
+        for (int t : targets) {
+            if (classes < 0) {
+                classes = new org.explain4j.core.engine.EvaluationEngine(model, 1).forward(input.slice(0, 1)).dim(1);
+            }
+            if (t >= classes) {
+                throw Explain4jException.target("target", "target " + t + " is out of range: the model has " + classes
+                        + " outputs (0.." + (classes - 1) + "); give a class in that range");
+            }
+        }
     }
 
     private static void requireFinite(Tensor t, String name) {

@@ -73,7 +73,7 @@ final class FaithfulnessCorrelation extends BaseMetric {
             for (int i : subsets[e][r]) {
                 dest[i] = fill[e][r];
             }
-        }, row -> d.target(row / runs), softmax);
+        }, row -> row / runs, d::target, softmax);
         double[] scores = new double[n];
         for (int e = 0; e < n; e++) {
             double[] sums = new double[runs];

@@ -74,7 +74,7 @@ abstract class FeatureStepMetric extends BaseMetric {
             for (int i = j * step; i < stepEnd(j, f); i++) {
                 dest[order[e][i]] = fill[e][k];
             }
-        }, row -> d.target(row / per), softmax);
+        }, row -> row / per, d::target, softmax);
     }
 
     /** The scores, with the seed recorded when the baseline draws random values. */

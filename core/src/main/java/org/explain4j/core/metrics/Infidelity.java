@@ -119,7 +119,7 @@ final class Infidelity extends BaseMetric {
                     }
                     dot[e * blocks + b] = sab;
                 });
-                double[] yp = calls.targets(NAME, cr.rows(), cr, row -> d.target(row / blocks), softmax);
+                double[] yp = calls.targets(NAME, cr.rows(), cr, row -> row / blocks, d::target, softmax);
                 for (int e = 0; e < n; e++) {
                     double loss = 0;
                     for (int b = 0; b < blocks; b++) {
@@ -182,7 +182,7 @@ final class Infidelity extends BaseMetric {
                 dot += a[e][i] * noise[i];
             }
             sums[row] = dot;
-        }, row -> d.target(row / kk), false);
+        }, row -> row / kk, d::target, false);
         boolean normalize = params.bool("normalize");
         double[] scores = new double[n];
         for (int e = 0; e < n; e++) {

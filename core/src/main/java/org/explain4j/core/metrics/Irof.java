@@ -91,7 +91,7 @@ final class Irof extends BaseMetric {
                 }
             }
             System.arraycopy(current[0], 0, dest, 0, dest.length);
-        }, row -> d.target(exampleOf[row]), params.bool("softmax"));
+        }, row -> exampleOf[row], d::target, params.bool("softmax"));
         // 3. Area over the normalised curve.
         double[] score = new double[n];
         for (int e = 0; e < n; e++) {

@@ -39,18 +39,22 @@ public final class ModelCalls {
     }
 
     /**
-     * The target output of {@code rows} inputs produced by {@code filler}; row {@code r}'s
-     * target class is {@code targetOf(r)}.
+     * The target output of {@code rows} inputs produced by {@code filler}: row {@code r} is (a
+     * perturbation of) example {@code exampleOf(r)}, whose target class is
+     * {@code targetOfExample(exampleOf(r))}; a NaN or infinite target output is refused naming that
+     * example.
      */
-    public double[] targets(String task, int rows, EvaluationEngine.RowFiller filler, IntUnaryOperator targetOf,
-                            boolean softmax) {
+    public double[] targets(String task, int rows, EvaluationEngine.RowFiller filler, IntUnaryOperator exampleOf,
+                            IntUnaryOperator targetOfExample, boolean softmax) {
         double[] out = new double[rows];
+        IntUnaryOperator targetOf = r -> targetOfExample.applyAsInt(exampleOf.applyAsInt(r));
         // only the target's output is checked for NaN and infinity; softmax reads every output, where
         // -inf is a valid logit (probability 0), so NaN and +inf are refused there
         try (var check = engine.explainingWithin((row, example, column) -> column == targetOf.applyAsInt(row))) {
-            engine.evaluate(task, rows, exampleShape, filler, (r, o) -> {
+            engine.evaluate(task, rows, exampleShape, exampleOf, filler, (r, o) -> {
                 if (softmax) {
-                    ModelOutputs.requireFinite(engine.model(), o, r, 0, (row, example, column) -> o[column] != Double.NEGATIVE_INFINITY);
+                    ModelOutputs.requireFinite(engine.model(), o, r, exampleOf.applyAsInt(r),
+                            (row, example, column) -> o[column] != Double.NEGATIVE_INFINITY);
                 }
                 out[r] = select(o, targetOf.applyAsInt(r), softmax);
             });
@@ -58,22 +62,31 @@ public final class ModelCalls {
         return out;
     }
 
-    /** The target output of each of {@code rows} (flattened inputs), {@code targets[r]} per row. */
+    /**
+     * The target output of each of {@code rows} (flattened inputs): row {@code r} is (a variant of)
+     * example {@code r % targets.length}, whose target class is {@code targets[r % targets.length]}
+     * ({@code rows} holds one or more runs of the examples in order).
+     */
     public double[] targets(String task, double[][] rows, int[] targets, boolean softmax) {
-        return targets(task, rows.length, (r, dest) -> System.arraycopy(rows[r], 0, dest, 0, dest.length), r -> targets[r],
-                softmax);
+        int n = targets.length;
+        return targets(task, rows.length, (r, dest) -> System.arraycopy(rows[r], 0, dest, 0, dest.length),
+                r -> r % n, e -> targets[e], softmax);
     }
 
-    /** Every output (logits as the model returns them) of {@code rows} inputs. */
-    public double[][] outputs(String task, int rows, EvaluationEngine.RowFiller filler) {
+    /** Every output (logits as the model returns them) of {@code rows} inputs, row {@code r} of example {@code exampleOf(r)}. */
+    public double[][] outputs(String task, int rows, IntUnaryOperator exampleOf, EvaluationEngine.RowFiller filler) {
         double[][] out = new double[rows][];
-        engine.evaluate(task, rows, exampleShape, filler, (r, o) -> out[r] = o.clone());
+        engine.evaluate(task, rows, exampleShape, exampleOf, filler, (r, o) -> out[r] = o.clone());
         return out;
     }
 
-    /** Every output of each of {@code rows} (flattened inputs). */
-    public double[][] outputs(String task, double[][] rows) {
-        return outputs(task, rows.length, (r, dest) -> System.arraycopy(rows[r], 0, dest, 0, dest.length));
+    /**
+     * Every output of each of {@code rows} (flattened inputs): row {@code r} is (a variant of)
+     * example {@code r % examples} ({@code rows} holds one or more runs of the examples in order).
+     */
+    public double[][] outputs(String task, double[][] rows, int examples) {
+        return outputs(task, rows.length, r -> r % examples,
+                (r, dest) -> System.arraycopy(rows[r], 0, dest, 0, dest.length));
     }
 
     /**

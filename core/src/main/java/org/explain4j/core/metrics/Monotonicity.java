@@ -52,7 +52,7 @@ final class Monotonicity extends FeatureStepMetric {
                 cur[order[e][k]] = x[e][order[e][k]];
             }
         });
-        double[] p = calls.targets(NAME, rows.rows(), rows, row -> d.target(row / steps), params.bool("softmax"));
+        double[] p = calls.targets(NAME, rows.rows(), rows, row -> row / steps, d::target, params.bool("softmax"));
         double[] scores = new double[n];
         for (int e = 0; e < n; e++) {
             boolean ok = true;

@@ -74,11 +74,11 @@ final class NoisySamples {
     static double[][] ratios(MetricInput in, ModelCalls calls, double[][] x, int samples, Noise noise, boolean nanOnChange,
                              GroupRatio ratio) {
         int n = x.length;
-        int[] predicted = nanOnChange ? predictions(calls, x) : null;
+        int[] predicted = nanOnChange ? predictions(calls, x, n) : null;
         double[][] r = new double[n][samples];
         run(in, x, samples, noise, (first, count, rows) -> {
             Ratio group = ratio.of(rows, count);
-            int[] p = nanOnChange ? predictions(calls, rows) : null;
+            int[] p = nanOnChange ? predictions(calls, rows, n) : null;
             for (int k = 0; k < count; k++) {
                 for (int ex = 0; ex < n; ex++) {
                     int row = k * n + ex;
@@ -99,9 +99,9 @@ final class NoisySamples {
         return out;
     }
 
-    /** The predicted class (argmax of the outputs) of each row. */
-    static int[] predictions(ModelCalls calls, double[][] rows) {
-        double[][] out = calls.outputs("predictions", rows);
+    /** The predicted class (argmax of the outputs) of each row (row {@code r} a variant of example {@code r % examples}). */
+    static int[] predictions(ModelCalls calls, double[][] rows, int examples) {
+        double[][] out = calls.outputs("predictions", rows, examples);
         int[] p = new int[rows.length];
         for (int r = 0; r < rows.length; r++) {
             p[r] = ModelCalls.argmax(out[r]);

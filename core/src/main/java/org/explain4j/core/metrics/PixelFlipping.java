@@ -81,6 +81,6 @@ final class PixelFlipping extends FeatureStepMetric {
                 running[0].set(order[e][k], v);
             }
         });
-        return calls.targets(task, rows.rows(), rows, row -> d.target(row / steps), softmax);
+        return calls.targets(task, rows.rows(), rows, row -> row / steps, d::target, softmax);
     }
 }

@@ -102,6 +102,6 @@ final class RegionPerturbation extends BaseMetric {
             }
             grid.crop(padded, cur);
         });
-        return calls.targets(task, rows.rows(), rows, row -> d.target(row / steps), softmax);
+        return calls.targets(task, rows.rows(), rows, row -> row / steps, d::target, softmax);
     }
 }

@@ -60,12 +60,12 @@ final class RelativeInputStability extends BaseMetric {
         int samples = params.integer("nr-samples");
         double[][] x = d.x();
         double[][] e = rms(d.a(), re.normalise(), re.abs());
-        double[][] h = output ? outputs(calls, x, softmax) : null;
+        double[][] h = output ? outputs(calls, x, x.length, softmax) : null;
         double[][] r = NoisySamples.ratios(in, calls, x, samples, NoisySamples.uniform(lower, upper), re.nanOnChange(),
                 (rows, count) -> {
                     double[][] es = rms(re.explain().explain(in.model(), rows, NoisySamples.repeat(d.targets(), count)),
                             re.normalise(), re.abs());
-                    double[][] hs = output ? outputs(calls, rows, softmax) : null;
+                    double[][] hs = output ? outputs(calls, rows, x.length, softmax) : null;
                     return (ex, row) -> {
                         double num = relative(e[ex], es[row], eps);
                         double den = output ? NoisySamples.distance(h[ex], hs[row]) : relative(x[ex], rows[row], eps);
@@ -90,9 +90,9 @@ final class RelativeInputStability extends BaseMetric {
         return Math.sqrt(s);
     }
 
-    /** Every output of each row: logits, or softmax probabilities. */
-    private static double[][] outputs(ModelCalls calls, double[][] rows, boolean softmax) {
-        double[][] o = calls.outputs("outputs", rows);
+    /** Every output of each row (row {@code r} a variant of example {@code r % examples}): logits, or softmax probabilities. */
+    private static double[][] outputs(ModelCalls calls, double[][] rows, int examples, boolean softmax) {
+        double[][] o = calls.outputs("outputs", rows, examples);
         if (softmax) {
             for (double[] row : o) {
                 double[] p = new double[row.length];

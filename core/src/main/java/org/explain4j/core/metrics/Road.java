@@ -75,7 +75,7 @@ final class Road extends BaseMetric {
         }
         int m = pct.length;
         ModelCalls calls = ModelCalls.of(in);
-        double[][] outs = calls.outputs(NAME, n * m, (row, dest) -> {
+        double[][] outs = calls.outputs(NAME, n * m, row -> row / m, (row, dest) -> {
             int e = row / m;
             int j = row % m;
             int k = (int) ((long) hw * pct[j] / 100);

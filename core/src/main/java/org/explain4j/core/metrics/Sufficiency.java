@@ -71,7 +71,7 @@ final class Sufficiency extends BaseMetric {
             }
         }
         ModelCalls calls = ModelCalls.of(in);
-        double[][] outs = calls.outputs(NAME, d.x());
+        double[][] outs = calls.outputs(NAME, d.x(), n);
         int[] pred = new int[n];
         for (int e = 0; e < n; e++) {
             ModelCalls.select(outs[e], d.target(e), false);

@@ -36,15 +36,8 @@ public final class ModelOutputs {
 
     /**
      * Throws a {@link ErrorKind#NON_FINITE} error when {@code out} ({@code [rows, C]}) holds a
-     * NaN or infinite value; row {@code r} belongs to example {@code exampleOfRow(first + r)}.
-     */
-    public static Tensor requireFinite(Model model, Tensor out, int first, IntUnaryOperator exampleOfRow) {
-        return requireFinite(model, out, first, exampleOfRow, ALL);
-    }
-
-    /**
-     * Like {@link #requireFinite(Model, Tensor, int, IntUnaryOperator)} for the values
-     * {@code explained} reads only.
+     * NaN or infinite value that {@code explained} reads ({@link #ALL}: any); row {@code r} belongs
+     * to example {@code exampleOfRow(first + r)}.
      */
     public static Tensor requireFinite(Model model, Tensor out, int first, IntUnaryOperator exampleOfRow,
                                        Explained explained) {

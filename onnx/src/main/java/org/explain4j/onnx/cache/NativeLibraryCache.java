@@ -160,12 +160,7 @@ public final class NativeLibraryCache {
             }
             removeStale(root, dir);
             Path part = root.resolve(dir.getFileName() + "." + UUID.randomUUID() + ".part");
-            if (posix(root)) {
-                Files.createDirectory(part, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-                Files.setPosixFilePermissions(part, OWNER_ONLY); // whatever the umask
-            } else {
-                Files.createDirectory(part);
-            }
+            createOwnerOnly(part);
             try {
                 for (Library l : libs) {
                     CRC32 crc = new CRC32();
@@ -208,6 +203,16 @@ public final class NativeLibraryCache {
         return p.getFileSystem().supportedFileAttributeViews().contains("posix");
     }
 
+    /** Creates the folder {@code dir} (its parent exists) {@code rwx------} where the file system has POSIX permissions. */
+    private static void createOwnerOnly(Path dir) throws IOException {
+        if (posix(dir)) {
+            Files.createDirectory(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+            Files.setPosixFilePermissions(dir, OWNER_ONLY); // whatever the umask
+        } else {
+            Files.createDirectory(dir);
+        }
+    }
+
     /** Creates {@code root} (the cache's {@code native/}) owner-only where missing. */
     private static void createPrivate(Path root) throws IOException {
         if (Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
@@ -215,12 +220,7 @@ public final class NativeLibraryCache {
         }
         Files.createDirectories(root.toAbsolutePath().getParent());
         try {
-            if (posix(root)) {
-                Files.createDirectory(root, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-                Files.setPosixFilePermissions(root, OWNER_ONLY); // whatever the umask
-            } else {
-                Files.createDirectory(root);
-            }
+            createOwnerOnly(root);
         } catch (java.nio.file.FileAlreadyExistsException e) {
             // made by another process at the same time: checked like any other
         }

@@ -55,10 +55,14 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
      * ResNet-18 at 224x224 (docs/BENCHMARKS.md, "The automatic batch size").
      */
     public static final double BACKWARD_FACTOR = 2.0;
-    /** The cache key of a compiled backward model. */
+    /**
+     * The cache key of a compiled backward model. {@code stridedConv} is the strided Conv gradient's
+     * form ({@link org.explain4j.onnx.grad.rules.Polyphase#mode()}, a system property read at each
+     * request): a process that changes it gets graphs of the form it asks for, as the disk key does.
+     */
     record Key(RuleSet rules, List<String> captures, List<String> feeds, boolean inputGradient, List<Integer> shape,
                String input, Map<String, List<Integer>> fedShapes, Map<String, List<Double>> smallFedValues,
-               Map<String, String> foldedFedDigests) {
+               Map<String, String> foldedFedDigests, String stridedConv) {
     }
 
     /**
@@ -416,7 +420,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         }
         int[] shape = inputShape.clone();
         Thread[] self = new Thread[1];
-        Thread t = org.explain4j.core.NativeThreads.create(() -> {
+        Thread t = org.explain4j.core.NativeThreads.daemonFactory("explain4j-prepare").newThread(() -> {
             try {
                 org.explain4j.core.Timeline.mark("prepare: start");
                 Compiled c = compiled(request, shape, checkInputs(request.inputs(), model.signature()));
@@ -429,9 +433,8 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
                     preparing.remove(self[0]); // a long-lived model (the service) keeps no finished threads
                 }
             }
-        }, "explain4j-prepare");
+        });
         self[0] = t;
-        t.setDaemon(true);
         synchronized (preparing) {
             preparing.add(t);
         }
@@ -860,7 +863,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         return new Key(request.rules(), List.copyOf(new TreeSet<>(request.captures())),
                 List.copyOf(new TreeSet<>(request.feeds().keySet())), request.inputGradient(),
                 Arrays.stream(inputShape).boxed().toList(), model.signature().inputName(), shapes(fed), smallValues(fed),
-                foldedDigests(fed));
+                foldedDigests(fed), org.explain4j.onnx.grad.rules.Polyphase.mode());
     }
 
     /** The backward graph of a key, derived once (also for reweighted copies, which share it). */

@@ -439,6 +439,7 @@ class DiskCachedBackwardGraphTest {
     }
 
     private static OnnxDifferentiableModel.Key key(RuleSet rules, List<Integer> shape) {
-        return new OnnxDifferentiableModel.Key(rules, List.of(), List.of(), true, shape, "x", Map.of(), Map.of(), Map.of());
+        return new OnnxDifferentiableModel.Key(rules, List.of(), List.of(), true, shape, "x", Map.of(), Map.of(), Map.of(),
+                org.explain4j.onnx.grad.rules.Polyphase.mode());
     }
 }
