@@ -80,14 +80,10 @@ final class Jobs implements AutoCloseable {
     Jobs(ServeConfig config, Metrics metrics) {
         this.config = config;
         this.metrics = metrics;
-        AtomicInteger n = new AtomicInteger();
+        // jobs call ONNX Runtime: the stack that keeps it from overflowing (NativeThreads)
         this.pool = new ThreadPoolExecutor(config.maxJobs(), config.maxJobs(), 0, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(Math.max(1, config.queueLength())), r -> {
-                    // jobs call ONNX Runtime: the stack that keeps it from overflowing (NativeThreads)
-                    Thread t = org.explain4j.core.NativeThreads.create(r, "explain4j-job-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+                new ArrayBlockingQueue<>(Math.max(1, config.queueLength())),
+                org.explain4j.core.NativeThreads.numberedDaemonFactory("explain4j-job-"));
         metrics.gauge("explain4j_jobs_queued", "jobs waiting for a worker", () -> pool.getQueue().size());
         metrics.gauge("explain4j_jobs_running", "jobs running", running::get);
     }

@@ -29,11 +29,8 @@ final class ExecutorModels {
      * overflowed the stack in a JVM started with Spark's long class path (a SIGSEGV without a JVM
      * crash report). The stack is reserved, not committed.
      */
-    private static final ExecutorService BIG_STACKS = Executors.newCachedThreadPool(r -> {
-        Thread t = org.explain4j.core.NativeThreads.create(r, "explain4j-onnx");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final ExecutorService BIG_STACKS = Executors.newCachedThreadPool(
+            org.explain4j.core.NativeThreads.daemonFactory("explain4j-onnx"));
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(ExecutorModels::closeAll, "explain4j-models-close"));
