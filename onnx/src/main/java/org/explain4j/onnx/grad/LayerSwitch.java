@@ -120,17 +120,7 @@ public final class LayerSwitch implements AutoCloseable {
 
     /** The draws, per layer (waits until they are made). */
     private List<Map<String, TensorProto>> draws() {
-        try {
-            return draws.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw e;
-        }
+        return org.explain4j.core.Futures.join(draws);
     }
 
     /**
