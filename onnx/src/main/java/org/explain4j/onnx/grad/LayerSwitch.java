@@ -28,7 +28,34 @@ public final class LayerSwitch implements AutoCloseable {
     /** How many copies may run their passes on the switched session at once ({@link #copiesAtOnce()}). */
     private final int copiesAtOnce;
     /** Per request key: the compiled session, or empty where the graph cannot be switched. Guarded by this. */
-    private final Map<OnnxDifferentiableModel.Key, Optional<OrtSession>> sessions = new HashMap<>();
+    private final Map<OnnxDifferentiableModel.Key, Optional<Switched>> sessions = new HashMap<>();
+
+    /**
+     * A switched session, and the cache of its hoisted lower part where it has one (null where the
+     * graph has no part to hoist or hoisting is off).
+     */
+    record Switched(OrtSession session, HoistCache hoist) {
+    }
+
+    /**
+     * System property: {@code off} compiles the switched graph without the hoisted lower part
+     * ({@link LayerSwitchGraph#hoist}), so that every pass computes its whole forward half (the
+     * fourth round's graph; for comparisons and tests).
+     */
+    public static final String HOIST = "explain4j.mprt.hoist";
+
+    /**
+     * The lowest layer whose switch the hoisted part does not read: half the layers. In MPRT's
+     * top-down cascade the copies with the top half randomised (half of them) then skip the lower
+     * half of the forward pass (about half its arithmetic for a network whose layers cost about the
+     * same, as ResNet's stages: channels double where the resolution halves); the bottom-up order
+     * switches layer 0 first and never skips, the independent order skips in its copies of the
+     * upper half. {@code explain4j.mprt.hoistCut} overrides it (tests).
+     */
+    private static int cut(int layers) {
+        String p = System.getProperty("explain4j.mprt.hoistCut", "").trim();
+        return p.isEmpty() ? layers / 2 : Integer.parseInt(p);
+    }
     private int users;
     /** Set once under this object's lock; read without it by the request listener. */
     private volatile boolean closed;
@@ -233,19 +260,28 @@ public final class LayerSwitch implements AutoCloseable {
      * first use; null where the graph cannot be switched or this object is closed. A non-null
      * answer must be followed by {@link #release()} once the pass has run.
      */
-    synchronized OrtSession acquire(OnnxDifferentiableModel.Key key, BackwardGraph graph) {
+    synchronized Switched acquire(OnnxDifferentiableModel.Key key, BackwardGraph graph) {
         if (closed) {
             return null;
         }
-        Optional<OrtSession> s = sessions.get(key);
+        Optional<Switched> s = sessions.get(key);
         if (s == null) {
             org.explain4j.core.Timeline.mark("switch: build start");
-            Optional<ModelProto> switched = LayerSwitchGraph.build(graph.model(), draws());
+            List<Map<String, TensorProto>> d = draws();
+            Optional<ModelProto> switched = LayerSwitchGraph.build(graph.model(), d);
+            Optional<LayerSwitchGraph.Hoisted> hoisted = "off".equals(System.getProperty(HOIST, "on").trim())
+                    ? Optional.empty()
+                    : switched.flatMap(m -> LayerSwitchGraph.hoist(m, d.size(), cut(d.size()), graph.seedName()));
             org.explain4j.core.Timeline.mark("switch: graph built");
             // with concurrent passes each runs on its share of the cores (one thread on two cores)
             int threads = copiesAtOnce > 1 ? Math.max(1, cores(template) / copiesAtOnce) : 0;
             try {
-                s = switched.map(m -> template.session(m, graph, config(), threads));
+                if (hoisted.isPresent()) {
+                    LayerSwitchGraph.Hoisted h = hoisted.get();
+                    s = Optional.of(new Switched(template.session(h.model(), graph, config(), threads), new HoistCache(h)));
+                } else {
+                    s = switched.map(m -> new Switched(template.session(m, graph, config(), threads), null));
+                }
                 org.explain4j.core.Timeline.mark("switch: session made");
             } catch (org.explain4j.core.Explain4jException e) {
                 s = Optional.empty(); // ONNX Runtime refused the rewritten graph: the copies compile their own
@@ -291,11 +327,14 @@ public final class LayerSwitch implements AutoCloseable {
     }
 
     private void closeSessions() {
-        for (Optional<OrtSession> s : sessions.values()) {
+        for (Optional<Switched> s : sessions.values()) {
             if (s.isPresent()) {
                 OPEN.decrementAndGet();
+                if (s.get().hoist() != null) {
+                    s.get().hoist().close();
+                }
                 try {
-                    s.get().close();
+                    s.get().session().close();
                 } catch (OrtException e) {
                     // nothing more can be done with a session that fails to close
                 }
