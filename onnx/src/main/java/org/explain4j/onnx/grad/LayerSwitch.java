@@ -343,6 +343,16 @@ public final class LayerSwitch implements AutoCloseable {
         sessions.clear();
     }
 
+    /** Passes that took the hoisted lower part's values from the cache, in this process (test hook). */
+    public static int hoistServed() {
+        return HoistCache.served();
+    }
+
+    /** Passes that computed the hoisted lower part with the switches below the cut off, in this process (test hook). */
+    public static int hoistComputed() {
+        return HoistCache.computed();
+    }
+
     /** Switched sessions open in this process (test hook). */
     public static int openSessions() {
         return OPEN.get();
