@@ -145,9 +145,10 @@ class LayerSwitchTest {
             assertThat(bits(oneAtATime.scores())).as("%s %s: two copies at once on one-thread passes give the bits of "
                     + "one at a time on the model's threads", model.getFileName(), order).containsExactly(bits(sw.scores()));
             assertThat(oneAtATime.switchedCompiled()).isEqualTo(1);
-            // the hoisted lower part: copies whose layers below the cut (half the layers) are all
-            // unchanged take its values from the first such pass; the same bits as computing them
-            int cut = layers / 2;
+            // the hoisted lower parts: copies whose layers below a cut (a quarter, half, three quarters
+            // of the layers) are all unchanged take that part's values from the first such pass; the
+            // same bits as computing them
+            int cut = layers / 4 > 0 ? layers / 4 : layers / 2;
             System.setProperty(LayerSwitch.HOIST, "off");
             Run unhoisted;
             try {
@@ -158,7 +159,8 @@ class LayerSwitchTest {
             assertThat(unhoisted.hoistServed()).isZero();
             assertThat(bits(again.scores())).as("%s %s: hoisted or not, the same bits", model.getFileName(), order)
                     .containsExactly(bits(unhoisted.scores()));
-            // one copy at a time: the first eligible copy computes, the others are served
+            // one copy at a time: the first copy whose layers below the lowest cut are unchanged
+            // computes every part, the later such copies are served
             assertThat(again.hoistServed()).as("%s %s: copies served from the hoisted part", model.getFileName(), order)
                     .isEqualTo(order.equals("bottom_up") ? 0 : layers - cut - 1);
             assertThat(oneAtATime.switchedOpenAfter()).isZero();
@@ -339,8 +341,9 @@ class LayerSwitchTest {
             } finally {
                 System.clearProperty(LayerSwitch.HOIST);
             }
-            // served: the 2nd (same input, low layers unchanged), the 6th (x2 again after the 3rd
-            // computed it; the 4th and 5th randomise layer 0 and neither read nor replace the cache)
+            // cuts 1, 2, 3 of 4 layers; served: the 2nd (same input, layers 0-1 unchanged: below cut 2),
+            // the 6th (x2 again after the 3rd computed it; the 4th and 5th randomise layer 0 and
+            // neither read nor replace the cache)
             boolean[] served = {false, true, false, false, false, true, false};
             try (Randomisable.Series s = r.series(11)) {
                 for (int i = 0; i < passes.size(); i++) {

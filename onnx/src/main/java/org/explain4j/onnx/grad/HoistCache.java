@@ -27,20 +27,17 @@ import org.explain4j.core.Tensor;
  */
 final class HoistCache {
     private final LayerSwitchGraph.Hoisted plan;
-    /** Guarded by this. */
-    private Entry entry;
+    /** Per level (as {@code plan.levels()}): its cached values, or null. Guarded by this. */
+    private final Entry[] entries;
     private boolean closed;
     /** Passes served from the cache in this process (test hook). */
     private static final AtomicInteger SERVED = new AtomicInteger();
-    /** Passes that computed (and offered) the lower part in this process (test hook). */
+    /** Passes that computed (and offered) a hoisted part in this process (test hook). */
     private static final AtomicInteger COMPUTED = new AtomicInteger();
 
     HoistCache(LayerSwitchGraph.Hoisted plan) {
         this.plan = plan;
-    }
-
-    int cut() {
-        return plan.cut();
+        this.entries = new Entry[plan.levels().size()];
     }
 
     /** Passes served from a cache in this process (test hook). */
@@ -48,63 +45,66 @@ final class HoistCache {
         return SERVED.get();
     }
 
-    /** Passes that computed the hoisted part with all low switches off in this process (test hook). */
+    /** Passes that computed a hoisted part with the switches below its cut off, in this process (test hook). */
     static int computed() {
         return COMPUTED.get();
     }
 
-    private static final class Entry {
-        final Map<String, Tensor> key;
+    /** A pass's result, read by the entries that hold it and the passes that read it; closed when none does. Guarded by the cache. */
+    private static final class Held {
         final OrtSession.Result result;
-        int users;
-        boolean dropped;
+        int refs;
 
-        Entry(Map<String, Tensor> key, OrtSession.Result result) {
-            this.key = key;
+        Held(OrtSession.Result result) {
             this.result = result;
         }
     }
 
+    private record Entry(Map<String, Tensor> key, Held held) {
+    }
+
     /** One pass on the session: what it fed, and what to do with its result. */
     final class Pass {
-        private final Entry used;
+        private final Held used;
         private final Map<String, Tensor> key;
+        /** Levels whose values this pass computes (switches below their cut off, no matching entry). */
+        private final List<Integer> store;
 
-        private Pass(Entry used, Map<String, Tensor> key) {
+        private Pass(Held used, Map<String, Tensor> key, List<Integer> store) {
             this.used = used;
             this.key = key;
-        }
-
-        /** Whether the pass took its lower values from the cache. */
-        boolean served() {
-            return used != null;
+            this.store = store;
         }
 
         /**
-         * After the run: keeps {@code r} as the cache where this pass computed the values it may
-         * serve (the caller must then not close {@code r}); whether it was kept.
+         * After the run: keeps {@code r} as the cache of the levels whose values this pass computed
+         * (the caller must then not close {@code r}); whether it was kept. Every boundary value of
+         * such a level is a graph output, computed or itself fed from a higher level's cache.
          */
         boolean keep(OrtSession.Result r) {
-            if (key == null) {
+            if (store.isEmpty()) {
                 return false;
             }
-            Entry old;
+            Held h = new Held(r);
+            List<Held> dropped = new java.util.ArrayList<>();
             synchronized (HoistCache.this) {
-                if (closed || entry != null && entry.key.equals(key)) {
-                    return false; // a pass at the same time computed the same values first
+                if (closed) {
+                    return false;
                 }
-                old = entry;
-                entry = new Entry(key, r);
-                if (old == null) {
-                    return true;
-                }
-                old.dropped = true;
-                if (old.users > 0) {
-                    return true;
+                for (int l : store) {
+                    Entry old = entries[l];
+                    if (old != null && old.key().equals(key)) {
+                        continue; // a pass at the same time computed the same values first
+                    }
+                    entries[l] = new Entry(key, h);
+                    h.refs++;
+                    if (old != null && --old.held().refs == 0) {
+                        dropped.add(old.held());
+                    }
                 }
             }
-            old.result.close();
-            return true;
+            dropped.forEach(d -> d.result.close());
+            return h.refs > 0;
         }
 
         /** Ends the pass: the values it read may be closed now. */
@@ -114,8 +114,7 @@ final class HoistCache {
             }
             boolean close;
             synchronized (HoistCache.this) {
-                used.users--;
-                close = used.dropped && used.users == 0;
+                close = --used.refs == 0;
             }
             if (close) {
                 used.result.close();
@@ -124,38 +123,61 @@ final class HoistCache {
     }
 
     /**
-     * Adds the hoist's inputs to a pass's {@code inputs}: the cached values where they serve it,
-     * else the flag off and empty placeholders (made into {@code created}, closed by the caller).
+     * Adds the hoist's inputs to a pass's {@code inputs}: for the highest level whose switches are
+     * off and whose cached key equals {@code key}, the flag on and its cached values; for every other
+     * level the flag off and empty placeholders (made into {@code created}, closed by the caller).
      * {@code switches} are the pass's switch inputs; {@code key} its other inputs but the seed.
      */
     Pass begin(OrtEnvironment env, Map<String, Boolean> switches, Map<String, Tensor> key,
                Map<String, OnnxTensor> inputs, List<OnnxTensor> created) throws OrtException {
-        boolean lowOff = true;
-        for (int l = 0; l < plan.cut(); l++) {
-            lowOff &= !Boolean.TRUE.equals(switches.get(LayerSwitchGraph.switchName(l)));
+        List<LayerSwitchGraph.Level> levels = plan.levels();
+        int lowestOn = Integer.MAX_VALUE;
+        for (Map.Entry<String, Boolean> e : switches.entrySet()) {
+            if (e.getValue()) {
+                lowestOn = Math.min(lowestOn, Integer.parseInt(e.getKey().substring(e.getKey().lastIndexOf('_') + 1)));
+            }
         }
-        if (lowOff) {
-            synchronized (this) {
-                if (entry != null && !closed && entry.key.equals(key)) {
-                    entry.users++;
-                    inputs.put(LayerSwitchGraph.CACHED, track(OnnxTensor.createTensor(env, true), created));
-                    for (String b : plan.boundary().keySet()) {
-                        OnnxValue v = entry.result.get(b).orElseThrow(() -> new IllegalStateException("hoisted value missing: " + b));
-                        inputs.put(LayerSwitchGraph.cacheInput(b), (OnnxTensor) v);
-                    }
-                    SERVED.incrementAndGet();
-                    org.explain4j.core.Timeline.mark("hoist: served");
-                    return new Pass(entry, null);
+        int served = -1;
+        Held used = null;
+        List<Integer> store = new java.util.ArrayList<>();
+        synchronized (this) {
+            for (int l = levels.size() - 1; l >= 0; l--) {
+                if (levels.get(l).cut() > lowestOn) {
+                    continue; // a switch below the cut is on
+                }
+                Entry e = entries[l];
+                if (served < 0 && e != null && !closed && e.key().equals(key)) {
+                    served = l;
+                    used = e.held();
+                    used.refs++;
+                } else if (e == null || !e.key().equals(key)) {
+                    store.add(l);
                 }
             }
+        }
+        for (int l = 0; l < levels.size(); l++) {
+            LayerSwitchGraph.Level level = levels.get(l);
+            inputs.put(LayerSwitchGraph.cachedName(level.cut()), track(OnnxTensor.createTensor(env, l == served), created));
+            for (Map.Entry<String, Integer> b : level.boundary().entrySet()) {
+                String name = LayerSwitchGraph.cacheInput(level.cut(), b.getKey());
+                if (l == served) {
+                    OnnxValue v = used.result.get(b.getKey())
+                            .orElseThrow(() -> new IllegalStateException("hoisted value missing: " + b.getKey()));
+                    inputs.put(name, (OnnxTensor) v);
+                } else {
+                    inputs.put(name, track(empty(env, b.getValue()), created));
+                }
+            }
+        }
+        if (served >= 0) {
+            SERVED.incrementAndGet();
+            org.explain4j.core.Timeline.mark("hoist: served below layer " + levels.get(served).cut());
+        }
+        if (!store.isEmpty()) {
             COMPUTED.incrementAndGet();
             org.explain4j.core.Timeline.mark("hoist: computed");
         }
-        inputs.put(LayerSwitchGraph.CACHED, track(OnnxTensor.createTensor(env, false), created));
-        for (Map.Entry<String, Integer> b : plan.boundary().entrySet()) {
-            inputs.put(LayerSwitchGraph.cacheInput(b.getKey()), track(empty(env, b.getValue()), created));
-        }
-        return new Pass(null, lowOff ? Map.copyOf(key) : null);
+        return new Pass(used, Map.copyOf(key), store);
     }
 
     private static OnnxTensor track(OnnxTensor t, List<OnnxTensor> created) {
@@ -180,19 +202,16 @@ final class HoistCache {
 
     /** Closes the cached values (once no pass reads them); later passes compute their own. */
     void close() {
-        Entry old;
+        List<Held> dropped = new java.util.ArrayList<>();
         synchronized (this) {
             closed = true;
-            old = entry;
-            entry = null;
-            if (old == null) {
-                return;
-            }
-            old.dropped = true;
-            if (old.users > 0) {
-                return;
+            for (int l = 0; l < entries.length; l++) {
+                if (entries[l] != null && --entries[l].held().refs == 0) {
+                    dropped.add(entries[l].held());
+                }
+                entries[l] = null;
             }
         }
-        old.result.close();
+        dropped.forEach(d -> d.result.close());
     }
 }

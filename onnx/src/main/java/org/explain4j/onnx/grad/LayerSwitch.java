@@ -45,17 +45,23 @@ public final class LayerSwitch implements AutoCloseable {
     public static final String HOIST = "explain4j.mprt.hoist";
 
     /**
-     * The lowest layer whose switch the hoisted part does not read: half the layers. In MPRT's
-     * top-down cascade the copies with the top half randomised (half of them) then skip the lower
-     * half of the forward pass (about half its arithmetic for a network whose layers cost about the
-     * same, as ResNet's stages: channels double where the resolution halves); the bottom-up order
-     * switches layer 0 first and never skips, the independent order skips in its copies of the
-     * upper half. {@code explain4j.mprt.hoistCut} overrides it (tests).
+     * The cuts of the hoisted parts: a quarter, half and three quarters of the layers. In MPRT's
+     * top-down cascade the copies with the top quarter randomised then skip the lower three
+     * quarters of the forward pass, the next quarter of the copies half of it, the next a quarter
+     * (for a network whose layers cost about the same, as ResNet's stages: channels double where
+     * the resolution halves). The bottom-up order switches layer 0 first and never skips; the
+     * independent order skips in its copies of the upper three quarters. {@code
+     * explain4j.mprt.hoistCuts} (comma-separated layers) overrides them (tests, comparisons).
      */
-    private static int cut(int layers) {
-        String p = System.getProperty("explain4j.mprt.hoistCut", "").trim();
-        return p.isEmpty() ? layers / 2 : Integer.parseInt(p);
+    private static List<Integer> cuts(int layers) {
+        String p = System.getProperty("explain4j.mprt.hoistCuts", "").trim();
+        if (!p.isEmpty()) {
+            return java.util.Arrays.stream(p.split(",")).map(String::trim).map(Integer::valueOf).toList();
+        }
+        return java.util.stream.IntStream.of(layers / 4, layers / 2, 3 * layers / 4).filter(c -> c > 0 && c < layers)
+                .distinct().boxed().toList();
     }
+
     private int users;
     /** Set once under this object's lock; read without it by the request listener. */
     private volatile boolean closed;
@@ -271,7 +277,7 @@ public final class LayerSwitch implements AutoCloseable {
             Optional<ModelProto> switched = LayerSwitchGraph.build(graph.model(), d);
             Optional<LayerSwitchGraph.Hoisted> hoisted = "off".equals(System.getProperty(HOIST, "on").trim())
                     ? Optional.empty()
-                    : switched.flatMap(m -> LayerSwitchGraph.hoist(m, d.size(), cut(d.size()), graph.seedName()));
+                    : switched.flatMap(m -> LayerSwitchGraph.hoist(m, d.size(), cuts(d.size()), graph.seedName()));
             org.explain4j.core.Timeline.mark("switch: graph built");
             // with concurrent passes each runs on its share of the cores (one thread on two cores)
             int threads = copiesAtOnce > 1 ? Math.max(1, cores(template) / copiesAtOnce) : 0;

@@ -265,40 +265,64 @@ public final class LayerSwitchGraph {
         return b.build();
     }
 
-    /** The boolean input that tells a hoisted graph ({@link #hoist}) to take its lower values from the cache inputs. */
-    public static final String CACHED = "explain4j_cached";
+    /** The boolean input that tells a hoisted graph ({@link #hoist}) to take its part below {@code cut} from the cache inputs. */
+    static String cachedName(int cut) {
+        return "explain4j_cached_" + cut;
+    }
 
-    /** The input that carries the cached value of boundary value {@code name} of a hoisted graph. */
-    static String cacheInput(String name) {
-        return "explain4j_cache/" + name;
+    /** The input that carries the cached value of boundary value {@code name} of the part below {@code cut}. */
+    static String cacheInput(int cut, String name) {
+        return "explain4j_cache_" + cut + "/" + name;
     }
 
     /**
-     * A switched graph whose lower forward part is computed by one {@code If} on {@link #CACHED}:
-     * the nodes that depend on the explained input (and the other fed inputs and the switches of
-     * layers below {@code cut}) but neither on the seed nor on a switch of layer {@code cut} or
-     * above. With {@code CACHED} false they are computed (the else-branch), and their values read
-     * outside the part, the {@code boundary}, are also graph outputs; with it true those values are
-     * taken from the inputs {@link #cacheInput} instead (the then-branch), so that a pass whose
-     * switches below {@code cut} are off and whose inputs equal an earlier such pass's can skip them.
+     * One hoisted part of a switched graph: the nodes that depend on the explained input (and the
+     * other fed inputs and the switches of layers below {@code cut}) but neither on the seed nor on
+     * a switch of layer {@code cut} or above, computed by one {@code If} on {@link #cachedName}. With
+     * that input false they are computed (the else-branch), and their values read outside the part,
+     * the {@code boundary}, are also graph outputs; with it true those values are taken from the
+     * inputs {@link #cacheInput} instead (the then-branch), so that a pass whose switches below
+     * {@code cut} are off and whose inputs equal an earlier such pass's can skip the part.
      *
-     * @param model    the hoisted graph
-     * @param cut      the lowest layer whose switch the hoisted part does not read
+     * @param cut      the lowest layer whose switch the part does not read
      * @param boundary the values of the part read outside it, by name, with their ONNX element types
      */
-    public record Hoisted(ModelProto model, int cut, Map<String, Integer> boundary) {
-        public Hoisted {
+    public record Level(int cut, Map<String, Integer> boundary) {
+        public Level {
             boundary = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(boundary));
         }
     }
 
     /**
-     * {@code switched} (from {@link #build}, with {@code layers} switches) with its part below
-     * {@code cut} hoisted into an {@code If} (see {@link Hoisted}); empty where there is no such part,
-     * or where the element type of a boundary value cannot be told (the cache inputs need it).
-     * {@code seedName} is the backward graph's seed input.
+     * A switched graph with nested hoisted parts ({@link Level}), lowest cut first: the part of a
+     * higher cut contains the {@code If} of the lower ones.
      */
-    public static Optional<Hoisted> hoist(ModelProto switched, int layers, int cut, String seedName) {
+    public record Hoisted(ModelProto model, List<Level> levels) {
+        public Hoisted {
+            levels = List.copyOf(levels);
+        }
+    }
+
+    /**
+     * {@code switched} (from {@link #build}, with {@code layers} switches) with its parts below each
+     * of {@code cuts} hoisted (nested, see {@link Level}); empty where no cut has such a part. A cut
+     * without a part, or with a boundary value whose element type cannot be told (the cache inputs
+     * need it), is left out. {@code seedName} is the backward graph's seed input.
+     */
+    public static Optional<Hoisted> hoist(ModelProto switched, int layers, List<Integer> cuts, String seedName) {
+        ModelProto m = switched;
+        List<Level> levels = new ArrayList<>();
+        for (int cut : new java.util.TreeSet<>(cuts)) {
+            Optional<Map.Entry<ModelProto, Level>> h = hoist(m, layers, cut, seedName);
+            if (h.isPresent()) {
+                m = h.get().getKey();
+                levels.add(h.get().getValue());
+            }
+        }
+        return levels.isEmpty() ? Optional.empty() : Optional.of(new Hoisted(m, levels));
+    }
+
+    private static Optional<Map.Entry<ModelProto, Level>> hoist(ModelProto switched, int layers, int cut, String seedName) {
         if (cut <= 0 || cut >= layers) {
             return Optional.empty();
         }
@@ -371,23 +395,23 @@ public final class LayerSwitchGraph {
         Map<String, String> renamed = new HashMap<>();
         for (String v : partValues) {
             if (!v.isEmpty()) {
-                renamed.put(v, "explain4j/hoist/" + v);
+                renamed.put(v, "explain4j/hoist_" + cut + "/" + v);
             }
         }
-        GraphProto.Builder compute = GraphProto.newBuilder().setName("explain4j/hoist/compute");
+        GraphProto.Builder compute = GraphProto.newBuilder().setName("explain4j/hoist_" + cut + "/compute");
         for (int i : part) {
             compute.addNode(rename(g.getNode(i), renamed, true));
         }
-        GraphProto.Builder cached = GraphProto.newBuilder().setName("explain4j/hoist/cached");
+        GraphProto.Builder cached = GraphProto.newBuilder().setName("explain4j/hoist_" + cut + "/cached");
         for (Map.Entry<String, Integer> b : boundary.entrySet()) {
             compute.addOutput(typed(renamed.get(b.getKey()), b.getValue()));
-            String out = "explain4j/hoist/cached/" + b.getKey();
+            String out = "explain4j/hoist_" + cut + "/cached/" + b.getKey();
             cached.addNode(NodeProto.newBuilder().setOpType("Identity").setName(out)
-                    .addInput(cacheInput(b.getKey())).addOutput(out));
+                    .addInput(cacheInput(cut, b.getKey())).addOutput(out));
             cached.addOutput(typed(out, b.getValue()));
         }
-        NodeProto.Builder ifNode = NodeProto.newBuilder().setOpType("If").setName("explain4j/hoist")
-                .addInput(CACHED).addAllOutput(boundary.keySet());
+        NodeProto.Builder ifNode = NodeProto.newBuilder().setOpType("If").setName("explain4j/hoist_" + cut)
+                .addInput(cachedName(cut)).addAllOutput(boundary.keySet());
         ifNode.addAttribute(AttributeProto.newBuilder().setName("then_branch").setType(AttributeProto.AttributeType.GRAPH)
                 .setG(cached));
         ifNode.addAttribute(AttributeProto.newBuilder().setName("else_branch").setType(AttributeProto.AttributeType.GRAPH)
@@ -415,16 +439,16 @@ public final class LayerSwitchGraph {
             }
         }
         gb.clearValueInfo().addAllValueInfo(infos);
-        gb.addInput(ValueInfoProto.newBuilder().setName(CACHED).setType(TypeProto.newBuilder()
+        gb.addInput(ValueInfoProto.newBuilder().setName(cachedName(cut)).setType(TypeProto.newBuilder()
                 .setTensorType(TypeProto.Tensor.newBuilder().setElemType(DataType.BOOL_VALUE)
                         .setShape(TensorShapeProto.getDefaultInstance()))));
         for (Map.Entry<String, Integer> b : boundary.entrySet()) {
-            gb.addInput(typed(cacheInput(b.getKey()), b.getValue()));
+            gb.addInput(typed(cacheInput(cut, b.getKey()), b.getValue()));
             if (!graphOutputs.contains(b.getKey())) {
                 gb.addOutput(typed(b.getKey(), b.getValue()));
             }
         }
-        return Optional.of(new Hoisted(mb.build(), cut, boundary));
+        return Optional.of(Map.entry(mb.build(), new Level(cut, boundary)));
     }
 
     /** Element types the cache can hold (those {@code OnnxTensor} makes from a buffer). */
