@@ -596,6 +596,79 @@ class LayerSwitchTest {
         return g;
     }
 
+    /**
+     * The hoisting rewrite: one If per cut on its flag, nested (a higher cut's part holds the lower
+     * cut's If), outputs under the boundary values' own names with known element types, which are
+     * also graph outputs; nothing that depends on the seed inside; a cut whose boundary holds a
+     * value of a type the cache cannot tell is left out.
+     */
+    @Test
+    void hoist_wrapsThePartBelowEachCut_withTypedBoundaries_andLeavesOutWhatItCannotType() throws Exception {
+        try (OnnxModel onnx = OnnxModel.load(RESIDUAL);
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard())) {
+            List<Map<String, TensorProto>> draws = new ArrayList<>();
+            ModelProto g = graph(onnx, d, draws);
+            ModelProto sw = LayerSwitchGraph.build(g, draws).orElseThrow();
+            int layers = draws.size();
+            LayerSwitchGraph.Hoisted h = LayerSwitchGraph.hoist(sw, layers, List.of(2, 1), "explain4j_seed").orElseThrow();
+            assertThat(h.levels()).extracting(LayerSwitchGraph.Level::cut).containsExactly(1, 2);
+            GraphProto hg = h.model().getGraph();
+            List<NodeProto> hoists = hg.getNodeList().stream().filter(n -> n.getName().startsWith("explain4j/hoist_")).toList();
+            assertThat(hoists).as("the lower cut's If is inside the higher one's part").hasSize(1);
+            NodeProto top = hoists.get(0);
+            assertThat(top.getInput(0)).isEqualTo("explain4j_cached_2");
+            assertThat(top.getOutputList()).containsExactlyElementsOf(h.levels().get(1).boundary().keySet());
+            GraphProto compute = top.getAttributeList().stream().filter(a -> a.getName().equals("else_branch")).findFirst()
+                    .orElseThrow().getG();
+            assertThat(compute.getNodeList()).anyMatch(n -> n.getName().equals("explain4j/hoist_1"));
+            java.util.Set<String> outputs = new java.util.HashSet<>();
+            hg.getOutputList().forEach(v -> outputs.add(v.getName()));
+            java.util.Set<String> inputs = new java.util.HashSet<>();
+            hg.getInputList().forEach(v -> inputs.add(v.getName()));
+            for (LayerSwitchGraph.Level level : h.levels()) {
+                assertThat(level.boundary()).isNotEmpty();
+                level.boundary().forEach((name, type) -> {
+                    assertThat(type).as(name).isPositive();
+                    assertThat(outputs).as("boundary value %s is a graph output", name).contains(name);
+                    assertThat(inputs).contains("explain4j_cache_" + level.cut() + "/" + name);
+                });
+                assertThat(inputs).contains("explain4j_cached_" + level.cut());
+            }
+            // the ReLU masks the backward half reads are boundary values of type bool
+            assertThat(h.levels().get(1).boundary().values()).contains(ai.onnx.proto.OnnxMl.TensorProto.DataType.BOOL_VALUE);
+            // nothing inside reads the seed or a switch at or above the cut
+            java.util.Set<String> read = new java.util.HashSet<>();
+            collectReads(compute, read);
+            assertThat(read).doesNotContain("explain4j_seed");
+            for (int l = 2; l < layers; l++) {
+                assertThat(read).doesNotContain(LayerSwitchGraph.switchName(l));
+            }
+            assertThat(read).contains(LayerSwitchGraph.switchName(0), LayerSwitchGraph.switchName(1));
+            // a boundary value made by an op the type rules do not know: its cut is left out
+            GraphProto.Builder odd = sw.getGraph().toBuilder();
+            String x = sw.getGraph().getInput(0).getName();
+            odd.addNode(NodeProto.newBuilder().setOpType("Odd").setDomain("org.example").setName("odd").addInput(x)
+                    .addOutput("odd_out"));
+            odd.addNode(NodeProto.newBuilder().setOpType("Add").setName("odd_use").addInput("odd_out").addInput("explain4j_seed")
+                    .addOutput("odd_sum"));
+            assertThat(LayerSwitchGraph.hoist(sw.toBuilder().setGraph(odd).build(), layers, List.of(1), "explain4j_seed"))
+                    .isEmpty();
+            // no cut inside the layers: nothing to hoist
+            assertThat(LayerSwitchGraph.hoist(sw, layers, List.of(0, layers), "explain4j_seed")).isEmpty();
+        }
+    }
+
+    private static void collectReads(GraphProto g, java.util.Set<String> out) {
+        for (NodeProto n : g.getNodeList()) {
+            out.addAll(n.getInputList());
+            for (AttributeProto a : n.getAttributeList()) {
+                if (a.hasG()) {
+                    collectReads(a.getG(), out);
+                }
+            }
+        }
+    }
+
     @Test
     void rewrite_switchesEveryWeightReader_andRefusesWhatItCannotSwitch() throws Exception {
         try (OnnxModel onnx = OnnxModel.load(RESIDUAL);

@@ -282,9 +282,17 @@ public final class LayerSwitch implements AutoCloseable {
             // with concurrent passes each runs on its share of the cores (one thread on two cores)
             int threads = copiesAtOnce > 1 ? Math.max(1, cores(template) / copiesAtOnce) : 0;
             try {
+                OrtSession hs = null;
                 if (hoisted.isPresent()) {
-                    LayerSwitchGraph.Hoisted h = hoisted.get();
-                    s = Optional.of(new Switched(template.session(h.model(), graph, config(), threads), new HoistCache(h)));
+                    try {
+                        hs = template.session(hoisted.get().model(), graph, config(), threads);
+                    } catch (org.explain4j.core.Explain4jException e) {
+                        // ONNX Runtime refused the hoisted graph (a derived element type it disagrees
+                        // with): the switched graph without hoisting still serves every copy
+                    }
+                }
+                if (hs != null) {
+                    s = Optional.of(new Switched(hs, new HoistCache(hoisted.get())));
                 } else {
                     s = switched.map(m -> new Switched(template.session(m, graph, config(), threads), null));
                 }
