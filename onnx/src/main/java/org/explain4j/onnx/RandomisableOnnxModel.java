@@ -245,21 +245,6 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
         };
     }
 
-    /** The value of {@code f}, waiting for it; its failure rethrown as it was thrown. */
-    private static <T> T joined(java.util.concurrent.CompletableFuture<T> f) {
-        try {
-            return f.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw e;
-        }
-    }
-
     /** Every layer's draws for {@code seed}, by initializer name (the values {@link #randomised} gives). */
     private Map<String, TensorProto> drawAll(long seed) {
         Map<String, TensorProto> out = new HashMap<>();
@@ -312,7 +297,7 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
         synchronized (this) {
             pending = layerSwitch != null && seed == switchSeed ? switchDraws : null;
         }
-        return draws(names, seed, pending == null ? null : joined(pending));
+        return draws(names, seed, pending == null ? null : org.explain4j.core.Futures.join(pending));
     }
 
     /** As {@link #draws(List, long)}, with the series' draws of {@code seed} when there is one. */

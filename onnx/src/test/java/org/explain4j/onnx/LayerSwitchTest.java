@@ -58,7 +58,7 @@ class LayerSwitchTest {
      * open after, the threads that explained the randomised copies.
      */
     private record Run(double[] scores, int switchedCompiled, int mostCopySessions, int switchedOpenAfter,
-                       int copyOpenAfter, java.util.Set<String> copyThreads) {
+                       int copyOpenAfter, java.util.Set<String> copyThreads, int hoistServed) {
     }
 
     private static Run metric(Path model, Tensor x, int[] targets, String metric, Map<String, Object> params, String method,
@@ -75,6 +75,7 @@ class LayerSwitchTest {
         int copyBefore = ReweightedModel.openSessions();
         int switchedBefore = LayerSwitch.openSessions();
         int compiledBefore = LayerSwitch.compiledSessions();
+        int servedBefore = LayerSwitch.hoistServed();
         AtomicInteger most = new AtomicInteger();
         Explainer e = (m, input, t) -> {
             Tensor out = MethodCatalog.create(method, m, Map.of(), ProgressListener.NONE).attribute(input, Target.of(t))
@@ -95,7 +96,7 @@ class LayerSwitchTest {
                         Optional.empty(), Optional.of(e), 42, 64, ProgressListener.NONE)).values().toDoubleArray();
                 return new Run(s, LayerSwitch.compiledSessions() - compiledBefore, most.get(),
                         LayerSwitch.openSessions() - switchedBefore, ReweightedModel.openSessions() - copyBefore,
-                        java.util.Set.copyOf(copyThreads));
+                        java.util.Set.copyOf(copyThreads), LayerSwitch.hoistServed() - servedBefore);
             } finally {
                 r.close();
             }
@@ -144,6 +145,24 @@ class LayerSwitchTest {
             assertThat(bits(oneAtATime.scores())).as("%s %s: two copies at once on one-thread passes give the bits of "
                     + "one at a time on the model's threads", model.getFileName(), order).containsExactly(bits(sw.scores()));
             assertThat(oneAtATime.switchedCompiled()).isEqualTo(1);
+            // the hoisted lower parts: copies whose layers below a cut (a quarter, half, three quarters
+            // of the layers) are all unchanged take that part's values from the first such pass; the
+            // same bits as computing them
+            int cut = layers / 4 > 0 ? layers / 4 : layers / 2;
+            System.setProperty(LayerSwitch.HOIST, "off");
+            Run unhoisted;
+            try {
+                unhoisted = metric(model, x, targets, "mprt", params, method, true, false);
+            } finally {
+                System.clearProperty(LayerSwitch.HOIST);
+            }
+            assertThat(unhoisted.hoistServed()).isZero();
+            assertThat(bits(again.scores())).as("%s %s: hoisted or not, the same bits", model.getFileName(), order)
+                    .containsExactly(bits(unhoisted.scores()));
+            // one copy at a time: the first copy whose layers below the lowest cut are unchanged
+            // computes every part, the later such copies are served
+            assertThat(again.hoistServed()).as("%s %s: copies served from the hoisted part", model.getFileName(), order)
+                    .isEqualTo(order.equals("bottom_up") ? 0 : layers - cut - 1);
             assertThat(oneAtATime.switchedOpenAfter()).isZero();
             assertThat(sw.scores()).hasSize(x.batchSize() * columns);
             assertThat(maxDiff(sw.scores(), own.scores())).as("%s %s: switched scores equal the copies' own sessions' "
@@ -184,6 +203,23 @@ class LayerSwitchTest {
         Run sw = metric(RESIDUAL, x, targets, "smooth-mprt", smooth, "saliency", true, true);
         assertThat(maxDiff(sw.scores(), own.scores())).isLessThan(1e-6);
         assertThat(sw.switchedCompiled()).as("smooth-mprt's steps share one switched session").isEqualTo(1);
+        // top-down, so that the hoisted part could apply: smooth-mprt's noisy inputs differ per column
+        // (served another column's lower values, its explanations would change: checked by making
+        // the cache ignore its key)
+        Map<String, Object> topDown = Map.of("nr-samples", 3, "layer-order", "top_down");
+        System.setProperty(LayerSwitch.HOIST, "off");
+        Run unhoisted;
+        try {
+            unhoisted = metric(RESIDUAL, x, targets, "smooth-mprt", topDown, "saliency", true, false);
+        } finally {
+            System.clearProperty(LayerSwitch.HOIST);
+        }
+        Run sequential = metric(RESIDUAL, x, targets, "smooth-mprt", topDown, "saliency", true, false);
+        Run atOnce = metric(RESIDUAL, x, targets, "smooth-mprt", topDown, "saliency", true, true);
+        assertThat(bits(sequential.scores())).containsExactly(bits(unhoisted.scores()));
+        assertThat(bits(atOnce.scores())).containsExactly(bits(unhoisted.scores()));
+        assertThat(sequential.hoistServed()).as("each column's samples are one pass of 9 rows, the noisy ones new")
+                .isZero();
         assertThat(sw.switchedOpenAfter()).isZero();
         // efficient-mprt makes one copy: no series, the copy's own session, the same bits either way
         Run e1 = metric(RESIDUAL, x, targets, "efficient-mprt", Map.of(), "saliency", false, true);
@@ -264,6 +300,69 @@ class LayerSwitchTest {
                 assertThat(attribution(d, "saliency", Map.of(), x, targets)).containsExactly(original);
                 r.close();
             }
+        }
+    }
+
+    /**
+     * The hoisted lower part's cache serves only a pass with the same input and every layer below
+     * the cut unchanged: another input, or a copy with a low layer randomised, computes its own
+     * values, and every attribution equals the unhoisted session's to the bit.
+     */
+    @Test
+    void hoistedPart_servesOnlyTheSameInput_withTheLowLayersUnchanged() {
+        Tensor x1 = residualX();
+        float[] v = x1.toFloatArray();
+        for (int i = 0; i < v.length; i++) {
+            v[i] = v[i] * 0.5f + 0.25f;
+        }
+        Tensor x2 = Tensor.ofFloats(v, x1.shape());
+        int[] targets = new int[x1.batchSize()];
+        for (int n = 0; n < targets.length; n++) {
+            targets[n] = n % 3;
+        }
+        try (OnnxModel onnx = OnnxModel.load(RESIDUAL);
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard())) {
+            RandomisableOnnxModel r = new RandomisableOnnxModel(onnx, d, d);
+            List<String> all = r.layers();
+            List<String> top = List.of(all.get(all.size() - 1));
+            List<String> upper = all.subList(all.size() / 2, all.size());
+            List<String> low = List.of(all.get(0), all.get(all.size() - 1));
+            // the passes in order: (copy, input)
+            List<Map.Entry<List<String>, Tensor>> passes = List.of(Map.entry(top, x1), Map.entry(upper, x1),
+                    Map.entry(top, x2), Map.entry(low, x2), Map.entry(low, x1), Map.entry(upper, x2), Map.entry(top, x1));
+            List<float[]> reference = new ArrayList<>();
+            System.setProperty(LayerSwitch.HOIST, "off");
+            try (Randomisable.Series s = r.series(11)) {
+                for (Map.Entry<List<String>, Tensor> p : passes) {
+                    try (Model m = r.randomised(p.getKey(), 11)) {
+                        reference.add(attribution(m, "saliency", Map.of(), p.getValue(), targets));
+                    }
+                }
+            } finally {
+                System.clearProperty(LayerSwitch.HOIST);
+            }
+            // cuts 1, 2, 3 of 4 layers; served: the 2nd (same input, layers 0-1 unchanged: below cut 2),
+            // the 6th (x2 again after the 3rd computed it; the 4th and 5th randomise layer 0 and
+            // neither read nor replace the cache)
+            boolean[] served = {false, true, false, false, false, true, false};
+            try (Randomisable.Series s = r.series(11)) {
+                for (int i = 0; i < passes.size(); i++) {
+                    Map.Entry<List<String>, Tensor> p = passes.get(i);
+                    int before = LayerSwitch.hoistServed();
+                    try (Model m = r.randomised(p.getKey(), 11)) {
+                        float[] got = attribution(m, "saliency", Map.of(), p.getValue(), targets);
+                        assertThat(((ReweightedModel) m).switchedPasses()).isPositive();
+                        assertThat(LayerSwitch.hoistServed() - before).as("pass %d served", i).isEqualTo(served[i] ? 1 : 0);
+                        assertThat(got).as("pass %d: the unhoisted session's bits", i).containsExactly(reference.get(i));
+                    }
+                }
+            }
+            // the passes differ, so serving the wrong values would show
+            assertThat(reference.get(0)).isNotEqualTo(reference.get(2));
+            assertThat(reference.get(0)).isNotEqualTo(reference.get(4));
+            assertThat(reference.get(0)).isNotEqualTo(reference.get(1));
+            assertThat(LayerSwitch.openSessions()).isZero();
+            r.close();
         }
     }
 
@@ -495,6 +594,79 @@ class LayerSwitchTest {
             }
         }
         return g;
+    }
+
+    /**
+     * The hoisting rewrite: one If per cut on its flag, nested (a higher cut's part holds the lower
+     * cut's If), outputs under the boundary values' own names with known element types, which are
+     * also graph outputs; nothing that depends on the seed inside; a cut whose boundary holds a
+     * value of a type the cache cannot tell is left out.
+     */
+    @Test
+    void hoist_wrapsThePartBelowEachCut_withTypedBoundaries_andLeavesOutWhatItCannotType() throws Exception {
+        try (OnnxModel onnx = OnnxModel.load(RESIDUAL);
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard())) {
+            List<Map<String, TensorProto>> draws = new ArrayList<>();
+            ModelProto g = graph(onnx, d, draws);
+            ModelProto sw = LayerSwitchGraph.build(g, draws).orElseThrow();
+            int layers = draws.size();
+            LayerSwitchGraph.Hoisted h = LayerSwitchGraph.hoist(sw, layers, List.of(2, 1), "explain4j_seed").orElseThrow();
+            assertThat(h.levels()).extracting(LayerSwitchGraph.Level::cut).containsExactly(1, 2);
+            GraphProto hg = h.model().getGraph();
+            List<NodeProto> hoists = hg.getNodeList().stream().filter(n -> n.getName().startsWith("explain4j/hoist_")).toList();
+            assertThat(hoists).as("the lower cut's If is inside the higher one's part").hasSize(1);
+            NodeProto top = hoists.get(0);
+            assertThat(top.getInput(0)).isEqualTo("explain4j_cached_2");
+            assertThat(top.getOutputList()).containsExactlyElementsOf(h.levels().get(1).boundary().keySet());
+            GraphProto compute = top.getAttributeList().stream().filter(a -> a.getName().equals("else_branch")).findFirst()
+                    .orElseThrow().getG();
+            assertThat(compute.getNodeList()).anyMatch(n -> n.getName().equals("explain4j/hoist_1"));
+            java.util.Set<String> outputs = new java.util.HashSet<>();
+            hg.getOutputList().forEach(v -> outputs.add(v.getName()));
+            java.util.Set<String> inputs = new java.util.HashSet<>();
+            hg.getInputList().forEach(v -> inputs.add(v.getName()));
+            for (LayerSwitchGraph.Level level : h.levels()) {
+                assertThat(level.boundary()).isNotEmpty();
+                level.boundary().forEach((name, type) -> {
+                    assertThat(type).as(name).isPositive();
+                    assertThat(outputs).as("boundary value %s is a graph output", name).contains(name);
+                    assertThat(inputs).contains("explain4j_cache_" + level.cut() + "/" + name);
+                });
+                assertThat(inputs).contains("explain4j_cached_" + level.cut());
+            }
+            // the ReLU masks the backward half reads are boundary values of type bool
+            assertThat(h.levels().get(1).boundary().values()).contains(ai.onnx.proto.OnnxMl.TensorProto.DataType.BOOL_VALUE);
+            // nothing inside reads the seed or a switch at or above the cut
+            java.util.Set<String> read = new java.util.HashSet<>();
+            collectReads(compute, read);
+            assertThat(read).doesNotContain("explain4j_seed");
+            for (int l = 2; l < layers; l++) {
+                assertThat(read).doesNotContain(LayerSwitchGraph.switchName(l));
+            }
+            assertThat(read).contains(LayerSwitchGraph.switchName(0), LayerSwitchGraph.switchName(1));
+            // a boundary value made by an op the type rules do not know: its cut is left out
+            GraphProto.Builder odd = sw.getGraph().toBuilder();
+            String x = sw.getGraph().getInput(0).getName();
+            odd.addNode(NodeProto.newBuilder().setOpType("Odd").setDomain("org.example").setName("odd").addInput(x)
+                    .addOutput("odd_out"));
+            odd.addNode(NodeProto.newBuilder().setOpType("Add").setName("odd_use").addInput("odd_out").addInput("explain4j_seed")
+                    .addOutput("odd_sum"));
+            assertThat(LayerSwitchGraph.hoist(sw.toBuilder().setGraph(odd).build(), layers, List.of(1), "explain4j_seed"))
+                    .isEmpty();
+            // no cut inside the layers: nothing to hoist
+            assertThat(LayerSwitchGraph.hoist(sw, layers, List.of(0, layers), "explain4j_seed")).isEmpty();
+        }
+    }
+
+    private static void collectReads(GraphProto g, java.util.Set<String> out) {
+        for (NodeProto n : g.getNodeList()) {
+            out.addAll(n.getInputList());
+            for (AttributeProto a : n.getAttributeList()) {
+                if (a.hasG()) {
+                    collectReads(a.getG(), out);
+                }
+            }
+        }
     }
 
     @Test

@@ -200,18 +200,7 @@ final class Mprt implements Metric {
         double[][] result() {
             double[][] out = new double[aRanks.join().length][columns.size()];
             for (int c = 0; c < columns.size(); c++) {
-                double[] col;
-                try {
-                    col = columns.get(c).join();
-                } catch (java.util.concurrent.CompletionException ex) {
-                    if (ex.getCause() instanceof RuntimeException re) {
-                        throw re;
-                    }
-                    if (ex.getCause() instanceof Error err) {
-                        throw err;
-                    }
-                    throw ex;
-                }
+                double[] col = org.explain4j.core.Futures.join(columns.get(c));
                 for (int n = 0; n < col.length; n++) {
                     out[n][c] = col[n];
                 }

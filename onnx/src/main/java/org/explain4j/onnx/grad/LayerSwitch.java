@@ -28,7 +28,40 @@ public final class LayerSwitch implements AutoCloseable {
     /** How many copies may run their passes on the switched session at once ({@link #copiesAtOnce()}). */
     private final int copiesAtOnce;
     /** Per request key: the compiled session, or empty where the graph cannot be switched. Guarded by this. */
-    private final Map<OnnxDifferentiableModel.Key, Optional<OrtSession>> sessions = new HashMap<>();
+    private final Map<OnnxDifferentiableModel.Key, Optional<Switched>> sessions = new HashMap<>();
+
+    /**
+     * A switched session, and the cache of its hoisted lower part where it has one (null where the
+     * graph has no part to hoist or hoisting is off).
+     */
+    record Switched(OrtSession session, HoistCache hoist) {
+    }
+
+    /**
+     * System property: {@code off} compiles the switched graph without the hoisted lower part
+     * ({@link LayerSwitchGraph#hoist}), so that every pass computes its whole forward half (the
+     * fourth round's graph; for comparisons and tests).
+     */
+    public static final String HOIST = "explain4j.mprt.hoist";
+
+    /**
+     * The cuts of the hoisted parts: a quarter, half and three quarters of the layers. In MPRT's
+     * top-down cascade the copies with the top quarter randomised then skip the lower three
+     * quarters of the forward pass, the next quarter of the copies half of it, the next a quarter
+     * (for a network whose layers cost about the same, as ResNet's stages: channels double where
+     * the resolution halves). The bottom-up order switches layer 0 first and never skips; the
+     * independent order skips in its copies of the upper three quarters. {@code
+     * explain4j.mprt.hoistCuts} (comma-separated layers) overrides them (tests, comparisons).
+     */
+    private static List<Integer> cuts(int layers) {
+        String p = System.getProperty("explain4j.mprt.hoistCuts", "").trim();
+        if (!p.isEmpty()) {
+            return java.util.Arrays.stream(p.split(",")).map(String::trim).map(Integer::valueOf).toList();
+        }
+        return java.util.stream.IntStream.of(layers / 4, layers / 2, 3 * layers / 4).filter(c -> c > 0 && c < layers)
+                .distinct().boxed().toList();
+    }
+
     private int users;
     /** Set once under this object's lock; read without it by the request listener. */
     private volatile boolean closed;
@@ -120,17 +153,7 @@ public final class LayerSwitch implements AutoCloseable {
 
     /** The draws, per layer (waits until they are made). */
     private List<Map<String, TensorProto>> draws() {
-        try {
-            return draws.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw e;
-        }
+        return org.explain4j.core.Futures.join(draws);
     }
 
     /**
@@ -243,19 +266,36 @@ public final class LayerSwitch implements AutoCloseable {
      * first use; null where the graph cannot be switched or this object is closed. A non-null
      * answer must be followed by {@link #release()} once the pass has run.
      */
-    synchronized OrtSession acquire(OnnxDifferentiableModel.Key key, BackwardGraph graph) {
+    synchronized Switched acquire(OnnxDifferentiableModel.Key key, BackwardGraph graph) {
         if (closed) {
             return null;
         }
-        Optional<OrtSession> s = sessions.get(key);
+        Optional<Switched> s = sessions.get(key);
         if (s == null) {
             org.explain4j.core.Timeline.mark("switch: build start");
-            Optional<ModelProto> switched = LayerSwitchGraph.build(graph.model(), draws());
+            List<Map<String, TensorProto>> d = draws();
+            Optional<ModelProto> switched = LayerSwitchGraph.build(graph.model(), d);
+            Optional<LayerSwitchGraph.Hoisted> hoisted = "off".equals(System.getProperty(HOIST, "on").trim())
+                    ? Optional.empty()
+                    : switched.flatMap(m -> LayerSwitchGraph.hoist(m, d.size(), cuts(d.size()), graph.seedName()));
             org.explain4j.core.Timeline.mark("switch: graph built");
             // with concurrent passes each runs on its share of the cores (one thread on two cores)
             int threads = copiesAtOnce > 1 ? Math.max(1, cores(template) / copiesAtOnce) : 0;
             try {
-                s = switched.map(m -> template.session(m, graph, config(), threads));
+                OrtSession hs = null;
+                if (hoisted.isPresent()) {
+                    try {
+                        hs = template.session(hoisted.get().model(), graph, config(), threads);
+                    } catch (org.explain4j.core.Explain4jException e) {
+                        // ONNX Runtime refused the hoisted graph (a derived element type it disagrees
+                        // with): the switched graph without hoisting still serves every copy
+                    }
+                }
+                if (hs != null) {
+                    s = Optional.of(new Switched(hs, new HoistCache(hoisted.get())));
+                } else {
+                    s = switched.map(m -> new Switched(template.session(m, graph, config(), threads), null));
+                }
                 org.explain4j.core.Timeline.mark("switch: session made");
             } catch (org.explain4j.core.Explain4jException e) {
                 s = Optional.empty(); // ONNX Runtime refused the rewritten graph: the copies compile their own
@@ -301,17 +341,30 @@ public final class LayerSwitch implements AutoCloseable {
     }
 
     private void closeSessions() {
-        for (Optional<OrtSession> s : sessions.values()) {
+        for (Optional<Switched> s : sessions.values()) {
             if (s.isPresent()) {
                 OPEN.decrementAndGet();
+                if (s.get().hoist() != null) {
+                    s.get().hoist().close();
+                }
                 try {
-                    s.get().close();
+                    s.get().session().close();
                 } catch (OrtException e) {
                     // nothing more can be done with a session that fails to close
                 }
             }
         }
         sessions.clear();
+    }
+
+    /** Passes that took the hoisted lower part's values from the cache, in this process (test hook). */
+    public static int hoistServed() {
+        return HoistCache.served();
+    }
+
+    /** Passes that computed the hoisted lower part with the switches below the cut off, in this process (test hook). */
+    public static int hoistComputed() {
+        return HoistCache.computed();
     }
 
     /** Switched sessions open in this process (test hook). */

@@ -166,12 +166,14 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         private final SharedWeights.Lease weights;
         /** Boolean inputs fed to every pass (a {@link LayerSwitch}'s session: which layers are randomised). */
         final Map<String, Boolean> switches;
+        /** Where not null: the cache of the switched session's hoisted lower part ({@link LayerSwitchGraph#hoist}). */
+        final HoistCache hoist;
 
         /**
          * A {@link LayerSwitch}'s session (owned and closed by the switch) with the switch inputs of
          * one randomised copy.
          */
-        Compiled(BackwardGraph graph, OrtSession session, Map<String, Boolean> switches) {
+        Compiled(BackwardGraph graph, OrtSession session, Map<String, Boolean> switches, HoistCache hoist) {
             this.graph = graph;
             this.session = session;
             this.owner = null;
@@ -179,6 +181,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
             this.weights = null;
             this.bytes = 2L * graph.model().getSerializedSize();
             this.switches = Map.copyOf(switches);
+            this.hoist = hoist;
         }
 
         /**
@@ -202,6 +205,7 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
             this.weights = weights;
             this.bytes = 2L * graph.model().getSerializedSize();
             this.switches = Map.of();
+            this.hoist = null;
         }
 
         BackwardGraph graph() {
@@ -506,10 +510,29 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
             for (Map.Entry<String, Boolean> f : c.switches.entrySet()) {
                 inputs.put(f.getKey(), track(OnnxTensor.createTensor(env, f.getValue()), created));
             }
+            HoistCache.Pass pass = null;
+            if (c.hoist != null) {
+                Map<String, Tensor> key = new HashMap<>(fed);
+                key.put(g.inputName(), in);
+                feeds.forEach((name, t) -> key.put(g.feedInputs().get(name), t));
+                pass = c.hoist.begin(env, c.switches, key, inputs, created);
+            }
             org.explain4j.core.Timeline.mark("backward run: start");
-            try (OrtSession.Result r = c.session().run(inputs)) {
+            OrtSession.Result r = null;
+            boolean kept = false;
+            try {
+                r = c.session().run(inputs);
                 org.explain4j.core.Timeline.mark("backward run: end");
-                return result(r, g, in, feeds, request);
+                BackwardResult out = result(r, g, in, feeds, request);
+                kept = pass != null && pass.keep(r); // the hoisted part's values, for the next passes
+                return out;
+            } finally {
+                if (pass != null) {
+                    pass.end();
+                }
+                if (r != null && !kept) {
+                    r.close();
+                }
             }
         } catch (OrtException e) {
             throw Explain4jException.model("--model", "ONNX Runtime failed on the backward pass of "
