@@ -225,12 +225,8 @@ final class Mprt implements Metric {
      */
     private static void explainAtOnce(MetricInput in, Randomisable r, List<List<String>> steps, List<Integer> todo,
                                       ExplainPass pass, int width, java.util.function.Consumer<double[][]> explanations) {
-        java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
-        ExecutorService copies = Executors.newFixedThreadPool(width, r2 -> {
-            Thread t = org.explain4j.core.NativeThreads.create(r2, "explain4j-mprt-copy-" + made.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService copies = Executors.newFixedThreadPool(width,
+                org.explain4j.core.NativeThreads.numberedDaemonFactory("explain4j-mprt-copy-"));
         try {
             List<Future<double[][]>> out = new ArrayList<>();
             for (int l : todo) {
@@ -288,11 +284,8 @@ final class Mprt implements Metric {
         // lookahead of one copy: the next step's copy is made (and prepared like the current one,
         // e.g. its session compiled) on a helper thread while the current one is explained; every
         // copy is closed as soon as its explanation is taken, so at most two are open at a time
-        ExecutorService helper = pipelined() && todo.size() > 1 ? Executors.newSingleThreadExecutor(r2 -> {
-            Thread t = org.explain4j.core.NativeThreads.create(r2, "explain4j-mprt-next-copy");
-            t.setDaemon(true);
-            return t;
-        }) : null;
+        ExecutorService helper = pipelined() && todo.size() > 1 ? Executors.newSingleThreadExecutor(
+                org.explain4j.core.NativeThreads.daemonFactory("explain4j-mprt-next-copy")) : null;
         Future<Model> next = null;
         try {
             for (int i = 0; i < todo.size(); i++) {
