@@ -345,14 +345,20 @@ class LayerSwitchTest {
             // the 6th (x2 again after the 3rd computed it; the 4th and 5th randomise layer 0 and
             // neither read nor replace the cache)
             boolean[] served = {false, true, false, false, false, true, false};
+            // computed (and kept): the 1st, the 3rd (a new input) and the 7th (x1 again, after the 3rd
+            // replaced the cache of every level); the 4th and 5th switch layer 0 on, below every cut
+            boolean[] computed = {true, false, true, false, false, false, true};
             try (Randomisable.Series s = r.series(11)) {
                 for (int i = 0; i < passes.size(); i++) {
                     Map.Entry<List<String>, Tensor> p = passes.get(i);
                     int before = LayerSwitch.hoistServed();
+                    int computedBefore = LayerSwitch.hoistComputed();
                     try (Model m = r.randomised(p.getKey(), 11)) {
                         float[] got = attribution(m, "saliency", Map.of(), p.getValue(), targets);
                         assertThat(((ReweightedModel) m).switchedPasses()).isPositive();
                         assertThat(LayerSwitch.hoistServed() - before).as("pass %d served", i).isEqualTo(served[i] ? 1 : 0);
+                        assertThat(LayerSwitch.hoistComputed() - computedBefore).as("pass %d computed", i)
+                                .isEqualTo(computed[i] ? 1 : 0);
                         assertThat(got).as("pass %d: the unhoisted session's bits", i).containsExactly(reference.get(i));
                     }
                 }

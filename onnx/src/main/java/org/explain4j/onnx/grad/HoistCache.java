@@ -87,6 +87,7 @@ final class HoistCache {
             }
             Held h = new Held(r);
             List<Held> dropped = new java.util.ArrayList<>();
+            boolean kept;
             synchronized (HoistCache.this) {
                 if (closed) {
                     return false;
@@ -102,9 +103,12 @@ final class HoistCache {
                         dropped.add(old.held());
                     }
                 }
+                // read under the lock: another pass's keep may replace these entries (and close r)
+                // as soon as it is released
+                kept = h.refs > 0;
             }
             dropped.forEach(d -> d.result.close());
-            return h.refs > 0;
+            return kept;
         }
 
         /** Ends the pass: the values it read may be closed now. */
@@ -155,6 +159,29 @@ final class HoistCache {
                 }
             }
         }
+        try {
+            feed(env, levels, served, used, inputs, created);
+        } catch (OrtException | RuntimeException e) {
+            // no Pass reaches the caller, so its end() will not run: give the reference back here
+            if (used != null) {
+                new Pass(used, key, List.of()).end();
+            }
+            throw e;
+        }
+        if (served >= 0) {
+            SERVED.incrementAndGet();
+            org.explain4j.core.Timeline.mark("hoist: served below layer " + levels.get(served).cut());
+        }
+        if (!store.isEmpty()) {
+            COMPUTED.incrementAndGet();
+            org.explain4j.core.Timeline.mark("hoist: computed");
+        }
+        return new Pass(used, Map.copyOf(key), store);
+    }
+
+    /** The flags, the served level's values and the other levels' placeholders into {@code inputs}. */
+    private static void feed(OrtEnvironment env, List<LayerSwitchGraph.Level> levels, int served, Held used,
+                             Map<String, OnnxTensor> inputs, List<OnnxTensor> created) throws OrtException {
         for (int l = 0; l < levels.size(); l++) {
             LayerSwitchGraph.Level level = levels.get(l);
             inputs.put(LayerSwitchGraph.cachedName(level.cut()), track(OnnxTensor.createTensor(env, l == served), created));
@@ -169,15 +196,6 @@ final class HoistCache {
                 }
             }
         }
-        if (served >= 0) {
-            SERVED.incrementAndGet();
-            org.explain4j.core.Timeline.mark("hoist: served below layer " + levels.get(served).cut());
-        }
-        if (!store.isEmpty()) {
-            COMPUTED.incrementAndGet();
-            org.explain4j.core.Timeline.mark("hoist: computed");
-        }
-        return new Pass(used, Map.copyOf(key), store);
     }
 
     private static OnnxTensor track(OnnxTensor t, List<OnnxTensor> created) {

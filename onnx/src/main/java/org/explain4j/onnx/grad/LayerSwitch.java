@@ -56,7 +56,12 @@ public final class LayerSwitch implements AutoCloseable {
     private static List<Integer> cuts(int layers) {
         String p = System.getProperty("explain4j.mprt.hoistCuts", "").trim();
         if (!p.isEmpty()) {
-            return java.util.Arrays.stream(p.split(",")).map(String::trim).map(Integer::valueOf).toList();
+            try {
+                return java.util.Arrays.stream(p.split(",")).map(String::trim).map(Integer::valueOf).toList();
+            } catch (NumberFormatException e) {
+                throw org.explain4j.core.Explain4jException.usage("explain4j.mprt.hoistCuts", "-Dexplain4j.mprt.hoistCuts="
+                        + p + " is not a list of layer numbers: give comma-separated layers, e.g. 5,10,15");
+            }
         }
         return java.util.stream.IntStream.of(layers / 4, layers / 2, 3 * layers / 4).filter(c -> c > 0 && c < layers)
                 .distinct().boxed().toList();
@@ -275,7 +280,10 @@ public final class LayerSwitch implements AutoCloseable {
             org.explain4j.core.Timeline.mark("switch: build start");
             List<Map<String, TensorProto>> d = draws();
             Optional<ModelProto> switched = LayerSwitchGraph.build(graph.model(), d);
+            // not on CUDA (not measured there): every boundary value is a graph output, which the Java
+            // API copies to the host after each pass, and a served pass copies them back
             Optional<LayerSwitchGraph.Hoisted> hoisted = "off".equals(System.getProperty(HOIST, "on").trim())
+                    || template.model().options().device().cuda()
                     ? Optional.empty()
                     : switched.flatMap(m -> LayerSwitchGraph.hoist(m, d.size(), cuts(d.size()), graph.seedName()));
             org.explain4j.core.Timeline.mark("switch: graph built");
@@ -289,6 +297,9 @@ public final class LayerSwitch implements AutoCloseable {
                     } catch (org.explain4j.core.Explain4jException e) {
                         // ONNX Runtime refused the hoisted graph (a derived element type it disagrees
                         // with): the switched graph without hoisting still serves every copy
+                        String why = String.valueOf(e.getMessage());
+                        org.explain4j.core.Timeline.mark("switch: hoisted graph refused: "
+                                + why.substring(0, Math.min(why.length(), 200)).lines().findFirst().orElse(""));
                     }
                 }
                 if (hs != null) {
