@@ -10,6 +10,9 @@
 #   BASE_JAR   main's serve jar at BASE (default /tmp/cold5/base.jar); when missing, it is built from
 #              commit BASE (default 94c02db) in a temporary git worktree first (1-2 min, not timed)
 #   TIMELINE=1 keep each second run's phase marks (WORK/<label>-second<r>.timeline)
+#   SPIN=1     also run this branch's jar as label `nospin`, with EXPLAIN4J_ORT_FORWARD=
+#              session.intra_op.allow_spinning=0 (forward sessions' idle threads block at once instead of
+#              spinning beside the backward session's creation; +50 s for two rounds)
 #   WORK, MODEL, INPUT, CAPTUM as for cold_start.sh (default /tmp/cold/resnet18.onnx and /tmp/cold/x4.npy)
 # This tree's jar is built by ./explain4j --version when older than the sources. Outputs of both builds
 # are compared with cmp in every round (cold_start.sh prints "outputs DIFFER" otherwise).
@@ -32,6 +35,11 @@ tmp="$(mktemp -d)"
 git -C "$root" show "$base:explain4j" > "$tmp/explain4j"
 chmod +x "$tmp/explain4j"
 git -C "$root" show "$base:cds/explain4j.classlist" > "$tmp/base.classlist"
+jars="base=$base_jar cold5=$root/serve/target/explain4j-serve.jar"
+if [[ "${SPIN:-0}" == 1 ]]; then
+  jars="$jars nospin=$root/serve/target/explain4j-serve.jar"
+  export ENV_nospin="EXPLAIN4J_ORT_FORWARD=session.intra_op.allow_spinning=0"
+fi
 LAUNCHER_base="$tmp/explain4j" CLASSLIST_base="$tmp/base.classlist" \
-  JARS="base=$base_jar cold5=$root/serve/target/explain4j-serve.jar" WARM_LABELS="cold5 base" CAPTUM="${CAPTUM:-0}" \
+  JARS="$jars" WARM_LABELS="cold5 base" CAPTUM="${CAPTUM:-0}" \
   TIMELINE="${TIMELINE:-0}" "$root/bench/scripts/cold_start.sh" "$rounds"
