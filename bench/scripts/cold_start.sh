@@ -20,6 +20,7 @@
 #   WARM_LABELS      "label label ...": the warm run of round r uses the r-th of these (cycling),
 #                    so that each build's own IG call is the reference in turn (default: the first jar)
 #   LAUNCHER_<label> another launcher script for that label's runs (default: this tree's ./explain4j)
+#   CLASSLIST_<label> another class list beside that label's launcher (default: this tree's cds/explain4j.classlist)
 #   TIMELINE=1       print each second run's phase marks (builds with org.explain4j.core.Timeline only:
 #                    EXPLAIN4J_TIMELINE=on; the lines go to WORK/<label>-second<r>.timeline)
 # Each jar and the launcher are copied into WORK first, so that editing the sources meanwhile
@@ -42,7 +43,10 @@ for lj in $jars; do
   # (e.g. main's, which dumps its archive at the first run's exit)
   l="LAUNCHER_$label"
   if [[ -n "${!l:-}" ]]; then cp "${!l}" "$work/$label/explain4j"; fi
-  if [[ -f "$root/cds/explain4j.classlist" ]]; then mkdir -p "$work/$label/cds"; cp "$root/cds/explain4j.classlist" "$work/$label/cds/"; fi
+  # CLASSLIST_<label>=path gives that label another class list (e.g. the base commit's own)
+  c="CLASSLIST_$label"
+  cl="${!c:-$root/cds/explain4j.classlist}"
+  if [[ -f "$cl" ]]; then mkdir -p "$work/$label/cds"; cp "$cl" "$work/$label/cds/explain4j.classlist"; fi
   cp "$jar" "$work/$label/serve/target/explain4j-serve.jar"
   labels+=("$label")
 done

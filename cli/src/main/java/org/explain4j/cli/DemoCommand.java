@@ -16,6 +16,7 @@ import org.explain4j.core.catalog.MethodSpec;
 import org.explain4j.core.Target;
 import org.explain4j.core.Tensor;
 import org.explain4j.core.io.Npy;
+import org.explain4j.core.model.FedInputs;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -71,7 +72,9 @@ public final class DemoCommand implements Callable<Integer> {
         ExplainInput input = new ExplainInput(ExplainInput.Kind.IMAGE, x, x, List.of(), List.of());
         try (ModelLoader.Loaded model = ModelLoader.load(modelFile, 0, null, null)) {
             // 2. Explain each digit's predicted class with every method.
-            int[] predicted = Ranks.argmax(model.forward(x));
+            // one forward pass gives the predicted classes and the report's probabilities
+            Tensor logits = Explainer.forward(model, x, FedInputs.none());
+            int[] predicted = Ranks.argmax(logits);
             List<Explainer.Run> runs = new ArrayList<>();
             List<String> names = requested == null ? MethodCatalog.names() : requested;
             for (String name : names) {
@@ -82,7 +85,7 @@ public final class DemoCommand implements Callable<Integer> {
             log.println("explain4j demo: the bundled digits CNN on " + x.batchSize() + " digits, " + runs.size() + " methods");
             Explainer ex = new Explainer(model, modelFile, input, inputFile, labels, out, quiet).withEvaluation(true)
                     .withRequested(requested != null, false);
-            Path report = ex.explain(runs, Target.of(predicted), predicted, log);
+            Path report = ex.explain(runs, Target.of(predicted), predicted, logits, log);
             log.println("report: " + report.toAbsolutePath().normalize());
         }
         log.println("results written to " + out.toAbsolutePath().normalize());

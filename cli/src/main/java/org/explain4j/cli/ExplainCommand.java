@@ -186,7 +186,10 @@ public final class ExplainCommand implements Callable<Integer> {
             ExplainChecks.refuseOverwriting(out, written, "--labels", labels);
             ExplainChecks.refuseOverwriting(out, written, "--card", card);
             ExplainChecks.refuseOverwriting(out, written, "--vocab", vocab);
-            int[] targets = targets(m, in.batch(), fed);
+            // one forward pass gives the number of classes (to check --target), the predicted classes
+            // and the report's probabilities
+            Tensor logits = Explainer.forward(m, in.batch(), fed);
+            int[] targets = targets(logits, in.batch());
             Target t = Target.of(targets.length == 1 ? new int[] {targets[0]} : targets);
             ExplainChecks.outFolder(out);
             Path inputNpy = out.resolve("input.npy");
@@ -199,14 +202,13 @@ public final class ExplainCommand implements Callable<Integer> {
             Explainer ex = new Explainer(m, model, in, inputNpy, names, out, quiet).withPictures(heatmap, overlay, sharedScale)
                     .withFed(fed, named.fedArgs(explained)).withEvaluation(evaluate)
                     .withRequested(requested != null, target != null);
-            Path report = ex.explain(runs, t, targets, log);
+            Path report = ex.explain(runs, t, targets, logits, log);
             log.println("report: " + report.toAbsolutePath().normalize());
         }
         return 0;
     }
 
-    private int[] targets(ModelLoader.Loaded m, Tensor x, FedInputs fed) {
-        Tensor out = Explainer.forward(m, x, fed);
+    private int[] targets(Tensor out, Tensor x) {
         if (target != null) {
             return Targets.parse(target, x.batchSize(), "example", out.dim(1));
         }

@@ -122,10 +122,14 @@ final class Explainer {
         return c < labels.size() ? labels.get(c) : "class " + c;
     }
 
-    /** Runs every method, writes the files and the report; prints one line per method. */
-    Path explain(List<Run> runs, Target target, int[] targets, PrintWriter log) {
+    /**
+     * Runs every method, writes the files and the report; prints one line per method. {@code logits}
+     * are the model's outputs on the input with the fed inputs ({@link #forward}), which the caller
+     * already computed to choose or check the targets: the report's probabilities come from the same
+     * forward pass instead of a second one.
+     */
+    Path explain(List<Run> runs, Target target, int[] targets, Tensor logits, PrintWriter log) {
         Tensor x = input.batch();
-        Tensor logits = forward(model, x, fed);
         double[][] probs = probabilities(logits);
         List<Attribution> done = new ArrayList<>();
         List<Explain4jException> skipped = new ArrayList<>();

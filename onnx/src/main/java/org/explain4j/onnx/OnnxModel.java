@@ -537,6 +537,18 @@ public final class OnnxModel implements Model, LocalEvaluation, DenseInput {
                 // performance work only: ONNX Runtime writes a per-op timing trace with this prefix
                 so.enableProfiling(profile + "_forward");
             }
+            String tuning = System.getenv("EXPLAIN4J_ORT_FORWARD");
+            if (tuning != null && !tuning.isBlank()) {
+                // performance work only: ONNX Runtime config entries for the forward sessions ("key=value",
+                // comma-separated; e.g. session.intra_op.allow_spinning=0), as EXPLAIN4J_ORT_SESSION for the
+                // backward ones
+                for (String kv : tuning.split(",")) {
+                    String[] p = kv.trim().split("=", 2);
+                    if (p.length == 2) {
+                        so.addConfigEntry(p[0], p[1]);
+                    }
+                }
+            }
             return so;
         } catch (OrtException | RuntimeException e) {
             so.close();
