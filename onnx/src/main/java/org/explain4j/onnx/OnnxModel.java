@@ -664,8 +664,9 @@ public final class OnnxModel implements Model, LocalEvaluation, DenseInput {
 
     /**
      * The dense first layer over the explained input and the rest of the model as a graph of its own
-     * ({@link DenseLayer}), made on first use; null for a model with several inputs, a non-float32
-     * input or output, external weights, or no dense first layer in a form {@link DenseLayer} knows.
+     * ({@link DenseLayer}), analysed on first use (the cut model's session is made only when a caller
+     * opens the layer); null for a model with several inputs, a non-float32 input or output, external
+     * weights, no dense first layer in a form {@link DenseLayer} knows, or a cut model ONNX Runtime refused.
      */
     @Override
     public DenseInput.Layer denseInput() {
@@ -679,18 +680,15 @@ public final class OnnxModel implements Model, LocalEvaluation, DenseInput {
                 try {
                     ai.onnx.proto.OnnxMl.ModelProto proto = parsedWithInternalWeights();
                     if (proto != null) {
+                        // described only: its session is made when a caller takes the layer (DenseLayer.open)
                         dense = DenseLayer.analyse(proto, signature.inputName(), outputName, env, options);
-                    }
-                    if (dense != null && !dense.open()) {
-                        // ONNX Runtime refuses the cut model (external data in a Constant or a
-                        // subgraph, say): whole forward passes instead
-                        dense = null;
                     }
                 } catch (IOException e) {
                     dense = null;
                 }
             }
-            return dense;
+            // a cut model ONNX Runtime refused is not offered again
+            return dense == null || dense.refused() ? null : dense;
         }
     }
 

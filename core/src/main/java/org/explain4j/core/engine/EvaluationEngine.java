@@ -335,6 +335,16 @@ public final class EvaluationEngine {
     @FunctionalInterface
     public interface LayerFiller {
         void fill(int from, int m, double[] dest);
+
+        /**
+         * A filler with state of its own that writes the same bits for every row as this one whatever
+         * rows it is given and in whatever order (so that batches can be filled on several threads at
+         * once, {@link DenseInput.Layer#parallelCalls}), or {@code null} (the default) when this filler
+         * must fill every batch itself, in order.
+         */
+        default LayerFiller forAnotherThread() {
+            return null;
+        }
     }
 
     /**
@@ -369,32 +379,204 @@ public final class EvaluationEngine {
             // the batch size was sized for input rows; the batch of pre-activations stays within
             // DENSE_BATCH_BYTES (256 rows at least)
             int step = (int) Math.min(batchSize, Math.max(256, DENSE_BATCH_BYTES / ((long) Double.BYTES * w)));
+            int batches = rows == 0 ? 0 : (int) ((rows + (long) step - 1) / step);
+            LayerFiller[] fillers = fillers(filler, Math.min(layer.parallelCalls(), batches));
+            if (fillers.length > 1) {
+                new DenseWorkers(rows, step, batches, layer, exampleOfRow, fillers, consumer, report).run();
+                return;
+            }
             double[] buf = new double[Math.multiplyExact(Math.max(1, Math.min(rows, step)), w)];
             double[] outs = new double[0];
             for (int from = 0; from < rows; from += step) {
                 int m = Math.min(rows, from + step) - from;
                 filler.fill(from, m, buf);
                 Tensor out = layer.forwardFromLayer(buf, m);
-                evaluations.addAndGet(m);
-                if (out.dim(0) != m) {
-                    throw Explain4jException.shape("model", "the model returned " + out.describe() + " for a batch of "
-                            + m + " examples");
-                }
-                ModelOutputs.requireFinite(model, out, from, exampleOfRow, explained);
-                int c = out.exampleSize();
-                int n = out.size();
-                if (outs.length < n) {
-                    outs = new double[n];
-                }
-                for (int i = 0; i < n; i++) {
-                    outs[i] = out.getDouble(i);
-                }
-                consumer.accept(from, m, outs, c);
+                outs = consume(out, from, m, exampleOfRow, outs, consumer);
                 advance(report, m);
             }
         } finally {
             if (report) {
                 progress.finish();
+            }
+        }
+    }
+
+    /** {@code filler} and up to {@code n - 1} fillers of its own for other threads (fewer when it has none). */
+    private static LayerFiller[] fillers(LayerFiller filler, int n) {
+        List<LayerFiller> all = new ArrayList<>(List.of(filler));
+        while (all.size() < n) {
+            LayerFiller f = filler.forAnotherThread();
+            if (f == null) {
+                break;
+            }
+            all.add(f);
+        }
+        return all.toArray(new LayerFiller[0]);
+    }
+
+    /**
+     * Checks a batch's outputs ({@code out}, rows {@code from .. from + m - 1}), counts them and hands them
+     * to {@code consumer} in {@code outs} (grown when short); returns the array used.
+     */
+    private double[] consume(Tensor out, int from, int m, IntUnaryOperator exampleOfRow, double[] outs,
+                             OutputConsumer consumer) {
+        evaluations.addAndGet(m);
+        if (out.dim(0) != m) {
+            throw Explain4jException.shape("model", "the model returned " + out.describe() + " for a batch of "
+                    + m + " examples");
+        }
+        ModelOutputs.requireFinite(model, out, from, exampleOfRow, explained);
+        int c = out.exampleSize();
+        int n = out.size();
+        if (outs.length < n) {
+            outs = new double[n];
+        }
+        for (int i = 0; i < n; i++) {
+            outs[i] = out.getDouble(i);
+        }
+        consumer.accept(from, m, outs, c);
+        return outs;
+    }
+
+    /**
+     * {@link #evaluateDense} on several threads: worker {@code t} fills and runs batches {@code t},
+     * {@code t + T}, ... with its own filler and buffer (the model's rest runs {@code T} calls at once),
+     * while the calling thread checks and hands each batch's outputs to the consumer strictly in batch
+     * order, as the one-thread loop does; so the consumer (which sums each job's rows), the finiteness
+     * check, the evaluation count and the progress bar see exactly what they see on one thread. Workers
+     * run at most two rounds ahead of the consumer (outputs held: a few batches).
+     */
+    private final class DenseWorkers {
+        private final int rows;
+        private final int step;
+        private final int batches;
+        private final DenseInput.Layer layer;
+        private final IntUnaryOperator exampleOfRow;
+        private final LayerFiller[] fillers;
+        private final OutputConsumer consumer;
+        private final boolean report;
+        /** Batch {@code k}'s outputs once run, until consumed (guarded by {@code this}). */
+        private final Tensor[] done;
+        private int consumed;
+        private Throwable failure;
+        /** The batch whose filling or call failed first in batch order. */
+        private int failedBatch = Integer.MAX_VALUE;
+        private boolean stop;
+
+        DenseWorkers(int rows, int step, int batches, DenseInput.Layer layer, IntUnaryOperator exampleOfRow,
+                     LayerFiller[] fillers, OutputConsumer consumer, boolean report) {
+            this.rows = rows;
+            this.step = step;
+            this.batches = batches;
+            this.layer = layer;
+            this.exampleOfRow = exampleOfRow;
+            this.fillers = fillers;
+            this.consumer = consumer;
+            this.report = report;
+            this.done = new Tensor[batches];
+        }
+
+        void run() {
+            int t = fillers.length;
+            Thread[] threads = new Thread[t];
+            for (int i = 0; i < t; i++) {
+                int worker = i;
+                threads[i] = new Thread(() -> work(worker), "explain4j-dense-" + i);
+                threads[i].setDaemon(true);
+                threads[i].start();
+            }
+            Throwable thrown = null;
+            try {
+                double[] outs = new double[0];
+                for (int k = 0; k < batches; k++) {
+                    Tensor out;
+                    synchronized (this) {
+                        // a later batch's failure waits until the batches before it are consumed (the
+                        // first failure in batch order is the one reported, as on one thread)
+                        while (done[k] == null && !(failure != null && failedBatch <= k)) {
+                            wait();
+                        }
+                        if (done[k] == null) {
+                            break;
+                        }
+                        out = done[k];
+                        done[k] = null;
+                    }
+                    int from = k * step;
+                    int m = Math.min(rows, from + step) - from;
+                    outs = consume(out, from, m, exampleOfRow, outs, consumer);
+                    advance(report, m);
+                    synchronized (this) {
+                        consumed = k + 1;
+                        notifyAll();
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                thrown = new IllegalStateException("interrupted while rows were evaluated", e);
+            } catch (RuntimeException | Error e) {
+                thrown = e;
+            } finally {
+                synchronized (this) {
+                    stop = true;
+                    notifyAll();
+                }
+                // no worker may still be calling the model when this returns (the caller may close it)
+                boolean interrupted = false;
+                for (Thread th : threads) {
+                    while (true) {
+                        try {
+                            th.join();
+                            break;
+                        } catch (InterruptedException e) {
+                            interrupted = true;
+                        }
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            Throwable fail = thrown != null ? thrown : failure;
+            if (fail instanceof RuntimeException r) {
+                throw r;
+            }
+            if (fail instanceof Error e) {
+                throw e;
+            }
+        }
+
+        private void work(int worker) {
+            int k = worker;
+            try {
+                int t = fillers.length;
+                double[] buf = new double[Math.multiplyExact(Math.min(rows, step), layer.width())];
+                for (; k < batches; k += t) {
+                    synchronized (this) {
+                        while (!stop && failedBatch > k && k - consumed >= 2 * t) {
+                            wait();
+                        }
+                        if (stop || failedBatch < k) {
+                            return;
+                        }
+                    }
+                    int from = k * step;
+                    int m = Math.min(rows, from + step) - from;
+                    fillers[worker].fill(from, m, buf);
+                    Tensor out = layer.forwardFromLayer(buf, m);
+                    synchronized (this) {
+                        done[k] = out;
+                        notifyAll();
+                    }
+                }
+            } catch (Throwable e) {
+                synchronized (this) {
+                    if (k < failedBatch) {
+                        failure = e;
+                        failedBatch = k;
+                    }
+                    notifyAll();
+                }
             }
         }
     }

@@ -33,10 +33,19 @@ class DenseLayerBatchesTest {
     private static final class Mlp implements Model, DenseInput {
         final double[] w = new double[D * H];
         final double[] b = new double[H];
-        final List<Integer> wholeCalls = new ArrayList<>();
-        final List<Integer> layerCalls = new ArrayList<>();
+        final List<Integer> wholeCalls = java.util.Collections.synchronizedList(new ArrayList<>());
+        final List<Integer> layerCalls = java.util.Collections.synchronizedList(new ArrayList<>());
+        /** The calls the layer asks to run at once ({@link DenseInput.Layer#parallelCalls}). */
+        final int parallel;
+        /** The threads that ran the layer's calls. */
+        final java.util.Set<Thread> layerThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         Mlp() {
+            this(1);
+        }
+
+        Mlp(int parallel) {
+            this.parallel = parallel;
             for (int i = 0; i < w.length; i++) {
                 w[i] = (float) (Math.sin(1.3 * i + 0.2) * 0.8);
             }
@@ -111,9 +120,18 @@ class DenseLayerBatchesTest {
                     return b;
                 }
 
+                public int parallelCalls() {
+                    return parallel;
+                }
+
                 public Tensor forwardFromLayer(double[] h, int n) {
                     assertThat(h.length).isGreaterThanOrEqualTo(n * H);
                     m.layerCalls.add(n);
+                    m.layerThreads.add(Thread.currentThread());
+                    if (parallel > 1) {
+                        // let the calls overlap, so that a filler sharing state with another would be caught
+                        Thread.yield();
+                    }
                     return Tensor.ofDoubles(rest(h, n), n, C);
                 }
             };
@@ -141,9 +159,15 @@ class DenseLayerBatchesTest {
         Attribution whole = method.run(wholeModel, BatchSize.AUTO, false);
         assertThat(wholeModel.layerCalls).as(what + ": incremental off").isEmpty();
         float[] reference = null;
-        for (int batch : new int[] {1, 2, 3, 5, 7, 11, 64, BatchSize.AUTO}) {
-            Mlp m = new Mlp();
+        for (int run = 0; run < 8 * 3; run++) {
+            int batch = new int[] {1, 2, 3, 5, 7, 11, 64, BatchSize.AUTO}[run / 3];
+            int parallel = 1 + run % 3;
+            Mlp m = new Mlp(parallel);
             Attribution a = method.run(m, batch, true);
+            if (parallel > 1 && batch > 1 && batch < 64) {
+                assertThat(m.layerThreads.size()).as(what + ": calls on %d threads at batch %d", parallel, batch)
+                        .isEqualTo(parallel);
+            }
             assertThat(m.wholeCalls.stream().mapToInt(Integer::intValue).sum()).as(what + ": only the explained pass is whole")
                     .isEqualTo(a.values().batchSize());
             assertThat(m.layerCalls).as(what + ": dense calls").isNotEmpty();
@@ -164,7 +188,7 @@ class DenseLayerBatchesTest {
                 assertThat(scale).isGreaterThan(0);
                 assertThat(diff).as(what + ": against whole passes").isLessThanOrEqualTo(1e-5 * scale);
             } else {
-                assertThat(v).as(what + ", batch " + batch).isEqualTo(reference);
+                assertThat(v).as(what + ", batch " + batch + ", " + parallel + " threads").isEqualTo(reference);
             }
         }
     }
