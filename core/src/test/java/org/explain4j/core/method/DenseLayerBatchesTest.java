@@ -241,6 +241,40 @@ class DenseLayerBatchesTest {
         }
     }
 
+    /**
+     * Feature ablation queues its examples in chunks of at most {@code chunkJobs} ablations (examples whole):
+     * chunks of one example, of several examples and a ragged last chunk give the bits of one chunk, on
+     * the dense path and on whole passes, with a mask (5 ablations an example) and elementwise (9).
+     */
+    @Test
+    void ablation_inChunks_equalsOneChunk() {
+        Tensor x = input(7, 31);
+        Target t = Target.of(0, 1, 2, 1, 0, 2, 2);
+        Baseline dist = Baseline.distribution(input(2, 7));
+        for (boolean incremental : new boolean[] {true, false}) {
+            for (FeatureMask mask : new FeatureMask[] {GROUPS, FeatureMask.elementwise()}) {
+                FeatureAblation.Options o = FeatureAblation.Options.defaults().withFeatureMask(mask).withBaseline(dist)
+                        .withBatchSize(4).withIncremental(incremental);
+                Mlp one = new Mlp();
+                float[] whole = new FeatureAblation(one, o).attribute(x, t).values().toFloatArray();
+                long saved = FeatureAblation.chunkJobs;
+                try {
+                    // every chunk size below the 35 (63) ablations of the 7 examples cuts them into chunks
+                    for (long chunk : new long[] {1, 9, 12, 20}) {
+                        FeatureAblation.chunkJobs = chunk;
+                        Mlp m = new Mlp();
+                        Attribution a = new FeatureAblation(m, o).attribute(x, t);
+                        assertThat(incremental ? m.layerCalls : m.wholeCalls).as("the path taken").isNotEmpty();
+                        assertThat(a.values().toFloatArray()).as("incremental %s, chunks of %d", incremental, chunk)
+                                .isEqualTo(whole);
+                    }
+                } finally {
+                    FeatureAblation.chunkJobs = saved;
+                }
+            }
+        }
+    }
+
     @Test
     void ablation_sameBitsAtEveryBatchSize_closeToWholePasses() {
         Tensor x = input(6, 2);
