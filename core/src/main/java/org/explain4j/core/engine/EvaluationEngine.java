@@ -12,6 +12,7 @@ import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.model.LocalEvaluation;
 import org.explain4j.core.model.Model;
 import org.explain4j.core.model.ModelOutputs;
+import org.explain4j.core.model.ParallelForward;
 
 /**
  * The one place through which methods call a model. Work is cut into batches of at most
@@ -52,6 +53,15 @@ public final class EvaluationEngine {
                     dest[at + j] = (float) row[j];
                 }
             }
+        }
+
+        /**
+         * A filler that writes the same rows as this one and may fill batches on another thread while this
+         * one fills others ({@code this} for a filler that keeps no state between calls), or {@code null}
+         * (the default): then every batch is filled by this filler, in order, on the calling thread.
+         */
+        default RowFiller forAnotherThread() {
+            return null;
         }
     }
 
@@ -193,6 +203,11 @@ public final class EvaluationEngine {
             progress.start(task, rows);
         }
         try {
+            ParallelForward pf = parallelForward(filler);
+            if (pf != null) {
+                evaluateParallel(pf, rows, exampleShape, exampleOfRow, filler, consumer, report);
+                return;
+            }
             // one input buffer and one output buffer for all the batches of this call
             Batches.Buffers buffers = new Batches.Buffers(type, Math.min(rows, batchSize), exampleShape);
             for (int from = 0; from < rows; from += batchSize) {
@@ -207,6 +222,51 @@ public final class EvaluationEngine {
                 progress.finish();
             }
         }
+    }
+
+    /**
+     * The model's calls on one thread each where {@link #evaluate} may run several at once: the model offers
+     * them ({@link ParallelForward#parallelCalls} above 1), the filler can fill on other threads
+     * ({@link RowFiller#forAnotherThread}), and every call may take any rows with no other fed inputs.
+     */
+    private ParallelForward parallelForward(RowFiller filler) {
+        if (!(model instanceof ParallelForward pf) || fixedBatch > 0 || !fed.isEmpty()
+                || filler.forAnotherThread() == null || pf.parallelCalls() <= 1) {
+            return null;
+        }
+        return pf;
+    }
+
+    /**
+     * {@link #evaluate} through {@link ParallelForward#forwardOnOneThread}, {@code parallelCalls()} batches at
+     * once where there are that many ({@link Workers}); every batch, also of a one-batch call, goes through
+     * the one-thread calls, so the bits do not depend on how many run at once.
+     */
+    private void evaluateParallel(ParallelForward pf, int rows, int[] exampleShape, IntUnaryOperator exampleOfRow,
+                                  RowFiller filler, OutputConsumer consumer, boolean report) {
+        DType type = model.signature().inputType();
+        int batches = (int) ((rows + (long) batchSize - 1) / batchSize);
+        int t = Math.max(1, Math.min(pf.parallelCalls(), batches));
+        BatchRunner[] runners = new BatchRunner[t];
+        for (int i = 0; i < t; i++) {
+            RowFiller f = i == 0 ? filler : filler.forAnotherThread();
+            Batches.Buffers own = new Batches.Buffers(type, Math.min(rows, batchSize), exampleShape);
+            runners[i] = (from, m) -> pf.forwardOnOneThread(own.fill(m, from, f));
+        }
+        Batches.Buffers outs = new Batches.Buffers(type, 0, exampleShape);
+        BatchConsumer hand = (raw, from, m) -> {
+            Tensor out = checked(raw, from, m, exampleOfRow);
+            consumer.accept(from, m, outs.outputs(out), out.dim(1));
+        };
+        if (t == 1) {
+            for (int from = 0; from < rows; from += batchSize) {
+                int m = Math.min(rows, from + batchSize) - from;
+                hand.accept(runners[0].run(from, m), from, m);
+                advance(report, m);
+            }
+            return;
+        }
+        new Workers(rows, batchSize, runners, hand, report).run();
     }
 
     /** A progress bar shared by several calls; closing it finishes the bar. */
@@ -379,10 +439,21 @@ public final class EvaluationEngine {
             // the batch size was sized for input rows; the batch of pre-activations stays within
             // DENSE_BATCH_BYTES (256 rows at least)
             int step = (int) Math.min(batchSize, Math.max(256, DENSE_BATCH_BYTES / ((long) Double.BYTES * w)));
-            int batches = rows == 0 ? 0 : (int) ((rows + (long) step - 1) / step);
+            int batches = (int) ((rows + (long) step - 1) / step);
             LayerFiller[] fillers = fillers(filler, Math.min(layer.parallelCalls(), batches));
             if (fillers.length > 1) {
-                new DenseWorkers(rows, step, batches, layer, exampleOfRow, fillers, consumer, report).run();
+                BatchRunner[] runners = new BatchRunner[fillers.length];
+                for (int i = 0; i < runners.length; i++) {
+                    LayerFiller f = fillers[i];
+                    double[] own = new double[Math.multiplyExact(Math.min(rows, step), w)];
+                    runners[i] = (from, m) -> {
+                        f.fill(from, m, own);
+                        return layer.forwardFromLayer(own, m);
+                    };
+                }
+                double[][] outs = {new double[0]};
+                new Workers(rows, step, runners, (out, from, m) -> outs[0] = consume(out, from, m, exampleOfRow,
+                        outs[0], consumer), report).run();
                 return;
             }
             double[] buf = new double[Math.multiplyExact(Math.max(1, Math.min(rows, step)), w)];
@@ -438,22 +509,32 @@ public final class EvaluationEngine {
         return outs;
     }
 
+    /** Fills and runs rows {@code from .. from + m - 1} on one worker's own buffers; returns the model's outputs. */
+    @FunctionalInterface
+    private interface BatchRunner {
+        Tensor run(int from, int m);
+    }
+
+    /** Checks and hands on a batch's outputs, on the calling thread, in batch order. */
+    @FunctionalInterface
+    private interface BatchConsumer {
+        void accept(Tensor out, int from, int m);
+    }
+
     /**
-     * {@link #evaluateDense} on several threads: worker {@code t} fills and runs batches {@code t},
-     * {@code t + T}, ... with its own filler and buffer (the model's rest runs {@code T} calls at once),
-     * while the calling thread checks and hands each batch's outputs to the consumer strictly in batch
-     * order, as the one-thread loop does; so the consumer (which sums each job's rows), the finiteness
-     * check, the evaluation count and the progress bar see exactly what they see on one thread. Workers
-     * run at most two rounds ahead of the consumer (outputs held: a few batches).
+     * Batches on several threads: worker {@code t} fills and runs batches {@code t}, {@code t + T}, ... with
+     * its own filler and buffers (the model runs {@code T} calls at once), while the calling thread checks
+     * and hands each batch's outputs on strictly in batch order, as the one-thread loops do; so the
+     * consumer (which sums each job's rows), the finiteness check, the evaluation count and the progress
+     * bar see exactly what they see on one thread, and a failure is the first in batch order. Workers run
+     * at most two rounds ahead of the consumer (outputs held: a few batches).
      */
-    private final class DenseWorkers {
+    private final class Workers {
         private final int rows;
         private final int step;
         private final int batches;
-        private final DenseInput.Layer layer;
-        private final IntUnaryOperator exampleOfRow;
-        private final LayerFiller[] fillers;
-        private final OutputConsumer consumer;
+        private final BatchRunner[] runners;
+        private final BatchConsumer consumer;
         private final boolean report;
         /** Batch {@code k}'s outputs once run, until consumed (guarded by {@code this}). */
         private final Tensor[] done;
@@ -463,31 +544,27 @@ public final class EvaluationEngine {
         private int failedBatch = Integer.MAX_VALUE;
         private boolean stop;
 
-        DenseWorkers(int rows, int step, int batches, DenseInput.Layer layer, IntUnaryOperator exampleOfRow,
-                     LayerFiller[] fillers, OutputConsumer consumer, boolean report) {
+        Workers(int rows, int step, BatchRunner[] runners, BatchConsumer consumer, boolean report) {
             this.rows = rows;
             this.step = step;
-            this.batches = batches;
-            this.layer = layer;
-            this.exampleOfRow = exampleOfRow;
-            this.fillers = fillers;
+            this.batches = (int) ((rows + (long) step - 1) / step);
+            this.runners = runners;
             this.consumer = consumer;
             this.report = report;
             this.done = new Tensor[batches];
         }
 
         void run() {
-            int t = fillers.length;
+            int t = runners.length;
             Thread[] threads = new Thread[t];
             for (int i = 0; i < t; i++) {
                 int worker = i;
-                threads[i] = new Thread(() -> work(worker), "explain4j-dense-" + i);
+                threads[i] = new Thread(() -> work(worker), "explain4j-rows-" + i);
                 threads[i].setDaemon(true);
                 threads[i].start();
             }
             Throwable thrown = null;
             try {
-                double[] outs = new double[0];
                 for (int k = 0; k < batches; k++) {
                     Tensor out;
                     synchronized (this) {
@@ -504,7 +581,7 @@ public final class EvaluationEngine {
                     }
                     int from = k * step;
                     int m = Math.min(rows, from + step) - from;
-                    outs = consume(out, from, m, exampleOfRow, outs, consumer);
+                    consumer.accept(out, from, m);
                     advance(report, m);
                     synchronized (this) {
                         consumed = k + 1;
@@ -549,8 +626,7 @@ public final class EvaluationEngine {
         private void work(int worker) {
             int k = worker;
             try {
-                int t = fillers.length;
-                double[] buf = new double[Math.multiplyExact(Math.min(rows, step), layer.width())];
+                int t = runners.length;
                 for (; k < batches; k += t) {
                     synchronized (this) {
                         while (!stop && failedBatch > k && k - consumed >= 2 * t) {
@@ -561,9 +637,7 @@ public final class EvaluationEngine {
                         }
                     }
                     int from = k * step;
-                    int m = Math.min(rows, from + step) - from;
-                    fillers[worker].fill(from, m, buf);
-                    Tensor out = layer.forwardFromLayer(buf, m);
+                    Tensor out = runners[worker].run(from, Math.min(rows, from + step) - from);
                     synchronized (this) {
                         done[k] = out;
                         notifyAll();
@@ -579,6 +653,22 @@ public final class EvaluationEngine {
                 }
             }
         }
+    }
+
+    /** {@link #call}'s checks of an unpadded batch's outputs {@code out} (rows {@code from .. from + m - 1}). */
+    private Tensor checked(Tensor out, int from, int m, IntUnaryOperator exampleOfRow) {
+        Tensor o = ModelOutputs.requireFinite(model, out, from, exampleOfRow, explained);
+        evaluations.addAndGet(m);
+        if (o.rank() == 1) {
+            o = o.reshape(o.dim(0), 1);
+        } else if (o.rank() > 2) {
+            o = o.reshape(o.dim(0), o.exampleSize());
+        }
+        if (o.dim(0) != m) {
+            throw Explain4jException.shape("model", "the model returned " + o.describe() + " for a batch of "
+                    + m + " examples");
+        }
+        return o;
     }
 
     private Tensor call(Tensor batch, int from, IntUnaryOperator exampleOfRow) {

@@ -456,6 +456,21 @@ final class Perturbations {
             jobReplaced[job].forEach(e -> dest[e] = ref[e]);
         }
 
+        /**
+         * This filler itself: it keeps no state between calls (a permutation's row copy reads the row before
+         * it in the same batch only), so batches can be filled on several threads at once. The examples' rows
+         * are made here, on the calling thread, before any other thread reads them.
+         */
+        @Override
+        public EvaluationEngine.RowFiller forAnotherThread() {
+            inputRows32();
+            if (run.engine().model().signature().inputType() != org.explain4j.core.DType.FLOAT32) {
+                // the double rows of the generic path
+                inputRows();
+            }
+            return this;
+        }
+
         @Override
         public void fill(int from, int m, float[] dest, double[] scratch) {
             float[][] x32 = inputRows32();

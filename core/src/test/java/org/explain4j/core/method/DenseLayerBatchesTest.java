@@ -30,7 +30,7 @@ class DenseLayerBatchesTest {
     private static final int C = 3;
 
     /** A float32 model: h = b + x W (first layer), then a nonlinear rest of h. */
-    private static final class Mlp implements Model, DenseInput {
+    private static final class Mlp implements Model, DenseInput, org.explain4j.core.model.ParallelForward {
         final double[] w = new double[D * H];
         final double[] b = new double[H];
         final List<Integer> wholeCalls = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -84,6 +84,23 @@ class DenseLayerBatchesTest {
                 }
             }
             return Tensor.ofDoubles(rest(h, n), n, C);
+        }
+
+        /** The whole model's calls run at once by the engine (the same {@code parallel} as the layer's). */
+        @Override
+        public int parallelCalls() {
+            return parallel;
+        }
+
+        final java.util.Set<Thread> wholeThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        @Override
+        public Tensor forwardOnOneThread(Tensor x) {
+            wholeThreads.add(Thread.currentThread());
+            if (parallel > 1) {
+                Thread.yield();
+            }
+            return forward(x);
         }
 
         @Override
@@ -285,6 +302,47 @@ class DenseLayerBatchesTest {
         check("ablation groups, distribution", (m, b, inc) -> new FeatureAblation(m, FeatureAblation.Options.defaults()
                 .withFeatureMask(GROUPS).withBaseline(Baseline.distribution(input(4, 13))).withBatchSize(b)
                 .withIncremental(inc)).attribute(x, t));
+    }
+
+    /**
+     * Whole passes of a model that runs several one-thread calls at once ({@code ParallelForward}): every
+     * perturbation method gives the same bits at 1, 2 and 3 calls at once and every batch size, and the calls
+     * ran on that many threads.
+     */
+    @Test
+    void wholePasses_sameBitsWhateverTheCallsAtOnce() {
+        Tensor x = input(6, 41);
+        Target t = Target.of(0, 1, 2, 1, 0, 2);
+        Baseline dist = Baseline.distribution(input(3, 17));
+        java.util.Map<String, Method> methods = new java.util.LinkedHashMap<>();
+        methods.put("shapley", (m, b, inc) -> new ShapleyValueSampling(m, ShapleyValueSampling.Options.defaults()
+                .withSamples(4).withSeed(3).withBaseline(dist).withFeatureMask(GROUPS)
+                .withExact(ShapleyValueSampling.Exact.NEVER).withBatchSize(b).withIncremental(inc)).attribute(x, t));
+        methods.put("ablation", (m, b, inc) -> new FeatureAblation(m, FeatureAblation.Options.defaults().withBaseline(dist)
+                .withBatchSize(b).withIncremental(inc)).attribute(x, t));
+        methods.put("kernelshap", (m, b, inc) -> new KernelShap(m, KernelShap.Options.defaults().withSamples(40).withSeed(8)
+                .withBatchSize(b)).attribute(x, t));
+        methods.put("lime", (m, b, inc) -> new Lime(m, Lime.Options.defaults().withSamples(40).withSeed(8)
+                .withBatchSize(b)).attribute(x, t));
+        for (var e : methods.entrySet()) {
+            float[] reference = null;
+            for (int batch : new int[] {1, 3, 7, BatchSize.AUTO}) {
+                for (int parallel = 1; parallel <= 3; parallel++) {
+                    Mlp m = new Mlp(parallel);
+                    float[] v = e.getValue().run(m, batch, false).values().toFloatArray();
+                    assertThat(m.layerCalls).isEmpty();
+                    if (parallel > 1) {
+                        assertThat(m.wholeThreads.size()).as("%s: calls on %d threads at batch %d", e.getKey(),
+                                parallel, batch).isEqualTo(batch == BatchSize.AUTO ? 1 : parallel);
+                    }
+                    if (reference == null) {
+                        reference = v;
+                    } else {
+                        assertThat(v).as("%s, batch %d, %d at once", e.getKey(), batch, parallel).isEqualTo(reference);
+                    }
+                }
+            }
+        }
     }
 
     @Test
