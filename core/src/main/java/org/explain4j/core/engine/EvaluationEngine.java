@@ -426,7 +426,10 @@ public final class EvaluationEngine {
      * pre-activations, 256 rows at least); each batch's outputs go to {@code consumer} as in
      * {@link #evaluate(String, int, int[], IntUnaryOperator, RowFiller, OutputConsumer)}. Rows are
      * counted as evaluations. {@code layer} comes from {@link #denseInput()}. Row {@code r} belongs
-     * to example {@code exampleOfRow(r)} (named by the finiteness check of the outputs).
+     * to example {@code exampleOfRow(r)} (named by the finiteness check of the outputs). Where the layer
+     * asks for several calls at once ({@link DenseInput.Layer#parallelCalls}) and the filler has copies for
+     * other threads ({@link LayerFiller#forAnotherThread}), that many batches are filled and run at once on
+     * worker threads; the consumer still receives them in row order, on this thread ({@link Workers}).
      */
     public void evaluateDense(String task, int rows, DenseInput.Layer layer, IntUnaryOperator exampleOfRow,
                               LayerFiller filler, OutputConsumer consumer) {
