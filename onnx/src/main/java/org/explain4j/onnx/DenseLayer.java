@@ -102,10 +102,19 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
      */
     @Override
     public int parallelCalls() {
-        if (options.device().cuda()) {
+        if (!oneThreadCalls()) {
             return 1;
         }
         return options.intraOpThreads() > 0 ? options.intraOpThreads() : Runtime.getRuntime().availableProcessors();
+    }
+
+    /**
+     * Whether the cut model runs as one-thread calls, several at once: on the CPU, unless
+     * {@code -Dexplain4j.parallelCalls=off} ({@link OnnxModel#PARALLEL_CALLS}: then one call at a time with
+     * the model's intra-op threads, as before the calls ran at once).
+     */
+    private boolean oneThreadCalls() {
+        return !options.device().cuda() && !"off".equals(System.getProperty(OnnxModel.PARALLEL_CALLS));
     }
 
     /**
@@ -145,7 +154,7 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
         if (session == null) {
             try {
                 // one intra-op thread a call on the CPU: the caller runs parallelCalls() calls at once
-                session = OnnxModel.createSession(env, restModel, options.device().cuda() ? options : options.withThreads(1));
+                session = OnnxModel.createSession(env, restModel, oneThreadCalls() ? options.withThreads(1) : options);
             } catch (OrtException e) {
                 throw Explain4jException.model("--model", "ONNX Runtime could not load the model after its first "
                         + "dense layer: " + OnnxModel.firstLine(e.getMessage()) + "; run with incremental=false", e);

@@ -594,8 +594,9 @@ public final class OnnxModel implements Model, LocalEvaluation, DenseInput, org.
     static final long PARALLEL_MAX_BYTES = 16L << 20;
 
     /**
-     * System property: {@code off} makes {@link #parallelCalls} 1 (the perturbation engine then runs one call
-     * at a time, with the session's intra-op threads).
+     * System property: {@code off} makes {@link #parallelCalls} and the dense layer's
+     * {@link DenseInput.Layer#parallelCalls} 1 (the perturbation engine then runs one call at a time, with the
+     * model's intra-op threads: the behaviour before calls ran at once, for comparisons).
      */
     public static final String PARALLEL_CALLS = "explain4j.parallelCalls";
 

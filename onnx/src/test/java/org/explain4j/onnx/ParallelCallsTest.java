@@ -73,6 +73,13 @@ class ParallelCallsTest {
         } finally {
             System.clearProperty(OnnxModel.PARALLEL_CALLS);
         }
+        System.setProperty(OnnxModel.PARALLEL_CALLS, "off");
+        try (OnnxModel m = OnnxModel.load(Path.of("..", "fixtures/models/tabular50_mlp.onnx"),
+                OnnxModel.Options.defaults().withThreads(2))) {
+            assertThat(m.denseInput().parallelCalls()).as("the dense layer's calls too").isEqualTo(1);
+        } finally {
+            System.clearProperty(OnnxModel.PARALLEL_CALLS);
+        }
         try (OnnxModel m = OnnxModel.load(Path.of("..", "../shared/golden/tabular_mlp.onnx"),
                 OnnxModel.Options.defaults().withThreads(2))) {
             assertThat(m.parallelCalls()).isEqualTo(2);
