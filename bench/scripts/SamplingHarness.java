@@ -23,6 +23,9 @@ import org.explain4j.onnx.OnnxModel;
  * first layer, issue 12 branch dense); {@code both} runs off then on in each repetition and prints
  * the largest difference between the two results, relative to the largest value.
  *
+ * Each run line ends with a hash of the result's float32 values (the same bits give the same hash:
+ * one thread against two, this build against another).
+ *
  * Targets: row i explains class i % CLASSES (golden: the script's 0,1,2,1 pattern is CLASSES=-4).
  * Shapley sampling always samples (exact never), seed 7; BATCH -1 is the automatic size.
  */
@@ -62,9 +65,9 @@ public class SamplingHarness {
                 double s = (System.nanoTime() - t0) / 1e9;
                 double cpu = (os.getProcessCpuTime() - c0) / 1e9;
                 System.out.printf("%s rows=%d threads=%d batch=%s incremental=%s run %d: wall %.3f s (%.0f rows/s), "
-                        + "CPU %.3f s (%.0f rows/CPU-s), %d evaluations%n", method, rows, threads,
+                        + "CPU %.3f s (%.0f rows/CPU-s), %d evaluations, values hash %08x%n", method, rows, threads,
                         at.options().get("batch_size"), on, r, s, rows / s, cpu, rows / cpu,
-                        at.diagnostics().modelEvaluations());
+                        at.diagnostics().modelEvaluations(), java.util.Arrays.hashCode(at.values().toFloatArray()));
                 double[] v = at.values().toDoubleArray();
                 if (previous != null) {
                     double scale = 0;

@@ -31,7 +31,8 @@ public final class ModelLoader {
      * and its first layer shifted in memory copies (the randomisation and input-invariance metrics).
      */
     public static final class Loaded implements DifferentiableModel, ActivationCapture, Randomisable, InputShiftable, RowMemory,
-            org.explain4j.core.model.LocalEvaluation, org.explain4j.core.model.DenseInput {
+            org.explain4j.core.model.LocalEvaluation, org.explain4j.core.model.DenseInput,
+            org.explain4j.core.model.ParallelForward {
         private final OnnxModel onnx;
         private final OnnxDifferentiableModel differentiable;
         private final boolean view;
@@ -134,6 +135,17 @@ public final class ModelLoader {
         @Override
         public org.explain4j.core.model.DenseInput.Layer denseInput() {
             return onnx.denseInput();
+        }
+
+        /** The ONNX model's one-thread calls, run several at once by the perturbation engine. */
+        @Override
+        public int parallelCalls() {
+            return onnx.parallelCalls();
+        }
+
+        @Override
+        public Tensor forwardOnOneThread(Tensor input) {
+            return onnx.forwardOnOneThread(input);
         }
 
         @Override

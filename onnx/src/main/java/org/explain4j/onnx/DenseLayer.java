@@ -52,6 +52,7 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
     private final long restMultiplyAdds;
     private OrtSession session;
     private boolean closed;
+    private boolean refused;
     /** Rows run through the cut model (tests and benchmarks). */
     final AtomicLong rows = new AtomicLong();
 
@@ -94,24 +95,56 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
         return bias;
     }
 
-    /** The cut model's bytes (tests). */
-    byte[] restModel() {
-        return restModel;
+    /**
+     * Calls to run at once: the model's intra-op threads (all processors where it leaves the count to ONNX
+     * Runtime) on the CPU, each call on one thread of the cut model's session ({@link #session}); one on
+     * another device.
+     */
+    @Override
+    public int parallelCalls() {
+        if (!oneThreadCalls()) {
+            return 1;
+        }
+        return options.intraOpThreads() > 0 ? options.intraOpThreads() : Runtime.getRuntime().availableProcessors();
     }
 
     /**
-     * Makes the cut model's session now; {@code false} (and the layer closed) when ONNX Runtime
-     * refuses the cut model, e.g. a {@code Constant} or subgraph whose data lies in an external file
-     * that the cut model, loaded from bytes, cannot find: the caller then runs whole forward passes.
+     * Whether the cut model runs as one-thread calls, several at once: on the CPU, unless
+     * {@code -Dexplain4j.parallelCalls=off} ({@link OnnxModel#PARALLEL_CALLS}: then one call at a time with
+     * the model's intra-op threads, as before the calls ran at once).
      */
-    synchronized boolean open() {
+    private boolean oneThreadCalls() {
+        return !options.device().cuda() && !"off".equals(System.getProperty(OnnxModel.PARALLEL_CALLS));
+    }
+
+    /**
+     * Makes the cut model's session now (a caller has taken the layer); {@code false} (and the layer
+     * closed, {@link #refused}) when ONNX Runtime refuses the cut model: the caller then runs whole
+     * forward passes.
+     */
+    @Override
+    public synchronized boolean open() {
+        if (refused) {
+            return false;
+        }
         try {
             session();
             return true;
         } catch (RuntimeException e) {
+            refused = true;
             close();
             return false;
         }
+    }
+
+    /** Whether ONNX Runtime refused the cut model ({@link #open}). */
+    synchronized boolean refused() {
+        return refused;
+    }
+
+    /** Whether the cut model's session has been made (tests). */
+    synchronized boolean sessionMade() {
+        return session != null;
     }
 
     private synchronized OrtSession session() {
@@ -120,7 +153,8 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
         }
         if (session == null) {
             try {
-                session = OnnxModel.createSession(env, restModel, options);
+                // one intra-op thread a call on the CPU: the caller runs parallelCalls() calls at once
+                session = OnnxModel.createSession(env, restModel, oneThreadCalls() ? options.withThreads(1) : options);
             } catch (OrtException e) {
                 throw Explain4jException.model("--model", "ONNX Runtime could not load the model after its first "
                         + "dense layer: " + OnnxModel.firstLine(e.getMessage()) + "; run with incremental=false", e);
@@ -275,69 +309,51 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
             return null;
         }
         int din = (int) d;
-        int width;
-        double[][] w;
-        double[] b;
-        String out;
-        if (first.getOpType().equals("Gemm")) {
-            if (Attr.getInt(first, "transA", 0) != 0) {
-                return null;
+        boolean gemm = first.getOpType().equals("Gemm");
+        if (!gemm && !(first.getOpType().equals("MatMul") && first.getInputCount() == 2)
+                || gemm && Attr.getInt(first, "transA", 0) != 0) {
+            return null;
+        }
+        // shape and size from the proto before the values are copied (a large first layer is refused uncopied)
+        TensorProto bt = constants.get(first.getInput(1));
+        if (bt == null || bt.getDimsCount() != 2) {
+            return null;
+        }
+        // MatMul: B is [d, width]; Gemm: the same, or [width, d] with transB
+        boolean transB = gemm && Attr.getInt(first, "transB", 0) != 0;
+        long rowsB = bt.getDims(0);
+        long colsB = bt.getDims(1);
+        if ((transB ? colsB : rowsB) != din || rowsB * colsB > MAX_WEIGHTS) {
+            return null;
+        }
+        float[] bw = floats(bt, 2);
+        if (bw == null) {
+            return null;
+        }
+        int width = (int) (transB ? rowsB : colsB);
+        double alpha = gemm ? Attr.getFloat(first, "alpha", 1f) : 1;
+        double[][] w = new double[din][width];
+        for (int e = 0; e < din; e++) {
+            for (int j = 0; j < width; j++) {
+                w[e][j] = alpha * bw[transB ? j * din + e : e * width + j];
             }
-            // shape and size from the proto before the values are copied (a large first layer is refused uncopied)
-            TensorProto bt = constants.get(first.getInput(1));
-            if (bt == null || bt.getDimsCount() != 2) {
-                return null;
-            }
-            boolean transB = Attr.getInt(first, "transB", 0) != 0;
-            long rowsB = bt.getDims(0);
-            long colsB = bt.getDims(1);
-            if ((transB ? colsB : rowsB) != din || rowsB * colsB > MAX_WEIGHTS) {
-                return null;
-            }
-            float[] bw = floats(bt, 2);
-            if (bw == null) {
-                return null;
-            }
-            width = (int) (transB ? rowsB : colsB);
-            double alpha = Attr.getFloat(first, "alpha", 1f);
-            double beta = Attr.getFloat(first, "beta", 1f);
-            w = new double[din][width];
-            for (int e = 0; e < din; e++) {
-                for (int j = 0; j < width; j++) {
-                    w[e][j] = alpha * bw[transB ? j * din + e : e * width + j];
-                }
-            }
-            b = new double[width];
+        }
+        double[] b = new double[width];
+        removed.add(first);
+        String out = first.getOutput(0);
+        if (gemm) {
             if (first.getInputCount() > 2 && !first.getInput(2).isEmpty()) {
                 float[] c = biasValues(constants.get(first.getInput(2)), width);
                 if (c == null || first.getInput(2).equals(x)) {
                     return null;
                 }
+                double beta = Attr.getFloat(first, "beta", 1f);
                 for (int j = 0; j < width; j++) {
                     b[j] = beta * c[c.length == 1 ? 0 : j];
                 }
             }
-            removed.add(first);
-            out = first.getOutput(0);
-        } else if (first.getOpType().equals("MatMul") && first.getInputCount() == 2) {
-            TensorProto bt = constants.get(first.getInput(1));
-            if (bt == null || bt.getDimsCount() != 2 || bt.getDims(0) != din || bt.getDims(0) * bt.getDims(1) > MAX_WEIGHTS) {
-                return null;
-            }
-            float[] bw = floats(bt, 2);
-            if (bw == null) {
-                return null;
-            }
-            width = (int) bt.getDims(1);
-            w = new double[din][width];
-            for (int e = 0; e < din; e++) {
-                for (int j = 0; j < width; j++) {
-                    w[e][j] = bw[e * width + j];
-                }
-            }
-            b = new double[width];
-            removed.add(first);
-            out = first.getOutput(0);
+        } else {
+            // a MatMul's bias, if any, is the Add that alone reads its output
             NodeProto add = onlyReader(g, out);
             if (add != null && add.getOpType().equals("Add") && add.getDomain().isEmpty() && add.getInputCount() == 2
                     && !isGraphOutput(g, out)) {
@@ -352,8 +368,6 @@ final class DenseLayer implements DenseInput.Layer, AutoCloseable {
                     out = add.getOutput(0);
                 }
             }
-        } else {
-            return null;
         }
         if (first.getOutputCount() != 1) {
             return null;

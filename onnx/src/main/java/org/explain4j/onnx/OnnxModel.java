@@ -42,7 +42,7 @@ import org.explain4j.core.model.ModelSignature;
  * <p>The JVM-wide {@link OrtEnvironment} is shared and never closed; {@link #close()} closes only
  * this model's session.
  */
-public final class OnnxModel implements Model, LocalEvaluation, DenseInput {
+public final class OnnxModel implements Model, LocalEvaluation, DenseInput, org.explain4j.core.model.ParallelForward {
     /** Session settings; {@code device} applies to every session made for the model, forward and backward. */
     public record Options(int intraOpThreads, OrtSession.SessionOptions.OptLevel optimization,
                           Optional<String> inputName, Optional<String> outputName, Device device) {
@@ -594,6 +594,69 @@ public final class OnnxModel implements Model, LocalEvaluation, DenseInput {
 
     @Override
     public Tensor forward(Tensor input, Map<String, Tensor> fed) {
+        return forward(input, fed, session);
+    }
+
+    /**
+     * Models kept in memory up to this size run the perturbation engine's batches as several one-thread
+     * calls at once ({@link #parallelCalls}): a second session of the model, with one intra-op thread.
+     */
+    static final long PARALLEL_MAX_BYTES = 16L << 20;
+
+    /**
+     * System property: {@code off} makes {@link #parallelCalls} and the dense layer's
+     * {@link DenseInput.Layer#parallelCalls} 1 (the perturbation engine then runs one call at a time, with the
+     * model's intra-op threads: the behaviour before calls ran at once, for comparisons).
+     */
+    public static final String PARALLEL_CALLS = "explain4j.parallelCalls";
+
+    /** The one-thread session of {@link #parallelCalls}, made on first ask; refused: never asked again. */
+    private ForwardSession single;
+    private boolean singleRefused;
+
+    /**
+     * The model's intra-op threads (all processors where it leaves the count to ONNX Runtime), for a model
+     * of at most {@value #PARALLEL_MAX_BYTES} bytes that owns its session, on the CPU, with one input and more
+     * than one thread; else 1. The first ask makes the one-thread session ({@link #forwardOnOneThread}):
+     * small models gain little from threads inside a call, and the rows of a perturbation are filled on as
+     * many threads as run calls.
+     */
+    @Override
+    public int parallelCalls() {
+        int threads = options.intraOpThreads() > 0 ? options.intraOpThreads() : Runtime.getRuntime().availableProcessors();
+        if (threads <= 1 || !ownsSession || options.device().cuda() || bytes == null || bytes.length > PARALLEL_MAX_BYTES
+                || signature.inputs().size() != 1 || "off".equals(System.getProperty(PARALLEL_CALLS))) {
+            return 1;
+        }
+        synchronized (this) {
+            if (single == null && !singleRefused) {
+                ForwardSession s = new ForwardSession(env, path, bytes, options.withThreads(1));
+                try {
+                    s.get();
+                    single = s;
+                } catch (RuntimeException e) {
+                    // (a model whose external data the bytes cannot find): one call at a time
+                    s.close();
+                    singleRefused = true;
+                }
+            }
+            return single == null ? 1 : threads;
+        }
+    }
+
+    @Override
+    public Tensor forwardOnOneThread(Tensor input) {
+        ForwardSession s;
+        synchronized (this) {
+            s = single;
+        }
+        if (s == null) {
+            throw new IllegalStateException("parallelCalls() made no one-thread session");
+        }
+        return forward(input, Map.of(), s);
+    }
+
+    private Tensor forward(Tensor input, Map<String, Tensor> fed, ForwardSession through) {
         Tensor in = input.dtype() == signature.inputType() ? input : input.to(signature.inputType());
         List<OnnxTensor> created = new ArrayList<>();
         try {
@@ -604,7 +667,7 @@ public final class OnnxModel implements Model, LocalEvaluation, DenseInput {
                 created.add(OrtTensors.toOrt(env, converted(f.getKey(), f.getValue())));
                 feeds.put(f.getKey(), created.get(created.size() - 1));
             }
-            return run(feeds, input);
+            return run(feeds, input, through);
         } catch (OrtException e) {
             throw Explain4jException.model("--model", "ONNX Runtime failed on " + path.getFileName() + " with input "
                     + input.describe() + ": " + firstLine(e.getMessage()), e);
@@ -622,8 +685,8 @@ public final class OnnxModel implements Model, LocalEvaluation, DenseInput {
         return t.dtype() == want || !convertible ? t : t.to(want);
     }
 
-    private Tensor run(Map<String, OnnxTensor> feeds, Tensor input) throws OrtException {
-        OrtSession fs = session.get();
+    private Tensor run(Map<String, OnnxTensor> feeds, Tensor input, ForwardSession through) throws OrtException {
+        OrtSession fs = through.get();
         org.explain4j.core.Timeline.mark("forward run: start");
         try (OrtSession.Result r = fs.run(feeds, java.util.Set.of(outputName))) {
             org.explain4j.core.Timeline.mark("forward run: end");
@@ -674,8 +737,9 @@ public final class OnnxModel implements Model, LocalEvaluation, DenseInput {
 
     /**
      * The dense first layer over the explained input and the rest of the model as a graph of its own
-     * ({@link DenseLayer}), made on first use; null for a model with several inputs, a non-float32
-     * input or output, external weights, or no dense first layer in a form {@link DenseLayer} knows.
+     * ({@link DenseLayer}), analysed on first use (the cut model's session is made only when a caller
+     * opens the layer); null for a model with several inputs, a non-float32 input or output, external
+     * weights, no dense first layer in a form {@link DenseLayer} knows, or a cut model ONNX Runtime refused.
      */
     @Override
     public DenseInput.Layer denseInput() {
@@ -689,18 +753,15 @@ public final class OnnxModel implements Model, LocalEvaluation, DenseInput {
                 try {
                     ai.onnx.proto.OnnxMl.ModelProto proto = parsedWithInternalWeights();
                     if (proto != null) {
+                        // described only: its session is made when a caller takes the layer (DenseLayer.open)
                         dense = DenseLayer.analyse(proto, signature.inputName(), outputName, env, options);
-                    }
-                    if (dense != null && !dense.open()) {
-                        // ONNX Runtime refuses the cut model (external data in a Constant or a
-                        // subgraph, say): whole forward passes instead
-                        dense = null;
                     }
                 } catch (IOException e) {
                     dense = null;
                 }
             }
-            return dense;
+            // a cut model ONNX Runtime refused is not offered again
+            return dense == null || dense.refused() ? null : dense;
         }
     }
 
@@ -782,6 +843,11 @@ public final class OnnxModel implements Model, LocalEvaluation, DenseInput {
                 dense.close();
                 dense = null;
             }
+            if (single != null) {
+                single.close();
+                single = null;
+            }
+            singleRefused = true;
         }
         if (ownsSession) {
             session.close();

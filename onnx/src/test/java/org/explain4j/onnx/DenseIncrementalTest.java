@@ -72,10 +72,13 @@ class DenseIncrementalTest {
                     assertThat(m.denseLayer().rows.get()).as("golden, shapley " + shapley + ": whole passes").isZero();
                     assertThat(inc).isEqualTo(whole);
                 }
+                assertThat(m.denseLayer().sessionMade()).as("golden: the layer was described, its session never made")
+                        .isFalse();
             }
             Tensor x = load("fixtures/models/tabular50_x.npy");
             try (OnnxModel m = OnnxModel.load(Path.of("..", "fixtures/models/tabular50_mlp.onnx"))) {
                 assertThat(m.denseInput().restMultiplyAdds()).isEqualTo(64L * 32 + 32 * 3);
+                assertThat(m.denseLayer().sessionMade()).isFalse();
                 Target t = targets(x.batchSize(), 3);
                 new FeatureAblation(m, FeatureAblation.Options.defaults().withIncremental(true)).attribute(x, t);
                 assertThat(m.denseLayer().rows.getAndSet(0)).as("tabular50 ablation").isEqualTo(50L * x.batchSize());
@@ -246,6 +249,43 @@ class DenseIncrementalTest {
                 }
             }
             assertThat(m.denseLayer().rows.get()).isEqualTo(6L * 4 * 4 * 51 * 2);
+        }
+    }
+
+    /**
+     * The dense path runs as many calls at once as the model has threads ({@code --threads}; each call on one
+     * thread of the cut model's session), and gives the same bits whatever that number: Shapley sampling with
+     * a baseline distribution (chains that cross batch boundaries, filled by different threads) and
+     * elementwise ablation, at batch sizes that cut the rows into many batches.
+     */
+    @Test
+    void denseLayer_sameBitsWhateverTheThreadCount() {
+        Tensor x = load("fixtures/models/tabular50_x.npy").slice(0, 5);
+        Target t = targets(5, 3);
+        Baseline dist = Baseline.distribution(shifted(x, 0.3).slice(0, 2));
+        float[][] reference = new float[4][];
+        for (int threads : new int[] {1, 2, 3}) {
+            try (OnnxModel m = OnnxModel.load(Path.of("..", "fixtures/models/tabular50_mlp.onnx"),
+                    OnnxModel.Options.defaults().withThreads(threads))) {
+                assertThat(m.denseInput().parallelCalls()).isEqualTo(threads);
+                int k = 0;
+                for (int batch : new int[] {3, 51}) {
+                    float[] svs = new ShapleyValueSampling(m, ShapleyValueSampling.Options.defaults().withSamples(3)
+                            .withSeed(8).withBaseline(dist).withExact(ShapleyValueSampling.Exact.NEVER)
+                            .withBatchSize(batch)).attribute(x, t).values().toFloatArray();
+                    float[] fa = new FeatureAblation(m, FeatureAblation.Options.defaults().withBaseline(dist)
+                            .withBatchSize(batch)).attribute(x, t).values().toFloatArray();
+                    for (float[] v : new float[][] {svs, fa}) {
+                        if (reference[k] == null) {
+                            reference[k] = v;
+                        } else {
+                            assertThat(v).as("%d threads, batch %d, case %d", threads, batch, k).isEqualTo(reference[k]);
+                        }
+                        k++;
+                    }
+                }
+                assertThat(m.denseLayer().rows.get()).as("through the layer").isPositive();
+            }
         }
     }
 

@@ -12,6 +12,7 @@ import org.explain4j.core.model.FedInputs;
 import org.explain4j.core.model.LocalEvaluation;
 import org.explain4j.core.model.Model;
 import org.explain4j.core.model.ModelOutputs;
+import org.explain4j.core.model.ParallelForward;
 
 /**
  * The one place through which methods call a model. Work is cut into batches of at most
@@ -52,6 +53,15 @@ public final class EvaluationEngine {
                     dest[at + j] = (float) row[j];
                 }
             }
+        }
+
+        /**
+         * A filler that writes the same rows as this one and may fill batches on another thread while this
+         * one fills others ({@code this} for a filler that keeps no state between calls), or {@code null}
+         * (the default): then every batch is filled by this filler, in order, on the calling thread.
+         */
+        default RowFiller forAnotherThread() {
+            return null;
         }
     }
 
@@ -188,6 +198,11 @@ public final class EvaluationEngine {
             progress.start(task, rows);
         }
         try {
+            ParallelForward pf = parallelForward(filler);
+            if (pf != null) {
+                evaluateParallel(pf, rows, exampleShape, exampleOfRow, filler, consumer, report);
+                return;
+            }
             // one input buffer and one output buffer for all the batches of this call
             Batches.Buffers buffers = new Batches.Buffers(type, Math.min(rows, batchSize), exampleShape);
             for (int from = 0; from < rows; from += batchSize) {
@@ -202,6 +217,52 @@ public final class EvaluationEngine {
                 progress.finish();
             }
         }
+    }
+
+    /**
+     * The model's calls on one thread each where {@link #evaluate} may run several at once: the model offers
+     * them ({@link ParallelForward#parallelCalls} above 1), the filler can fill on other threads
+     * ({@link RowFiller#forAnotherThread}), and every call may take any rows with no other fed inputs.
+     */
+    private ParallelForward parallelForward(RowFiller filler) {
+        if (!(model instanceof ParallelForward pf) || fixedBatch > 0 || !fed.isEmpty()
+                || filler.forAnotherThread() == null || pf.parallelCalls() <= 1) {
+            return null;
+        }
+        return pf;
+    }
+
+    /**
+     * {@link #evaluate} through {@link ParallelForward#forwardOnOneThread}, {@code parallelCalls()} batches at
+     * once where there are that many ({@link Workers}); every batch, also of a one-batch call, goes through
+     * the one-thread calls, so the bits do not depend on how many run at once.
+     */
+    private void evaluateParallel(ParallelForward pf, int rows, int[] exampleShape, IntUnaryOperator exampleOfRow,
+                                  RowFiller filler, OutputConsumer consumer, boolean report) {
+        DType type = model.signature().inputType();
+        int batches = (int) ((rows + (long) batchSize - 1) / batchSize);
+        int t = Math.max(1, Math.min(pf.parallelCalls(), batches));
+        BatchRunner[] runners = new BatchRunner[t];
+        for (int i = 0; i < t; i++) {
+            RowFiller f = i == 0 ? filler : filler.forAnotherThread();
+            Batches.Buffers own = new Batches.Buffers(type, Math.min(rows, batchSize), exampleShape);
+            runners[i] = (from, m) -> pf.forwardOnOneThread(own.fill(m, from, f));
+        }
+        Batches.Buffers outs = new Batches.Buffers(type, 0, exampleShape);
+        BatchConsumer hand = (raw, from, m) -> {
+            Tensor out = checked(raw, m, from, exampleOfRow);
+            evaluations.addAndGet(m);
+            consumer.accept(from, m, outs.outputs(out), out.dim(1));
+        };
+        if (t == 1) {
+            for (int from = 0; from < rows; from += batchSize) {
+                int m = Math.min(rows, from + batchSize) - from;
+                hand.accept(runners[0].run(from, m), from, m);
+                advance(report, m);
+            }
+            return;
+        }
+        new Workers(rows, batchSize, runners, hand, report).run();
     }
 
     /** A progress bar shared by several calls; closing it finishes the bar. */
@@ -330,6 +391,16 @@ public final class EvaluationEngine {
     @FunctionalInterface
     public interface LayerFiller {
         void fill(int from, int m, double[] dest);
+
+        /**
+         * A filler with state of its own that writes the same bits for every row as this one whatever
+         * rows it is given and in whatever order (so that batches can be filled on several threads at
+         * once, {@link DenseInput.Layer#parallelCalls}), or {@code null} (the default) when this filler
+         * must fill every batch itself, in order.
+         */
+        default LayerFiller forAnotherThread() {
+            return null;
+        }
     }
 
     /**
@@ -351,7 +422,10 @@ public final class EvaluationEngine {
      * pre-activations, 256 rows at least); each batch's outputs go to {@code consumer} as in
      * {@link #evaluate(String, int, int[], IntUnaryOperator, RowFiller, OutputConsumer)}. Rows are
      * counted as evaluations. {@code layer} comes from {@link #denseInput()}. Row {@code r} belongs
-     * to example {@code exampleOfRow(r)} (named by the finiteness check of the outputs).
+     * to example {@code exampleOfRow(r)} (named by the finiteness check of the outputs). Where the layer
+     * asks for several calls at once ({@link DenseInput.Layer#parallelCalls}) and the filler has copies for
+     * other threads ({@link LayerFiller#forAnotherThread}), that many batches are filled and run at once on
+     * worker threads; the consumer still receives them in row order, on this thread ({@link Workers}).
      */
     public void evaluateDense(String task, int rows, DenseInput.Layer layer, IntUnaryOperator exampleOfRow,
                               LayerFiller filler, OutputConsumer consumer) {
@@ -364,19 +438,205 @@ public final class EvaluationEngine {
             // the batch size was sized for input rows; the batch of pre-activations stays within
             // DENSE_BATCH_BYTES (256 rows at least)
             int step = (int) Math.min(batchSize, Math.max(256, DENSE_BATCH_BYTES / ((long) Double.BYTES * w)));
+            int batches = (int) ((rows + (long) step - 1) / step);
+            LayerFiller[] fillers = fillers(filler, Math.min(layer.parallelCalls(), batches));
+            if (fillers.length > 1) {
+                BatchRunner[] runners = new BatchRunner[fillers.length];
+                for (int i = 0; i < runners.length; i++) {
+                    LayerFiller f = fillers[i];
+                    double[] own = new double[Math.multiplyExact(Math.min(rows, step), w)];
+                    runners[i] = (from, m) -> {
+                        f.fill(from, m, own);
+                        return layer.forwardFromLayer(own, m);
+                    };
+                }
+                Batches.Outputs outs = new Batches.Outputs();
+                new Workers(rows, step, runners, (out, from, m) -> consume(out, from, m, exampleOfRow, outs, consumer),
+                        report).run();
+                return;
+            }
             double[] buf = new double[Math.multiplyExact(Math.max(1, Math.min(rows, step)), w)];
             Batches.Outputs outs = new Batches.Outputs();
             for (int from = 0; from < rows; from += step) {
                 int m = Math.min(rows, from + step) - from;
                 filler.fill(from, m, buf);
-                Tensor out = checked(layer.forwardFromLayer(buf, m), m, from, exampleOfRow);
-                evaluations.addAndGet(m);
-                consumer.accept(from, m, outs.of(out), out.dim(1));
+                consume(layer.forwardFromLayer(buf, m), from, m, exampleOfRow, outs, consumer);
                 advance(report, m);
             }
         } finally {
             if (report) {
                 progress.finish();
+            }
+        }
+    }
+
+    /** {@code filler} and up to {@code n - 1} fillers of its own for other threads (fewer when it has none). */
+    private static LayerFiller[] fillers(LayerFiller filler, int n) {
+        List<LayerFiller> all = new ArrayList<>(List.of(filler));
+        while (all.size() < n) {
+            LayerFiller f = filler.forAnotherThread();
+            if (f == null) {
+                break;
+            }
+            all.add(f);
+        }
+        return all.toArray(new LayerFiller[0]);
+    }
+
+    /**
+     * Checks a batch's outputs ({@code out}, rows {@code from .. from + m - 1}), counts them and hands them
+     * to {@code consumer} in {@code outs} (grown when short); returns the array used.
+     */
+    /** {@link #call}'s checks of a dense batch's outputs, counted, handed to {@code consumer}. */
+    private void consume(Tensor out, int from, int m, IntUnaryOperator exampleOfRow, Batches.Outputs outs,
+                         OutputConsumer consumer) {
+        Tensor o = checked(out, m, from, exampleOfRow);
+        evaluations.addAndGet(m);
+        consumer.accept(from, m, outs.of(o), o.dim(1));
+    }
+
+    /** Fills and runs rows {@code from .. from + m - 1} on one worker's own buffers; returns the model's outputs. */
+    @FunctionalInterface
+    private interface BatchRunner {
+        Tensor run(int from, int m);
+    }
+
+    /** Checks and hands on a batch's outputs, on the calling thread, in batch order. */
+    @FunctionalInterface
+    private interface BatchConsumer {
+        void accept(Tensor out, int from, int m);
+    }
+
+    /**
+     * Batches on several threads: worker {@code t} fills and runs batches {@code t}, {@code t + T}, ... with
+     * its own filler and buffers (the model runs {@code T} calls at once), while the calling thread checks
+     * and hands each batch's outputs on strictly in batch order, as the one-thread loops do; so the
+     * consumer (which sums each job's rows), the finiteness check, the evaluation count and the progress
+     * bar see exactly what they see on one thread, and a failure is the first in batch order. Workers run
+     * at most two rounds ahead of the consumer (outputs held: a few batches).
+     */
+    private final class Workers {
+        private final int rows;
+        private final int step;
+        private final int batches;
+        private final BatchRunner[] runners;
+        private final BatchConsumer consumer;
+        private final boolean report;
+        /** Batch {@code k}'s outputs once run, until consumed (guarded by {@code this}). */
+        private final Tensor[] done;
+        private int consumed;
+        private Throwable failure;
+        /** The batch whose filling or call failed first in batch order. */
+        private int failedBatch = Integer.MAX_VALUE;
+        private boolean stop;
+
+        Workers(int rows, int step, BatchRunner[] runners, BatchConsumer consumer, boolean report) {
+            this.rows = rows;
+            this.step = step;
+            this.batches = (int) ((rows + (long) step - 1) / step);
+            this.runners = runners;
+            this.consumer = consumer;
+            this.report = report;
+            this.done = new Tensor[batches];
+        }
+
+        void run() {
+            int t = runners.length;
+            Thread[] threads = new Thread[t];
+            for (int i = 0; i < t; i++) {
+                int worker = i;
+                // they call ONNX Runtime: NativeThreads' stack (a JVM with a long class path, Spark's)
+                threads[i] = org.explain4j.core.NativeThreads.daemonFactory("explain4j-rows-" + i).newThread(() -> work(worker));
+                threads[i].start();
+            }
+            Throwable thrown = null;
+            try {
+                for (int k = 0; k < batches; k++) {
+                    Tensor out;
+                    synchronized (this) {
+                        // a later batch's failure waits until the batches before it are consumed (the
+                        // first failure in batch order is the one reported, as on one thread)
+                        while (done[k] == null && !(failure != null && failedBatch <= k)) {
+                            wait();
+                        }
+                        if (done[k] == null) {
+                            break;
+                        }
+                        out = done[k];
+                        done[k] = null;
+                    }
+                    int from = k * step;
+                    int m = Math.min(rows, from + step) - from;
+                    consumer.accept(out, from, m);
+                    advance(report, m);
+                    synchronized (this) {
+                        consumed = k + 1;
+                        notifyAll();
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                thrown = new IllegalStateException("interrupted while rows were evaluated", e);
+            } catch (RuntimeException | Error e) {
+                thrown = e;
+            } finally {
+                synchronized (this) {
+                    stop = true;
+                    notifyAll();
+                }
+                // no worker may still be calling the model when this returns (the caller may close it)
+                boolean interrupted = false;
+                for (Thread th : threads) {
+                    while (true) {
+                        try {
+                            th.join();
+                            break;
+                        } catch (InterruptedException e) {
+                            interrupted = true;
+                        }
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            Throwable fail = thrown != null ? thrown : failure;
+            if (fail instanceof RuntimeException r) {
+                throw r;
+            }
+            if (fail instanceof Error e) {
+                throw e;
+            }
+        }
+
+        private void work(int worker) {
+            int k = worker;
+            try {
+                int t = runners.length;
+                for (; k < batches; k += t) {
+                    synchronized (this) {
+                        while (!stop && failedBatch > k && k - consumed >= 2 * t) {
+                            wait();
+                        }
+                        if (stop || failedBatch < k) {
+                            return;
+                        }
+                    }
+                    int from = k * step;
+                    Tensor out = runners[worker].run(from, Math.min(rows, from + step) - from);
+                    synchronized (this) {
+                        done[k] = out;
+                        notifyAll();
+                    }
+                }
+            } catch (Throwable e) {
+                synchronized (this) {
+                    if (k < failedBatch) {
+                        failure = e;
+                        failedBatch = k;
+                    }
+                    notifyAll();
+                }
             }
         }
     }

@@ -232,12 +232,7 @@ final class Perturbations {
 
     /** Queues example {@code n} with {@code replaced} taken from {@code source}; returns the job's index. */
     int add(int n, ElementSet replaced, double[] source) {
-        if (count == jobExample.length) {
-            int grown = Math.max(16, count + (count >> 1));
-            jobExample = java.util.Arrays.copyOf(jobExample, grown);
-            jobReplaced = java.util.Arrays.copyOf(jobReplaced, grown);
-            jobSource = java.util.Arrays.copyOf(jobSource, grown);
-        }
+        room(count + 1);
         jobExample[count] = n;
         jobReplaced[count] = replaced;
         jobSource[count] = source;
@@ -250,17 +245,22 @@ final class Perturbations {
      */
     int add(int n, ElementSet[] sets) {
         int need = count + sets.length;
+        room(need);
+        int first = count;
+        java.util.Arrays.fill(jobExample, first, need, n);
+        System.arraycopy(sets, 0, jobReplaced, first, sets.length);
+        count = need;
+        return first;
+    }
+
+    /** Grows the job arrays to hold at least {@code need} jobs (by half their length at least). */
+    private void room(int need) {
         if (need > jobExample.length) {
             int grown = Math.max(need, Math.max(16, count + (count >> 1)));
             jobExample = java.util.Arrays.copyOf(jobExample, grown);
             jobReplaced = java.util.Arrays.copyOf(jobReplaced, grown);
             jobSource = java.util.Arrays.copyOf(jobSource, grown);
         }
-        int first = count;
-        java.util.Arrays.fill(jobExample, first, need, n);
-        System.arraycopy(sets, 0, jobReplaced, first, sets.length);
-        count = need;
-        return first;
     }
 
     /** The rows a job of example {@code n} without a source row takes (its baseline's rows). */
@@ -342,7 +342,8 @@ final class Perturbations {
                 ? run.engine().denseInput() : null;
         if (layer != null && layer.inputs() == run.input().exampleSize()) {
             boolean[] chained = chained(count);
-            if (densePays(count, chained, layer)) {
+            // the layer's session is made only now that the path is taken (refused: whole passes)
+            if (densePays(count, chained, layer) && layer.open()) {
                 run.engine().evaluateDense(task, rows, layer, exampleOfRow, rowsOf.new Dense(layer, chained), rowsOf);
                 done = true;
             }
@@ -455,6 +456,21 @@ final class Perturbations {
             jobReplaced[job].forEach(e -> dest[e] = ref[e]);
         }
 
+        /**
+         * This filler itself: it keeps no state between calls (a permutation's row copy reads the row before
+         * it in the same batch only), so batches can be filled on several threads at once. The examples' rows
+         * are made here, on the calling thread, before any other thread reads them.
+         */
+        @Override
+        public EvaluationEngine.RowFiller forAnotherThread() {
+            inputRows32();
+            if (run.engine().model().signature().inputType() != org.explain4j.core.DType.FLOAT32) {
+                // the double rows of the generic path
+                inputRows();
+            }
+            return this;
+        }
+
         @Override
         public void fill(int from, int m, float[] dest, double[] scratch) {
             float[][] x32 = inputRows32();
@@ -496,10 +512,12 @@ final class Perturbations {
          * where the batches are cut.
          */
         final class Dense implements EvaluationEngine.LayerFiller {
+            private final org.explain4j.core.model.DenseInput.Layer layer;
             private final int width;
             private final double[][] w;
             private final double[] bias;
             private final boolean[] chained;
+            private final float[][] x32;
             /** {@code h(x)} of example {@code hxOf} (rows of one example come together; recomputed the same way otherwise). */
             private final double[] hx;
             private int hxOf = -1;
@@ -510,10 +528,13 @@ final class Perturbations {
             private final int[] stateJob;
 
             Dense(org.explain4j.core.model.DenseInput.Layer layer, boolean[] chained) {
+                this.layer = layer;
                 this.width = layer.width();
                 this.w = layer.weights();
                 this.bias = layer.bias();
                 this.chained = chained;
+                // made here, before any other thread's filler reads them
+                this.x32 = inputRows32();
                 int refs = 1;
                 if (firstRow != null) {
                     for (int j = 0; j + 1 < firstRow.length; j++) {
@@ -528,11 +549,21 @@ final class Perturbations {
                 java.util.Arrays.fill(stateJob, -1);
             }
 
+            /**
+             * A filler with states of its own: a chained row whose chain state this filler does not hold
+             * replays its chain from the chain's first job ({@link #step}), so every row gets the bits it
+             * gets on one thread whichever filler writes it.
+             */
+            @Override
+            public EvaluationEngine.LayerFiller forAnotherThread() {
+                return new Dense(layer, chained);
+            }
+
             /** {@code h(x)} of example {@code n}: bias plus the input's elements times their weights, in element order. */
             private double[] hx(int n) {
                 if (hxOf != n) {
                     System.arraycopy(bias, 0, hx, 0, width);
-                    float[] x = inputRows32()[n];
+                    float[] x = x32[n];
                     for (int e = 0; e < x.length; e++) {
                         addRow(hx, w[e], x[e]);
                     }
@@ -557,26 +588,34 @@ final class Perturbations {
                 return hrefValue[b];
             }
 
-            @Override
-            public void fill(int from, int m, double[] dest) {
-                float[][] x32 = inputRows32();
-                for (int i = 0; i < m; i++) {
-                    int row = from + i;
-                    int job = job(row);
-                    int b = firstRow == null ? 0 : row - firstRow[job];
-                    int example = jobExample[job];
-                    double[] ref = reference(row, job);
-                    double[] h = state[b];
-                    float[] x = x32[example];
-                    int off = i * width;
-                    ElementSet set = jobReplaced[job];
-                    if (chained[job] && stateJob[b] == job - 1) {
-                        // the step before with one more feature restored: x_e replaces ref_e
-                        Features p = (Features) jobReplaced[job - 1];
-                        for (int e : p.members[p.features[p.from]]) {
-                            addRow(h, w[e], x[e] - (double) (float) ref[e]);
+            /**
+             * Sets {@code state[b]} to the pre-activation of job {@code job} with reference row {@code b}
+             * ({@code ref}). A chained job adds its one restored feature to the state of the job before it;
+             * where this filler's state is not that job's (the step before was written by another thread's
+             * filler, or skipped), the chain is first replayed from its first job, the same operations in
+             * the same order.
+             */
+            private void step(int job, int b, double[] ref) {
+                double[] h = state[b];
+                float[] x = x32[jobExample[job]];
+                if (chained[job]) {
+                    if (stateJob[b] != job - 1) {
+                        int s = job - 1;
+                        while (chained[s]) {
+                            s--;
                         }
-                    } else if (set instanceof Features f && f.from == 0 && f.features.length == f.members.length
+                        for (int t = s; t < job; t++) {
+                            step(t, b, ref);
+                        }
+                    }
+                    // the step before with one more feature restored: x_e replaces ref_e
+                    Features p = (Features) jobReplaced[job - 1];
+                    for (int e : p.members[p.features[p.from]]) {
+                        addRow(h, w[e], x[e] - (double) (float) ref[e]);
+                    }
+                } else {
+                    ElementSet set = jobReplaced[job];
+                    if (set instanceof Features f && f.from == 0 && f.features.length == f.members.length
                             && f.size() == x.length) {
                         // every element from the reference (a permutation's first step): h(ref), kept per reference row
                         System.arraycopy(href(b, ref), 0, h, 0, width);
@@ -586,19 +625,29 @@ final class Perturbations {
                         // (the same operations as the general case below)
                         int e = f.members[f.features[f.from]][0];
                         double delta = (double) (float) ref[e] - x[e];
-                        double[] hxe = hx(example);
+                        double[] hxe = hx(jobExample[job]);
                         if (delta == 0) {
                             System.arraycopy(hxe, 0, h, 0, width);
                         } else {
                             sumRow(h, hxe, w[e], delta);
                         }
                     } else {
-                        System.arraycopy(hx(example), 0, h, 0, width);
+                        System.arraycopy(hx(jobExample[job]), 0, h, 0, width);
                         set.accumulate(h, w, x, ref);
                     }
-                    stateJob[b] = job;
+                }
+                stateJob[b] = job;
+            }
+
+            @Override
+            public void fill(int from, int m, double[] dest) {
+                for (int i = 0; i < m; i++) {
+                    int row = from + i;
+                    int job = job(row);
+                    int b = firstRow == null ? 0 : row - firstRow[job];
+                    step(job, b, reference(row, job));
                     // the row as summed, in double: the layer rounds it to float32
-                    System.arraycopy(h, 0, dest, off, width);
+                    System.arraycopy(state[b], 0, dest, i * width, width);
                 }
             }
         }

@@ -41,11 +41,30 @@ public interface DenseInput {
         }
 
         /**
+         * Prepares {@link #forwardFromLayer} (an ONNX model makes the cut model's session here), called once a
+         * caller has decided to take the layer: describing the layer ({@link #weights}, {@link #width},
+         * {@link #restMultiplyAdds}) costs no session. {@code false} when the rest of the model cannot be run
+         * on its own (then callers run whole forward passes). The default has nothing to prepare.
+         */
+        default boolean open() {
+            return true;
+        }
+
+        /**
+         * How many calls of {@link #forwardFromLayer} the caller should run at once, each on its own thread
+         * with its own rows, to use the threads the model was given (the implementation keeps each call to
+         * its share of them); 1 (the default) for one call at a time.
+         */
+        default int parallelCalls() {
+            return 1;
+        }
+
+        /**
          * Runs the model from the layer's output for {@code m} rows: row {@code i}'s pre-activations are
          * {@code h[i * width .. i * width + width - 1]}, in double; the model rounds each to float32 (to
          * nearest, as a Java {@code (float)} cast does) before the rest of the network, so a caller that
          * accumulates in double hands over its sums as they are ({@code h} may be longer; it is read
-         * during the call only). Returns the model's explained output {@code [m, outputs]}.
+         * during the call only; calls may come from several threads at once). Returns the model's explained output {@code [m, outputs]}.
          */
         Tensor forwardFromLayer(double[] h, int m);
     }

@@ -30,13 +30,22 @@ class DenseLayerBatchesTest {
     private static final int C = 3;
 
     /** A float32 model: h = b + x W (first layer), then a nonlinear rest of h. */
-    private static final class Mlp implements Model, DenseInput {
+    private static final class Mlp implements Model, DenseInput, org.explain4j.core.model.ParallelForward {
         final double[] w = new double[D * H];
         final double[] b = new double[H];
-        final List<Integer> wholeCalls = new ArrayList<>();
-        final List<Integer> layerCalls = new ArrayList<>();
+        final List<Integer> wholeCalls = java.util.Collections.synchronizedList(new ArrayList<>());
+        final List<Integer> layerCalls = java.util.Collections.synchronizedList(new ArrayList<>());
+        /** The calls the layer asks to run at once ({@link DenseInput.Layer#parallelCalls}). */
+        final int parallel;
+        /** The threads that ran the layer's calls. */
+        final java.util.Set<Thread> layerThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         Mlp() {
+            this(1);
+        }
+
+        Mlp(int parallel) {
+            this.parallel = parallel;
             for (int i = 0; i < w.length; i++) {
                 w[i] = (float) (Math.sin(1.3 * i + 0.2) * 0.8);
             }
@@ -77,6 +86,23 @@ class DenseLayerBatchesTest {
             return Tensor.ofDoubles(rest(h, n), n, C);
         }
 
+        /** The whole model's calls run at once by the engine (the same {@code parallel} as the layer's). */
+        @Override
+        public int parallelCalls() {
+            return parallel;
+        }
+
+        final java.util.Set<Thread> wholeThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        @Override
+        public Tensor forwardOnOneThread(Tensor x) {
+            wholeThreads.add(Thread.currentThread());
+            if (parallel > 1) {
+                Thread.yield();
+            }
+            return forward(x);
+        }
+
         @Override
         public ModelSignature signature() {
             return ModelSignature.of(DType.FLOAT32, new int[] {D}, C);
@@ -111,9 +137,18 @@ class DenseLayerBatchesTest {
                     return b;
                 }
 
+                public int parallelCalls() {
+                    return parallel;
+                }
+
                 public Tensor forwardFromLayer(double[] h, int n) {
                     assertThat(h.length).isGreaterThanOrEqualTo(n * H);
                     m.layerCalls.add(n);
+                    m.layerThreads.add(Thread.currentThread());
+                    if (parallel > 1) {
+                        // let the calls overlap, so that a filler sharing state with another would be caught
+                        Thread.yield();
+                    }
                     return Tensor.ofDoubles(rest(h, n), n, C);
                 }
             };
@@ -141,9 +176,15 @@ class DenseLayerBatchesTest {
         Attribution whole = method.run(wholeModel, BatchSize.AUTO, false);
         assertThat(wholeModel.layerCalls).as(what + ": incremental off").isEmpty();
         float[] reference = null;
-        for (int batch : new int[] {1, 2, 3, 5, 7, 11, 64, BatchSize.AUTO}) {
-            Mlp m = new Mlp();
+        for (int run = 0; run < 8 * 3; run++) {
+            int batch = new int[] {1, 2, 3, 5, 7, 11, 64, BatchSize.AUTO}[run / 3];
+            int parallel = 1 + run % 3;
+            Mlp m = new Mlp(parallel);
             Attribution a = method.run(m, batch, true);
+            if (parallel > 1 && batch > 1 && batch < 64) {
+                assertThat(m.layerThreads.size()).as(what + ": calls on %d threads at batch %d", parallel, batch)
+                        .isEqualTo(parallel);
+            }
             assertThat(m.wholeCalls.stream().mapToInt(Integer::intValue).sum()).as(what + ": only the explained pass is whole")
                     .isEqualTo(a.values().batchSize());
             assertThat(m.layerCalls).as(what + ": dense calls").isNotEmpty();
@@ -164,7 +205,7 @@ class DenseLayerBatchesTest {
                 assertThat(scale).isGreaterThan(0);
                 assertThat(diff).as(what + ": against whole passes").isLessThanOrEqualTo(1e-5 * scale);
             } else {
-                assertThat(v).as(what + ", batch " + batch).isEqualTo(reference);
+                assertThat(v).as(what + ", batch " + batch + ", " + parallel + " threads").isEqualTo(reference);
             }
         }
     }
@@ -217,6 +258,40 @@ class DenseLayerBatchesTest {
         }
     }
 
+    /**
+     * Feature ablation queues its examples in chunks of at most {@code chunkJobs} ablations (examples whole):
+     * chunks of one example, of several examples and a ragged last chunk give the bits of one chunk, on
+     * the dense path and on whole passes, with a mask (5 ablations an example) and elementwise (9).
+     */
+    @Test
+    void ablation_inChunks_equalsOneChunk() {
+        Tensor x = input(7, 31);
+        Target t = Target.of(0, 1, 2, 1, 0, 2, 2);
+        Baseline dist = Baseline.distribution(input(2, 7));
+        for (boolean incremental : new boolean[] {true, false}) {
+            for (FeatureMask mask : new FeatureMask[] {GROUPS, FeatureMask.elementwise()}) {
+                FeatureAblation.Options o = FeatureAblation.Options.defaults().withFeatureMask(mask).withBaseline(dist)
+                        .withBatchSize(4).withIncremental(incremental);
+                Mlp one = new Mlp();
+                float[] whole = new FeatureAblation(one, o).attribute(x, t).values().toFloatArray();
+                long saved = FeatureAblation.chunkJobs;
+                try {
+                    // every chunk size below the 35 (63) ablations of the 7 examples cuts them into chunks
+                    for (long chunk : new long[] {1, 9, 12, 20}) {
+                        FeatureAblation.chunkJobs = chunk;
+                        Mlp m = new Mlp();
+                        Attribution a = new FeatureAblation(m, o).attribute(x, t);
+                        assertThat(incremental ? m.layerCalls : m.wholeCalls).as("the path taken").isNotEmpty();
+                        assertThat(a.values().toFloatArray()).as("incremental %s, chunks of %d", incremental, chunk)
+                                .isEqualTo(whole);
+                    }
+                } finally {
+                    FeatureAblation.chunkJobs = saved;
+                }
+            }
+        }
+    }
+
     @Test
     void ablation_sameBitsAtEveryBatchSize_closeToWholePasses() {
         Tensor x = input(6, 2);
@@ -227,6 +302,47 @@ class DenseLayerBatchesTest {
         check("ablation groups, distribution", (m, b, inc) -> new FeatureAblation(m, FeatureAblation.Options.defaults()
                 .withFeatureMask(GROUPS).withBaseline(Baseline.distribution(input(4, 13))).withBatchSize(b)
                 .withIncremental(inc)).attribute(x, t));
+    }
+
+    /**
+     * Whole passes of a model that runs several one-thread calls at once ({@code ParallelForward}): every
+     * perturbation method gives the same bits at 1, 2 and 3 calls at once and every batch size, and the calls
+     * ran on that many threads.
+     */
+    @Test
+    void wholePasses_sameBitsWhateverTheCallsAtOnce() {
+        Tensor x = input(6, 41);
+        Target t = Target.of(0, 1, 2, 1, 0, 2);
+        Baseline dist = Baseline.distribution(input(3, 17));
+        java.util.Map<String, Method> methods = new java.util.LinkedHashMap<>();
+        methods.put("shapley", (m, b, inc) -> new ShapleyValueSampling(m, ShapleyValueSampling.Options.defaults()
+                .withSamples(4).withSeed(3).withBaseline(dist).withFeatureMask(GROUPS)
+                .withExact(ShapleyValueSampling.Exact.NEVER).withBatchSize(b).withIncremental(inc)).attribute(x, t));
+        methods.put("ablation", (m, b, inc) -> new FeatureAblation(m, FeatureAblation.Options.defaults().withBaseline(dist)
+                .withBatchSize(b).withIncremental(inc)).attribute(x, t));
+        methods.put("kernelshap", (m, b, inc) -> new KernelShap(m, KernelShap.Options.defaults().withSamples(40).withSeed(8)
+                .withBatchSize(b)).attribute(x, t));
+        methods.put("lime", (m, b, inc) -> new Lime(m, Lime.Options.defaults().withSamples(40).withSeed(8)
+                .withBatchSize(b)).attribute(x, t));
+        for (var e : methods.entrySet()) {
+            float[] reference = null;
+            for (int batch : new int[] {1, 3, 7, BatchSize.AUTO}) {
+                for (int parallel = 1; parallel <= 3; parallel++) {
+                    Mlp m = new Mlp(parallel);
+                    float[] v = e.getValue().run(m, batch, false).values().toFloatArray();
+                    assertThat(m.layerCalls).isEmpty();
+                    if (parallel > 1) {
+                        assertThat(m.wholeThreads.size()).as("%s: calls on %d threads at batch %d", e.getKey(),
+                                parallel, batch).isEqualTo(batch == BatchSize.AUTO ? 1 : parallel);
+                    }
+                    if (reference == null) {
+                        reference = v;
+                    } else {
+                        assertThat(v).as("%s, batch %d, %d at once", e.getKey(), batch, parallel).isEqualTo(reference);
+                    }
+                }
+            }
+        }
     }
 
     @Test
