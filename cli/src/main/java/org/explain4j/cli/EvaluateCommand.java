@@ -215,7 +215,9 @@ public final class EvaluateCommand implements Callable<Integer> {
     static void requireTargetsInRange(Model mdl, Tensor x, int[] targets) {
         int classes = mdl.signature().outputSize();
         if (classes < 0) {
-            classes = new org.explain4j.core.engine.EvaluationEngine(mdl, 1).forward(x.slice(0, 1)).dim(1);
+            // only counted: no column is checked for NaN or infinity (masked logits)
+            classes = new org.explain4j.core.engine.EvaluationEngine(mdl, 1)
+                    .explaining(org.explain4j.core.model.ModelOutputs.NONE).forward(x.slice(0, 1)).dim(1);
         }
         Targets.requireInRange(targets, classes);
     }

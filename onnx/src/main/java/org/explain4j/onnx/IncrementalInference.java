@@ -456,6 +456,11 @@ final class IncrementalInference implements AutoCloseable {
         if (cached != null || refused.contains(key.toString())) {
             return cached;
         }
+        if (refused.size() >= 4) {
+            // refused for four different windows or borders: a property of the model, not of the
+            // window; no more doomed compiles (and the set stays bounded in a long-running service)
+            return null;
+        }
         Plan p = new Plan();
         p.graph = g;
         p.cut = cut;

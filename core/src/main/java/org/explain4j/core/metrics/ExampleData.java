@@ -106,7 +106,10 @@ public final class ExampleData {
         int classes = model.signature().outputSize();
         for (int t : targets) {
             if (classes < 0) {
-                classes = new org.explain4j.core.engine.EvaluationEngine(model, 1).forward(input.slice(0, 1)).dim(1);
+                // only counted: no output column is explained here, so none is checked for NaN or
+                // infinity (a masked logit of -inf in a column no metric reads is allowed)
+                classes = new org.explain4j.core.engine.EvaluationEngine(model, 1)
+                        .explaining(org.explain4j.core.model.ModelOutputs.NONE).forward(input.slice(0, 1)).dim(1);
             }
             if (t >= classes) {
                 throw Explain4jException.target("target", "target " + t + " is out of range: the model has " + classes
