@@ -120,6 +120,17 @@ class MetricTargetsAndExamplesTest {
     }
 
     @Test
+    void theCountingPass_checksNoOutputColumn_soAMaskedLogitOfMinusInfinityIsAllowed() {
+        // a masked policy's logits: column 1 is -inf for every example, and no metric reads it
+        Model masked = FunctionModel.perExample("masked", ModelSignature.of(DType.FLOAT64, new int[] {4}, -1),
+                x -> new double[] {x[0], Double.NEGATIVE_INFINITY, x[2]});
+        assertThat(MetricTesting.run("sparseness", Map.of(), input(masked, new int[] {0, 2, 0}))).hasSize(3);
+        assertThatThrownBy(() -> MetricTesting.run("sparseness", Map.of(), input(masked, new int[] {0, 3, 0})))
+                .isInstanceOfSatisfying(Explain4jException.class, e -> assertThat(e.getMessage())
+                        .startsWith("target 3 is out of range: the model has 3 outputs (0..2)"));
+    }
+
+    @Test
     void targetBeyondTheOutputs_refusedForALocalisationMetric() {
         Tensor mask = MetricTesting.rows(new double[][] {{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}}, 4);
         MetricInput in = MetricTesting.input(nanForThePerturbedThirdExample(0), MetricTesting.rows(X, 4),
