@@ -624,8 +624,12 @@ public final class OnnxModel implements Model, LocalEvaluation, DenseInput, org.
     @Override
     public int parallelCalls() {
         int threads = options.intraOpThreads() > 0 ? options.intraOpThreads() : Runtime.getRuntime().availableProcessors();
+        // flat (tabular) inputs only: an image model of a few MiB (SqueezeNet, MobileNet) does enough
+        // work per call for intra-op threads to pay, and its batches' activations, sized by the memory
+        // budget for one call, would be held once per call at once
         if (threads <= 1 || !ownsSession || options.device().cuda() || bytes == null || bytes.length > PARALLEL_MAX_BYTES
-                || signature.inputs().size() != 1 || "off".equals(System.getProperty(PARALLEL_CALLS))) {
+                || signature.inputs().size() != 1 || signature.exampleShape().length != 1
+                || "off".equals(System.getProperty(PARALLEL_CALLS))) {
             return 1;
         }
         synchronized (this) {
@@ -640,20 +644,37 @@ public final class OnnxModel implements Model, LocalEvaluation, DenseInput, org.
                     singleRefused = true;
                 }
             }
+            if (single != null && oneThreadCalls == null) {
+                oneThreadCalls = new java.util.concurrent.Semaphore(threads);
+            }
             return single == null ? 1 : threads;
         }
     }
 
+    /**
+     * At most {@link #parallelCalls} one-thread calls of this model run at once, whatever the number of
+     * engine calls (a service's jobs on one model) that run them.
+     */
+    private java.util.concurrent.Semaphore oneThreadCalls;
+
     @Override
     public Tensor forwardOnOneThread(Tensor input) {
         ForwardSession s;
+        java.util.concurrent.Semaphore calls;
         synchronized (this) {
             s = single;
+            calls = oneThreadCalls;
         }
-        if (s == null) {
-            throw new IllegalStateException("parallelCalls() made no one-thread session");
+        if (s == null || calls == null) {
+            throw Explain4jException.usage("model", "the model " + path + " is closed or runs no one-thread calls;"
+                    + " ask parallelCalls() first, on an open model");
         }
-        return forward(input, Map.of(), s);
+        calls.acquireUninterruptibly();
+        try {
+            return forward(input, Map.of(), s);
+        } finally {
+            calls.release();
+        }
     }
 
     private Tensor forward(Tensor input, Map<String, Tensor> fed, ForwardSession through) {

@@ -29,6 +29,19 @@ class ParallelCallsTest {
     }
 
     @Test
+    void imageModels_keepOneCallAtATime_withTheirIntraOpThreads() {
+        // the digits CNN is a few KiB, but its input is an image: one call with the model's threads
+        try (OnnxModel m = OnnxModel.load(Path.of("..", "examples", "digits", "digits_cnn.onnx"),
+                OnnxModel.Options.defaults().withThreads(2))) {
+            assertThat(m.parallelCalls()).isEqualTo(1);
+        }
+        try (OnnxModel m = OnnxModel.load(Path.of("..", "../shared/golden/tabular_mlp.onnx"),
+                OnnxModel.Options.defaults().withThreads(2))) {
+            assertThat(m.parallelCalls()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void wholePasses_sameBitsWhateverTheThreadCount() {
         Tensor x = load("../shared/golden/tabular_x.npy");
         FeatureMask mask = FeatureMask.of(load("../shared/golden/tabular_mask.npy"));

@@ -607,6 +607,10 @@ public final class EvaluationEngine {
             if (fail instanceof Error e) {
                 throw e;
             }
+            if (fail != null) {
+                // a checked exception or an interrupted wait: never a result with batches missing
+                throw new IllegalStateException("rows could not be evaluated: " + fail, fail);
+            }
         }
 
         private void work(int worker) {
