@@ -128,6 +128,11 @@ final class Jobs implements AutoCloseable {
         return j;
     }
 
+    /** The jobs known now (running, queued, and finished ones not yet forgotten or expired). */
+    java.util.List<Job> all() {
+        return java.util.List.copyOf(jobs.values());
+    }
+
     void forget(Job j) {
         jobs.remove(j.id);
     }

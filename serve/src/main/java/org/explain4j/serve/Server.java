@@ -375,8 +375,18 @@ public final class Server implements AutoCloseable {
         }
         boolean keep = p.path("keepJob").asBoolean(false);
         Jobs.Job job = submit.get();
-        try {
-            boolean over = job.await((long) Math.ceil(timeout * 1000));
+        try (ClientWatch client = ClientWatch.of(ctx)) {
+            boolean over = false;
+            long end = System.nanoTime() + (long) Math.ceil(timeout * 1000) * 1_000_000L;
+            // waits in slices and looks at the connection between them: Jetty does not report a client
+            // that closes while this handler waits (ClientWatch)
+            for (long left = end - System.nanoTime(); !over && left > 0; left = end - System.nanoTime()) {
+                over = job.await(Math.min(WATCH_MILLIS, (left + 999_999) / 1_000_000));
+                if (!over && client.left()) {
+                    clientLeft(ctx, job, keep, what);
+                    return;
+                }
+            }
             if (!over) {
                 ObjectNode e = errorBody(new ApiException(504, "timeout", "timeout", "the " + what + " took longer than "
                         + "the timeout of " + timeout + " s" + (keep ? "; it keeps running as job " + job.id
@@ -400,6 +410,22 @@ public final class Server implements AutoCloseable {
             jobs.forget(job);
         }
         answer(ctx, job);
+    }
+
+    /**
+     * The client of a synchronous request closed its connection while its job ran: the job is cancelled and
+     * forgotten (or, with {@code keepJob}, left running under /v1/jobs/ID), and the request thread stops
+     * waiting. The answer (499, the status proxies log for a client that closed its request) reaches no
+     * one; it is there for the access log and the metrics.
+     */
+    private void clientLeft(Context ctx, Jobs.Job job, boolean keep, String what) {
+        if (!keep) {
+            job.cancel();
+            jobs.forget(job);
+        }
+        send(ctx, 499, errorBody(new ApiException(499, "client_closed", null, "the client closed its connection "
+                + "before the " + what + " was done; " + (keep ? "it keeps running as job " + job.id
+                : "it was cancelled"))));
     }
 
     /** A finished job's answer: its response, or its error. */
@@ -628,6 +654,9 @@ public final class Server implements AutoCloseable {
 
     /** How long an oversized body that will not end is still read after its 413 was sent. */
     static final long LINGER_MILLIS = 2000;
+
+    /** How often a synchronous request looks whether its client is still connected (ms). */
+    static final long WATCH_MILLIS = 200;
 
     private void refuseOversized(Context ctx, InputStream in, byte[] buf, long read) throws IOException {
         long total = read;
