@@ -432,19 +432,23 @@ class ServerApiTest {
                 sock.getOutputStream().flush();
             }
         }
-        // and one that leaves while its explanation runs
+        // and one that leaves while its explanation runs: the server cancels its job (ServerClientLeavesTest)
         HttpRequest req = HttpRequest.newBuilder(s.uri("/v1/models/digits_cnn:explain"))
                 .POST(HttpRequest.BodyPublishers.ofString(explainBody("integrated-gradients", Map.of("steps", 300_000,
-                        "integration", "riemann_trapezoid", "batch-size", 16, "timeout", 1.0), Digits.instance(0)).toString()))
+                        "integration", "riemann_trapezoid", "batch-size", 16), Digits.instance(0)).toString()))
                 .timeout(java.time.Duration.ofMillis(200)).build();
-        // (the server does not notice a client that leaves while a synchronous job runs: the request's own
-        // timeout cancels this one, so that it does not hold the only worker of a 2-core machine while the
-        // class's later tests queue behind it)
         try {
             s.http.send(req, java.net.http.HttpResponse.BodyHandlers.ofString());
         } catch (java.net.http.HttpTimeoutException expected) {
-            // the client gave up
+            // the client gave up and closed its connection
         }
+        long end = System.nanoTime() + 10_000_000_000L; // (a job still compiling stops at its first check)
+        while (System.nanoTime() < end && s.server.jobs().all().stream().anyMatch(j -> j.state() == Jobs.State.running
+                || j.state() == Jobs.State.queued)) {
+            Thread.sleep(10);
+        }
+        assertThat(s.server.jobs().all()).as("the abandoned job, cancelled and forgotten")
+                .noneMatch(j -> j.state() == Jobs.State.running || j.state() == Jobs.State.queued);
         TestServer.Reply r = s.post("/v1/models/digits_cnn:predict", explainBody("saliency", Map.of(), Digits.instance(2)));
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.json().get("predictions").get(0).get("top").get(0).get("index").asInt()).isEqualTo(2);
