@@ -255,4 +255,32 @@ class ServerMetricJobsTest {
             assertThat(ok.status()).as(ok.text()).isEqualTo(200);
         }
     }
+
+    @Test
+    void aSynchronousEvaluationWhoseClientLeavesIsCancelled() throws Exception {
+        byte[] b = evaluateBody("max-sensitivity", Map.of("nr-samples", 1_000_000, "method", "saliency", "seed", 3))
+                .toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.net.Socket sock = new java.net.Socket("127.0.0.1", s.server.port());
+        sock.getOutputStream().write(("POST /v1/models/digits_cnn:evaluate HTTP/1.1\r\nHost: x\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + b.length + "\r\n\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        sock.getOutputStream().write(b);
+        sock.getOutputStream().flush();
+        Jobs.Job job = null;
+        long until = System.nanoTime() + 60_000_000_000L;
+        while (job == null && System.nanoTime() < until) {
+            job = s.server.jobs().all().stream().filter(x -> x.kind == Jobs.Kind.evaluate
+                    && x.state() == Jobs.State.running && x.done() > 0).findFirst().orElse(null);
+            Thread.sleep(10);
+        }
+        assertThat(job).as("the running evaluation").isNotNull();
+        sock.close();
+        long closed = System.nanoTime();
+        while (job.state() != Jobs.State.cancelled && System.nanoTime() - closed < 10_000_000_000L) {
+            Thread.sleep(10);
+        }
+        assertThat(job.state()).isEqualTo(Jobs.State.cancelled);
+        assertThat((System.nanoTime() - closed) / 1e9).as("seconds from the close").isLessThan(3.0);
+        assertThat(s.server.jobs().all()).doesNotContain(job);
+    }
 }
