@@ -207,11 +207,11 @@ public final class AttributeCommand implements Callable<Integer> {
             // from the end of its table whichever input it is
             TokenIds.checkAll(loaded.onnx(), all, name -> explained.size() == 1 && explained.contains(name) ? "--input"
                     : "--input " + name);
-            Target t = target == null ? Target.classIndex(0) : Parse.target(target);
             for (String name : explained) {
                 Path out = NamedInputs.outputFor(output, name, explained.size());
                 try (ModelLoader.Loaded m = loaded.explaining(name)) {
                     Tensor x = NamedInputs.explainedTensor(all, name);
+                    Target t = target(x.batchSize(), m.signature().outputSize());
                     Params p = explained.size() == 1 ? params
                             : ms.bind(MethodOptions.typed(ms, MethodOptions.given(spec.commandLine().getParseResult()), x));
                     AttributionMethod am = ms.create(m, p, progress);
@@ -254,5 +254,25 @@ public final class AttributeCommand implements Callable<Integer> {
         CommandLine cl = new CommandLine(new AttributeCommand());
         MethodOptions.addTo(cl.getCommandSpec());
         return cl;
+    }
+
+    /**
+     * The target for a batch of {@code n} examples: class indices are read as {@code explain} and
+     * {@code evaluate} read them ({@link Targets}, the same lines for a wrong count, a negative or,
+     * where the model declares its {@code classes} outputs, an out-of-range class); {@code
+     * weights:...} as {@link Parse#target}; class 0 when not given.
+     */
+    private Target target(int n, int classes) {
+        if (target == null) {
+            return Target.classIndex(0);
+        }
+        if (target.trim().startsWith("weights:")) {
+            return Parse.target(target);
+        }
+        int[] t = Targets.parse(target, n, "example");
+        if (classes >= 0) {
+            Targets.requireInRange(t, classes);
+        }
+        return Parse.ints("--target", target).length == 1 ? Target.classIndex(t[0]) : Target.of(t);
     }
 }

@@ -171,6 +171,9 @@ public final class ExplainCommand implements Callable<Integer> {
             java.util.Map<String, Tensor> others = named.read(m.signature(), explained, true);
             TokenIds.checkAll(m.onnx(), others, name -> "--input " + name);
             FedInputs fed = named.fed(others, explained);
+            // the classes' count and form before anything costly runs (the forward pass); their range
+            // once the forward pass gives the number of classes
+            int[] givenTargets = target != null ? Targets.parse(target, in.batch().batchSize(), "example") : null;
             String lay = layer != null ? layer : cardJson.filter(c -> c.has("layer")).map(c -> c.get("layer").asText()).orElse(null);
             List<String> chosen = requested != null ? requested : defaults(in.kind(), lay, in.batch());
             List<MethodSpec> specs = new ArrayList<>();
@@ -189,7 +192,7 @@ public final class ExplainCommand implements Callable<Integer> {
             // one forward pass gives the number of classes (to check --target), the predicted classes
             // and the report's probabilities
             Tensor logits = Explainer.forward(m, in.batch(), fed);
-            int[] targets = targets(logits, in.batch());
+            int[] targets = targets(logits, givenTargets);
             Target t = Target.of(targets.length == 1 ? new int[] {targets[0]} : targets);
             ExplainChecks.outFolder(out);
             Path inputNpy = out.resolve("input.npy");
@@ -208,9 +211,10 @@ public final class ExplainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int[] targets(Tensor out, Tensor x) {
-        if (target != null) {
-            return Targets.parse(target, x.batchSize(), "example", out.dim(1));
+    private static int[] targets(Tensor out, int[] given) {
+        if (given != null) {
+            Targets.requireInRange(given, out.dim(1));
+            return given;
         }
         return Ranks.argmax(out);
     }

@@ -130,6 +130,12 @@ final class Explainer {
      */
     Path explain(List<Run> runs, Target target, int[] targets, Tensor logits, PrintWriter log) {
         Tensor x = input.batch();
+        if (logits.rank() != 2 || logits.dim(0) != x.batchSize() || targets.length != x.batchSize()) {
+            throw new Explain4jException(org.explain4j.core.ErrorKind.INTERNAL, "logits", "internal error: the report "
+                    + "was handed logits of shape " + Tensor.shapeString(logits.shape()) + " and " + targets.length
+                    + " targets for an input of " + x.batchSize() + " examples; they must be the forward pass on that "
+                    + "input (one row and one target per example)");
+        }
         double[][] probs = probabilities(logits);
         List<Attribution> done = new ArrayList<>();
         List<Explain4jException> skipped = new ArrayList<>();

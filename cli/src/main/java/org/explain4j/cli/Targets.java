@@ -7,8 +7,8 @@ import org.explain4j.core.Explain4jException;
  * The command line's {@code --target} of class indices, read in one place for {@code explain},
  * {@code evaluate} and raw text: one class for every example or one per example, none negative
  * (checked before the model is loaded), and each below the model's number of outputs once that is
- * known. The range message is kept word for word as the commands gave it: core's metric validation
- * is to give the same line, so that the command line and the service agree.
+ * known. The range message is core's ({@link org.explain4j.core.Target#requireInRange}), the line
+ * methods and metrics give, with {@code --target} named, so that the command line and the service agree.
  */
 final class Targets {
     private Targets() {
@@ -41,10 +41,7 @@ final class Targets {
     /** Refuses a target at or beyond the model's {@code classes} outputs. */
     static void requireInRange(int[] targets, int classes) {
         for (int v : targets) {
-            if (v >= classes) {
-                throw Explain4jException.target("--target", "--target " + v + " is out of range: the model has " + classes
-                        + " outputs (0.." + (classes - 1) + "); give a class in that range");
-            }
+            org.explain4j.core.Target.requireInRange("--target", v, classes);
         }
     }
 

@@ -72,6 +72,64 @@ class LeftOverDefectsCliTest {
     }
 
     @Test
+    void attribute_readsClassIndicesAsExplainAndEvaluate_withTheSameLines() throws Exception {
+        // mlp_softmax_x holds 3 examples; the model declares 4 outputs
+        String[][] cases = {{"9", "--target 9 is out of range: the model has 4 outputs (0..3); give a class in that range"},
+            {"0,1", "--target gives 2 classes for 3 examples; pass one class for all or one per example"},
+            {"0,-1,2", "--target -1 is negative; pass class indices from 0"}};
+        for (String[] c : cases) {
+            CliRunner.Run attribute = CliRunner.run("attribute", "--model", MLP.toString(), "--input", MLP_X.toString(),
+                    "--method", "saliency", "--target", c[0], "--output", tmp.resolve("a.npy").toString());
+            CliRunner.Run evaluate = CliRunner.run("evaluate", "--quiet", "--model", MLP.toString(), "--input",
+                    MLP_X.toString(), "--attribution", MLP_X.toString(), "--metric", "sparseness", "--target", c[0],
+                    "--output", tmp.resolve("s.npy").toString());
+            assertError(attribute, ErrorKind.TARGET);
+            assertThat(attribute.err().strip()).as("attribute --target %s", c[0]).isEqualTo("explain4j: error: " + c[1]);
+            assertThat(evaluate.err().strip()).as("evaluate --target %s", c[0]).isEqualTo("explain4j: error: " + c[1]);
+        }
+        // a class for all and one per example still run
+        CliRunner.Run one = CliRunner.run("attribute", "--model", MLP.toString(), "--input", MLP_X.toString(),
+                "--method", "saliency", "--target", "3", "--output", tmp.resolve("one.npy").toString());
+        CliRunner.Run each = CliRunner.run("attribute", "--model", MLP.toString(), "--input", MLP_X.toString(),
+                "--method", "saliency", "--target", "3,3,3", "--output", tmp.resolve("each.npy").toString());
+        assertThat(one.exitCode()).as(one.err()).isZero();
+        assertThat(each.exitCode()).as(each.err()).isZero();
+        assertThat(Npy.read(tmp.resolve("one.npy")).toFloatArray()).containsExactly(Npy.read(tmp.resolve("each.npy"))
+                .toFloatArray());
+    }
+
+    @Test
+    void explain_readsTheTargetsFormBeforeTheMethodsAndTheForwardPass() {
+        // a wrong count together with an unknown method: the target is read first (the methods are
+        // looked up before the forward pass, which then needs the target's range only)
+        CliRunner.Run run = CliRunner.run("explain", "--quiet", "--model", MLP.toString(), "--input", MLP_X.toString(),
+                "--methods", "no-such-method", "--target", "0,1", "--out", tmp.resolve("ex").toString());
+        assertError(run, ErrorKind.TARGET);
+        assertThat(run.err().strip())
+                .isEqualTo("explain4j: error: --target gives 2 classes for 3 examples; pass one class for all or one per example");
+        CliRunner.Run methods = CliRunner.run("explain", "--quiet", "--model", MLP.toString(), "--input", MLP_X.toString(),
+                "--methods", "no-such-method", "--target", "0", "--out", tmp.resolve("ex").toString());
+        assertError(methods, ErrorKind.USAGE, "unknown method 'no-such-method'");
+    }
+
+    @Test
+    void explainer_refusesLogitsOfAnotherBatch() {
+        try (ModelLoader.Loaded m = ModelLoader.load(MLP, 1, null, null)) {
+            ExplainInput in = ExplainInput.load(MLP_X, m.signature(), ExplainInput.Preprocessing.of(null, null, null, null,
+                    Optional.empty()), null);
+            Explainer ex = new Explainer(m, MLP, in, MLP_X, List.of(), tmp.resolve("ex"), true);
+            Tensor logits = Explainer.forward(m, in.batch(), org.explain4j.core.model.FedInputs.none());
+            java.io.PrintWriter log = new java.io.PrintWriter(java.io.Writer.nullWriter());
+            Tensor two = logits.slice(0, 2);
+            assertThatThrownBy(() -> ex.explain(List.of(), org.explain4j.core.Target.of(0), new int[] {0, 0, 0}, two, log))
+                    .isInstanceOfSatisfying(Explain4jException.class, e -> {
+                        assertThat(e.kind()).isEqualTo(ErrorKind.INTERNAL);
+                        assertThat(e.getMessage()).contains("logits of shape (2, 4)").contains("3 examples");
+                    });
+        }
+    }
+
+    @Test
     void explain_checksTheInputAsTheModelSignatureDoes_shapeAndTypeNamedAsInput() throws Exception {
         Path wide = tmp.resolve("wide.npy");
         Npy.write(Tensor.ofFloats(new float[3 * 11], 3, 11), wide);

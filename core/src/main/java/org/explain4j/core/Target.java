@@ -149,9 +149,18 @@ public sealed interface Target {
     }
 
     private static void checkIndex(int index, int outputs) {
+        requireInRange("target", index, outputs);
+    }
+
+    /**
+     * Refuses a class index at or beyond a model's {@code outputs} outputs, with the one line that
+     * methods, metrics and the command line's {@code --target} give: {@code argument} names what
+     * the user passed ({@code target}, {@code --target}).
+     */
+    static void requireInRange(String argument, int index, int outputs) {
         if (index >= outputs) {
-            throw Explain4jException.target("target", "target " + index + " is out of range: the model has "
-                    + outputs + " outputs (0.." + (outputs - 1) + "); pass a class index below " + outputs);
+            throw Explain4jException.target(argument, argument + " " + index + " is out of range: the model has "
+                    + outputs + " outputs (0.." + (outputs - 1) + "); give a class in that range");
         }
     }
 }

@@ -55,10 +55,11 @@ class LayerSwitchTest {
 
     /**
      * Scores, switched sessions compiled, most copy / switched sessions open at an explanation, and
-     * open after, the threads that explained the randomised copies.
+     * open after, the threads that explained the randomised copies, the passes served from a hoisted
+     * part, and the pass results a hoisted part's cache still held after the metric (its series closed).
      */
     private record Run(double[] scores, int switchedCompiled, int mostCopySessions, int switchedOpenAfter,
-                       int copyOpenAfter, java.util.Set<String> copyThreads, int hoistServed) {
+                       int copyOpenAfter, java.util.Set<String> copyThreads, int hoistServed, int hoistHeldAfter) {
     }
 
     private static Run metric(Path model, Tensor x, int[] targets, String metric, Map<String, Object> params, String method,
@@ -76,6 +77,7 @@ class LayerSwitchTest {
         int switchedBefore = LayerSwitch.openSessions();
         int compiledBefore = LayerSwitch.compiledSessions();
         int servedBefore = LayerSwitch.hoistServed();
+        int heldBefore = LayerSwitch.hoistHeld();
         AtomicInteger most = new AtomicInteger();
         Explainer e = (m, input, t) -> {
             Tensor out = MethodCatalog.create(method, m, Map.of(), ProgressListener.NONE).attribute(input, Target.of(t))
@@ -96,7 +98,8 @@ class LayerSwitchTest {
                         Optional.empty(), Optional.of(e), 42, 64, ProgressListener.NONE)).values().toDoubleArray();
                 return new Run(s, LayerSwitch.compiledSessions() - compiledBefore, most.get(),
                         LayerSwitch.openSessions() - switchedBefore, ReweightedModel.openSessions() - copyBefore,
-                        java.util.Set.copyOf(copyThreads), LayerSwitch.hoistServed() - servedBefore);
+                        java.util.Set.copyOf(copyThreads), LayerSwitch.hoistServed() - servedBefore,
+                        LayerSwitch.hoistHeld() - heldBefore);
             } finally {
                 r.close();
             }
@@ -164,6 +167,11 @@ class LayerSwitchTest {
             assertThat(again.hoistServed()).as("%s %s: copies served from the hoisted part", model.getFileName(), order)
                     .isEqualTo(order.equals("bottom_up") ? 0 : layers - cut - 1);
             assertThat(oneAtATime.switchedOpenAfter()).isZero();
+            // every pass result a hoisted part's cache kept is closed with the series
+            for (Run run : List.of(sw, again, oneAtATime, unhoisted)) {
+                assertThat(run.hoistHeldAfter()).as("%s %s: hoisted results still open after the series",
+                        model.getFileName(), order).isZero();
+            }
             assertThat(sw.scores()).hasSize(x.batchSize() * columns);
             assertThat(maxDiff(sw.scores(), own.scores())).as("%s %s: switched scores equal the copies' own sessions' "
                     + "within float rounding", model.getFileName(), order).isLessThan(1e-6);
@@ -221,6 +229,9 @@ class LayerSwitchTest {
         assertThat(sequential.hoistServed()).as("each column's samples are one pass of 9 rows, the noisy ones new")
                 .isZero();
         assertThat(sw.switchedOpenAfter()).isZero();
+        for (Run run : List.of(sw, unhoisted, sequential, atOnce)) {
+            assertThat(run.hoistHeldAfter()).as("hoisted results still open after the series").isZero();
+        }
         // efficient-mprt makes one copy: no series, the copy's own session, the same bits either way
         Run e1 = metric(RESIDUAL, x, targets, "efficient-mprt", Map.of(), "saliency", false, true);
         Run e2 = metric(RESIDUAL, x, targets, "efficient-mprt", Map.of(), "saliency", true, true);
@@ -348,6 +359,7 @@ class LayerSwitchTest {
             // computed (and kept): the 1st, the 3rd (a new input) and the 7th (x1 again, after the 3rd
             // replaced the cache of every level); the 4th and 5th switch layer 0 on, below every cut
             boolean[] computed = {true, false, true, false, false, false, true};
+            int heldBefore = LayerSwitch.hoistHeld();
             try (Randomisable.Series s = r.series(11)) {
                 for (int i = 0; i < passes.size(); i++) {
                     Map.Entry<List<String>, Tensor> p = passes.get(i);
@@ -361,8 +373,12 @@ class LayerSwitchTest {
                                 .isEqualTo(computed[i] ? 1 : 0);
                         assertThat(got).as("pass %d: the unhoisted session's bits", i).containsExactly(reference.get(i));
                     }
+                    // one result holds the values of every level (the 1st computes all three); a
+                    // pass that replaces them closes the one it replaces
+                    assertThat(LayerSwitch.hoistHeld() - heldBefore).as("results held after pass %d", i).isEqualTo(1);
                 }
             }
+            assertThat(LayerSwitch.hoistHeld() - heldBefore).as("held results closed with the series").isZero();
             // the passes differ, so serving the wrong values would show
             assertThat(reference.get(0)).isNotEqualTo(reference.get(2));
             assertThat(reference.get(0)).isNotEqualTo(reference.get(4));
@@ -370,6 +386,96 @@ class LayerSwitchTest {
             assertThat(LayerSwitch.openSessions()).isZero();
             r.close();
         }
+    }
+
+    /**
+     * The fed inputs are part of the hoisted part's cache key: the gated MLP ({@code fc2(relu(fc1(x *
+     * mask)))}, 2 layers, cut 1) explained for the same {@code x} with another {@code mask} (on the same
+     * switched session: the masks are too large to key the session by value) computes
+     * its own lower values (served the first mask's, its gradient would keep the first mask's zeros),
+     * and every attribution equals the unhoisted session's to the bit.
+     */
+    @Test
+    void hoistedPart_servesOnlyTheSameFedInputs() {
+        Path file = Path.of("../fixtures/models/gated_mlp.onnx");
+        // 12 examples, so that a mask has more elements than the session cache keys by value
+        // (OnnxDifferentiableModel.SMALL_FED_INPUT): both masks share one switched session and its cache
+        Tensor x2 = Npy.read(Path.of("../fixtures/models/gated_mlp_x.npy"));
+        Tensor m2 = Npy.read(Path.of("../fixtures/models/gated_mlp_mask.npy"));
+        int rows = 12;
+        int f = x2.size() / x2.batchSize();
+        float[] xv = new float[rows * f];
+        long[] mv = new long[rows * f];
+        long[] ones = new long[rows * f];
+        for (int i = 0; i < rows * f; i++) {
+            int k = i % (2 * f);
+            xv[i] = (float) x2.getDouble(k) * (1 + i / (2 * f)) * 0.5f;
+            mv[i] = (long) m2.getDouble(k);
+            ones[i] = 1;
+        }
+        Tensor x = Tensor.ofFloats(xv, rows, f);
+        Tensor mask1 = Tensor.ofLongs(mv, rows, f);
+        Tensor mask2 = Tensor.ofLongs(ones, rows, f);
+        assertThat(mask1.size()).isGreaterThan(64);
+        int[] targets = new int[rows];
+        for (int n = 0; n < rows; n++) {
+            targets[n] = n % 2;
+        }
+        try (OnnxModel onnx = OnnxModel.load(file);
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard())) {
+            RandomisableOnnxModel r = new RandomisableOnnxModel(onnx, d, d);
+            List<String> all = r.layers();
+            assertThat(all).hasSize(2);
+            List<String> top = List.of(all.get(1));
+            // (fed mask) per pass, all on the same explained x with the top layer randomised
+            List<Tensor> masks = List.of(mask1, mask2, mask2, mask1);
+            List<float[]> reference = new ArrayList<>();
+            System.setProperty(LayerSwitch.HOIST, "off");
+            try (Randomisable.Series s = r.series(5)) {
+                for (Tensor mask : masks) {
+                    try (Model m = r.randomised(top, 5)) {
+                        reference.add(fedAttribution(m, x, mask, targets));
+                    }
+                }
+            } finally {
+                System.clearProperty(LayerSwitch.HOIST);
+            }
+            // served: only the 3rd (the 2nd's mask again); computed: the 1st, the 2nd (another mask)
+            // and the 4th (the first mask again, after the 2nd replaced the cache)
+            boolean[] served = {false, false, true, false};
+            boolean[] computed = {true, true, false, true};
+            int heldBefore = LayerSwitch.hoistHeld();
+            int compiledBefore = LayerSwitch.compiledSessions();
+            try (Randomisable.Series s = r.series(5)) {
+                for (int i = 0; i < masks.size(); i++) {
+                    int servedBefore = LayerSwitch.hoistServed();
+                    int computedBefore = LayerSwitch.hoistComputed();
+                    try (Model m = r.randomised(top, 5)) {
+                        float[] got = fedAttribution(m, x, masks.get(i), targets);
+                        assertThat(((ReweightedModel) m).switchedPasses()).as("pass %d on the switched session", i)
+                                .isPositive();
+                        assertThat(LayerSwitch.hoistServed() - servedBefore).as("pass %d served", i)
+                                .isEqualTo(served[i] ? 1 : 0);
+                        assertThat(LayerSwitch.hoistComputed() - computedBefore).as("pass %d computed", i)
+                                .isEqualTo(computed[i] ? 1 : 0);
+                        assertThat(got).as("pass %d: the unhoisted session's bits", i).containsExactly(reference.get(i));
+                    }
+                }
+            }
+            assertThat(LayerSwitch.compiledSessions() - compiledBefore).as("both masks on one switched session")
+                    .isEqualTo(1);
+            assertThat(LayerSwitch.hoistHeld() - heldBefore).as("held results closed with the series").isZero();
+            // the masks change the attribution, so serving the other mask's values would show
+            assertThat(reference.get(0)).isNotEqualTo(reference.get(1));
+            assertThat(reference.get(3)).containsExactly(reference.get(0));
+            r.close();
+        }
+    }
+
+    private static float[] fedAttribution(Model model, Tensor x, Tensor mask, int[] targets) {
+        return MethodCatalog.create("saliency", model, Map.of(), ProgressListener.NONE)
+                .attribute(x, org.explain4j.core.model.FedInputs.of(Map.of("mask", mask)), Target.of(targets)).values()
+                .toFloatArray();
     }
 
     @Test

@@ -111,10 +111,7 @@ public final class ExampleData {
                 classes = new org.explain4j.core.engine.EvaluationEngine(model, 1)
                         .explaining(org.explain4j.core.model.ModelOutputs.NONE).forward(input.slice(0, 1)).dim(1);
             }
-            if (t >= classes) {
-                throw Explain4jException.target("target", "target " + t + " is out of range: the model has " + classes
-                        + " outputs (0.." + (classes - 1) + "); give a class in that range");
-            }
+            org.explain4j.core.Target.requireInRange("target", t, classes);
         }
     }
 

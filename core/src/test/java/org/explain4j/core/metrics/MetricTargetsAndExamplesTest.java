@@ -3,6 +3,7 @@ package org.explain4j.core.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.explain4j.core.DType;
@@ -107,6 +108,24 @@ class MetricTargetsAndExamplesTest {
                 });
         // the last output is a valid target
         assertThat(MetricTesting.run("sparseness", Map.of(), input(m, new int[] {1, 1, 1}))).hasSize(3);
+    }
+
+    @Test
+    void targetBeyondTheOutputs_methodsAndMetricsGiveTheSameLine() {
+        String line = "target 2 is out of range: the model has 2 outputs (0..1); give a class in that range";
+        for (org.explain4j.core.Target t : List.of(org.explain4j.core.Target.of(2),
+                org.explain4j.core.Target.of(new int[] {0, 2, 1}))) {
+            assertThatThrownBy(() -> t.seeds(3, 2)).isInstanceOfSatisfying(Explain4jException.class, e -> {
+                assertThat(e.kind()).isEqualTo(ErrorKind.TARGET);
+                assertThat(e.argument()).isEqualTo("target");
+                assertThat(e.getMessage()).isEqualTo(line);
+            });
+        }
+        Model m = nanForThePerturbedThirdExample(0);
+        assertThatThrownBy(() -> MetricTesting.run("sparseness", Map.of(), input(m, new int[] {0, 2, 1})))
+                .isInstanceOfSatisfying(Explain4jException.class, e -> assertThat(e.getMessage()).isEqualTo(line));
+        // the last output is in range for a method too
+        assertThat(org.explain4j.core.Target.of(1).seeds(3, 2)[2]).containsExactly(0.0, 1.0);
     }
 
     @Test

@@ -34,6 +34,8 @@ final class HoistCache {
     private static final AtomicInteger SERVED = new AtomicInteger();
     /** Passes that computed (and offered) a hoisted part in this process (test hook). */
     private static final AtomicInteger COMPUTED = new AtomicInteger();
+    /** Pass results kept by a cache and not yet closed, in this process (test hook). */
+    private static final AtomicInteger HELD = new AtomicInteger();
 
     HoistCache(LayerSwitchGraph.Hoisted plan) {
         this.plan = plan;
@@ -48,6 +50,17 @@ final class HoistCache {
     /** Passes that computed a hoisted part with the switches below its cut off, in this process (test hook). */
     static int computed() {
         return COMPUTED.get();
+    }
+
+    /** Pass results kept by a cache and not yet closed, in this process (test hook). */
+    static int held() {
+        return HELD.get();
+    }
+
+    /** Closes a kept result that no entry holds and no pass reads any more. */
+    private static void release(Held h) {
+        HELD.decrementAndGet();
+        h.result.close();
     }
 
     /** A pass's result, read by the entries that hold it and the passes that read it; closed when none does. Guarded by the cache. */
@@ -106,8 +119,11 @@ final class HoistCache {
                 // read under the lock: another pass's keep may replace these entries (and close r)
                 // as soon as it is released
                 kept = h.refs > 0;
+                if (kept) {
+                    HELD.incrementAndGet();
+                }
             }
-            dropped.forEach(d -> d.result.close());
+            dropped.forEach(HoistCache::release);
             return kept;
         }
 
@@ -121,7 +137,7 @@ final class HoistCache {
                 close = --used.refs == 0;
             }
             if (close) {
-                used.result.close();
+                release(used);
             }
         }
     }
@@ -230,6 +246,6 @@ final class HoistCache {
                 entries[l] = null;
             }
         }
-        dropped.forEach(d -> d.result.close());
+        dropped.forEach(HoistCache::release);
     }
 }

@@ -378,6 +378,14 @@ public final class LayerSwitch implements AutoCloseable {
         return HoistCache.computed();
     }
 
+    /**
+     * Pass results that a hoisted part's cache keeps and has not closed yet, in this process (test
+     * hook): counted when a pass's result is kept, uncounted when it is closed.
+     */
+    public static int hoistHeld() {
+        return HoistCache.held();
+    }
+
     /** Switched sessions open in this process (test hook). */
     public static int openSessions() {
         return OPEN.get();
