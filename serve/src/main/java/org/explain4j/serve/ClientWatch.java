@@ -22,12 +22,13 @@ import org.eclipse.jetty.io.EndPoint;
  * request, or TLS records) is not taken for a leave. A socket Jetty itself has closed counts as left: no
  * answer can reach the client any more.
  *
- * <p>Requests whose socket cannot be reached (not a socket channel, a blocking channel) get a watch that
- * never reports a leave. Always close the watch: a socket Jetty closes is released only once every
+ * <p>Requests whose socket cannot be reached (not a socket channel, a blocking channel, HTTP/2 and later, whose
+ * one socket carries many requests) get a watch that never reports a leave; so does a socket the check
+ * fails on in an unexpected way (the watch stops rather than cancel a job on a guess). Always close the watch: a socket Jetty closes is released only once every
  * selector it is registered with has let it go.
  */
 final class ClientWatch implements AutoCloseable {
-    private final SocketChannel channel;
+    private SocketChannel channel;
     private final Selector selector;
     private final SelectionKey key;
     private boolean left;
@@ -64,6 +65,10 @@ final class ClientWatch implements AutoCloseable {
             if (core == null) {
                 return null;
             }
+            if (core.getConnectionMetaData().getHttpVersion() == null
+                    || core.getConnectionMetaData().getHttpVersion().getVersion() >= 20) {
+                return null; // HTTP/2 and later multiplex streams on one socket: its end-of-stream is no one request's
+            }
             Connection c = core.getConnectionMetaData().getConnection();
             EndPoint e = c == null ? null : c.getEndPoint();
             return e != null && e.getTransport() instanceof SocketChannel s ? s : null;
@@ -88,6 +93,11 @@ final class ClientWatch implements AutoCloseable {
             }
         } catch (IOException | CancelledKeyException e) {
             left = true; // reset, or closed under the check
+        } catch (RuntimeException e) {
+            // a socket this check cannot read (a blocking mode change under it, say): stop watching and never
+            // cancel a job on a guess
+            close();
+            channel = null;
         }
         return left;
     }

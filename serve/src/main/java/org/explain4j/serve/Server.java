@@ -377,10 +377,12 @@ public final class Server implements AutoCloseable {
         Jobs.Job job = submit.get();
         try (ClientWatch client = ClientWatch.of(ctx)) {
             boolean over = false;
-            long end = System.nanoTime() + (long) Math.ceil(timeout * 1000) * 1_000_000L;
+            // saturating: a timeout of 3e10 s (3e19 ns) waits as long as the job deadline lets it, never overflows
+            long limit = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos((long) Math.ceil(timeout * 1000));
+            long start = System.nanoTime();
             // waits in slices and looks at the connection between them: Jetty does not report a client
             // that closes while this handler waits (ClientWatch)
-            for (long left = end - System.nanoTime(); !over && left > 0; left = end - System.nanoTime()) {
+            for (long left = limit; !over && left > 0; left = limit - (System.nanoTime() - start)) {
                 over = job.await(Math.min(WATCH_MILLIS, (left + 999_999) / 1_000_000));
                 if (!over && client.left()) {
                     clientLeft(ctx, job, keep, what);

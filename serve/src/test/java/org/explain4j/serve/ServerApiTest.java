@@ -388,6 +388,15 @@ class ServerApiTest {
     }
 
     @Test
+    void aHugeTimeoutWaitsForTheAnswerInsteadOfOverflowing() {
+        // 3e10 s is 3e19 ns: past a long, and wrapped it is negative; the wait must saturate, not end at once with a 504
+        TestServer.Reply r = s.post("/v1/models/digits_cnn:explain",
+                explainBody("saliency", Map.of("timeout", 3e10), Digits.instance(0)));
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().get("explanations").get(0).get("meta").get("method").asText()).isEqualTo("saliency");
+    }
+
+    @Test
     void healthReadinessMetricsAndOpenApi() {
         assertThat(s.get("/healthz").json().get("status").asText()).isEqualTo("ok");
         assertThat(s.get("/readyz").json().get("models").asInt()).isEqualTo(1);

@@ -2,6 +2,7 @@ package org.explain4j.core.metrics;
 
 import java.util.function.IntUnaryOperator;
 import org.explain4j.core.Explain4jException;
+import org.explain4j.core.Target;
 import org.explain4j.core.engine.EvaluationEngine;
 import org.explain4j.core.engine.ProgressListener;
 import org.explain4j.core.model.Model;
@@ -94,10 +95,10 @@ public final class ModelCalls {
      * double, max-shifted) or the raw output.
      */
     public static double select(double[] outputs, int target, boolean softmax) {
-        if (target < 0 || target >= outputs.length) {
-            throw Explain4jException.target("target", "target " + target + " is out of range: the model has "
-                    + outputs.length + " outputs (0.." + (outputs.length - 1) + ")");
+        if (target < 0) {
+            throw Explain4jException.target("target", "target " + target + " is negative; pass a class index from 0");
         }
+        Target.requireInRange("target", target, outputs.length);
         if (!softmax) {
             return outputs[target];
         }
