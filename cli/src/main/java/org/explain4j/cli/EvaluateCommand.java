@@ -188,10 +188,16 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         try (ModelLoader.Loaded mdl = ModelLoader.load(model, threads, device.value(), inputName, outputName)) {
             org.explain4j.core.Timeline.mark("evaluate: model loaded");
+            // The metric call's window (bench/scripts/mprt6_compare.sh, docs/NOTES.md "MPRT, sixth
+            // round"): after the process start, the arrays read and the model file loaded and parsed
+            // (what a Python benchmark does before it calls its metric), up to the scores in memory;
+            // everything the metric makes lazily (backward graphs, sessions) falls inside it.
+            org.explain4j.core.Timeline.mark("metric call: start");
             mdl.signature().validate(x, "--input");
             TokenIds.check(mdl.onnx(), mdl.signature().inputName(), x, "--input");
             requireTargetsInRange(mdl, x, targets);
             Scores scores = m.evaluate(new MetricInput(mdl, x, a, targets, s, explainer, runSeed, batchSize, progress));
+            org.explain4j.core.Timeline.mark("metric call: end");
             org.explain4j.core.Timeline.mark("evaluate: metric done");
             if (fmt.equals("json")) {
                 try {
