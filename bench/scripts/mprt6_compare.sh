@@ -26,7 +26,7 @@
 # the class-data archives there are kept, made by one untimed warm-up run per jar), so the backward
 # graph is derived inside the metric call. DERIVED=keep keeps the derived graphs between runs (a
 # user's second run). Scores: every run of a jar must equal its first byte for byte (cmp), and NEW's
-# must equal BASE's (cmp; else the largest difference is printed).
+# must equal BASE's (cmp; else the largest difference is printed). QUANTUS=off: explain4j only.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 base="$1"; new="$2"; rounds="${3:-2}"; dir="${4:-/tmp/m4/mprt}"
@@ -82,11 +82,13 @@ printf 'round\trun\twhole_wall_s\twhole_cpu_s\tmetric_call_wall_s\tload\tutc\n'
 for r in $(seq 1 "$rounds"); do
   run base "$base" "$r"; bw="$last_wall"; bc_="$last_call"
   run new "$new" "$r"; nw="$last_wall"; nc="$last_call"
+  if [[ "${QUANTUS:-on}" != off ]]; then
   q=$(QUANTUS_SRC="${QUANTUS_SRC:-/tmp/quantus}" $py "$root/bench/scripts/metrics_vs_quantus.py" run "$dir" mprt | tail -n 1)
   s=$($py -c 'import json,sys; print("%.2f" % json.loads(sys.argv[1])["seconds"])' "$q")
   printf '%s\tquantus\t-\t-\t%s\t%s\t%s\n' "$r" "$s" "$(ld)" "$(date -u +%H:%M:%S)"
   printf '%s\tratio to Quantus: metric call base %.2f new %.2f; whole process base %.2f new %.2f\n' "$r" \
     "$(echo "$bc_ / $s" | bc -l)" "$(echo "$nc / $s" | bc -l)" "$(echo "$bw / $s" | bc -l)" "$(echo "$nw / $s" | bc -l)"
+  fi
   for side in base new; do
     cmp -s "$work/$side.1.json" "$work/$side.$r.json" || echo "$r	$side: scores differ from round 1 (not deterministic)"
   done
