@@ -7,6 +7,7 @@ import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -128,12 +129,8 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
         this.derivations = derivations;
         this.ownsDerivations = derivations == null;
         try {
-            // parsed with the weights aliased: their ByteStrings view this copy of the file, which
-            // nothing else holds or changes, so the parse makes no second copy of the weights
-            com.google.protobuf.CodedInputStream in = com.google.protobuf.CodedInputStream.newInstance(onnx.modelBytes());
-            in.enableAliasing(true);
-            this.proto = ModelProto.parseFrom(in);
-        } catch (java.io.IOException e) {
+            this.proto = ModelProto.parseFrom(onnx.modelBytes());
+        } catch (InvalidProtocolBufferException e) {
             throw Explain4jException.model("--model", "cannot parse the model's graph: " + e.getMessage(), e);
         }
         this.layers = findLayers(proto.getGraph());
