@@ -75,6 +75,13 @@ final class Perturbations {
         }
     }
 
+    /** {@link #sumRow} into {@code h} from {@code off} on: {@code h[off + k] = a[k] + we[k] * delta}. */
+    static void sumRowAt(double[] h, int off, double[] a, double[] we, double delta) {
+        for (int k = 0; k < a.length; k++) {
+            h[off + k] = a[k] + we[k] * delta;
+        }
+    }
+
     /** The elements of {@code features[from..]}. */
     private record Features(int[][] members, int[] features, int from) implements ElementSet {
         @Override
@@ -259,8 +266,8 @@ final class Perturbations {
         return count++;
     }
 
-    /** Job {@code j}'s replaced set. */
-    private ElementSet set(int j) {
+    /** Job {@code j}'s replaced set (package-private for tests). */
+    ElementSet set(int j) {
         return sets[jobSet[j]];
     }
 
@@ -439,7 +446,7 @@ final class Perturbations {
      * Which jobs continue the job before them as the next step of a permutation: the same example
      * and reference rows, the same feature order with one more feature restored from the input.
      */
-    private boolean[] chained(int count) {
+    boolean[] chained(int count) {
         boolean[] c = new boolean[count];
         for (int j = 1; j < count; j++) {
             int s = jobSet[j];
@@ -476,6 +483,14 @@ final class Perturbations {
 
     /** {@link #densePays(double, int, int, long)} for the queued jobs. */
     private boolean densePays(int count, boolean[] chained, org.explain4j.core.model.DenseInput.Layer layer) {
+        return densePays(changedPerRow(count, chained), layer.inputs(), layer.width(), layer.restMultiplyAdds());
+    }
+
+    /**
+     * The elements a row's pre-activation update changes, on average over the queued jobs: a chained job's
+     * one restored feature, else its whole set.
+     */
+    double changedPerRow(int count, boolean[] chained) {
         long changed = 0;
         for (int j = 0; j < count; j++) {
             if (chained[j] && set(j - 1) instanceof Features p) {
@@ -488,7 +503,7 @@ final class Perturbations {
                 changed += setSize[s];
             }
         }
-        return densePays((double) changed / count, layer.inputs(), layer.width(), layer.restMultiplyAdds());
+        return (double) changed / count;
     }
 
     /** Each row's input (filler) and explained value (consumer) for the queued jobs. */
@@ -713,10 +728,36 @@ final class Perturbations {
                     int row = from + i;
                     int job = job(row);
                     int b = firstRow == null ? 0 : row - firstRow[job];
-                    step(job, b, reference(row, job));
+                    double[] ref = reference(row, job);
+                    int e = firstRow == null && (job + 1 == chained.length || !chained[job + 1]) ? oneElement(job) : -1;
+                    if (e >= 0) {
+                        // one element replaced and no chain continues from this row: h(x) + w[e] * delta written
+                        // straight into the batch (the same operations as step's, without the state's copy)
+                        float[] x = x32[jobExample[job]];
+                        double delta = (double) (float) ref[e] - x[e];
+                        double[] hxe = hx(jobExample[job]);
+                        if (delta == 0) {
+                            System.arraycopy(hxe, 0, dest, i * width, width);
+                        } else {
+                            sumRowAt(dest, i * width, hxe, w[e], delta);
+                        }
+                        continue;
+                    }
+                    step(job, b, ref);
                     // the row as summed, in double: the layer rounds it to float32
                     System.arraycopy(state[b], 0, dest, i * width, width);
                 }
+            }
+
+            /** The one element job {@code job} replaces, a feature of one element (elementwise ablation); else -1. */
+            private int oneElement(int job) {
+                if (!chained[job] && set(job) instanceof Features f && f.features.length - f.from == 1) {
+                    int[] mem = f.members[f.features[f.from]];
+                    if (mem.length == 1) {
+                        return mem[0];
+                    }
+                }
+                return -1;
             }
         }
 
