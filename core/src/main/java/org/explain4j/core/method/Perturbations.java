@@ -75,6 +75,13 @@ final class Perturbations {
         }
     }
 
+    /** {@link #sumRow} into {@code h} from {@code off} on: {@code h[off + k] = a[k] + we[k] * delta}. */
+    static void sumRowAt(double[] h, int off, double[] a, double[] we, double delta) {
+        for (int k = 0; k < a.length; k++) {
+            h[off + k] = a[k] + we[k] * delta;
+        }
+    }
+
     /** The elements of {@code features[from..]}. */
     private record Features(int[][] members, int[] features, int from) implements ElementSet {
         @Override
@@ -193,8 +200,25 @@ final class Perturbations {
     // the queued jobs, in arrays (a method may queue millions)
     private int count;
     private int[] jobExample = new int[16];
-    private ElementSet[] jobReplaced = new ElementSet[16];
+    /** Each job's replaced set, as an index into {@link #sets} (ints: no reference per job for the collector to scan). */
+    private int[] jobSet = new int[16];
     private double[][] jobSource = new double[16][];
+    /** Whether any queued job has a source row (else {@link #jobSource} holds only nulls and is not cleared). */
+    private boolean anySource;
+    /**
+     * The queued jobs' sets, each registered once: an array given to {@link #add(int, ElementSet[])} again
+     * (the same object, e.g. one grouping's ablations or a permutation's steps for every example) reuses its
+     * entries, so the queue stores one int per job.
+     */
+    private ElementSet[] sets = new ElementSet[16];
+    private int setCount;
+    /** Entry {@code i} continues entry {@code i - 1} as a permutation's next step ({@link #continues}). */
+    private boolean[] setLink = new boolean[16];
+    /** Entry {@code i}'s element count, -1 until asked ({@link #densePays}). */
+    private int[] setSize = new int[16];
+    /** The array last registered by {@link #add(int, ElementSet[])} and its first entry. */
+    private ElementSet[] lastSets;
+    private int lastSetsAt;
     private boolean incremental;
 
     Perturbations(MethodRun run, double[][][] baselineRows) {
@@ -234,9 +258,40 @@ final class Perturbations {
     int add(int n, ElementSet replaced, double[] source) {
         room(count + 1);
         jobExample[count] = n;
-        jobReplaced[count] = replaced;
-        jobSource[count] = source;
+        jobSet[count] = register(replaced);
+        if (source != null) {
+            jobSource[count] = source;
+            anySource = true;
+        }
         return count++;
+    }
+
+    /** Job {@code j}'s replaced set (package-private for tests). */
+    ElementSet set(int j) {
+        return sets[jobSet[j]];
+    }
+
+    /** Registers one set; returns its entry. */
+    private int register(ElementSet set) {
+        if (setCount == sets.length) {
+            int grown = setCount + (setCount >> 1) + 16;
+            sets = java.util.Arrays.copyOf(sets, grown);
+            setLink = java.util.Arrays.copyOf(setLink, grown);
+            setSize = java.util.Arrays.copyOf(setSize, grown);
+        }
+        sets[setCount] = set;
+        setLink[setCount] = setCount > 0 && continues(set, sets[setCount - 1]);
+        setSize[setCount] = -1;
+        return setCount++;
+    }
+
+    /**
+     * Whether {@code next} is the step after {@code previous} in a permutation: the same feature order with one
+     * more feature restored from the input.
+     */
+    private static boolean continues(ElementSet next, ElementSet previous) {
+        return next instanceof Features f && previous instanceof Features p && f.members == p.members
+                && f.features == p.features && f.from == p.from + 1;
     }
 
     /**
@@ -248,7 +303,16 @@ final class Perturbations {
         room(need);
         int first = count;
         java.util.Arrays.fill(jobExample, first, need, n);
-        System.arraycopy(sets, 0, jobReplaced, first, sets.length);
+        if (sets != lastSets) {
+            lastSetsAt = setCount;
+            for (ElementSet s : sets) {
+                register(s);
+            }
+            lastSets = sets;
+        }
+        for (int k = 0; k < sets.length; k++) {
+            jobSet[first + k] = lastSetsAt + k;
+        }
         count = need;
         return first;
     }
@@ -258,7 +322,7 @@ final class Perturbations {
         if (need > jobExample.length) {
             int grown = Math.max(need, Math.max(16, count + (count >> 1)));
             jobExample = java.util.Arrays.copyOf(jobExample, grown);
-            jobReplaced = java.util.Arrays.copyOf(jobReplaced, grown);
+            jobSet = java.util.Arrays.copyOf(jobSet, grown);
             jobSource = java.util.Arrays.copyOf(jobSource, grown);
         }
     }
@@ -285,7 +349,7 @@ final class Perturbations {
         int[][][] box = new int[count][][];
         for (int j = 0; j < box.length; j++) {
             int[] b = {Integer.MAX_VALUE, Integer.MAX_VALUE, -1, -1};
-            jobReplaced[j].forEach(e -> {
+            set(j).forEach(e -> {
                 int x = e % w;
                 int y = (e / w) % h;
                 b[0] = Math.min(b[0], y);
@@ -367,8 +431,13 @@ final class Perturbations {
                 values[j] /= firstRow[j + 1] - firstRow[j];
             }
         }
-        java.util.Arrays.fill(jobReplaced, 0, count, null);
-        java.util.Arrays.fill(jobSource, 0, count, null);
+        java.util.Arrays.fill(sets, 0, setCount, null);
+        setCount = 0;
+        lastSets = null;
+        if (anySource) {
+            java.util.Arrays.fill(jobSource, 0, count, null);
+            anySource = false;
+        }
         this.count = 0;
         return values;
     }
@@ -377,12 +446,14 @@ final class Perturbations {
      * Which jobs continue the job before them as the next step of a permutation: the same example
      * and reference rows, the same feature order with one more feature restored from the input.
      */
-    private boolean[] chained(int count) {
+    boolean[] chained(int count) {
         boolean[] c = new boolean[count];
         for (int j = 1; j < count; j++) {
-            c[j] = jobSource[j] == null && jobSource[j - 1] == null && jobExample[j] == jobExample[j - 1]
-                    && jobReplaced[j] instanceof Features f && jobReplaced[j - 1] instanceof Features p
-                    && f.members == p.members && f.features == p.features && f.from == p.from + 1;
+            int s = jobSet[j];
+            int r = jobSet[j - 1];
+            // entries registered one after the other carry the test's answer; others are tested
+            c[j] = jobExample[j] == jobExample[j - 1] && (s == r + 1 ? setLink[s] : continues(sets[s], sets[r]))
+                    && jobSource[j] == null && jobSource[j - 1] == null;
         }
         return c;
     }
@@ -412,15 +483,27 @@ final class Perturbations {
 
     /** {@link #densePays(double, int, int, long)} for the queued jobs. */
     private boolean densePays(int count, boolean[] chained, org.explain4j.core.model.DenseInput.Layer layer) {
+        return densePays(changedPerRow(count, chained), layer.inputs(), layer.width(), layer.restMultiplyAdds());
+    }
+
+    /**
+     * The elements a row's pre-activation update changes, on average over the queued jobs: a chained job's
+     * one restored feature, else its whole set.
+     */
+    double changedPerRow(int count, boolean[] chained) {
         long changed = 0;
         for (int j = 0; j < count; j++) {
-            if (chained[j] && jobReplaced[j - 1] instanceof Features p) {
+            if (chained[j] && set(j - 1) instanceof Features p) {
                 changed += p.members[p.features[p.from]].length;
             } else {
-                changed += jobReplaced[j].size();
+                int s = jobSet[j];
+                if (setSize[s] < 0) {
+                    setSize[s] = sets[s].size();
+                }
+                changed += setSize[s];
             }
         }
-        return densePays((double) changed / count, layer.inputs(), layer.width(), layer.restMultiplyAdds());
+        return (double) changed / count;
     }
 
     /** Each row's input (filler) and explained value (consumer) for the queued jobs. */
@@ -453,7 +536,7 @@ final class Perturbations {
             int job = job(row);
             double[] ref = reference(row, job);
             System.arraycopy(inputRow(jobExample[job]), 0, dest, 0, dest.length);
-            jobReplaced[job].forEach(e -> dest[e] = ref[e]);
+            set(job).forEach(e -> dest[e] = ref[e]);
         }
 
         /**
@@ -483,7 +566,7 @@ final class Perturbations {
                 int job = job(row);
                 int off = i * d;
                 int example = jobExample[job];
-                ElementSet set = jobReplaced[job];
+                ElementSet set = set(job);
                 double[] ref = reference(row, job);
                 if (example == previousExample && ref == previousRef && set instanceof Features f
                         && previous instanceof Features p && f.members == p.members && f.features == p.features
@@ -609,12 +692,12 @@ final class Perturbations {
                         }
                     }
                     // the step before with one more feature restored: x_e replaces ref_e
-                    Features p = (Features) jobReplaced[job - 1];
+                    Features p = (Features) set(job - 1);
                     for (int e : p.members[p.features[p.from]]) {
                         addRow(h, w[e], x[e] - (double) (float) ref[e]);
                     }
                 } else {
-                    ElementSet set = jobReplaced[job];
+                    ElementSet set = set(job);
                     if (set instanceof Features f && f.from == 0 && f.features.length == f.members.length
                             && f.size() == x.length) {
                         // every element from the reference (a permutation's first step): h(ref), kept per reference row
@@ -645,10 +728,36 @@ final class Perturbations {
                     int row = from + i;
                     int job = job(row);
                     int b = firstRow == null ? 0 : row - firstRow[job];
-                    step(job, b, reference(row, job));
+                    double[] ref = reference(row, job);
+                    int e = firstRow == null && (job + 1 == chained.length || !chained[job + 1]) ? oneElement(job) : -1;
+                    if (e >= 0) {
+                        // one element replaced and no chain continues from this row: h(x) + w[e] * delta written
+                        // straight into the batch (the same operations as step's, without the state's copy)
+                        float[] x = x32[jobExample[job]];
+                        double delta = (double) (float) ref[e] - x[e];
+                        double[] hxe = hx(jobExample[job]);
+                        if (delta == 0) {
+                            System.arraycopy(hxe, 0, dest, i * width, width);
+                        } else {
+                            sumRowAt(dest, i * width, hxe, w[e], delta);
+                        }
+                        continue;
+                    }
+                    step(job, b, ref);
                     // the row as summed, in double: the layer rounds it to float32
                     System.arraycopy(state[b], 0, dest, i * width, width);
                 }
+            }
+
+            /** The one element job {@code job} replaces, a feature of one element (elementwise ablation); else -1. */
+            private int oneElement(int job) {
+                if (!chained[job] && set(job) instanceof Features f && f.features.length - f.from == 1) {
+                    int[] mem = f.members[f.features[f.from]];
+                    if (mem.length == 1) {
+                        return mem[0];
+                    }
+                }
+                return -1;
             }
         }
 
