@@ -303,7 +303,7 @@ final class Perturbations {
         room(need);
         int first = count;
         java.util.Arrays.fill(jobExample, first, need, n);
-        if (sets != lastSets) {
+        if (!sameAsLast(sets)) {
             lastSetsAt = setCount;
             for (ElementSet s : sets) {
                 register(s);
@@ -315,6 +315,22 @@ final class Perturbations {
         }
         count = need;
         return first;
+    }
+
+    /**
+     * Whether {@code sets} is the array registered last and still holds the same sets (compared by identity,
+     * so an array a caller refills between two calls is registered again, never served stale entries).
+     */
+    private boolean sameAsLast(ElementSet[] sets) {
+        if (sets != lastSets) {
+            return false;
+        }
+        for (int k = 0; k < sets.length; k++) {
+            if (sets[k] != this.sets[lastSetsAt + k]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Grows the job arrays to hold at least {@code need} jobs (by half their length at least). */

@@ -106,6 +106,16 @@ class JobQueueTest {
     }
 
     @Test
+    void anArrayRefilledBetweenTwoCalls_isRegisteredAgain_neverServedItsOldSets() {
+        Perturbations.ElementSet[] buffer = tails(ORDER, 0, 5);
+        add(0, buffer);
+        Perturbations.ElementSet[] refill = tails(OTHER_ORDER, 0, 5);
+        System.arraycopy(refill, 0, buffer, 0, buffer.length); // the same array object, other sets
+        add(1, buffer);
+        check(); // each job's set is the one the array held when it was queued
+    }
+
+    @Test
     void aStepRegisteredApartFromTheStepBeforeIt_isStillChained() {
         // steps 0-2 as one array, step 3 queued singly: for example 1 the array's entries are reused and
         // step 3 gets an entry of its own after example 0's, so it is not next to step 2's entry
