@@ -479,6 +479,30 @@ class LayerSwitchTest {
     }
 
     @Test
+    void branchWeightsFromAFile_giveTheBitsOfWeightsInsideTheModel() {
+        Tensor x = residualX();
+        int[] targets = {0, 3, 4};
+        Map<String, Object> params = Map.of("layer-order", "top_down");
+        int files = LayerSwitch.weightsFileSessions();
+        Run fromFile = metric(RESIDUAL, x, targets, "mprt", params, "saliency", true, false);
+        assertThat(LayerSwitch.weightsFileSessions() - files).as("the switched session read its branch weights from a file")
+                .isEqualTo(1);
+        System.setProperty(LayerSwitch.WEIGHTS_FILE, "off");
+        Run inside;
+        try {
+            inside = metric(RESIDUAL, x, targets, "mprt", params, "saliency", true, false);
+        } finally {
+            System.clearProperty(LayerSwitch.WEIGHTS_FILE);
+        }
+        assertThat(LayerSwitch.weightsFileSessions() - files).as("off: the weights inside the model").isEqualTo(1);
+        assertThat(fromFile.switchedCompiled()).isEqualTo(1);
+        assertThat(inside.switchedCompiled()).isEqualTo(1);
+        assertThat(fromFile.hoistServed()).as("hoisted parts served either way").isEqualTo(inside.hoistServed()).isPositive();
+        assertThat(bits(fromFile.scores())).as("the same session either way: the same bits")
+                .containsExactly(bits(inside.scores()));
+    }
+
+    @Test
     void lrpInASeries_fallsBackToTheEditedGraph_withTheSameBits() {
         Tensor x = residualX();
         int[] targets = new int[x.batchSize()];

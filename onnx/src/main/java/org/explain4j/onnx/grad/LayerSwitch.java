@@ -293,7 +293,7 @@ public final class LayerSwitch implements AutoCloseable {
                 OrtSession hs = null;
                 if (hoisted.isPresent()) {
                     try {
-                        hs = template.session(hoisted.get().model(), graph, config(), threads);
+                        hs = session(hoisted.get().model(), graph, threads);
                     } catch (org.explain4j.core.Explain4jException e) {
                         // ONNX Runtime refused the hoisted graph (a derived element type it disagrees
                         // with): the switched graph without hoisting still serves every copy
@@ -305,7 +305,7 @@ public final class LayerSwitch implements AutoCloseable {
                 if (hs != null) {
                     s = Optional.of(new Switched(hs, new HoistCache(hoisted.get())));
                 } else {
-                    s = switched.map(m -> new Switched(template.session(m, graph, config(), threads), null));
+                    s = switched.map(m -> new Switched(session(m, graph, threads), null));
                 }
                 org.explain4j.core.Timeline.mark("switch: session made");
             } catch (org.explain4j.core.Explain4jException e) {
@@ -322,6 +322,42 @@ public final class LayerSwitch implements AutoCloseable {
         }
         users++;
         return s.get();
+    }
+
+    /**
+     * System property: {@code off} hands the switched graph's branch weights to ONNX Runtime inside the
+     * model bytes instead of through a temporary file ({@link BranchWeights}; for comparisons and tests:
+     * the same session either way, made in about twice the time).
+     */
+    public static final String WEIGHTS_FILE = "explain4j.mprt.weightsFile";
+
+    /**
+     * The session of a switched (and perhaps hoisted) graph, its branch weights read from a temporary
+     * file in {@code java.io.tmpdir} ({@link BranchWeights}), removed once the session exists. Where the
+     * file cannot be written, or ONNX Runtime refuses the model that references it, the model is handed
+     * over with its weights inside, as before.
+     */
+    private OrtSession session(ModelProto m, BackwardGraph graph, int threads) {
+        Optional<BranchWeights> w = "off".equals(System.getProperty(WEIGHTS_FILE, "on").trim()) ? Optional.empty()
+                : BranchWeights.write(m, java.nio.file.Path.of(System.getProperty("java.io.tmpdir")));
+        if (w.isEmpty()) {
+            return template.session(m, graph, config(), threads);
+        }
+        org.explain4j.core.Timeline.mark("switch: branch weights written");
+        try (BranchWeights file = w.get()) {
+            OrtSession s = template.session(file.model(), graph, config(), threads);
+            WEIGHTS_FILES.incrementAndGet();
+            return s;
+        } catch (org.explain4j.core.Explain4jException e) {
+            return template.session(m, graph, config(), threads);
+        }
+    }
+
+    private static final AtomicInteger WEIGHTS_FILES = new AtomicInteger();
+
+    /** Switched sessions made with their branch weights from a file, in this process (test hook). */
+    public static int weightsFileSessions() {
+        return WEIGHTS_FILES.get();
     }
 
     /** Compiles the session of {@code key} unless made or closed; whether it is there now. */
