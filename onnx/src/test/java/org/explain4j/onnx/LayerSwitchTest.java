@@ -484,7 +484,21 @@ class LayerSwitchTest {
         int[] targets = {0, 3, 4};
         Map<String, Object> params = Map.of("layer-order", "top_down");
         int files = LayerSwitch.weightsFileSessions();
-        Run fromFile = metric(RESIDUAL, x, targets, "mprt", params, "saliency", true, false);
+        Path folder;
+        Run fromFile;
+        try {
+            folder = java.nio.file.Files.createTempDirectory("explain4j-weights-test");
+            System.setProperty("explain4j.mprt.weightsDir", folder.toString());
+            fromFile = metric(RESIDUAL, x, targets, "mprt", params, "saliency", true, false);
+            try (var left = java.nio.file.Files.list(folder)) {
+                assertThat(left.toList()).as("the weights file is removed once the session is made").isEmpty();
+            }
+            java.nio.file.Files.delete(folder);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } finally {
+            System.clearProperty("explain4j.mprt.weightsDir");
+        }
         assertThat(LayerSwitch.weightsFileSessions() - files).as("the switched session read its branch weights from a file")
                 .isEqualTo(1);
         System.setProperty(LayerSwitch.WEIGHTS_FILE, "off");

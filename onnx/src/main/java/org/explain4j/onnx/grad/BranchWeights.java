@@ -29,8 +29,10 @@ import java.util.Optional;
  * the single-threaded compile that the randomised copies wait for). From a file, ONNX Runtime maps
  * the data instead, and each distinct weight is written once (the forward and gradient readers
  * share its bytes): 0.5 s, the same optimised graph and the same results to the bit (docs/NOTES.md,
- * "MPRT, seventh round"). The file is removed as soon as the session exists (a session keeps what it
- * mapped); the caller closes this object after creating the session, whether that succeeded or not.
+ * "MPRT, seventh round"). The file is removed as soon as the session exists (ONNX Runtime reads or maps
+ * every initializer while it makes the session, and on Linux a mapping outlives the file's name); the
+ * caller closes this object after creating the session, whether that succeeded or not. Files a killed
+ * process left behind are swept by the next one after an hour.
  *
  * <p>Only the branches' own initializers move (ONNX Runtime reorders and pre-packs a branch's
  * weights only where the branch holds them); top-level weights keep going through
@@ -58,7 +60,7 @@ final class BranchWeights implements AutoCloseable {
         return model;
     }
 
-    /** Bytes written to the file (each distinct weight once, padded to {@link #ALIGN}). */
+    /** The file's span: each distinct weight once, each starting at a multiple of {@link #ALIGN}, the last one padded too. */
     long bytes() {
         return bytes;
     }
@@ -86,7 +88,11 @@ final class BranchWeights implements AutoCloseable {
         Path file = null;
         try {
             Files.createDirectories(folder);
-            file = Files.createTempFile(folder, "explain4j-switch-", ".weights");
+            sweep(folder);
+            file = Files.createTempFile(folder, PREFIX, SUFFIX);
+            // removed right after the session is made; a process killed meanwhile leaves it to the
+            // JVM's exit or to the next process's sweep
+            file.toFile().deleteOnExit();
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
                 for (Map.Entry<ByteString, Long> e : offsets.entrySet()) {
                     long at = e.getValue();
@@ -113,6 +119,29 @@ final class BranchWeights implements AutoCloseable {
                 delete(file);
             }
             return Optional.empty();
+        }
+    }
+
+    static final String PREFIX = "explain4j-switch-";
+    static final String SUFFIX = ".weights";
+    /** Files of this kind older than this were left by a process that ended before removing them. */
+    static final long STALE_MILLIS = 3_600_000L;
+
+    /** Removes files of this kind older than {@link #STALE_MILLIS} from {@code folder} (a killed process's). */
+    static void sweep(Path folder) {
+        long before = System.currentTimeMillis() - STALE_MILLIS;
+        try (java.nio.file.DirectoryStream<Path> s = Files.newDirectoryStream(folder, PREFIX + "*" + SUFFIX)) {
+            for (Path p : s) {
+                try {
+                    if (Files.getLastModifiedTime(p).toMillis() < before) {
+                        Files.deleteIfExists(p);
+                    }
+                } catch (IOException e) {
+                    // another process's file, or gone meanwhile: left alone
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // an unreadable folder: nothing swept
         }
     }
 

@@ -293,7 +293,9 @@ public final class LayerSwitch implements AutoCloseable {
                 OrtSession hs = null;
                 if (hoisted.isPresent()) {
                     try {
-                        hs = session(hoisted.get().model(), graph, threads);
+                        // a refusal here is the graph's own (a derived element type): no retry with the
+                        // weights inside, the unhoisted graph below is the fallback
+                        hs = session(hoisted.get().model(), graph, threads, false);
                     } catch (org.explain4j.core.Explain4jException e) {
                         // ONNX Runtime refused the hoisted graph (a derived element type it disagrees
                         // with): the switched graph without hoisting still serves every copy
@@ -305,7 +307,7 @@ public final class LayerSwitch implements AutoCloseable {
                 if (hs != null) {
                     s = Optional.of(new Switched(hs, new HoistCache(hoisted.get())));
                 } else {
-                    s = switched.map(m -> new Switched(session(m, graph, threads), null));
+                    s = switched.map(m -> new Switched(session(m, graph, threads, true), null));
                 }
                 org.explain4j.core.Timeline.mark("switch: session made");
             } catch (org.explain4j.core.Explain4jException e) {
@@ -333,13 +335,17 @@ public final class LayerSwitch implements AutoCloseable {
 
     /**
      * The session of a switched (and perhaps hoisted) graph, its branch weights read from a temporary
-     * file in {@code java.io.tmpdir} ({@link BranchWeights}), removed once the session exists. Where the
-     * file cannot be written, or ONNX Runtime refuses the model that references it, the model is handed
-     * over with its weights inside, as before.
+     * file ({@link BranchWeights}) in {@code explain4j.mprt.weightsDir} (system property, by default
+     * {@code java.io.tmpdir}), removed once the session exists. Where the file cannot be written the
+     * model is handed over with its weights inside, as before; where ONNX Runtime refuses the model
+     * that references the file, {@code retryInside} decides whether that is tried next (when a
+     * fallback of the caller's follows anyway, it is not). Off on Windows, where a mapped file cannot
+     * be removed while the session lives.
      */
-    private OrtSession session(ModelProto m, BackwardGraph graph, int threads) {
-        Optional<BranchWeights> w = "off".equals(System.getProperty(WEIGHTS_FILE, "on").trim()) ? Optional.empty()
-                : BranchWeights.write(m, java.nio.file.Path.of(System.getProperty("java.io.tmpdir")));
+    private OrtSession session(ModelProto m, BackwardGraph graph, int threads, boolean retryInside) {
+        Optional<BranchWeights> w = !weightsFile() ? Optional.empty()
+                : BranchWeights.write(m, java.nio.file.Path.of(System.getProperty("explain4j.mprt.weightsDir",
+                        System.getProperty("java.io.tmpdir"))));
         if (w.isEmpty()) {
             return template.session(m, graph, config(), threads);
         }
@@ -349,8 +355,26 @@ public final class LayerSwitch implements AutoCloseable {
             WEIGHTS_FILES.incrementAndGet();
             return s;
         } catch (org.explain4j.core.Explain4jException e) {
-            return template.session(m, graph, config(), threads);
+            String why = String.valueOf(e.getMessage());
+            org.explain4j.core.Timeline.mark("switch: weights file refused: "
+                    + why.substring(0, Math.min(why.length(), 200)).lines().findFirst().orElse(""));
+            if (!retryInside) {
+                throw e;
+            }
+            OrtSession s = template.session(m, graph, config(), threads);
+            // the same graph with its weights inside worked: the file route is what failed here, so
+            // this process stops trying it
+            fileRefused = true;
+            return s;
         }
+    }
+
+    /** Set when ONNX Runtime refused a model whose weights were in a file but took it with them inside. */
+    private static volatile boolean fileRefused;
+
+    private static boolean weightsFile() {
+        return !fileRefused && !"off".equals(System.getProperty(WEIGHTS_FILE, "on").trim())
+                && !System.getProperty("os.name", "").startsWith("Windows");
     }
 
     private static final AtomicInteger WEIGHTS_FILES = new AtomicInteger();

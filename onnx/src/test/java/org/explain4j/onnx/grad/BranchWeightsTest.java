@@ -184,6 +184,22 @@ class BranchWeightsTest {
     }
 
     @Test
+    void writing_sweepsFilesAKilledProcessLeft_andKeepsRecentAndOtherFiles() throws Exception {
+        Path stale = Files.writeString(dir.resolve(BranchWeights.PREFIX + "old" + BranchWeights.SUFFIX), "x");
+        Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() - 2 * BranchWeights.STALE_MILLIS));
+        Path recent = Files.writeString(dir.resolve(BranchWeights.PREFIX + "running" + BranchWeights.SUFFIX), "x");
+        Path other = Files.writeString(dir.resolve("someone-else.weights"), "x");
+        Files.setLastModifiedTime(other, java.nio.file.attribute.FileTime.fromMillis(0));
+        try (BranchWeights bw = BranchWeights.write(model(floats("w", 0.5f, N), floats("v", -2f, N)), dir).orElseThrow()) {
+            assertThat(Files.exists(stale)).as("older than an hour: a killed process's").isFalse();
+            assertThat(Files.exists(recent)).as("another process may be making its session").isTrue();
+            assertThat(Files.exists(other)).as("not ours").isTrue();
+            assertThat(Files.exists(bw.file())).isTrue();
+        }
+    }
+
+    @Test
     void modelsWithoutBranchWeights_orAlreadyOutside_orAnUnwritableFolder_stayAsTheyAre() throws Exception {
         TensorProto w = floats("w", 0.5f, N);
         ModelProto m = model(w, floats("v", -2f, N));
