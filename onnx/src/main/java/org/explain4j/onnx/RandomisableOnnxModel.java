@@ -239,6 +239,11 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
             }
 
             @Override
+            public <T> T explainOriginal(java.util.function.Supplier<T> explanation) {
+                return ls.explainOriginal(explanation);
+            }
+
+            @Override
             public void close() {
                 closeSeries(mine, closed);
             }

@@ -137,10 +137,14 @@ class LayerSwitchTest {
             // the fixtures load with ONNX Runtime's own thread count: two copies at once on a machine
             // with two or more processors, each pass on a one-thread share of the switched session
             boolean twoAtOnce = Runtime.getRuntime().availableProcessors() >= 2;
-            assertThat(sw.copyThreads()).as("%s %s: the copies are explained on two helper threads at once",
-                    model.getFileName(), order).hasSize(twoAtOnce ? 2 : 1);
+            // the original (column 0) runs on one of the two helpers and the copies beside it, as soon
+            // as its request has the switched session: with a small model one helper may take every copy
             if (twoAtOnce) {
-                assertThat(sw.copyThreads()).allMatch(t -> t.startsWith("explain4j-mprt-copy-"));
+                assertThat(sw.copyThreads()).as("%s %s: the copies are explained on the helper threads",
+                        model.getFileName(), order).isNotEmpty().hasSizeLessThanOrEqualTo(2)
+                        .allMatch(t -> t.startsWith("explain4j-mprt-copy-"));
+            } else {
+                assertThat(sw.copyThreads()).containsExactly(Thread.currentThread().getName());
             }
             assertThat(again.copyThreads()).as("without the lookahead: one after the other on the calling thread")
                     .containsExactly(Thread.currentThread().getName());
@@ -162,10 +166,10 @@ class LayerSwitchTest {
             assertThat(unhoisted.hoistServed()).isZero();
             assertThat(bits(again.scores())).as("%s %s: hoisted or not, the same bits", model.getFileName(), order)
                     .containsExactly(bits(unhoisted.scores()));
-            // one copy at a time: the first copy whose layers below the lowest cut are unchanged
-            // computes every part, the later such copies are served
+            // one copy at a time: the original (column 0, on the switched session with every layer kept)
+            // computes every part, and each copy whose layers below the lowest cut are unchanged is served
             assertThat(again.hoistServed()).as("%s %s: copies served from the hoisted part", model.getFileName(), order)
-                    .isEqualTo(order.equals("bottom_up") ? 0 : layers - cut - 1);
+                    .isEqualTo(order.equals("bottom_up") ? 0 : layers - cut);
             assertThat(oneAtATime.switchedOpenAfter()).isZero();
             // every pass result a hoisted part's cache kept is closed with the series
             for (Run run : List.of(sw, again, oneAtATime, unhoisted)) {
@@ -566,6 +570,76 @@ class LayerSwitchTest {
             }
             assertThat(LayerSwitch.openSessions()).isZero();
             r.close();
+        }
+    }
+
+    @Test
+    void theOriginalExplainedThroughASeries_runsOnTheSwitchedSession_andDecidesHowManyCopiesAtOnce() throws Exception {
+        Tensor x = residualX();
+        int[] targets = {0, 1, 2};
+        int width = Runtime.getRuntime().availableProcessors() >= 2 ? 2 : 1;
+        java.util.concurrent.ExecutorService helper = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (OnnxModel onnx = OnnxModel.load(RESIDUAL);
+             OnnxDifferentiableModel d = new OnnxDifferentiableModel(onnx, PropagationRegistry.standard())) {
+            RandomisableOnnxModel r = new RandomisableOnnxModel(onnx, d, d);
+            float[] own = attribution(d, "saliency", Map.of(), x, targets);
+            int passes = LayerSwitch.originalPasses();
+            int compiled = LayerSwitch.compiledSessions();
+            int ahead = LayerSwitch.compiledAhead();
+            try (Randomisable.Series s = r.series(21)) {
+                java.util.concurrent.CountDownLatch begun = new java.util.concurrent.CountDownLatch(1);
+                java.util.concurrent.Future<float[]> f = helper.submit(() -> s.explainOriginal(() -> {
+                    begun.countDown();
+                    return attribution(d, "saliency", Map.of(), x, targets);
+                }));
+                begun.await();
+                assertThat(s.copiesAtOnce()).as("asked while the original runs: its request got the switched session")
+                        .isEqualTo(width);
+                float[] switched = f.get();
+                assertThat(LayerSwitch.originalPasses() - passes).as("the original's pass on the switched session").isEqualTo(1);
+                assertThat(LayerSwitch.compiledSessions() - compiled).isEqualTo(1);
+                assertThat(LayerSwitch.compiledAhead() - ahead).as("compiled by the original's own request").isZero();
+                double largest = 0;
+                for (float v : own) {
+                    largest = Math.max(largest, Math.abs(v));
+                }
+                assertThat(largest).isPositive();
+                double diff = 0;
+                for (int i = 0; i < own.length; i++) {
+                    diff = Math.max(diff, Math.abs(switched[i] - own[i]));
+                }
+                assertThat(diff).as("every layer kept: the model's own explanation within float rounding")
+                        .isLessThanOrEqualTo(1e-5 * largest);
+                // outside explainOriginal, on this thread: the template's own session, as always
+                assertThat(attribution(d, "saliency", Map.of(), x, targets)).containsExactly(own);
+                assertThat(LayerSwitch.originalPasses() - passes).isEqualTo(1);
+                try (Model m = r.randomised(r.layers(), 21)) {
+                    assertThat(attribution(m, "saliency", Map.of(), x, targets)).isNotEqualTo(own);
+                    assertThat(((ReweightedModel) m).switchedPasses()).as("a copy shares the session").isPositive();
+                }
+                assertThat(LayerSwitch.compiledSessions() - compiled).isEqualTo(1);
+            }
+            try (Randomisable.Series s = r.series(22)) {
+                // LRP merges BatchNorm into the weights: no switched session, the original on its own
+                java.util.concurrent.CountDownLatch begun = new java.util.concurrent.CountDownLatch(1);
+                java.util.concurrent.Future<float[]> f = helper.submit(() -> s.explainOriginal(() -> {
+                    begun.countDown();
+                    return attribution(d, "lrp", Map.of("composite", "epsilon-plus"), x, targets);
+                }));
+                begun.await();
+                assertThat(s.copiesAtOnce()).isEqualTo(1);
+                f.get();
+                assertThat(LayerSwitch.originalPasses() - passes).isEqualTo(1);
+            }
+            try (Randomisable.Series s = r.series(23)) {
+                // no backward request at all (a perturbation method): one copy at a time, without waiting
+                assertThat(s.explainOriginal(() -> 7)).isEqualTo(7);
+                assertThat(s.copiesAtOnce()).isEqualTo(1);
+            }
+            assertThat(LayerSwitch.openSessions()).isZero();
+            r.close();
+        } finally {
+            helper.shutdownNow();
         }
     }
 

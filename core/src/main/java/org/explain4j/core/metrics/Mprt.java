@@ -139,11 +139,11 @@ final class Mprt implements Metric {
         try (Similarities columns = new Similarities(a, pipelined() && !todo.isEmpty());
              Randomisable.Series series = todo.size() > 1 ? r.series(in.seed()) : () -> { }) {
             org.explain4j.core.Timeline.mark("mprt: series open");
-            columns.add(SignedZeros.canonical(pass.explain(in.model(), 0)));
             java.util.function.Consumer<double[][]> add = e -> columns.add(SignedZeros.canonical(e));
-            if (pipelined() && series.copiesAtOnce() > 1 && todo.size() > 1) {
-                explainAtOnce(in, r, steps, todo, pass, Math.min(series.copiesAtOnce(), todo.size()), add);
+            if (pipelined() && todo.size() > 1) {
+                explainAtOnce(in, r, series, steps, todo, pass, add);
             } else {
+                add.accept(series.explainOriginal(() -> pass.explain(in.model(), 0)));
                 explainRandomised(in, r, steps, todo, pass, add);
             }
             org.explain4j.core.Timeline.mark("mprt: explanations done");
@@ -217,18 +217,39 @@ final class Mprt implements Metric {
     }
 
     /**
-     * As {@link #explainRandomised}, with {@code width} copies explained at the same time, each on
-     * a helper thread of its own (the series asked for it: its copies share one session that runs
-     * concurrent passes), the explanations appended in step order. Each helper makes its copy,
-     * explains it and closes it, so at most {@code width} copies are open at a time. Same values as
-     * one copy after the other: each explanation depends only on its copy.
+     * The original's explanation (column 0) on a helper thread, through the series
+     * ({@link Randomisable.Series#explainOriginal}); then, where the series asks for several copies
+     * at once ({@link Randomisable.Series#copiesAtOnce}, asked meanwhile: it may wait for the
+     * original's first request), the copies on helper threads beside it, each helper making its
+     * copy, explaining it and closing it, so that at most that many copies are open at a time; else
+     * one after the other on the calling thread ({@link #explainRandomised}). The explanations are
+     * appended in step order. Same values either way: each explanation depends only on its model.
      */
-    private static void explainAtOnce(MetricInput in, Randomisable r, List<List<String>> steps, List<Integer> todo,
-                                      ExplainPass pass, int width, java.util.function.Consumer<double[][]> explanations) {
-        ExecutorService copies = Executors.newFixedThreadPool(width,
-                org.explain4j.core.NativeThreads.numberedDaemonFactory("explain4j-mprt-copy-"));
+    private static void explainAtOnce(MetricInput in, Randomisable r, Randomisable.Series series, List<List<String>> steps,
+                                      List<Integer> todo, ExplainPass pass,
+                                      java.util.function.Consumer<double[][]> explanations) {
+        java.util.concurrent.ThreadPoolExecutor copies = (java.util.concurrent.ThreadPoolExecutor) Executors.newFixedThreadPool(
+                2, org.explain4j.core.NativeThreads.numberedDaemonFactory("explain4j-mprt-copy-"));
         try {
+            java.util.concurrent.CountDownLatch begun = new java.util.concurrent.CountDownLatch(1);
+            Future<double[][]> original = copies.submit(() -> series.explainOriginal(() -> {
+                begun.countDown();
+                return pass.explain(in.model(), 0);
+            }));
+            // the series is asked once the original's explanation has begun through it
+            awaitBegun(begun, original);
+            int width = Math.min(series.copiesAtOnce(), todo.size());
+            if (width < 2) {
+                explanations.accept(explained(original));
+                explainRandomised(in, r, steps, todo, pass, explanations);
+                return;
+            }
+            if (width > copies.getMaximumPoolSize()) {
+                copies.setMaximumPoolSize(width);
+                copies.setCorePoolSize(width);
+            }
             List<Future<double[][]>> out = new ArrayList<>();
+            out.add(original);
             for (int l : todo) {
                 List<String> layers = steps.get(l);
                 out.add(copies.submit(() -> {
@@ -256,6 +277,18 @@ final class Mprt implements Metric {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /** Waits until {@code begun} is counted down or {@code task} has ended (a failure before it began). */
+    private static void awaitBegun(java.util.concurrent.CountDownLatch begun, Future<?> task) {
+        try {
+            while (!begun.await(10, java.util.concurrent.TimeUnit.MILLISECONDS) && !task.isDone()) {
+                // the helper has not started it yet
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the original model was explained", e);
         }
     }
 

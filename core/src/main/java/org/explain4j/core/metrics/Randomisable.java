@@ -49,11 +49,25 @@ public interface Randomisable {
         /**
          * How many copies of this series the caller should explain at the same time, each on a
          * thread of its own, to use the machine best (the ONNX backend's shared session is then
-         * compiled for that many concurrent passes). The results must not depend on it. By
-         * default 1: one copy after the other.
+         * compiled for that many concurrent passes). The results must not depend on it. Asked
+         * while {@link #explainOriginal} runs on another thread, it may wait until the original's
+         * first request shows whether the copies can share its work. By default 1: one copy after
+         * the other.
          */
         default int copiesAtOnce() {
             return 1;
+        }
+
+        /**
+         * Runs {@code explanation}, the explanation of the model as given (MPRT's column 0), on the
+         * calling thread, letting the series share work with it: the ONNX backend runs its backward
+         * passes on the series' shared session with every layer kept, instead of compiling a session
+         * of their own beside the shared one, so that it can run beside the first copies. Same seed,
+         * same results, and equal to the model's own explanation within float rounding. By default
+         * it only runs {@code explanation}.
+         */
+        default <T> T explainOriginal(java.util.function.Supplier<T> explanation) {
+            return explanation.get();
         }
     }
 }

@@ -124,6 +124,12 @@ public final class LayerSwitch implements AutoCloseable {
         if (copiesAtOnce < 2) {
             return copiesAtOnce;
         }
+        if (originalStarted) {
+            // the original's explanation runs through this switch (explainOriginal): as many copies
+            // as its first backward request got the switched session (waits for that request's
+            // compile, or for the explanation's end where it makes none)
+            return org.explain4j.core.Futures.join(originalShared) ? copiesAtOnce : 1;
+        }
         List<java.util.concurrent.CompletableFuture<Boolean>> started = List.copyOf(aheadResults);
         if (started.isEmpty()) {
             return 1;
@@ -209,6 +215,88 @@ public final class LayerSwitch implements AutoCloseable {
         }, "explain4j-layer-switch");
         t.setDaemon(true);
         t.start();
+    }
+
+    /** The switch whose session runs the original model's backward passes on this thread ({@link #explainOriginal}), or null. */
+    private static final ThreadLocal<LayerSwitch> ORIGINAL = new ThreadLocal<>();
+    /** Set once {@link #explainOriginal} was called; {@link #copiesAtOnce()} then waits for {@link #originalShared}. */
+    private volatile boolean originalStarted;
+    /**
+     * Whether the original's first backward request ran on the switched session: completed by that
+     * request, or with false when the original's explanation ends without one.
+     */
+    private final java.util.concurrent.CompletableFuture<Boolean> originalShared = new java.util.concurrent.CompletableFuture<>();
+
+    /**
+     * Runs {@code explanation} (the template's own explanation: MPRT's column 0) with the template's
+     * backward passes on this thread going to the switched session with every layer kept, where the
+     * request's graph can be switched ({@link OnnxDifferentiableModel#backward}): the original then
+     * needs no session of its own, whose compile and first run would compete with the switched
+     * compile, and its explanation can run beside the first copies (which wait for the same session).
+     * Its values equal the template's own session's within float rounding (the switched graph keeps
+     * every layer's values, as the copies' results equal their own sessions'), and are the same from
+     * run to run. Forward passes, activation captures and requests the switch cannot serve go to the
+     * template as always. Other threads' calls on the template are not affected.
+     */
+    public <T> T explainOriginal(java.util.function.Supplier<T> explanation) {
+        originalStarted = true;
+        LayerSwitch before = ORIGINAL.get();
+        ORIGINAL.set(this);
+        try {
+            return explanation.get();
+        } finally {
+            if (before == null) {
+                ORIGINAL.remove();
+            } else {
+                ORIGINAL.set(before);
+            }
+            originalShared.complete(false);
+        }
+    }
+
+    /** Whether {@code template}'s backward passes on this thread go to a switch's session ({@link #explainOriginal}). */
+    static boolean routes(OnnxDifferentiableModel template) {
+        LayerSwitch ls = ORIGINAL.get();
+        return ls != null && ls.template == template && !ls.closed;
+    }
+
+    /**
+     * The backward pass of {@code template} (the original model) on the switched session with every
+     * layer kept, when this thread explains the original through a switch of {@code template} and
+     * the request's graph can be switched; else null (the template runs it as always).
+     */
+    static org.explain4j.core.grad.BackwardResult original(OnnxDifferentiableModel template, org.explain4j.core.Tensor input,
+                                                            org.explain4j.core.Tensor seed,
+                                                            org.explain4j.core.grad.BackwardRequest request) {
+        LayerSwitch ls = ORIGINAL.get();
+        if (ls == null || ls.template != template || ls.closed) {
+            return null;
+        }
+        org.explain4j.core.model.ModelSignature sig = template.signature();
+        sig.validate(input, "input");
+        Map<String, org.explain4j.core.Tensor> fed = OnnxDifferentiableModel.checkInputs(request.inputs(), sig);
+        OnnxDifferentiableModel.Key key = template.key(request, input.shape(), fed);
+        BackwardGraph graph = template.graph(key, fed);
+        Switched s = ls.switchable(key, graph) ? ls.acquire(key, graph) : null;
+        ls.originalShared.complete(s != null);
+        if (s == null) {
+            return null;
+        }
+        try {
+            OnnxDifferentiableModel.Compiled c = new OnnxDifferentiableModel.Compiled(graph, s.session(),
+                    ls.switches(Map.of()), s.hoist());
+            ORIGINAL_PASSES.incrementAndGet();
+            return template.backward(input, seed, request, (r, shape, f) -> c);
+        } finally {
+            ls.release();
+        }
+    }
+
+    private static final AtomicInteger ORIGINAL_PASSES = new AtomicInteger();
+
+    /** Backward passes of an original model run on a switched session ({@link #explainOriginal}), in this process (test hook). */
+    public static int originalPasses() {
+        return ORIGINAL_PASSES.get();
     }
 
     /** Whether copies of these draws can share {@code graph} at all (as {@link ReweightedModel#shares}). */

@@ -404,7 +404,9 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
 
     @Override
     public BackwardResult backward(Tensor input, Tensor seed, BackwardRequest request) {
-        return backward(input, seed, request, this::compiled);
+        // MPRT's column 0 explained through a layer switch on this thread: its switched session, all layers kept
+        BackwardResult routed = LayerSwitch.original(this, input, seed, request);
+        return routed != null ? routed : backward(input, seed, request, this::compiled);
     }
 
     /**
@@ -419,7 +421,8 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
      */
     @Override
     public void prepare(BackwardRequest request, int... inputShape) {
-        if (closed || "off".equals(System.getProperty(PREPARE))) {
+        if (closed || "off".equals(System.getProperty(PREPARE)) || LayerSwitch.routes(this)) {
+            // (an original explained through a layer switch needs no session of its own)
             return;
         }
         int[] shape = inputShape.clone();
