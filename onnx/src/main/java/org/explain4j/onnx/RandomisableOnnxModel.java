@@ -182,7 +182,10 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
      * one session per request in which every layer is switched to its draws or kept at run time
      * ({@link LayerSwitch}): one compile for the series instead of one per copy. Every layer's
      * draws are made from now on, on a helper thread (the same values {@link #randomised} gives);
-     * the series asks for {@link LayerSwitch#copiesAtOnce()} copies at once. Where a graph cannot be
+     * the original's explanation runs through the series ({@link Series#explainOriginal}: on the
+     * switched session with every layer kept), and the series asks for
+     * {@link LayerSwitch#copiesAtOnce(java.util.concurrent.CompletableFuture)} copies at once beside
+     * it (1 until the original's explanation has begun through it). Where a graph cannot be
      * switched, and with {@code -Dexplain4j.mprt.switched=off}, the copies compile their own
      * sessions as without a series. A series of another seed while one is open shares nothing.
      */
@@ -219,7 +222,6 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
                     }
                     return all;
                 }));
-                layerSwitch.compileAhead();
                 switchSeed = seed;
                 switchDraws = union; // the copies of the series take these very tensors
                 switchGeneration++;
@@ -233,14 +235,20 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
         long mine = generation;
         boolean[] closed = new boolean[1];
         return new Series() {
+            /** Whether the original's first request through this series got the switched session; null before. */
+            private volatile java.util.concurrent.CompletableFuture<Boolean> first;
+
             @Override
             public int copiesAtOnce() {
-                return ls.copiesAtOnce();
+                java.util.concurrent.CompletableFuture<Boolean> f = first;
+                return f == null ? 1 : ls.copiesAtOnce(f);
             }
 
             @Override
             public <T> T explainOriginal(java.util.function.Supplier<T> explanation) {
-                return ls.explainOriginal(explanation);
+                java.util.concurrent.CompletableFuture<Boolean> f = new java.util.concurrent.CompletableFuture<>();
+                first = f;
+                return ls.explainOriginal(explanation, f);
             }
 
             @Override

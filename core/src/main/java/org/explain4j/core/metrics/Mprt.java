@@ -239,6 +239,9 @@ final class Mprt implements Metric {
             // the series is asked once the original's explanation has begun through it
             awaitBegun(begun, original);
             int width = Math.min(series.copiesAtOnce(), todo.size());
+            if (original.isDone()) {
+                explained(original); // an original that failed is reported before any copy starts
+            }
             if (width < 2) {
                 explanations.accept(explained(original));
                 explainRandomised(in, r, steps, todo, pass, explanations);

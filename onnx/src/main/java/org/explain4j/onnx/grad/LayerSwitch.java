@@ -68,7 +68,7 @@ public final class LayerSwitch implements AutoCloseable {
     }
 
     private int users;
-    /** Set once under this object's lock; read without it by the request listener. */
+    /** Set once under this object's lock; read without it by {@link #routing} and {@link #original}. */
     private volatile boolean closed;
     /** Switched sessions open in this process (test hook). */
     private static final AtomicInteger OPEN = new AtomicInteger();
@@ -112,34 +112,19 @@ public final class LayerSwitch implements AutoCloseable {
     /**
      * How many copies of these draws the caller should explain at the same time, each on a thread
      * of its own (the switched session is compiled for that many concurrent passes; ONNX Runtime
-     * runs concurrent passes on one session safely). The results do not depend on it. Asked after
-     * the template's own explanation: 1 unless every backward request the template served since
-     * {@link #compileAhead} got its switched session (waits for those compiles, which the first copy
-     * would wait for anyway). Where a copy cannot share the switched session it compiles its own with
-     * the template's threads, and two of those at once would oversubscribe the cores and double the
-     * memory of the passes; a method without backward requests (a perturbation method) is explained
-     * one copy at a time too.
+     * runs concurrent passes on one session safely), given {@code first}: whether the original's
+     * first backward request through {@link #explainOriginal} got the switched session. Waits for
+     * it (that request's compile, or the explanation's end where it makes none). The results do not
+     * depend on it. 1 where the request did not get it: a copy that cannot share the switched
+     * session compiles its own with the template's threads, and two of those at once would
+     * oversubscribe the cores and double the memory of the passes; a method without backward
+     * requests (a perturbation method) is explained one copy at a time too.
      */
-    public int copiesAtOnce() {
+    public int copiesAtOnce(java.util.concurrent.CompletableFuture<Boolean> first) {
         if (copiesAtOnce < 2) {
             return copiesAtOnce;
         }
-        if (originalStarted) {
-            // the original's explanation runs through this switch (explainOriginal): as many copies
-            // as its first backward request got the switched session (waits for that request's
-            // compile, or for the explanation's end where it makes none)
-            return org.explain4j.core.Futures.join(originalShared) ? copiesAtOnce : 1;
-        }
-        List<java.util.concurrent.CompletableFuture<Boolean>> started = List.copyOf(aheadResults);
-        if (started.isEmpty()) {
-            return 1;
-        }
-        for (java.util.concurrent.CompletableFuture<Boolean> f : started) {
-            if (!f.join()) {
-                return 1;
-            }
-        }
-        return copiesAtOnce;
+        return org.explain4j.core.Futures.join(first) ? copiesAtOnce : 1;
     }
 
     /**
@@ -167,65 +152,12 @@ public final class LayerSwitch implements AutoCloseable {
         return org.explain4j.core.Futures.join(draws);
     }
 
-    /**
-     * Compiles the switched session ahead, on a helper thread, for each backward request the
-     * template serves until this object is closed: the randomisation metrics open their series
-     * before the original model's explanation, whose backward request the copies then repeat, so
-     * that this compile overlaps that explanation. Requests whose graph the copies could not share
-     * (rule sets whose canonizers rewrite the weights, derivations that read a randomised value)
-     * are skipped; a failure is left to the copies, which compile their own sessions.
-     */
-    public void compileAhead() {
-        template.addRequestListener(listener);
-    }
-
-    /**
-     * Keys a helper was started for. Concurrent, not guarded by this: the listener runs on the
-     * template's request thread and must not wait while a helper compiles under this object's lock.
-     */
-    private final java.util.Set<OnnxDifferentiableModel.Key> ahead = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    /** Per helper started: whether its request got a switched session (concurrent, as {@link #ahead}). */
-    private final List<java.util.concurrent.CompletableFuture<Boolean>> aheadResults =
-            new java.util.concurrent.CopyOnWriteArrayList<>();
-
-    private final java.util.function.BiConsumer<OnnxDifferentiableModel.Key, Map<String, org.explain4j.core.Tensor>> listener =
-            this::requested;
-
-    private void requested(OnnxDifferentiableModel.Key key, Map<String, org.explain4j.core.Tensor> fed) {
-        // no lock here: a helper compiling under this object's lock would hold the template's own
-        // later backward calls (IG's next batch) until its compile ended; prepare() skips a made session
-        if (closed || !ahead.add(key)) {
-            return;
-        }
-        java.util.concurrent.CompletableFuture<Boolean> result = new java.util.concurrent.CompletableFuture<>();
-        aheadResults.add(result);
-        Thread t = org.explain4j.core.NativeThreads.create(() -> {
-            boolean switched = false;
-            try {
-                BackwardGraph graph = template.graph(key, fed);
-                if (switchable(key, graph) && prepare(key, graph)) {
-                    AHEAD.incrementAndGet();
-                    switched = true;
-                }
-            } catch (RuntimeException | OutOfMemoryError e) {
-                // the copies meet it again and compile their own sessions
-            } finally {
-                result.complete(switched);
-            }
-        }, "explain4j-layer-switch");
-        t.setDaemon(true);
-        t.start();
+    /** A thread's explanation of the original through a switch, and its first request's outcome. */
+    private record Routing(LayerSwitch via, java.util.concurrent.CompletableFuture<Boolean> first) {
     }
 
     /** The switch whose session runs the original model's backward passes on this thread ({@link #explainOriginal}), or null. */
-    private static final ThreadLocal<LayerSwitch> ORIGINAL = new ThreadLocal<>();
-    /** Set once {@link #explainOriginal} was called; {@link #copiesAtOnce()} then waits for {@link #originalShared}. */
-    private volatile boolean originalStarted;
-    /**
-     * Whether the original's first backward request ran on the switched session: completed by that
-     * request, or with false when the original's explanation ends without one.
-     */
-    private final java.util.concurrent.CompletableFuture<Boolean> originalShared = new java.util.concurrent.CompletableFuture<>();
+    private static final ThreadLocal<Routing> ORIGINAL = new ThreadLocal<>();
 
     /**
      * Runs {@code explanation} (the template's own explanation: MPRT's column 0) with the template's
@@ -235,13 +167,16 @@ public final class LayerSwitch implements AutoCloseable {
      * compile, and its explanation can run beside the first copies (which wait for the same session).
      * Its values equal the template's own session's within float rounding (the switched graph keeps
      * every layer's values, as the copies' results equal their own sessions'), and are the same from
-     * run to run. Forward passes, activation captures and requests the switch cannot serve go to the
-     * template as always. Other threads' calls on the template are not affected.
+     * run to run: which session a request takes depends only on the request. Forward passes,
+     * activation captures and requests the switch cannot serve go to the template as always; other
+     * threads' calls on the template are not affected. {@code first} is completed with whether the
+     * first backward request got the switched session, or with false when the explanation ends
+     * without one (see {@link #copiesAtOnce}).
      */
-    public <T> T explainOriginal(java.util.function.Supplier<T> explanation) {
-        originalStarted = true;
-        LayerSwitch before = ORIGINAL.get();
-        ORIGINAL.set(this);
+    public <T> T explainOriginal(java.util.function.Supplier<T> explanation,
+                                 java.util.concurrent.CompletableFuture<Boolean> first) {
+        Routing before = ORIGINAL.get();
+        ORIGINAL.set(new Routing(this, first));
         try {
             return explanation.get();
         } finally {
@@ -250,14 +185,27 @@ public final class LayerSwitch implements AutoCloseable {
             } else {
                 ORIGINAL.set(before);
             }
-            originalShared.complete(false);
+            first.complete(false);
         }
     }
 
-    /** Whether {@code template}'s backward passes on this thread go to a switch's session ({@link #explainOriginal}). */
-    static boolean routes(OnnxDifferentiableModel template) {
-        LayerSwitch ls = ORIGINAL.get();
-        return ls != null && ls.template == template && !ls.closed;
+    /** The switch that explains {@code template} on this thread ({@link #explainOriginal}), or null. */
+    static LayerSwitch routing(OnnxDifferentiableModel template) {
+        Routing r = ORIGINAL.get();
+        return r != null && r.via().template == template && !r.via().closed ? r.via() : null;
+    }
+
+    /**
+     * Prepares {@code request} at {@code inputShape} (for a template explained through this switch,
+     * {@link OnnxDifferentiableModel#prepare}): the switched session where the request's graph can
+     * be switched; false where it cannot (the template then prepares its own session).
+     */
+    boolean prepareOriginal(org.explain4j.core.grad.BackwardRequest request, int[] inputShape) {
+        Map<String, org.explain4j.core.Tensor> fed = OnnxDifferentiableModel.checkInputs(request.inputs(),
+                template.signature());
+        OnnxDifferentiableModel.Key key = template.key(request, inputShape, fed);
+        BackwardGraph graph = template.graph(key, fed);
+        return switchable(key, graph) && prepare(key, graph);
     }
 
     /**
@@ -268,7 +216,8 @@ public final class LayerSwitch implements AutoCloseable {
     static org.explain4j.core.grad.BackwardResult original(OnnxDifferentiableModel template, org.explain4j.core.Tensor input,
                                                             org.explain4j.core.Tensor seed,
                                                             org.explain4j.core.grad.BackwardRequest request) {
-        LayerSwitch ls = ORIGINAL.get();
+        Routing routing = ORIGINAL.get();
+        LayerSwitch ls = routing == null ? null : routing.via();
         if (ls == null || ls.template != template || ls.closed) {
             return null;
         }
@@ -278,7 +227,7 @@ public final class LayerSwitch implements AutoCloseable {
         OnnxDifferentiableModel.Key key = template.key(request, input.shape(), fed);
         BackwardGraph graph = template.graph(key, fed);
         Switched s = ls.switchable(key, graph) ? ls.acquire(key, graph) : null;
-        ls.originalShared.complete(s != null);
+        routing.first().complete(s != null);
         if (s == null) {
             return null;
         }
@@ -313,13 +262,6 @@ public final class LayerSwitch implements AutoCloseable {
         }
         return true;
     }
-
-    /** Switched sessions compiled ahead by {@link #compileAhead} in this process (test hook). */
-    public static int compiledAhead() {
-        return AHEAD.get();
-    }
-
-    private static final AtomicInteger AHEAD = new AtomicInteger();
 
     OnnxDifferentiableModel template() {
         return template;
@@ -493,7 +435,6 @@ public final class LayerSwitch implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        template.removeRequestListener(listener);
         if (users == 0) {
             closeSessions();
         }

@@ -421,15 +421,21 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
      */
     @Override
     public void prepare(BackwardRequest request, int... inputShape) {
-        if (closed || "off".equals(System.getProperty(PREPARE)) || LayerSwitch.routes(this)) {
-            // (an original explained through a layer switch needs no session of its own)
+        if (closed || "off".equals(System.getProperty(PREPARE))) {
             return;
         }
         int[] shape = inputShape.clone();
+        // an original explained through a layer switch on this thread prepares the switched session
+        // its passes will take, where the request can be switched, and its own session only where not
+        LayerSwitch via = LayerSwitch.routing(this);
         Thread[] self = new Thread[1];
         Thread t = org.explain4j.core.NativeThreads.daemonFactory("explain4j-prepare").newThread(() -> {
             try {
                 org.explain4j.core.Timeline.mark("prepare: start");
+                if (via != null && via.prepareOriginal(request, shape)) {
+                    org.explain4j.core.Timeline.mark("prepare: end (switched)");
+                    return;
+                }
                 Compiled c = compiled(request, shape, checkInputs(request.inputs(), model.signature()));
                 cache.release(c);
                 org.explain4j.core.Timeline.mark("prepare: end");
@@ -833,9 +839,6 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
             throw Explain4jException.usage("model", "this differentiable model is closed");
         }
         Key key = key(request, inputShape, fed);
-        for (java.util.function.BiConsumer<Key, Map<String, Tensor>> l : requestListeners) {
-            l.accept(key, fed);
-        }
         while (true) {
             Compiled c = compiled.computeIfAbsent(key, k -> {
                 org.explain4j.core.Timeline.mark("backward graph: start");
@@ -899,21 +902,6 @@ public final class OnnxDifferentiableModel implements DifferentiableModel, Activ
         }
         return graphs.computeIfAbsent(key, k -> derive(k, fed));
     }
-
-    /**
-     * Called with the key and fed inputs of each backward request this model serves from now on
-     * (a {@link LayerSwitch} compiles its session ahead for the request of the original's explanation).
-     */
-    void addRequestListener(java.util.function.BiConsumer<Key, Map<String, Tensor>> listener) {
-        requestListeners.add(listener);
-    }
-
-    void removeRequestListener(java.util.function.BiConsumer<Key, Map<String, Tensor>> listener) {
-        requestListeners.remove(listener);
-    }
-
-    private final List<java.util.function.BiConsumer<Key, Map<String, Tensor>>> requestListeners =
-            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private BackwardGraph derive(Key key, Map<String, Tensor> fed) {
         String input = model.signature().inputName();
