@@ -134,10 +134,11 @@ final class Mprt implements Metric {
                 todo.add(l);
             }
         }
-        // one series for all steps: the backend may share work between the copies (one switched
-        // session), opened before the original's explanation so that it can prepare it meanwhile
+        // one series for all steps, one step included (skip-layers): the backend may share work between
+        // the original and the copies (one switched session), and the original's explanation (column 0)
+        // is computed the same way whatever the number of steps
         try (Similarities columns = new Similarities(a, pipelined() && !todo.isEmpty());
-             Randomisable.Series series = todo.size() > 1 ? r.series(in.seed()) : () -> { }) {
+             Randomisable.Series series = todo.isEmpty() ? () -> { } : r.series(in.seed())) {
             org.explain4j.core.Timeline.mark("mprt: series open");
             java.util.function.Consumer<double[][]> add = e -> columns.add(SignedZeros.canonical(e));
             if (pipelined() && todo.size() > 1) {
