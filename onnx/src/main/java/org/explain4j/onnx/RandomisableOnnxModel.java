@@ -495,13 +495,35 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
         SplittableRandom rng = new SplittableRandom(seed + 1);
         for (String name : layer.initializers()) {
             TensorProto t = initializer(name);
-            double[] v = new double[size(t)];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = -bound + 2 * bound * rng.nextDouble();
-            }
-            out.add(encode(t.getName(), t.getDataType(), dims(t), v));
+            out.add(draw(t, bound, rng));
         }
         return out;
+    }
+
+    /**
+     * {@code t}'s shape and type filled with U(-bound, bound) draws from {@code rng}, written straight
+     * into the tensor's bytes (the values {@link #encode} would give for the same draws, without a
+     * double array and a copy of the bytes: ResNet-18's 11.7M values are 94 MB of doubles).
+     */
+    private static TensorProto draw(TensorProto t, double bound, SplittableRandom rng) {
+        int n = size(t);
+        boolean single = t.getDataType() == DataType.FLOAT_VALUE;
+        byte[] bytes = new byte[Math.multiplyExact(n, single ? 4 : 8)];
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            double v = -bound + 2 * bound * rng.nextDouble();
+            if (single) {
+                b.putFloat(4 * i, (float) v);
+            } else {
+                b.putDouble(8 * i, v);
+            }
+        }
+        TensorProto.Builder out = TensorProto.newBuilder().setName(t.getName()).setDataType(t.getDataType())
+                .setRawData(com.google.protobuf.UnsafeByteOperations.unsafeWrap(bytes)); // no one else holds bytes
+        for (int d : dims(t)) {
+            out.addDims(d);
+        }
+        return out.build();
     }
 
     // ---- graph copies ----

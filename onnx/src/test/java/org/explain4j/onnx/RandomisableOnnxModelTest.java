@@ -124,6 +124,16 @@ class RandomisableOnnxModelTest {
             assertThat(mean).isCloseTo(0, within(4 * bound / Math.sqrt(3 * w.length)));
             assertThat(sq).isCloseTo(bound * bound / 3, within(0.2 * bound * bound / 3));
             assertThat(w).isNotEqualTo(orig.get(wName));
+            // the exact stream: the layer's weight, then its bias, from SplittableRandom(seed + 1), each value
+            // drawn in double and stored in the initializer's type (a change here changes every MPRT score)
+            java.util.SplittableRandom rng = new java.util.SplittableRandom(3 + 1);
+            for (String name : List.of(wName, gemm.getInput(2))) {
+                double[] drawn = randomised.get(name);
+                for (int i = 0; i < drawn.length; i++) {
+                    float expected = (float) (-bound + 2 * bound * rng.nextDouble());
+                    assertThat(drawn[i]).as("%s[%d]", name, i).isEqualTo((double) expected);
+                }
+            }
             // the other layers keep their weights
             for (String name : orig.keySet()) {
                 if (!gemm.getInputList().contains(name)) {
