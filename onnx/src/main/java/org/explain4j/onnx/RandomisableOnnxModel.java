@@ -501,29 +501,12 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
     }
 
     /**
-     * {@code t}'s shape and type filled with U(-bound, bound) draws from {@code rng}, written straight
-     * into the tensor's bytes (the values {@link #encode} would give for the same draws, without a
-     * double array and a copy of the bytes: ResNet-18's 11.7M values are 94 MB of doubles).
+     * {@code t}'s shape and type filled with U(-bound, bound) draws from {@code rng}, in element order,
+     * written straight into the tensor's bytes ({@link #encode}: no double array, ResNet-18's 11.7M values
+     * would be 94 MB of doubles).
      */
     private static TensorProto draw(TensorProto t, double bound, SplittableRandom rng) {
-        int n = size(t);
-        boolean single = t.getDataType() == DataType.FLOAT_VALUE;
-        byte[] bytes = new byte[Math.multiplyExact(n, single ? 4 : 8)];
-        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < n; i++) {
-            double v = -bound + 2 * bound * rng.nextDouble();
-            if (single) {
-                b.putFloat(4 * i, (float) v);
-            } else {
-                b.putDouble(8 * i, v);
-            }
-        }
-        TensorProto.Builder out = TensorProto.newBuilder().setName(t.getName()).setDataType(t.getDataType())
-                .setRawData(com.google.protobuf.UnsafeByteOperations.unsafeWrap(bytes)); // no one else holds bytes
-        for (int d : dims(t)) {
-            out.addDims(d);
-        }
-        return out.build();
+        return encode(t.getName(), t.getDataType(), dims(t), size(t), i -> -bound + 2 * bound * rng.nextDouble());
     }
 
     // ---- graph copies ----
@@ -636,19 +619,27 @@ public final class RandomisableOnnxModel implements DifferentiableModel, Randomi
     }
 
     private static TensorProto encode(String name, int type, int[] dims, double[] v) {
-        ByteBuffer b;
-        if (type == DataType.FLOAT_VALUE) {
-            b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
-            for (double x : v) {
-                b.putFloat((float) x);
-            }
-        } else {
-            b = ByteBuffer.allocate(8 * v.length).order(ByteOrder.LITTLE_ENDIAN);
-            for (double x : v) {
-                b.putDouble(x);
+        return encode(name, type, dims, v.length, i -> v[i]);
+    }
+
+    /**
+     * A tensor of {@code type} (float, else double) and {@code dims} holding {@code value(0..n-1)}, asked in
+     * that order, written straight into its bytes (not copied again into the {@link ByteString}).
+     */
+    private static TensorProto encode(String name, int type, int[] dims, int n, java.util.function.IntToDoubleFunction value) {
+        boolean single = type == DataType.FLOAT_VALUE;
+        byte[] bytes = new byte[Math.multiplyExact(n, single ? 4 : 8)];
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            double v = value.applyAsDouble(i);
+            if (single) {
+                b.putFloat(4 * i, (float) v);
+            } else {
+                b.putDouble(8 * i, v);
             }
         }
-        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(type).setRawData(ByteString.copyFrom(b.array()));
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(type)
+                .setRawData(com.google.protobuf.UnsafeByteOperations.unsafeWrap(bytes)); // nobody else holds bytes
         for (int d : dims) {
             t.addDims(d);
         }

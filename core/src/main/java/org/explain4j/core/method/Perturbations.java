@@ -70,9 +70,7 @@ final class Perturbations {
      * vectorises it (inside the row loop it did not).
      */
     static void sumRow(double[] h, double[] a, double[] we, double delta) {
-        for (int k = 0; k < h.length; k++) {
-            h[k] = a[k] + we[k] * delta;
-        }
+        sumRowAt(h, 0, a, we, delta);
     }
 
     /** {@link #sumRow} into {@code h} from {@code off} on: {@code h[off + k] = a[k] + we[k] * delta}. */

@@ -191,8 +191,14 @@ public final class LayerSwitch implements AutoCloseable {
 
     /** The switch that explains {@code template} on this thread ({@link #explainOriginal}), or null. */
     static LayerSwitch routing(OnnxDifferentiableModel template) {
+        Routing r = route(template);
+        return r == null ? null : r.via();
+    }
+
+    /** This thread's routing of {@code template} through an open switch, or null. */
+    private static Routing route(OnnxDifferentiableModel template) {
         Routing r = ORIGINAL.get();
-        return r != null && r.via().template == template && !r.via().closed ? r.via() : null;
+        return r != null && r.via().template == template && !r.via().closed ? r : null;
     }
 
     /**
@@ -216,9 +222,8 @@ public final class LayerSwitch implements AutoCloseable {
     static org.explain4j.core.grad.BackwardResult original(OnnxDifferentiableModel template, org.explain4j.core.Tensor input,
                                                             org.explain4j.core.Tensor seed,
                                                             org.explain4j.core.grad.BackwardRequest request) {
-        Routing routing = ORIGINAL.get();
-        LayerSwitch ls = routing == null ? null : routing.via();
-        if (ls == null || ls.template != template || ls.closed) {
+        Routing routing = route(template);
+        if (routing == null) {
             return null;
         }
         org.explain4j.core.model.ModelSignature sig = template.signature();
@@ -226,18 +231,40 @@ public final class LayerSwitch implements AutoCloseable {
         Map<String, org.explain4j.core.Tensor> fed = OnnxDifferentiableModel.checkInputs(request.inputs(), sig);
         OnnxDifferentiableModel.Key key = template.key(request, input.shape(), fed);
         BackwardGraph graph = template.graph(key, fed);
-        Switched s = ls.switchable(key, graph) ? ls.acquire(key, graph) : null;
-        routing.first().complete(s != null);
+        LayerSwitch ls = routing.via();
+        if (!ls.switchable(key, graph)) {
+            routing.first().complete(false);
+            return null;
+        }
+        return ls.pass(key, graph, ls.switches(Map.of()), input, seed, request, shared -> {
+            routing.first().complete(shared);
+            if (shared) {
+                ORIGINAL_PASSES.incrementAndGet();
+            }
+        });
+    }
+
+    /**
+     * A backward pass on the switched session of {@code graph} with {@code switches} (a copy's layers,
+     * or none for the original), or null where this switch has no session for it (closed, or ONNX
+     * Runtime refused the switched graph); {@code acquired} is told first whether there is one.
+     */
+    org.explain4j.core.grad.BackwardResult pass(OnnxDifferentiableModel.Key key, BackwardGraph graph,
+                                                Map<String, Boolean> switches, org.explain4j.core.Tensor input,
+                                                org.explain4j.core.Tensor seed,
+                                                org.explain4j.core.grad.BackwardRequest request,
+                                                java.util.function.Consumer<Boolean> acquired) {
+        Switched s = acquire(key, graph);
+        acquired.accept(s != null);
         if (s == null) {
             return null;
         }
         try {
-            OnnxDifferentiableModel.Compiled c = new OnnxDifferentiableModel.Compiled(graph, s.session(),
-                    ls.switches(Map.of()), s.hoist());
-            ORIGINAL_PASSES.incrementAndGet();
+            OnnxDifferentiableModel.Compiled c = new OnnxDifferentiableModel.Compiled(graph, s.session(), switches,
+                    s.hoist());
             return template.backward(input, seed, request, (r, shape, f) -> c);
         } finally {
-            ls.release();
+            release();
         }
     }
 

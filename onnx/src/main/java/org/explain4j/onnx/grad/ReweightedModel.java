@@ -120,17 +120,11 @@ public final class ReweightedModel implements DifferentiableModel, org.explain4j
     /** The pass on the layer switch's session with this copy's switch inputs; null where the switch has none for the graph. */
     private BackwardResult switched(Tensor input, Tensor seed, BackwardRequest request, OnnxDifferentiableModel.Key key,
                                     BackwardGraph graph) {
-        LayerSwitch.Switched s = layerSwitch.acquire(key, graph);
-        if (s == null) {
-            return null;
-        }
-        try {
-            switchedPasses.incrementAndGet();
-            OnnxDifferentiableModel.Compiled c = new OnnxDifferentiableModel.Compiled(graph, s.session(), switches, s.hoist());
-            return template.backward(input, seed, request, (r, shape, f) -> c);
-        } finally {
-            layerSwitch.release();
-        }
+        return layerSwitch.pass(key, graph, switches, input, seed, request, shared -> {
+            if (shared) {
+                switchedPasses.incrementAndGet();
+            }
+        });
     }
 
     /** Backward passes of this copy that ran on a layer switch's shared session (test hook). */
